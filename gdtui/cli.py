@@ -1,0 +1,146 @@
+"""Command line: ``gdtui [OPTIONS]`` opens the app; ``gdtui run [OPTIONS]`` trains headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from gdtui import __version__
+from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_options
+from gdtui.core.data import PRESETS
+from gdtui.core.parse import ParseError, parse_int
+from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAMES
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
+FORMATS = ("text", "jsonl", "csv")
+
+
+class UsageError(Exception):
+    """Bad input on the command line: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and never a traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    """The run's settings. Values stay strings here: the core validates them, once."""
+    group = parser.add_argument_group("training settings")
+    group.add_argument("--variant", metavar="NAME", help=f"one of {', '.join(VARIANT_NAMES)}")
+    group.add_argument("--lr", metavar="F", help="learning rate, finite and > 0 (default 0.01)")
+    group.add_argument("--epochs", metavar="N", help="number of epochs, 1 to 10^9 (default 100)")
+    group.add_argument("--w0", metavar="F", help="initial weight (default 0; torch-module: seeded)")
+    group.add_argument("--b0", metavar="F", help="initial bias, torch-module only (default seeded)")
+    group.add_argument(
+        "--bias",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="train a bias (torch-module only; default on)",
+    )
+    group.add_argument("--dataset", metavar="NAME", help=f"a preset: {', '.join(PRESETS)}")
+    group.add_argument("--x", metavar="LIST", help="inputs, e.g. 1,2,3,4 (with --y)")
+    group.add_argument("--y", metavar="LIST", help="targets, e.g. 2,4,6,8 (with --x)")
+    group.add_argument("--data", metavar="FILE.csv", help="a CSV file with columns x,y")
+    group.add_argument(
+        "--zero-grad",
+        dest="zero_grad",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="clear .grad after each update; --no-zero-grad lets it accumulate (default on)",
+    )
+    group.add_argument("--optimizer", metavar="NAME", help=f"one of {', '.join(OPTIMIZERS)}")
+    group.add_argument("--eps", metavar="F", help="stop once loss < eps (default 0: never)")
+    group.add_argument("--seed", metavar="N", help="random seed (default 0)")
+    group.add_argument("--device", metavar="NAME", help=f"one of {', '.join(DEVICES)}")
+    group.add_argument(
+        "--grad-formula",
+        metavar="NAME",
+        help=f"numpy-manual's gradient: {', '.join(GRAD_FORMULAS)} (tutorial is N times too large)",
+    )
+    group.add_argument("--predict", metavar="X", help="report f(X) after training (default 5)")
+
+
+def _config_options(namespace: argparse.Namespace) -> dict[str, Any]:
+    keys = (
+        "variant", "lr", "epochs", "w0", "b0", "bias", "dataset", "x", "y", "data",
+        "zero_grad", "optimizer", "eps", "seed", "device", "grad_formula", "predict",
+    )
+    return {key: getattr(namespace, key) for key in keys if getattr(namespace, key) is not None}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``gdtui`` parser (the app) with its ``run`` subcommand."""
+    parser = _Parser(
+        prog="gdtui",
+        description="Gradient descent, step by step, in the terminal. "
+        "With no command, opens the app preset with the options.",
+    )
+    parser.add_argument("--version", action="version", version=f"gdtui {__version__}")
+    _add_config_options(parser)
+    return parser
+
+
+def build_run_parser() -> argparse.ArgumentParser:
+    """The ``gdtui run`` parser: the settings plus output options."""
+    parser = _Parser(prog="gdtui run", description="Train headless and print every epoch's record.")
+    _add_config_options(parser)
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--log-every", metavar="K", default="10", help="text: print epoch 1, 1+K, 1+2K, … (default 10)"
+    )
+    output.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    return parser
+
+
+def parse_config(namespace: argparse.Namespace) -> RunConfig:
+    """The validated configuration from parsed options (raises UsageError)."""
+    try:
+        return config_from_options(_config_options(namespace))
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gdtui`` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = "gdtui"
+    try:
+        if args and args[0] == "run":
+            command = "gdtui run"
+            return _run(args[1:])
+        return _app(args)
+    except UsageError as error:
+        print(f"{command}: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: list[str]) -> int:
+    from gdtui.headless import run_headless
+
+    namespace = build_run_parser().parse_args(args)
+    try:
+        log_every = parse_int(namespace.log_every)
+    except ParseError as error:
+        raise UsageError(f"--log-every: {error}") from None
+    if log_every < 1:
+        raise UsageError(f"--log-every: must be a whole number >= 1, got {namespace.log_every!r}")
+    config = parse_config(namespace)
+    return run_headless(config, namespace.format, log_every)
+
+
+def _app(args: list[str]) -> int:
+    namespace = build_parser().parse_args(args)
+    config = parse_config(namespace)
+    from gdtui.app import make_app
+
+    make_app(config).run()
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""The training core: configuration, data, trainers and history. Never imports Textual."""

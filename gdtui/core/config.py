@@ -1,0 +1,286 @@
+"""The run configuration: one frozen dataclass and the one validation that the CLI, the app's
+form and config files all go through."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gdtui.core.data import DEFAULT_PRESET, PRESETS, Dataset, load_csv
+from gdtui.core.parse import ParseError, parse_bool, parse_float, parse_float_list, parse_int
+from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
+
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+MAX_EPOCHS = 10**9
+MAX_SEED = 2**63 - 1
+FLOAT32_MAX = 3.4028234663852886e38
+
+ACCEPTS: dict[str, str] = {
+    "variant": f"one of {', '.join(VARIANTS)}",
+    "lr": "a finite number > 0, like 0.01 or 1e-3",
+    "epochs": "a whole number from 1 to 10^9 (digits 0-9 only)",
+    "w0": "a finite number, or nothing for the default start",
+    "b0": "a finite number, or nothing for the default start",
+    "bias": "true or false",
+    "zero_grad": "true or false",
+    "dataset": f"one of {', '.join(PRESETS)}",
+    "x": "comma-separated finite numbers like 1,2,3,4",
+    "y": "comma-separated finite numbers like 2,4,6,8",
+    "data": "a readable CSV file with a header row naming columns x and y",
+    "optimizer": f"one of {', '.join(OPTIMIZERS)}",
+    "eps": "a finite number >= 0 (0: never stop early)",
+    "seed": "a whole number from 0 to 2^63-1",
+    "device": f"one of {', '.join(DEVICES)}",
+    "grad_formula": f"one of {', '.join(GRAD_FORMULAS)}",
+    "predict": "a finite number",
+}
+"""What each setting accepts, in the words every error message uses."""
+
+
+class ConfigError(ValueError):
+    """Invalid settings: ``errors`` maps each bad field to a message saying what it accepts."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__(f"{option_name(self.field)}: {self.errors[self.field]}")
+
+    @property
+    def field(self) -> str:
+        """The first bad field."""
+        return next(iter(self.errors))
+
+
+def option_name(field_name: str) -> str:
+    """The command-line spelling of a field: ``grad_formula`` → ``--grad-formula``."""
+    return f"--{field_name.replace('_', '-')}"
+
+
+def _expects(field_name: str, value: object, detail: str = "") -> str:
+    """``expects a finite number > 0, like 0.01 or 1e-3, got 'abc'``."""
+    message = f"expects {ACCEPTS[field_name]}, got {value!r}"
+    return f"{message}: {detail}" if detail else message
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a run; constructing one validates it.
+
+    The defaults are the seeds' own setup: torch autograd on y = 2x, x = 1..4, w0 = 0,
+    lr = 0.01, 100 epochs, zero_grad on, plain SGD, seed 0.
+    """
+
+    variant: str = "torch-autograd"
+    lr: float = 0.01
+    epochs: int = 100
+    w0: float | None = None
+    """Initial weight; None means 0, or the seeded ``nn.Linear`` init for ``torch-module``."""
+    b0: float | None = None
+    """Initial bias (``torch-module`` only); None means the seeded ``nn.Linear`` init."""
+    bias: bool = True
+    """Whether ``torch-module`` trains a bias; the other variants never have one."""
+    dataset: Dataset = field(default_factory=lambda: PRESETS[DEFAULT_PRESET])
+    zero_grad: bool = True
+    optimizer: str = "sgd"
+    eps: float = 0.0
+    """Stop once the loss is below this; 0 never stops early."""
+    seed: int = 0
+    device: str = "auto"
+    grad_formula: str = "mean"
+    predict: float = 5.0
+    """The input x at which the status line and ``gdtui run`` report f(x)."""
+
+    def __post_init__(self) -> None:
+        errors = _check(self)
+        if errors:
+            raise ConfigError(errors)
+
+    @property
+    def has_bias(self) -> bool:
+        """True when the variant trains a bias b as well as the weight w."""
+        return VARIANTS[self.variant].has_bias and self.bias
+
+    @property
+    def resolved_device(self) -> str:
+        """``cpu`` or ``cuda``. ``auto`` is the CPU: for two parameters it is the faster one."""
+        return "cuda" if self.device == "cuda" else "cpu"
+
+    def replace(self, **changes: Any) -> RunConfig:
+        """A validated copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, float) and math.isfinite(value) and abs(value) <= FLOAT32_MAX
+
+
+def _is_whole(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check(config: RunConfig) -> dict[str, str]:
+    """The rules every configuration obeys, whatever its source; returns field → message.
+
+    Numbers must also fit float32, the dtype of every variant.
+    """
+    errors: dict[str, str] = {}
+    variant = VARIANTS.get(config.variant)
+    if variant is None:
+        errors["variant"] = _expects("variant", config.variant)
+    if not (_is_number(config.lr) and config.lr > 0):
+        errors["lr"] = _expects("lr", config.lr)
+    if not _is_whole(config.epochs, 1, MAX_EPOCHS):
+        errors["epochs"] = _expects("epochs", config.epochs)
+    for name in ("w0", "b0"):
+        value = getattr(config, name)
+        if value is not None and not _is_number(value):
+            errors[name] = _expects(name, value)
+    if config.b0 is not None and variant is not None and not (variant.has_bias and config.bias):
+        errors["b0"] = "only torch-module, with its bias on, has a bias to start from"
+    if not isinstance(config.dataset, Dataset):
+        errors["dataset"] = _expects("dataset", config.dataset)
+    elif not all(abs(v) <= FLOAT32_MAX for v in (*config.dataset.x, *config.dataset.y)):
+        errors["data"] = "every x and y must be within ±3.4e38 (float32)"
+    if config.optimizer not in OPTIMIZERS:
+        errors["optimizer"] = _expects("optimizer", config.optimizer)
+    elif variant is not None and config.optimizer not in variant.optimizers:
+        errors["optimizer"] = (
+            f"{variant.name} is plain gradient descent (sgd only); "
+            f"use torch-optim or torch-module for {config.optimizer}"
+        )
+    if not (_is_number(config.eps) and config.eps >= 0):
+        errors["eps"] = _expects("eps", config.eps)
+    if not _is_whole(config.seed, 0, MAX_SEED):
+        errors["seed"] = _expects("seed", config.seed)
+    if config.grad_formula not in GRAD_FORMULAS:
+        errors["grad_formula"] = _expects("grad_formula", config.grad_formula)
+    elif variant is not None and config.grad_formula not in variant.grad_formulas:
+        errors["grad_formula"] = (
+            f"only numpy-manual has a hand-written gradient; {variant.name} uses autograd"
+        )
+    if not _is_number(config.predict):
+        errors["predict"] = _expects("predict", config.predict)
+    if config.device not in DEVICES:
+        errors["device"] = _expects("device", config.device)
+    elif config.device == "cuda" and variant is not None and not errors:
+        if not variant.uses_torch:
+            errors["device"] = "numpy-manual runs on the CPU only; use a torch variant for cuda"
+        elif not cuda_available():
+            errors["device"] = "cuda was asked for but no CUDA GPU is available; use cpu or auto"
+    return errors
+
+
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA GPU (imports torch: only called when cuda is asked for)."""
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "lr": parse_float,
+    "epochs": parse_int,
+    "w0": parse_float,
+    "b0": parse_float,
+    "bias": parse_bool,
+    "zero_grad": parse_bool,
+    "eps": parse_float,
+    "seed": parse_int,
+    "predict": parse_float,
+}
+_NAME_FIELDS = ("variant", "optimizer", "device", "grad_formula")
+DATA_OPTIONS = ("dataset", "x", "y", "data")
+OPTION_FIELDS: tuple[str, ...] = (*_NAME_FIELDS, *_PARSERS, *DATA_OPTIONS)
+"""Every key that :func:`config_from_options` understands."""
+
+
+def _parse_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise ParseError("not a name")
+    return value.strip()
+
+
+def config_from_options(options: Mapping[str, Any], base: RunConfig | None = None) -> RunConfig:
+    """Validate user-supplied values on top of ``base`` and return the new configuration.
+
+    Values may be strings (the CLI, the form) or numbers and booleans (TOML/JSON files).
+    ``None`` means not given; an empty ``w0``/``b0`` means the default start. Settings that
+    the chosen variant has no choice about fall back to their defaults when the variant
+    changes, so switching variant never leaves an impossible combination.
+
+    Raises ConfigError naming every bad field.
+    """
+    base = base or RunConfig()
+    errors: dict[str, str] = {}
+    changes: dict[str, Any] = {}
+    for key, value in options.items():
+        if key not in OPTION_FIELDS:
+            errors[key] = f"unknown setting; the settings are {', '.join(OPTION_FIELDS)}"
+        elif key in DATA_OPTIONS or value is None:
+            continue
+        elif key in ("w0", "b0") and isinstance(value, str) and not value.strip():
+            changes[key] = None
+        else:
+            parser = _PARSERS.get(key, _parse_name)
+            try:
+                changes[key] = parser(value)
+            except ParseError as error:
+                errors[key] = _expects(key, value, str(error))
+    try:
+        dataset = dataset_from_options(options)
+    except ConfigError as error:
+        errors.update(error.errors)
+    else:
+        if dataset is not None:
+            changes["dataset"] = dataset
+    if errors:
+        raise ConfigError(errors)
+    variant = VARIANTS.get(changes.get("variant", base.variant))
+    if variant is not None:
+        if "optimizer" not in changes and base.optimizer not in variant.optimizers:
+            changes["optimizer"] = "sgd"
+        if "grad_formula" not in changes and base.grad_formula not in variant.grad_formulas:
+            changes["grad_formula"] = "mean"
+        if "b0" not in changes and not variant.has_bias:
+            changes["b0"] = None
+        if "device" not in changes and base.device == "cuda" and not variant.uses_torch:
+            changes["device"] = "auto"
+    return dataclasses.replace(base, **changes)
+
+
+def dataset_from_options(options: Mapping[str, Any]) -> Dataset | None:
+    """The dataset named by ``dataset``, ``x`` and ``y``, or ``data`` (a CSV path); None if
+    none is given. Raises ConfigError."""
+    given = {key for key in DATA_OPTIONS if options.get(key) is not None}
+    if "data" in given and given & {"x", "y", "dataset"}:
+        other = option_name(sorted(given & {"x", "y", "dataset"})[0])
+        raise ConfigError({"data": f"give either --data or {other}, not both"})
+    if "dataset" in given and given & {"x", "y"}:
+        raise ConfigError({"dataset": "give either --dataset or --x and --y, not both"})
+    if given & {"x", "y"}:
+        if not {"x", "y"} <= given:
+            missing = "y" if "x" in given else "x"
+            raise ConfigError({missing: "--x and --y must be given together"})
+        columns = {}
+        for key in ("x", "y"):
+            try:
+                columns[key] = parse_float_list(options[key])
+            except ParseError as error:
+                raise ConfigError({key: _expects(key, options[key], str(error))}) from None
+        try:
+            return Dataset("custom", columns["x"], columns["y"])
+        except ParseError as error:
+            raise ConfigError({"y": str(error)}) from None
+    if "data" in given:
+        try:
+            return load_csv(str(options["data"]))
+        except ParseError as error:
+            raise ConfigError({"data": str(error)}) from None
+    if "dataset" in given:
+        name = options["dataset"]
+        if not isinstance(name, str) or name.strip() not in PRESETS:
+            raise ConfigError({"dataset": _expects("dataset", name)})
+        return PRESETS[name.strip()]
+    return None

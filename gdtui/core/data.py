@@ -1,0 +1,109 @@
+"""Datasets: the seeds' presets, lists typed by hand, and CSV files with columns x,y."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from gdtui.core.parse import ParseError, parse_float
+
+MAX_CSV_BYTES = 10_000_000
+"""Larger files are refused: gdtui trains on a handful of points, one epoch at a time."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Points (x, y) to fit with y ≈ w·x (+ b), and a name to show for them."""
+
+    name: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.x:
+            raise ParseError("the data has no points")
+        if len(self.x) != len(self.y):
+            raise ParseError(f"x has {len(self.x)} values but y has {len(self.y)}; they must match")
+        if not all(math.isfinite(v) for v in (*self.x, *self.y)):
+            raise ParseError("every x and y must be a finite number")
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+PRESETS: dict[str, Dataset] = {
+    "line4": Dataset("line4", (1.0, 2.0, 3.0, 4.0), (2.0, 4.0, 6.0, 8.0)),
+    "line5": Dataset("line5", (1.0, 2.0, 3.0, 4.0, 5.0), (2.0, 4.0, 6.0, 8.0, 10.0)),
+}
+"""The seeds' data: y = 2x on x = 1..4 (seeds 000, 001, 003, 004) and on x = 1..5 (seed 002)."""
+
+PRESET_DESCRIPTIONS: dict[str, str] = {
+    "line4": "y = 2x on x = 1, 2, 3, 4 (the seeds' data)",
+    "line5": "y = 2x on x = 1 … 5 (seed 002)",
+}
+
+DEFAULT_PRESET = "line4"
+
+
+def load_csv(path: str | Path) -> Dataset:
+    """Read a CSV file with a header row naming columns ``x`` and ``y`` (other columns ignored).
+
+    Raises ParseError with a message naming the row and column of the first bad cell.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_CSV_BYTES + 1)
+    except FileNotFoundError:
+        raise ParseError(f"no such file: {str(path)!r}") from None
+    except IsADirectoryError:
+        raise ParseError(f"{str(path)!r} is a directory, not a CSV file") from None
+    except OSError as error:
+        raise ParseError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    if len(raw) > MAX_CSV_BYTES:
+        raise ParseError(f"{str(path)!r} is larger than {MAX_CSV_BYTES // 1_000_000} MB")
+    if b"\x00" in raw:
+        raise ParseError(f"{str(path)!r} is a binary file, not a CSV file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ParseError(f"{str(path)!r} is not UTF-8 text") from None
+    return parse_csv(text, name=path.name)
+
+
+def parse_csv(text: str, name: str = "csv") -> Dataset:
+    """Parse CSV text with a header naming columns ``x`` and ``y``."""
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        raise ParseError(f"not a valid CSV file: {error}") from None
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise ParseError("the CSV file is empty; it needs a header row x,y and data rows")
+    header = [cell.strip().lower() for cell in rows[0]]
+    missing = [column for column in ("x", "y") if column not in header]
+    if missing:
+        raise ParseError(
+            f"the CSV header has no column {' or '.join(repr(m) for m in missing)}; "
+            f"it needs columns x and y, got {', '.join(repr(c) for c in rows[0])}"
+        )
+    ix, iy = header.index("x"), header.index("y")
+    xs: list[float] = []
+    ys: list[float] = []
+    for line, row in enumerate(rows[1:], start=2):
+        values = []
+        for column, index in (("x", ix), ("y", iy)):
+            if index >= len(row):
+                raise ParseError(f"row {line} has no value in column {column!r}")
+            try:
+                values.append(parse_float(row[index]))
+            except ParseError as error:
+                raise ParseError(f"row {line}, column {column!r}: {error}") from None
+        xs.append(values[0])
+        ys.append(values[1])
+    if not xs:
+        raise ParseError("the CSV file has a header but no data rows")
+    return Dataset(name, tuple(xs), tuple(ys))

@@ -1,0 +1,163 @@
+"""A run's records, kept columnar in numpy arrays so a million epochs stay compact."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from gdtui.core.record import EpochRecord
+
+COLUMNS: tuple[str, ...] = ("epoch", "loss", "w", "grad_w", "b", "grad_b", "lr", "grad_state")
+_DTYPES = {"epoch": np.int64, "grad_state": np.int8}
+
+
+def record_fields(has_bias: bool) -> tuple[str, ...]:
+    """The record's fields as the CLI and exports write them."""
+    if has_bias:
+        return ("epoch", "loss", "w", "b", "grad_w", "grad_b")
+    return ("epoch", "loss", "w", "grad_w")
+
+
+class RunHistory:
+    """Every epoch of one run, appended in order; columns grow by doubling.
+
+    ``b``/``grad_b`` hold nan for variants without a bias.
+    """
+
+    def __init__(self, has_bias: bool = False, capacity: int = 1024) -> None:
+        self.has_bias = has_bias
+        self._size = 0
+        self._columns = {
+            name: np.zeros(capacity, dtype=_DTYPES.get(name, np.float64)) for name in COLUMNS
+        }
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the columns."""
+        return sum(column.nbytes for column in self._columns.values())
+
+    def column(self, name: str) -> np.ndarray:
+        """A read-only view of one column's filled part."""
+        view = self._columns[name][: self._size]
+        view.flags.writeable = False
+        return view
+
+    def _reserve(self, extra: int) -> None:
+        needed = self._size + extra
+        capacity = len(self._columns["epoch"])
+        if needed <= capacity:
+            return
+        while capacity < needed:
+            capacity *= 2
+        for name, column in self._columns.items():
+            grown = np.zeros(capacity, dtype=column.dtype)
+            grown[: self._size] = column[: self._size]
+            self._columns[name] = grown
+
+    def append(self, record: EpochRecord) -> None:
+        """Add one epoch."""
+        self.extend((record,))
+
+    def extend(self, records: Sequence[EpochRecord] | Iterable[EpochRecord]) -> None:
+        """Add several epochs at once (one numpy copy per column)."""
+        rows = list(records)
+        if not rows:
+            return
+        self._reserve(len(rows))
+        nan = math.nan
+        table = np.array(
+            [
+                (r.epoch, r.loss, r.w, r.grad_w, nan if r.b is None else r.b,
+                 nan if r.grad_b is None else r.grad_b, r.lr, r.grad_state)
+                for r in rows
+            ],
+            dtype=np.float64,
+        )
+        end = self._size + len(rows)
+        for index, name in enumerate(COLUMNS):
+            self._columns[name][self._size : end] = table[:, index]
+        self._size = end
+
+    def record(self, index: int) -> EpochRecord:
+        """The record at ``index`` (negative counts from the end)."""
+        if index < 0:
+            index += self._size
+        if not 0 <= index < self._size:
+            raise IndexError(index)
+        c = self._columns
+        return EpochRecord(
+            int(c["epoch"][index]),
+            float(c["loss"][index]),
+            float(c["w"][index]),
+            float(c["grad_w"][index]),
+            float(c["b"][index]) if self.has_bias else None,
+            float(c["grad_b"][index]) if self.has_bias else None,
+            float(c["lr"][index]),
+            int(c["grad_state"][index]),
+        )
+
+    def last(self, count: int) -> list[EpochRecord]:
+        """The last ``count`` records, oldest first."""
+        return [self.record(i) for i in range(max(0, self._size - count), self._size)]
+
+    def __iter__(self) -> Iterator[EpochRecord]:
+        return (self.record(i) for i in range(self._size))
+
+    def downsample(self, name: str, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+        """(epochs, values) of one column with at most ``max_points`` points.
+
+        Long runs are cut into buckets and each keeps its lowest and highest value, so spikes
+        and bounces survive; the first and last epochs are always kept.
+        """
+        epochs, values = self.column("epoch"), self.column(name)
+        n = self._size
+        if n <= max_points:
+            return epochs.astype(np.float64), values.copy()
+        buckets = max(1, (max_points - 2) // 2)
+        size = -(-n // buckets)  # ceiling: every epoch falls in some bucket
+        padded = buckets * size
+        index = np.arange(padded).reshape(buckets, size)
+        index = np.minimum(index, n - 1)  # the last bucket repeats the final epoch as padding
+        grid = values[index]
+        low = index[np.arange(buckets), np.argmin(grid, axis=1)]
+        high = index[np.arange(buckets), np.argmax(grid, axis=1)]
+        keep = np.unique(np.concatenate(([0], low, high, [n - 1])))
+        return epochs[keep].astype(np.float64), values[keep]
+
+    def rows(self, fields: Sequence[str] | None = None) -> Iterator[dict[str, float | int]]:
+        """Records as dicts of the exported fields, numbers at full precision."""
+        fields = fields or record_fields(self.has_bias)
+        for record in self:
+            yield record_dict(record, fields)
+
+    def to_csv(self) -> str:
+        """The whole history as CSV text with a header."""
+        buffer = io.StringIO()
+        write_csv(buffer, self, self.has_bias)
+        return buffer.getvalue()
+
+    def to_jsonl(self) -> str:
+        """The whole history as JSON lines."""
+        return "".join(json.dumps(row) + "\n" for row in self.rows())
+
+
+def record_dict(record: EpochRecord, fields: Sequence[str]) -> dict[str, float | int]:
+    """The named fields of a record."""
+    return {name: getattr(record, name) for name in fields}
+
+
+def write_csv(stream: io.TextIOBase | io.StringIO, records: Iterable[EpochRecord], has_bias: bool) -> None:
+    """CSV with a header, one row per record."""
+    fields = record_fields(has_bias)
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(fields)
+    for record in records:
+        writer.writerow([repr(getattr(record, name)) for name in fields])

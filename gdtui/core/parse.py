@@ -1,0 +1,83 @@
+"""Strict parsing of user-typed numbers, shared by the CLI, the form and config files.
+
+Python's own ``float`` and ``int`` accept ``1_000``, non-ASCII digits and ``nan``; a typo
+should never slip through as a number, so these parsers accept plain ASCII notation only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INT = re.compile(r"[+-]?[0-9]+")
+
+
+class ParseError(ValueError):
+    """A value that is not what its field accepts; the message says what it accepts."""
+
+
+def parse_float(text: str | float | int) -> float:
+    """A finite float from ASCII decimal or scientific notation (surrounding spaces allowed)."""
+    if isinstance(text, bool):
+        raise ParseError("not a number")
+    if isinstance(text, (int, float)):
+        value = float(text)
+    else:
+        stripped = text.strip()
+        if not stripped:
+            raise ParseError("empty")
+        if not _FLOAT.fullmatch(stripped):
+            raise ParseError("not a plain decimal number")
+        value = float(stripped)
+    if not math.isfinite(value):
+        raise ParseError("not finite" if isinstance(text, (int, float)) or "e" not in text.lower() else "not finite (too large for a float)")
+    return value
+
+
+def parse_int(text: str | int) -> int:
+    """An integer written with ASCII digits only (no ``_``, no exponent, no fraction)."""
+    if isinstance(text, bool):
+        raise ParseError("not a whole number")
+    if isinstance(text, int):
+        return text
+    if isinstance(text, float):
+        if text.is_integer():
+            return int(text)
+        raise ParseError("not a whole number")
+    stripped = text.strip()
+    if not stripped:
+        raise ParseError("empty")
+    if not _INT.fullmatch(stripped):
+        raise ParseError("not a whole number in digits 0-9")
+    return int(stripped)
+
+
+def parse_float_list(text: str | list[float] | tuple[float, ...]) -> tuple[float, ...]:
+    """Comma-separated finite floats, e.g. ``1,2,3,4``."""
+    if isinstance(text, (list, tuple)):
+        items = list(text)
+    else:
+        if not text.strip():
+            raise ParseError("empty")
+        items = text.split(",")
+    values = []
+    for position, item in enumerate(items, start=1):
+        try:
+            values.append(parse_float(item))
+        except ParseError as error:
+            raise ParseError(f"item {position} ({item.strip()!r}) is {error}") from None
+    return tuple(values)
+
+
+def parse_bool(text: str | bool) -> bool:
+    """``true``/``false`` (also on/off, yes/no, 1/0) for config files and the form."""
+    if isinstance(text, bool):
+        return text
+    if isinstance(text, str):
+        lowered = text.strip().lower()
+        if lowered in {"true", "on", "yes", "1"}:
+            return True
+        if lowered in {"false", "off", "no", "0"}:
+            return False
+    raise ParseError("not true or false")

@@ -1,0 +1,88 @@
+"""Names of the training variants and what each offers, without importing torch.
+
+The CLI, the app and the tests all list variants from here, so they always agree. Trainer
+classes load on first use: the numpy variant must not wait for ``import torch``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gdtui.core.config import RunConfig
+    from gdtui.core.trainers.base import Trainer
+
+OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
+"""``momentum`` is SGD with momentum 0.9; all but plain ``sgd`` need ``torch.optim``."""
+
+GRAD_FORMULAS: tuple[str, ...] = ("mean", "tutorial")
+"""``mean`` is mean(2x(ŷ−y)); ``tutorial`` is the seeds' np.dot(2x, ŷ−y).mean(), N times too large."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of writing the training loop, as the seed notebooks do."""
+
+    name: str
+    description: str
+    module: str
+    class_name: str
+    uses_torch: bool
+    has_bias: bool = False
+    optimizers: tuple[str, ...] = ("sgd",)
+    grad_formulas: tuple[str, ...] = ("mean",)
+
+    def create(self, config: RunConfig) -> Trainer:
+        """A fresh trainer for ``config`` (imports torch on first use of a torch variant)."""
+        trainer_class = getattr(importlib.import_module(self.module), self.class_name)
+        trainer: Trainer = trainer_class(config)
+        return trainer
+
+
+VARIANTS: dict[str, Variant] = {
+    variant.name: variant
+    for variant in (
+        Variant(
+            "numpy-manual",
+            "numpy, gradient derived by hand: dw = mean(2x(ŷ−y)); w -= lr·dw",
+            "gdtui.core.trainers.numpy_manual",
+            "NumpyManualTrainer",
+            uses_torch=False,
+            grad_formulas=GRAD_FORMULAS,
+        ),
+        Variant(
+            "torch-autograd",
+            "torch autograd: loss.backward(); w -= lr·w.grad under no_grad; w.grad.zero_()",
+            "gdtui.core.trainers.torch_autograd",
+            "TorchAutogradTrainer",
+            uses_torch=True,
+        ),
+        Variant(
+            "torch-optim",
+            "nn.MSELoss + torch.optim: optimizer.step(); optimizer.zero_grad()",
+            "gdtui.core.trainers.torch_optim",
+            "TorchOptimTrainer",
+            uses_torch=True,
+            optimizers=OPTIMIZERS,
+        ),
+        Variant(
+            "torch-module",
+            "nn.Module wrapping nn.Linear(1, 1): weight and bias, MSELoss, torch.optim",
+            "gdtui.core.trainers.torch_module",
+            "TorchModuleTrainer",
+            uses_torch=True,
+            has_bias=True,
+            optimizers=OPTIMIZERS,
+        ),
+    )
+}
+
+VARIANT_NAMES: tuple[str, ...] = tuple(VARIANTS)
+DEFAULT_VARIANT = "torch-autograd"
+
+
+def create_trainer(config: RunConfig) -> Trainer:
+    """A fresh trainer for a validated configuration."""
+    return VARIANTS[config.variant].create(config)

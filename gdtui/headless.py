@@ -1,0 +1,70 @@
+"""``gdtui run``: train to the end and print records as text, JSON lines or CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import TextIO
+
+from gdtui.core.config import RunConfig
+from gdtui.core.history import record_fields
+from gdtui.core.record import EpochRecord
+from gdtui.core.run import StopReason, divergence_message, stop_reason
+from gdtui.core.trainers import create_trainer
+
+
+def format_text_line(record: EpochRecord) -> str:
+    """A seed-style line: ``epoch 1: w = 0.300, loss = 30.00000000``."""
+    if record.b is None:
+        return f"epoch {record.epoch}: w = {record.w:.3f}, loss = {record.loss:.8f}"
+    return f"epoch {record.epoch}: w = {record.w:.3f}, b = {record.b:.3f}, loss = {record.loss:.8f}"
+
+
+def run_headless(config: RunConfig, fmt: str, log_every: int, out: TextIO | None = None) -> int:
+    """Train ``config`` to the end, printing as ``fmt``; returns the exit status (0 or 3)."""
+    out = out or sys.stdout
+    trainer = create_trainer(config)
+    fields = record_fields(config.has_bias)
+    write = out.write
+    csv_writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    if csv_writer is not None:
+        csv_writer.writerow(fields)
+    epochs, eps = config.epochs, config.eps
+    step = trainer.step
+    last_logged = 0
+    previous: EpochRecord | None = None
+    reason: StopReason | None = None
+    try:
+        while reason is None:
+            record = step()
+            reason = stop_reason(record, epochs, eps)
+            if reason is StopReason.DIVERGED:
+                break
+            previous = record
+            if fmt == "text":
+                if (record.epoch - 1) % log_every == 0 or reason is not None:
+                    write(format_text_line(record) + "\n")
+                    last_logged = record.epoch
+            elif fmt == "jsonl":
+                write(json.dumps({name: getattr(record, name) for name in fields}) + "\n")
+            else:
+                assert csv_writer is not None
+                csv_writer.writerow([repr(getattr(record, name)) for name in fields])
+        if reason is StopReason.DIVERGED:
+            if fmt == "text" and previous is not None and previous.epoch != last_logged:
+                write(format_text_line(previous) + "\n")
+            out.flush()
+            print(f"gdtui run: {divergence_message(record)}; try a smaller --lr", file=sys.stderr)
+            return 3
+        if fmt == "text":
+            write(
+                f"Prediction after training: f({config.predict:g}) = "
+                f"{trainer.predict(config.predict):.3f}\n"
+            )
+        out.flush()
+    except BrokenPipeError:
+        # The reader (``| head``) went away: stop quietly, as Unix tools do.
+        sys.stdout = None  # type: ignore[assignment]
+        return 0
+    return 0
