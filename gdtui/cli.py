@@ -127,12 +127,15 @@ def _run(args: list[str]) -> int:
     from gdtui.headless import run_headless
 
     namespace = build_run_parser().parse_args(args)
+    accepts = (
+        f"--log-every: expects a whole number >= 1 (digits 0-9 only), got {namespace.log_every!r}"
+    )
     try:
         log_every = parse_int(namespace.log_every)
     except ParseError as error:
-        raise UsageError(f"--log-every: {error}") from None
+        raise UsageError(f"{accepts}: {error}") from None
     if log_every < 1:
-        raise UsageError(f"--log-every: must be a whole number >= 1, got {namespace.log_every!r}")
+        raise UsageError(accepts)
     config = parse_config(namespace)
     return run_headless(config, namespace.format, log_every)
 

@@ -1,1 +1,17 @@
-"""The Textual app."""
+"""The Textual app. :func:`make_app` is the one factory the CLI and the tests use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gdtui.app.app import GdtuiApp
+    from gdtui.core.config import RunConfig
+
+
+def make_app(config: RunConfig | None = None, *, fps: float = 15.0) -> GdtuiApp:
+    """The app, preset with ``config`` (the seeds' defaults when None)."""
+    from gdtui.app.app import GdtuiApp
+    from gdtui.core.config import RunConfig
+
+    return GdtuiApp(config or RunConfig(), fps=fps)

@@ -138,7 +138,9 @@ def _check(config: RunConfig) -> dict[str, str]:
         if value is not None and not _is_number(value):
             errors[name] = _expects(name, value)
     if config.b0 is not None and variant is not None and not (variant.has_bias and config.bias):
-        errors["b0"] = "only torch-module, with its bias on, has a bias to start from"
+        errors["b0"] = (
+            "only torch-module, with its bias on, has a bias to start from; leave b0 unset"
+        )
     if not isinstance(config.dataset, Dataset):
         errors["dataset"] = _expects("dataset", config.dataset)
     elif not all(abs(v) <= FLOAT32_MAX for v in (*config.dataset.x, *config.dataset.y)):
@@ -158,16 +160,17 @@ def _check(config: RunConfig) -> dict[str, str]:
         errors["grad_formula"] = _expects("grad_formula", config.grad_formula)
     elif variant is not None and config.grad_formula not in variant.grad_formulas:
         errors["grad_formula"] = (
-            f"only numpy-manual has a hand-written gradient; {variant.name} uses autograd"
+            f"only numpy-manual has a hand-written gradient; {variant.name} uses autograd "
+            "(mean only)"
         )
     if not _is_number(config.predict):
         errors["predict"] = _expects("predict", config.predict)
     if config.device not in DEVICES:
         errors["device"] = _expects("device", config.device)
-    elif config.device == "cuda" and variant is not None and not errors:
+    elif config.device == "cuda" and variant is not None:
         if not variant.uses_torch:
             errors["device"] = "numpy-manual runs on the CPU only; use a torch variant for cuda"
-        elif not cuda_available():
+        elif not errors and not cuda_available():  # imports torch: only for otherwise good input
             errors["device"] = "cuda was asked for but no CUDA GPU is available; use cpu or auto"
     return errors
 
@@ -248,6 +251,14 @@ def config_from_options(options: Mapping[str, Any], base: RunConfig | None = Non
         if "device" not in changes and base.device == "cuda" and not variant.uses_torch:
             changes["device"] = "auto"
     return dataclasses.replace(base, **changes)
+
+
+def scale_lr(config: RunConfig, factor: float) -> RunConfig:
+    """``config`` with its learning rate times ``factor`` (the app's + and - keys)."""
+    lr = config.lr * factor
+    if not (_is_number(lr) and lr > 0):
+        raise ConfigError({"lr": f"{config.lr:g} × {factor:g} is out of range; {ACCEPTS['lr']}"})
+    return config.replace(lr=lr)
 
 
 def dataset_from_options(options: Mapping[str, Any]) -> Dataset | None:

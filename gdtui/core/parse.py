@@ -22,7 +22,12 @@ def parse_float(text: str | float | int) -> float:
     if isinstance(text, bool):
         raise ParseError("not a number")
     if isinstance(text, (int, float)):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # an int beyond float range, e.g. from a JSON file
+            raise ParseError("not finite (too large for a float)") from None
+    elif not isinstance(text, str):
+        raise ParseError("not a number")
     else:
         stripped = text.strip()
         if not stripped:
@@ -45,28 +50,36 @@ def parse_int(text: str | int) -> int:
         if text.is_integer():
             return int(text)
         raise ParseError("not a whole number")
+    if not isinstance(text, str):
+        raise ParseError("not a whole number")
     stripped = text.strip()
     if not stripped:
         raise ParseError("empty")
     if not _INT.fullmatch(stripped):
         raise ParseError("not a whole number in digits 0-9")
-    return int(stripped)
+    try:
+        return int(stripped)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        raise ParseError("too many digits") from None
 
 
 def parse_float_list(text: str | list[float] | tuple[float, ...]) -> tuple[float, ...]:
     """Comma-separated finite floats, e.g. ``1,2,3,4``."""
     if isinstance(text, (list, tuple)):
         items = list(text)
-    else:
+    elif isinstance(text, str):
         if not text.strip():
             raise ParseError("empty")
         items = text.split(",")
+    else:
+        raise ParseError("not a list of numbers")
     values = []
     for position, item in enumerate(items, start=1):
         try:
             values.append(parse_float(item))
         except ParseError as error:
-            raise ParseError(f"item {position} ({item.strip()!r}) is {error}") from None
+            shown = item.strip() if isinstance(item, str) else item
+            raise ParseError(f"item {position} ({shown!r}) is {error}") from None
     return tuple(values)
 
 

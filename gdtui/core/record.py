@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
+
 GRAD_VALUE = 0
 """After the epoch, ``.grad`` still holds a value (zero_grad off: it will accumulate)."""
 GRAD_ZERO = 1
@@ -32,6 +34,16 @@ class EpochRecord(NamedTuple):
     lr: float = 0.0
     grad_state: int = GRAD_VALUE
 
+    @property
+    def update_w(self) -> float:
+        """``lr·grad_w``: the step plain gradient descent takes (momentum and Adam differ)."""
+        return self.lr * self.grad_w
+
+    @property
+    def update_b(self) -> float | None:
+        """``lr·grad_b``, or None without a bias."""
+        return None if self.grad_b is None else self.lr * self.grad_b
+
     def is_finite(self) -> bool:
         """False once any number is inf or nan: the run has diverged."""
         total = self.loss + self.w + self.grad_w
@@ -39,3 +51,11 @@ class EpochRecord(NamedTuple):
             total += self.b + self.grad_b
         # inf - inf is nan and nan != nan, so one comparison covers every component.
         return total - total == 0.0
+
+
+def predict_at(w: float, b: float | None, x: float) -> float:
+    """f(x) = w·x (+ b), in float32 as the model computes it."""
+    value = np.float32(w) * np.float32(x)
+    if b is not None:
+        value += np.float32(b)
+    return float(value)

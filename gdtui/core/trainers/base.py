@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-import numpy as np
-
 from gdtui.core.config import RunConfig
-from gdtui.core.record import EpochRecord
+from gdtui.core.record import EpochRecord, predict_at
 
 
 class Trainer(ABC):
@@ -61,7 +59,4 @@ class Trainer(ABC):
 
     def predict(self, x: float) -> float:
         """f(x) = w·x (+ b) with the current parameters, in float32 as the model computes it."""
-        value = np.float32(self.w) * np.float32(x)
-        if self.b is not None:
-            value += np.float32(self.b)
-        return float(value)
+        return predict_at(self.w, self.b, x)

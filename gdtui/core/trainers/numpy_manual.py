@@ -15,6 +15,9 @@ class NumpyManualTrainer(Trainer):
     With ``grad_formula="tutorial"`` the gradient is the seeds' ``np.dot(2x, ŷ−y).mean()``:
     the dot product is already a sum, so it is N times too large. With zero_grad off an
     explicit accumulator plays the part of torch's ``.grad``.
+
+    As in the seeds (numpy 1.x, which printed their logs), ``w`` is a Python float: the update
+    ``w -= lr * dw`` runs in float64 and the forward pass casts ``w`` to float32.
     """
 
     def __init__(self, config: RunConfig) -> None:
@@ -22,16 +25,16 @@ class NumpyManualTrainer(Trainer):
         self._x = np.asarray(config.dataset.x, dtype=np.float32)
         self._y = np.asarray(config.dataset.y, dtype=np.float32)
         self._two_x = 2 * self._x
-        self._w = np.float32(config.w0 or 0.0)
+        self._w = float(config.w0 or 0.0)
         self._accumulated = np.float32(0.0)
         self._tutorial = config.grad_formula == "tutorial"
 
     @property
     def w(self) -> float:
-        return float(self._w)
+        return self._w
 
     def step(self) -> EpochRecord:
-        error = self._w * self._x - self._y
+        error = np.float32(self._w) * self._x - self._y
         loss = (error * error).mean()
         if self._tutorial:
             grad = np.dot(self._two_x, error).mean()
@@ -39,12 +42,12 @@ class NumpyManualTrainer(Trainer):
             grad = (self._two_x * error).mean()
         if not self.zero_grad:
             grad = self._accumulated = self._accumulated + grad
-        self._w = self._w - np.float32(self.lr) * grad
+        self._w = self._w - self.lr * float(grad)
         self.epoch += 1
         return EpochRecord(
             self.epoch,
             float(loss),
-            float(self._w),
+            self._w,
             float(grad),
             lr=self.lr,
             grad_state=GRAD_ZERO if self.zero_grad else GRAD_VALUE,

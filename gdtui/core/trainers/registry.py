@@ -46,7 +46,7 @@ VARIANTS: dict[str, Variant] = {
     for variant in (
         Variant(
             "numpy-manual",
-            "numpy, gradient derived by hand: dw = mean(2x(ŷ−y)); w -= lr·dw",
+            "numpy; dw = mean(2x(ŷ−y)) derived by hand",
             "gdtui.core.trainers.numpy_manual",
             "NumpyManualTrainer",
             uses_torch=False,
@@ -54,14 +54,14 @@ VARIANTS: dict[str, Variant] = {
         ),
         Variant(
             "torch-autograd",
-            "torch autograd: loss.backward(); w -= lr·w.grad under no_grad; w.grad.zero_()",
+            "autograd; w -= lr·w.grad under no_grad()",
             "gdtui.core.trainers.torch_autograd",
             "TorchAutogradTrainer",
             uses_torch=True,
         ),
         Variant(
             "torch-optim",
-            "nn.MSELoss + torch.optim: optimizer.step(); optimizer.zero_grad()",
+            "nn.MSELoss + torch.optim step, zero_grad",
             "gdtui.core.trainers.torch_optim",
             "TorchOptimTrainer",
             uses_torch=True,
@@ -69,7 +69,7 @@ VARIANTS: dict[str, Variant] = {
         ),
         Variant(
             "torch-module",
-            "nn.Module wrapping nn.Linear(1, 1): weight and bias, MSELoss, torch.optim",
+            "nn.Module around nn.Linear(1, 1): w and b",
             "gdtui.core.trainers.torch_module",
             "TorchModuleTrainer",
             uses_torch=True,

@@ -1,0 +1,335 @@
+"""The gdtui app: panes for the variant, the settings, the loss chart and the debug table,
+driven by one training worker at a time."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from gdtui.app.commands import GdtuiCommands
+from gdtui.app.messages import EpochsCompleted, SettingsEdited, TorchLoaded, VariantChosen
+from gdtui.app.screens.help import HelpScreen
+from gdtui.app.widgets.debug_pane import DebugPane
+from gdtui.app.widgets.loss_chart import LossChart
+from gdtui.app.widgets.settings_form import SettingsForm
+from gdtui.app.widgets.status_line import StatusLine
+from gdtui.app.widgets.variant_pane import VariantPane
+from gdtui.core.config import ConfigError, RunConfig, config_from_options, scale_lr
+from gdtui.core.export import write_atomic
+from gdtui.core.session import Batch, RunState, TrainingSession, changed_fields, needs_reset
+from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
+
+
+class GdtuiApp(App[None]):
+    """Gradient descent, step by step."""
+
+    CSS_PATH = "gdtui.tcss"
+    TITLE = "gdtui"
+    COMMANDS = App.COMMANDS | {GdtuiCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_run", "Run/Pause", id="run"),
+        Binding("n", "step", "Epoch", id="step"),
+        Binding("r", "reset", "Reset", id="reset"),
+        Binding("z", "toggle_zero_grad", "zero_grad", id="zero-grad"),
+        Binding("v", "next_variant", "Variant", id="variant"),
+        Binding("plus,equals_sign", "scale_lr(2)", "lr×2", key_display="+", id="lr-up"),
+        Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-", id="lr-down"),
+        Binding("l", "toggle_log", "Log", id="log"),
+        Binding("s", "screenshot", "SVG", id="screenshot"),
+        Binding("e", "export", "Export", id="export"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("escape", "leave_field", "Leave field", show=False),
+    ]
+
+    def __init__(self, config: RunConfig, *, fps: float = 15.0, output_dir: Path | None = None):
+        super().__init__()
+        self.session = TrainingSession(config)
+        self.fps = fps
+        self.output_dir = output_dir or Path.cwd()
+        self.torch_note = "" if not VARIANTS[config.variant].uses_torch else "loading torch…"
+        self._dirty = True
+        self._speed: float | None = None
+        self._speed_mark: tuple[float, int] | None = None
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        config = self.session.config
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield VariantPane(config.variant, id="variants")
+                yield SettingsForm(config, id="settings")
+            with Vertical(id="right"):
+                yield LossChart(id="chart")
+                yield DebugPane(id="debug")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(SettingsForm).show_config(self.session.config)
+        self.query_one(VariantPane).focus()
+        self._redraw()
+        self.set_interval(1 / self.fps, self._redraw_if_dirty)
+        threading.Thread(target=self._import_torch, name="import-torch", daemon=True).start()
+
+    def _import_torch(self) -> None:
+        # A daemon thread, not a worker: quitting must not wait for a 1-2 s import.
+        start = time.perf_counter()
+        try:
+            import torch  # noqa: F401
+        except Exception as error:  # pragma: no cover - torch is a dependency
+            self.post_message(TorchLoaded(time.perf_counter() - start, str(error)))
+        else:
+            self.post_message(TorchLoaded(time.perf_counter() - start))
+
+    @on(TorchLoaded)
+    def _torch_loaded(self, event: TorchLoaded) -> None:
+        self.torch_note = f"torch failed to load: {event.error}" if event.error else ""
+        self._dirty = True
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def _redraw_if_dirty(self) -> None:
+        if self._dirty:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        """Draw every pane from the session (on the UI thread, at most ``fps`` times a second)."""
+        self._dirty = False
+        session = self.session
+        self._measure_speed()
+        subtitle = session.message if session.state is RunState.DIVERGED else ""
+        self.query_one(LossChart).draw(session.history, subtitle)
+        self.query_one(DebugPane).show(session)
+        self.query_one(StatusLine).show(session, self._speed, self.torch_note)
+
+    def _measure_speed(self) -> None:
+        now, epoch = time.perf_counter(), self.session.epoch
+        if self.session.state is not RunState.RUNNING:
+            self._speed_mark, self._speed = None, None
+            return
+        if self._speed_mark is None:
+            self._speed_mark = (now, epoch)
+        elif now - self._speed_mark[0] >= 0.5:
+            self._speed = (epoch - self._speed_mark[1]) / (now - self._speed_mark[0])
+            self._speed_mark = (now, epoch)
+
+    # -- training ---------------------------------------------------------------------------
+
+    def _start_training(self, single: bool) -> None:
+        self.run_worker(
+            partial(self._train, self.session.run_id, single),
+            name="step" if single else "run",
+            group="training",
+            exclusive=True,
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _train(self, run_id: int, single: bool) -> None:
+        """The worker: steps the session and posts batches; never touches a widget."""
+        worker = get_current_worker()
+        session = self.session
+
+        def deliver(batch: Batch) -> None:
+            self.post_message(EpochsCompleted(batch))
+
+        if single:
+            session.step_batch(run_id, 1, math.inf, deliver=deliver)
+            return
+        batch_seconds = 1 / (2 * self.fps)
+        while not worker.is_cancelled:
+            batch = session.step_batch(
+                run_id, 10**9, batch_seconds, lambda: worker.is_cancelled, deliver
+            )
+            if batch.stop is not None or run_id != session.run_id:
+                return
+
+    @on(EpochsCompleted)
+    def _epochs_completed(self, event: EpochsCompleted) -> None:
+        session = self.session
+        if not session.accept(event.batch):
+            return  # from a run that has since been reset
+        if session.state is RunState.RUNNING:
+            self._dirty = True
+        else:
+            self._redraw()
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "training" or event.state is not WorkerState.ERROR:
+            return
+        self.session.state = RunState.PAUSED
+        self.notify(f"Training stopped: {event.worker.error}", severity="error", timeout=8)
+        self._redraw()
+
+    def _pause(self) -> None:
+        self.workers.cancel_group(self, "training")
+        if self.session.state is RunState.RUNNING:
+            self.session.state = RunState.PAUSED
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_toggle_run(self) -> None:
+        """Run flat out, or pause."""
+        session = self.session
+        if session.state is RunState.RUNNING:
+            self._pause()
+        elif session.finished:
+            self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
+        else:
+            session.state = RunState.RUNNING
+            self._start_training(single=False)
+        self._redraw()
+
+    def action_step(self) -> None:
+        """Run exactly one epoch."""
+        session = self.session
+        if session.finished:
+            self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
+            return
+        self._pause()
+        if session.state is RunState.READY:
+            session.state = RunState.PAUSED
+        self._start_training(single=True)
+
+    def action_reset(self) -> None:
+        """Start the run again from epoch 0."""
+        self._pause()
+        self.session.reset()
+        self._redraw()
+
+    def action_toggle_zero_grad(self) -> None:
+        """Switch zero_grad on or off from the next epoch."""
+        self.apply_settings({"zero_grad": not self.session.config.zero_grad})
+
+    def action_next_variant(self) -> None:
+        """Switch to the next variant (resets the run)."""
+        index = VARIANT_NAMES.index(self.session.config.variant)
+        self.choose_variant(VARIANT_NAMES[(index + 1) % len(VARIANT_NAMES)])
+
+    def action_scale_lr(self, factor: float) -> None:
+        """Double or halve the learning rate from the next epoch."""
+        try:
+            config = scale_lr(self.session.config, factor)
+        except ConfigError as error:
+            self.notify(str(error), severity="warning")
+            return
+        self._adopt(config)
+
+    def action_toggle_log(self) -> None:
+        """Plot the loss on a log10 or a linear axis."""
+        chart = self.query_one(LossChart)
+        chart.log_scale = not chart.log_scale
+
+    def action_screenshot(self) -> None:
+        """Save the screen as an SVG file."""
+        path = self.save_screenshot(path=str(self.output_dir))
+        self.notify(f"Saved {path}")
+
+    def action_export(self) -> None:
+        """Write the history to a CSV file."""
+        session = self.session
+        if not len(session.history):
+            self.notify("Nothing to export yet: step at least one epoch.", severity="warning")
+            return
+        path = self.output_dir / f"gdtui-{session.config.variant}-{session.epoch}-epochs.csv"
+        try:
+            write_atomic(path, session.history.to_csv())
+        except OSError as error:
+            self.notify(f"Could not export: {error}", severity="error")
+            return
+        self.notify(f"Exported {session.epoch} epochs to {path}")
+
+    def action_help(self) -> None:
+        """Show every key."""
+        rows = [(key, description) for key, _, description in self.palette_actions()]
+        self.push_screen(HelpScreen([*rows, ("ctrl+p", "Command palette"), ("escape", "Leave a field")]))
+
+    def action_leave_field(self) -> None:
+        """Leave a text field so that single keys act again."""
+        if isinstance(self.focused, Input):
+            self.query_one(VariantPane).focus()
+
+    async def action_quit(self) -> None:
+        """Stop any run and quit."""
+        self.workers.cancel_group(self, "training")
+        self.exit()
+
+    def palette_actions(self) -> list[tuple[str, str, str]]:
+        """(key, action, description) for every shown binding, for the palette and help."""
+        descriptions = {
+            "toggle_run": "Run / pause",
+            "step": "One epoch",
+            "reset": "Reset the run",
+            "toggle_zero_grad": "zero_grad on / off",
+            "next_variant": "Next variant",
+            "scale_lr(2)": "Learning rate × 2",
+            "scale_lr(0.5)": "Learning rate ÷ 2",
+            "toggle_log": "Log / linear loss axis",
+            "screenshot": "Save an SVG screenshot",
+            "export": "Export the history as CSV",
+            "help": "Help",
+            "quit": "Quit",
+        }
+        rows = []
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.action in descriptions:
+                key = binding.key_display or binding.key
+                rows.append((key, binding.action, descriptions[binding.action]))
+        return rows
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def choose_variant(self, variant: str) -> None:
+        """Switch to ``variant`` (resets the run)."""
+        self.apply_settings({"variant": variant})
+
+    @on(VariantChosen)
+    def _variant_chosen(self, event: VariantChosen) -> None:
+        if event.variant != self.session.config.variant:
+            self.choose_variant(event.variant)
+
+    @on(SettingsEdited)
+    def _settings_edited(self, event: SettingsEdited) -> None:
+        self.apply_settings(event.options)
+
+    def apply_settings(self, options: dict[str, Any]) -> bool:
+        """Validate ``options`` through the core and adopt them; errors show in the form."""
+        try:
+            config = config_from_options(options, base=self.session.config)
+        except ConfigError as error:
+            self.query_one(SettingsForm).show_errors(error.errors)
+            return False
+        self._adopt(config)
+        return True
+
+    def _adopt(self, config: RunConfig) -> None:
+        session = self.session
+        old = session.config
+        if config == old:
+            return
+        was_running = session.state is RunState.RUNNING
+        if was_running and needs_reset(old, config):
+            self._pause()
+        if session.apply(config):
+            changed = ", ".join(changed_fields(old, config))
+            self.notify(f"Run reset: {changed} changed.", title="Reset")
+            session.message = ""
+        self.query_one(SettingsForm).show_config(config)
+        self.query_one(VariantPane).show(config.variant)
+        self._redraw()
+

@@ -1,0 +1,42 @@
+"""The help screen: every key, and what the panes show."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+ABOUT = (
+    "gdtui trains y ≈ w·x (+ b) one epoch at a time. Each epoch: forward pass, loss "
+    "(before the update), gradient, update. Turn zero_grad off to watch .grad accumulate "
+    "in the Debug pane. Edit a field and press Enter; learning rate and zero_grad change "
+    "the run from the next epoch, other settings start it again. Escape leaves a field."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the app's key bindings; any of escape, q or ? closes it."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close help"),
+    ]
+
+    def __init__(self, bindings: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._bindings = bindings
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        for key, description in self._bindings:
+            table.add_row(key, description)
+        with VerticalScroll(id="help-body") as body:
+            body.border_title = "Keys"
+            yield Static(Text(ABOUT), id="help-about")
+            yield Static(table)
+            yield Static(Text("escape: close", style="dim"))

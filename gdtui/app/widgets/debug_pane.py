@@ -1,0 +1,82 @@
+"""The debug pane: the last epochs' numbers, and what ``.grad`` holds between epochs."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from gdtui.app.format import number
+from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
+from gdtui.core.session import TrainingSession
+
+ROWS = 12
+"""Epochs shown; the table is rebuilt from the history's tail, never grown without bound."""
+
+
+class DebugPane(Vertical):
+    """A table of the last epochs and a line on the state of ``.grad``."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Debug"
+        self._bias: bool | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="grad-note")
+        yield DataTable(id="debug-table", cursor_type="none", zebra_stripes=True)
+
+    def show(self, session: TrainingSession) -> None:
+        """Redraw from the session's history."""
+        table = self.query_one(DataTable)
+        has_bias = session.config.has_bias
+        if has_bias != self._bias:
+            self._bias = has_bias
+            table.clear(columns=True)
+            columns = ["epoch", "loss", "w", "w.grad", "lr·w.grad"]
+            if has_bias:
+                columns[3:3] = ["b"]
+                columns += ["b.grad", "lr·b.grad"]
+            table.add_columns(*columns, ".grad after")
+        else:
+            table.clear()
+        records = session.history.last(ROWS)
+        for record in reversed(records):
+            table.add_row(*self._row(record, has_bias), key=str(record.epoch))
+        self.query_one("#grad-note", Static).update(self._grad_note(session, records))
+
+    @staticmethod
+    def _row(record: EpochRecord, has_bias: bool) -> list[str | Text]:
+        state = GRAD_STATE_NAMES[record.grad_state]
+        state_text = Text(
+            "accumulating" if record.grad_state == GRAD_VALUE else state,
+            style="bold yellow" if record.grad_state == GRAD_VALUE else "dim",
+        )
+        row: list[str | Text] = [
+            str(record.epoch),
+            number(record.loss, 8),
+            number(record.w),
+            number(record.grad_w),
+            number(record.update_w),
+        ]
+        if has_bias:
+            row[3:3] = [number(record.b)]
+            row += [number(record.grad_b), number(record.update_b)]
+        row.append(state_text)
+        return row
+
+    @staticmethod
+    def _grad_note(session: TrainingSession, records: list[EpochRecord]) -> Text:
+        config = session.config
+        if not config.zero_grad:
+            text = Text("zero_grad OFF: .grad accumulates across epochs", style="bold yellow")
+            growing = [r.grad_w for r in records[-4:] if r.grad_state == GRAD_VALUE]
+            if growing:
+                text.append("   w.grad: " + " → ".join(number(g, 6) for g in growing))
+            return text
+        last = records[-1] if records else None
+        if last is None:
+            return Text("zero_grad on: .grad is cleared after each update", style="dim")
+        how = "set to None by optimizer.zero_grad()" if last.grad_state == GRAD_NONE else "zeroed"
+        return Text(f"zero_grad on: .grad {how} after each update", style="dim")

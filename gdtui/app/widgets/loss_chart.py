@@ -1,0 +1,50 @@
+"""The live loss chart: loss against epoch, linear or log10, drawn with plotext."""
+
+from __future__ import annotations
+
+from textual.reactive import reactive
+from textual_plotext import PlotextPlot
+
+from gdtui.core.chart import loss_series
+from gdtui.core.history import RunHistory
+
+POINTS_PER_COLUMN = 2
+"""Downsample to about twice the chart's width: more points cost time and add nothing."""
+
+
+class LossChart(PlotextPlot):
+    """Plots a bounded, downsampled copy of the history; redrawn by the app's timer only."""
+
+    log_scale: reactive[bool] = reactive(False)
+    """Plot log10(loss) on a linear axis (plotext's own log scale is not safe to use)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Loss"
+        self._history: RunHistory | None = None
+        self.points = 0
+        """How many points the last redraw plotted (for the benchmarks and tests)."""
+
+    def draw(self, history: RunHistory, subtitle: str = "") -> None:
+        """Rebuild the plot from ``history``."""
+        self._history = history
+        self.border_subtitle = subtitle
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.xlabel("epoch")
+        plt.ylabel("log10(loss)" if self.log_scale else "loss")
+        width = max(self.size.width, 10)
+        data = loss_series(history, width * POINTS_PER_COLUMN, self.log_scale)
+        self.points = len(data.x)
+        if data.x:
+            plt.plot(data.x, data.y, marker="braille")
+            if len(data.x) == 1:
+                plt.xlim(data.x[0] - 1, data.x[0] + 1)
+        if data.yticks:
+            plt.yticks(data.yticks, data.ylabels)
+        self.refresh()
+
+    def watch_log_scale(self) -> None:
+        if self._history is not None:
+            self.draw(self._history, self.border_subtitle)

@@ -1,0 +1,44 @@
+"""The status line: run state, epoch k of N, loss, parameters, a prediction, speed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from gdtui.app.format import number
+from gdtui.core.session import RunState, TrainingSession
+
+STATE_STYLES = {
+    RunState.READY: "bold",
+    RunState.RUNNING: "bold green",
+    RunState.PAUSED: "bold yellow",
+    RunState.DONE: "bold cyan",
+    RunState.CONVERGED: "bold cyan",
+    RunState.DIVERGED: "bold red",
+}
+
+
+class StatusLine(Static):
+    """One line that sums up the run."""
+
+    def show(self, session: TrainingSession, speed: float | None, torch_note: str) -> None:
+        """Redraw from ``session``; ``speed`` in epochs/s is shown only while running."""
+        config = session.config
+        record = session.last_record
+        state = session.state
+        label = session.message if session.finished else state.value
+        text = Text.assemble((f" {label} ", STATE_STYLES[state]), " ")
+        text.append(f"epoch {session.epoch}/{config.epochs}  ")
+        if record is not None:
+            text.append(f"loss {number(record.loss, 8)}  w {number(record.w)}  ")
+            if record.b is not None:
+                text.append(f"b {number(record.b)}  ")
+            prediction = session.predict(config.predict)
+            text.append(f"f({number(config.predict)}) = {number(prediction, 6)}  ")
+        else:
+            text.append("n: one epoch · space: run · ?: help  ", style="dim")
+        if speed is not None and state is RunState.RUNNING:
+            text.append(f"{speed:,.0f} epochs/s  ")
+        if torch_note:
+            text.append(torch_note, style="dim italic")
+        self.update(text)

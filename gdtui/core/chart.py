@@ -1,0 +1,58 @@
+"""What the loss chart plots: a bounded, downsampled copy of the history, made safe for
+plotext (which raises on inf, crashes with its own log scale and overflows near 1e307)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdtui.core.history import RunHistory
+
+PLOT_LIMIT = 1e300
+"""Values are clipped to ±this: plotext's tick arithmetic overflows near 1e307."""
+LOG_FLOOR = 1e-300
+"""log10 of a loss ≤ 0 (an exact fit) is drawn at this floor instead of -inf."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """Points ready for plotext, with the y ticks to label them by."""
+
+    x: list[float]
+    y: list[float]
+    yticks: list[float]
+    ylabels: list[str]
+
+
+def loss_series(history: RunHistory, max_points: int, log: bool) -> Series:
+    """The loss against epoch, at most ``max_points`` points; with ``log`` the y values are
+    log10(loss) on a linear axis, ticked at powers of ten labelled ``1e-3`` and so on."""
+    epochs, losses = history.downsample("loss", max_points)
+    return series(epochs, losses, log)
+
+
+def series(epochs: np.ndarray, values: np.ndarray, log: bool) -> Series:
+    """Clean ``values`` for plotting (see :func:`loss_series`)."""
+    finite = np.isfinite(values)
+    epochs, values = epochs[finite], values[finite]
+    if log:
+        values = np.log10(np.clip(values, LOG_FLOOR, PLOT_LIMIT))
+        ticks, labels = log_ticks(values)
+    else:
+        values = np.clip(values, -PLOT_LIMIT, PLOT_LIMIT)
+        ticks, labels = [], []
+    return Series(epochs.tolist(), values.tolist(), ticks, labels)
+
+
+def log_ticks(log_values: np.ndarray, max_ticks: int = 6) -> tuple[list[float], list[str]]:
+    """Ticks at whole powers of ten spanning ``log_values``, at most ``max_ticks`` of them."""
+    if len(log_values) == 0:
+        return [], []
+    low, high = math.floor(float(log_values.min())), math.ceil(float(log_values.max()))
+    if low == high:
+        high = low + 1
+    stride = max(1, math.ceil((high - low) / (max_ticks - 1)))
+    powers = list(range(high, low - 1, -stride))
+    return [float(p) for p in powers], [f"1e{p}" for p in powers]

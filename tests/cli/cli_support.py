@@ -1,0 +1,115 @@
+"""Helpers shared by the command-line tests: run the real CLI in a subprocess, and an
+independent float32 reference of plain gradient descent to compare its numbers with.
+
+Every subprocess costs ~0.15 s for ``numpy-manual`` (no torch import) and ~2.5 s for a torch
+variant, so the tests prefer ``numpy-manual`` wherever the variant does not matter.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = Path("/work/shared/seeds")
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """What one CLI invocation did."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.stdout.splitlines()
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.stderr.splitlines()
+
+    def jsonl(self) -> list[dict[str, float]]:
+        return [json.loads(line) for line in self.lines]
+
+    def __repr__(self) -> str:  # shown by pytest when an assertion fails
+        return (
+            f"gdtui {' '.join(self.args)} -> {self.returncode}\n"
+            f"--- stdout ---\n{self.stdout[-2000:]}\n--- stderr ---\n{self.stderr[-2000:]}"
+        )
+
+
+def run_gdtui(*args: str, python_flags: Sequence[str] = (), timeout: float = 120) -> Result:
+    """``python -m gdtui ARGS`` with the repository root as cwd (the package imports from it)."""
+    completed = subprocess.run(
+        [sys.executable, *python_flags, "-m", "gdtui", *args],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(
+        tuple(args),
+        completed.returncode,
+        completed.stdout.decode("utf-8", errors="replace"),
+        completed.stderr.decode("utf-8", errors="replace"),
+    )
+
+
+def reference_gd(
+    lr: float = 0.01,
+    epochs: int = 100,
+    x: Sequence[float] = (1, 2, 3, 4),
+    y: Sequence[float] = (2, 4, 6, 8),
+    w0: float = 0.0,
+    b0: float | None = None,
+    zero_grad: bool = True,
+    tutorial: bool = False,
+    eps: float = 0.0,
+) -> list[dict[str, float]]:
+    """Plain full-batch gradient descent on mean squared error, in float32, written from the
+    formulas (not from gdtui's code): one dict per epoch with the loss before the update, the
+    parameters after it and the gradient it used. Stops after the first non-finite record
+    (which is included) or the first loss below ``eps``."""
+    xs = np.asarray(x, dtype=np.float32)
+    ys = np.asarray(y, dtype=np.float32)
+    w = np.float32(w0)
+    b = None if b0 is None else np.float32(b0)
+    rate = np.float32(lr)
+    acc_w = np.float32(0.0)
+    records: list[dict[str, float]] = []
+    with np.errstate(all="ignore"):
+        for epoch in range(1, epochs + 1):
+            error = w * xs - ys if b is None else w * xs + b - ys
+            loss = np.mean(error * error)
+            grad_w = np.dot(2 * xs, error).mean() if tutorial else np.mean(2 * xs * error)
+            if not zero_grad:
+                acc_w = acc_w + grad_w
+                grad_w = acc_w
+            w = w - rate * grad_w
+            record = {"epoch": epoch, "loss": float(loss), "w": float(w), "grad_w": float(grad_w)}
+            if b is not None:
+                grad_b = np.mean(2 * error)
+                b = b - rate * grad_b
+                record["b"] = float(b)
+                record["grad_b"] = float(grad_b)
+            records.append(record)
+            values = [v for k, v in record.items() if k != "epoch"]
+            if not all(np.isfinite(values)):
+                break
+            if loss < eps:
+                break
+    return records
+
+
+def is_finite_record(record: dict[str, float]) -> bool:
+    return all(np.isfinite([v for k, v in record.items() if k != "epoch"]))
+
