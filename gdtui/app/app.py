@@ -31,6 +31,10 @@ from gdtui.core.session import Batch, RunState, TrainingSession, changed_fields,
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
 
 
+NARROW_WIDTH = 100
+"""Below this many columns the settings column slims down so the chart keeps its room."""
+
+
 class GdtuiApp(App[None]):
     """Gradient descent, step by step."""
 
@@ -77,10 +81,14 @@ class GdtuiApp(App[None]):
         yield StatusLine(id="status")
         yield Footer()
 
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+
     def on_mount(self) -> None:
         self.query_one(SettingsForm).show_config(self.session.config)
         self.query_one(VariantPane).focus()
-        self._redraw()
+        self.on_resize()
+        self.redraw()
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
         threading.Thread(target=self._import_torch, name="import-torch", daemon=True).start()
 
@@ -103,9 +111,9 @@ class GdtuiApp(App[None]):
 
     def _redraw_if_dirty(self) -> None:
         if self._dirty:
-            self._redraw()
+            self.redraw()
 
-    def _redraw(self) -> None:
+    def redraw(self) -> None:
         """Draw every pane from the session (on the UI thread, at most ``fps`` times a second)."""
         self._dirty = False
         session = self.session
@@ -165,7 +173,7 @@ class GdtuiApp(App[None]):
         if session.state is RunState.RUNNING:
             self._dirty = True
         else:
-            self._redraw()
+            self.redraw()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -173,7 +181,7 @@ class GdtuiApp(App[None]):
             return
         self.session.state = RunState.PAUSED
         self.notify(f"Training stopped: {event.worker.error}", severity="error", timeout=8)
-        self._redraw()
+        self.redraw()
 
     def _pause(self) -> None:
         self.workers.cancel_group(self, "training")
@@ -192,7 +200,7 @@ class GdtuiApp(App[None]):
         else:
             session.state = RunState.RUNNING
             self._start_training(single=False)
-        self._redraw()
+        self.redraw()
 
     def action_step(self) -> None:
         """Run exactly one epoch."""
@@ -209,7 +217,7 @@ class GdtuiApp(App[None]):
         """Start the run again from epoch 0."""
         self._pause()
         self.session.reset()
-        self._redraw()
+        self.redraw()
 
     def action_toggle_zero_grad(self) -> None:
         """Switch zero_grad on or off from the next epoch."""
@@ -262,6 +270,7 @@ class GdtuiApp(App[None]):
         """Leave a text field so that single keys act again."""
         if isinstance(self.focused, Input):
             self.query_one(VariantPane).focus()
+        self.on_resize()
 
     async def action_quit(self) -> None:
         """Stop any run and quit."""
@@ -331,5 +340,5 @@ class GdtuiApp(App[None]):
             session.message = ""
         self.query_one(SettingsForm).show_config(config)
         self.query_one(VariantPane).show(config.variant)
-        self._redraw()
+        self.redraw()
 

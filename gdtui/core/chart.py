@@ -24,6 +24,7 @@ class Series:
     y: list[float]
     yticks: list[float]
     ylabels: list[str]
+    xticks: list[float]
 
 
 def loss_series(history: RunHistory, max_points: int, log: bool) -> Series:
@@ -43,7 +44,7 @@ def series(epochs: np.ndarray, values: np.ndarray, log: bool) -> Series:
     else:
         values = np.clip(values, -PLOT_LIMIT, PLOT_LIMIT)
         ticks, labels = [], []
-    return Series(epochs.tolist(), values.tolist(), ticks, labels)
+    return Series(epochs.tolist(), values.tolist(), ticks, labels, epoch_ticks(epochs))
 
 
 def log_ticks(log_values: np.ndarray, max_ticks: int = 6) -> tuple[list[float], list[str]]:
@@ -56,3 +57,12 @@ def log_ticks(log_values: np.ndarray, max_ticks: int = 6) -> tuple[list[float], 
     stride = max(1, math.ceil((high - low) / (max_ticks - 1)))
     powers = list(range(high, low - 1, -stride))
     return [float(p) for p in powers], [f"1e{p}" for p in powers]
+
+
+def epoch_ticks(epochs: np.ndarray, max_ticks: int = 6) -> list[float]:
+    """Whole-number epoch ticks from the first to the last epoch (never 1.50)."""
+    if len(epochs) == 0:
+        return []
+    first, last = int(epochs[0]), int(epochs[-1])
+    stride = max(1, math.ceil((last - first) / (max_ticks - 1)))
+    return [float(e) for e in range(first, last + 1, stride)]

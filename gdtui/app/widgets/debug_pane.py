@@ -11,6 +11,8 @@ from gdtui.app.format import number
 from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
 from gdtui.core.session import TrainingSession
 
+DIGITS = 6
+"""Significant digits in the table: enough to see float32 noise, narrow enough for 80 columns."""
 ROWS = 12
 """Epochs shown; the table is rebuilt from the history's tail, never grown without bound."""
 
@@ -55,14 +57,14 @@ class DebugPane(Vertical):
         )
         row: list[str | Text] = [
             str(record.epoch),
-            number(record.loss, 8),
-            number(record.w),
-            number(record.grad_w),
-            number(record.update_w),
+            number(record.loss, DIGITS + 1),
+            number(record.w, DIGITS),
+            number(record.grad_w, DIGITS),
+            number(record.update_w, DIGITS),
         ]
         if has_bias:
-            row[3:3] = [number(record.b)]
-            row += [number(record.grad_b), number(record.update_b)]
+            row[3:3] = [number(record.b, DIGITS)]
+            row += [number(record.grad_b, DIGITS), number(record.update_b, DIGITS)]
         row.append(state_text)
         return row
 

@@ -43,6 +43,8 @@ class LossChart(PlotextPlot):
                 plt.xlim(data.x[0] - 1, data.x[0] + 1)
         if data.yticks:
             plt.yticks(data.yticks, data.ylabels)
+        if data.xticks:
+            plt.xticks(data.xticks, [f"{int(tick):,}" for tick in data.xticks])
         self.refresh()
 
     def watch_log_scale(self) -> None:

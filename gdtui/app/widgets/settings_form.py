@@ -66,6 +66,8 @@ class SettingsForm(VerticalScroll):
             with Horizontal(classes="field", id=f"row-{name}"):
                 yield Label(LABELS[name], classes="field-label")
                 yield widget
+                if name == "zero_grad":
+                    yield Label(_on_off(config.zero_grad), id="zero-grad-state")
             yield Static(classes="field-error", id=f"error-{name}")
 
     @staticmethod
@@ -97,6 +99,7 @@ class SettingsForm(VerticalScroll):
             for name in ("optimizer", "grad_formula", "device"):
                 self.query_one(f"#field-{name}", Select).value = self._choice(name, config)
             self.query_one("#field-zero_grad", Switch).value = config.zero_grad
+        self.query_one("#zero-grad-state", Label).update(_on_off(config.zero_grad))
         self.query_one("#field-w0", Input).placeholder = "seeded init" if config.has_bias else "0"
         self.query_one("#row-b0").display = config.has_bias
         self.query_one("#row-grad_formula").display = len(variant.grad_formulas) > 1
@@ -153,6 +156,10 @@ class SettingsForm(VerticalScroll):
     def _switched(self, event: Switch.Changed) -> None:
         event.stop()
         self.post_message(SettingsEdited({"zero_grad": event.value}))
+
+
+def _on_off(on: bool) -> str:
+    return " on" if on else " OFF: accumulates"
 
 
 def _name(widget: Widget) -> str:

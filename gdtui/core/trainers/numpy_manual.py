@@ -16,8 +16,9 @@ class NumpyManualTrainer(Trainer):
     the dot product is already a sum, so it is N times too large. With zero_grad off an
     explicit accumulator plays the part of torch's ``.grad``.
 
-    As in the seeds (numpy 1.x, which printed their logs), ``w`` is a Python float: the update
-    ``w -= lr * dw`` runs in float64 and the forward pass casts ``w`` to float32.
+    The mean formula computes in float32, like the torch variants. The tutorial formula also
+    keeps the seeds' arithmetic (numpy 1.x printed their logs): ``w`` is a Python float, so
+    ``w -= lr * dw`` runs in float64 while the forward pass computes in float32.
     """
 
     def __init__(self, config: RunConfig) -> None:
@@ -25,13 +26,14 @@ class NumpyManualTrainer(Trainer):
         self._x = np.asarray(config.dataset.x, dtype=np.float32)
         self._y = np.asarray(config.dataset.y, dtype=np.float32)
         self._two_x = 2 * self._x
-        self._w = float(config.w0 or 0.0)
-        self._accumulated = np.float32(0.0)
         self._tutorial = config.grad_formula == "tutorial"
+        start = config.w0 or 0.0
+        self._w: float | np.float32 = float(start) if self._tutorial else np.float32(start)
+        self._accumulated = np.float32(0.0)
 
     @property
     def w(self) -> float:
-        return self._w
+        return float(self._w)
 
     def step(self) -> EpochRecord:
         error = np.float32(self._w) * self._x - self._y
@@ -42,12 +44,15 @@ class NumpyManualTrainer(Trainer):
             grad = (self._two_x * error).mean()
         if not self.zero_grad:
             grad = self._accumulated = self._accumulated + grad
-        self._w = self._w - self.lr * float(grad)
+        if self._tutorial:
+            self._w = float(self._w) - self.lr * float(grad)
+        else:
+            self._w = self._w - np.float32(self.lr) * grad
         self.epoch += 1
         return EpochRecord(
             self.epoch,
             float(loss),
-            self._w,
+            float(self._w),
             float(grad),
             lr=self.lr,
             grad_state=GRAD_ZERO if self.zero_grad else GRAD_VALUE,

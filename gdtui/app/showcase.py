@@ -1,0 +1,90 @@
+"""Telling states of the app, for the README's screenshots and the snapshot tests.
+
+``python -m gdtui.app.showcase [DIR]`` writes one SVG per state (default ``screenshots/``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from gdtui.app import make_app
+from gdtui.app.app import GdtuiApp
+from gdtui.core.config import RunConfig
+
+
+@dataclass(frozen=True)
+class State:
+    """A configuration, the keys to press, and the terminal size to show them at."""
+
+    name: str
+    caption: str
+    config: RunConfig = field(default_factory=RunConfig)
+    keys: tuple[str, ...] = ()
+    size: tuple[int, int] = (120, 40)
+
+
+STATES: tuple[State, ...] = (
+    State("fresh", "Just started: the seeds' defaults, ready to step"),
+    State("mid-run", "Twelve epochs of torch autograd, stepped one key press at a time",
+          keys=("n",) * 12),
+    State(
+        "zero-grad-off",
+        "zero_grad off: .grad accumulates, -30 → -55.5 → -72.675",
+        RunConfig(variant="torch-optim"),
+        keys=("z", "n", "n", "n", "n"),
+    ),
+    State("diverged", "lr = 0.15 is too large: the loss grows until it overflows",
+          RunConfig(lr=0.15, epochs=1000), keys=("l", "space")),
+    State("module-log", "nn.Linear with weight and bias, loss on a log axis",
+          RunConfig(variant="torch-module", epochs=300), keys=("l", "space")),
+    State("narrow", "Still usable at 80×24", keys=("n",) * 3, size=(80, 24)),
+)
+
+
+async def settle(app: GdtuiApp, pilot: Pilot[None]) -> None:
+    """Wait until torch has loaded, every worker is done and the panes are redrawn."""
+    while app.torch_note:
+        await pilot.pause(0.05)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    app.redraw()
+    await pilot.pause()
+
+
+async def play(app: GdtuiApp, pilot: Pilot[None], keys: tuple[str, ...]) -> None:
+    """Press ``keys`` one at a time, letting each epoch land before the next key."""
+    await settle(app, pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(app, pilot)
+        while app.session.state.value == "running":
+            await pilot.pause(0.05)
+    await settle(app, pilot)
+
+
+async def save(state: State, directory: Path) -> Path:
+    """Run ``state`` and save its SVG into ``directory``."""
+    app = make_app(state.config)
+    async with app.run_test(size=state.size) as pilot:
+        await play(app, pilot, state.keys)
+        path = app.save_screenshot(filename=f"{state.name}.svg", path=str(directory))
+    return Path(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write every state's SVG."""
+    args = sys.argv[1:] if argv is None else argv
+    directory = Path(args[0] if args else "screenshots")
+    directory.mkdir(parents=True, exist_ok=True)
+    for state in STATES:
+        print(asyncio.run(save(state, directory)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""Independent references for the trainers, written from the formulas and from plain torch,
+never from gdtui's code.
+
+Each returns one tuple per epoch, ``(loss, w, b, grad_w, grad_b)``: the loss of that epoch's
+forward pass, the parameters after the update and the gradient the update used (the accumulated
+one while zero_grad is off). ``b``/``grad_b`` are None without a bias.
+
+``lrs[k]`` and ``zero_grads[k]`` are the learning rate and the zero_grad setting of epoch k+1, so
+mid-run changes are schedules. Switching zero_grad on clears the gradient accumulated so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+Row = tuple[float, float, float | None, float, float | None]
+
+
+def closed_form(
+    x: Sequence[float],
+    y: Sequence[float],
+    w0: float,
+    lrs: Sequence[float],
+    zero_grads: Sequence[bool],
+    b0: float | None = None,
+) -> list[Row]:
+    """Float64 numpy: grad_w = mean(2x(wx+b−y)), grad_b = mean(2(wx+b−y)), w -= lr·grad_w,
+    with an explicit accumulator standing in for ``.grad``."""
+    xs = np.asarray(x, dtype=np.float64)
+    ys = np.asarray(y, dtype=np.float64)
+    w = float(w0)
+    b = None if b0 is None else float(b0)
+    acc_w = acc_b = 0.0
+    rows: list[Row] = []
+    for lr, zero_grad in zip(lrs, zero_grads, strict=True):
+        if zero_grad:  # zeroed after the last epoch, or cleared by switching zero_grad on
+            acc_w = acc_b = 0.0
+        residual = w * xs + (0.0 if b is None else b) - ys
+        loss = float(np.mean(residual**2))
+        acc_w += float(np.mean(2 * xs * residual))
+        acc_b += float(np.mean(2 * residual))
+        w -= lr * acc_w
+        if b is not None:
+            b -= lr * acc_b
+        rows.append((loss, w, b, acc_w, None if b is None else acc_b))
+        if zero_grad:
+            acc_w = acc_b = 0.0
+    return rows
+
+
+def torch_loop(
+    x: Sequence[float],
+    y: Sequence[float],
+    w0: float,
+    lrs: Sequence[float],
+    zero_grads: Sequence[bool],
+    b0: float | None = None,
+    optimizer: str | None = None,
+) -> list[Row]:
+    """A plain torch loop on float32 leaf tensors.
+
+    ``optimizer=None``: ``loss.backward()``; ``with torch.no_grad(): w -= lr * w.grad``;
+    ``w.grad.zero_()``. Otherwise a ``torch.optim`` optimizer (``momentum`` is SGD with
+    momentum 0.9), ``optimizer.step()`` and ``optimizer.zero_grad()``.
+    """
+    import torch
+
+    xs = torch.tensor(list(x), dtype=torch.float32)
+    ys = torch.tensor(list(y), dtype=torch.float32)
+    w = torch.tensor(float(w0), dtype=torch.float32, requires_grad=True)
+    b = None if b0 is None else torch.tensor(float(b0), dtype=torch.float32, requires_grad=True)
+    params = [w] if b is None else [w, b]
+    opt = None
+    if optimizer is not None:
+        lr0 = lrs[0]
+        opt = {
+            "sgd": lambda: torch.optim.SGD(params, lr=lr0),
+            "momentum": lambda: torch.optim.SGD(params, lr=lr0, momentum=0.9),
+            "adam": lambda: torch.optim.Adam(params, lr=lr0),
+            "rmsprop": lambda: torch.optim.RMSprop(params, lr=lr0),
+            "adagrad": lambda: torch.optim.Adagrad(params, lr=lr0),
+        }[optimizer]()
+    rows: list[Row] = []
+    previous = zero_grads[0]
+    for lr, zero_grad in zip(lrs, zero_grads, strict=True):
+        if zero_grad and not previous:  # switching zero_grad on clears the accumulated grad
+            for p in params:
+                p.grad = None
+        previous = zero_grad
+        prediction = w * xs if b is None else w * xs + b
+        loss = ((prediction - ys) ** 2).mean()
+        loss.backward()
+        assert w.grad is not None
+        if opt is None:
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+        else:
+            for group in opt.param_groups:
+                group["lr"] = lr
+            opt.step()
+        row = (
+            loss.item(),
+            w.item(),
+            None if b is None else b.item(),
+            w.grad.item(),
+            None if b is None or b.grad is None else b.grad.item(),
+        )
+        rows.append(row)
+        if zero_grad:
+            if opt is None:
+                for p in params:
+                    p.grad.zero_()
+            else:
+                opt.zero_grad()
+    return rows
+
+
+FIELDS = ("loss", "w", "b", "grad_w", "grad_b")
+
+
+def record_row(record: object) -> Row:
+    """A trainer's record in the references' shape."""
+    return tuple(getattr(record, name) for name in FIELDS)  # type: ignore[return-value]
+
+
+def assert_rows_close(
+    got: Sequence[Row], want: Sequence[Row], rel: float = 1e-5, floor: float = 1e-5
+) -> None:
+    """Per epoch and field, to ``rel`` relative; ``floor`` is the absolute tolerance for values
+    near 0 (float32 cancellation leaves ~1e-6 absolute noise in a gradient near a minimum)."""
+    assert len(got) == len(want)
+    for epoch, (g, e) in enumerate(zip(got, want, strict=True), start=1):
+        for name, actual, expected in zip(FIELDS, g, e, strict=True):
+            if expected is None:
+                assert actual is None, (epoch, name, g, e)
+                continue
+            assert actual == pytest.approx(expected, rel=rel, abs=floor), (epoch, name, g, e)
