@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -25,6 +26,12 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and never a traceback."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse takes only ``-1`` and ``-.5`` for values; ``--w0 -1e-3`` and
+        # ``--y -2,-4`` would read as unknown options. No option here looks like a number.
+        self._negative_number_matcher = re.compile(r"^-\.?[0-9][0-9.eE+\-,\s]*$")
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)

@@ -31,6 +31,10 @@ from gdtui.core.session import Batch, RunState, TrainingSession, changed_fields,
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
 
 
+TRAIN_SLICE = 0.02
+"""Seconds a running worker steps before it lets the UI thread run."""
+UI_SLICE = 0.004
+"""Seconds the worker then sleeps, so the UI thread holds the GIL without contention."""
 NARROW_WIDTH = 100
 """Below this many columns the settings column slims down so the chart keeps its room."""
 
@@ -96,7 +100,9 @@ class GdtuiApp(App[None]):
         # A daemon thread, not a worker: quitting must not wait for a 1-2 s import.
         start = time.perf_counter()
         try:
-            import torch  # noqa: F401
+            from gdtui.core.trainers.torch_common import warm_up
+
+            warm_up()
         except Exception as error:  # pragma: no cover - torch is a dependency
             self.post_message(TorchLoaded(time.perf_counter() - start, str(error)))
         else:
@@ -157,13 +163,15 @@ class GdtuiApp(App[None]):
         if single:
             session.step_batch(run_id, 1, math.inf, deliver=deliver)
             return
-        batch_seconds = 1 / (2 * self.fps)
         while not worker.is_cancelled:
             batch = session.step_batch(
-                run_id, 10**9, batch_seconds, lambda: worker.is_cancelled, deliver
+                run_id, 10**9, TRAIN_SLICE, lambda: worker.is_cancelled, deliver
             )
             if batch.stop is not None or run_id != session.run_id:
                 return
+            # Hand the GIL to the UI thread outright: otherwise it waits a whole switch
+            # interval for every lock hand-off and keys take seconds to answer.
+            time.sleep(UI_SLICE)
 
     @on(EpochsCompleted)
     def _epochs_completed(self, event: EpochsCompleted) -> None:

@@ -238,8 +238,6 @@ def config_from_options(options: Mapping[str, Any], base: RunConfig | None = Non
     else:
         if dataset is not None:
             changes["dataset"] = dataset
-    if errors:
-        raise ConfigError(errors)
     variant = VARIANTS.get(changes.get("variant", base.variant))
     if variant is not None:
         if "optimizer" not in changes and base.optimizer not in variant.optimizers:
@@ -250,6 +248,13 @@ def config_from_options(options: Mapping[str, Any], base: RunConfig | None = Non
             changes["b0"] = None
         if "device" not in changes and base.device == "cuda" and not variant.uses_torch:
             changes["device"] = "auto"
+    if errors:
+        # Also name what is wrong among the values that did parse (rules between fields).
+        try:
+            dataclasses.replace(base, **changes)
+        except ConfigError as error:
+            errors.update({k: v for k, v in error.errors.items() if k not in errors})
+        raise ConfigError(errors)
     return dataclasses.replace(base, **changes)
 
 

@@ -76,13 +76,16 @@ def load_csv(path: str | Path) -> Dataset:
 
 def parse_csv(text: str, name: str = "csv") -> Dataset:
     """Parse CSV text with a header naming columns ``x`` and ``y``."""
+    reader = csv.reader(io.StringIO(text))
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        # (the file's line number, the row): errors name the line, blank lines included
+        numbered = [(reader.line_num, row) for row in reader]
     except csv.Error as error:
         raise ParseError(f"not a valid CSV file: {error}") from None
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
+    numbered = [(line, row) for line, row in numbered if any(cell.strip() for cell in row)]
+    if not numbered:
         raise ParseError("the CSV file is empty; it needs a header row x,y and data rows")
+    rows = [row for _, row in numbered]
     header = [cell.strip().lower() for cell in rows[0]]
     missing = [column for column in ("x", "y") if column not in header]
     if missing:
@@ -93,7 +96,7 @@ def parse_csv(text: str, name: str = "csv") -> Dataset:
     ix, iy = header.index("x"), header.index("y")
     xs: list[float] = []
     ys: list[float] = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in numbered[1:]:
         values = []
         for column, index in (("x", ix), ("y", iy)):
             if index >= len(row):

@@ -55,6 +55,7 @@ class RunHistory:
         capacity = len(self._columns["epoch"])
         if needed <= capacity:
             return
+        capacity = max(capacity, 1)  # doubling 0 would never grow
         while capacity < needed:
             capacity *= 2
         for name, column in self._columns.items():
@@ -121,6 +122,9 @@ class RunHistory:
         n = self._size
         if n <= max_points:
             return epochs.astype(np.float64), values.copy()
+        if max_points < 4:  # no room for a bucket's low and high: the ends only
+            ends = np.array([0, n - 1])[max(0, 2 - max_points) :]
+            return epochs[ends].astype(np.float64), values[ends]
         buckets = max(1, (max_points - 2) // 2)
         size = -(-n // buckets)  # ceiling: every epoch falls in some bucket
         padded = buckets * size

@@ -8,6 +8,7 @@ variant, so the tests prefer ``numpy-manual`` wherever the variant does not matt
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -47,11 +48,20 @@ class Result:
         )
 
 
+def cli_env() -> dict[str, str]:
+    """The inherited environment; numpy's OpenBLAS need not start a thread pool per process
+    (~0.1 s of each of these short runs; the CLI does no large linear algebra)."""
+    env = dict(os.environ)
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return env
+
+
 def run_gdtui(*args: str, python_flags: Sequence[str] = (), timeout: float = 120) -> Result:
     """``python -m gdtui ARGS`` with the repository root as cwd (the package imports from it)."""
     completed = subprocess.run(
         [sys.executable, *python_flags, "-m", "gdtui", *args],
         cwd=ROOT,
+        env=cli_env(),
         capture_output=True,
         timeout=timeout,
         check=False,
@@ -73,33 +83,41 @@ def reference_gd(
     b0: float | None = None,
     zero_grad: bool = True,
     tutorial: bool = False,
+    float64_w: bool = False,
     eps: float = 0.0,
 ) -> list[dict[str, float]]:
     """Plain full-batch gradient descent on mean squared error, in float32, written from the
     formulas (not from gdtui's code): one dict per epoch with the loss before the update, the
     parameters after it and the gradient it used. Stops after the first non-finite record
-    (which is included) or the first loss below ``eps``."""
+    (which is included) or the first loss below ``eps``.
+
+    ``tutorial``: the seeds' ``np.dot(2x, ŷ−y).mean()`` (N times the mean gradient).
+    ``float64_w``: the seeds' numpy-1.x arithmetic, where ``w`` is a Python float, so
+    ``w -= lr * dw`` runs in float64 and only the forward pass is float32 (seed 003)."""
     xs = np.asarray(x, dtype=np.float32)
     ys = np.asarray(y, dtype=np.float32)
-    w = np.float32(w0)
+    w: float | np.float32 = float(w0) if float64_w else np.float32(w0)
     b = None if b0 is None else np.float32(b0)
     rate = np.float32(lr)
     acc_w = np.float32(0.0)
     records: list[dict[str, float]] = []
     with np.errstate(all="ignore"):
         for epoch in range(1, epochs + 1):
-            error = w * xs - ys if b is None else w * xs + b - ys
+            w32 = np.float32(w)
+            error = w32 * xs - ys if b is None else w32 * xs + b - ys
             loss = np.mean(error * error)
             grad_w = np.dot(2 * xs, error).mean() if tutorial else np.mean(2 * xs * error)
             if not zero_grad:
                 acc_w = acc_w + grad_w
                 grad_w = acc_w
-            w = w - rate * grad_w
-            record = {"epoch": epoch, "loss": float(loss), "w": float(w), "grad_w": float(grad_w)}
+            w = float(w) - lr * float(grad_w) if float64_w else w - rate * grad_w
+            record = {"epoch": epoch, "loss": float(loss), "w": float(w)}
             if b is not None:
                 grad_b = np.mean(2 * error)
                 b = b - rate * grad_b
                 record["b"] = float(b)
+            record["grad_w"] = float(grad_w)
+            if b is not None:
                 record["grad_b"] = float(grad_b)
             records.append(record)
             values = [v for k, v in record.items() if k != "epoch"]
@@ -113,3 +131,16 @@ def reference_gd(
 def is_finite_record(record: dict[str, float]) -> bool:
     return all(np.isfinite([v for k, v in record.items() if k != "epoch"]))
 
+
+
+def assert_records_close(
+    got: list[dict[str, float]], want: list[dict[str, float]], rel: float, abs: float = 1e-12
+) -> None:
+    """Same epochs and fields; the numbers equal to within ``rel`` (torch sums in its own order)."""
+    import pytest
+
+    assert len(got) == len(want), (len(got), len(want))
+    for g, w in zip(got, want, strict=True):
+        assert list(g) == list(w), (g, w)
+        assert g["epoch"] == w["epoch"], (g, w)
+        assert g == pytest.approx(w, rel=rel, abs=abs), (g, w)

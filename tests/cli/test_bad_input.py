@@ -21,7 +21,6 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
     ("lr-word", (*NM, "--lr", "fast"), "--lr"),
     ("lr-zero", (*NM, "--lr", "0"), "--lr"),
     ("lr-negative", (*NM, "--lr=-0.01"), "--lr"),
-    ("lr-negative-exp", (*NM, "--lr=-1e-3"), "--lr"),
     ("lr-negative-no-equals", (*NM, "--lr", "-1e-3"), "--lr"),
     ("lr-nan", (*NM, "--lr", "nan"), "--lr"),
     ("lr-inf", (*NM, "--lr", "inf"), "--lr"),
@@ -32,9 +31,6 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
     ("lr-arabic-digits", (*NM, "--lr", "١٢"), "--lr"),
     ("lr-fullwidth-digits", (*NM, "--lr", "０.１"), "--lr"),
     ("lr-empty", (*NM, "--lr", ""), "--lr"),
-    ("lr-blank", (*NM, "--lr", "   "), "--lr"),
-    ("lr-hex", (*NM, "--lr", "0x1"), "--lr"),
-    ("lr-comma-decimal", (*NM, "--lr", "0,01"), "--lr"),
     # --epochs
     ("epochs-zero", (*NM, "--epochs", "0"), "--epochs"),
     ("epochs-negative", (*NM, "--epochs=-5"), "--epochs"),
@@ -44,22 +40,17 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
     ("epochs-exponent", (*NM, "--epochs", "1e3"), "--epochs"),
     ("epochs-overflow", (*NM, "--epochs", "1e999"), "--epochs"),
     ("epochs-nan", (*NM, "--epochs", "nan"), "--epochs"),
-    ("epochs-inf", (*NM, "--epochs", "inf"), "--epochs"),
     ("epochs-underscore", (*NM, "--epochs", "1_000"), "--epochs"),
     ("epochs-arabic-digits", (*NM, "--epochs", "١٢"), "--epochs"),
     ("epochs-empty", (*NM, "--epochs", ""), "--epochs"),
     # --w0 (empty means the default start, so it is not here)
     ("w0-word", (*NM, "--w0", "zero"), "--w0"),
     ("w0-nan", (*NM, "--w0", "nan"), "--w0"),
-    ("w0-inf", (*NM, "--w0", "inf"), "--w0"),
     ("w0-overflow", (*NM, "--w0", "1e999"), "--w0"),
-    ("w0-beyond-float32", (*NM, "--w0", "1e39"), "--w0"),
-    ("w0-underscore", (*NM, "--w0", "1_0"), "--w0"),
     ("w0-arabic-digits", (*NM, "--w0", "١٢"), "--w0"),
     # --b0
     ("b0-word", ("--variant", "torch-module", "--b0", "zero"), "--b0"),
     ("b0-nan", ("--variant", "torch-module", "--b0", "nan"), "--b0"),
-    ("b0-overflow", ("--variant", "torch-module", "--b0", "1e999"), "--b0"),
     ("b0-without-bias", (*NM, "--b0", "1"), "--b0"),
     ("b0-with-no-bias", ("--variant", "torch-module", "--no-bias", "--b0", "1"), "--b0"),
     # --dataset
@@ -71,14 +62,12 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
     ("x-nan", (*NM, "--x", "1,nan", "--y", "2,4"), "--x"),
     ("x-overflow", (*NM, "--x", "1,1e999", "--y", "2,4"), "--x"),
     ("x-beyond-float32", (*NM, "--x", "1,1e39", "--y", "2,4"), "--x"),
-    ("x-underscore", (*NM, "--x", "1_0,2", "--y", "2,4"), "--x"),
     ("x-arabic-digits", (*NM, "--x", "١,٢", "--y", "2,4"), "--x"),
     ("x-empty", (*NM, "--x", "", "--y", "2,4"), "--x"),
     ("x-empty-item", (*NM, "--x", "1,,3", "--y", "2,4,6"), "--x"),
     ("x-without-y", (*NM, "--x", "1,2"), "--y"),
     ("y-without-x", (*NM, "--y", "1,2"), "--x"),
     ("y-inf", (*NM, "--x", "1,2", "--y", "2,inf"), "--y"),
-    ("y-empty", (*NM, "--x", "1,2", "--y", ""), "--y"),
     ("y-length-mismatch", (*NM, "--x", "1,2", "--y", "2,4,6"), "--y"),
     # --data
     ("data-missing-file", (*NM, "--data", "{tmp}/missing.csv"), "--data"),
@@ -97,21 +86,22 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
     ("optimizer-unknown", (*NM, "--optimizer", "lbfgs"), "--optimizer"),
     ("optimizer-empty", (*NM, "--optimizer", ""), "--optimizer"),
     ("optimizer-adam-numpy", (*NM, "--optimizer", "adam"), "--optimizer"),
-    ("optimizer-adam-autograd", ("--variant", "torch-autograd", "--optimizer", "adam"), "--optimizer"),
+    (
+        "optimizer-adam-autograd",
+        ("--variant", "torch-autograd", "--optimizer", "adam"),
+        "--optimizer",
+    ),
     # --eps
     ("eps-negative", (*NM, "--eps=-1e-9"), "--eps"),
     ("eps-word", (*NM, "--eps", "tiny"), "--eps"),
     ("eps-nan", (*NM, "--eps", "nan"), "--eps"),
-    ("eps-inf", (*NM, "--eps", "inf"), "--eps"),
     ("eps-overflow", (*NM, "--eps", "1e999"), "--eps"),
     ("eps-empty", (*NM, "--eps", ""), "--eps"),
     # --seed
     ("seed-negative", (*NM, "--seed=-1"), "--seed"),
     ("seed-too-big", (*NM, "--seed", str(2**63)), "--seed"),
     ("seed-fraction", (*NM, "--seed", "1.5"), "--seed"),
-    ("seed-word", (*NM, "--seed", "lucky"), "--seed"),
     ("seed-underscore", (*NM, "--seed", "1_000"), "--seed"),
-    ("seed-arabic-digits", (*NM, "--seed", "١٢"), "--seed"),
     ("seed-empty", (*NM, "--seed", ""), "--seed"),
     # --device
     ("device-unknown", (*NM, "--device", "tpu"), "--device"),
@@ -128,18 +118,13 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
     # --predict
     ("predict-word", (*NM, "--predict", "five"), "--predict"),
     ("predict-nan", (*NM, "--predict", "nan"), "--predict"),
-    ("predict-inf", (*NM, "--predict", "inf"), "--predict"),
     ("predict-overflow", (*NM, "--predict", "1e999"), "--predict"),
-    ("predict-arabic-digits", (*NM, "--predict", "١٢"), "--predict"),
     ("predict-empty", (*NM, "--predict", ""), "--predict"),
     # --log-every
     ("log-every-zero", (*NM, "--log-every", "0"), "--log-every"),
     ("log-every-negative", (*NM, "--log-every=-10"), "--log-every"),
     ("log-every-fraction", (*NM, "--log-every", "2.5"), "--log-every"),
-    ("log-every-word", (*NM, "--log-every", "often"), "--log-every"),
     ("log-every-overflow", (*NM, "--log-every", "1e999"), "--log-every"),
-    ("log-every-nan", (*NM, "--log-every", "nan"), "--log-every"),
-    ("log-every-underscore", (*NM, "--log-every", "1_0"), "--log-every"),
     ("log-every-arabic-digits", (*NM, "--log-every", "١٢"), "--log-every"),
     ("log-every-empty", (*NM, "--log-every", ""), "--log-every"),
     # --format
@@ -199,7 +184,9 @@ def _assert_bad_input(result: Result, option: str, command: str = "gdtui run") -
         for name, args, option in BAD_INPUT
     ],
 )
-def test_bad_input_exits_2_with_one_line(args: tuple[str, ...], option: str, data_dir: Path) -> None:
+def test_bad_input_exits_2_with_one_line(
+    args: tuple[str, ...], option: str, data_dir: Path
+) -> None:
     args = tuple(arg.replace("{tmp}", str(data_dir)) for arg in args)
     _assert_bad_input(run_gdtui("run", *args), option)
 
@@ -224,10 +211,14 @@ def test_messages_say_what_is_accepted() -> None:
 
 
 def test_cuda_without_gpu_is_bad_input() -> None:
-    torch = pytest.importorskip("torch")
-    if torch.cuda.is_available():
-        pytest.skip("a CUDA GPU is available here")
-    _assert_bad_input(run_gdtui("run", "--device", "cuda", "--epochs", "3"), "--device")
+    result = run_gdtui("run", "--device", "cuda", "--epochs", "3")
+    if result.returncode == 0:
+        # Only a machine with a GPU may run it; importing torch here costs ~1.2 s, so only now.
+        torch = pytest.importorskip("torch")
+        if torch.cuda.is_available():
+            pytest.skip("a CUDA GPU is available here")
+    _assert_bad_input(result, "--device")
+    assert "cuda" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -245,7 +236,9 @@ def test_app_command_rejects_bad_input_before_starting(args: tuple[str, ...], op
 
 def test_bad_input_does_not_import_torch() -> None:
     # Validation comes before ``import torch`` (~1.2 s), even for a torch variant.
-    result = run_gdtui("run", "--variant", "torch-module", "--lr", "0", python_flags=("-X", "importtime"))
+    result = run_gdtui(
+        "run", "--variant", "torch-module", "--lr", "0", python_flags=("-X", "importtime")
+    )
     assert result.returncode == 2, result
     imported = {line.split("|")[-1].strip() for line in result.err_lines if "|" in line}
     assert "torch" not in imported, sorted(name for name in imported if "torch" in name)

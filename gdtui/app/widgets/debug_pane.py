@@ -23,7 +23,6 @@ class DebugPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Debug"
-        self._bias: bool | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="grad-note")
@@ -33,16 +32,14 @@ class DebugPane(Vertical):
         """Redraw from the session's history."""
         table = self.query_one(DataTable)
         has_bias = session.config.has_bias
-        if has_bias != self._bias:
-            self._bias = has_bias
-            table.clear(columns=True)
-            columns = ["epoch", "loss", "w", "w.grad", "lr·w.grad"]
-            if has_bias:
-                columns[3:3] = ["b"]
-                columns += ["b.grad", "lr·b.grad"]
-            table.add_columns(*columns, ".grad after")
-        else:
-            table.clear()
+        # Columns are rebuilt too: their widths then fit the rows shown, not every row ever
+        # shown, so the table looks the same however the epochs arrived.
+        table.clear(columns=True)
+        columns = ["epoch", "loss", "w", "w.grad", "lr·w.grad"]
+        if has_bias:
+            columns[3:3] = ["b"]
+            columns += ["b.grad", "lr·b.grad"]
+        table.add_columns(*columns, ".grad after")
         records = session.history.last(ROWS)
         for record in reversed(records):
             table.add_row(*self._row(record, has_bias), key=str(record.epoch))

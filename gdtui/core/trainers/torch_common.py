@@ -64,3 +64,12 @@ def read_floats(values: list[torch.Tensor], on_cuda: bool) -> list[float]:
     if on_cuda:
         return torch.stack([value.detach().reshape(()) for value in values]).tolist()
     return [value.item() for value in values]
+
+
+def warm_up() -> None:
+    """Pay torch's one-off costs now: its import, and the lazy imports (``torch._dynamo``,
+    about 2 s) behind the first ``optimizer.step()``, so the first epoch answers at once."""
+    w = torch.zeros((), requires_grad=True)
+    optimizer = torch.optim.SGD([w], lr=0.0)
+    (w * w).backward()
+    optimizer.step()

@@ -1,0 +1,32 @@
+"""Helpers for driving the app the way a person does."""
+
+from __future__ import annotations
+
+from gdtui.app.app import GdtuiApp
+from gdtui.app.showcase import settle
+from gdtui.core.config import RunConfig
+from gdtui.core.record import EpochRecord
+from gdtui.core.trainers import create_trainer
+
+
+async def press_and_settle(app: GdtuiApp, pilot, *keys: str) -> None:
+    """Press each key and wait until its epochs have landed and the panes are redrawn."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(app, pilot)
+
+
+async def run_to_end(app: GdtuiApp, pilot) -> None:
+    """Press space and wait until the run has finished."""
+    await pilot.press("space")
+    for _ in range(400):
+        if app.session.finished:
+            break
+        await pilot.pause(0.05)
+    await settle(app, pilot)
+
+
+def core_records(config: RunConfig, epochs: int) -> list[EpochRecord]:
+    """What the core's trainer produces on its own for ``config``."""
+    trainer = create_trainer(config)
+    return [trainer.step() for _ in range(epochs)]

@@ -1,0 +1,90 @@
+"""The settings form: every field validated by the core, errors beside the field, and an
+invalid value never reaching the run."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Select, Static
+
+from gdtui.app import make_app
+from gdtui.core.config import RunConfig
+
+from .conftest import press_and_settle
+
+BAD_VALUES = [
+    ("lr", "abc"), ("lr", "0"), ("lr", "-1"), ("lr", "nan"), ("lr", "inf"), ("lr", "1e999"),
+    ("lr", ""), ("epochs", "0"), ("epochs", "1_000"), ("epochs", "1.5"), ("epochs", "١٢"),
+    ("epochs", "10000000000"), ("w0", "x"), ("w0", "1e39"), ("eps", "-1"), ("seed", "-3"),
+    ("seed", "1e3"),
+]
+
+
+async def type_into(app, pilot, name: str, text: str) -> None:
+    field = app.query_one(f"#field-{name}")
+    field.focus()
+    await pilot.pause()
+    field.value = ""
+    await pilot.press(*text) if text else None
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize(("name", "text"), BAD_VALUES)
+async def test_bad_value_shows_an_error_and_keeps_the_run(name, text):
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n", "n")
+        before_config, before = app.session.config, list(app.session.history)
+        await type_into(app, pilot, name, text)
+        error = app.query_one(f"#error-{name}", Static)
+        assert error.display and "expects" in str(error.render())
+        assert app.session.config == before_config
+        assert list(app.session.history) == before
+        await pilot.press("escape")
+        await press_and_settle(app, pilot, "n")  # the run goes on
+        assert len(app.session.history) == 3
+
+
+async def test_good_value_clears_the_error_and_applies():
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_into(app, pilot, "epochs", "abc")
+        assert app.query_one("#error-epochs").display
+        await type_into(app, pilot, "epochs", "250")
+        assert not app.query_one("#error-epochs").display
+        assert app.session.config.epochs == 250
+
+
+async def test_initial_value_change_resets_and_says_so():
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n", "n")
+        await type_into(app, pilot, "w0", "1.5")
+        assert app.session.config.w0 == 1.5
+        assert len(app.session.history) == 0
+        assert any("w0" in n.message for n in app._notifications)
+
+
+async def test_cuda_without_a_gpu_is_refused_beside_the_device_field(monkeypatch):
+    monkeypatch.setattr("gdtui.core.config.cuda_available", lambda: False)
+    app = make_app(RunConfig())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one("#field-device", Select).value = "cuda"
+        await pilot.pause()
+        assert "no CUDA GPU" in str(app.query_one("#error-device").render())
+        assert app.session.config.device == "auto"
+
+
+async def test_optimizer_and_dataset_selects_apply():
+    app = make_app(RunConfig(variant="torch-optim"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one("#field-optimizer", Select).value = "adam"
+        app.query_one("#field-dataset", Select).value = "line5"
+        await pilot.pause()
+        assert app.session.config.optimizer == "adam"
+        assert app.session.config.dataset.name == "line5"
+        assert app.query_one("#field-optimizer").disabled is False
+        await press_and_settle(app, pilot, "v")  # torch-module
+        await press_and_settle(app, pilot, "v")  # numpy-manual: sgd only
+        assert app.session.config.optimizer == "sgd"
+        assert app.query_one("#field-optimizer").disabled is True

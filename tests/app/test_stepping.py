@@ -1,0 +1,176 @@
+"""Stepping, running, resetting and mid-run changes, through the keys a person presses."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gdtui.app import make_app
+from gdtui.core.config import RunConfig
+from gdtui.core.session import RunState
+from gdtui.core.trainers import create_trainer
+
+from .conftest import core_records, press_and_settle, run_to_end
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        RunConfig(variant="numpy-manual"),
+        RunConfig(),
+        RunConfig(variant="torch-optim", optimizer="momentum"),
+        RunConfig(variant="torch-module", seed=3),
+    ],
+    ids=lambda c: c.variant,
+)
+async def test_n_steps_exactly_one_epoch_with_the_cores_numbers(config):
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, *"nnnnn")
+        assert list(app.session.history) == core_records(config, 5)
+        assert app.session.state is RunState.PAUSED
+        table = app.query_one("#debug-table")
+        assert table.row_count == 5
+        assert "epoch 5/100" in str(app.query_one("#status").render())
+
+
+async def test_zero_grad_toggled_mid_run_accumulates_from_that_epoch():
+    app = make_app(RunConfig())
+    async with app.run_test() as pilot:
+        await press_and_settle(app, pilot, "n", "n", "z", "n", "n", "z", "n")
+        reference = create_trainer(RunConfig())
+        expected = [reference.step(), reference.step()]
+        reference.set_zero_grad(False)
+        expected += [reference.step(), reference.step()]
+        reference.set_zero_grad(True)
+        expected.append(reference.step())
+        assert list(app.session.history) == expected
+        grads = [r.grad_w for r in app.session.history]
+        # Off from epoch 3: epoch 4's gradient is epoch 3's plus its own.
+        assert abs(grads[3]) > abs(grads[2])
+
+
+async def test_zero_grad_off_shows_the_seed_004_accumulation():
+    app = make_app(RunConfig(zero_grad=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n", "n", "n")
+        grads = [round(r.grad_w, 3) for r in app.session.history]
+        assert grads == [-30.0, -55.5, -72.675]
+        note = str(app.query_one("#grad-note").render())
+        assert "accumulates" in note and "-30 → -55.5 → -72.675" in note
+
+
+async def test_learning_rate_changed_mid_run_from_the_form_and_keys():
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test() as pilot:
+        await press_and_settle(app, pilot, "n", "n")
+        app.query_one("#field-lr").focus()
+        await pilot.press(*"0.02", "enter", "escape")
+        await press_and_settle(app, pilot, "n", "plus", "n", "minus", "minus", "n")
+        reference = create_trainer(RunConfig(variant="numpy-manual"))
+        expected = [reference.step(), reference.step()]
+        for lr in (0.02, 0.04, 0.01):
+            reference.set_lr(lr)
+            expected.append(reference.step())
+        assert list(app.session.history) == expected
+        assert app.session.config.lr == 0.01
+
+
+async def test_reset_starts_again_and_variant_change_resets():
+    app = make_app(RunConfig())
+    async with app.run_test() as pilot:
+        await press_and_settle(app, pilot, "n", "n", "n", "r")
+        assert len(app.session.history) == 0
+        assert app.session.state is RunState.READY
+        await press_and_settle(app, pilot, "n")
+        assert app.session.last_record.epoch == 1
+        await press_and_settle(app, pilot, "v")
+        assert app.session.config.variant == "torch-optim"
+        assert len(app.session.history) == 0
+        assert any("reset" in n.message.lower() for n in app._notifications)
+
+
+async def test_run_to_completion_matches_the_core():
+    config = RunConfig(epochs=300)
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await run_to_end(app, pilot)
+        assert app.session.state is RunState.DONE
+        assert list(app.session.history) == core_records(config, 300)
+        await press_and_settle(app, pilot, "n")
+        assert len(app.session.history) == 300  # a finished run takes no more epochs
+
+
+async def test_eps_ends_the_run_early():
+    config = RunConfig(epochs=1000, eps=1e-6)
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await run_to_end(app, pilot)
+        losses = [r.loss for r in app.session.history]
+        assert app.session.state is RunState.CONVERGED
+        assert losses[-1] < 1e-6 and all(loss >= 1e-6 for loss in losses[:-1])
+
+
+async def test_divergence_stops_with_a_message_and_keeps_the_chart():
+    app = make_app(RunConfig(lr=1.0, epochs=1000))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await run_to_end(app, pilot)
+        session = app.session
+        assert session.state is RunState.DIVERGED
+        reference = create_trainer(RunConfig(lr=1.0))
+        first_bad = next(k for k in range(1, 1000) if not reference.step().is_finite())
+        assert session.message.startswith(f"diverged at epoch {first_bad}")
+        assert len(session.history) == first_bad - 1
+        assert app.query_one("#chart").points == first_bad - 1
+        assert f"diverged at epoch {first_bad}" in str(app.query_one("#status").render())
+        await press_and_settle(app, pilot, "l")  # the log axis copes with 1e38 too
+        assert app.query_one("#chart").points == first_bad - 1
+
+
+async def test_pause_and_resume_lose_no_epoch():
+    config = RunConfig(variant="numpy-manual", epochs=10**9)
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        await press_and_settle(app, pilot, "space")
+        assert app.session.state is RunState.PAUSED
+        await press_and_settle(app, pilot, "space")
+        await pilot.pause(0.2)
+        await press_and_settle(app, pilot, "n")
+        epochs = app.session.history.column("epoch")
+        assert len(epochs) > 10
+        assert (epochs == range(1, len(epochs) + 1)).all()
+        assert app.session.state is RunState.PAUSED
+
+
+async def test_quitting_mid_run_is_prompt():
+    app = make_app(RunConfig(epochs=10**9))
+    async with app.run_test() as pilot:
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        assert app.session.state is RunState.RUNNING
+        start = time.perf_counter()
+        await pilot.press("q")
+        await app.workers.wait_for_complete()
+    assert time.perf_counter() - start < 1.0
+    assert app.return_code in (0, None)
+
+
+async def test_help_screen_and_command_palette():
+    app = make_app(RunConfig())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        text = app.export_screenshot().replace("&#160;", " ")
+        assert "Run / pause" in text and "zero_grad on / off" in text
+        await pilot.press("escape")
+        assert app.screen.__class__.__name__ != "HelpScreen"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Variant: torch-module")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.session.config.variant == "torch-module"

@@ -1,0 +1,74 @@
+"""Help, version, and output into a reader that goes away early (``gdtui run | head -1``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from cli_support import ROOT, cli_env, run_gdtui
+
+from gdtui import __version__
+
+
+def test_help_exits_0_and_lists_the_options() -> None:
+    result = run_gdtui("--help")
+    assert result.returncode == 0, result
+    assert result.stderr == ""
+    for option in ("--variant", "--lr", "--epochs", "--data", "--device", "--version"):
+        assert option in result.stdout
+
+
+def test_run_help_exits_0_and_lists_output_options() -> None:
+    result = run_gdtui("run", "--help")
+    assert result.returncode == 0, result
+    assert result.stderr == ""
+    assert result.stdout.startswith("usage: gdtui run")
+    for option in ("--lr", "--epochs", "--eps", "--grad-formula", "--log-every", "--format"):
+        assert option in result.stdout
+
+
+def test_version() -> None:
+    result = run_gdtui("--version")
+    assert result.returncode == 0, result
+    assert result.stdout.strip() == f"gdtui {__version__}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("--epochs", "100000"), id="torch-autograd-text-every-epoch"),
+        pytest.param(
+            ("--variant", "numpy-manual", "--epochs", "300000", "--format", "jsonl"), id="jsonl"
+        ),
+        pytest.param(
+            ("--variant", "numpy-manual", "--epochs", "300000", "--format", "csv"), id="csv"
+        ),
+    ],
+)
+def test_reader_closing_early_ends_quietly(args: tuple[str, ...]) -> None:
+    # Far more output than a pipe buffers, so the writer does meet the closed pipe.
+    if "--format" not in args:
+        args = (*args, "--log-every", "1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gdtui", "run", *args],
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()  # like ``| head -1``
+    try:
+        stderr = process.stderr.read().decode("utf-8", errors="replace")
+        returncode = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert first.startswith((b"epoch 1:", b'{"epoch": 1,', b"epoch,loss"))
+    assert "Traceback" not in stderr
+    assert "Error" not in stderr, stderr  # no "Exception ignored ... BrokenPipeError" either
+    assert stderr == ""
+    assert returncode == 0

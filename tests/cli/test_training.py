@@ -1,0 +1,206 @@
+"""What ``gdtui run`` trains: divergence (exit 3), early stopping, accumulating gradients, the
+seeds' tutorial gradient, and data from --x/--y, --data and --dataset."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from cli_support import (
+    SEEDS,
+    assert_records_close,
+    is_finite_record,
+    reference_gd,
+    run_gdtui,
+)
+
+
+def _diverged_epoch(lr: float, epochs: int) -> int:
+    records = reference_gd(lr=lr, epochs=epochs)
+    last = records[-1]
+    assert not is_finite_record(last), "the reference run was expected to diverge"
+    assert all(is_finite_record(r) for r in records[:-1])
+    return int(last["epoch"])
+
+
+@pytest.mark.parametrize("variant", ["torch-autograd", "numpy-manual"])
+def test_diverged_exits_3_and_keeps_the_records_before(variant: str) -> None:
+    k = _diverged_epoch(lr=1.0, epochs=100)
+    assert 1 < k < 100
+    result = run_gdtui(
+        "run", "--variant", variant, "--lr", "1", "--epochs", "100", "--format", "jsonl"
+    )
+    assert result.returncode == 3, result
+    assert "Traceback" not in result.stdout + result.stderr, result
+    assert len(result.err_lines) == 1, result
+    assert re.search(rf"\bdiverged at epoch {k}\b", result.stderr), result
+    assert "--lr" in result.stderr  # says what to change
+    records = result.jsonl()
+    assert [r["epoch"] for r in records] == list(range(1, k))
+    assert_records_close(records, reference_gd(lr=1.0, epochs=k - 1), rel=1e-6)
+
+
+def test_diverged_text_prints_last_finite_epoch_and_no_prediction() -> None:
+    k = _diverged_epoch(lr=1.0, epochs=100)
+    result = run_gdtui("run", "--variant", "numpy-manual", "--lr", "1", "--epochs", "100")
+    assert result.returncode == 3, result
+    assert "Traceback" not in result.stdout + result.stderr, result
+    assert f"diverged at epoch {k}" in result.stderr
+    epochs = [int(line.split(":")[0].split()[1]) for line in result.lines]
+    logged = list(range(1, k, 10))  # 1, 11, ... before the diverging epoch
+    if logged[-1] != k - 1:
+        logged.append(k - 1)  # and the last finite epoch
+    assert epochs == logged
+    assert not any(line.startswith("Prediction") for line in result.lines)
+
+
+def test_diverged_csv_keeps_header_and_records() -> None:
+    k = _diverged_epoch(lr=1.0, epochs=100)
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--lr", "1", "--epochs", "100", "--format", "csv"
+    )
+    assert result.returncode == 3, result
+    assert result.lines[0] == "epoch,loss,w,grad_w"
+    assert [int(line.split(",")[0]) for line in result.lines[1:]] == list(range(1, k))
+
+
+@pytest.mark.parametrize("eps", ["1e-3", "0.5"])
+def test_eps_stops_at_first_loss_below_eps(eps: str) -> None:
+    expected = reference_gd(epochs=1000, eps=float(eps))
+    k = int(expected[-1]["epoch"])
+    assert expected[-1]["loss"] < float(eps) <= expected[-2]["loss"]
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--epochs", "1000", "--eps", eps, "--format", "jsonl"
+    )
+    assert result.returncode == 0, result
+    assert result.stderr == ""
+    assert result.jsonl() == expected
+    assert result.jsonl()[-1]["epoch"] == k
+
+
+def test_eps_text_last_line_is_stopping_epoch() -> None:
+    expected = reference_gd(epochs=1000, eps=1e-6)
+    k = int(expected[-1]["epoch"])
+    assert k % 10 != 1  # so the line comes from the stopping rule, not from --log-every
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--epochs", "1000", "--eps", "1e-6",
+        "--log-every", "10",
+    )
+    assert result.returncode == 0, result
+    last = expected[-1]
+    assert result.lines[-2] == f"epoch {k}: w = {last['w']:.3f}, loss = {last['loss']:.8f}"
+    assert result.lines[-1] == f"Prediction after training: f(5) = {5 * last['w']:.3f}"
+
+
+def test_eps_zero_never_stops_early() -> None:
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--epochs", "300", "--eps", "0", "--format", "jsonl"
+    )
+    assert result.returncode == 0, result
+    assert len(result.lines) == 300
+
+
+@pytest.mark.parametrize("variant", ["numpy-manual", "torch-autograd"])
+def test_no_zero_grad_accumulates(variant: str) -> None:
+    result = run_gdtui(
+        "run", "--variant", variant, "--no-zero-grad", "--epochs", "3", "--format", "jsonl"
+    )
+    assert result.returncode == 0, result
+    grads = [r["grad_w"] for r in result.jsonl()]
+    assert grads == pytest.approx([-30.0, -55.5, -72.675], rel=1e-6)
+    assert_records_close(result.jsonl(), reference_gd(epochs=3, zero_grad=False), rel=1e-6)
+
+
+# Seed 003: numpy, the tutorial gradient np.dot(2x, ŷ−y).mean(), lr 0.01, 10 epochs, printed
+# as ``w = {w:.3f}, l = {l:8f}``.
+SEED_003_LINES = (
+    "epoch 1: w = 1.200, l = 30.000000",
+    "epoch 2: w = 1.680, l = 4.799999",
+    "epoch 3: w = 1.872, l = 0.768000",
+    "epoch 4: w = 1.949, l = 0.122880",
+    "epoch 5: w = 1.980, l = 0.019661",
+    "epoch 6: w = 1.992, l = 0.003146",
+    "epoch 7: w = 1.997, l = 0.000503",
+    "epoch 8: w = 1.999, l = 0.000081",
+    "epoch 9: w = 1.999, l = 0.000013",
+    "epoch 10: w = 2.000, l = 0.000002",
+)
+
+
+def test_seed_003_lines_are_copied_faithfully() -> None:
+    paths = sorted(SEEDS.glob("003_*.txt"))
+    if not paths:
+        pytest.skip("seed logs not available")
+    text = paths[0].read_text(encoding="utf-8")
+    for line in SEED_003_LINES:
+        assert line in text
+    assert "Prediction after training: f(5) = 9.999" in text
+
+
+def test_tutorial_gradient_matches_seed_003() -> None:
+    args = ("run", "--variant", "numpy-manual", "--grad-formula", "tutorial", "--epochs", "10")
+    text = run_gdtui(*args, "--log-every", "1")
+    assert text.returncode == 0, text
+    assert text.lines[0] == "epoch 1: w = 1.200, loss = 30.00000000"
+    assert [line.split(", loss")[0] for line in text.lines[:-1]] == [
+        line.split(", l =")[0] for line in SEED_003_LINES
+    ]
+    assert text.lines[-1] == "Prediction after training: f(5) = 9.999"
+
+    jsonl = run_gdtui(*args, "--format", "jsonl")
+    assert jsonl.returncode == 0, jsonl
+    records = jsonl.jsonl()
+    assert [f"epoch {r['epoch']}: w = {r['w']:.3f}, l = {r['loss']:8f}" for r in records] == list(
+        SEED_003_LINES
+    )
+    assert records == reference_gd(epochs=10, tutorial=True, float64_w=True)
+    assert records[0]["grad_w"] == -120.0  # N = 4 times the mean gradient, -30
+
+
+def test_x_and_y_options_train_on_that_data() -> None:
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--x", "0.5, 1.5,2.5", "--y=-1,-3,-5",
+        "--epochs", "80", "--format", "jsonl",
+    )
+    assert result.returncode == 0, result
+    assert result.jsonl() == reference_gd(epochs=80, x=(0.5, 1.5, 2.5), y=(-1, -3, -5))
+    text = run_gdtui(
+        "run", "--variant", "numpy-manual", "--x", "0.5,1.5,2.5", "--y", "-1,-3,-5",
+        "--epochs", "300",
+    )
+    assert text.lines[-1] == "Prediction after training: f(5) = -10.000"
+
+
+def test_data_csv_file_trains_on_that_data(tmp_path: Path) -> None:
+    path = tmp_path / "points.csv"
+    # header in any case and order, an extra column, blank line, spaces, a BOM
+    path.write_text("\ufeffnote, Y ,X\na,3,1\nb,6,2\n\nc, 9 ,3\n", encoding="utf-8")
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--data", str(path), "--lr", "0.02",
+        "--epochs", "50", "--format", "jsonl",
+    )
+    assert result.returncode == 0, result
+    assert result.jsonl() == reference_gd(lr=0.02, epochs=50, x=(1, 2, 3), y=(3, 6, 9))
+
+
+def test_dataset_line5() -> None:
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--dataset", "line5", "--w0", "1", "--format", "jsonl"
+    )
+    assert result.returncode == 0, result
+    x = (1, 2, 3, 4, 5)
+    expected = reference_gd(x=x, y=tuple(2 * v for v in x), w0=1.0)
+    assert result.jsonl() == expected
+    # not the default 4 points: the first loss is mean((1·x − 2x)²) over x = 1..5
+    assert expected[0]["loss"] == 11.0
+
+
+def test_negative_values_need_no_equals_sign() -> None:
+    # ``--w0 -1e-3`` and ``--x -1,-2`` are values, not unknown options.
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--w0", "-1e-3", "--x", "-1,-2", "--y", "-2,-4",
+        "--epochs", "5", "--format", "jsonl",
+    )
+    assert result.returncode == 0, result
+    assert result.jsonl() == reference_gd(epochs=5, x=(-1, -2), y=(-2, -4), w0=-1e-3)

@@ -1,0 +1,160 @@
+"""Datasets: the seeds' presets and CSV files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gdtui.core.data import PRESETS, Dataset, load_csv, parse_csv
+from gdtui.core.parse import ParseError
+
+
+def test_presets_are_the_seeds_data() -> None:
+    assert PRESETS["line4"].x == (1.0, 2.0, 3.0, 4.0)
+    assert PRESETS["line4"].y == (2.0, 4.0, 6.0, 8.0)
+    assert PRESETS["line5"].x == (1.0, 2.0, 3.0, 4.0, 5.0)
+    assert PRESETS["line5"].y == tuple(2 * x for x in PRESETS["line5"].x)
+    for name, dataset in PRESETS.items():
+        assert dataset.name == name
+        assert len(dataset) == len(dataset.x) == len(dataset.y)
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "match"),
+    [((), (), "no points"), ((1.0, 2.0), (1.0,), "must match"),
+     ((1.0, float("nan")), (1.0, 2.0), "finite"), ((1.0,), (float("inf"),), "finite")],
+)
+def test_dataset_rejects(x: tuple, y: tuple, match: str) -> None:
+    with pytest.raises(ParseError, match=match):
+        Dataset("bad", x, y)
+
+
+def _write(tmp_path: Path, content: str | bytes, name: str = "data.csv") -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "x,y\n1,2\n2,4.5\n-3,1e2\n",
+        "y,x\n2,1\n4.5,2\n1e2,-3\n",
+        "id,y,note,x\n1,2,a,1\n2,4.5,b,2\n3,1e2,c,-3\n",
+        " X , Y \n 1 , 2 \n2,4.5\r\n-3,1e2",
+        "\ufeffx,y\n1,2\n2,4.5\n-3,1e2\n",
+        "\n\nx,y\n\n1,2\n ,  \n2,4.5\n\n-3,1e2\n\n",
+        "x,y\r\n1,2\r\n2,4.5\r\n-3,1e2\r\n",
+        'x,y\n"1","2"\n2,4.5\n-3,1e2\n',
+    ],
+    ids=["plain", "swapped", "extra-columns", "spaces-crlf", "bom", "blank-lines", "crlf",
+         "quoted"],
+)
+def test_load_csv_accepts(tmp_path: Path, content: str) -> None:
+    dataset = load_csv(_write(tmp_path, content))
+    assert dataset.x == (1.0, 2.0, -3.0)
+    assert dataset.y == (2.0, 4.5, 100.0)
+    assert dataset.name == "data.csv"
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ("a,y\n1,2\n", r"no column 'x'"),
+        ("x,b\n1,2\n", r"no column 'y'"),
+        ("a,b\n1,2\n", r"'x' or 'y'"),
+        ("x,y\n", "header but no data rows"),
+        ("x,y\n\n\n", "header but no data rows"),
+        ("", "empty"),
+        ("\n \n", "empty"),
+        ("x,y\n1,2\n3,abc\n", r"row 3, column 'y'"),
+        ("x,y\n1,2\n,4\n", r"row 3, column 'x'"),
+        ("y,x\n1,2\nnan,3\n", r"row 3, column 'y'"),
+        ("x,y\n1,2\n3,inf\n", r"row 3, column 'y'"),
+        ("x,y\n1,2\n3\n", r"row 3 has no value in column 'y'"),
+        ("x,y\n1,1_000\n", r"row 2, column 'y'"),
+    ],
+)
+def test_load_csv_rejects(tmp_path: Path, content: str, match: str) -> None:
+    with pytest.raises(ParseError, match=match):
+        load_csv(_write(tmp_path, content))
+
+
+def test_load_csv_row_is_the_line_of_the_file(tmp_path: Path) -> None:
+    # blank lines count, so the row named is the line an editor shows
+    with pytest.raises(ParseError, match=r"row 5, column 'x'"):
+        load_csv(_write(tmp_path, "\nx,y\n1,2\n\nfoo,3\n"))
+    with pytest.raises(ParseError, match=r"row 4 has no value in column 'y'"):
+        load_csv(_write(tmp_path, "x,y\n\n1,2\n3\n"))
+
+
+def test_load_csv_binary_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, b"x,y\n1,2\n\x00\x01\x02\xff", "blob.csv")
+    with pytest.raises(ParseError, match="is a binary file, not a CSV file"):
+        load_csv(path)
+
+
+def test_load_csv_not_utf8(tmp_path: Path) -> None:
+    path = _write(tmp_path, "x,y\n1,2\n3,4 \u00e9\n".encode("latin-1"), "latin.csv")
+    with pytest.raises(ParseError, match="is not UTF-8 text"):
+        load_csv(path)
+
+
+def test_load_csv_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ParseError, match=r"no such file: .*nope\.csv"):
+        load_csv(tmp_path / "nope.csv")
+
+
+def test_load_csv_directory(tmp_path: Path) -> None:
+    with pytest.raises(ParseError, match="is a directory, not a CSV file"):
+        load_csv(tmp_path)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads anything")
+def test_load_csv_unreadable(tmp_path: Path) -> None:
+    path = _write(tmp_path, "x,y\n1,2\n")
+    path.chmod(0)
+    with pytest.raises(ParseError, match="cannot read"):
+        load_csv(path)
+
+
+def test_load_csv_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gdtui.core.data as data
+
+    monkeypatch.setattr(data, "MAX_CSV_BYTES", 20)
+    path = _write(tmp_path, "x,y\n" + "1,2\n" * 10)
+    with pytest.raises(ParseError, match="is larger than"):
+        load_csv(path)
+
+
+def test_parse_csv_text() -> None:
+    assert parse_csv("x,y\n1,2\n", name="typed") == Dataset("typed", (1.0,), (2.0,))
+    with pytest.raises(ParseError, match="not a valid CSV"):
+        parse_csv('x,y\n1,"' + "2" * 200_000 + '"\n')  # beyond the csv module's field limit
+    with pytest.raises(ParseError, match="row 2, column 'y'"):
+        parse_csv("x,y\n1,\x002\n")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(max_size=80)
+    | st.lists(
+        st.lists(st.sampled_from(["x", "y", "X", "", " ", "1", "-2.5", "1e3", "nan", "a", '"']),
+                 max_size=4).map(",".join),
+        max_size=6,
+    ).map("\n".join)
+)
+def test_parse_csv_any_text_gives_dataset_or_parse_error(text: str) -> None:
+    try:
+        dataset = parse_csv(text)
+    except ParseError:
+        return
+    assert isinstance(dataset, Dataset)
+    assert len(dataset.x) == len(dataset.y) > 0
