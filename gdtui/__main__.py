@@ -2,4 +2,6 @@
 
 from gdtui.cli import main
 
-raise SystemExit(main())
+# Guarded: the training process (multiprocessing, spawn) imports the parent's main module.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,12 +1,9 @@
 """The gdtui app: panes for the variant, the settings, the loss chart and the debug table,
-driven by one training worker at a time."""
+driven by a training process of their own."""
 
 from __future__ import annotations
 
-import math
-import threading
 import time
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,10 +12,15 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input
-from textual.worker import Worker, WorkerState, get_current_worker
 
 from gdtui.app.commands import GdtuiCommands
-from gdtui.app.messages import EpochsCompleted, SettingsEdited, TorchLoaded, VariantChosen
+from gdtui.app.messages import (
+    EpochsCompleted,
+    SettingsEdited,
+    TorchLoaded,
+    TrainingFailed,
+    VariantChosen,
+)
 from gdtui.app.screens.help import HelpScreen
 from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.loss_chart import LossChart
@@ -27,14 +29,11 @@ from gdtui.app.widgets.status_line import StatusLine
 from gdtui.app.widgets.variant_pane import VariantPane
 from gdtui.core.config import ConfigError, RunConfig, config_from_options, scale_lr
 from gdtui.core.export import write_atomic
-from gdtui.core.session import Batch, RunState, TrainingSession, changed_fields, needs_reset
+from gdtui.core.session import RunState, TrainingSession, changed_fields
+from gdtui.core.stepper import Batch
+from gdtui.core.trainer_process import Failed, TorchReady, TrainerProcess
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
 
-
-TRAIN_SLICE = 0.02
-"""Seconds a running worker steps before it lets the UI thread run."""
-UI_SLICE = 0.004
-"""Seconds the worker then sleeps, so the UI thread holds the GIL without contention."""
 NARROW_WIDTH = 100
 """Below this many columns the settings column slims down so the chart keeps its room."""
 
@@ -64,6 +63,8 @@ class GdtuiApp(App[None]):
     def __init__(self, config: RunConfig, *, fps: float = 15.0, output_dir: Path | None = None):
         super().__init__()
         self.session = TrainingSession(config)
+        self.trainer = TrainerProcess(self._from_trainer)
+        self._quitting = False
         self.fps = fps
         self.output_dir = output_dir or Path.cwd()
         self.torch_note = "" if not VARIANTS[config.variant].uses_torch else "loading torch…"
@@ -94,24 +95,50 @@ class GdtuiApp(App[None]):
         self.on_resize()
         self.redraw()
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
-        threading.Thread(target=self._import_torch, name="import-torch", daemon=True).start()
+        # Only once the first frame is on screen: starting the process takes a moment.
+        self.call_after_refresh(self._start_trainer)
 
-    def _import_torch(self) -> None:
-        # A daemon thread, not a worker: quitting must not wait for a 1-2 s import.
-        start = time.perf_counter()
-        try:
-            from gdtui.core.trainers.torch_common import warm_up
+    def _start_trainer(self) -> None:
+        if not self.trainer.started:
+            self.trainer.start(self.session.config, self.session.run_id)
 
-            warm_up()
-        except Exception as error:  # pragma: no cover - torch is a dependency
-            self.post_message(TorchLoaded(time.perf_counter() - start, str(error)))
-        else:
-            self.post_message(TorchLoaded(time.perf_counter() - start))
+    def _from_trainer(self, message: object) -> None:
+        """Called on the trainer's reader thread: hand the message to the UI thread."""
+        if isinstance(message, Batch):
+            self.post_message(EpochsCompleted(message))
+        elif isinstance(message, TorchReady):
+            self.post_message(TorchLoaded(message.seconds))
+        elif isinstance(message, Failed):
+            self.post_message(TrainingFailed(message.message, message.run_id))
 
     @on(TorchLoaded)
     def _torch_loaded(self, event: TorchLoaded) -> None:
-        self.torch_note = f"torch failed to load: {event.error}" if event.error else ""
+        self.torch_note = ""
         self._dirty = True
+
+    @on(TrainingFailed)
+    def _training_failed(self, event: TrainingFailed) -> None:
+        if self._quitting:
+            return
+        if event.run_id in (0, self.session.run_id) and not self.session.finished:
+            self.session.state = RunState.PAUSED
+        self.notify(event.message, title="Training stopped", severity="error", timeout=10)
+        self.redraw()
+
+    def _ensure_trainer(self) -> bool:
+        """Start the training process if a key came before it; restart it if it died, which
+        starts the run again (and says so). Returns False after a restart."""
+        if self.trainer.alive:
+            return True
+        if not self.trainer.started:
+            self._start_trainer()
+            return True
+        self.trainer.close(timeout=0)
+        self.session.reset()
+        self.trainer.start(self.session.config, self.session.run_id)
+        self.notify("The training process was restarted; the run starts again.", severity="warning")
+        self.redraw()
+        return False
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -142,37 +169,6 @@ class GdtuiApp(App[None]):
 
     # -- training ---------------------------------------------------------------------------
 
-    def _start_training(self, single: bool) -> None:
-        self.run_worker(
-            partial(self._train, self.session.run_id, single),
-            name="step" if single else "run",
-            group="training",
-            exclusive=True,
-            thread=True,
-            exit_on_error=False,
-        )
-
-    def _train(self, run_id: int, single: bool) -> None:
-        """The worker: steps the session and posts batches; never touches a widget."""
-        worker = get_current_worker()
-        session = self.session
-
-        def deliver(batch: Batch) -> None:
-            self.post_message(EpochsCompleted(batch))
-
-        if single:
-            session.step_batch(run_id, 1, math.inf, deliver=deliver)
-            return
-        while not worker.is_cancelled:
-            batch = session.step_batch(
-                run_id, 10**9, TRAIN_SLICE, lambda: worker.is_cancelled, deliver
-            )
-            if batch.stop is not None or run_id != session.run_id:
-                return
-            # Hand the GIL to the UI thread outright: otherwise it waits a whole switch
-            # interval for every lock hand-off and keys take seconds to answer.
-            time.sleep(UI_SLICE)
-
     @on(EpochsCompleted)
     def _epochs_completed(self, event: EpochsCompleted) -> None:
         session = self.session
@@ -183,17 +179,9 @@ class GdtuiApp(App[None]):
         else:
             self.redraw()
 
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "training" or event.state is not WorkerState.ERROR:
-            return
-        self.session.state = RunState.PAUSED
-        self.notify(f"Training stopped: {event.worker.error}", severity="error", timeout=8)
-        self.redraw()
-
     def _pause(self) -> None:
-        self.workers.cancel_group(self, "training")
         if self.session.state is RunState.RUNNING:
+            self.trainer.pause()
             self.session.state = RunState.PAUSED
 
     # -- actions ----------------------------------------------------------------------------
@@ -205,9 +193,9 @@ class GdtuiApp(App[None]):
             self._pause()
         elif session.finished:
             self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
-        else:
+        elif self._ensure_trainer():
             session.state = RunState.RUNNING
-            self._start_training(single=False)
+            self.trainer.run()
         self.redraw()
 
     def action_step(self) -> None:
@@ -216,15 +204,16 @@ class GdtuiApp(App[None]):
         if session.finished:
             self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
             return
+        if not self._ensure_trainer():
+            return
         self._pause()
-        if session.state is RunState.READY:
-            session.state = RunState.PAUSED
-        self._start_training(single=True)
+        session.state = RunState.PAUSED
+        self.trainer.step(1)
 
     def action_reset(self) -> None:
         """Start the run again from epoch 0."""
-        self._pause()
         self.session.reset()
+        self.trainer.reset(self.session.run_id, self.session.config)
         self.redraw()
 
     def action_toggle_zero_grad(self) -> None:
@@ -272,7 +261,8 @@ class GdtuiApp(App[None]):
     def action_help(self) -> None:
         """Show every key."""
         rows = [(key, description) for key, _, description in self.palette_actions()]
-        self.push_screen(HelpScreen([*rows, ("ctrl+p", "Command palette"), ("escape", "Leave a field")]))
+        rows += [("ctrl+p", "Command palette"), ("escape", "Leave a field")]
+        self.push_screen(HelpScreen(rows))
 
     def action_leave_field(self) -> None:
         """Leave a text field so that single keys act again."""
@@ -282,8 +272,13 @@ class GdtuiApp(App[None]):
 
     async def action_quit(self) -> None:
         """Stop any run and quit."""
-        self.workers.cancel_group(self, "training")
+        self._quitting = True
+        self.trainer.close(timeout=0.2)
         self.exit()
+
+    def on_unmount(self) -> None:
+        self._quitting = True
+        self.trainer.close(timeout=0.2)
 
     def palette_actions(self) -> list[tuple[str, str, str]]:
         """(key, action, description) for every shown binding, for the palette and help."""
@@ -339,13 +334,14 @@ class GdtuiApp(App[None]):
         old = session.config
         if config == old:
             return
-        was_running = session.state is RunState.RUNNING
-        if was_running and needs_reset(old, config):
-            self._pause()
         if session.apply(config):
+            self.trainer.reset(session.run_id, config)
+            if VARIANTS[config.variant].uses_torch and self.torch_note:
+                self.trainer.warm_up()
             changed = ", ".join(changed_fields(old, config))
             self.notify(f"Run reset: {changed} changed.", title="Reset")
-            session.message = ""
+        else:
+            self.trainer.apply(config)
         self.query_one(SettingsForm).show_config(config)
         self.query_one(VariantPane).show(config.variant)
         self.redraw()

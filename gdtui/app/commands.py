@@ -23,7 +23,8 @@ class GdtuiCommands(Provider):
             for key, action, description in app.palette_actions()
         ]
         for name, variant in VARIANTS.items():
-            commands.append((f"Variant: {name}", variant.description, partial(app.choose_variant, name)))
+            choose = partial(app.choose_variant, name)
+            commands.append((f"Variant: {name}", variant.description, choose))
         return commands
 
     async def discover(self) -> Hits:

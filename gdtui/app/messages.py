@@ -7,22 +7,29 @@ from typing import Any
 
 from textual.message import Message
 
-from gdtui.core.session import Batch
+from gdtui.core.stepper import Batch
 
 
 @dataclass
 class EpochsCompleted(Message):
-    """A worker stepped some epochs (posted from the worker's thread)."""
+    """The training process stepped some epochs (posted from its reader thread)."""
 
     batch: Batch
 
 
 @dataclass
 class TorchLoaded(Message):
-    """``import torch`` finished in the background (``error`` is set if it failed)."""
+    """The training process has imported torch."""
 
     seconds: float
-    error: str = ""
+
+
+@dataclass
+class TrainingFailed(Message):
+    """The training process reported an error, or stopped."""
+
+    message: str
+    run_id: int
 
 
 @dataclass

@@ -285,6 +285,10 @@ def dataset_from_options(options: Mapping[str, Any]) -> Dataset | None:
                 columns[key] = parse_float_list(options[key])
             except ParseError as error:
                 raise ConfigError({key: _expects(key, options[key], str(error))}) from None
+            beyond = [i for i, v in enumerate(columns[key], start=1) if abs(v) > FLOAT32_MAX]
+            if beyond:
+                detail = f"item {beyond[0]} is beyond ±3.4e38 (float32)"
+                raise ConfigError({key: _expects(key, options[key], detail)})
         try:
             return Dataset("custom", columns["x"], columns["y"])
         except ParseError as error:

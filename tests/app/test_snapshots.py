@@ -17,7 +17,10 @@ def test_state(snap_compare, state):
 
 
 def test_help_screen(snap_compare):
-    assert snap_compare(make_app(), press=["question_mark"], terminal_size=(120, 40))
+    async def run_before(pilot):
+        await play(pilot.app, pilot, ("question_mark",))
+
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=(120, 40))
 
 
 def test_invalid_field(snap_compare):

@@ -11,6 +11,8 @@ from gdtui.core.config import RunConfig
 from gdtui.core.session import RunState
 from gdtui.core.trainers import create_trainer
 
+from gdtui.app.showcase import settle
+
 from .conftest import core_records, press_and_settle, run_to_end
 
 
@@ -33,6 +35,15 @@ async def test_n_steps_exactly_one_epoch_with_the_cores_numbers(config):
         table = app.query_one("#debug-table")
         assert table.row_count == 5
         assert "epoch 5/100" in str(app.query_one("#status").render())
+
+
+async def test_quick_presses_of_n_each_make_one_epoch():
+    config = RunConfig(variant="numpy-manual")
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await pilot.press(*"nnnnnnn")
+        await settle(app, pilot)
+        assert list(app.session.history) == core_records(config, 7)
 
 
 async def test_zero_grad_toggled_mid_run_accumulates_from_that_epoch():

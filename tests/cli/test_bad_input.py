@@ -138,13 +138,6 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
 ]
 
 
-KNOWN_BUGS = {
-    # gdtui/core/config.py `_check` files the float32 range error under "data" whatever the
-    # data's source, so the line says --data when the user typed --x (exit status 2 is right).
-    "x-beyond-float32": "core/config.py names --data for an out-of-float32 --x value",
-}
-
-
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("data")
@@ -173,14 +166,7 @@ def _assert_bad_input(result: Result, option: str, command: str = "gdtui run") -
 @pytest.mark.parametrize(
     ("args", "option"),
     [
-        pytest.param(
-            args,
-            option,
-            id=name,
-            marks=[pytest.mark.xfail(reason=KNOWN_BUGS[name], strict=True)]
-            if name in KNOWN_BUGS
-            else [],
-        )
+        pytest.param(args, option, id=name)
         for name, args, option in BAD_INPUT
     ],
 )

@@ -183,7 +183,7 @@ LIST_ACCEPTS = "comma-separated finite numbers"
         ("1,,2", "1,2,3", "x", LIST_ACCEPTS),
         ("1;2", "1,2", "x", LIST_ACCEPTS),
         ("1,2", "1,1e999", "y", LIST_ACCEPTS),
-        ("1,1e39", "1,2", "data", "float32"),
+        ("1,1e39", "1,2", "x", "float32"),
         ([1.0, float("nan")], [1.0, 2.0], "x", LIST_ACCEPTS),
         ([], [], "y", "no points"),
         ("1,2", None, "y", "together"),

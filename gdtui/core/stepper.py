@@ -1,0 +1,86 @@
+"""Steps one run's trainer in batches: the part of a session that does the arithmetic.
+
+It lives in the training process (see :mod:`gdtui.core.trainer_process`), so the UI never
+waits for it and it never waits for the UI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from gdtui.core.config import RunConfig
+from gdtui.core.record import EpochRecord
+from gdtui.core.run import StopReason, stop_reason
+from gdtui.core.trainers import create_trainer
+from gdtui.core.trainers.base import Trainer
+
+
+@dataclasses.dataclass(frozen=True)
+class Batch:
+    """Epochs stepped in one go, tagged with the run they belong to.
+
+    ``diverged`` is the record of the epoch that went non-finite (not among ``records``);
+    ``optimizer_state`` is the optimizer's own state after the last epoch.
+    """
+
+    run_id: int
+    records: list[EpochRecord]
+    optimizer_state: dict[str, float] = dataclasses.field(default_factory=dict)
+    stop: StopReason | None = None
+    diverged: EpochRecord | None = None
+
+
+class Stepper:
+    """The trainer of one run, created on first use, and the settings it runs under."""
+
+    def __init__(self, config: RunConfig, run_id: int = 0) -> None:
+        self.config = config
+        self.run_id = run_id
+        self._trainer: Trainer | None = None
+
+    @property
+    def trainer(self) -> Trainer:
+        """The run's trainer (a torch variant imports torch on first use)."""
+        if self._trainer is None:
+            self._trainer = create_trainer(self.config)
+        return self._trainer
+
+    @property
+    def finished(self) -> bool:
+        """Whether the last epoch stepped ended the run under the current settings."""
+        return self._finished
+
+    _finished = False
+
+    def apply(self, config: RunConfig) -> None:
+        """Adopt live settings (learning rate, zero_grad, epochs, eps) from the next epoch."""
+        old, self.config = self.config, config
+        if self._trainer is not None:
+            if config.lr != old.lr:
+                self._trainer.set_lr(config.lr)
+            if config.zero_grad != old.zero_grad:
+                self._trainer.set_zero_grad(config.zero_grad)
+        self._finished = False
+
+    def step(self, max_epochs: int, max_seconds: float = float("inf")) -> Batch:
+        """Step up to ``max_epochs`` epochs or for ``max_seconds``, stopping when the run ends."""
+        trainer = self.trainer
+        step = trainer.step
+        epochs, eps = self.config.epochs, self.config.eps
+        deadline = time.perf_counter() + max_seconds
+        records: list[EpochRecord] = []
+        append = records.append
+        reason: StopReason | None = None
+        diverged = None
+        for _ in range(max_epochs):
+            record = step()
+            reason = stop_reason(record, epochs, eps)
+            if reason is StopReason.DIVERGED:
+                diverged = record
+                break
+            append(record)
+            if reason is not None or time.perf_counter() > deadline:
+                break
+        self._finished = reason is not None
+        return Batch(self.run_id, records, trainer.optimizer_state(), reason, diverged)
