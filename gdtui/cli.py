@@ -76,8 +76,23 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
 
 def _config_options(namespace: argparse.Namespace) -> dict[str, Any]:
     keys = (
-        "variant", "lr", "epochs", "w0", "b0", "bias", "dataset", "x", "y", "data",
-        "zero_grad", "optimizer", "eps", "seed", "device", "grad_formula", "predict",
+        "variant",
+        "lr",
+        "epochs",
+        "w0",
+        "b0",
+        "bias",
+        "dataset",
+        "x",
+        "y",
+        "data",
+        "zero_grad",
+        "optimizer",
+        "eps",
+        "seed",
+        "device",
+        "grad_formula",
+        "predict",
     )
     return {key: getattr(namespace, key) for key in keys if getattr(namespace, key) is not None}
 
@@ -100,7 +115,10 @@ def build_run_parser() -> argparse.ArgumentParser:
     _add_config_options(parser)
     output = parser.add_argument_group("output")
     output.add_argument(
-        "--log-every", metavar="K", default="10", help="text: print epoch 1, 1+K, 1+2K, … (default 10)"
+        "--log-every",
+        metavar="K",
+        default="10",
+        help="text: print epoch 1, 1+K, 1+2K, … (default 10)",
     )
     output.add_argument("--format", choices=FORMATS, default="text", help="output format")
     return parser

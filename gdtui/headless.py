@@ -69,6 +69,6 @@ def run_headless(config: RunConfig, fmt: str, log_every: int, out: TextIO | None
         out.flush()
     except BrokenPipeError:
         # The reader (``| head``) went away: stop quietly, as Unix tools do.
-        sys.stdout = None  # type: ignore[assignment]
+        sys.stdout = None
         return 0
     return 0

@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gdtui.app.app import GdtuiApp
     from gdtui.core.config import RunConfig
 
 
-def make_app(config: RunConfig | None = None, *, fps: float = 15.0) -> GdtuiApp:
-    """The app, preset with ``config`` (the seeds' defaults when None)."""
+def make_app(
+    config: RunConfig | None = None, *, fps: float = 15.0, output_dir: Path | None = None
+) -> GdtuiApp:
+    """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
+    exports go to ``output_dir`` (the working directory when None)."""
     from gdtui.app.app import GdtuiApp
     from gdtui.core.config import RunConfig
 
-    return GdtuiApp(config or RunConfig(), fps=fps)
+    return GdtuiApp(config or RunConfig(), fps=fps, output_dir=output_dir)

@@ -53,7 +53,7 @@ class GdtuiApp(App[None]):
         Binding("plus,equals_sign", "scale_lr(2)", "lr×2", key_display="+", id="lr-up"),
         Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-", id="lr-down"),
         Binding("l", "toggle_log", "Log", id="log"),
-        Binding("s", "screenshot", "SVG", id="screenshot"),
+        Binding("s", "save_svg", "SVG", id="save-svg"),
         Binding("e", "export", "Export", id="export"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -239,7 +239,7 @@ class GdtuiApp(App[None]):
         chart = self.query_one(LossChart)
         chart.log_scale = not chart.log_scale
 
-    def action_screenshot(self) -> None:
+    def action_save_svg(self) -> None:
         """Save the screen as an SVG file."""
         path = self.save_screenshot(path=str(self.output_dir))
         self.notify(f"Saved {path}")
@@ -291,7 +291,7 @@ class GdtuiApp(App[None]):
             "scale_lr(2)": "Learning rate × 2",
             "scale_lr(0.5)": "Learning rate ÷ 2",
             "toggle_log": "Log / linear loss axis",
-            "screenshot": "Save an SVG screenshot",
+            "save_svg": "Save an SVG screenshot",
             "export": "Export the history as CSV",
             "help": "Help",
             "quit": "Quit",

@@ -76,8 +76,16 @@ class RunHistory:
         nan = math.nan
         table = np.array(
             [
-                (r.epoch, r.loss, r.w, r.grad_w, nan if r.b is None else r.b,
-                 nan if r.grad_b is None else r.grad_b, r.lr, r.grad_state)
+                (
+                    r.epoch,
+                    r.loss,
+                    r.w,
+                    r.grad_w,
+                    nan if r.b is None else r.b,
+                    nan if r.grad_b is None else r.grad_b,
+                    r.lr,
+                    r.grad_state,
+                )
                 for r in rows
             ],
             dtype=np.float64,
@@ -158,7 +166,9 @@ def record_dict(record: EpochRecord, fields: Sequence[str]) -> dict[str, float |
     return {name: getattr(record, name) for name in fields}
 
 
-def write_csv(stream: io.TextIOBase | io.StringIO, records: Iterable[EpochRecord], has_bias: bool) -> None:
+def write_csv(
+    stream: io.TextIOBase | io.StringIO, records: Iterable[EpochRecord], has_bias: bool
+) -> None:
     """CSV with a header, one row per record."""
     fields = record_fields(has_bias)
     writer = csv.writer(stream, lineterminator="\n")

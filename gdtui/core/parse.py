@@ -36,7 +36,8 @@ def parse_float(text: str | float | int) -> float:
             raise ParseError("not a plain decimal number")
         value = float(stripped)
     if not math.isfinite(value):
-        raise ParseError("not finite" if isinstance(text, (int, float)) or "e" not in text.lower() else "not finite (too large for a float)")
+        overflowed = isinstance(text, str) and "e" in text.lower()
+        raise ParseError("not finite (too large for a float)" if overflowed else "not finite")
     return value
 
 
@@ -65,12 +66,13 @@ def parse_int(text: str | int) -> int:
 
 def parse_float_list(text: str | list[float] | tuple[float, ...]) -> tuple[float, ...]:
     """Comma-separated finite floats, e.g. ``1,2,3,4``."""
+    items: list[str | float]
     if isinstance(text, (list, tuple)):
         items = list(text)
     elif isinstance(text, str):
         if not text.strip():
             raise ParseError("empty")
-        items = text.split(",")
+        items = list(text.split(","))
     else:
         raise ParseError("not a list of numbers")
     values = []

@@ -33,7 +33,9 @@ FINISHED = frozenset({RunState.DONE, RunState.CONVERGED, RunState.DIVERGED})
 def changed_fields(old: RunConfig, new: RunConfig) -> list[str]:
     """The names of the settings that differ, in declaration order."""
     return [
-        f.name for f in dataclasses.fields(RunConfig) if getattr(old, f.name) != getattr(new, f.name)
+        f.name
+        for f in dataclasses.fields(RunConfig)
+        if getattr(old, f.name) != getattr(new, f.name)
     ]
 
 
@@ -68,7 +70,8 @@ class TrainingSession:
             return True
         self.config = config
         if self.state in (RunState.DONE, RunState.CONVERGED) and (
-            self.last_record is None or stop_reason(self.last_record, config.epochs, config.eps) is None
+            self.last_record is None
+            or stop_reason(self.last_record, config.epochs, config.eps) is None
         ):
             self.state = RunState.PAUSED
             self.message = ""

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import time
 
 import pytest
 
 from gdtui.app import make_app
+from gdtui.app.showcase import settle
 from gdtui.core.config import RunConfig
 from gdtui.core.session import RunState
 from gdtui.core.trainers import create_trainer
-
-from gdtui.app.showcase import settle
 
 from .conftest import core_records, press_and_settle, run_to_end
 
@@ -185,3 +185,20 @@ async def test_help_screen_and_command_palette():
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert app.session.config.variant == "torch-module"
+
+
+async def test_s_saves_an_svg_and_e_exports_the_history(tmp_path):
+    config = RunConfig(variant="numpy-manual")
+    app = make_app(config, output_dir=tmp_path)
+    async with app.run_test() as pilot:
+        await press_and_settle(app, pilot, "e")  # nothing to export yet: a warning, no file
+        assert not list(tmp_path.glob("*.csv"))
+        await press_and_settle(app, pilot, "n", "n", "n", "s", "e")
+        svg = list(tmp_path.glob("*.svg"))
+        assert len(svg) == 1 and svg[0].read_text().startswith("<svg")
+        (exported,) = tmp_path.glob("*.csv")
+        rows = list(csv.DictReader(exported.open()))
+        expected = core_records(config, 3)
+        assert [float(row["w"]) for row in rows] == [r.w for r in expected]
+        assert [float(row["loss"]) for row in rows] == [r.loss for r in expected]
+        assert not list(tmp_path.glob(".*.tmp"))  # written whole, then renamed

@@ -49,4 +49,4 @@ class LossChart(PlotextPlot):
 
     def watch_log_scale(self) -> None:
         if self._history is not None:
-            self.draw(self._history, self.border_subtitle)
+            self.draw(self._history, self.border_subtitle or "")

@@ -18,7 +18,8 @@ OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
 """``momentum`` is SGD with momentum 0.9; all but plain ``sgd`` need ``torch.optim``."""
 
 GRAD_FORMULAS: tuple[str, ...] = ("mean", "tutorial")
-"""``mean`` is mean(2x(ŷ−y)); ``tutorial`` is the seeds' np.dot(2x, ŷ−y).mean(), N times too large."""
+"""``mean`` is mean(2x(ŷ−y)); ``tutorial`` is the seeds' np.dot(2x, ŷ−y).mean(), which is
+N times too large: the dot product is already a sum."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ class LinearRegression(nn.Module):
         self.lin = nn.Linear(1, 1, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.lin(x)
+        prediction: torch.Tensor = self.lin(x)
+        return prediction
 
 
 class TorchModuleTrainer(Trainer):
