@@ -1,4 +1,4 @@
-"""The seed notebooks' printed logs (/work/shared/seeds/*.txt) reproduce, formatted the way each
+"""The seed notebooks' printed logs (tests/seeds/*.txt) reproduce, formatted the way each
 seed prints them. The expected lines are copied from the seeds, not from gdtui's output."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from gdtui.core.data import PRESETS, Dataset
 from gdtui.core.run import StopReason, stop_reason
 from gdtui.core.trainers import create_trainer
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 # Seed 001, "Gradient Descent using PyTorch (Autograd)": print every 10 epochs as
 # f'epoch {epoch+1}: w = {w:3f}, loss = {l:.8f}', stopping once l < EPS = 1e-9. Its
