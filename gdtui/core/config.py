@@ -248,14 +248,21 @@ def config_from_options(options: Mapping[str, Any], base: RunConfig | None = Non
             changes["b0"] = None
         if "device" not in changes and base.device == "cuda" and not variant.uses_torch:
             changes["device"] = "auto"
+    try:
+        config = dataclasses.replace(base, **changes)
+    except ConfigError as error:
+        # Also name what is wrong among the values that did parse (rules between fields),
+        # quoting what the user typed ("0", not 0.0).
+        for key, message in error.errors.items():
+            if key in errors:
+                continue
+            typed = options.get(key)
+            if isinstance(typed, str) and message == _expects(key, changes.get(key)):
+                message = _expects(key, typed)
+            errors[key] = message
     if errors:
-        # Also name what is wrong among the values that did parse (rules between fields).
-        try:
-            dataclasses.replace(base, **changes)
-        except ConfigError as error:
-            errors.update({k: v for k, v in error.errors.items() if k not in errors})
         raise ConfigError(errors)
-    return dataclasses.replace(base, **changes)
+    return config
 
 
 def scale_lr(config: RunConfig, factor: float) -> RunConfig:
