@@ -121,6 +121,12 @@ def build_run_parser() -> argparse.ArgumentParser:
         help="text: print epoch 1, 1+K, 1+2K, … (default 10)",
     )
     output.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    output.add_argument(
+        "--check-grad",
+        action="store_true",
+        help="add num_grad_w (num_grad_b): central differences at the pre-update parameters; "
+        "warn on stderr when the gradient disagrees",
+    )
     return parser
 
 
@@ -162,7 +168,7 @@ def _run(args: list[str]) -> int:
     if log_every < 1:
         raise UsageError(accepts)
     config = parse_config(namespace)
-    return run_headless(config, namespace.format, log_every)
+    return run_headless(config, namespace.format, log_every, check_grad=namespace.check_grad)
 
 
 def _app(args: list[str]) -> int:

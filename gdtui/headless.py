@@ -10,6 +10,7 @@ from typing import TextIO
 import numpy as np
 
 from gdtui.core.config import RunConfig
+from gdtui.core.gradcheck import GradChecker
 from gdtui.core.history import record_fields
 from gdtui.core.record import EpochRecord
 from gdtui.core.run import StopReason, divergence_message, stop_reason
@@ -25,11 +26,24 @@ def format_text_line(record: EpochRecord) -> str:
 
 # Overflow is how a run diverges: the record says so, and numpy need not warn on stderr.
 @np.errstate(over="ignore", invalid="ignore")
-def run_headless(config: RunConfig, fmt: str, log_every: int, out: TextIO | None = None) -> int:
-    """Train ``config`` to the end, printing as ``fmt``; returns the exit status (0 or 3)."""
+def run_headless(
+    config: RunConfig,
+    fmt: str,
+    log_every: int,
+    out: TextIO | None = None,
+    check_grad: bool = False,
+) -> int:
+    """Train ``config`` to the end, printing as ``fmt``; returns the exit status (0 or 3).
+
+    With ``check_grad`` each record gains ``num_grad_w`` (and ``num_grad_b``), and the first
+    epoch whose gradient disagrees with them is reported on stderr.
+    """
     out = out or sys.stdout
     trainer = create_trainer(config)
     fields = record_fields(config.has_bias)
+    checker = GradChecker(config.dataset, config.has_bias) if check_grad else None
+    if checker is not None:
+        fields = (*fields, *checker.fields)
     write = out.write
     csv_writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     if csv_writer is not None:
@@ -41,20 +55,28 @@ def run_headless(config: RunConfig, fmt: str, log_every: int, out: TextIO | None
     reason: StopReason | None = None
     try:
         while reason is None:
+            if checker is not None:
+                w_before, b_before = trainer.w, trainer.b
             record = step()
             reason = stop_reason(record, epochs, eps)
             if reason is StopReason.DIVERGED:
                 break
             previous = record
+            values = record._asdict()
+            if checker is not None:
+                values.update(checker.observe(w_before, b_before, record))
             if fmt == "text":
                 if (record.epoch - 1) % log_every == 0 or reason is not None:
                     write(format_text_line(record) + "\n")
                     last_logged = record.epoch
             elif fmt == "jsonl":
-                write(json.dumps({name: getattr(record, name) for name in fields}) + "\n")
+                write(json.dumps({name: values[name] for name in fields}) + "\n")
             else:
                 assert csv_writer is not None
-                csv_writer.writerow([repr(getattr(record, name)) for name in fields])
+                csv_writer.writerow([repr(values[name]) for name in fields])
+        if checker is not None and (warning := checker.warning()):
+            out.flush()
+            print(f"gdtui run: {warning}", file=sys.stderr)
         if reason is StopReason.DIVERGED:
             if fmt == "text" and previous is not None and previous.epoch != last_logged:
                 write(format_text_line(previous) + "\n")

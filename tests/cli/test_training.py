@@ -3,9 +3,11 @@ seeds' tutorial gradient, and data from --x/--y, --data and --dataset."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cli_support import (
     SEEDS,
@@ -204,3 +206,31 @@ def test_negative_values_need_no_equals_sign() -> None:
     )
     assert result.returncode == 0, result
     assert result.jsonl() == reference_gd(epochs=5, x=(-1, -2), y=(-2, -4), w0=-1e-3)
+
+
+def test_check_grad_adds_numerical_gradients_and_flags_the_tutorial_bug() -> None:
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--grad-formula", "tutorial", "--epochs", "5",
+        "--format", "jsonl", "--check-grad",
+    )
+    assert result.returncode == 0, result
+    records = [json.loads(line) for line in result.lines]
+    # The numerical gradient at each pre-update w: the closed form mean(2x(wx - y)).
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    before = [0.0] + [r["w"] for r in records[:-1]]
+    for record, w in zip(records, before, strict=True):
+        assert record["num_grad_w"] == pytest.approx(np.mean(2 * x * (w * x - 2 * x)), rel=1e-6)
+        assert record["grad_w"] == pytest.approx(4 * record["num_grad_w"], rel=1e-5)
+    assert len(result.err_lines) == 1
+    assert "epoch 1" in result.stderr and "N = 4 points" in result.stderr
+
+
+def test_check_grad_is_quiet_when_the_gradient_is_right_and_adds_csv_columns() -> None:
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--epochs", "200", "--no-zero-grad",
+        "--format", "csv", "--check-grad",
+    )
+    assert result.returncode == 0, result
+    assert result.stderr == ""
+    assert result.lines[0] == "epoch,loss,w,grad_w,num_grad_w"
+    assert len(result.lines) == 201

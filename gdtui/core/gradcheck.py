@@ -1,0 +1,166 @@
+"""Gradient check: the gradient a variant used, beside the central finite difference of the
+loss at the same (pre-update) parameters.
+
+The loss is quadratic in w and b, so a central difference is exact up to rounding; computed in
+float64 it is a reference the float32 variants must meet to about 1e-6 relative. The seeds'
+``np.dot(2x, ŷ−y).mean()`` fails it by a factor of exactly N, the number of points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdtui.core.data import Dataset
+from gdtui.core.record import GRAD_VALUE, EpochRecord
+
+TOLERANCE = 1e-3
+"""Relative error above which a gradient is flagged: float32 arithmetic stays far below it."""
+ROUNDING = 1e-6
+"""Float32 rounding error relative to the magnitudes summed (eps 6e-8 with a margin)."""
+
+
+def mse(dataset: Dataset, w: float, b: float = 0.0) -> float:
+    """The mean squared error of y ≈ w·x + b, in float64."""
+    x = np.asarray(dataset.x, dtype=np.float64)
+    y = np.asarray(dataset.y, dtype=np.float64)
+    return float(np.mean((w * x + b - y) ** 2))
+
+
+def numerical_gradient(
+    dataset: Dataset, w: float, b: float | None = None
+) -> tuple[float, float | None]:
+    """(∂loss/∂w, ∂loss/∂b) by central differences; ∂/∂b is None without a bias."""
+    b0 = 0.0 if b is None else b
+    hw = 1e-4 * max(1.0, abs(w))
+    grad_w = (mse(dataset, w + hw, b0) - mse(dataset, w - hw, b0)) / (2 * hw)
+    if b is None:
+        return grad_w, None
+    hb = 1e-4 * max(1.0, abs(b))
+    return grad_w, (mse(dataset, w, b + hb) - mse(dataset, w, b - hb)) / (2 * hb)
+
+
+def relative_error(used: float, numerical: float, floor: float = 0.0) -> float:
+    """|used − numerical| / max(|used|, |numerical|, floor); 0 when that scale is 0."""
+    scale = max(abs(used), abs(numerical), floor)
+    return 0.0 if scale == 0 else abs(used - numerical) / scale
+
+
+def _term_scale(parameter: str, dataset: Dataset, w: float, b: float | None) -> float:
+    """The size of the terms a gradient sums: float32 rounding is relative to them, not to
+    the gradient, which near the optimum is far smaller."""
+    x = np.abs(np.asarray(dataset.x, dtype=np.float64))
+    terms = np.abs(w) * x + abs(b or 0.0) + np.abs(np.asarray(dataset.y, dtype=np.float64))
+    scale = np.mean(2 * x * terms) if parameter == "w" else np.mean(2 * terms)
+    return float(scale)
+
+
+@dataclass(frozen=True)
+class GradCheck:
+    """One epoch's check of one parameter."""
+
+    parameter: str
+    used: float
+    """This epoch's own gradient as the variant computed it (an accumulated one minus the
+    previous epoch's, when zero_grad is off)."""
+    numerical: float
+    error: float
+
+    @property
+    def failed(self) -> bool:
+        """True when the relative error is beyond what float32 explains."""
+        return self.error > TOLERANCE
+
+    @property
+    def ratio(self) -> float | None:
+        """used / numerical, when both are non-zero: N for the seeds' tutorial formula."""
+        return None if self.numerical == 0 or self.used == 0 else self.used / self.numerical
+
+    def describe(self, points: int) -> str:
+        """A sentence for a failed check, naming the ratio and N when they match."""
+        text = (
+            f"{self.parameter}.grad = {self.used:.6g} but the numerical gradient is "
+            f"{self.numerical:.6g} (relative error {self.error:.2g})"
+        )
+        ratio = self.ratio
+        if ratio is not None and abs(ratio - points) < 1e-3 * points:
+            text += f": {ratio:.6g}× too large, N = {points} points: the tutorial formula's bug"
+        elif ratio is not None:
+            text += f": {ratio:.6g}× the true gradient"
+        return text
+
+
+def check(
+    parameter: str,
+    used: float,
+    dataset: Dataset,
+    w: float,
+    b: float | None,
+    accumulated: float = 0.0,
+) -> GradCheck:
+    """Compare ``used``, this epoch's own gradient of ``parameter`` ('w' or 'b'), with the
+    numerical one at the pre-update parameters (w, b). ``accumulated`` is the total it was
+    taken out of when zero_grad is off: float32 rounding of that total widens the tolerance."""
+    numerical_w, numerical_b = numerical_gradient(dataset, w, b)
+    numerical = numerical_w if parameter == "w" else numerical_b
+    assert numerical is not None
+    # Rounding in float32 (eps 6e-8, times a margin for the sums) errs by about 1e-6 of the
+    # terms or of the accumulated total; below TOLERANCE of that, a difference is noise.
+    magnitude = max(_term_scale(parameter, dataset, w, b), abs(accumulated))
+    floor = ROUNDING * magnitude / TOLERANCE
+    return GradCheck(parameter, used, numerical, relative_error(used, numerical, floor))
+
+
+def own_gradient(grad: float, previous_grad: float | None, previous_kept: bool) -> float:
+    """This epoch's own gradient from the one the update used: with zero_grad off, the
+    previous epoch's gradient was kept (``previous_kept``) and added to it."""
+    return grad - previous_grad if previous_kept and previous_grad is not None else grad
+
+
+class GradChecker:
+    """Checks every epoch of a run as it goes; remembers the first failure."""
+
+    def __init__(self, dataset: Dataset, has_bias: bool) -> None:
+        self.dataset = dataset
+        self.has_bias = has_bias
+        self.first_failure: tuple[int, GradCheck] | None = None
+        self._previous: EpochRecord | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields :meth:`observe` adds to a record."""
+        return ("num_grad_w", "num_grad_b") if self.has_bias else ("num_grad_w",)
+
+    def observe(self, w: float, b: float | None, record: EpochRecord) -> dict[str, float]:
+        """Check ``record``, stepped from the parameters (w, b); returns its numerical
+        gradients as extra fields."""
+        previous = self._previous
+        kept = previous is not None and previous.grad_state == GRAD_VALUE
+        checks = [
+            check(
+                "w", own_gradient(record.grad_w, previous and previous.grad_w, kept),
+                self.dataset, w, b, record.grad_w if kept else 0.0,
+            )
+        ]
+        if self.has_bias and record.grad_b is not None:
+            previous_b = previous.grad_b if previous is not None else None
+            checks.append(
+                check(
+                    "b", own_gradient(record.grad_b, previous_b, kept),
+                    self.dataset, w, b, record.grad_b if kept else 0.0,
+                )
+            )
+        self._previous = record
+        if self.first_failure is None:
+            failed = next((c for c in checks if c.failed), None)
+            if failed is not None:
+                self.first_failure = (record.epoch, failed)
+        return {f"num_grad_{c.parameter}": c.numerical for c in checks}
+
+    def warning(self) -> str | None:
+        """One line about the first failure, or None if every epoch passed."""
+        if self.first_failure is None:
+            return None
+        epoch, failed = self.first_failure
+        return f"gradient check failed at epoch {epoch}: {failed.describe(len(self.dataset))}"
