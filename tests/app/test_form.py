@@ -29,9 +29,10 @@ async def type_into(app, pilot, name: str, text: str) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize(("name", "text"), BAD_VALUES)
+@pytest.mark.parametrize(("name", "text"), [*BAD_VALUES, ("b0", "nan"), ("b0", "1,2")])
 async def test_bad_value_shows_an_error_and_keeps_the_run(name, text):
-    app = make_app(RunConfig(variant="numpy-manual"))
+    variant = "torch-module" if name == "b0" else "numpy-manual"
+    app = make_app(RunConfig(variant=variant))
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, "n", "n")
         before_config, before = app.session.config, list(app.session.history)
