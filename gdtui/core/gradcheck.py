@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdtui.core.data import Dataset
+from gdtui.core.history import RunHistory
 from gdtui.core.record import GRAD_VALUE, EpochRecord
 
 TOLERANCE = 1e-3
@@ -78,17 +79,18 @@ class GradCheck:
         return None if self.numerical == 0 or self.used == 0 else self.used / self.numerical
 
     def describe(self, points: int) -> str:
-        """A sentence for a failed check, naming the ratio and N when they match."""
-        text = (
-            f"{self.parameter}.grad = {self.used:.6g} but the numerical gradient is "
-            f"{self.numerical:.6g} (relative error {self.error:.2g})"
-        )
+        """A sentence for a failed check, naming the ratio, and N when the ratio is N."""
         ratio = self.ratio
-        if ratio is not None and abs(ratio - points) < 1e-3 * points:
-            text += f": {ratio:.6g}× too large, N = {points} points: the tutorial formula's bug"
-        elif ratio is not None:
-            text += f": {ratio:.6g}× the true gradient"
-        return text
+        if ratio is None:
+            return (
+                f"{self.parameter}.grad = {self.used:.6g} but the numerical gradient is "
+                f"{self.numerical:.6g}"
+            )
+        text = f"{self.parameter}.grad = {self.used:.6g} is {ratio:.4g}× the numerical gradient "
+        text += f"{self.numerical:.6g}"
+        if abs(ratio - points) < 1e-3 * points:
+            return text + f": N = {points} points, the tutorial formula's bug"
+        return text + f" (relative error {self.error:.2g})"
 
 
 def check(
@@ -135,22 +137,7 @@ class GradChecker:
     def observe(self, w: float, b: float | None, record: EpochRecord) -> dict[str, float]:
         """Check ``record``, stepped from the parameters (w, b); returns its numerical
         gradients as extra fields."""
-        previous = self._previous
-        kept = previous is not None and previous.grad_state == GRAD_VALUE
-        checks = [
-            check(
-                "w", own_gradient(record.grad_w, previous and previous.grad_w, kept),
-                self.dataset, w, b, record.grad_w if kept else 0.0,
-            )
-        ]
-        if self.has_bias and record.grad_b is not None:
-            previous_b = previous.grad_b if previous is not None else None
-            checks.append(
-                check(
-                    "b", own_gradient(record.grad_b, previous_b, kept),
-                    self.dataset, w, b, record.grad_b if kept else 0.0,
-                )
-            )
+        checks = check_record(record, self._previous, self.dataset, w, b)
         self._previous = record
         if self.first_failure is None:
             failed = next((c for c in checks if c.failed), None)
@@ -164,3 +151,37 @@ class GradChecker:
             return None
         epoch, failed = self.first_failure
         return f"gradient check failed at epoch {epoch}: {failed.describe(len(self.dataset))}"
+
+
+def check_record(
+    record: EpochRecord,
+    previous: EpochRecord | None,
+    dataset: Dataset,
+    w: float,
+    b: float | None,
+) -> list[GradCheck]:
+    """Check each gradient of ``record``, stepped from (w, b) after ``previous``."""
+    kept = previous is not None and previous.grad_state == GRAD_VALUE
+    used = [("w", record.grad_w, previous.grad_w if previous else None)]
+    if record.grad_b is not None:
+        used.append(("b", record.grad_b, previous.grad_b if previous else None))
+    return [
+        check(name, own_gradient(grad, before, kept), dataset, w, b, grad if kept else 0.0)
+        for name, grad, before in used
+    ]
+
+
+def check_history(
+    history: RunHistory, dataset: Dataset, initial: tuple[float, float | None], count: int
+) -> list[tuple[EpochRecord, list[GradCheck]]]:
+    """The last ``count`` epochs of ``history``, each with its checks; ``initial`` is (w, b)
+    before epoch 1. The parameters before epoch k are those after epoch k − 1."""
+    start = max(0, len(history) - count)
+    previous = history.record(start - 1) if start > 0 else None
+    results = []
+    for index in range(start, len(history)):
+        record = history.record(index)
+        w, b = (previous.w, previous.b) if previous is not None else initial
+        results.append((record, check_record(record, previous, dataset, w, b)))
+        previous = record
+    return results

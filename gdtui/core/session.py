@@ -62,6 +62,8 @@ class TrainingSession:
         self.message = ""
         self.diverged: EpochRecord | None = None
         self.optimizer_state: dict[str, float] = {}
+        self.initial: tuple[float, float | None] | None = None
+        """(w, b) before epoch 1, once the first batch has arrived."""
 
     def apply(self, config: RunConfig) -> bool:
         """Adopt ``config``: live settings change the run in place; returns True if it reset."""
@@ -98,6 +100,8 @@ class TrainingSession:
             return False
         self.history.extend(batch.records)
         self.optimizer_state = batch.optimizer_state
+        if batch.initial is not None:
+            self.initial = batch.initial
         if batch.stop is StopReason.DIVERGED:
             assert batch.diverged is not None
             self.state = RunState.DIVERGED

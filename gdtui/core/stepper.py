@@ -29,6 +29,8 @@ class Batch:
     optimizer_state: dict[str, float] = dataclasses.field(default_factory=dict)
     stop: StopReason | None = None
     diverged: EpochRecord | None = None
+    initial: tuple[float, float | None] | None = None
+    """(w, b) before epoch 1, in the batch that starts the run (gradient checks need them)."""
 
 
 class Stepper:
@@ -66,6 +68,7 @@ class Stepper:
     def step(self, max_epochs: int, max_seconds: float = float("inf")) -> Batch:
         """Step up to ``max_epochs`` epochs or for ``max_seconds``, stopping when the run ends."""
         trainer = self.trainer
+        initial = (trainer.w, trainer.b) if trainer.epoch == 0 else None
         step = trainer.step
         epochs, eps = self.config.epochs, self.config.eps
         deadline = time.perf_counter() + max_seconds
@@ -83,4 +86,4 @@ class Stepper:
             if reason is not None or time.perf_counter() > deadline:
                 break
         self._finished = reason is not None
-        return Batch(self.run_id, records, trainer.optimizer_state(), reason, diverged)
+        return Batch(self.run_id, records, trainer.optimizer_state(), reason, diverged, initial)

@@ -202,3 +202,36 @@ async def test_s_saves_an_svg_and_e_exports_the_history(tmp_path):
         assert [float(row["w"]) for row in rows] == [r.w for r in expected]
         assert [float(row["loss"]) for row in rows] == [r.loss for r in expected]
         assert not list(tmp_path.glob(".*.tmp"))  # written whole, then renamed
+
+
+async def test_debug_pane_flags_the_tutorial_gradient_with_n():
+    app = make_app(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n", "n")
+        note = str(app.query_one("#grad-note").render())
+        assert "4× the numerical gradient" in note and "N = 4 points" in note
+        await press_and_settle(app, pilot, "v")  # torch-autograd: the right gradient
+        await press_and_settle(app, pilot, "n", "n")
+        assert "gradient check" not in str(app.query_one("#grad-note").render())
+
+
+async def test_debug_pane_shows_adams_moments():
+    import torch
+
+    config = RunConfig(variant="torch-optim", optimizer="adam", lr=0.1)
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n", "n", "n")
+        w = torch.tensor(0.0, requires_grad=True)
+        optimizer = torch.optim.Adam([w], lr=0.1)
+        x = torch.tensor(config.dataset.x)
+        for _ in range(3):
+            torch.nn.functional.mse_loss(w * x, 2 * x).backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        state = optimizer.state[w]
+        assert app.session.optimizer_state == {
+            "w.exp_avg": state["exp_avg"].item(),
+            "w.exp_avg_sq": state["exp_avg_sq"].item(),
+        }
+        assert "adam state: w.exp_avg" in str(app.query_one("#optimizer-state").render())

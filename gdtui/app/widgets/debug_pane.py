@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from gdtui.app.format import number
+from gdtui.core.gradcheck import GradCheck, check_history
 from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
 from gdtui.core.session import TrainingSession
 
@@ -26,6 +27,7 @@ class DebugPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="grad-note")
+        yield Static(id="optimizer-state")
         yield DataTable(id="debug-table", cursor_type="none", zebra_stripes=True)
 
     def show(self, session: TrainingSession) -> None:
@@ -35,33 +37,59 @@ class DebugPane(Vertical):
         # Columns are rebuilt too: their widths then fit the rows shown, not every row ever
         # shown, so the table looks the same however the epochs arrived.
         table.clear(columns=True)
-        columns = ["epoch", "loss", "w", "w.grad", "lr·w.grad"]
+        columns = ["epoch", "loss", "w", "w.grad", "numerical", "lr·w.grad"]
         if has_bias:
             columns[3:3] = ["b"]
-            columns += ["b.grad", "lr·b.grad"]
+            columns += ["b.grad", "numerical", "lr·b.grad"]
         table.add_columns(*columns, ".grad after")
-        records = session.history.last(ROWS)
-        for record in reversed(records):
-            table.add_row(*self._row(record, has_bias), key=str(record.epoch))
-        self.query_one("#grad-note", Static).update(self._grad_note(session, records))
+        checked = self._checks(session)
+        for record, checks in reversed(checked):
+            table.add_row(*self._row(record, checks, has_bias), key=str(record.epoch))
+        records = [record for record, _ in checked]
+        note = self._grad_note(session, records)
+        failed = next((c for _, cs in reversed(checked) for c in cs if c.failed), None)
+        if failed is not None:
+            note = Text("gradient check: ", style="bold red") + Text(
+                failed.describe(len(session.config.dataset)), style="red"
+            )
+        self.query_one("#grad-note", Static).update(note)
+        state = self.query_one("#optimizer-state", Static)
+        state.display = bool(session.optimizer_state)
+        if session.optimizer_state:
+            values = "  ".join(
+                f"{name} = {number(value, DIGITS)}" for name, value in session.optimizer_state.items()
+            )
+            state.update(Text.assemble((f"{session.config.optimizer} state: ", "bold"), values))
 
     @staticmethod
-    def _row(record: EpochRecord, has_bias: bool) -> list[str | Text]:
+    def _checks(session: TrainingSession) -> list[tuple[EpochRecord, list[GradCheck]]]:
+        if session.initial is None:
+            return [(record, []) for record in session.history.last(ROWS)]
+        return check_history(session.history, session.config.dataset, session.initial, ROWS)
+
+    @staticmethod
+    def _row(record: EpochRecord, checks: list[GradCheck], has_bias: bool) -> list[str | Text]:
         state = GRAD_STATE_NAMES[record.grad_state]
         state_text = Text(
             "accumulating" if record.grad_state == GRAD_VALUE else state,
             style="bold yellow" if record.grad_state == GRAD_VALUE else "dim",
         )
+        numerical = {c.parameter: c for c in checks}
         row: list[str | Text] = [
             str(record.epoch),
             number(record.loss, DIGITS + 1),
             number(record.w, DIGITS),
             number(record.grad_w, DIGITS),
+            _numerical(numerical.get("w")),
             number(record.update_w, DIGITS),
         ]
         if has_bias:
             row[3:3] = [number(record.b, DIGITS)]
-            row += [number(record.grad_b, DIGITS), number(record.update_b, DIGITS)]
+            row += [
+                number(record.grad_b, DIGITS),
+                _numerical(numerical.get("b")),
+                number(record.update_b, DIGITS),
+            ]
         row.append(state_text)
         return row
 
@@ -79,3 +107,10 @@ class DebugPane(Vertical):
             return Text("zero_grad on: .grad is cleared after each update", style="dim")
         how = "set to None by optimizer.zero_grad()" if last.grad_state == GRAD_NONE else "zeroed"
         return Text(f"zero_grad on: .grad {how} after each update", style="dim")
+
+
+def _numerical(check: GradCheck | None) -> str | Text:
+    """The finite-difference gradient, in red when the variant's gradient disagrees."""
+    if check is None:
+        return "—"
+    return Text(number(check.numerical, DIGITS), style="bold red" if check.failed else "")
