@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from gdtui import __version__
 from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_options
+from gdtui.core.config_file import load_options, merge_options
 from gdtui.core.data import PRESETS
 from gdtui.core.parse import ParseError, parse_int
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAMES
@@ -72,6 +73,12 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         help=f"numpy-manual's gradient: {', '.join(GRAD_FORMULAS)} (tutorial is N times too large)",
     )
     group.add_argument("--predict", metavar="X", help="report f(X) after training (default 5)")
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings from a .toml or .json file (keys as these options, with _ for -); "
+        "options given here override it",
+    )
 
 
 def _config_options(namespace: argparse.Namespace) -> dict[str, Any]:
@@ -133,7 +140,10 @@ def build_run_parser() -> argparse.ArgumentParser:
 def parse_config(namespace: argparse.Namespace) -> RunConfig:
     """The validated configuration from parsed options (raises UsageError)."""
     try:
-        return config_from_options(_config_options(namespace))
+        options = _config_options(namespace)
+        if namespace.config is not None:
+            options = merge_options(load_options(namespace.config), options)
+        return config_from_options(options)
     except ConfigError as error:
         raise UsageError(str(error)) from None
 

@@ -234,3 +234,21 @@ def test_check_grad_is_quiet_when_the_gradient_is_right_and_adds_csv_columns() -
     assert result.stderr == ""
     assert result.lines[0] == "epoch,loss,w,grad_w,num_grad_w"
     assert len(result.lines) == 201
+
+
+def test_config_file_with_command_line_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "lesson.toml"
+    path.write_text('variant = "numpy-manual"\nlr = 0.5\nepochs = 4\nzero_grad = false\n')
+    result = run_gdtui("run", "--config", str(path), "--lr", "0.01", "--format", "jsonl")
+    assert result.returncode == 0, result
+    grads = [round(json.loads(line)["grad_w"], 3) for line in result.lines]
+    assert grads[:3] == [-30.0, -55.5, -72.675] and len(grads) == 4  # lr from the CLI
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"epochs": 0}')
+    result = run_gdtui("run", "--config", str(bad), "--variant", "numpy-manual")
+    assert result.returncode == 2 and result.err_lines == [
+        "gdtui run: error: --epochs: expects a whole number from 1 to 10^9 (digits 0-9 only), "
+        "got 0"
+    ]
+    result = run_gdtui("run", "--config", str(tmp_path / "missing.toml"))
+    assert result.returncode == 2 and "--config: no such file" in result.stderr

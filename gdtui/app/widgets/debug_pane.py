@@ -57,7 +57,8 @@ class DebugPane(Vertical):
         state.display = bool(session.optimizer_state)
         if session.optimizer_state:
             values = "  ".join(
-                f"{name} = {number(value, DIGITS)}" for name, value in session.optimizer_state.items()
+                f"{name} = {number(value, DIGITS)}"
+                for name, value in session.optimizer_state.items()
             )
             state.update(Text.assemble((f"{session.config.optimizer} state: ", "bold"), values))
 

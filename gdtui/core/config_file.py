@@ -1,0 +1,122 @@
+"""A run's configuration in TOML or JSON files: the keys are the long option names with ``_``
+for ``-`` (``variant``, ``lr``, ``epochs``, ``w0``, ``zero_grad``, ``x``, ``y``, …)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from gdtui.core.config import DATA_OPTIONS, ConfigError, RunConfig
+from gdtui.core.data import PRESETS
+from gdtui.core.export import write_atomic
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+FORMATS = (".toml", ".json")
+
+
+def _fail(message: str) -> ConfigError:
+    return ConfigError({"config": message})
+
+
+def load_options(path: str | Path) -> dict[str, Any]:
+    """The settings in a ``.toml`` or ``.json`` file, not yet validated (that is
+    :func:`~gdtui.core.config.config_from_options`'s job). Raises ConfigError."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise _fail(f"expects a .toml or .json file, got {str(path)!r}")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise _fail(f"no such file: {str(path)!r}") from None
+    except IsADirectoryError:
+        raise _fail(f"{str(path)!r} is a directory, not a config file") from None
+    except OSError as error:
+        raise _fail(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _fail(f"{str(path)!r} is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        raise _fail(f"{str(path)!r} is not valid {path.suffix[1:].upper()}: {error}") from None
+    if not isinstance(data, dict):
+        raise _fail(f"{str(path)!r} must hold a table of settings, like lr = 0.01")
+    nested = sorted(key for key, value in data.items() if isinstance(value, dict))
+    if nested:
+        raise _fail(f"settings are plain keys, not tables: {', '.join(nested)}")
+    return data
+
+
+def merge_options(from_file: dict[str, Any], from_command_line: dict[str, Any]) -> dict[str, Any]:
+    """The file's settings overridden by the command line's; data given on the command line
+    replaces the file's data whichever way each gives it."""
+    merged = dict(from_file)
+    if any(from_command_line.get(key) is not None for key in DATA_OPTIONS):
+        for key in DATA_OPTIONS:
+            merged.pop(key, None)
+    merged.update({k: v for k, v in from_command_line.items() if v is not None})
+    return merged
+
+
+def config_options(config: RunConfig) -> dict[str, Any]:
+    """Everything that determines ``config``, as file settings (a preset by name, other data
+    as x and y lists; unset initial values left out)."""
+    options: dict[str, Any] = {
+        "variant": config.variant,
+        "lr": config.lr,
+        "epochs": config.epochs,
+    }
+    if config.w0 is not None:
+        options["w0"] = config.w0
+    if config.b0 is not None:
+        options["b0"] = config.b0
+    options["bias"] = config.bias
+    if PRESETS.get(config.dataset.name) == config.dataset:
+        options["dataset"] = config.dataset.name
+    else:
+        options["x"] = list(config.dataset.x)
+        options["y"] = list(config.dataset.y)
+    options.update(
+        zero_grad=config.zero_grad,
+        optimizer=config.optimizer,
+        eps=config.eps,
+        seed=config.seed,
+        device=config.device,
+        grad_formula=config.grad_formula,
+        predict=config.predict,
+    )
+    return options
+
+
+def save_config(config: RunConfig, path: str | Path) -> Path:
+    """Write ``config`` to a ``.toml`` or ``.json`` file, whole or not at all."""
+    path = Path(path)
+    options = config_options(config)
+    if path.suffix.lower() == ".json":
+        text = json.dumps(options, indent=2) + "\n"
+    elif path.suffix.lower() == ".toml":
+        text = "".join(f"{key} = {_toml_value(value)}\n" for key, value in options.items())
+    else:
+        raise _fail(f"expects a .toml or .json file, got {str(path)!r}")
+    write_atomic(path, text)
+    return path
+
+
+def _toml_value(value: Any) -> str:
+    """A TOML literal for the flat values a config holds."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # JSON's string escapes are valid in a TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise TypeError(f"no TOML form for {value!r}")
