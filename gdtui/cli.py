@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from gdtui import __version__
+from gdtui.core.compare import ACROSS
 from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_options
 from gdtui.core.config_file import load_options, merge_options
 from gdtui.core.data import PRESETS
@@ -109,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gdtui",
         description="Gradient descent, step by step, in the terminal. "
-        "With no command, opens the app preset with the options.",
+        "With no command, opens the app preset with the options. "
+        "Commands: run (train headless), compare (variants or optimizers side by side).",
     )
     parser.add_argument("--version", action="version", version=f"gdtui {__version__}")
     _add_config_options(parser)
@@ -156,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args and args[0] == "run":
             command = "gdtui run"
             return _run(args[1:])
+        if args and args[0] == "compare":
+            command = "gdtui compare"
+            return _compare(args[1:])
         return _app(args)
     except UsageError as error:
         print(f"{command}: error: {error}", file=sys.stderr)
@@ -179,6 +184,30 @@ def _run(args: list[str]) -> int:
         raise UsageError(accepts)
     config = parse_config(namespace)
     return run_headless(config, namespace.format, log_every, check_grad=namespace.check_grad)
+
+
+def build_compare_parser() -> argparse.ArgumentParser:
+    """The ``gdtui compare`` parser: the settings, and what to compare across."""
+    parser = _Parser(
+        prog="gdtui compare",
+        description="Run the four variants (or the optimizers) in lockstep on the same data and "
+        "settings; print each one's final epoch and the largest difference between them.",
+    )
+    _add_config_options(parser)
+    parser.add_argument(
+        "--across",
+        choices=ACROSS,
+        default="variants",
+        help="compare the four variants (no bias, same w0) or torch-optim's optimizers",
+    )
+    return parser
+
+
+def _compare(args: list[str]) -> int:
+    from gdtui.compare_cli import run_compare
+
+    namespace = build_compare_parser().parse_args(args)
+    return run_compare(parse_config(namespace), namespace.across)
 
 
 def _app(args: list[str]) -> int:

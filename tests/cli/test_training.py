@@ -252,3 +252,17 @@ def test_config_file_with_command_line_overrides(tmp_path: Path) -> None:
     ]
     result = run_gdtui("run", "--config", str(tmp_path / "missing.toml"))
     assert result.returncode == 2 and "--config: no such file" in result.stderr
+
+
+def test_compare_prints_each_variants_last_epoch_and_the_largest_difference() -> None:
+    result = run_gdtui("compare", "--epochs", "20", "--lr", "0.02", "--no-zero-grad")
+    assert result.returncode == 0, result
+    reference = reference_gd(lr=0.02, epochs=20, zero_grad=False)[-1]
+    rows = {line.split()[0]: line.split() for line in result.lines[3:7]}
+    assert set(rows) == {"numpy-manual", "torch-autograd", "torch-optim", "torch-module"}
+    for row in rows.values():
+        assert int(row[1]) == 20
+        assert float(row[3]) == pytest.approx(reference["w"], rel=1e-5)
+    assert "largest difference between variants over 20 common epochs:" in result.stdout
+    result = run_gdtui("compare", "--across", "sideways")
+    assert result.returncode == 2 and "--across" in result.stderr

@@ -1,0 +1,88 @@
+"""Compare mode: several variants (or optimizers) in lockstep on the same data and settings,
+and how far apart their numbers drift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gdtui.core.config import RunConfig
+from gdtui.core.history import RunHistory
+from gdtui.core.run import StopReason, stop_reason
+from gdtui.core.trainers import create_trainer
+from gdtui.core.trainers.registry import OPTIMIZERS, VARIANTS
+
+ACROSS = ("variants", "optimizers")
+COMPARED = ("loss", "w", "grad_w")
+
+
+def lanes(config: RunConfig, across: str = "variants") -> dict[str, RunConfig]:
+    """One configuration per run to compare, each as close to ``config`` as it can be.
+
+    Across variants: all four, without a bias and from the same w0 (0 when unset), so that
+    their numbers should agree; across optimizers: torch-optim with each optimizer.
+    """
+    w0 = config.w0 if config.w0 is not None else 0.0
+    if across == "optimizers":
+        base = config.replace(variant="torch-optim", w0=w0, b0=None, grad_formula="mean")
+        return {name: base.replace(optimizer=name) for name in OPTIMIZERS}
+    result = {}
+    for name, variant in VARIANTS.items():
+        optimizer = config.optimizer if config.optimizer in variant.optimizers else "sgd"
+        formula = config.grad_formula if config.grad_formula in variant.grad_formulas else "mean"
+        device = config.device if variant.uses_torch else "auto"
+        result[name] = config.replace(
+            variant=name, w0=w0, b0=None, bias=False, optimizer=optimizer,
+            grad_formula=formula, device=device,
+        )
+    return result
+
+
+@dataclass
+class Comparison:
+    """The runs' histories, and where they end."""
+
+    histories: dict[str, RunHistory]
+    stops: dict[str, StopReason | None] = field(default_factory=dict)
+
+    @property
+    def epochs(self) -> int:
+        """Epochs that every run completed (the lockstep's common length)."""
+        return min(len(h) for h in self.histories.values())
+
+    def spread(self, name: str) -> np.ndarray:
+        """Per common epoch, the largest minus the smallest value of ``name`` across runs."""
+        n = self.epochs
+        table = np.vstack([h.column(name)[:n] for h in self.histories.values()])
+        return table.max(axis=0) - table.min(axis=0)
+
+    def largest_difference(self, name: str) -> tuple[float, int]:
+        """(the largest spread of ``name`` over the common epochs, the epoch it occurs at)."""
+        spread = self.spread(name)
+        if len(spread) == 0:
+            return 0.0, 0
+        index = int(np.argmax(spread))
+        return float(spread[index]), index + 1
+
+
+def compare(config: RunConfig, across: str = "variants") -> Comparison:
+    """Run every lane of ``config`` for its epochs in lockstep; a lane stops on its own when
+    it converges or diverges (its diverged epoch is not kept, as in a single run)."""
+    configs = lanes(config, across)
+    trainers = {name: create_trainer(c) for name, c in configs.items()}
+    histories = {name: RunHistory(has_bias=False) for name in configs}
+    stops: dict[str, StopReason | None] = dict.fromkeys(configs)
+    active = list(configs)
+    for _ in range(config.epochs):
+        if not active:
+            break
+        for name in list(active):
+            record = trainers[name].step()
+            reason = stop_reason(record, config.epochs, config.eps)
+            if reason is not StopReason.DIVERGED:
+                histories[name].append(record)
+            if reason is not None:
+                stops[name] = reason
+                active.remove(name)
+    return Comparison(histories, stops)
