@@ -30,7 +30,8 @@ def test_the_four_variants_agree_and_the_spread_is_their_largest_gap(zero_grad):
     table = {}
     for name, lane in lanes(config).items():
         trainer = create_trainer(lane)
-        table[name] = np.array([[r.loss, r.w, r.grad_w] for r in (trainer.step() for _ in range(150))])
+        records = [trainer.step() for _ in range(150)]
+        table[name] = np.array([[r.loss, r.w, r.grad_w] for r in records])
     stacked = np.stack(list(table.values()))
     for column, name in enumerate(("loss", "w", "grad_w")):
         expected = stacked[:, :, column].max(axis=0) - stacked[:, :, column].min(axis=0)
