@@ -15,12 +15,14 @@ from textual.widgets import Footer, Input
 
 from gdtui.app.commands import GdtuiCommands
 from gdtui.app.messages import (
+    ComparisonReady,
     EpochsCompleted,
     SettingsEdited,
     TorchLoaded,
     TrainingFailed,
     VariantChosen,
 )
+from gdtui.app.screens.compare import CompareScreen
 from gdtui.app.screens.help import HelpScreen
 from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.loss_chart import LossChart
@@ -31,7 +33,7 @@ from gdtui.core.config import ConfigError, RunConfig, config_from_options, scale
 from gdtui.core.export import write_atomic
 from gdtui.core.session import RunState, TrainingSession, changed_fields
 from gdtui.core.stepper import Batch
-from gdtui.core.trainer_process import Failed, TorchReady, TrainerProcess
+from gdtui.core.trainer_process import Compared, Failed, TorchReady, TrainerProcess
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
 
 NARROW_WIDTH = 100
@@ -53,6 +55,7 @@ class GdtuiApp(App[None]):
         Binding("plus,equals_sign", "scale_lr(2)", "lr×2", key_display="+", id="lr-up"),
         Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-", id="lr-down"),
         Binding("l", "toggle_log", "Log", id="log"),
+        Binding("c", "compare", "Compare", id="compare"),
         Binding("s", "save_svg", "SVG", id="save-svg"),
         Binding("e", "export", "Export", id="export"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -98,6 +101,12 @@ class GdtuiApp(App[None]):
         # Only once the first frame is on screen: starting the process takes a moment.
         self.call_after_refresh(self._start_trainer)
 
+    @property
+    def busy(self) -> bool:
+        """Whether the app is waiting on the training process (torch loading, a comparison)."""
+        waiting = isinstance(self.screen, CompareScreen) and self.screen.comparison is None
+        return bool(self.torch_note) or waiting
+
     def _start_trainer(self) -> None:
         if not self.trainer.started:
             self.trainer.start(self.session.config, self.session.run_id)
@@ -108,8 +117,15 @@ class GdtuiApp(App[None]):
             self.post_message(EpochsCompleted(message))
         elif isinstance(message, TorchReady):
             self.post_message(TorchLoaded(message.seconds))
+        elif isinstance(message, Compared):
+            self.post_message(ComparisonReady(message.comparison, message.across))
         elif isinstance(message, Failed):
             self.post_message(TrainingFailed(message.message, message.run_id))
+
+    @on(ComparisonReady)
+    def _comparison_ready(self, event: ComparisonReady) -> None:
+        if isinstance(self.screen, CompareScreen):
+            self.screen.show(event.comparison, event.across)
 
     @on(TorchLoaded)
     def _torch_loaded(self, event: TorchLoaded) -> None:
@@ -239,6 +255,12 @@ class GdtuiApp(App[None]):
         chart = self.query_one(LossChart)
         chart.log_scale = not chart.log_scale
 
+    def action_compare(self) -> None:
+        """Run the four variants in lockstep on the current settings and compare them."""
+        if self._ensure_trainer():
+            self._pause()
+            self.push_screen(CompareScreen(self.session.config))
+
     def action_save_svg(self) -> None:
         """Save the screen as an SVG file."""
         path = self.save_screenshot(path=str(self.output_dir))
@@ -291,6 +313,7 @@ class GdtuiApp(App[None]):
             "scale_lr(2)": "Learning rate × 2",
             "scale_lr(0.5)": "Learning rate ÷ 2",
             "toggle_log": "Log / linear loss axis",
+            "compare": "Compare the variants (o: the optimizers)",
             "save_svg": "Save an SVG screenshot",
             "export": "Export the history as CSV",
             "help": "Help",

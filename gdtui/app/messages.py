@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.message import Message
 
+from gdtui.core.compare import Comparison
 from gdtui.core.stepper import Batch
 
 
@@ -22,6 +23,14 @@ class TorchLoaded(Message):
     """The training process has imported torch."""
 
     seconds: float
+
+
+@dataclass
+class ComparisonReady(Message):
+    """The training process finished a comparison."""
+
+    comparison: Comparison
+    across: str
 
 
 @dataclass

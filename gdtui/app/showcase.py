@@ -43,12 +43,14 @@ STATES: tuple[State, ...] = (
     State("module-log", "nn.Linear with weight and bias, loss on a log axis",
           RunConfig(variant="torch-module", epochs=300), keys=("l", "space")),
     State("narrow", "Still usable at 80×24", keys=("n",) * 3, size=(80, 24)),
+    State("compare", "Compare mode: the optimizers in lockstep, one line each",
+          RunConfig(lr=0.02, epochs=200), keys=("c", "o")),
 )
 
 
 async def settle(app: GdtuiApp, pilot: Pilot[None]) -> None:
-    """Wait until torch has loaded, every worker is done and the panes are redrawn."""
-    while app.torch_note:
+    """Wait until the training process has answered and the panes are redrawn."""
+    while app.busy:
         await pilot.pause(0.05)
     await app.workers.wait_for_complete()
     await pilot.pause()

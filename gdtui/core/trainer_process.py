@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from gdtui.core.compare import Comparison, compare
 from gdtui.core.config import RunConfig
 from gdtui.core.stepper import Stepper
 from gdtui.core.trainers.registry import VARIANTS
@@ -35,6 +36,14 @@ class TorchReady:
     """The child has imported torch and paid its first-step costs."""
 
     seconds: float
+
+
+@dataclass(frozen=True)
+class Compared:
+    """The result of a ``compare`` command."""
+
+    comparison: Comparison
+    across: str
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,12 @@ def serve(commands: Connection, replies: Connection, slice_seconds: float = SLIC
                 replies.send(Failed(traceback.format_exc(limit=4), stepper.run_id))
         elif command == "warm-up":
             replies.send(TorchReady(_warm_up_torch()))
+        elif command == "compare":
+            config, across = args
+            try:
+                replies.send(Compared(compare(config, across), across))
+            except Exception:
+                replies.send(Failed(traceback.format_exc(limit=4)))
 
 
 def _warm_up_torch() -> float:
@@ -212,6 +227,10 @@ class TrainerProcess:
     def pause(self) -> None:
         """Stop running after the current slice."""
         self._send("pause")
+
+    def compare(self, config: RunConfig, across: str) -> None:
+        """Run ``config``'s lanes (see :mod:`gdtui.core.compare`) and reply :class:`Compared`."""
+        self._send("compare", config, across)
 
     def warm_up(self) -> None:
         """Import torch in the child now and report :class:`TorchReady`."""

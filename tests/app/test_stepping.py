@@ -235,3 +235,25 @@ async def test_debug_pane_shows_adams_moments():
             "w.exp_avg_sq": state["exp_avg_sq"].item(),
         }
         assert "adam state: w.exp_avg" in str(app.query_one("#optimizer-state").render())
+
+
+async def test_compare_mode_shows_the_cores_comparison_and_switches_to_optimizers():
+    from gdtui.app.showcase import play
+    from gdtui.core.compare import compare
+    from gdtui.core.trainers.registry import OPTIMIZERS
+
+    config = RunConfig(lr=0.02, epochs=60)
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await play(app, pilot, ("n", "c"))
+        screen = app.screen
+        expected = compare(config, "variants")
+        assert {n: list(h) for n, h in screen.comparison.histories.items()} == {
+            n: list(h) for n, h in expected.histories.items()
+        }
+        table = screen.query_one("#compare-table")
+        assert table.row_count == 12
+        await play(app, pilot, ("o",))
+        assert list(screen.comparison.histories) == list(OPTIMIZERS)
+        await play(app, pilot, ("escape",))
+        assert app.session.epoch == 1  # the run under compare mode is untouched

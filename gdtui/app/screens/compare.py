@@ -1,0 +1,139 @@
+"""Compare mode: the four variants (or the optimizers) in lockstep, one line each on the chart,
+and a table of their numbers per epoch with the largest difference between them."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual_plotext import PlotextPlot
+
+from gdtui.app.format import number
+from gdtui.core.chart import epoch_ticks, log_ticks, series
+from gdtui.core.compare import ACROSS, COMPARED, Comparison
+from gdtui.core.config import RunConfig
+
+ROWS = 12
+POINTS = 200
+MAX_EPOCHS = 100_000
+"""Compare mode runs at most this many epochs: it answers in seconds, not hours."""
+
+
+class CompareScreen(Screen[None]):
+    """Shows a comparison once the training process sends it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,c", "app.pop_screen", "Back"),
+        Binding("o", "switch", "Variants/optimizers"),
+        Binding("l", "toggle_log", "Log"),
+    ]
+
+    def __init__(self, config: RunConfig, across: str = "variants") -> None:
+        super().__init__()
+        self.config = config.replace(epochs=min(config.epochs, MAX_EPOCHS))
+        self.across = across
+        self.comparison: Comparison | None = None
+        self.log_scale = True
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="compare-body"):
+            yield Static(id="compare-title")
+            yield PlotextPlot(id="compare-chart")
+            yield Static(id="compare-spread")
+            yield DataTable(id="compare-table", cursor_type="none", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.request()
+
+    def request(self) -> None:
+        """Ask the training process for the comparison."""
+        self.comparison = None
+        self.query_one("#compare-title", Static).update(
+            f"Comparing {self.across} over {self.config.epochs} epochs…"
+        )
+        self.app.trainer.compare(self.config, self.across)  # type: ignore[attr-defined]
+
+    def show(self, comparison: Comparison, across: str) -> None:
+        """Draw a comparison that has arrived (ignored if it is for the other mode)."""
+        if across != self.across:
+            return
+        self.comparison = comparison
+        config = self.config
+        self.query_one("#compare-title", Static).update(
+            Text.assemble(
+                (f"{across.capitalize()} in lockstep", "bold"),
+                f": lr {config.lr:g}, {config.epochs} epochs, data {config.dataset.name}, "
+                f"zero_grad {'on' if config.zero_grad else 'off'}"
+                + ("" if across == "optimizers" else ", no bias, same w0"),
+            )
+        )
+        self._draw_chart()
+        spread = "   ".join(
+            f"{name}: {number(value, 3)} (epoch {epoch})"
+            for name in COMPARED
+            for value, epoch in [comparison.largest_difference(name)]
+        )
+        self.query_one("#compare-spread", Static).update(
+            Text.assemble(("largest difference between runs  ", "bold"), spread)
+        )
+        self._fill_table(comparison)
+
+    def _draw_chart(self) -> None:
+        if self.comparison is None:
+            return
+        chart = self.query_one(PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.xlabel("epoch")
+        plt.ylabel("log10(loss)" if self.log_scale else "loss")
+        plotted = []
+        for name, history in self.comparison.histories.items():
+            epochs, losses = history.downsample("loss", POINTS)
+            data = series(epochs, losses, self.log_scale)
+            if data.x:
+                plt.plot(data.x, data.y, label=name, marker="braille")
+                plotted.append(data)
+        if plotted:
+            # Ticks for all the lines together, not for whichever was plotted last.
+            ys = np.concatenate([d.y for d in plotted])
+            if self.log_scale:
+                plt.yticks(*log_ticks(ys))
+            xs = epoch_ticks(np.array([1.0, max(d.x[-1] for d in plotted)]))
+            plt.xticks(xs, [f"{int(x):,}" for x in xs])
+        chart.refresh()
+
+    def _fill_table(self, comparison: Comparison) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        names = list(comparison.histories)
+        table.add_column("epoch")
+        for name in names:
+            table.add_columns(f"{name} w", "grad")
+        table.add_column("max Δw")
+        spread = comparison.spread("w")
+        last = comparison.epochs
+        for epoch in range(last, max(0, last - ROWS), -1):
+            row: list[str | Text] = [str(epoch)]
+            for name in names:
+                record = comparison.histories[name].record(epoch - 1)
+                row += [number(record.w, 6), number(record.grad_w, 6)]
+            row.append(Text(number(float(spread[epoch - 1]), 3), style="bold"))
+            table.add_row(*row)
+
+    def action_switch(self) -> None:
+        """Compare the other way: variants ↔ optimizers."""
+        self.across = ACROSS[(ACROSS.index(self.across) + 1) % len(ACROSS)]
+        self.request()
+
+    def action_toggle_log(self) -> None:
+        """log10 or linear loss axis."""
+        self.log_scale = not self.log_scale
+        self._draw_chart()
