@@ -19,11 +19,13 @@ from gdtui.app.messages import (
     EpochsCompleted,
     SettingsEdited,
     TorchLoaded,
+    TourReady,
     TrainingFailed,
     VariantChosen,
 )
 from gdtui.app.screens.compare import CompareScreen
 from gdtui.app.screens.help import HelpScreen
+from gdtui.app.screens.tour import TourScreen
 from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.loss_chart import LossChart
 from gdtui.app.widgets.settings_form import SettingsForm
@@ -33,7 +35,13 @@ from gdtui.core.config import ConfigError, RunConfig, config_from_options, scale
 from gdtui.core.export import write_atomic
 from gdtui.core.session import RunState, TrainingSession, changed_fields
 from gdtui.core.stepper import Batch
-from gdtui.core.trainer_process import Compared, Failed, TorchReady, TrainerProcess
+from gdtui.core.trainer_process import (
+    Compared,
+    Failed,
+    TorchReady,
+    TourRan,
+    TrainerProcess,
+)
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
 
 NARROW_WIDTH = 100
@@ -56,6 +64,7 @@ class GdtuiApp(App[None]):
         Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-", id="lr-down"),
         Binding("l", "toggle_log", "Log", id="log"),
         Binding("c", "compare", "Compare", id="compare"),
+        Binding("t", "tour", "Tour", id="tour"),
         Binding("s", "save_svg", "SVG", id="save-svg"),
         Binding("e", "export", "Export", id="export"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -104,7 +113,9 @@ class GdtuiApp(App[None]):
     @property
     def busy(self) -> bool:
         """Whether the app is waiting on the training process (torch loading, a comparison)."""
-        waiting = isinstance(self.screen, CompareScreen) and self.screen.comparison is None
+        waiting = (isinstance(self.screen, CompareScreen) and self.screen.comparison is None) or (
+            isinstance(self.screen, TourScreen) and self.screen.outputs is None
+        )
         return bool(self.torch_note) or waiting
 
     def _start_trainer(self) -> None:
@@ -117,6 +128,8 @@ class GdtuiApp(App[None]):
             self.post_message(EpochsCompleted(message))
         elif isinstance(message, TorchReady):
             self.post_message(TorchLoaded(message.seconds))
+        elif isinstance(message, TourRan):
+            self.post_message(TourReady(message.outputs))
         elif isinstance(message, Compared):
             self.post_message(ComparisonReady(message.comparison, message.across))
         elif isinstance(message, Failed):
@@ -126,6 +139,11 @@ class GdtuiApp(App[None]):
     def _comparison_ready(self, event: ComparisonReady) -> None:
         if isinstance(self.screen, CompareScreen):
             self.screen.show(event.comparison, event.across)
+
+    @on(TourReady)
+    def _tour_ready(self, event: TourReady) -> None:
+        if isinstance(self.screen, TourScreen):
+            self.screen.show(event.outputs)
 
     @on(TorchLoaded)
     def _torch_loaded(self, event: TorchLoaded) -> None:
@@ -261,6 +279,12 @@ class GdtuiApp(App[None]):
             self._pause()
             self.push_screen(CompareScreen(self.session.config))
 
+    def action_tour(self) -> None:
+        """Step through autograd's basics with live tensors (seed 004's lessons)."""
+        if self._ensure_trainer():
+            self._pause()
+            self.push_screen(TourScreen())
+
     def action_save_svg(self) -> None:
         """Save the screen as an SVG file."""
         path = self.save_screenshot(path=str(self.output_dir))
@@ -314,6 +338,7 @@ class GdtuiApp(App[None]):
             "scale_lr(0.5)": "Learning rate ÷ 2",
             "toggle_log": "Log / linear loss axis",
             "compare": "Compare the variants (o: the optimizers)",
+            "tour": "Autograd tour: requires_grad, backward, .grad, no_grad",
             "save_svg": "Save an SVG screenshot",
             "export": "Export the history as CSV",
             "help": "Help",

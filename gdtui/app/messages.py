@@ -34,6 +34,13 @@ class ComparisonReady(Message):
 
 
 @dataclass
+class TourReady(Message):
+    """The training process ran the autograd tour's lessons."""
+
+    outputs: list[str]
+
+
+@dataclass
 class TrainingFailed(Message):
     """The training process reported an error, or stopped."""
 

@@ -45,6 +45,7 @@ STATES: tuple[State, ...] = (
     State("narrow", "Still usable at 80×24", keys=("n",) * 3, size=(80, 24)),
     State("compare", "Compare mode: the optimizers in lockstep, one line each",
           RunConfig(lr=0.02, epochs=200), keys=("c", "o")),
+    State("tour", "The autograd tour: .grad accumulating, live", keys=("t", "n", "n", "n", "n")),
 )
 
 

@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from gdtui.core.autograd_tour import run_tour
 from gdtui.core.compare import Comparison, compare
 from gdtui.core.config import RunConfig
 from gdtui.core.stepper import Stepper
@@ -44,6 +45,13 @@ class Compared:
 
     comparison: Comparison
     across: str
+
+
+@dataclass(frozen=True)
+class TourRan:
+    """What each lesson of the autograd tour printed."""
+
+    outputs: list[str]
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,11 @@ def serve(commands: Connection, replies: Connection, slice_seconds: float = SLIC
                 replies.send(Failed(traceback.format_exc(limit=4), stepper.run_id))
         elif command == "warm-up":
             replies.send(TorchReady(_warm_up_torch()))
+        elif command == "tour":
+            try:
+                replies.send(TourRan(run_tour()))
+            except Exception:
+                replies.send(Failed(traceback.format_exc(limit=4)))
         elif command == "compare":
             config, across = args
             try:
@@ -231,6 +244,10 @@ class TrainerProcess:
     def compare(self, config: RunConfig, across: str) -> None:
         """Run ``config``'s lanes (see :mod:`gdtui.core.compare`) and reply :class:`Compared`."""
         self._send("compare", config, across)
+
+    def tour(self) -> None:
+        """Run the autograd tour's lessons and reply :class:`TourRan`."""
+        self._send("tour")
 
     def warm_up(self) -> None:
         """Import torch in the child now and report :class:`TorchReady`."""

@@ -257,3 +257,20 @@ async def test_compare_mode_shows_the_cores_comparison_and_switches_to_optimizer
         assert list(screen.comparison.histories) == list(OPTIMIZERS)
         await play(app, pilot, ("escape",))
         assert app.session.epoch == 1  # the run under compare mode is untouched
+
+
+async def test_autograd_tour_steps_through_the_lessons_with_their_output():
+    from gdtui.app.showcase import play
+    from gdtui.core.autograd_tour import LESSONS
+
+    app = make_app(RunConfig())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await play(app, pilot, ("t", "n", "n", "n", "n", "n", "p"))
+        screen = app.screen
+        assert screen.query_one("#tour-code").border_title.startswith("In [5]")
+        assert "4.3283" in str(screen.query_one("#tour-output").render())  # seed 0's x
+        for _ in LESSONS:
+            await pilot.press("right")
+        assert str(screen.query_one("#tour-output").render()).endswith("tensor(-1.)")
+        await play(app, pilot, ("escape",))
+        assert app.screen.__class__.__name__ != "TourScreen"
