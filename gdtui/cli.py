@@ -161,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args and args[0] == "compare":
             command = "gdtui compare"
             return _compare(args[1:])
+        if args and args[0] == "serve":
+            command = "gdtui serve"
+            return _serve(args[1:])
         return _app(args)
     except UsageError as error:
         print(f"{command}: error: {error}", file=sys.stderr)
@@ -208,6 +211,44 @@ def _compare(args: list[str]) -> int:
 
     namespace = build_compare_parser().parse_args(args)
     return run_compare(parse_config(namespace), namespace.across)
+
+
+def build_serve_parser() -> argparse.ArgumentParser:
+    """The ``gdtui serve`` parser: where to listen, and the app's settings."""
+    parser = _Parser(
+        prog="gdtui serve",
+        description="Serve the app to a browser (each tab runs its own gdtui with these "
+        "settings). For a remote machine, tunnel the port over SSH rather than listening widely.",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument("--port", metavar="N", default="8000", help="port (default 8000)")
+    _add_config_options(parser)
+    return parser
+
+
+def _serve(args: list[str]) -> int:
+    from gdtui.serve import serve
+
+    parser = build_serve_parser()
+    namespace = parser.parse_args(args)
+    try:
+        port = parse_int(namespace.port)
+    except ParseError as error:
+        raise UsageError(
+            f"--port: expects a whole number from 1 to 65535, got {namespace.port!r}: {error}"
+        ) from None
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port: expects a whole number from 1 to 65535, got {namespace.port!r}")
+    parse_config(namespace)  # bad settings are reported now, not in every browser tab
+    app_args = list(args)
+    for option, value in (("--host", namespace.host), ("--port", namespace.port)):
+        while option in app_args:
+            index = app_args.index(option)
+            del app_args[index : index + 2]
+        app_args = [a for a in app_args if a != f"{option}={value}"]
+    return serve(app_args, namespace.host, port)
 
 
 def _app(args: list[str]) -> int:
