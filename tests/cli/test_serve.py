@@ -61,17 +61,19 @@ def test_a_browser_session_runs_the_app(server):
     url, _ = server
 
     async def first_frame() -> bytes:
-        async with aiohttp.ClientSession() as session:
-            async with session.ws_connect(url.replace("http", "ws") + "/ws") as socket_:
-                await socket_.send_str(json.dumps(["resize", {"width": 120, "height": 40}]))
-                received = b""
-                while b"Run/Pause" not in received:
-                    message = await asyncio.wait_for(socket_.receive(), 30)
-                    if message.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
-                        break
-                    data = message.data
-                    received += data if isinstance(data, bytes) else data.encode()
-                return received
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(url.replace("http", "ws") + "/ws") as socket_,
+        ):
+            await socket_.send_str(json.dumps(["resize", {"width": 120, "height": 40}]))
+            received = b""
+            while b"Run/Pause" not in received:
+                message = await asyncio.wait_for(socket_.receive(), 30)
+                if message.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+                    break
+                data = message.data
+                received += data if isinstance(data, bytes) else data.encode()
+            return received
 
     frame = asyncio.run(first_frame())
     assert b"Run/Pause" in frame
