@@ -11,7 +11,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from gdtui.app.commands import GdtuiCommands
 from gdtui.app.messages import (
@@ -26,13 +26,16 @@ from gdtui.app.messages import (
 from gdtui.app.screens.compare import CompareScreen
 from gdtui.app.screens.help import HelpScreen
 from gdtui.app.screens.tour import TourScreen
+from gdtui.app.widgets.data_chart import DataChart
 from gdtui.app.widgets.debug_pane import DebugPane
+from gdtui.app.widgets.landscape_chart import LandscapeChart
 from gdtui.app.widgets.loss_chart import LossChart
 from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.app.widgets.status_line import StatusLine
 from gdtui.app.widgets.variant_pane import VariantPane
 from gdtui.core.config import ConfigError, RunConfig, config_from_options, scale_lr
 from gdtui.core.export import write_atomic
+from gdtui.core.landscape import landscape
 from gdtui.core.session import RunState, TrainingSession, changed_fields
 from gdtui.core.stepper import Batch
 from gdtui.core.trainer_process import (
@@ -63,6 +66,7 @@ class GdtuiApp(App[None]):
         Binding("plus,equals_sign", "scale_lr(2)", "lr×2", key_display="+", id="lr-up"),
         Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-", id="lr-down"),
         Binding("l", "toggle_log", "Log", id="log"),
+        Binding("g", "next_view", "View", id="view"),
         Binding("c", "compare", "Compare", id="compare"),
         Binding("t", "tour", "Tour", id="tour"),
         Binding("s", "save_svg", "SVG", id="save-svg"),
@@ -93,7 +97,13 @@ class GdtuiApp(App[None]):
                 yield VariantPane(config.variant, id="variants")
                 yield SettingsForm(config, id="settings")
             with Vertical(id="right"):
-                yield LossChart(id="chart")
+                with TabbedContent(id="views"):
+                    with TabPane("Loss", id="tab-loss"):
+                        yield LossChart(id="chart")
+                    with TabPane("Data", id="tab-data"):
+                        yield DataChart(id="data-chart")
+                    with TabPane("Landscape", id="tab-landscape"):
+                        yield LandscapeChart(id="landscape")
                 yield DebugPane(id="debug")
         yield StatusLine(id="status")
         yield Footer()
@@ -185,8 +195,24 @@ class GdtuiApp(App[None]):
         self._dirty = False
         session = self.session
         self._measure_speed()
-        subtitle = session.message if session.state is RunState.DIVERGED else ""
-        self.query_one(LossChart).draw(session.history, subtitle)
+        view = self.query_one(TabbedContent).active
+        if view == "tab-loss":
+            subtitle = session.message if session.state is RunState.DIVERGED else ""
+            self.query_one(LossChart).draw(session.history, subtitle)
+        elif view == "tab-data":
+            record = session.last_record
+            self.query_one(DataChart).draw(
+                session.config.dataset, record and record.w, record and record.b
+            )
+        elif view == "tab-landscape":
+            self.query_one(LandscapeChart).draw(
+                None
+                if session.initial is None
+                else landscape(
+                    session.config.dataset, session.history, session.initial,
+                    session.config.has_bias,
+                )
+            )
         self.query_one(DebugPane).show(session)
         self.query_one(StatusLine).show(session, self._speed, self.torch_note)
 
@@ -273,6 +299,16 @@ class GdtuiApp(App[None]):
         chart = self.query_one(LossChart)
         chart.log_scale = not chart.log_scale
 
+    def action_next_view(self) -> None:
+        """Show the next chart: loss, data and fit, loss landscape."""
+        tabs = self.query_one(TabbedContent)
+        order = ["tab-loss", "tab-data", "tab-landscape"]
+        tabs.active = order[(order.index(tabs.active) + 1) % len(order)]
+
+    @on(TabbedContent.TabActivated)
+    def _view_changed(self) -> None:
+        self.redraw()
+
     def action_compare(self) -> None:
         """Run the four variants in lockstep on the current settings and compare them."""
         if self._ensure_trainer():
@@ -337,6 +373,7 @@ class GdtuiApp(App[None]):
             "scale_lr(2)": "Learning rate × 2",
             "scale_lr(0.5)": "Learning rate ÷ 2",
             "toggle_log": "Log / linear loss axis",
+            "next_view": "Chart: loss → data and fit → loss landscape",
             "compare": "Compare the variants (o: the optimizers)",
             "tour": "Autograd tour: requires_grad, backward, .grad, no_grad",
             "save_svg": "Save an SVG screenshot",

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from gdtui.app import make_app
 from gdtui.app.app import GdtuiApp
 from gdtui.core.config import RunConfig
+from gdtui.core.data import parse_noisy
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,14 @@ STATES: tuple[State, ...] = (
     State("narrow", "Still usable at 80×24", keys=("n",) * 3, size=(80, 24)),
     State("compare", "Compare mode: the optimizers in lockstep, one line each",
           RunConfig(lr=0.02, epochs=200), keys=("c", "o")),
+    State("landscape", "The loss landscape: lr = 0.1 bounces across the valley",
+          RunConfig(lr=0.1, epochs=12), keys=("space", "g", "g")),
+    State("landscape-wb", "Loss level lines over (w, b) and the path nn.Linear took",
+          RunConfig(variant="torch-module", lr=0.03, epochs=300), keys=("space", "g", "g")),
+    State("data", "The data and the line the model fits, on a generated noisy line",
+          RunConfig(variant="torch-module", lr=0.002, epochs=3000,
+                    dataset=parse_noisy("noisy:slope=2,intercept=3,noise=1.5,n=25,seed=1")),
+          keys=("space", "g")),
     State("tour", "The autograd tour: .grad accumulating, live", keys=("t", "n", "n", "n", "n")),
 )
 

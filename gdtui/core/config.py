@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gdtui.core.data import DEFAULT_PRESET, PRESETS, Dataset, load_csv
+from gdtui.core.data import DEFAULT_PRESET, PRESETS, Dataset, load_csv, parse_noisy
 from gdtui.core.parse import ParseError, parse_bool, parse_float, parse_float_list, parse_int
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
 
@@ -26,7 +26,8 @@ ACCEPTS: dict[str, str] = {
     "b0": "a finite number, or nothing for the default start",
     "bias": "true or false",
     "zero_grad": "true or false",
-    "dataset": f"one of {', '.join(PRESETS)}",
+    "dataset": f"one of {', '.join(PRESETS)}, or a generated line noisy:slope=2,intercept=1,"
+    "noise=0.5,n=20,seed=0 (any of them)",
     "x": "comma-separated finite numbers like 1,2,3,4",
     "y": "comma-separated finite numbers like 2,4,6,8",
     "data": "a readable CSV file with a header row naming columns x and y",
@@ -307,6 +308,11 @@ def dataset_from_options(options: Mapping[str, Any]) -> Dataset | None:
             raise ConfigError({"data": str(error)}) from None
     if "dataset" in given:
         name = options["dataset"]
+        if isinstance(name, str) and name.strip().startswith("noisy"):
+            try:
+                return parse_noisy(name)
+            except ParseError as error:
+                raise ConfigError({"dataset": _expects("dataset", name, str(error))}) from None
         if not isinstance(name, str) or name.strip() not in PRESETS:
             raise ConfigError({"dataset": _expects("dataset", name)})
         return PRESETS[name.strip()]

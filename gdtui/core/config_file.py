@@ -78,7 +78,9 @@ def config_options(config: RunConfig) -> dict[str, Any]:
     if config.b0 is not None:
         options["b0"] = config.b0
     options["bias"] = config.bias
-    if PRESETS.get(config.dataset.name) == config.dataset:
+    if PRESETS.get(config.dataset.name) == config.dataset or config.dataset.name.startswith(
+        "noisy:"
+    ):
         options["dataset"] = config.dataset.name
     else:
         options["x"] = list(config.dataset.x)

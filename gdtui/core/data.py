@@ -8,7 +8,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from gdtui.core.parse import ParseError, parse_float
+import numpy as np
+
+from gdtui.core.parse import ParseError, parse_float, parse_int
 
 MAX_CSV_BYTES = 10_000_000
 """Larger files are refused: gdtui trains on a handful of points, one epoch at a time."""
@@ -110,3 +112,43 @@ def parse_csv(text: str, name: str = "csv") -> Dataset:
     if not xs:
         raise ParseError("the CSV file has a header but no data rows")
     return Dataset(name, tuple(xs), tuple(ys))
+
+
+NOISY_DEFAULTS: dict[str, float] = {
+    "slope": 2.0, "intercept": 1.0, "noise": 0.5, "n": 20, "seed": 0,
+}
+"""A generated line's parameters when ``noisy`` names none."""
+MAX_POINTS = 100_000
+
+
+def noisy_line(
+    slope: float = 2.0, intercept: float = 1.0, noise: float = 0.5, n: int = 20, seed: int = 0
+) -> Dataset:
+    """``n`` points y = slope·x + intercept + noise·N(0, 1) at x = 1 … n, seeded."""
+    if not (1 <= n <= MAX_POINTS):
+        raise ParseError(f"n must be from 1 to {MAX_POINTS}, got {n}")
+    if noise < 0:
+        raise ParseError(f"noise must be >= 0, got {noise:g}")
+    if seed < 0:
+        raise ParseError(f"seed must be >= 0, got {seed}")
+    rng = np.random.default_rng(seed)
+    x = np.arange(1, n + 1, dtype=np.float64)
+    y = slope * x + intercept + noise * rng.standard_normal(n)
+    name = f"noisy:slope={slope:g},intercept={intercept:g},noise={noise:g},n={n},seed={seed}"
+    return Dataset(name, tuple(x.tolist()), tuple(float(v) for v in y))
+
+
+def parse_noisy(spec: str) -> Dataset:
+    """``noisy`` or ``noisy:slope=2,intercept=1,noise=0.5,n=20,seed=0`` (any subset)."""
+    head, _, rest = spec.strip().partition(":")
+    if head.strip() != "noisy":
+        raise ParseError(f"a generated line is written noisy:slope=2,noise=0.5,…, got {spec!r}")
+    values: dict[str, float] = dict(NOISY_DEFAULTS)
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, equals, text = (piece.strip() for piece in item.partition("="))
+        if not equals or key not in NOISY_DEFAULTS:
+            raise ParseError(f"{item!r}: the parameters are {', '.join(NOISY_DEFAULTS)}")
+        values[key] = parse_int(text) if key in ("n", "seed") else parse_float(text)
+    return noisy_line(
+        values["slope"], values["intercept"], values["noise"], int(values["n"]), int(values["seed"])
+    )

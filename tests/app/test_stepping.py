@@ -274,3 +274,43 @@ async def test_autograd_tour_steps_through_the_lessons_with_their_output():
         assert str(screen.query_one("#tour-output").render()).endswith("tensor(-1.)")
         await play(app, pilot, ("escape",))
         assert app.screen.__class__.__name__ != "TourScreen"
+
+
+async def test_g_cycles_loss_data_and_landscape_views():
+    from gdtui.app.showcase import play
+
+    app = make_app(RunConfig(lr=0.2, epochs=300))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await play(app, pilot, ("space", "g"))
+        assert app.query_one("TabbedContent").active == "tab-data"
+        data_chart = app.query_one("#data-chart")
+        assert "f(x) =" in str(data_chart.render())
+        await play(app, pilot, ("g",))
+        assert app.query_one("TabbedContent").active == "tab-landscape"
+        assert "leaves the valley" in str(app.query_one("#landscape").render())
+        await play(app, pilot, ("g",))
+        assert app.query_one("TabbedContent").active == "tab-loss"
+
+
+async def test_loading_a_csv_and_choosing_a_noisy_line(tmp_path):
+    from gdtui.app.showcase import play
+
+    good, bad = tmp_path / "points.csv", tmp_path / "bad.csv"
+    good.write_text("x,y\n1,3\n2,5\n3,7\n")
+    bad.write_text("x,z\n1,2\n")
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await play(app, pilot, ("n",))
+        field = app.query_one("#field-data")
+        field.focus()
+        await pilot.press(*str(bad), "enter")
+        await pilot.pause()
+        assert "no column 'y'" in str(app.query_one("#error-data").render())
+        assert app.session.config.dataset.name == "line4" and app.session.epoch == 1
+        field.value = ""
+        await pilot.press(*str(good), "enter")
+        await pilot.pause()
+        assert app.session.config.dataset.y == (3.0, 5.0, 7.0) and app.session.epoch == 0
+        app.query_one("#field-dataset").value = "noisy"
+        await pilot.pause()
+        assert app.session.config.dataset.name.startswith("noisy:")

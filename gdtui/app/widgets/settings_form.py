@@ -16,7 +16,7 @@ from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_optio
 from gdtui.core.data import PRESETS
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
 
-INPUT_FIELDS = ("lr", "epochs", "w0", "b0", "eps", "seed")
+INPUT_FIELDS = ("lr", "epochs", "w0", "b0", "eps", "seed", "data")
 SELECT_FIELDS = ("dataset", "optimizer", "grad_formula", "device")
 LABELS = {
     "lr": "learning rate",
@@ -26,16 +26,19 @@ LABELS = {
     "eps": "stop at loss <",
     "seed": "seed",
     "dataset": "data",
+    "data": "load CSV",
     "optimizer": "optimizer",
     "grad_formula": "gradient",
     "device": "device",
     "zero_grad": "zero_grad",
 }
-ORDER = ("lr", "epochs", "w0", "b0", "dataset", "zero_grad", "optimizer", "grad_formula", "eps",
-         "seed", "device")
+ORDER = ("lr", "epochs", "w0", "b0", "dataset", "data", "zero_grad", "optimizer", "grad_formula",
+         "eps", "seed", "device")
 
 
 def _text(config: RunConfig, name: str) -> str:
+    if name == "data":
+        return ""  # a path to load, not a setting to show
     value = getattr(config, name)
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -53,7 +56,8 @@ class SettingsForm(VerticalScroll):
         for name in ORDER:
             widget: Widget
             if name in INPUT_FIELDS:
-                placeholder = "seeded init" if name in ("w0", "b0") else ""
+                placeholder = {"w0": "seeded init", "b0": "seeded init", "data": "path/to/file.csv"}
+                placeholder = placeholder.get(name, "")
                 widget = Input(_text(config, name), placeholder=placeholder, compact=True)
             elif name == "zero_grad":
                 widget = Switch(config.zero_grad, animate=False)
@@ -73,8 +77,8 @@ class SettingsForm(VerticalScroll):
     @staticmethod
     def _choices(name: str, config: RunConfig) -> list[tuple[str, str]]:
         if name == "dataset":
-            names = list(PRESETS)
-            if config.dataset.name not in PRESETS:
+            names = [*PRESETS, "noisy"]
+            if config.dataset.name not in names:
                 names.append(config.dataset.name)
             return [(n, n) for n in names]
         options = {"optimizer": OPTIMIZERS, "grad_formula": GRAD_FORMULAS, "device": DEVICES}
@@ -82,7 +86,9 @@ class SettingsForm(VerticalScroll):
 
     @staticmethod
     def _choice(name: str, config: RunConfig) -> str:
-        return config.dataset.name if name == "dataset" else str(getattr(config, name))
+        if name == "dataset":
+            return "noisy" if config.dataset.name.startswith("noisy") else config.dataset.name
+        return str(getattr(config, name))
 
     def show_config(self, config: RunConfig) -> None:
         """Show ``config``'s values (after a key press or a reset) without re-announcing them."""
@@ -95,7 +101,7 @@ class SettingsForm(VerticalScroll):
                     field.value = _text(config, name)
             dataset = self.query_one("#field-dataset", Select)
             dataset.set_options(self._choices("dataset", config))
-            dataset.value = config.dataset.name
+            dataset.value = self._choice("dataset", config)
             for name in ("optimizer", "grad_formula", "device"):
                 self.query_one(f"#field-{name}", Select).value = self._choice(name, config)
             self.query_one("#field-zero_grad", Switch).value = config.zero_grad
@@ -135,13 +141,16 @@ class SettingsForm(VerticalScroll):
     @on(Input.Changed)
     def _typing(self, event: Input.Changed) -> None:
         event.stop()
-        self.check(_name(event.input), event.value)
+        if _name(event.input) != "data":  # a file is checked when it is loaded, not per key
+            self.check(_name(event.input), event.value)
 
     @on(Input.Submitted)
     @on(Input.Blurred)
     def _entered(self, event: Input.Submitted | Input.Blurred) -> None:
         event.stop()
         name = _name(event.input)
+        if name == "data" and (isinstance(event, Input.Blurred) or not event.value.strip()):
+            return  # load a file on Enter only
         if event.value != _text(self._config, name):
             self.post_message(SettingsEdited({name: event.value}))
 
@@ -169,4 +178,4 @@ def _name(widget: Widget) -> str:
 
 def _field_for(name: str) -> str:
     """The form field that shows an error about ``name`` (data errors show on the data row)."""
-    return "dataset" if name in ("x", "y", "data") else name
+    return "dataset" if name in ("x", "y") else name

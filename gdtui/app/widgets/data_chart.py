@@ -1,0 +1,27 @@
+"""The data view: the points, and the line the model currently fits through them."""
+
+from __future__ import annotations
+
+from textual_plotext import PlotextPlot
+
+from gdtui.core.data import Dataset
+from gdtui.core.record import predict_at
+
+
+class DataChart(PlotextPlot):
+    """A scatter of the dataset with the current fit line f(x) = w·x (+ b)."""
+
+    def draw(self, dataset: Dataset, w: float | None, b: float | None) -> None:
+        """Redraw for the current parameters (no line before the first epoch)."""
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.xlabel("x")
+        plt.ylabel("y")
+        plt.scatter(list(dataset.x), list(dataset.y), label="data", marker="dot")
+        if w is not None:
+            ends = [min(dataset.x), max(dataset.x)]
+            fit = [predict_at(w, b, x) for x in ends]
+            label = f"f(x) = {w:.4g}·x" + (f" + {b:.4g}" if b is not None else "")
+            plt.plot(ends, fit, label=label, marker="braille")
+        self.refresh()

@@ -1,0 +1,39 @@
+"""The loss landscape: the loss over w (or level lines over w and b) and the run's path."""
+
+from __future__ import annotations
+
+from textual_plotext import PlotextPlot
+
+from gdtui.core.landscape import Landscape
+
+
+class LandscapeChart(PlotextPlot):
+    """Draws a :class:`~gdtui.core.landscape.Landscape`."""
+
+    def draw(self, view: Landscape | None) -> None:
+        """Redraw; None before the first epoch."""
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        if view is None:
+            plt.title("step an epoch to see the path")
+            self.refresh()
+            return
+        plt.xlim(*view.w_range)
+        plt.xlabel("w")
+        if view.curve is not None:
+            plt.ylabel("loss")
+            plt.plot(*view.curve, marker="braille", color="gray")
+            plt.plot(*view.path, marker="dot", color="orange", label="path")
+        else:
+            assert view.b_range is not None
+            plt.ylim(*view.b_range)
+            plt.ylabel("b")
+            for ws, bs in view.levels:
+                if ws:
+                    plt.scatter(ws, bs, marker="dot", color="gray")
+            plt.plot(*view.path, marker="braille", color="orange", label="path")
+            plt.scatter([view.best[0]], [view.best[1]], marker="x", color="green", label="optimum")
+        if view.left:
+            plt.title("the path leaves the valley: the run is diverging")
+        self.refresh()
