@@ -55,7 +55,8 @@ class Comparison:
         """Per common epoch, the largest minus the smallest value of ``name`` across runs."""
         n = self.epochs
         table = np.vstack([h.column(name)[:n] for h in self.histories.values()])
-        return table.max(axis=0) - table.min(axis=0)
+        spread: np.ndarray = table.max(axis=0) - table.min(axis=0)
+        return spread
 
     def largest_difference(self, name: str) -> tuple[float, int]:
         """(the largest spread of ``name`` over the common epochs, the epoch it occurs at)."""

@@ -32,7 +32,8 @@ def losses(dataset: Dataset, w: np.ndarray, b: np.ndarray | float = 0.0) -> np.n
     y = np.asarray(dataset.y, dtype=np.float64)
     w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
     residual = w[..., None] * x + b[..., None] - y
-    return np.mean(residual**2, axis=-1)
+    result: np.ndarray = np.mean(residual**2, axis=-1)
+    return result
 
 
 @dataclass(frozen=True)

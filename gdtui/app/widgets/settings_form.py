@@ -32,8 +32,21 @@ LABELS = {
     "device": "device",
     "zero_grad": "zero_grad",
 }
-ORDER = ("lr", "epochs", "w0", "b0", "dataset", "data", "zero_grad", "optimizer", "grad_formula",
-         "eps", "seed", "device")
+PLACEHOLDERS = {"w0": "seeded init", "b0": "seeded init", "data": "path/to/file.csv"}
+ORDER = (
+    "lr",
+    "epochs",
+    "w0",
+    "b0",
+    "dataset",
+    "data",
+    "zero_grad",
+    "optimizer",
+    "grad_formula",
+    "eps",
+    "seed",
+    "device",
+)
 
 
 def _text(config: RunConfig, name: str) -> str:
@@ -56,15 +69,17 @@ class SettingsForm(VerticalScroll):
         for name in ORDER:
             widget: Widget
             if name in INPUT_FIELDS:
-                placeholder = {"w0": "seeded init", "b0": "seeded init", "data": "path/to/file.csv"}
-                placeholder = placeholder.get(name, "")
-                widget = Input(_text(config, name), placeholder=placeholder, compact=True)
+                widget = Input(
+                    _text(config, name), placeholder=PLACEHOLDERS.get(name, ""), compact=True
+                )
             elif name == "zero_grad":
                 widget = Switch(config.zero_grad, animate=False)
             else:
                 widget = Select(
-                    self._choices(name, config), value=self._choice(name, config),
-                    allow_blank=False, compact=True,
+                    self._choices(name, config),
+                    value=self._choice(name, config),
+                    allow_blank=False,
+                    compact=True,
                 )
             widget.id = f"field-{name}"
             with Horizontal(classes="field", id=f"row-{name}"):
