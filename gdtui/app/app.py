@@ -67,6 +67,8 @@ class GdtuiApp(App[None]):
         Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-", id="lr-down"),
         Binding("l", "toggle_log", "Log", id="log"),
         Binding("g", "next_view", "View", id="view"),
+        Binding("left", "move_cursor(-1)", "Back", key_display="←", id="back"),
+        Binding("right", "move_cursor(1)", "Forward", key_display="→", id="forward"),
         Binding("c", "compare", "Compare", id="compare"),
         Binding("t", "tour", "Tour", id="tour"),
         Binding("s", "save_svg", "SVG", id="save-svg"),
@@ -198,9 +200,11 @@ class GdtuiApp(App[None]):
         view = self.query_one(TabbedContent).active
         if view == "tab-loss":
             subtitle = session.message if session.state is RunState.DIVERGED else ""
-            self.query_one(LossChart).draw(session.history, subtitle)
+            self.query_one(LossChart).draw(
+                session.history, subtitle, session.history.changes(), session.cursor
+            )
         elif view == "tab-data":
-            record = session.last_record
+            record = session.viewed_record
             self.query_one(DataChart).draw(
                 session.config.dataset, record and record.w, record and record.b
             )
@@ -299,6 +303,12 @@ class GdtuiApp(App[None]):
         chart = self.query_one(LossChart)
         chart.log_scale = not chart.log_scale
 
+    def action_move_cursor(self, step: int) -> None:
+        """Step back or forward through the run's history (pauses a running run)."""
+        self._pause()
+        self.session.move_cursor(step)
+        self.redraw()
+
     def action_next_view(self) -> None:
         """Show the next chart: loss, data and fit, loss landscape."""
         tabs = self.query_one(TabbedContent)
@@ -374,6 +384,8 @@ class GdtuiApp(App[None]):
             "scale_lr(0.5)": "Learning rate ÷ 2",
             "toggle_log": "Log / linear loss axis",
             "next_view": "Chart: loss → data and fit → loss landscape",
+            "move_cursor(-1)": "Step back through the history",
+            "move_cursor(1)": "Step forward (to the latest: follow it again)",
             "compare": "Compare the variants (o: the optimizers)",
             "tour": "Autograd tour: requires_grad, backward, .grad, no_grad",
             "save_svg": "Save an SVG screenshot",

@@ -172,14 +172,20 @@ def check_record(
 
 
 def check_history(
-    history: RunHistory, dataset: Dataset, initial: tuple[float, float | None], count: int
+    history: RunHistory,
+    dataset: Dataset,
+    initial: tuple[float, float | None],
+    count: int,
+    end: int | None = None,
 ) -> list[tuple[EpochRecord, list[GradCheck]]]:
-    """The last ``count`` epochs of ``history``, each with its checks; ``initial`` is (w, b)
-    before epoch 1. The parameters before epoch k are those after epoch k − 1."""
-    start = max(0, len(history) - count)
+    """The ``count`` epochs of ``history`` up to epoch ``end`` (the latest when None), each
+    with its checks; ``initial`` is (w, b) before epoch 1. The parameters before epoch k are
+    those after epoch k − 1."""
+    stop = len(history) if end is None else max(0, min(end, len(history)))
+    start = max(0, stop - count)
     previous = history.record(start - 1) if start > 0 else None
     results = []
-    for index in range(start, len(history)):
+    for index in range(start, stop):
         record = history.record(index)
         w, b = (previous.w, previous.b) if previous is not None else initial
         results.append((record, check_record(record, previous, dataset, w, b)))

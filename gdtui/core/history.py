@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from gdtui.core.record import EpochRecord
+from gdtui.core.record import GRAD_VALUE, EpochRecord
 
 COLUMNS: tuple[str, ...] = ("epoch", "loss", "w", "grad_w", "b", "grad_b", "lr", "grad_state")
 _DTYPES = {"epoch": np.int64, "grad_state": np.int8}
@@ -113,9 +113,23 @@ class RunHistory:
             int(c["grad_state"][index]),
         )
 
-    def last(self, count: int) -> list[EpochRecord]:
-        """The last ``count`` records, oldest first."""
-        return [self.record(i) for i in range(max(0, self._size - count), self._size)]
+    def last(self, count: int, end: int | None = None) -> list[EpochRecord]:
+        """The ``count`` records up to epoch ``end`` (the latest when None), oldest first."""
+        stop = self._size if end is None else max(0, min(end, self._size))
+        return [self.record(i) for i in range(max(0, stop - count), stop)]
+
+    def changes(self) -> list[tuple[int, str]]:
+        """Epochs at which the learning rate or zero_grad changed mid-run, with a label."""
+        lr, state = self.column("lr"), self.column("grad_state")
+        found = []
+        for index in np.flatnonzero(lr[1:] != lr[:-1]) + 1:
+            found.append((int(index) + 1, f"lr {lr[index - 1]:g} → {lr[index]:g}"))
+        # grad_state tells what each epoch left in .grad: a change from "kept" to "cleared"
+        # (or back) means zero_grad was switched before that epoch.
+        kept = state == GRAD_VALUE
+        for index in np.flatnonzero(kept[1:] != kept[:-1]) + 1:
+            found.append((int(index) + 1, "zero_grad " + ("off" if kept[index] else "on")))
+        return sorted(found)
 
     def __iter__(self) -> Iterator[EpochRecord]:
         return (self.record(i) for i in range(self._size))

@@ -64,6 +64,8 @@ class TrainingSession:
         self.optimizer_state: dict[str, float] = {}
         self.initial: tuple[float, float | None] | None = None
         """(w, b) before epoch 1, once the first batch has arrived."""
+        self.cursor: int | None = None
+        """The epoch being looked at when stepping back through history; None: the latest."""
 
     def apply(self, config: RunConfig) -> bool:
         """Adopt ``config``: live settings change the run in place; returns True if it reset."""
@@ -94,6 +96,24 @@ class TrainingSession:
         """True once the run is done, has converged or has diverged."""
         return self.state in FINISHED
 
+    @property
+    def viewed_epoch(self) -> int:
+        """The epoch the panes show: the cursor's, or the latest."""
+        return self.epoch if self.cursor is None else self.cursor
+
+    @property
+    def viewed_record(self) -> EpochRecord | None:
+        """The record the panes show, or None before the first epoch."""
+        epoch = self.viewed_epoch
+        return self.history.record(epoch - 1) if epoch else None
+
+    def move_cursor(self, step: int) -> None:
+        """Look ``step`` epochs back (negative) or forward; reaching the latest follows it."""
+        if not self.epoch:
+            return
+        epoch = max(1, min(self.epoch, self.viewed_epoch + step))
+        self.cursor = None if epoch == self.epoch else epoch
+
     def accept(self, batch: Batch) -> bool:
         """Add a batch to the history; False (and nothing changes) if it is from an old run."""
         if batch.run_id != self.run_id:
@@ -116,6 +136,6 @@ class TrainingSession:
         return True
 
     def predict(self, x: float) -> float | None:
-        """f(x) with the latest parameters, or None before the first epoch."""
-        record = self.last_record
+        """f(x) with the parameters of the epoch being viewed, or None before the first epoch."""
+        record = self.viewed_record
         return None if record is None else predict_at(record.w, record.b, x)

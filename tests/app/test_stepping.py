@@ -314,3 +314,33 @@ async def test_loading_a_csv_and_choosing_a_noisy_line(tmp_path):
         app.query_one("#field-dataset").value = "noisy"
         await pilot.pause()
         assert app.session.config.dataset.name.startswith("noisy:")
+
+
+async def test_left_and_right_step_through_history_and_markers_show_changes():
+    config = RunConfig(variant="numpy-manual")
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, *"nnnnn", "plus", *"nnnnn")
+        await press_and_settle(app, pilot, "left", "left", "left")
+        session = app.session
+        assert session.cursor == 7 and session.viewed_record == session.history.record(6)
+        assert "viewing epoch 7 of 10" in str(app.query_one("#status").render())
+        table = app.query_one("#debug-table")
+        assert table.get_row_at(0)[0] == "7"
+        assert session.history.changes() == [(6, "lr 0.01 → 0.02")]
+        assert "lr 0.01 → 0.02 at 6" in str(app.query_one("#chart").render())
+        await press_and_settle(app, pilot, "n")  # stepping goes on from the latest epoch
+        assert session.epoch == 11 and session.cursor == 7
+        await press_and_settle(app, pilot, *["right"] * 10)
+        assert session.cursor is None and "epoch 11/100" in str(app.query_one("#status").render())
+
+
+async def test_a_run_replays_exactly_after_a_reset():
+    config = RunConfig(variant="torch-module", optimizer="adam", lr=0.05, epochs=200, seed=5)
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await run_to_end(app, pilot)
+        first = list(app.session.history)
+        await press_and_settle(app, pilot, "r")
+        await run_to_end(app, pilot)
+        assert list(app.session.history) == first and len(first) == 200

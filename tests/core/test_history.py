@@ -216,3 +216,29 @@ def test_exports_round_trip_any_finite_numbers(values: list[tuple[float, ...]]) 
     assert [[float(c) for c in row[1:]] for row in rows] == [
         [getattr(r, name) for name in fields[1:]] for r in records
     ]
+
+
+def test_changes_mark_where_lr_and_zero_grad_changed_mid_run():
+    from gdtui.core.config import RunConfig
+    from gdtui.core.trainers import create_trainer
+
+    trainer = create_trainer(RunConfig(variant="numpy-manual"))
+    history = RunHistory()
+    for epoch in range(1, 31):
+        if epoch == 8:
+            trainer.set_lr(0.02)
+        if epoch == 15:
+            trainer.set_zero_grad(False)
+        if epoch == 22:
+            trainer.set_zero_grad(True)
+        history.append(trainer.step())
+    assert history.changes() == [(8, "lr 0.01 → 0.02"), (15, "zero_grad off"), (22, "zero_grad on")]
+    assert RunHistory().changes() == []
+
+
+def test_last_can_end_at_an_earlier_epoch():
+    history = RunHistory()
+    history.extend(EpochRecord(k, 1.0 / k, 0.0, 0.0) for k in range(1, 21))
+    assert [r.epoch for r in history.last(3, end=10)] == [8, 9, 10]
+    assert [r.epoch for r in history.last(3, end=2)] == [1, 2]
+    assert [r.epoch for r in history.last(3)] == [18, 19, 20]

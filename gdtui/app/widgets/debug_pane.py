@@ -65,8 +65,10 @@ class DebugPane(Vertical):
     @staticmethod
     def _checks(session: TrainingSession) -> list[tuple[EpochRecord, list[GradCheck]]]:
         if session.initial is None:
-            return [(record, []) for record in session.history.last(ROWS)]
-        return check_history(session.history, session.config.dataset, session.initial, ROWS)
+            return [(r, []) for r in session.history.last(ROWS, session.viewed_epoch)]
+        return check_history(
+            session.history, session.config.dataset, session.initial, ROWS, session.viewed_epoch
+        )
 
     @staticmethod
     def _row(record: EpochRecord, checks: list[GradCheck], has_bias: bool) -> list[str | Text]:

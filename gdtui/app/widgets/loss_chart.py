@@ -8,6 +8,8 @@ from textual_plotext import PlotextPlot
 from gdtui.core.chart import loss_series
 from gdtui.core.history import RunHistory
 
+MARKERS = 20
+"""At most this many change markers (the latest): a restless user can change lr every epoch."""
 POINTS_PER_COLUMN = 2
 """Downsample to about twice the chart's width: more points cost time and add nothing."""
 
@@ -20,15 +22,25 @@ class LossChart(PlotextPlot):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.border_title = "Loss"
         self._history: RunHistory | None = None
+        self._changes: list[tuple[int, str]] = []
+        self._cursor: int | None = None
+        self._subtitle = ""
         self.points = 0
         """How many points the last redraw plotted (for the benchmarks and tests)."""
 
-    def draw(self, history: RunHistory, subtitle: str = "") -> None:
-        """Rebuild the plot from ``history``."""
+    def draw(
+        self,
+        history: RunHistory,
+        subtitle: str = "",
+        changes: list[tuple[int, str]] | None = None,
+        cursor: int | None = None,
+    ) -> None:
+        """Rebuild the plot from ``history``, with a line where a setting changed mid-run and
+        one at the epoch being viewed."""
         self._history = history
-        self.border_subtitle = subtitle
+        self._changes, self._cursor = changes or [], cursor
+        self._subtitle = subtitle
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -45,8 +57,16 @@ class LossChart(PlotextPlot):
             plt.yticks(data.yticks, data.ylabels)
         if data.xticks:
             plt.xticks(data.xticks, [f"{int(tick):,}" for tick in data.xticks])
+        for epoch, _ in self._changes[-MARKERS:]:
+            plt.vline(epoch, "yellow")
+        if cursor is not None:
+            plt.vline(cursor, "cyan")
+        labels = [f"{label} at {epoch}" for epoch, label in self._changes[-3:]]
+        title = "; ".join([subtitle, *labels] if subtitle else labels)
+        if title:
+            plt.title(title)
         self.refresh()
 
     def watch_log_scale(self) -> None:
         if self._history is not None:
-            self.draw(self._history, self.border_subtitle or "")
+            self.draw(self._history, self._subtitle, self._changes, self._cursor)

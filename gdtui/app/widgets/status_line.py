@@ -24,11 +24,15 @@ class StatusLine(Static):
     def show(self, session: TrainingSession, speed: float | None, torch_note: str) -> None:
         """Redraw from ``session``; ``speed`` in epochs/s is shown only while running."""
         config = session.config
-        record = session.last_record
+        record = session.viewed_record
         state = session.state
         label = session.message if session.finished else state.value
         text = Text.assemble((f" {label} ", STATE_STYLES[state]), " ")
-        text.append(f"epoch {session.epoch}/{config.epochs}  ")
+        if session.cursor is not None:
+            viewing = f"viewing epoch {session.cursor} of {session.epoch} (→ returns) "
+            text.append(viewing, "reverse")
+        else:
+            text.append(f"epoch {session.epoch}/{config.epochs}  ")
         if record is not None:
             text.append(f"loss {number(record.loss, 8)}  w {number(record.w)}  ")
             if record.b is not None:
