@@ -252,9 +252,17 @@ def _serve(args: list[str]) -> int:
 
 
 def _app(args: list[str]) -> int:
+    from gdtui.core import user_settings
+
     namespace = build_parser().parse_args(args)
     config = parse_config(namespace)
+    path = user_settings.settings_path()
+    remembered = user_settings.load(path)
+    # With no settings on the command line, carry on from last time.
+    given = _config_options(namespace) or namespace.config is not None
+    if not given and remembered.config is not None:
+        config = remembered.config
     from gdtui.app import make_app
 
-    make_app(config).run()
+    make_app(config, settings=path, theme=remembered.theme).run()
     return EXIT_OK

@@ -12,11 +12,20 @@ if TYPE_CHECKING:
 
 
 def make_app(
-    config: RunConfig | None = None, *, fps: float = 15.0, output_dir: Path | None = None
+    config: RunConfig | None = None,
+    *,
+    fps: float = 15.0,
+    output_dir: Path | None = None,
+    settings: Path | None = None,
+    theme: str | None = None,
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
-    exports go to ``output_dir`` (the working directory when None)."""
+    exports go to ``output_dir`` (the working directory when None). With ``settings`` the
+    app saves its theme and last settings there when it exits."""
     from gdtui.app.app import GdtuiApp
     from gdtui.core.config import RunConfig
 
-    return GdtuiApp(config or RunConfig(), fps=fps, output_dir=output_dir)
+    app = GdtuiApp(config or RunConfig(), fps=fps, output_dir=output_dir, settings=settings)
+    if theme is not None and theme in app.available_themes:
+        app.theme = theme
+    return app

@@ -33,7 +33,9 @@ from gdtui.app.widgets.loss_chart import LossChart
 from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.app.widgets.status_line import StatusLine
 from gdtui.app.widgets.variant_pane import VariantPane
+from gdtui.core import user_settings
 from gdtui.core.config import ConfigError, RunConfig, config_from_options, scale_lr
+from gdtui.core.config_file import save_config
 from gdtui.core.export import write_atomic
 from gdtui.core.landscape import landscape
 from gdtui.core.session import RunState, TrainingSession, changed_fields
@@ -78,8 +80,16 @@ class GdtuiApp(App[None]):
         Binding("escape", "leave_field", "Leave field", show=False),
     ]
 
-    def __init__(self, config: RunConfig, *, fps: float = 15.0, output_dir: Path | None = None):
+    def __init__(
+        self,
+        config: RunConfig,
+        *,
+        fps: float = 15.0,
+        output_dir: Path | None = None,
+        settings: Path | None = None,
+    ):
         super().__init__()
+        self.settings = settings
         self.session = TrainingSession(config)
         self.trainer = TrainerProcess(self._from_trainer)
         self._quitting = False
@@ -337,18 +347,23 @@ class GdtuiApp(App[None]):
         self.notify(f"Saved {path}")
 
     def action_export(self) -> None:
-        """Write the history to a CSV file."""
+        """Write the history as CSV and JSON lines, and the run's settings as TOML."""
         session = self.session
         if not len(session.history):
             self.notify("Nothing to export yet: step at least one epoch.", severity="warning")
             return
-        path = self.output_dir / f"gdtui-{session.config.variant}-{session.epoch}-epochs.csv"
+        stem = self.output_dir / f"gdtui-{session.config.variant}-{session.epoch}-epochs"
         try:
-            write_atomic(path, session.history.to_csv())
+            write_atomic(stem.with_suffix(".csv"), session.history.to_csv())
+            write_atomic(stem.with_suffix(".jsonl"), session.history.to_jsonl())
+            save_config(session.config, stem.with_suffix(".toml"))
         except OSError as error:
             self.notify(f"Could not export: {error}", severity="error")
             return
-        self.notify(f"Exported {session.epoch} epochs to {path}")
+        self.notify(
+            f"Exported {session.epoch} epochs to {stem}.csv and .jsonl; the settings to "
+            f"{stem.name}.toml (gdtui --config replays them)"
+        )
 
     def action_help(self) -> None:
         """Show every key."""
@@ -371,6 +386,8 @@ class GdtuiApp(App[None]):
     def on_unmount(self) -> None:
         self._quitting = True
         self.trainer.close(timeout=0.2)
+        if self.settings is not None:
+            user_settings.save(self.settings, self.theme, self.session.config)
 
     def palette_actions(self) -> list[tuple[str, str, str]]:
         """(key, action, description) for every shown binding, for the palette and help."""
@@ -389,7 +406,7 @@ class GdtuiApp(App[None]):
             "compare": "Compare the variants (o: the optimizers)",
             "tour": "Autograd tour: requires_grad, backward, .grad, no_grad",
             "save_svg": "Save an SVG screenshot",
-            "export": "Export the history as CSV",
+            "export": "Export the history (CSV, JSONL) and the settings (TOML)",
             "help": "Help",
             "quit": "Quit",
         }

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import json
 import time
 
 import pytest
 
 from gdtui.app import make_app
 from gdtui.app.showcase import settle
-from gdtui.core.config import RunConfig
+from gdtui.core.config import RunConfig, config_from_options
+from gdtui.core.config_file import load_options
 from gdtui.core.session import RunState
 from gdtui.core.trainers import create_trainer
 
@@ -201,6 +203,10 @@ async def test_s_saves_an_svg_and_e_exports_the_history(tmp_path):
         expected = core_records(config, 3)
         assert [float(row["w"]) for row in rows] == [r.w for r in expected]
         assert [float(row["loss"]) for row in rows] == [r.loss for r in expected]
+        lines = exported.with_suffix(".jsonl").read_text().splitlines()
+        assert [json.loads(line)["grad_w"] for line in lines] == [r.grad_w for r in expected]
+        saved = config_from_options(load_options(exported.with_suffix(".toml")))
+        assert saved == config
         assert not list(tmp_path.glob(".*.tmp"))  # written whole, then renamed
 
 
@@ -344,3 +350,22 @@ async def test_a_run_replays_exactly_after_a_reset():
         await press_and_settle(app, pilot, "r")
         await run_to_end(app, pilot)
         assert list(app.session.history) == first and len(first) == 200
+
+
+async def test_the_app_remembers_its_theme_and_settings_and_survives_an_unwritable_dir(tmp_path):
+    from gdtui.core import user_settings
+
+    path = tmp_path / "gdtui" / "settings.json"
+    config = RunConfig(variant="torch-optim", lr=0.03, optimizer="rmsprop")
+    app = make_app(config, settings=path)
+    async with app.run_test() as pilot:
+        app.theme = "nord"
+        await press_and_settle(app, pilot, "plus")
+    remembered = user_settings.load(path)
+    assert remembered.theme == "nord" and remembered.config == config.replace(lr=0.06)
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    app = make_app(config, settings=blocked / "settings.json", theme="nord")
+    async with app.run_test():
+        assert app.theme == "nord"
+    assert blocked.read_text() == "not a directory"  # nothing lost, nothing raised
