@@ -14,6 +14,7 @@ from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_optio
 from gdtui.core.config_file import load_options, merge_options
 from gdtui.core.data import PRESETS
 from gdtui.core.parse import ParseError, parse_int
+from gdtui.core.schedule import SCHEDULES
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAMES
 
 EXIT_OK = 0
@@ -73,6 +74,11 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help=f"numpy-manual's gradient: {', '.join(GRAD_FORMULAS)} (tutorial is N times too large)",
     )
+    group.add_argument(
+        "--schedule",
+        metavar="NAME",
+        help=f"learning-rate schedule: {', '.join(SCHEDULES)} (default constant)",
+    )
     group.add_argument("--predict", metavar="X", help="report f(X) after training (default 5)")
     group.add_argument(
         "--config",
@@ -100,6 +106,7 @@ def _config_options(namespace: argparse.Namespace) -> dict[str, Any]:
         "seed",
         "device",
         "grad_formula",
+        "schedule",
         "predict",
     )
     return {key: getattr(namespace, key) for key in keys if getattr(namespace, key) is not None}

@@ -14,6 +14,7 @@ from gdtui.core.gradcheck import GradChecker
 from gdtui.core.history import record_fields
 from gdtui.core.record import EpochRecord
 from gdtui.core.run import StopReason, divergence_message, stop_reason
+from gdtui.core.schedule import apply_schedule
 from gdtui.core.trainers import create_trainer
 
 
@@ -49,12 +50,15 @@ def run_headless(
     if csv_writer is not None:
         csv_writer.writerow(fields)
     epochs, eps = config.epochs, config.eps
+    scheduled = config.schedule != "constant"
     step = trainer.step
     last_logged = 0
     previous: EpochRecord | None = None
     reason: StopReason | None = None
     try:
         while reason is None:
+            if scheduled:
+                apply_schedule(trainer, config)
             if checker is not None:
                 w_before, b_before = trainer.w, trainer.b
             record = step()

@@ -211,7 +211,10 @@ class GdtuiApp(App[None]):
         if view == "tab-loss":
             subtitle = session.message if session.state is RunState.DIVERGED else ""
             self.query_one(LossChart).draw(
-                session.history, subtitle, session.history.changes(), session.cursor
+                session.history,
+                subtitle,
+                session.history.changes(lr=session.config.schedule == "constant"),
+                session.cursor,
             )
         elif view == "tab-data":
             record = session.viewed_record

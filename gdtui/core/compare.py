@@ -10,6 +10,7 @@ import numpy as np
 from gdtui.core.config import RunConfig
 from gdtui.core.history import RunHistory
 from gdtui.core.run import StopReason, stop_reason
+from gdtui.core.schedule import apply_schedule
 from gdtui.core.trainers import create_trainer
 from gdtui.core.trainers.registry import OPTIMIZERS, VARIANTS
 
@@ -79,6 +80,7 @@ def compare(config: RunConfig, across: str = "variants") -> Comparison:
         if not active:
             break
         for name in list(active):
+            apply_schedule(trainers[name], configs[name])
             record = trainers[name].step()
             reason = stop_reason(record, config.epochs, config.eps)
             if reason is not StopReason.DIVERGED:

@@ -11,6 +11,7 @@ from typing import Any
 
 from gdtui.core.data import DEFAULT_PRESET, PRESETS, Dataset, load_csv, parse_noisy
 from gdtui.core.parse import ParseError, parse_bool, parse_float, parse_float_list, parse_int
+from gdtui.core.schedule import SCHEDULES
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
@@ -36,6 +37,7 @@ ACCEPTS: dict[str, str] = {
     "seed": "a whole number from 0 to 2^63-1",
     "device": f"one of {', '.join(DEVICES)}",
     "grad_formula": f"one of {', '.join(GRAD_FORMULAS)}",
+    "schedule": f"one of {', '.join(SCHEDULES)}",
     "predict": "a finite number",
 }
 """What each setting accepts, in the words every error message uses."""
@@ -90,6 +92,8 @@ class RunConfig:
     seed: int = 0
     device: str = "auto"
     grad_formula: str = "mean"
+    schedule: str = "constant"
+    """How the learning rate changes over the run (see :mod:`gdtui.core.schedule`)."""
     predict: float = 5.0
     """The input x at which the status line and ``gdtui run`` report f(x)."""
 
@@ -164,6 +168,8 @@ def _check(config: RunConfig) -> dict[str, str]:
             f"only numpy-manual has a hand-written gradient; {variant.name} uses autograd "
             "(mean only)"
         )
+    if config.schedule not in SCHEDULES:
+        errors["schedule"] = _expects("schedule", config.schedule)
     if not _is_number(config.predict):
         errors["predict"] = _expects("predict", config.predict)
     if config.device not in DEVICES:
@@ -194,7 +200,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "seed": parse_int,
     "predict": parse_float,
 }
-_NAME_FIELDS = ("variant", "optimizer", "device", "grad_formula")
+_NAME_FIELDS = ("variant", "optimizer", "device", "grad_formula", "schedule")
 DATA_OPTIONS = ("dataset", "x", "y", "data")
 OPTION_FIELDS: tuple[str, ...] = (*_NAME_FIELDS, *_PARSERS, *DATA_OPTIONS)
 """Every key that :func:`config_from_options` understands."""

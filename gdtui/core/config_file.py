@@ -92,6 +92,7 @@ def config_options(config: RunConfig) -> dict[str, Any]:
         seed=config.seed,
         device=config.device,
         grad_formula=config.grad_formula,
+        schedule=config.schedule,
         predict=config.predict,
     )
     return options

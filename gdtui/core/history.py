@@ -118,12 +118,13 @@ class RunHistory:
         stop = self._size if end is None else max(0, min(end, self._size))
         return [self.record(i) for i in range(max(0, stop - count), stop)]
 
-    def changes(self) -> list[tuple[int, str]]:
-        """Epochs at which the learning rate or zero_grad changed mid-run, with a label."""
-        lr, state = self.column("lr"), self.column("grad_state")
+    def changes(self, lr: bool = True) -> list[tuple[int, str]]:
+        """Epochs at which the learning rate (unless ``lr`` is False, as under a schedule,
+        which changes it every epoch) or zero_grad changed mid-run, with a label."""
+        rates, state = self.column("lr"), self.column("grad_state")
         found = []
-        for index in np.flatnonzero(lr[1:] != lr[:-1]) + 1:
-            found.append((int(index) + 1, f"lr {lr[index - 1]:g} → {lr[index]:g}"))
+        for index in np.flatnonzero(rates[1:] != rates[:-1]) + 1 if lr else []:
+            found.append((int(index) + 1, f"lr {rates[index - 1]:g} → {rates[index]:g}"))
         # grad_state tells what each epoch left in .grad: a change from "kept" to "cleared"
         # (or back) means zero_grad was switched before that epoch.
         kept = state == GRAD_VALUE

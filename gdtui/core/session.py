@@ -12,7 +12,7 @@ from gdtui.core.record import EpochRecord, predict_at
 from gdtui.core.run import StopReason, divergence_message, stop_reason
 from gdtui.core.stepper import Batch
 
-LIVE_FIELDS = frozenset({"lr", "zero_grad", "epochs", "eps", "predict"})
+LIVE_FIELDS = frozenset({"lr", "zero_grad", "epochs", "eps", "predict", "schedule"})
 """Settings that change a run in place from the next epoch; any other change resets it."""
 
 

@@ -12,6 +12,7 @@ import time
 from gdtui.core.config import RunConfig
 from gdtui.core.record import EpochRecord
 from gdtui.core.run import StopReason, stop_reason
+from gdtui.core.schedule import apply_schedule
 from gdtui.core.trainers import create_trainer
 from gdtui.core.trainers.base import Trainer
 
@@ -76,7 +77,11 @@ class Stepper:
         append = records.append
         reason: StopReason | None = None
         diverged = None
+        config = self.config
+        scheduled = config.schedule != "constant"
         for _ in range(max_epochs):
+            if scheduled:
+                apply_schedule(trainer, config)
             record = step()
             reason = stop_reason(record, epochs, eps)
             if reason is StopReason.DIVERGED:

@@ -134,6 +134,7 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
     # unknown options and stray arguments
     ("unknown-option", (*NM, "--learning-rate", "0.1"), "--learning-rate"),
     ("unknown-flag", (*NM, "--bogus"), "--bogus"),
+    ("schedule-unknown", (*NM, "--schedule", "warp"), "--schedule"),
     ("stray-argument", (*NM, "extra"), "extra"),
 ]
 

@@ -14,10 +14,11 @@ from textual.widgets import Input, Label, Select, Static, Switch
 from gdtui.app.messages import SettingsEdited
 from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_options
 from gdtui.core.data import PRESETS
+from gdtui.core.schedule import SCHEDULES
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
 
 INPUT_FIELDS = ("lr", "epochs", "w0", "b0", "eps", "seed", "data")
-SELECT_FIELDS = ("dataset", "optimizer", "grad_formula", "device")
+SELECT_FIELDS = ("dataset", "optimizer", "grad_formula", "device", "schedule")
 LABELS = {
     "lr": "learning rate",
     "epochs": "epochs",
@@ -29,6 +30,7 @@ LABELS = {
     "data": "load CSV",
     "optimizer": "optimizer",
     "grad_formula": "gradient",
+    "schedule": "lr schedule",
     "device": "device",
     "zero_grad": "zero_grad",
 }
@@ -42,6 +44,7 @@ ORDER = (
     "data",
     "zero_grad",
     "optimizer",
+    "schedule",
     "grad_formula",
     "eps",
     "seed",
@@ -96,7 +99,12 @@ class SettingsForm(VerticalScroll):
             if config.dataset.name not in names:
                 names.append(config.dataset.name)
             return [(n, n) for n in names]
-        options = {"optimizer": OPTIMIZERS, "grad_formula": GRAD_FORMULAS, "device": DEVICES}
+        options = {
+            "optimizer": OPTIMIZERS,
+            "grad_formula": GRAD_FORMULAS,
+            "device": DEVICES,
+            "schedule": SCHEDULES,
+        }
         return [(n, n) for n in options[name]]
 
     @staticmethod
@@ -117,7 +125,7 @@ class SettingsForm(VerticalScroll):
             dataset = self.query_one("#field-dataset", Select)
             dataset.set_options(self._choices("dataset", config))
             dataset.value = self._choice("dataset", config)
-            for name in ("optimizer", "grad_formula", "device"):
+            for name in ("optimizer", "grad_formula", "device", "schedule"):
                 self.query_one(f"#field-{name}", Select).value = self._choice(name, config)
             self.query_one("#field-zero_grad", Switch).value = config.zero_grad
         self.query_one("#zero-grad-state", Label).update(_on_off(config.zero_grad))
