@@ -271,5 +271,6 @@ def _app(args: list[str]) -> int:
         config = remembered.config
     from gdtui.app import make_app
 
-    make_app(config, settings=path, theme=remembered.theme).run()
-    return EXIT_OK
+    app = make_app(config, settings=path, theme=remembered.theme)
+    app.run()
+    return app.return_code or EXIT_OK

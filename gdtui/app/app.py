@@ -3,6 +3,8 @@ driven by a training process of their own."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -93,6 +95,7 @@ class GdtuiApp(App[None]):
         self.session = TrainingSession(config)
         self.trainer = TrainerProcess(self._from_trainer)
         self._quitting = False
+        self._signals: list[int] = []
         self.fps = fps
         self.output_dir = output_dir or Path.cwd()
         self.torch_note = "" if not VARIANTS[config.variant].uses_torch else "loading torch…"
@@ -131,6 +134,23 @@ class GdtuiApp(App[None]):
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
         # Only once the first frame is on screen: starting the process takes a moment.
         self.call_after_refresh(self._start_trainer)
+        self._catch_signals()
+
+    def _catch_signals(self) -> None:
+        """SIGTERM and SIGHUP (an SSH connection dropping) quit as q does, restoring the
+        terminal; Python's default would die on the spot and leave it in raw mode."""
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(signal_number, self._quit_on_signal)
+            except (NotImplementedError, RuntimeError, ValueError):
+                return  # not the main thread, or no signals here (Windows)
+            self._signals.append(signal_number)
+
+    def _quit_on_signal(self) -> None:
+        self._quitting = True
+        self.trainer.close(timeout=0)
+        self.exit(return_code=128 + signal.SIGTERM)
 
     @property
     def busy(self) -> bool:
@@ -387,6 +407,9 @@ class GdtuiApp(App[None]):
         self.exit()
 
     def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signal_number in self._signals:
+            loop.remove_signal_handler(signal_number)
         self._quitting = True
         self.trainer.close(timeout=0.2)
         if self.settings is not None:
