@@ -13,7 +13,8 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from gdtui.app.commands import GdtuiCommands
 from gdtui.app.messages import (
@@ -51,8 +52,18 @@ from gdtui.core.trainer_process import (
 )
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
 
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+"""Below this the panes cannot fit: a notice replaces them (the keys still work)."""
 NARROW_WIDTH = 100
 """Below this many columns the settings column slims down so the chart keeps its room."""
+
+
+class MainScreen(Screen[Any]):
+    """The app's main screen; it tells the app when the terminal changes size (the app's own
+    Resize event is consumed by Textual)."""
+
+    def on_resize(self) -> None:
+        self.app.adapt_layout()  # type: ignore[attr-defined]
 
 
 class GdtuiApp(App[None]):
@@ -120,16 +131,28 @@ class GdtuiApp(App[None]):
                     with TabPane("Landscape", id="tab-landscape"):
                         yield LandscapeChart(id="landscape")
                 yield DebugPane(id="debug")
+        yield Static(
+            f"The terminal is too small for gdtui's panes: make it at least "
+            f"{MIN_WIDTH}×{MIN_HEIGHT}. Keys still work; the status line below stays live.",
+            id="too-small",
+        )
         yield StatusLine(id="status")
         yield Footer()
 
-    def on_resize(self) -> None:
-        self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen(id="_default")
+
+    def adapt_layout(self) -> None:
+        """Slim the settings column on narrow terminals; on tiny ones, a notice instead."""
+        width, height = self.size
+        screen = self.screen_stack[0]
+        screen.set_class(width < NARROW_WIDTH, "-narrow")
+        screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
 
     def on_mount(self) -> None:
         self.query_one(SettingsForm).show_config(self.session.config)
         self.query_one(VariantPane).focus()
-        self.on_resize()
+        self.adapt_layout()
         self.redraw()
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
         # Only once the first frame is on screen: starting the process takes a moment.
@@ -398,7 +421,6 @@ class GdtuiApp(App[None]):
         """Leave a text field so that single keys act again."""
         if isinstance(self.focused, Input):
             self.query_one(VariantPane).focus()
-        self.on_resize()
 
     async def action_quit(self) -> None:
         """Stop any run and quit."""

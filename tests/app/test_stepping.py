@@ -369,3 +369,16 @@ async def test_the_app_remembers_its_theme_and_settings_and_survives_an_unwritab
     async with app.run_test():
         assert app.theme == "nord"
     assert blocked.read_text() == "not a directory"  # nothing lost, nothing raised
+
+
+async def test_resizing_down_to_40x12_shows_a_notice_and_keeps_working():
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for size, small in [((80, 24), False), ((59, 30), True), ((40, 12), True),
+                            ((120, 17), True), ((120, 40), False)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            assert app.query_one("#too-small").display is small
+            assert app.query_one("#main").display is not small
+            await press_and_settle(app, pilot, "n")
+        assert app.session.epoch == 5
