@@ -10,8 +10,12 @@ import numpy as np
 
 from gdtui.core.history import RunHistory
 
-PLOT_LIMIT = 1e300
-"""Values are clipped to ±this: plotext's tick arithmetic overflows near 1e307."""
+PLOT_LIMIT = 1e50
+"""Values are clipped to ±this: plotext draws an empty frame once values pass about 1e60
+(measured with plotext 5.3). A float32 loss never exceeds 3.4e38 anyway."""
+TINY = 1e-30
+"""On a linear axis values closer to 0 than this are drawn as 0: plotext draws nothing for a
+series spanning only subnormal numbers such as 1e-320."""
 LOG_FLOOR = 1e-300
 """log10 of a loss ≤ 0 (an exact fit) is drawn at this floor instead of -inf."""
 
@@ -43,6 +47,7 @@ def series(epochs: np.ndarray, values: np.ndarray, log: bool) -> Series:
         ticks, labels = log_ticks(values)
     else:
         values = np.clip(values, -PLOT_LIMIT, PLOT_LIMIT)
+        values = np.where(np.abs(values) < TINY, 0.0, values)
         ticks, labels = [], []
     return Series(epochs.tolist(), values.tolist(), ticks, labels, epoch_ticks(epochs))
 

@@ -1,0 +1,54 @@
+"""The loss chart with values plotext cannot take raw: inf, nan, 0, negatives, 1e308, 1e-320."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from gdtui.app import make_app
+from gdtui.app.widgets.loss_chart import LossChart
+from gdtui.core.chart import LOG_FLOOR, PLOT_LIMIT, series
+from gdtui.core.history import RunHistory
+from gdtui.core.record import EpochRecord
+
+NASTY = [math.inf, math.nan, 0.0, -3.0, 1e308, 1e-320, -math.inf, 30.0, 5e-324, 2.5]
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_series_drops_non_finite_values_and_keeps_the_rest_plottable(log):
+    data = series(np.arange(1.0, len(NASTY) + 1), np.array(NASTY), log)
+    finite = [v for v in NASTY if math.isfinite(v)]
+    assert len(data.y) == len(finite) and all(math.isfinite(v) for v in data.y)
+    if log:
+        assert min(data.y) >= math.log10(LOG_FLOOR) and max(data.y) <= math.log10(PLOT_LIMIT)
+        assert data.ylabels and all(label.isascii() for label in data.ylabels)
+    else:
+        assert max(abs(v) for v in data.y) <= PLOT_LIMIT
+
+
+@pytest.mark.parametrize("log", [False, True])
+async def test_the_widget_draws_them(log):
+    history = RunHistory()
+    history.extend(EpochRecord(k + 1, loss, 1.0, 0.0) for k, loss in enumerate(NASTY))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        chart = app.query_one(LossChart)
+        chart.log_scale = log
+        chart.draw(history)
+        await pilot.pause()
+        assert chart.points == sum(math.isfinite(v) for v in NASTY)
+        assert drawn(chart)
+        for values in ([0.0] * 5, [1e-320, 5e-324, 0.0], [1e308] * 3, [3e38, 1.0, -2e38]):
+            history = RunHistory()
+            history.extend(EpochRecord(k + 1, v, 1.0, 0.0) for k, v in enumerate(values))
+            chart.draw(history)
+            await pilot.pause()
+            assert drawn(chart), values
+
+
+def drawn(chart: LossChart) -> bool:
+    """Axes with ticks and braille dots: plotext drew the data, not an empty frame."""
+    text = str(chart.render())
+    return "┤" in text and any("\u2800" < c <= "\u28ff" for c in text)
