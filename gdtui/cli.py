@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import re
 import sys
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAME
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
+EXIT_ENVIRONMENT = 4
 FORMATS = ("text", "jsonl", "csv")
 
 
@@ -258,11 +260,30 @@ def _serve(args: list[str]) -> int:
     return serve(app_args, namespace.host, port)
 
 
+def plotext_problem() -> str | None:
+    """Why the installed plotext cannot draw the app's charts, or None if it can."""
+    try:
+        version = importlib.metadata.version("plotext")
+    except importlib.metadata.PackageNotFoundError:
+        return "plotext is not installed: pip install 'plotext>=5.2,<6'"
+    major = version.split(".", 1)[0]
+    if not major.isdigit() or int(major) != 5:
+        return (
+            f"plotext {version} is installed, but textual-plotext draws with plotext 5.x only: "
+            "pip install 'plotext>=5.2,<6'"
+        )
+    return None
+
+
 def _app(args: list[str]) -> int:
     from gdtui.core import user_settings
 
     namespace = build_parser().parse_args(args)
     config = parse_config(namespace)
+    problem = plotext_problem()
+    if problem is not None:
+        print(f"gdtui: {problem}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     path = user_settings.settings_path()
     remembered = user_settings.load(path)
     # With no settings on the command line, carry on from last time.

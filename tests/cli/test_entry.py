@@ -72,3 +72,31 @@ def test_reader_closing_early_ends_quietly(args: tuple[str, ...]) -> None:
     assert "Error" not in stderr, stderr  # no "Exception ignored ... BrokenPipeError" either
     assert stderr == ""
     assert returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("version", "words"),
+    [
+        ("6.0.1", "plotext 6.0.1 is installed"),
+        ("4.2", "plotext 4.2 is installed"),
+        (None, "not installed"),
+    ],
+)
+def test_a_plotext_the_charts_cannot_use_is_reported_before_the_app_starts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], version, words
+) -> None:
+    import importlib.metadata
+
+    from gdtui import cli
+
+    def fake_version(name: str) -> str:
+        if version is None:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return version
+
+    monkeypatch.setattr(importlib.metadata, "version", fake_version)
+    assert cli.main(["--variant", "numpy-manual"]) == cli.EXIT_ENVIRONMENT
+    err = capsys.readouterr().err
+    assert words in err and "plotext>=5.2,<6" in err and len(err.splitlines()) == 1
+    monkeypatch.undo()
+    assert cli.plotext_problem() is None  # the one installed here is 5.x
