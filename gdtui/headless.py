@@ -66,14 +66,17 @@ def run_headless(
             if reason is StopReason.DIVERGED:
                 break
             previous = record
-            values = record._asdict()
             if checker is not None:
-                values.update(checker.observe(w_before, b_before, record))
+                extra = checker.observe(w_before, b_before, record)
             if fmt == "text":
                 if (record.epoch - 1) % log_every == 0 or reason is not None:
                     write(format_text_line(record) + "\n")
                     last_logged = record.epoch
-            elif fmt == "jsonl":
+                continue
+            values = record._asdict()
+            if checker is not None:
+                values.update(extra)
+            if fmt == "jsonl":
                 write(json.dumps({name: values[name] for name in fields}) + "\n")
             else:
                 assert csv_writer is not None

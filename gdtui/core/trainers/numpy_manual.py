@@ -26,36 +26,48 @@ class NumpyManualTrainer(Trainer):
         self._x = np.asarray(config.dataset.x, dtype=np.float32)
         self._y = np.asarray(config.dataset.y, dtype=np.float32)
         self._two_x = 2 * self._x
-        self._tutorial = config.grad_formula == "tutorial"
+        self._lr32 = np.float32(config.lr)
         start = config.w0 or 0.0
-        self._w: float | np.float32 = float(start) if self._tutorial else np.float32(start)
+        self._w: float | np.float32 = np.float32(start)
         self._accumulated = np.float32(0.0)
+        if config.grad_formula == "tutorial":
+            self._w = float(start)
+            self.step = self._step_tutorial  # type: ignore[method-assign]
 
     @property
     def w(self) -> float:
         return float(self._w)
 
+    def set_lr(self, lr: float) -> None:
+        super().set_lr(lr)
+        self._lr32 = np.float32(lr)
+
     def step(self) -> EpochRecord:
-        error = np.float32(self._w) * self._x - self._y
+        w = self._w
+        error = w * self._x - self._y
         loss = (error * error).mean()
-        if self._tutorial:
-            grad = np.dot(self._two_x, error).mean()
-        else:
-            grad = (self._two_x * error).mean()
+        grad = (self._two_x * error).mean()
         if not self.zero_grad:
             grad = self._accumulated = self._accumulated + grad
-        if self._tutorial:
-            self._w = float(self._w) - self.lr * float(grad)
-        else:
-            self._w = self._w - np.float32(self.lr) * grad
+        self._w = w = w - self._lr32 * grad
         self.epoch += 1
+        state = GRAD_ZERO if self.zero_grad else GRAD_VALUE
         return EpochRecord(
-            self.epoch,
-            float(loss),
-            float(self._w),
-            float(grad),
-            lr=self.lr,
-            grad_state=GRAD_ZERO if self.zero_grad else GRAD_VALUE,
+            self.epoch, float(loss), float(w), float(grad), None, None, self.lr, state
+        )
+
+    def _step_tutorial(self) -> EpochRecord:
+        """The seeds' gradient, N times too large, with their float64 update of ``w``."""
+        error = np.float32(self._w) * self._x - self._y
+        loss = (error * error).mean()
+        grad = np.dot(self._two_x, error).mean()
+        if not self.zero_grad:
+            grad = self._accumulated = self._accumulated + grad
+        self._w = float(self._w) - self.lr * float(grad)
+        self.epoch += 1
+        state = GRAD_ZERO if self.zero_grad else GRAD_VALUE
+        return EpochRecord(
+            self.epoch, float(loss), float(self._w), float(grad), None, None, self.lr, state
         )
 
     def _clear_grad(self) -> None:

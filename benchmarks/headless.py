@@ -1,0 +1,122 @@
+"""Headless speed: `gdtui run` against the plain tutorial loop of each variant, in one process.
+
+    python benchmarks/headless.py [--epochs 20000] [--repeats 5] [--smoke]
+
+The plain loops are the seeds' loops, reading loss, w and grad as Python floats each epoch.
+`gdtui run` logs every 1,000 epochs to /dev/null. Each pair runs alternately, and the table
+shows medians of the repeats: epochs/s and gdtui's ratio to the plain loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from gdtui.core.config import RunConfig
+from gdtui.headless import run_headless
+
+X = [1.0, 2.0, 3.0, 4.0]
+Y = [2.0, 4.0, 6.0, 8.0]
+LR = 0.01
+
+
+def plain_numpy(epochs: int) -> None:
+    x, y = np.array(X, dtype=np.float32), np.array(Y, dtype=np.float32)
+    w = np.float32(0.0)
+    for _ in range(epochs):
+        y_pred = w * x
+        loss = ((y_pred - y) ** 2).mean()
+        dw = (2 * x * (y_pred - y)).mean()
+        w = w - np.float32(LR) * dw
+        float(loss), float(w), float(dw)
+
+
+def plain_autograd(epochs: int) -> None:
+    import torch
+
+    x, y = torch.tensor(X), torch.tensor(Y)
+    w = torch.tensor(0.0, requires_grad=True)
+    for _ in range(epochs):
+        loss = ((w * x - y) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= LR * w.grad
+        loss.item(), w.item(), w.grad.item()
+        w.grad.zero_()
+
+
+def plain_optim(epochs: int) -> None:
+    import torch
+
+    x, y = torch.tensor(X), torch.tensor(Y)
+    w = torch.tensor(0.0, requires_grad=True)
+    mse, optimizer = torch.nn.MSELoss(), torch.optim.SGD([w], lr=LR)
+    for _ in range(epochs):
+        loss = mse(w * x, y)
+        loss.backward()
+        optimizer.step()
+        loss.item(), w.item(), w.grad.item()
+        optimizer.zero_grad()
+
+
+def plain_module(epochs: int) -> None:
+    import torch
+
+    x, y = torch.tensor(X).reshape(-1, 1), torch.tensor(Y).reshape(-1, 1)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(1, 1)
+    mse, optimizer = torch.nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=LR)
+    for _ in range(epochs):
+        loss = mse(model(x), y)
+        loss.backward()
+        optimizer.step()
+        weight, bias = model.weight, model.bias
+        loss.item(), weight.item(), weight.grad.item(), bias.item(), bias.grad.item()
+        optimizer.zero_grad()
+
+
+PLAIN: dict[str, Callable[[int], None]] = {
+    "numpy-manual": plain_numpy,
+    "torch-autograd": plain_autograd,
+    "torch-optim": plain_optim,
+    "torch-module": plain_module,
+}
+
+
+def gdtui_run(variant: str, epochs: int) -> None:
+    run_headless(RunConfig(variant=variant, epochs=epochs), "text", 1000, out=io.StringIO())
+
+
+def rate(work: Callable[[int], None], epochs: int) -> float:
+    start = time.perf_counter()
+    work(epochs)
+    return epochs / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--epochs", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="a few hundred epochs, once")
+    args = parser.parse_args()
+    epochs, repeats = (300, 1) if args.smoke else (args.epochs, args.repeats)
+    print(f"{'variant':<16}{'plain ep/s':>12}{'gdtui ep/s':>12}{'ratio':>8}")
+    for variant, plain in PLAIN.items():
+        plain(100)
+        gdtui_run(variant, 100)  # warm up: imports, first-step costs
+        plain_rates, gdtui_rates = [], []
+        for _ in range(repeats):
+            plain_rates.append(rate(plain, epochs))
+            gdtui_rates.append(rate(lambda n, v=variant: gdtui_run(v, n), epochs))
+        p, g = statistics.median(plain_rates), statistics.median(gdtui_rates)
+        print(f"{variant:<16}{p:>12,.0f}{g:>12,.0f}{g / p:>8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
