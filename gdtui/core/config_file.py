@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from gdtui.core.config import DATA_OPTIONS, ConfigError, RunConfig
-from gdtui.core.data import PRESETS
+from gdtui.core.data import PRESETS, read_text
 from gdtui.core.export import write_atomic
+from gdtui.core.parse import ParseError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,17 +32,9 @@ def load_options(path: str | Path) -> dict[str, Any]:
     if path.suffix.lower() not in FORMATS:
         raise _fail(f"expects a .toml or .json file, got {str(path)!r}")
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise _fail(f"no such file: {str(path)!r}") from None
-    except IsADirectoryError:
-        raise _fail(f"{str(path)!r} is a directory, not a config file") from None
-    except OSError as error:
-        raise _fail(f"cannot read {str(path)!r}: {error.strerror or error}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _fail(f"{str(path)!r} is not UTF-8 text") from None
+        text = read_text(path, "a config file")
+    except ParseError as error:
+        raise _fail(str(error)) from None
     try:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:

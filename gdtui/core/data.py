@@ -12,8 +12,8 @@ import numpy as np
 
 from gdtui.core.parse import ParseError, parse_float, parse_int
 
-MAX_CSV_BYTES = 10_000_000
-"""Larger files are refused: gdtui trains on a handful of points, one epoch at a time."""
+MAX_FILE_BYTES = 10_000_000
+"""Larger data and config files are refused: gdtui trains on a handful of points."""
 
 
 @dataclass(frozen=True)
@@ -56,24 +56,29 @@ def load_csv(path: str | Path) -> Dataset:
     Raises ParseError with a message naming the row and column of the first bad cell.
     """
     path = Path(path)
+    return parse_csv(read_text(path, "a CSV file"), name=path.name)
+
+
+def read_text(path: Path, kind: str) -> str:
+    """A small UTF-8 text file's contents; ParseError says plainly why it cannot be read."""
+    limit = MAX_FILE_BYTES
     try:
         with path.open("rb") as stream:
-            raw = stream.read(MAX_CSV_BYTES + 1)
+            raw = stream.read(limit + 1)
     except FileNotFoundError:
         raise ParseError(f"no such file: {str(path)!r}") from None
     except IsADirectoryError:
-        raise ParseError(f"{str(path)!r} is a directory, not a CSV file") from None
+        raise ParseError(f"{str(path)!r} is a directory, not {kind}") from None
     except OSError as error:
         raise ParseError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
-    if len(raw) > MAX_CSV_BYTES:
-        raise ParseError(f"{str(path)!r} is larger than {MAX_CSV_BYTES // 1_000_000} MB")
+    if len(raw) > limit:
+        raise ParseError(f"{str(path)!r} is larger than {limit // 1_000_000} MB")
     if b"\x00" in raw:
-        raise ParseError(f"{str(path)!r} is a binary file, not a CSV file")
+        raise ParseError(f"{str(path)!r} is a binary file, not {kind}")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ParseError(f"{str(path)!r} is not UTF-8 text") from None
-    return parse_csv(text, name=path.name)
 
 
 def parse_csv(text: str, name: str = "csv") -> Dataset:

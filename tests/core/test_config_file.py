@@ -57,7 +57,8 @@ def test_the_command_line_overrides_the_file_and_its_data(tmp_path):
         ("bad.json", "{lr: 1}", "not valid JSON"),
         ("list.json", "[1, 2]", "must hold a table"),
         ("nested.toml", "[run]\nlr = 1\n", "not tables: run"),
-        ("binary.toml", b"\xff\xfe\x00", "not UTF-8"),
+        ("binary.toml", b"\xff\xfe\x00", "binary file"),
+        ("latin1.json", b"{\"lr\": \"\xe9\"}", "not UTF-8"),
     ],
 )
 def test_bad_files_say_what_is_wrong(tmp_path, name, content, words):
