@@ -52,6 +52,22 @@ from gdtui.core.trainer_process import (
 )
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
 
+MAIN_SCREEN_ACTIONS = frozenset(
+    {
+        "toggle_run",
+        "step",
+        "reset",
+        "toggle_zero_grad",
+        "next_variant",
+        "scale_lr",
+        "toggle_log",
+        "next_view",
+        "move_cursor",
+        "compare",
+        "tour",
+        "export",
+    }
+)
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 """Below this the panes cannot fit: a notice replaces them (the keys still work)."""
 NARROW_WIDTH = 100
@@ -138,6 +154,11 @@ class GdtuiApp(App[None]):
         )
         yield StatusLine(id="status")
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The run's keys act on the main screen only: pressing n in compare mode, the tour or
+        the help screen must not step the run hidden behind it."""
+        return action not in MAIN_SCREEN_ACTIONS or isinstance(self.screen, MainScreen)
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen(id="_default")
@@ -269,7 +290,9 @@ class GdtuiApp(App[None]):
                 None
                 if session.initial is None
                 else landscape(
-                    session.config.dataset, session.history, session.initial,
+                    session.config.dataset,
+                    session.history,
+                    session.initial,
                     session.config.has_bias,
                 )
             )
@@ -507,4 +530,3 @@ class GdtuiApp(App[None]):
         self.query_one(SettingsForm).show_config(config)
         self.query_one(VariantPane).show(config.variant)
         self.redraw()
-

@@ -259,8 +259,9 @@ async def test_compare_mode_shows_the_cores_comparison_and_switches_to_optimizer
         }
         table = screen.query_one("#compare-table")
         assert table.row_count == 12
-        await play(app, pilot, ("o",))
+        await play(app, pilot, ("o", "n", "space", "r"))  # the run's keys do nothing here
         assert list(screen.comparison.histories) == list(OPTIMIZERS)
+        assert app.session.epoch == 1 and app.session.state.value == "paused"
         await play(app, pilot, ("escape",))
         assert app.session.epoch == 1  # the run under compare mode is untouched
 
