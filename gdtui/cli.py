@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import re
 import sys
 from collections.abc import Sequence
@@ -20,7 +19,6 @@ from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAME
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
-EXIT_DIVERGED = 3
 EXIT_ENVIRONMENT = 4
 FORMATS = ("text", "jsonl", "csv")
 
@@ -261,11 +259,16 @@ def _serve(args: list[str]) -> int:
 
 
 def plotext_problem() -> str | None:
-    """Why the installed plotext cannot draw the app's charts, or None if it can."""
+    """Why the installed plotext cannot draw the app's charts, or None if it can.
+
+    Reads plotext's own ``__version__``: the app imports plotext anyway, while
+    ``importlib.metadata`` would add ~50 ms before the first frame.
+    """
     try:
-        version = importlib.metadata.version("plotext")
-    except importlib.metadata.PackageNotFoundError:
+        import plotext
+    except ImportError:
         return "plotext is not installed: pip install 'plotext>=5.2,<6'"
+    version = str(getattr(plotext, "__version__", "unknown"))
     major = version.split(".", 1)[0]
     if not major.isdigit() or int(major) != 5:
         return (

@@ -17,6 +17,9 @@ from gdtui.core.run import StopReason, divergence_message, stop_reason
 from gdtui.core.schedule import apply_schedule
 from gdtui.core.trainers import create_trainer
 
+EXIT_DIVERGED = 3
+"""``gdtui run``'s exit status when a loss, parameter or gradient went inf or nan."""
+
 
 def format_text_line(record: EpochRecord) -> str:
     """A seed-style line: ``epoch 1: w = 0.300, loss = 30.00000000``."""
@@ -89,7 +92,7 @@ def run_headless(
                 write(format_text_line(previous) + "\n")
             out.flush()
             print(f"gdtui run: {divergence_message(record)}; try a smaller --lr", file=sys.stderr)
-            return 3
+            return EXIT_DIVERGED
         if fmt == "text":
             write(
                 f"Prediction after training: f({config.predict:g}) = "

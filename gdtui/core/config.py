@@ -12,7 +12,7 @@ from typing import Any
 from gdtui.core.data import DEFAULT_PRESET, PRESETS, Dataset, load_csv, parse_noisy
 from gdtui.core.parse import ParseError, parse_bool, parse_float, parse_float_list, parse_int
 from gdtui.core.schedule import SCHEDULES
-from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
+from gdtui.core.trainers.registry import DEFAULT_VARIANT, GRAD_FORMULAS, OPTIMIZERS, VARIANTS
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 MAX_EPOCHS = 10**9
@@ -75,7 +75,7 @@ class RunConfig:
     lr = 0.01, 100 epochs, zero_grad on, plain SGD, seed 0.
     """
 
-    variant: str = "torch-autograd"
+    variant: str = DEFAULT_VARIANT
     lr: float = 0.01
     epochs: int = 100
     w0: float | None = None

@@ -42,11 +42,6 @@ PRESETS: dict[str, Dataset] = {
 }
 """The seeds' data: y = 2x on x = 1..4 (seeds 000, 001, 003, 004) and on x = 1..5 (seed 002)."""
 
-PRESET_DESCRIPTIONS: dict[str, str] = {
-    "line4": "y = 2x on x = 1, 2, 3, 4 (the seeds' data)",
-    "line5": "y = 2x on x = 1 … 5 (seed 002)",
-}
-
 DEFAULT_PRESET = "line4"
 
 

@@ -18,15 +18,18 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gdtui.core.autograd_tour import run_tour
 from gdtui.core.compare import Comparison, compare
 from gdtui.core.config import RunConfig
 from gdtui.core.stepper import Stepper
 from gdtui.core.trainers.registry import VARIANTS
+
+T = TypeVar("T")
 
 SLICE_SECONDS = 0.025
 """How long a running child steps before it sends a batch and reads its commands."""
@@ -81,14 +84,8 @@ def serve(commands: Connection, replies: Connection, slice_seconds: float = SLIC
     running = False
     while True:
         if running and stepper is not None:
-            try:
-                batch = stepper.step(10**9, slice_seconds)
-            except Exception:
-                replies.send(Failed(traceback.format_exc(limit=4), stepper.run_id))
-                running = False
-                continue
-            replies.send(batch)
-            running = batch.stop is None
+            batch = _answer(replies, partial(stepper.step, 10**9, slice_seconds), stepper.run_id)
+            running = batch is not None and batch.stop is None
             if running and not commands.poll():
                 continue
         try:
@@ -107,23 +104,28 @@ def serve(commands: Connection, replies: Connection, slice_seconds: float = SLIC
         elif command == "run" and stepper is not None and not stepper.finished:
             running = True
         elif command == "step" and stepper is not None and not stepper.finished:
-            try:
-                replies.send(stepper.step(args[0]))
-            except Exception:
-                replies.send(Failed(traceback.format_exc(limit=4), stepper.run_id))
+            _answer(replies, partial(stepper.step, args[0]), stepper.run_id)
         elif command == "warm-up":
-            replies.send(TorchReady(_warm_up_torch()))
+            _answer(replies, lambda: TorchReady(_warm_up_torch()))
         elif command == "tour":
-            try:
-                replies.send(TourRan(run_tour()))
-            except Exception:
-                replies.send(Failed(traceback.format_exc(limit=4)))
+            _answer(replies, lambda: TourRan(run_tour()))
         elif command == "compare":
-            config, across = args
-            try:
-                replies.send(Compared(compare(config, across), across))
-            except Exception:
-                replies.send(Failed(traceback.format_exc(limit=4)))
+            _answer(replies, partial(_compare, *args))
+
+
+def _compare(config: RunConfig, across: str) -> Compared:
+    return Compared(compare(config, across), across)
+
+
+def _answer(replies: Connection, work: Callable[[], T], run_id: int = 0) -> T | None:
+    """Send what ``work`` returns, or a :class:`Failed` naming its error (the child lives on)."""
+    try:
+        reply = work()
+    except Exception:
+        replies.send(Failed(traceback.format_exc(limit=4), run_id))
+        return None
+    replies.send(reply)
+    return reply
 
 
 def _warm_up_torch() -> float:

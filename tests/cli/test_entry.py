@@ -85,16 +85,14 @@ def test_reader_closing_early_ends_quietly(args: tuple[str, ...]) -> None:
 def test_a_plotext_the_charts_cannot_use_is_reported_before_the_app_starts(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], version, words
 ) -> None:
-    import importlib.metadata
+    import plotext
 
     from gdtui import cli
 
-    def fake_version(name: str) -> str:
-        if version is None:
-            raise importlib.metadata.PackageNotFoundError(name)
-        return version
-
-    monkeypatch.setattr(importlib.metadata, "version", fake_version)
+    if version is None:
+        monkeypatch.setitem(sys.modules, "plotext", None)  # import plotext raises ImportError
+    else:
+        monkeypatch.setattr(plotext, "__version__", version)
     assert cli.main(["--variant", "numpy-manual"]) == cli.EXIT_ENVIRONMENT
     err = capsys.readouterr().err
     assert words in err and "plotext>=5.2,<6" in err and len(err.splitlines()) == 1

@@ -18,7 +18,6 @@ from gdtui.core.schedule import SCHEDULES
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
 
 INPUT_FIELDS = ("lr", "epochs", "w0", "b0", "eps", "seed", "data")
-SELECT_FIELDS = ("dataset", "optimizer", "grad_formula", "device", "schedule")
 LABELS = {
     "lr": "learning rate",
     "epochs": "epochs",
