@@ -2,8 +2,11 @@
 
     python benchmarks/first_frame.py [--runs 5] [-- extra gdtui options]
 
-The app counts as drawn once the footer's "Run/Pause" has been written to the terminal.
-Prints each run and the median; also the time a quit (q) takes to return the terminal.
+The app counts as drawn once the key bar's "Run/Pause" has been written to the terminal (the
+key bar is drawn with the panes, in the same frame). Beside it, in alternation, the same is
+timed for a bare Textual app (one line of text and a footer): Textual's own floor on this
+machine. Prints each run and the medians; also the time a quit (q) takes to return the
+terminal.
 """
 
 from __future__ import annotations
@@ -15,13 +18,35 @@ import select
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 MARKER = b"Run/Pause"
 
 
-def launch_once(extra: list[str], columns: int = 120, rows: int = 40) -> tuple[float, float]:
-    """(seconds to the first frame, seconds from q to exit)."""
+BARE_APP = """
+from textual.app import App
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+
+class Bare(App):
+    BINDINGS = [Binding("space", "bell", "Run/Pause"), Binding("q", "quit", "Quit")]
+
+    def compose(self):
+        yield Static("gradient descent")
+        yield Footer()
+
+
+Bare().run()
+"""
+
+
+def launch_once(
+    extra: list[str], columns: int = 120, rows: int = 40, command: list[str] | None = None
+) -> tuple[float, float]:
+    """(seconds to the first frame, seconds from q to exit) of ``gdtui EXTRA``, or of
+    ``command`` when given."""
     controller, terminal = pty.openpty()
     os.set_blocking(controller, False)
     import fcntl
@@ -30,10 +55,16 @@ def launch_once(extra: list[str], columns: int = 120, rows: int = 40) -> tuple[f
 
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
+    # Not the user's remembered settings: every run starts from the same defaults.
+    env["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="gdtui-bench-")
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gdtui", *extra],
-        stdin=terminal, stdout=terminal, stderr=terminal, env=env, close_fds=True,
+        command or [sys.executable, "-m", "gdtui", *extra],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+        close_fds=True,
     )
     os.close(terminal)
     seen = b""
@@ -71,14 +102,22 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("extra", nargs="*", help="options passed to gdtui")
     args = parser.parse_args()
-    frames, quits = [], []
+    frames, quits, bare = [], [], []
     for run in range(args.runs):
         frame, quit_time = launch_once(args.extra)
+        floor, _ = launch_once([], command=[sys.executable, "-c", BARE_APP])
         frames.append(frame)
         quits.append(quit_time)
-        print(f"run {run + 1}: first frame {frame * 1000:.0f} ms, quit {quit_time * 1000:.0f} ms")
-    print(f"median: first frame {statistics.median(frames) * 1000:.0f} ms, "
-          f"quit {statistics.median(quits) * 1000:.0f} ms")
+        bare.append(floor)
+        print(
+            f"run {run + 1}: first frame {frame * 1000:.0f} ms, quit {quit_time * 1000:.0f} ms; "
+            f"bare Textual app {floor * 1000:.0f} ms"
+        )
+    print(
+        f"median: first frame {statistics.median(frames) * 1000:.0f} ms, "
+        f"quit {statistics.median(quits) * 1000:.0f} ms; "
+        f"bare Textual app {statistics.median(bare) * 1000:.0f} ms"
+    )
     return 0
 
 

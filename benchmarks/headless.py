@@ -3,6 +3,8 @@
     python benchmarks/headless.py [--epochs 20000] [--repeats 5] [--smoke]
 
 The plain loops are the seeds' loops, reading loss, w and grad as Python floats each epoch.
+With a CUDA GPU the torch variants are measured again with ``--device cuda``; without one the
+script says so.
 `gdtui run` logs every 1,000 epochs to /dev/null. Each pair runs alternately, and the table
 shows medians of the repeats: epochs/s and gdtui's ratio to the plain loop.
 """
@@ -14,6 +16,7 @@ import io
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -25,7 +28,7 @@ Y = [2.0, 4.0, 6.0, 8.0]
 LR = 0.01
 
 
-def plain_numpy(epochs: int) -> None:
+def plain_numpy(epochs: int, device: str = "cpu") -> None:
     x, y = np.array(X, dtype=np.float32), np.array(Y, dtype=np.float32)
     w = np.float32(0.0)
     for _ in range(epochs):
@@ -36,11 +39,11 @@ def plain_numpy(epochs: int) -> None:
         float(loss), float(w), float(dw)
 
 
-def plain_autograd(epochs: int) -> None:
+def plain_autograd(epochs: int, device: str = "cpu") -> None:
     import torch
 
-    x, y = torch.tensor(X), torch.tensor(Y)
-    w = torch.tensor(0.0, requires_grad=True)
+    x, y = torch.tensor(X, device=device), torch.tensor(Y, device=device)
+    w = torch.tensor(0.0, requires_grad=True, device=device)
     for _ in range(epochs):
         loss = ((w * x - y) ** 2).mean()
         loss.backward()
@@ -50,11 +53,11 @@ def plain_autograd(epochs: int) -> None:
         w.grad.zero_()
 
 
-def plain_optim(epochs: int) -> None:
+def plain_optim(epochs: int, device: str = "cpu") -> None:
     import torch
 
-    x, y = torch.tensor(X), torch.tensor(Y)
-    w = torch.tensor(0.0, requires_grad=True)
+    x, y = torch.tensor(X, device=device), torch.tensor(Y, device=device)
+    w = torch.tensor(0.0, requires_grad=True, device=device)
     mse, optimizer = torch.nn.MSELoss(), torch.optim.SGD([w], lr=LR)
     for _ in range(epochs):
         loss = mse(w * x, y)
@@ -64,12 +67,13 @@ def plain_optim(epochs: int) -> None:
         optimizer.zero_grad()
 
 
-def plain_module(epochs: int) -> None:
+def plain_module(epochs: int, device: str = "cpu") -> None:
     import torch
 
-    x, y = torch.tensor(X).reshape(-1, 1), torch.tensor(Y).reshape(-1, 1)
+    x = torch.tensor(X, device=device).reshape(-1, 1)
+    y = torch.tensor(Y, device=device).reshape(-1, 1)
     torch.manual_seed(0)
-    model = torch.nn.Linear(1, 1)
+    model = torch.nn.Linear(1, 1).to(device)
     mse, optimizer = torch.nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=LR)
     for _ in range(epochs):
         loss = mse(model(x), y)
@@ -80,7 +84,7 @@ def plain_module(epochs: int) -> None:
         optimizer.zero_grad()
 
 
-PLAIN: dict[str, Callable[[int], None]] = {
+PLAIN: dict[str, Callable[[int, str], None]] = {
     "numpy-manual": plain_numpy,
     "torch-autograd": plain_autograd,
     "torch-optim": plain_optim,
@@ -88,14 +92,31 @@ PLAIN: dict[str, Callable[[int], None]] = {
 }
 
 
-def gdtui_run(variant: str, epochs: int) -> None:
-    run_headless(RunConfig(variant=variant, epochs=epochs), "text", 1000, out=io.StringIO())
+def gdtui_run(variant: str, epochs: int, device: str = "cpu") -> None:
+    config = RunConfig(variant=variant, epochs=epochs, device=device)
+    run_headless(config, "text", 1000, out=io.StringIO())
 
 
-def rate(work: Callable[[int], None], epochs: int) -> float:
+def rate(work: Callable[[int, str], None], epochs: int, device: str) -> float:
     start = time.perf_counter()
-    work(epochs)
+    work(epochs, device)
     return epochs / (time.perf_counter() - start)
+
+
+def compare(variants: list[str], epochs: int, repeats: int, device: str) -> None:
+    """Print a row per variant: the plain loop's and gdtui's epochs/s, medians of
+    ``repeats`` alternating runs, and their ratio."""
+    print(f"{'variant':<16}{'plain ep/s':>12}{'gdtui ep/s':>12}{'ratio':>8}")
+    for variant in variants:
+        plain = PLAIN[variant]
+        plain(100, device)
+        gdtui_run(variant, 100, device)  # warm up: imports, first-step costs
+        plain_rates, gdtui_rates = [], []
+        for _ in range(repeats):
+            plain_rates.append(rate(plain, epochs, device))
+            gdtui_rates.append(rate(partial(gdtui_run, variant), epochs, device))
+        p, g = statistics.median(plain_rates), statistics.median(gdtui_rates)
+        print(f"{variant:<16}{p:>12,.0f}{g:>12,.0f}{g / p:>8.2f}")
 
 
 def main() -> int:
@@ -105,16 +126,17 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="a few hundred epochs, once")
     args = parser.parse_args()
     epochs, repeats = (300, 1) if args.smoke else (args.epochs, args.repeats)
-    print(f"{'variant':<16}{'plain ep/s':>12}{'gdtui ep/s':>12}{'ratio':>8}")
-    for variant, plain in PLAIN.items():
-        plain(100)
-        gdtui_run(variant, 100)  # warm up: imports, first-step costs
-        plain_rates, gdtui_rates = [], []
-        for _ in range(repeats):
-            plain_rates.append(rate(plain, epochs))
-            gdtui_rates.append(rate(lambda n, v=variant: gdtui_run(v, n), epochs))
-        p, g = statistics.median(plain_rates), statistics.median(gdtui_rates)
-        print(f"{variant:<16}{p:>12,.0f}{g:>12,.0f}{g / p:>8.2f}")
+    print("CPU")
+    compare(list(PLAIN), epochs, repeats, "cpu")
+    import torch
+
+    if not torch.cuda.is_available():
+        print("\nCUDA: no GPU here (torch.cuda.is_available() is False), so no CUDA figures.")
+        return 0
+    # On a GPU the plain loop syncs three times an epoch (loss, w and grad each .item());
+    # gdtui reads them back in one transfer.
+    print(f"\nCUDA: {torch.cuda.get_device_name()}")
+    compare([v for v in PLAIN if v != "numpy-manual"], epochs, repeats, "cuda")
     return 0
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeVar
 
 from gdtui import __version__
-from gdtui.core.compare import ACROSS
 from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_options
 from gdtui.core.config_file import load_options, merge_options
 from gdtui.core.data import PRESETS
-from gdtui.core.parse import ParseError, parse_int
+from gdtui.core.parse import ParseError, parse_float, parse_int
 from gdtui.core.schedule import SCHEDULES
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAMES
 
@@ -21,6 +20,8 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 4
 FORMATS = ("text", "jsonl", "csv")
+DEFAULT_FPS, MIN_FPS, MAX_FPS = 15.0, 1.0, 60.0
+T = TypeVar("T", int, float)
 
 
 class UsageError(Exception):
@@ -122,7 +123,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gdtui {__version__}")
     _add_config_options(parser)
+    _add_display_options(parser)
     return parser
+
+
+def _add_display_options(parser: argparse.ArgumentParser) -> None:
+    """How the app draws (not part of the run's settings)."""
+    display = parser.add_argument_group("display")
+    display.add_argument(
+        "--fps",
+        metavar="F",
+        default=str(DEFAULT_FPS),
+        help=f"redraws per second while a run goes flat out, {MIN_FPS:g} to {MAX_FPS:g} "
+        f"(default {DEFAULT_FPS:g}); lower it to send fewer bytes over a slow SSH link",
+    )
+
+
+def parse_fps(text: str) -> float:
+    """The ``--fps`` value (raises UsageError)."""
+    return _bounded("--fps", text, MIN_FPS, MAX_FPS, parse_float, "a number")
+
+
+def _bounded(
+    option: str,
+    text: str,
+    low: float,
+    high: float,
+    parse: Callable[[str], T],
+    kind: str,
+) -> T:
+    """``text`` parsed by ``parse`` and within [low, high], or a UsageError naming the option."""
+    low_text, high_text = (f"{n:,}" if isinstance(n, int) else f"{n:g}" for n in (low, high))
+    accepts = f"{option}: expects {kind} from {low_text} to {high_text}, got {text!r}"
+    try:
+        value = parse(text)
+    except ParseError as error:
+        raise UsageError(f"{accepts}: {error}") from None
+    if not low <= value <= high:
+        raise UsageError(accepts)
+    return value
 
 
 def build_run_parser() -> argparse.ArgumentParser:
@@ -183,21 +222,15 @@ def _run(args: list[str]) -> int:
     from gdtui.headless import run_headless
 
     namespace = build_run_parser().parse_args(args)
-    accepts = (
-        f"--log-every: expects a whole number >= 1 (digits 0-9 only), got {namespace.log_every!r}"
-    )
-    try:
-        log_every = parse_int(namespace.log_every)
-    except ParseError as error:
-        raise UsageError(f"{accepts}: {error}") from None
-    if log_every < 1:
-        raise UsageError(accepts)
+    log_every = _bounded("--log-every", namespace.log_every, 1, 10**9, parse_int, "a whole number")
     config = parse_config(namespace)
     return run_headless(config, namespace.format, log_every, check_grad=namespace.check_grad)
 
 
 def build_compare_parser() -> argparse.ArgumentParser:
     """The ``gdtui compare`` parser: the settings, and what to compare across."""
+    from gdtui.core.compare import ACROSS
+
     parser = _Parser(
         prog="gdtui compare",
         description="Run the four variants (or the optimizers) in lockstep on the same data and "
@@ -232,6 +265,7 @@ def build_serve_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", metavar="N", default="8000", help="port (default 8000)")
     _add_config_options(parser)
+    _add_display_options(parser)
     return parser
 
 
@@ -240,14 +274,8 @@ def _serve(args: list[str]) -> int:
 
     parser = build_serve_parser()
     namespace = parser.parse_args(args)
-    try:
-        port = parse_int(namespace.port)
-    except ParseError as error:
-        raise UsageError(
-            f"--port: expects a whole number from 1 to 65535, got {namespace.port!r}: {error}"
-        ) from None
-    if not 1 <= port <= 65535:
-        raise UsageError(f"--port: expects a whole number from 1 to 65535, got {namespace.port!r}")
+    port = _bounded("--port", namespace.port, 1, 65535, parse_int, "a whole number")
+    parse_fps(namespace.fps)
     parse_config(namespace)  # bad settings are reported now, not in every browser tab
     app_args = list(args)
     for option, value in (("--host", namespace.host), ("--port", namespace.port)):
@@ -283,6 +311,7 @@ def _app(args: list[str]) -> int:
 
     namespace = build_parser().parse_args(args)
     config = parse_config(namespace)
+    fps = parse_fps(namespace.fps)
     problem = plotext_problem()
     if problem is not None:
         print(f"gdtui: {problem}", file=sys.stderr)
@@ -295,6 +324,6 @@ def _app(args: list[str]) -> int:
         config = remembered.config
     from gdtui.app import make_app
 
-    app = make_app(config, settings=path, theme=remembered.theme)
+    app = make_app(config, fps=fps, settings=path, theme=remembered.theme)
     app.run()
     return app.return_code or EXIT_OK

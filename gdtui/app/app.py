@@ -4,6 +4,7 @@ driven by a training process of their own."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from gdtui.app.commands import GdtuiCommands
 from gdtui.app.messages import (
@@ -26,11 +27,9 @@ from gdtui.app.messages import (
     TrainingFailed,
     VariantChosen,
 )
-from gdtui.app.screens.compare import CompareScreen
-from gdtui.app.screens.help import HelpScreen
-from gdtui.app.screens.tour import TourScreen
 from gdtui.app.widgets.data_chart import DataChart
 from gdtui.app.widgets.debug_pane import DebugPane
+from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.landscape_chart import LandscapeChart
 from gdtui.app.widgets.loss_chart import LossChart
 from gdtui.app.widgets.settings_form import SettingsForm
@@ -70,6 +69,8 @@ MAIN_SCREEN_ACTIONS = frozenset(
 )
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 """Below this the panes cannot fit: a notice replaces them (the keys still work)."""
+LR = Binding.Group("lr")
+HISTORY = Binding.Group("History", compact=True)
 NARROW_WIDTH = 100
 """Below this many columns the settings column slims down so the chart keeps its room."""
 
@@ -94,12 +95,12 @@ class GdtuiApp(App[None]):
         Binding("r", "reset", "Reset", id="reset"),
         Binding("z", "toggle_zero_grad", "zero_grad", id="zero-grad"),
         Binding("v", "next_variant", "Variant", id="variant"),
-        Binding("plus,equals_sign", "scale_lr(2)", "lr×2", key_display="+", id="lr-up"),
-        Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-", id="lr-down"),
+        Binding("plus,equals_sign", "scale_lr(2)", "lr×2", key_display="+", id="lr-up", group=LR),
+        Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-", id="lr-down", group=LR),
         Binding("l", "toggle_log", "Log", id="log"),
         Binding("g", "next_view", "View", id="view"),
-        Binding("left", "move_cursor(-1)", "Back", key_display="←", id="back"),
-        Binding("right", "move_cursor(1)", "Forward", key_display="→", id="forward"),
+        Binding("left", "move_cursor(-1)", "Back", key_display="←", id="back", group=HISTORY),
+        Binding("right", "move_cursor(1)", "Forward", key_display="→", id="forward", group=HISTORY),
         Binding("c", "compare", "Compare", id="compare"),
         Binding("t", "tour", "Tour", id="tour"),
         Binding("s", "save_svg", "SVG", id="save-svg"),
@@ -153,7 +154,7 @@ class GdtuiApp(App[None]):
             id="too-small",
         )
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The run's keys act on the main screen only: pressing n in compare mode, the tour or
@@ -178,6 +179,10 @@ class GdtuiApp(App[None]):
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
         # Only once the first frame is on screen: starting the process takes a moment.
         self.call_after_refresh(self._start_trainer)
+        # The widgets, styles and modules made so far live as long as the app: leave them out
+        # of the garbage collector's full passes, which otherwise scan them all and stalled
+        # a flat-out run's frames for up to 90 ms (measured: benchmarks/app.py).
+        self.call_after_refresh(gc.freeze)
         self._catch_signals()
 
     def _catch_signals(self) -> None:
@@ -199,10 +204,7 @@ class GdtuiApp(App[None]):
     @property
     def busy(self) -> bool:
         """Whether the app is waiting on the training process (torch loading, a comparison)."""
-        waiting = (isinstance(self.screen, CompareScreen) and self.screen.comparison is None) or (
-            isinstance(self.screen, TourScreen) and self.screen.outputs is None
-        )
-        return bool(self.torch_note) or waiting
+        return bool(self.torch_note) or bool(getattr(self.screen, "waiting", False))
 
     def _start_trainer(self) -> None:
         if not self.trainer.started:
@@ -223,11 +225,15 @@ class GdtuiApp(App[None]):
 
     @on(ComparisonReady)
     def _comparison_ready(self, event: ComparisonReady) -> None:
+        from gdtui.app.screens.compare import CompareScreen
+
         if isinstance(self.screen, CompareScreen):
             self.screen.show(event.comparison, event.across)
 
     @on(TourReady)
     def _tour_ready(self, event: TourReady) -> None:
+        from gdtui.app.screens.tour import TourScreen
+
         if isinstance(self.screen, TourScreen):
             self.screen.show(event.outputs)
 
@@ -400,12 +406,16 @@ class GdtuiApp(App[None]):
 
     def action_compare(self) -> None:
         """Run the four variants in lockstep on the current settings and compare them."""
+        from gdtui.app.screens.compare import CompareScreen
+
         if self._ensure_trainer():
             self._pause()
             self.push_screen(CompareScreen(self.session.config))
 
     def action_tour(self) -> None:
         """Step through autograd's basics with live tensors (seed 004's lessons)."""
+        from gdtui.app.screens.tour import TourScreen
+
         if self._ensure_trainer():
             self._pause()
             self.push_screen(TourScreen())
@@ -436,6 +446,8 @@ class GdtuiApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key."""
+        from gdtui.app.screens.help import HelpScreen
+
         rows = [(key, description) for key, _, description in self.palette_actions()]
         rows += [("ctrl+p", "Command palette"), ("escape", "Leave a field")]
         self.push_screen(HelpScreen(rows))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from gdtui.core.compare import Comparison
-from gdtui.core.stepper import Batch
+if TYPE_CHECKING:
+    from gdtui.core.compare import Comparison
+    from gdtui.core.stepper import Batch
 
 
 @dataclass

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -14,6 +14,9 @@ from gdtui.core.record import GRAD_VALUE, EpochRecord
 
 COLUMNS: tuple[str, ...] = ("epoch", "loss", "w", "grad_w", "b", "grad_b", "lr", "grad_state")
 _DTYPES = {"epoch": np.int64, "grad_state": np.int8}
+BLOCK = 64
+"""Epochs per block of the downsampling summary: each block's lowest and highest epoch are
+kept as the run grows, so a redraw at epoch 1,000,000 reads 15,625 blocks, not 10^6 values."""
 
 
 def record_fields(has_bias: bool) -> tuple[str, ...]:
@@ -35,6 +38,8 @@ class RunHistory:
         self._columns = {
             name: np.zeros(capacity, dtype=_DTYPES.get(name, np.float64)) for name in COLUMNS
         }
+        self._blocks: dict[str, _Extremes] = {}
+        self._changes: dict[str, tuple[int, list[tuple[int, str]]]] = {}
 
     def __len__(self) -> int:
         return self._size
@@ -120,17 +125,38 @@ class RunHistory:
 
     def changes(self, lr: bool = True) -> list[tuple[int, str]]:
         """Epochs at which the learning rate (unless ``lr`` is False, as under a schedule,
-        which changes it every epoch) or zero_grad changed mid-run, with a label."""
-        rates, state = self.column("lr"), self.column("grad_state")
-        found = []
-        for index in np.flatnonzero(rates[1:] != rates[:-1]) + 1 if lr else []:
-            found.append((int(index) + 1, f"lr {rates[index - 1]:g} → {rates[index]:g}"))
+        which changes it every epoch) or zero_grad changed mid-run, with a label.
+
+        Each call reads only the epochs added since the last one."""
+        found = self._new_changes("zero_grad", self._zero_grad_changes)
+        if lr:
+            found = found + self._new_changes("lr", self._lr_changes)
+        return sorted(found)
+
+    def _new_changes(
+        self, kind: str, scan: Callable[[int, int], list[tuple[int, str]]]
+    ) -> list[tuple[int, str]]:
+        done, found = self._changes.get(kind, (1, []))
+        if self._size > done:
+            found = found + scan(done - 1, self._size)
+            self._changes[kind] = (self._size, found)
+        return found
+
+    def _lr_changes(self, start: int, stop: int) -> list[tuple[int, str]]:
+        rates = self._columns["lr"][start:stop]
+        return [
+            (start + int(i) + 1, f"lr {rates[i - 1]:g} → {rates[i]:g}")
+            for i in np.flatnonzero(rates[1:] != rates[:-1]) + 1
+        ]
+
+    def _zero_grad_changes(self, start: int, stop: int) -> list[tuple[int, str]]:
         # grad_state tells what each epoch left in .grad: a change from "kept" to "cleared"
         # (or back) means zero_grad was switched before that epoch.
-        kept = state == GRAD_VALUE
-        for index in np.flatnonzero(kept[1:] != kept[:-1]) + 1:
-            found.append((int(index) + 1, "zero_grad " + ("off" if kept[index] else "on")))
-        return sorted(found)
+        kept = self._columns["grad_state"][start:stop] == GRAD_VALUE
+        return [
+            (start + int(i) + 1, "zero_grad " + ("off" if kept[i] else "on"))
+            for i in np.flatnonzero(kept[1:] != kept[:-1]) + 1
+        ]
 
     def __iter__(self) -> Iterator[EpochRecord]:
         return (self.record(i) for i in range(self._size))
@@ -139,7 +165,8 @@ class RunHistory:
         """(epochs, values) of one column with at most ``max_points`` points.
 
         Long runs are cut into buckets and each keeps its lowest and highest value, so spikes
-        and bounces survive; the first and last epochs are always kept.
+        and bounces survive; the first and last epochs are always kept. Past a few thousand
+        epochs the buckets are whole blocks (see :data:`BLOCK`), so the cost stops growing.
         """
         epochs, values = self.column("epoch"), self.column(name)
         n = self._size
@@ -148,16 +175,27 @@ class RunHistory:
         if max_points < 4:  # no room for a bucket's low and high: the ends only
             ends = np.array([0, n - 1])[max(0, 2 - max_points) :]
             return epochs[ends].astype(np.float64), values[ends]
-        buckets = max(1, (max_points - 2) // 2)
-        size = -(-n // buckets)  # ceiling: every epoch falls in some bucket
-        padded = buckets * size
-        index = np.arange(padded).reshape(buckets, size)
-        index = np.minimum(index, n - 1)  # the last bucket repeats the final epoch as padding
-        grid = values[index]
-        low = index[np.arange(buckets), np.argmin(grid, axis=1)]
-        high = index[np.arange(buckets), np.argmax(grid, axis=1)]
-        keep = np.unique(np.concatenate(([0], low, high, [n - 1])))
+        buckets = (max_points - 4) // 2  # the ends and the last, partial block take 4
+        blocks = n // BLOCK
+        if buckets >= 1 and blocks >= 2 * buckets:
+            keep = self._block_extremes(name, blocks, buckets)
+        else:
+            keep = _bucket_extremes(values, np.arange(n), max(1, (max_points - 2) // 2))
+        keep = np.unique(np.concatenate(([0], keep, [n - 1])))
         return epochs[keep].astype(np.float64), values[keep]
+
+    def _block_extremes(self, name: str, blocks: int, buckets: int) -> np.ndarray:
+        """Indices of each bucket's lowest and highest value, buckets being runs of whole
+        blocks, plus those of the epochs after the last whole block."""
+        extremes = self._blocks.setdefault(name, _Extremes())
+        values = self._columns[name]
+        extremes.update(values, blocks)
+        low, high = extremes.low[:blocks], extremes.high[:blocks]
+        per_bucket = -(-blocks // buckets)
+        lows = _bucket_extremes(values, low, -(-blocks // per_bucket), "low")
+        highs = _bucket_extremes(values, high, -(-blocks // per_bucket), "high")
+        rest = np.arange(blocks * BLOCK, self._size)
+        return np.concatenate((lows, highs, _bucket_extremes(values, rest, 1)))
 
     def rows(self, fields: Sequence[str] | None = None) -> Iterator[dict[str, float | int]]:
         """Records as dicts of the exported fields, numbers at full precision."""
@@ -174,6 +212,51 @@ class RunHistory:
     def to_jsonl(self) -> str:
         """The whole history as JSON lines."""
         return "".join(json.dumps(row) + "\n" for row in self.rows())
+
+
+class _Extremes:
+    """The indices of each whole block's lowest and highest value, grown as the run grows."""
+
+    def __init__(self) -> None:
+        self.low = np.zeros(0, dtype=np.int64)
+        self.high = np.zeros(0, dtype=np.int64)
+        self.blocks = 0
+
+    def update(self, values: np.ndarray, blocks: int) -> None:
+        """Summarise the blocks from the last one summarised up to ``blocks``."""
+        if blocks <= self.blocks:
+            return
+        if blocks > len(self.low):
+            capacity = max(blocks, 2 * len(self.low), 64)
+            self.low = np.resize(self.low, capacity)
+            self.high = np.resize(self.high, capacity)
+        start = self.blocks
+        grid = values[start * BLOCK : blocks * BLOCK].reshape(-1, BLOCK)
+        offsets = np.arange(start, blocks) * BLOCK
+        self.low[start:blocks] = offsets + np.argmin(grid, axis=1)
+        self.high[start:blocks] = offsets + np.argmax(grid, axis=1)
+        self.blocks = blocks
+
+
+def _bucket_extremes(
+    values: np.ndarray, candidates: np.ndarray, buckets: int, which: str = "both"
+) -> np.ndarray:
+    """Cut ``candidates`` (indices into ``values``) into ``buckets`` runs and return the index
+    of each run's lowest and/or highest value."""
+    count = len(candidates)
+    if count == 0:
+        return candidates
+    size = -(-count // buckets)  # ceiling: every candidate falls in some bucket
+    grid_index = np.minimum(np.arange(buckets * size).reshape(buckets, size), count - 1)
+    index = candidates[grid_index]  # the last bucket repeats the final candidate as padding
+    grid = values[index]
+    rows = np.arange(buckets)
+    found = []
+    if which in ("low", "both"):
+        found.append(index[rows, np.argmin(grid, axis=1)])
+    if which in ("high", "both"):
+        found.append(index[rows, np.argmax(grid, axis=1)])
+    return np.concatenate(found)
 
 
 def record_dict(record: EpochRecord, fields: Sequence[str]) -> dict[str, float | int]:

@@ -75,6 +75,9 @@ def main(slice_seconds: str = str(SLICE_SECONDS)) -> None:
     commands = Connection(os.dup(0), writable=False)
     replies = Connection(os.dup(1), readable=False)
     _detach_from_terminal()
+    # Where cores are few, the screen and the keys come first: the loop takes what is left.
+    with contextlib.suppress(OSError):
+        os.nice(5)
     serve(commands, replies, float(slice_seconds))
 
 

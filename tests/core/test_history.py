@@ -242,3 +242,77 @@ def test_last_can_end_at_an_earlier_epoch():
     assert [r.epoch for r in history.last(3, end=10)] == [8, 9, 10]
     assert [r.epoch for r in history.last(3, end=2)] == [1, 2]
     assert [r.epoch for r in history.last(3)] == [18, 19, 20]
+
+
+def _changes_from_scratch(history: RunHistory, lr: bool) -> list[tuple[int, str]]:
+    """The changes by a plain loop over every pair of neighbouring epochs."""
+    found = []
+    records = list(history)
+    for before, after in zip(records, records[1:], strict=False):
+        if lr and before.lr != after.lr:
+            found.append((after.epoch, f"lr {before.lr:g} → {after.lr:g}"))
+        if (before.grad_state == GRAD_VALUE) != (after.grad_state == GRAD_VALUE):
+            found.append(
+                (after.epoch, "zero_grad " + ("off" if after.grad_state == GRAD_VALUE else "on"))
+            )
+    return sorted(found)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from([0.01, 0.02, 0.5]), st.sampled_from([GRAD_VALUE, GRAD_ZERO])),
+        min_size=1,
+        max_size=300,
+    ),
+    cuts=st.lists(st.integers(0, 300), max_size=6),
+)
+def test_changes_read_in_pieces_match_a_full_scan(
+    steps: list[tuple[float, int]], cuts: list[int]
+) -> None:
+    # The app asks for the changes after every batch; each call scans only the new epochs.
+    records = [
+        EpochRecord(i + 1, 1.0, 0.0, 0.0, None, None, lr, state)
+        for i, (lr, state) in enumerate(steps)
+    ]
+    history = RunHistory()
+    start = 0
+    for cut in sorted({min(c, len(records)) for c in cuts} | {len(records)}):
+        history.extend(records[start:cut])
+        start = max(start, cut)
+        for lr in (True, False):
+            assert history.changes(lr) == _changes_from_scratch(history, lr)
+
+
+@pytest.mark.parametrize("max_points", [6, 20, 150, 400])
+def test_downsample_of_a_growing_run_matches_a_fresh_one(max_points: int) -> None:
+    # The block summary is built as epochs arrive; it must give what a summary of the whole
+    # run made at once gives, and keep the extremes of every stretch of the run.
+    rng = np.random.default_rng(max_points)
+    values = np.cumsum(rng.normal(size=60_000)).tolist()
+    growing = RunHistory()
+    start = 0
+    for stop in (2_000, 9_999, 30_000, 30_001, 60_000):
+        growing.extend(EpochRecord(i + 1, values[i], 0.0, 0.0) for i in range(start, stop))
+        start = stop
+        epochs, kept = growing.downsample("loss", max_points)
+        fresh_epochs, fresh_kept = _history_of(values[:stop]).downsample("loss", max_points)
+        assert np.array_equal(epochs, fresh_epochs) and np.array_equal(kept, fresh_kept)
+        assert len(epochs) <= max_points and (epochs[0], epochs[-1]) == (1, stop)
+        assert max(kept) == max(values[:stop]) and min(kept) == min(values[:stop])
+        assert list(kept) == [values[int(e) - 1] for e in epochs]
+
+
+def test_downsample_cost_does_not_grow_with_the_run() -> None:
+    # Counted, not timed: a redraw reads the block summary (n / 64 blocks) plus at most a
+    # block's tail, and the summary is made once per block, not once per redraw.
+    history = _history_of(np.sin(np.arange(200_000) / 500).tolist())
+    history.downsample("loss", 300)  # summarises every block once
+    extremes = history._blocks["loss"]
+    assert extremes.blocks == 200_000 // 64
+    summarised = extremes.low.copy()
+    history.extend([EpochRecord(200_001, 5.0, 0.0, 0.0)])
+    epochs, kept = history.downsample("loss", 300)
+    assert extremes.blocks == 200_000 // 64  # the new epoch is in the unfinished block
+    assert np.array_equal(extremes.low[: len(summarised)], summarised)
+    assert epochs[-1] == 200_001 and kept[-1] == 5.0

@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
-from textual_plotext import PlotextPlot
+from textual.widgets import DataTable, Static
 
 from gdtui.app.format import number
+from gdtui.app.widgets.key_bar import KeyBar
+from gdtui.app.widgets.plot import Plot
 from gdtui.core.chart import epoch_ticks, log_ticks, series
 from gdtui.core.compare import ACROSS, COMPARED, Comparison
 from gdtui.core.config import RunConfig
@@ -44,10 +45,15 @@ class CompareScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="compare-body"):
             yield Static(id="compare-title")
-            yield PlotextPlot(id="compare-chart")
+            yield Plot(id="compare-chart")
             yield Static(id="compare-spread")
             yield DataTable(id="compare-table", cursor_type="none", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the comparison is still being computed."""
+        return self.comparison is None
 
     def on_mount(self) -> None:
         self.request()
@@ -88,7 +94,7 @@ class CompareScreen(Screen[None]):
     def _draw_chart(self) -> None:
         if self.comparison is None:
             return
-        chart = self.query_one(PlotextPlot)
+        chart = self.query_one(Plot)
         plt = chart.plt
         plt.clear_data()
         plt.clear_figure()

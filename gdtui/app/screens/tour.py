@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
+from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.core.autograd_tour import LESSONS
 
 
@@ -39,7 +40,12 @@ class TourScreen(Screen[None]):
                 yield Static(id="tour-code")
                 yield Static(id="tour-output")
                 yield Static(id="tour-note")
-        yield Footer()
+        yield KeyBar()
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the lessons' outputs are still being computed."""
+        return self.outputs is None
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0

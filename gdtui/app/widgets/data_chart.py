@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from textual_plotext import PlotextPlot
-
+from gdtui.app.widgets.plot import Plot
 from gdtui.core.data import Dataset
 from gdtui.core.record import predict_at
 
 
-class DataChart(PlotextPlot):
+class DataChart(Plot):
     """A scatter of the dataset with the current fit line f(x) = w·x (+ b)."""
 
     def draw(self, dataset: Dataset, w: float | None, b: float | None) -> None:

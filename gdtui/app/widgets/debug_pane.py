@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from gdtui.app.format import number
+from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.gradcheck import GradCheck, check_history
 from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
 from gdtui.core.session import TrainingSession
@@ -28,23 +29,20 @@ class DebugPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="grad-note")
         yield Static(id="optimizer-state")
-        yield DataTable(id="debug-table", cursor_type="none", zebra_stripes=True)
+        yield TextTable(id="debug-table")
 
     def show(self, session: TrainingSession) -> None:
         """Redraw from the session's history."""
-        table = self.query_one(DataTable)
         has_bias = session.config.has_bias
-        # Columns are rebuilt too: their widths then fit the rows shown, not every row ever
-        # shown, so the table looks the same however the epochs arrived.
-        table.clear(columns=True)
         columns = ["epoch", "loss", "w", "w.grad", "numerical", "lr·w.grad"]
         if has_bias:
             columns[3:3] = ["b"]
             columns += ["b.grad", "numerical", "lr·b.grad"]
-        table.add_columns(*columns, ".grad after")
         checked = self._checks(session)
-        for record, checks in reversed(checked):
-            table.add_row(*self._row(record, checks, has_bias), key=str(record.epoch))
+        self.query_one(TextTable).show(
+            [*columns, ".grad after"],
+            [self._row(record, checks, has_bias) for record, checks in reversed(checked)],
+        )
         records = [record for record, _ in checked]
         note = self._grad_note(session, records)
         failed = next((c for _, cs in reversed(checked) for c in cs if c.failed), None)
@@ -52,7 +50,7 @@ class DebugPane(Vertical):
             note = Text("gradient check: ", style="bold red") + Text(
                 failed.describe(len(session.config.dataset)), style="red"
             )
-        self.query_one("#grad-note", Static).update(note)
+        _update(self.query_one("#grad-note", Static), note)
         state = self.query_one("#optimizer-state", Static)
         state.display = bool(session.optimizer_state)
         if session.optimizer_state:
@@ -60,7 +58,7 @@ class DebugPane(Vertical):
                 f"{name} = {number(value, DIGITS)}"
                 for name, value in session.optimizer_state.items()
             )
-            state.update(Text.assemble((f"{session.config.optimizer} state: ", "bold"), values))
+            _update(state, Text.assemble((f"{session.config.optimizer} state: ", "bold"), values))
 
     @staticmethod
     def _checks(session: TrainingSession) -> list[tuple[EpochRecord, list[GradCheck]]]:
@@ -110,6 +108,13 @@ class DebugPane(Vertical):
             return Text("zero_grad on: .grad is cleared after each update", style="dim")
         how = "set to None by optimizer.zero_grad()" if last.grad_state == GRAD_NONE else "zeroed"
         return Text(f"zero_grad on: .grad {how} after each update", style="dim")
+
+
+def _update(line: Static, text: Text) -> None:
+    """Update a line of text only if it changed: its height may change with it, and a layout
+    pass on every frame of a flat-out run is time the UI thread needs for keys."""
+    if text != line.content:
+        line.update(text)
 
 
 def _numerical(check: GradCheck | None) -> str | Text:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from textual_plotext import PlotextPlot
-
+from gdtui.app.widgets.plot import Plot
 from gdtui.core.landscape import Landscape
 
 
-class LandscapeChart(PlotextPlot):
+class LandscapeChart(Plot):
     """Draws a :class:`~gdtui.core.landscape.Landscape`."""
 
     def draw(self, view: Landscape | None) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from textual.reactive import reactive
-from textual_plotext import PlotextPlot
 
+from gdtui.app.widgets.plot import Plot
 from gdtui.core.chart import loss_series
 from gdtui.core.history import RunHistory
 
@@ -14,7 +14,7 @@ POINTS_PER_COLUMN = 2
 """Downsample to about twice the chart's width: more points cost time and add nothing."""
 
 
-class LossChart(PlotextPlot):
+class LossChart(Plot):
     """Plots a bounded, downsampled copy of the history; redrawn by the app's timer only."""
 
     log_scale: reactive[bool] = reactive(False)

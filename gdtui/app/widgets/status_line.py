@@ -45,4 +45,4 @@ class StatusLine(Static):
             text.append(f"{speed:,.0f} epochs/s  ")
         if torch_note:
             text.append(torch_note, style="dim italic")
-        self.update(text)
+        self.update(text, layout=False)  # one line, always: no layout pass per frame

@@ -1,0 +1,354 @@
+"""The app running flat out, in a real pseudo-terminal, against headless `gdtui run`.
+
+    python benchmarks/app.py [--epochs 100000] [--variant torch-autograd] [--fps 15]
+                             [--scale 1000000] [--smoke]
+
+Two scenarios, each a real ``gdtui`` in a pseudo-terminal of 120×40 whose output this script
+reads (and counts) as a terminal would:
+
+1. **Flat out**: press space and run ``--epochs`` epochs of ``--variant``, pressing ``l`` (log
+   axis on and off) every 80–120 ms. Reports the app's epochs/s beside the headless rate of the
+   same run measured in this process just before, the chart's refresh rate, the time from each
+   key press to the frame that shows it (p50/p99), and the bytes written to the terminal per
+   second.
+2. **Scale**: ``--scale`` epochs of numpy-manual (the fastest variant, so a million epochs take
+   seconds). Reports the app's resident memory and the training process's at the end, the
+   history's own bytes, and the chart's redraw time (preparing the points plus plotext's
+   build) over the first and the last 100 redraws.
+
+The app runs under a probe (this file with ``--probe``) that times the app from inside: it
+wraps a few of the app's methods and writes what it saw as JSON when the app exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import gc
+import io
+import json
+import os
+import pty
+import random
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+COLUMNS, ROWS = 120, 40
+
+
+# -- the probe, inside the app's process ----------------------------------------------------
+
+
+def probe(out: Path, args: list[str]) -> int:
+    """Run ``gdtui ARGS`` with timers on the app's chart, frames and keys."""
+    from textual import events
+    from textual._context import active_app
+
+    import gdtui.cli
+    from gdtui.app.app import GdtuiApp
+    from gdtui.app.widgets.loss_chart import LossChart
+    from gdtui.core.session import RunState, TrainingSession
+
+    seen: dict[str, Any] = {
+        "frames": [],  # monotonic time of each frame written to the terminal
+        "chart_redraws": [],  # (time, seconds preparing the points, epochs then)
+        "chart_renders": [],  # (time, seconds in plotext's build, into lines for the screen)
+        "latencies": [],  # seconds from a key's arrival to the frame that shows it
+        "gc_pauses": [],  # seconds of each garbage collection
+    }
+    pending: list[float] = []  # keys whose action ran, waiting for their frame
+    arrived: list[float] = []  # keys read from the terminal, not acted on yet
+
+    def timed(name: str, method: Any) -> Any:
+        def wrapper(self: Any, *a: Any, **k: Any) -> Any:
+            start = time.monotonic()
+            result = method(self, *a, **k)
+            end = time.monotonic()
+            if name == "chart_redraws":
+                seen[name].append((end, end - start, len(self.app.session.history)))
+            else:
+                seen[name].append((end, end - start))
+            return result
+
+        return wrapper
+
+    LossChart.draw = timed("chart_redraws", LossChart.draw)  # type: ignore[method-assign]
+    LossChart._build = timed("chart_renders", LossChart._build)  # type: ignore[method-assign]
+
+    on_event = GdtuiApp.on_event
+
+    async def on_event_probe(self: GdtuiApp, event: events.Event) -> None:
+        # The app sees a key twice (before and after its screen does): count it once.
+        if isinstance(event, events.Key) and event.key == "l" and event.time not in arrived:
+            arrived.append(event.time)
+        await on_event(self, event)
+
+    GdtuiApp.on_event = on_event_probe  # type: ignore[method-assign, assignment]
+
+    toggle_log = GdtuiApp.action_toggle_log
+
+    def toggle_log_probe(self: GdtuiApp) -> None:
+        toggle_log(self)
+        pending.extend(arrived)
+        arrived.clear()
+
+    GdtuiApp.action_toggle_log = toggle_log_probe  # type: ignore[method-assign]
+
+    def post_display_hook(self: GdtuiApp) -> None:
+        now = time.monotonic()
+        seen["frames"].append(now)
+        seen["latencies"].extend(now - t for t in pending)
+        pending.clear()
+
+    GdtuiApp.post_display_hook = post_display_hook  # type: ignore[method-assign, assignment]
+
+    redraw_if_dirty = GdtuiApp._redraw_if_dirty
+
+    def redraw_probe(self: GdtuiApp) -> None:
+        redraw_if_dirty(self)
+        if not self.busy and "ready" not in seen:
+            seen["ready"] = time.monotonic()
+            Path(f"{out}.ready").touch()
+
+    GdtuiApp._redraw_if_dirty = redraw_probe  # type: ignore[method-assign]
+
+    gc_started: list[float] = []
+
+    def gc_watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started.append(time.monotonic())
+        else:
+            seen["gc_pauses"].append(time.monotonic() - gc_started.pop())
+
+    gc.callbacks.append(gc_watch)
+
+    toggle_run = GdtuiApp.action_toggle_run
+
+    def toggle_run_probe(self: GdtuiApp) -> None:
+        toggle_run(self)
+        if self.session.state is RunState.RUNNING and "run_start" not in seen:
+            seen["run_start"], seen["run_start_epoch"] = time.monotonic(), self.session.epoch
+
+    GdtuiApp.action_toggle_run = toggle_run_probe  # type: ignore[method-assign]
+
+    accept = TrainingSession.accept
+
+    def accept_probe(session: TrainingSession, batch: Any) -> bool:
+        accepted = accept(session, batch)
+        if accepted and session.finished and "run_end" not in seen:
+            seen["run_end"], seen["epochs"] = time.monotonic(), session.epoch
+            seen["state"] = session.state.value
+            seen["history_bytes"] = session.history.nbytes
+            app = active_app.get()
+            seen["rss_app"] = _rss(os.getpid())
+            process = app.trainer._process  # type: ignore[attr-defined]
+            seen["rss_trainer"] = _rss(process.pid) if process is not None else None
+            app.set_timer(0.5, app.exit)
+        return accepted
+
+    TrainingSession.accept = accept_probe  # type: ignore[method-assign, assignment]
+    try:
+        return gdtui.cli.main(args)
+    finally:
+        out.write_text(json.dumps(seen))
+
+
+def _rss(pid: int) -> int | None:
+    """Resident bytes of process ``pid`` (Linux), or None."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return None
+
+
+# -- the driver: a terminal for the app ------------------------------------------------------
+
+
+def drive(
+    gdtui_args: list[str], press_log: bool, timeout: float
+) -> tuple[dict[str, Any], list[tuple[float, int]]]:
+    """Run the probed app in a pseudo-terminal: press space once it is ready, then (with
+    ``press_log``) l every 80-120 ms until it exits. Returns the probe's JSON and the
+    (time, bytes) of every read from the terminal."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "probe.json"
+        controller, terminal = pty.openpty()
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+        # The app remembers its settings between runs: keep the user's own file out of it.
+        env["XDG_CONFIG_HOME"] = folder
+        process = subprocess.Popen(
+            [sys.executable, __file__, "--probe", str(out), "--", *gdtui_args],
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+            env=env,
+            cwd=folder,
+        )
+        os.close(terminal)
+        reads: list[tuple[float, int]] = []
+        started = False
+        next_key = float("inf")
+        deadline = time.monotonic() + timeout
+        try:
+            while process.poll() is None and time.monotonic() < deadline:
+                ready, _, _ = select.select([controller], [], [], 0.005)
+                if ready:
+                    try:
+                        reads.append((time.monotonic(), len(os.read(controller, 1 << 20))))
+                    except OSError:
+                        break
+                now = time.monotonic()
+                if not started and Path(f"{out}.ready").exists():
+                    os.write(controller, b" ")
+                    started = True
+                    next_key = now + 0.5
+                elif press_log and now >= next_key:
+                    os.write(controller, b"l")
+                    next_key = now + random.uniform(0.08, 0.12)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            os.close(controller)
+        if not out.exists():
+            raise RuntimeError(f"the app exited without a report (status {process.returncode})")
+        return json.loads(out.read_text()), reads
+
+
+def headless_rate(variant: str, epochs: int) -> float:
+    """Epochs/s of `gdtui run` (text, logging every 1,000 epochs) in this process."""
+    from gdtui.core.config import RunConfig
+    from gdtui.headless import run_headless
+
+    run_headless(RunConfig(variant=variant, epochs=200), "text", 1000, out=io.StringIO())
+    start = time.perf_counter()
+    run_headless(RunConfig(variant=variant, epochs=epochs), "text", 1000, out=io.StringIO())
+    return epochs / (time.perf_counter() - start)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by the nearest rank; nan for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def during_run(times: list[float], report: dict[str, Any]) -> list[float]:
+    return [t for t in times if report["run_start"] <= t <= report["run_end"]]
+
+
+def flat_out(variant: str, epochs: int, fps: float) -> dict[str, float]:
+    """Scenario 1 (see the module's docstring): a quiet run for the rates and bytes, then one
+    with keys pressed for their latency (each l also redraws the chart, adding bytes)."""
+    headless = headless_rate(variant, epochs)
+    args = ["--variant", variant, "--epochs", str(epochs), "--fps", f"{fps:g}"]
+    timeout = 60 + 3 * epochs / headless
+    report, reads = drive(args, press_log=False, timeout=timeout)
+    seconds = report["run_end"] - report["run_start"]
+    redraws = during_run([t for t, _, _ in report["chart_redraws"]], report)
+    written = sum(n for t, n in reads if report["run_start"] <= t <= report["run_end"])
+    pressed, _ = drive(args, press_log=True, timeout=timeout)
+    latencies = [s * 1000 for s in pressed["latencies"]]
+    return {
+        "headless": headless,
+        "app": (report["epochs"] - report["run_start_epoch"]) / seconds,
+        "app_pressed": (pressed["epochs"] - pressed["run_start_epoch"])
+        / (pressed["run_end"] - pressed["run_start"]),
+        "chart_fps": len(redraws) / seconds,
+        "keys": len(latencies),
+        "key_p50": percentile(latencies, 50),
+        "key_p99": percentile(latencies, 99),
+        "bytes_per_s": written / seconds,
+        "gc_max": max(pressed["gc_pauses"], default=0) * 1000,
+    }
+
+
+def scale(epochs: int) -> dict[str, float]:
+    """Scenario 2 (see the module's docstring)."""
+    report, _ = drive(
+        ["--variant", "numpy-manual", "--epochs", str(epochs)], press_log=False, timeout=600
+    )
+    redraws = [seconds for _, seconds, _ in report["chart_redraws"]]
+    renders = [seconds for _, seconds in report["chart_renders"]]
+
+    def chart_ms(count: int, last: bool) -> float:
+        # One redraw is the points' preparation plus the plotext build of the next render.
+        pairs = list(zip(redraws, renders, strict=False))
+        pairs = pairs[-count:] if last else pairs[:count]
+        return statistics.median(r + b for r, b in pairs) * 1000 if pairs else float("nan")
+
+    first_epochs = report["chart_redraws"][0][2] if report["chart_redraws"] else 0
+    return {
+        "epochs": report["epochs"],
+        "state": report["state"],
+        "rss_app": report["rss_app"] / 2**20,
+        "rss_trainer": (report["rss_trainer"] or 0) / 2**20,
+        "history": report["history_bytes"] / 2**20,
+        "first_epochs": first_epochs,
+        "chart_first": chart_ms(100, last=False),
+        "chart_last": chart_ms(100, last=True),
+        "chart_p99_last": percentile(
+            [(r + b) * 1000 for r, b in zip(redraws[-100:], renders[-100:], strict=False)], 99
+        ),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--probe", help=argparse.SUPPRESS)
+    parser.add_argument("--variant", default="torch-autograd")
+    parser.add_argument("--epochs", type=int, default=100_000)
+    parser.add_argument("--fps", type=float, nargs="+", default=[15.0])
+    parser.add_argument("--scale", type=int, default=1_000_000)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: 3,000 epochs each")
+    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.probe:
+        return probe(Path(args.probe), args.rest)
+    epochs, scale_epochs = (3_000, 3_000) if args.smoke else (args.epochs, args.scale)
+
+    print(f"Flat out: {epochs:,} epochs of {args.variant} at {COLUMNS}×{ROWS}")
+    print(
+        f"{'--fps':>5}{'headless ep/s':>15}{'app ep/s':>10}{'ratio':>7}{'chart fps':>11}"
+        f"{'KB/s':>8}{'ratio, keys':>13}{'key p50':>9}{'key p99':>9}{'keys':>6}"
+    )
+    for fps in args.fps:
+        r = flat_out(args.variant, epochs, fps)
+        print(
+            f"{fps:>5g}{r['headless']:>15,.0f}{r['app']:>10,.0f}{r['app'] / r['headless']:>7.2f}"
+            f"{r['chart_fps']:>11.1f}{r['bytes_per_s'] / 1000:>8.1f}"
+            f"{r['app_pressed'] / r['headless']:>13.2f}{r['key_p50']:>7.1f}ms"
+            f"{r['key_p99']:>7.1f}ms{r['keys']:>6}"
+        )
+
+    s = scale(scale_epochs)
+    print(f"\nScale: {s['epochs']:,} epochs of numpy-manual in the app ({s['state']})")
+    print(
+        f"resident memory: app {s['rss_app']:.0f} MB (history {s['history']:.0f} MB), "
+        f"training process {s['rss_trainer']:.0f} MB"
+    )
+    print(
+        f"chart redraw, median of 100: {s['chart_first']:.1f} ms at the start "
+        f"(from epoch {s['first_epochs']:,}), {s['chart_last']:.1f} ms at the end "
+        f"(p99 {s['chart_p99_last']:.1f} ms)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

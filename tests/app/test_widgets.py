@@ -1,0 +1,132 @@
+"""The app's own widgets: the key bar, the plot drawn from plotext's output, the text table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rich.console import Console
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from gdtui.app import make_app
+from gdtui.app.widgets.key_bar import KeyBar
+from gdtui.app.widgets.plot import Plot, ansi_lines
+from gdtui.app.widgets.text_table import TextTable
+from gdtui.core.config import RunConfig
+
+from .conftest import press_and_settle
+
+
+def _bar_text(app: App[None]) -> str:
+    return app.screen.query_one(KeyBar).render().plain
+
+
+async def test_key_bar_keeps_help_and_quit_and_fits_every_width() -> None:
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        wide = _bar_text(app)
+        for shown in ("space Run/Pause", "n Epoch", "+ - lr", "t Tour", "e Export", "^p Palette"):
+            assert shown in wide, wide
+        assert "…" not in wide
+        for width in (120, 80, 60, 40):
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            text = _bar_text(app)
+            assert len(text) <= width, (width, text)
+            assert text.rstrip().endswith("? Help  q Quit"), (width, text)
+            assert "…" in text and "space Run/Pause" in text, (width, text)
+        # Keys that are on screen act when clicked, as the footer's did.
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause()
+        column = _bar_text(app).index("n Epoch")
+        await pilot.click(KeyBar, offset=(column, 0))
+        await press_and_settle(app, pilot)
+        assert app.session.epoch == 1
+
+
+async def test_key_bar_shows_the_screens_own_keys() -> None:
+    app = make_app(RunConfig(variant="numpy-manual", epochs=20))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "c")
+        text = _bar_text(app)
+        assert "esc Back" in text and "o Variants/optimizers" in text
+        # The run's keys do nothing behind the compare screen, so they are not offered.
+        assert "Epoch" not in text and "Run/Pause" not in text
+
+
+def _plotext_output(width: int, height: int) -> str:
+    from textual_plotext.plotext_plot import Plot as PlotextFigure
+
+    figure = PlotextFigure()
+    x = np.arange(1, 151)
+    figure.plot(x.tolist(), (30 * np.exp(-x / 30)).tolist(), marker="braille")
+    figure.vline(50, "yellow")
+    figure.title("lr 0.01 → 0.02 at 50")
+    figure.xlabel("epoch")
+    figure.plotsize(width, height)
+    figure._set_size(width, height)
+    figure.theme("dark")
+    return figure.build()
+
+
+def test_plot_lines_match_richs_own_reading_of_plotexts_output() -> None:
+    output = _plotext_output(78, 22)
+    console = Console(color_system="truecolor", width=1_000)
+    lines = ansi_lines(output, 78, 22)
+    assert len(lines) == 22 and all(line.cell_length == 78 for line in lines)
+    for strip, source in zip(lines, output.split("\n")[:22], strict=True):
+        expected = [(s.text, s.style) for s in Text.from_ansi(source).render(console) if s.text]
+        assert [(s.text, s.style) for s in strip if s.text] == expected
+
+
+def test_plot_lines_fall_back_for_codes_they_do_not_know() -> None:
+    # Italic (3) is not among plotext's codes today; Rich's decoder still reads it.
+    lines = ansi_lines("\x1b[3;38;5;12mtilted\x1b[0m ok", 12, 2)
+    first = list(lines[0])
+    assert "".join(s.text for s in first) == "tilted ok   "
+    assert first[0].style is not None and first[0].style.italic
+    assert lines[1].cell_length == 12
+
+
+class _PlotApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Plot()
+
+
+@pytest.mark.parametrize("size", [(60, 20), (90, 30)])
+async def test_plot_is_drawn_again_when_its_data_or_size_changes(size: tuple[int, int]) -> None:
+    app = _PlotApp()
+    async with app.run_test(size=size) as pilot:
+        plot = app.query_one(Plot)
+        plot.plt.plot([1, 2, 3], [3, 1, 2])
+        plot.refresh()
+        await pilot.pause()
+        first = "".join(s.text for s in plot.render_line(5))
+        assert plot.render_line(0).cell_length == plot.size.width == size[0]
+        plot.plt.clear_data()
+        plot.plt.plot([1, 2, 3], [1, 2, 30])
+        plot.refresh()
+        await pilot.pause()
+        assert "".join(s.text for s in plot.render_line(5)) != first
+        await pilot.resize_terminal(size[0] - 20, size[1])
+        await pilot.pause()
+        assert plot.render_line(0).cell_length == plot.size.width == size[0] - 20
+
+
+class _TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TextTable()
+
+
+async def test_text_table_aligns_columns_to_their_widest_cell() -> None:
+    app = _TableApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        table = app.query_one(TextTable)
+        table.show(["epoch", "loss"], [["10", "0.5"], ["9", Text("12.25", style="bold")]])
+        await pilot.pause()
+        lines = [
+            "".join(s.text for s in table.render_line(y)).rstrip() for y in range(3)
+        ]
+        assert lines == [" epoch  loss", " 10     0.5", " 9      12.25"]
+        assert table.cell_text(1, 1) == "12.25"
