@@ -7,6 +7,7 @@ import asyncio
 import gc
 import signal
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from gdtui.app.commands import GdtuiCommands
 from gdtui.app.messages import (
@@ -38,7 +40,8 @@ from gdtui.app.widgets.variant_pane import VariantPane
 from gdtui.core import user_settings
 from gdtui.core.config import ConfigError, RunConfig, config_from_options, scale_lr
 from gdtui.core.config_file import save_config
-from gdtui.core.export import write_atomic
+from gdtui.core.export import Cancelled, write_atomic
+from gdtui.core.history import RunHistory
 from gdtui.core.landscape import landscape
 from gdtui.core.session import RunState, TrainingSession, changed_fields
 from gdtui.core.stepper import Batch
@@ -67,6 +70,8 @@ MAIN_SCREEN_ACTIONS = frozenset(
         "export",
     }
 )
+LONG_EXPORT = 100_000
+"""Exports of this many epochs or more say that they have started (they take a second)."""
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 """Below this the panes cannot fit: a notice replaces them (the keys still work)."""
 LR = Binding.Group("lr")
@@ -431,17 +436,38 @@ class GdtuiApp(App[None]):
         if not len(session.history):
             self.notify("Nothing to export yet: step at least one epoch.", severity="warning")
             return
-        stem = self.output_dir / f"gdtui-{session.config.variant}-{session.epoch}-epochs"
+        epochs = session.epoch
+        stem = self.output_dir / f"gdtui-{session.config.variant}-{epochs}-epochs"
+        if epochs >= LONG_EXPORT:
+            self.notify(f"Exporting {epochs:,} epochs…", timeout=3)
+        # A million epochs take seconds to write: on a thread, so keys and the run go on.
+        # The files hold the epochs up to now; a newer export replaces an unfinished one.
+        self.run_worker(
+            partial(self._export, session.history, session.config, stem),
+            thread=True,
+            exclusive=True,
+            group="export",
+        )
+
+    def _export(self, history: RunHistory, config: RunConfig, stem: Path) -> None:
+        worker = get_current_worker()
+
+        def cancelled() -> bool:
+            return worker.is_cancelled or self._quitting
+
         try:
-            write_atomic(stem.with_suffix(".csv"), session.history.to_csv())
-            write_atomic(stem.with_suffix(".jsonl"), session.history.to_jsonl())
-            save_config(session.config, stem.with_suffix(".toml"))
-        except OSError as error:
-            self.notify(f"Could not export: {error}", severity="error")
+            write_atomic(stem.with_suffix(".csv"), history.csv_chunks(), cancelled)
+            write_atomic(stem.with_suffix(".jsonl"), history.jsonl_chunks(), cancelled)
+            save_config(config, stem.with_suffix(".toml"))
+        except Cancelled:
             return
-        self.notify(
-            f"Exported {session.epoch} epochs to {stem}.csv and .jsonl; the settings to "
-            f"{stem.name}.toml (gdtui --config replays them)"
+        except OSError as error:
+            self.call_from_thread(self.notify, f"Could not export: {error}", severity="error")
+            return
+        self.call_from_thread(
+            self.notify,
+            f"Exported {len(history):,} epochs to {stem}.csv and .jsonl; the settings to "
+            f"{stem.name}.toml (gdtui --config replays them)",
         )
 
     def action_help(self) -> None:

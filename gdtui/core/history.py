@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -14,6 +12,8 @@ from gdtui.core.record import GRAD_VALUE, EpochRecord
 
 COLUMNS: tuple[str, ...] = ("epoch", "loss", "w", "grad_w", "b", "grad_b", "lr", "grad_state")
 _DTYPES = {"epoch": np.int64, "grad_state": np.int8}
+EXPORT_CHUNK = 10_000
+"""Records per piece of an export: small enough to check for a cancelled export often."""
 BLOCK = 64
 """Epochs per block of the downsampling summary: each block's lowest and highest epoch are
 kept as the run grows, so a redraw at epoch 1,000,000 reads 15,625 blocks, not 10^6 values."""
@@ -145,7 +145,7 @@ class RunHistory:
     def _lr_changes(self, start: int, stop: int) -> list[tuple[int, str]]:
         rates = self._columns["lr"][start:stop]
         return [
-            (start + int(i) + 1, f"lr {rates[i - 1]:g} → {rates[i]:g}")
+            (start + int(i) + 1, f"lr {rates[i - 1]:g} -> {rates[i]:g}")
             for i in np.flatnonzero(rates[1:] != rates[:-1]) + 1
         ]
 
@@ -200,18 +200,43 @@ class RunHistory:
     def rows(self, fields: Sequence[str] | None = None) -> Iterator[dict[str, float | int]]:
         """Records as dicts of the exported fields, numbers at full precision."""
         fields = fields or record_fields(self.has_bias)
-        for record in self:
-            yield record_dict(record, fields)
+        for chunk in self._chunks(fields):
+            yield from (dict(zip(fields, row, strict=True)) for row in chunk)
+
+    def csv_chunks(self, rows: int = EXPORT_CHUNK) -> Iterator[str]:
+        """The history as CSV text with a header, ``rows`` records at a time."""
+        fields = record_fields(self.has_bias)
+        yield ",".join(fields) + "\n"
+        for chunk in self._chunks(fields, rows):
+            yield "".join(",".join(map(repr, row)) + "\n" for row in chunk)
+
+    def jsonl_chunks(self, rows: int = EXPORT_CHUNK) -> Iterator[str]:
+        """The history as JSON lines, ``rows`` records at a time."""
+        fields = record_fields(self.has_bias)
+        for chunk in self._chunks(fields, rows):
+            yield "".join(json.dumps(dict(zip(fields, row, strict=True))) + "\n" for row in chunk)
 
     def to_csv(self) -> str:
         """The whole history as CSV text with a header."""
-        buffer = io.StringIO()
-        write_csv(buffer, self, self.has_bias)
-        return buffer.getvalue()
+        return "".join(self.csv_chunks())
 
     def to_jsonl(self) -> str:
         """The whole history as JSON lines."""
-        return "".join(json.dumps(row) + "\n" for row in self.rows())
+        return "".join(self.jsonl_chunks())
+
+    def _chunks(
+        self, fields: Sequence[str], rows: int = EXPORT_CHUNK
+    ) -> Iterator[Iterator[tuple[float | int, ...]]]:
+        """The records so far as tuples of ``fields``, ``rows`` at a time.
+
+        The columns are taken as they are when this starts: epochs added meanwhile (a run
+        going on while an export is written on another thread) are not included, and growing
+        the columns replaces their arrays without touching these.
+        """
+        size = self._size
+        columns = [self._columns[name][:size] for name in fields]
+        for start in range(0, size, rows):
+            yield zip(*(column[start : start + rows].tolist() for column in columns), strict=True)
 
 
 class _Extremes:
@@ -257,19 +282,3 @@ def _bucket_extremes(
     if which in ("high", "both"):
         found.append(index[rows, np.argmax(grid, axis=1)])
     return np.concatenate(found)
-
-
-def record_dict(record: EpochRecord, fields: Sequence[str]) -> dict[str, float | int]:
-    """The named fields of a record."""
-    return {name: getattr(record, name) for name in fields}
-
-
-def write_csv(
-    stream: io.TextIOBase | io.StringIO, records: Iterable[EpochRecord], has_bias: bool
-) -> None:
-    """CSV with a header, one row per record."""
-    fields = record_fields(has_bias)
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(fields)
-    for record in records:
-        writer.writerow([repr(getattr(record, name)) for name in fields])

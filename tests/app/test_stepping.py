@@ -196,6 +196,7 @@ async def test_s_saves_an_svg_and_e_exports_the_history(tmp_path):
         await press_and_settle(app, pilot, "e")  # nothing to export yet: a warning, no file
         assert not list(tmp_path.glob("*.csv"))
         await press_and_settle(app, pilot, "n", "n", "n", "s", "e")
+        await app.workers.wait_for_complete()
         svg = list(tmp_path.glob("*.svg"))
         assert len(svg) == 1 and svg[0].read_text().startswith("<svg")
         (exported,) = tmp_path.glob("*.csv")
@@ -334,8 +335,8 @@ async def test_left_and_right_step_through_history_and_markers_show_changes():
         assert "viewing epoch 7 of 10" in str(app.query_one("#status").render())
         table = app.query_one("#debug-table")
         assert table.cell_text(0, 0) == "7"
-        assert session.history.changes() == [(6, "lr 0.01 → 0.02")]
-        assert "lr 0.01 → 0.02 at 6" in str(app.query_one("#chart").render())
+        assert session.history.changes() == [(6, "lr 0.01 -> 0.02")]
+        assert "lr 0.01 -> 0.02 at 6" in str(app.query_one("#chart").render())
         await press_and_settle(app, pilot, "n")  # stepping goes on from the latest epoch
         assert session.epoch == 11 and session.cursor == 7
         await press_and_settle(app, pilot, *["right"] * 10)

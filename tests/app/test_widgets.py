@@ -62,7 +62,7 @@ def _plotext_output(width: int, height: int) -> str:
     x = np.arange(1, 151)
     figure.plot(x.tolist(), (30 * np.exp(-x / 30)).tolist(), marker="braille")
     figure.vline(50, "yellow")
-    figure.title("lr 0.01 → 0.02 at 50")
+    figure.title("lr 0.01 -> 0.02 at 50")
     figure.xlabel("epoch")
     figure.plotsize(width, height)
     figure._set_size(width, height)
@@ -130,3 +130,37 @@ async def test_text_table_aligns_columns_to_their_widest_cell() -> None:
         ]
         assert lines == [" epoch  loss", " 10     0.5", " 9      12.25"]
         assert table.cell_text(1, 1) == "12.25"
+
+
+def _labels(plot: Plot) -> str:
+    """What a chart writes besides its plotted dots and its frame: titles, ticks, legends."""
+    text = "\n".join(
+        "".join(s.text for s in plot.render_line(y)) for y in range(plot.size.height)
+    )
+    braille, box_drawing = range(0x2800, 0x2900), range(0x2500, 0x2580)
+    return "".join(c for c in text if ord(c) not in braille and ord(c) not in box_drawing)
+
+
+async def test_chart_labels_are_ascii_so_they_never_misalign() -> None:
+    # Characters such as → · × are "ambiguous width": a terminal with a CJK locale draws them
+    # two cells wide, which would shift the rest of the chart's line.
+    app = make_app(RunConfig(variant="torch-module", epochs=50))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n", "n", "plus", "n", "z", "n", "z", "n")
+        seen = ""
+        for _ in range(3):  # loss, data and fit, landscape
+            for plot in app.screen.query(Plot):
+                if plot.display and plot.size.height:
+                    seen += _labels(plot)
+            await press_and_settle(app, pilot, "g")
+        await press_and_settle(app, pilot, "c")
+        await app.workers.wait_for_complete()
+        for _ in range(100):
+            if not app.busy:
+                break
+            await pilot.pause(0.05)
+        seen += _labels(app.screen.query_one(Plot))
+        drawn = ("lr 0.01 -> 0.02 at 3", "zero_grad off at 4", "f(x) = ", "path", "torch-optim")
+        for label in drawn:
+            assert label in seen  # the labels were drawn at all
+        assert {c for c in seen if not c.isascii()} == set()

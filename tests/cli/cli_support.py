@@ -53,6 +53,10 @@ def cli_env() -> dict[str, str]:
     (~0.1 s of each of these short runs; the CLI does no large linear algebra)."""
     env = dict(os.environ)
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # pytest-xdist's workers export COLUMNS=80 and LINES=24, which Textual (through
+    # shutil.get_terminal_size) would take over the real size of a test's terminal.
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
     return env
 
 

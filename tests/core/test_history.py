@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import random
@@ -232,7 +233,11 @@ def test_changes_mark_where_lr_and_zero_grad_changed_mid_run():
         if epoch == 22:
             trainer.set_zero_grad(True)
         history.append(trainer.step())
-    assert history.changes() == [(8, "lr 0.01 → 0.02"), (15, "zero_grad off"), (22, "zero_grad on")]
+    assert history.changes() == [
+        (8, "lr 0.01 -> 0.02"),
+        (15, "zero_grad off"),
+        (22, "zero_grad on"),
+    ]
     assert RunHistory().changes() == []
 
 
@@ -248,9 +253,9 @@ def _changes_from_scratch(history: RunHistory, lr: bool) -> list[tuple[int, str]
     """The changes by a plain loop over every pair of neighbouring epochs."""
     found = []
     records = list(history)
-    for before, after in zip(records, records[1:], strict=False):
+    for before, after in itertools.pairwise(records):
         if lr and before.lr != after.lr:
-            found.append((after.epoch, f"lr {before.lr:g} → {after.lr:g}"))
+            found.append((after.epoch, f"lr {before.lr:g} -> {after.lr:g}"))
         if (before.grad_state == GRAD_VALUE) != (after.grad_state == GRAD_VALUE):
             found.append(
                 (after.epoch, "zero_grad " + ("off" if after.grad_state == GRAD_VALUE else "on"))

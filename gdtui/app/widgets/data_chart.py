@@ -17,10 +17,10 @@ class DataChart(Plot):
         plt.clear_figure()
         plt.xlabel("x")
         plt.ylabel("y")
-        plt.scatter(list(dataset.x), list(dataset.y), label="data", marker="dot")
+        plt.scatter(list(dataset.x), list(dataset.y), label="data", marker="o")
         if w is not None:
             ends = [min(dataset.x), max(dataset.x)]
             fit = [predict_at(w, b, x) for x in ends]
-            label = f"f(x) = {w:.4g}·x" + (f" + {b:.4g}" if b is not None else "")
+            label = f"f(x) = {w:.4g}*x" + (f" + {b:.4g}" if b is not None else "")
             plt.plot(ends, fit, label=label, marker="braille")
         self.refresh()

@@ -23,14 +23,14 @@ class LandscapeChart(Plot):
         if view.curve is not None:
             plt.ylabel("loss")
             plt.plot(*view.curve, marker="braille", color="gray")
-            plt.plot(*view.path, marker="dot", color="orange", label="path")
+            plt.plot(*view.path, marker="o", color="orange", label="path")
         else:
             assert view.b_range is not None
             plt.ylim(*view.b_range)
             plt.ylabel("b")
             for ws, bs in view.levels:
                 if ws:
-                    plt.scatter(ws, bs, marker="dot", color="gray")
+                    plt.scatter(ws, bs, marker=".", color="gray")
             plt.plot(*view.path, marker="braille", color="orange", label="path")
             plt.scatter([view.best[0]], [view.best[1]], marker="x", color="green", label="optimum")
         if view.left:

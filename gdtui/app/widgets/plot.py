@@ -29,6 +29,9 @@ class Plot(PlotextPlot):
     turns into lines again: for a chart redrawn 15 times a second that was half the cost of
     each frame, the other half being plotext itself. plotext writes only a few kinds of
     escape codes, so they are turned into styled segments here directly, once per redraw.
+
+    Labels and markers should be ASCII: characters such as → · • are "ambiguous width", two
+    cells wide in terminals set up for East Asian text, and would shift the rest of a line.
     """
 
     _lines: tuple[Size, list[Strip]] | None = None

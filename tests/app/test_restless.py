@@ -1,0 +1,122 @@
+"""A restless user: keys pressed faster than runs can start, exports cut short by quitting."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from gdtui.app import make_app
+from gdtui.app.showcase import settle
+from gdtui.core.config import RunConfig
+from gdtui.core.record import EpochRecord
+from gdtui.core.session import TrainingSession
+from gdtui.core.trainer_process import CHILD_COMMAND
+
+from .conftest import core_records
+
+
+def _training_processes() -> list[int]:
+    """Pids of this test process's training children (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and CHILD_COMMAND in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+async def test_keys_mashed_leave_one_worker_and_only_the_latest_runs_epochs(seed, monkeypatch):
+    accepted: list[tuple[int, list[int]]] = []
+    refused: list[int] = []
+    accept = TrainingSession.accept
+
+    def watched(session: TrainingSession, batch) -> bool:  # type: ignore[no-untyped-def]
+        ok = accept(session, batch)
+        if ok:
+            accepted.append((batch.run_id, [r.epoch for r in batch.records]))
+        else:
+            refused.append(batch.run_id)
+        return ok
+
+    monkeypatch.setattr(TrainingSession, "accept", watched)
+    rng = random.Random(seed)
+    app = make_app(RunConfig(variant="numpy-manual", epochs=3000))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(60):
+            await pilot.press(rng.choice(["r", "space", "v", "space", "n", "r"]))
+            if rng.random() < 0.3:
+                await pilot.pause(rng.uniform(0, 0.05))
+        # Let the last run finish or pause it; then everything in flight lands.
+        if app.session.state.value == "running":
+            await pilot.press("space")
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        await settle(app, pilot)
+
+        assert len(_training_processes()) == 1
+        session = app.session
+        # Within each run, epochs arrive in order with none missing or repeated, and the
+        # history on screen is exactly the latest run's, epoch by epoch.
+        by_run: dict[int, list[int]] = {}
+        for run_id, epochs in accepted:
+            by_run.setdefault(run_id, []).extend(epochs)
+        for run_id, epochs in by_run.items():
+            assert epochs == list(range(1, len(epochs) + 1)), run_id
+        assert max(by_run, default=session.run_id) <= session.run_id
+        assert all(run_id < session.run_id for run_id in refused)
+        assert list(session.history) == core_records(session.config, session.epoch)
+        status = str(app.query_one("#status").render())
+        assert f"epoch {session.epoch}/" in status
+        assert not [n for n in app._notifications if n.severity == "error"]
+
+
+def _fill(session: TrainingSession, epochs: int) -> None:
+    session.history.extend(
+        EpochRecord(i + 1, 1.0 / (i + 1), 2.0, -0.5) for i in range(epochs)
+    )
+
+
+async def test_quitting_during_a_long_export_is_prompt_and_leaves_no_half_file(tmp_path):
+    app = make_app(RunConfig(variant="numpy-manual"), output_dir=tmp_path)
+    async with app.run_test() as pilot:
+        _fill(app.session, 600_000)  # several seconds of writing
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        start = time.monotonic()
+        await pilot.press("q")
+    elapsed = time.monotonic() - start
+    assert elapsed < 1.0
+    # Whole or absent: an export cut short leaves neither a partial file nor its temporary.
+    for path in tmp_path.iterdir():
+        assert not path.name.endswith(".tmp"), path
+        if path.suffix == ".csv":
+            rows = list(csv.reader(path.open()))
+            assert len(rows) == 600_001
+
+
+async def test_a_long_export_lets_the_run_go_on_and_arrives_whole(tmp_path):
+    app = make_app(RunConfig(variant="numpy-manual", epochs=10**9), output_dir=tmp_path)
+    async with app.run_test() as pilot:
+        _fill(app.session, 200_000)
+        await pilot.press("e", "space")
+        await pilot.pause(0.5)
+        assert app.session.epoch > 200_000  # the run went on while the file was written
+        await app.workers.wait_for_complete()
+        await pilot.press("space")
+    (exported,) = tmp_path.glob("*.csv")
+    rows = list(csv.reader(exported.open()))
+    assert len(rows) == 200_001 and rows[-1][0] == "200000"
+    assert len(exported.with_suffix(".jsonl").read_text().splitlines()) == 200_000
