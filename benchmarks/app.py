@@ -50,6 +50,8 @@ COLUMNS, ROWS = 120, 40
 
 def probe(out: Path, args: list[str]) -> int:
     """Run ``gdtui ARGS`` with timers on the app's chart, frames and keys."""
+    # First, as `gdtui` does: gdtui.app sets Textual's frame rate before Textual loads.
+    import gdtui.app  # noqa: I001
     from textual import events
     from textual._context import active_app
 

@@ -162,3 +162,18 @@ def test_inside_tmux_the_panes_read_as_they_should(tmp_path):
         time.sleep(1.0)
     finally:
         tmux("kill-server")
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "120"), ("30", "30")])
+def test_the_app_paints_up_to_120_frames_a_second_unless_told_otherwise(given, expected):
+    # A key's frame waits for the next paint: at Textual's default 60 a second that wait
+    # alone reached 16.7 ms. The user's own TEXTUAL_FPS wins.
+    env = cli_env()
+    env.pop("TEXTUAL_FPS", None)
+    if given is not None:
+        env["TEXTUAL_FPS"] = given
+    result = subprocess.run(
+        [sys.executable, "-c", "import gdtui.app, textual.constants as c; print(c.MAX_FPS)"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.stdout.strip() == expected, result.stderr
