@@ -66,6 +66,7 @@ def probe(out: Path, args: list[str]) -> int:
         "chart_renders": [],  # (time, seconds in plotext's build, into lines for the screen)
         "latencies": [],  # seconds from a key's arrival to the frame that shows it
         "gc_pauses": [],  # seconds of each garbage collection
+        "memory": [],  # (time, epochs, resident bytes, the history's bytes) every 0.5 s
     }
     pending: list[float] = []  # keys whose action ran, waiting for their frame
     arrived: list[float] = []  # keys read from the terminal, not acted on yet
@@ -117,9 +118,13 @@ def probe(out: Path, args: list[str]) -> int:
 
     def redraw_probe(self: GdtuiApp) -> None:
         redraw_if_dirty(self)
+        now = time.monotonic()
         if not self.busy and "ready" not in seen:
-            seen["ready"] = time.monotonic()
+            seen["ready"] = now
             Path(f"{out}.ready").touch()
+        if now - seen["memory"][-1][0] >= 0.5 if seen["memory"] else True:
+            history = self.session.history
+            seen["memory"].append((now, len(history), _rss(os.getpid()), history.nbytes))
 
     GdtuiApp._redraw_if_dirty = redraw_probe  # type: ignore[method-assign]
 
@@ -295,6 +300,14 @@ def scale(epochs: int) -> dict[str, float]:
         return statistics.median(r + b for r, b in pairs) * 1000 if pairs else float("nan")
 
     first_epochs = report["chart_redraws"][0][2] if report["chart_redraws"] else 0
+
+    def beyond_history(at_least: int) -> float:
+        """Resident MB besides the history's arrays, first sampled at ``at_least`` epochs."""
+        for _, epochs, rss, history in report["memory"]:
+            if epochs >= at_least and rss is not None:
+                return (rss - history) / 2**20
+        return float("nan")
+
     return {
         "epochs": report["epochs"],
         "state": report["state"],
@@ -302,6 +315,8 @@ def scale(epochs: int) -> dict[str, float]:
         "rss_trainer": (report["rss_trainer"] or 0) / 2**20,
         "history": report["history_bytes"] / 2**20,
         "first_epochs": first_epochs,
+        "beyond_early": beyond_history(min(100_000, epochs // 10)),
+        "beyond_end": (report["rss_app"] - report["history_bytes"]) / 2**20,
         "chart_first": chart_ms(100, last=False),
         "chart_last": chart_ms(100, last=True),
         "chart_p99_last": percentile(
@@ -342,7 +357,9 @@ def main() -> int:
     print(f"\nScale: {s['epochs']:,} epochs of numpy-manual in the app ({s['state']})")
     print(
         f"resident memory: app {s['rss_app']:.0f} MB (history {s['history']:.0f} MB), "
-        f"training process {s['rss_trainer']:.0f} MB"
+        f"training process {s['rss_trainer']:.0f} MB; besides the history the app holds "
+        f"{s['beyond_early']:.0f} MB at {min(100_000, scale_epochs // 10):,} epochs and "
+        f"{s['beyond_end']:.0f} MB at the end"
     )
     print(
         f"chart redraw, median of 100: {s['chart_first']:.1f} ms at the start "

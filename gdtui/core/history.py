@@ -46,8 +46,9 @@ class RunHistory:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the columns."""
-        return sum(column.nbytes for column in self._columns.values())
+        """Memory held by the columns and the downsampling summary."""
+        summaries = sum(e.low.nbytes + e.high.nbytes for e in self._blocks.values())
+        return sum(column.nbytes for column in self._columns.values()) + summaries
 
     def column(self, name: str) -> np.ndarray:
         """A read-only view of one column's filled part."""

@@ -120,3 +120,31 @@ async def test_a_long_export_lets_the_run_go_on_and_arrives_whole(tmp_path):
     rows = list(csv.reader(exported.open()))
     assert len(rows) == 200_001 and rows[-1][0] == "200000"
     assert len(exported.with_suffix(".jsonl").read_text().splitlines()) == 200_000
+
+
+async def test_a_long_run_holds_no_memory_beyond_its_history():
+    # A soak, CI-sized (the 1,000,000-epoch one is benchmarks/app.py): after warm-up, what
+    # the app allocates grows only by the history's own arrays, and the chart plots a bounded
+    # number of points however long the run.
+    import tracemalloc
+
+    from gdtui.app.widgets.loss_chart import LossChart
+
+    app = make_app(RunConfig(variant="numpy-manual", epochs=300_000))
+    async with app.run_test(size=(120, 40)) as pilot:
+        tracemalloc.start()
+        try:
+            await pilot.press("space")
+            samples = []
+            while not app.session.finished:
+                await pilot.pause(0.2)
+                if app.session.epoch >= 50_000:
+                    traced = tracemalloc.get_traced_memory()[0]
+                    samples.append((app.session.epoch, traced - app.session.history.nbytes))
+                    assert app.query_one(LossChart).points <= 2 * 120
+        finally:
+            tracemalloc.stop()
+        assert app.session.epoch == 300_000 and len(samples) >= 3
+        (first_epoch, first), (last_epoch, last) = samples[0], samples[-1]
+        assert last_epoch - first_epoch >= 100_000
+        assert last - first < 2_000_000, samples  # not a byte per epoch beyond the history
