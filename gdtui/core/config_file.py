@@ -13,11 +13,6 @@ from gdtui.core.data import PRESETS, read_text
 from gdtui.core.export import write_atomic
 from gdtui.core.parse import ParseError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 FORMATS = (".toml", ".json")
 
 
@@ -35,6 +30,11 @@ def load_options(path: str | Path) -> dict[str, Any]:
         text = read_text(path, "a config file")
     except ParseError as error:
         raise _fail(str(error)) from None
+    # Imported here: only a --config file needs it, and start-up is measured in milliseconds.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:

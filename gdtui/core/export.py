@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -20,6 +19,8 @@ def write_atomic(
     """Write ``text`` (a string, or pieces of one) to a temporary file beside ``path``, then
     rename it into place. If ``cancelled()`` turns true between pieces, the temporary file is
     removed and :class:`Cancelled` raised: ``path`` is never seen half-written."""
+    import tempfile  # ~8 ms to import, and only needed once something is saved
+
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )

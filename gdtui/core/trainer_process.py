@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from gdtui.core.autograd_tour import run_tour
-from gdtui.core.compare import Comparison, compare
 from gdtui.core.config import RunConfig
 from gdtui.core.stepper import Stepper
 from gdtui.core.trainers.registry import VARIANTS
+
+if TYPE_CHECKING:
+    from gdtui.core.compare import Comparison
 
 T = TypeVar("T")
 
@@ -111,13 +112,22 @@ def serve(commands: Connection, replies: Connection, slice_seconds: float = SLIC
         elif command == "warm-up":
             _answer(replies, lambda: TorchReady(_warm_up_torch()))
         elif command == "tour":
-            _answer(replies, lambda: TourRan(run_tour()))
+            _answer(replies, _tour)
         elif command == "compare":
             _answer(replies, partial(_compare, *args))
 
 
+# The tour and comparisons run in the child only: the app need not import them to start.
 def _compare(config: RunConfig, across: str) -> Compared:
+    from gdtui.core.compare import compare
+
     return Compared(compare(config, across), across)
+
+
+def _tour() -> TourRan:
+    from gdtui.core.autograd_tour import run_tour
+
+    return TourRan(run_tour())
 
 
 def _answer(replies: Connection, work: Callable[[], T], run_id: int = 0) -> T | None:

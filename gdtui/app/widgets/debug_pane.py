@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -9,9 +11,11 @@ from textual.widgets import Static
 
 from gdtui.app.format import number
 from gdtui.app.widgets.text_table import TextTable
-from gdtui.core.gradcheck import GradCheck, check_history
 from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
 from gdtui.core.session import TrainingSession
+
+if TYPE_CHECKING:
+    from gdtui.core.gradcheck import GradCheck
 
 DIGITS = 6
 """Significant digits in the table: enough to see float32 noise, narrow enough for 80 columns."""
@@ -64,6 +68,8 @@ class DebugPane(Vertical):
     def _checks(session: TrainingSession) -> list[tuple[EpochRecord, list[GradCheck]]]:
         if session.initial is None:
             return [(r, []) for r in session.history.last(ROWS, session.viewed_epoch)]
+        from gdtui.core.gradcheck import check_history  # after the first epoch: not at start-up
+
         return check_history(
             session.history, session.config.dataset, session.initial, ROWS, session.viewed_epoch
         )
