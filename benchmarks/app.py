@@ -1,7 +1,7 @@
 """The app running flat out, in a real pseudo-terminal, against headless `gdtui run`.
 
-    python benchmarks/app.py [--epochs 100000] [--variant torch-autograd] [--fps 15]
-                             [--scale 1000000] [--smoke]
+    python benchmarks/app.py [--epochs 100000] [--variant torch-autograd] [--fps 15 [5 ...]]
+                             [--repeats 3] [--scale 1000000] [--smoke]
 
 Two scenarios, each a real ``gdtui`` in a pseudo-terminal of 120×40 whose output this script
 reads (and counts) as a terminal would:
@@ -259,30 +259,41 @@ def during_run(times: list[float], report: dict[str, Any]) -> list[float]:
     return [t for t in times if report["run_start"] <= t <= report["run_end"]]
 
 
-def flat_out(variant: str, epochs: int, fps: float) -> dict[str, float]:
-    """Scenario 1 (see the module's docstring): a quiet run for the rates and bytes, then one
-    with keys pressed for their latency (each l also redraws the chart, adding bytes)."""
-    headless = headless_rate(variant, epochs)
+def flat_out(variant: str, epochs: int, fps: float, repeats: int) -> dict[str, float]:
+    """Scenario 1 (see the module's docstring), ``repeats`` times: each time the headless rate,
+    a quiet app run for the rates and bytes, then one with keys pressed for their latency
+    (each l also redraws the chart, adding bytes). Medians of the repeats; the key latencies
+    of all repeats pooled."""
     args = ["--variant", variant, "--epochs", str(epochs), "--fps", f"{fps:g}"]
-    timeout = 60 + 3 * epochs / headless
-    report, reads = drive(args, press_log=False, timeout=timeout)
-    seconds = report["run_end"] - report["run_start"]
-    redraws = during_run([t for t, _, _ in report["chart_redraws"]], report)
-    written = sum(n for t, n in reads if report["run_start"] <= t <= report["run_end"])
-    pressed, _ = drive(args, press_log=True, timeout=timeout)
-    latencies = [s * 1000 for s in pressed["latencies"]]
-    return {
-        "headless": headless,
-        "app": (report["epochs"] - report["run_start_epoch"]) / seconds,
-        "app_pressed": (pressed["epochs"] - pressed["run_start_epoch"])
-        / (pressed["run_end"] - pressed["run_start"]),
-        "chart_fps": len(redraws) / seconds,
-        "keys": len(latencies),
-        "key_p50": percentile(latencies, 50),
-        "key_p99": percentile(latencies, 99),
-        "bytes_per_s": written / seconds,
-        "gc_max": max(pressed["gc_pauses"], default=0) * 1000,
-    }
+    runs: dict[str, list[float]] = {}
+    latencies: list[float] = []
+    for _ in range(repeats):
+        headless = headless_rate(variant, epochs)
+        timeout = 60 + 3 * epochs / headless
+        report, reads = drive(args, press_log=False, timeout=timeout)
+        seconds = report["run_end"] - report["run_start"]
+        app = (report["epochs"] - report["run_start_epoch"]) / seconds
+        redraws = during_run([t for t, _, _ in report["chart_redraws"]], report)
+        written = sum(n for t, n in reads if report["run_start"] <= t <= report["run_end"])
+        pressed, _ = drive(args, press_log=True, timeout=timeout)
+        pressed_rate = (pressed["epochs"] - pressed["run_start_epoch"]) / (
+            pressed["run_end"] - pressed["run_start"]
+        )
+        latencies += [s * 1000 for s in pressed["latencies"]]
+        for name, value in (
+            ("headless", headless),
+            ("app", app),
+            ("ratio", app / headless),
+            ("ratio_pressed", pressed_rate / headless),
+            ("chart_fps", len(redraws) / seconds),
+            ("bytes_per_s", written / seconds),
+        ):
+            runs.setdefault(name, []).append(value)
+    result = {name: statistics.median(values) for name, values in runs.items()}
+    result.update(
+        keys=len(latencies), key_p50=percentile(latencies, 50), key_p99=percentile(latencies, 99)
+    )
+    return result
 
 
 def scale(epochs: int) -> dict[str, float]:
@@ -290,16 +301,15 @@ def scale(epochs: int) -> dict[str, float]:
     report, _ = drive(
         ["--variant", "numpy-manual", "--epochs", str(epochs)], press_log=False, timeout=600
     )
-    redraws = [seconds for _, seconds, _ in report["chart_redraws"]]
-    renders = [seconds for _, seconds in report["chart_renders"]]
-
-    def chart_ms(count: int, last: bool) -> float:
-        # One redraw is the points' preparation plus the plotext build of the next render.
-        pairs = list(zip(redraws, renders, strict=False))
-        pairs = pairs[-count:] if last else pairs[:count]
-        return statistics.median(r + b for r, b in pairs) * 1000 if pairs else float("nan")
-
-    first_epochs = report["chart_redraws"][0][2] if report["chart_redraws"] else 0
+    # One redraw is the points' preparation plus the plotext build of the next render.
+    redraws, renders = report["chart_redraws"], report["chart_renders"]
+    timed = [
+        (at, (prepare + build) * 1000)
+        for (_, prepare, at), (_, build) in zip(redraws, renders, strict=False)
+    ]
+    tenth = report["epochs"] // 10
+    early = [ms for at, ms in timed if 0 < at <= tenth]
+    late = [ms for at, ms in timed if at >= report["epochs"] - tenth]
 
     def beyond_history(at_least: int) -> float:
         """Resident MB besides the history's arrays, first sampled at ``at_least`` epochs."""
@@ -314,14 +324,13 @@ def scale(epochs: int) -> dict[str, float]:
         "rss_app": report["rss_app"] / 2**20,
         "rss_trainer": (report["rss_trainer"] or 0) / 2**20,
         "history": report["history_bytes"] / 2**20,
-        "first_epochs": first_epochs,
+        "tenth": tenth,
         "beyond_early": beyond_history(min(100_000, epochs // 10)),
         "beyond_end": (report["rss_app"] - report["history_bytes"]) / 2**20,
-        "chart_first": chart_ms(100, last=False),
-        "chart_last": chart_ms(100, last=True),
-        "chart_p99_last": percentile(
-            [(r + b) * 1000 for r, b in zip(redraws[-100:], renders[-100:], strict=False)], 99
-        ),
+        "chart_early": statistics.median(early) if early else float("nan"),
+        "chart_late": statistics.median(late) if late else float("nan"),
+        "chart_p99_early": percentile(early, 99),
+        "chart_p99_late": percentile(late, 99),
     }
 
 
@@ -332,24 +341,30 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=100_000)
     parser.add_argument("--fps", type=float, nargs="+", default=[15.0])
     parser.add_argument("--scale", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3, help="flat-out runs per --fps")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: 3,000 epochs each")
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
         return probe(Path(args.probe), args.rest)
-    epochs, scale_epochs = (3_000, 3_000) if args.smoke else (args.epochs, args.scale)
+    epochs, scale_epochs, repeats = (
+        (3_000, 3_000, 1) if args.smoke else (args.epochs, args.scale, args.repeats)
+    )
 
-    print(f"Flat out: {epochs:,} epochs of {args.variant} at {COLUMNS}×{ROWS}")
+    print(
+        f"Flat out: {epochs:,} epochs of {args.variant} at {COLUMNS}×{ROWS}, "
+        f"medians of {repeats} runs (key latencies pooled)"
+    )
     print(
         f"{'--fps':>5}{'headless ep/s':>15}{'app ep/s':>10}{'ratio':>7}{'chart fps':>11}"
         f"{'KB/s':>8}{'ratio, keys':>13}{'key p50':>9}{'key p99':>9}{'keys':>6}"
     )
     for fps in args.fps:
-        r = flat_out(args.variant, epochs, fps)
+        r = flat_out(args.variant, epochs, fps, repeats)
         print(
-            f"{fps:>5g}{r['headless']:>15,.0f}{r['app']:>10,.0f}{r['app'] / r['headless']:>7.2f}"
+            f"{fps:>5g}{r['headless']:>15,.0f}{r['app']:>10,.0f}{r['ratio']:>7.2f}"
             f"{r['chart_fps']:>11.1f}{r['bytes_per_s'] / 1000:>8.1f}"
-            f"{r['app_pressed'] / r['headless']:>13.2f}{r['key_p50']:>7.1f}ms"
+            f"{r['ratio_pressed']:>13.2f}{r['key_p50']:>7.1f}ms"
             f"{r['key_p99']:>7.1f}ms{r['keys']:>6}"
         )
 
@@ -362,9 +377,9 @@ def main() -> int:
         f"{s['beyond_end']:.0f} MB at the end"
     )
     print(
-        f"chart redraw, median of 100: {s['chart_first']:.1f} ms at the start "
-        f"(from epoch {s['first_epochs']:,}), {s['chart_last']:.1f} ms at the end "
-        f"(p99 {s['chart_p99_last']:.1f} ms)"
+        f"chart redraw (median, p99): {s['chart_early']:.1f} ms, {s['chart_p99_early']:.1f} ms "
+        f"over the first {s['tenth']:,} epochs; {s['chart_late']:.1f} ms, "
+        f"{s['chart_p99_late']:.1f} ms over the last {s['tenth']:,}"
     )
     return 0
 
