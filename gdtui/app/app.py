@@ -4,6 +4,7 @@ driven by a training process of their own."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import signal
 import time
@@ -15,6 +16,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
@@ -443,32 +445,38 @@ class GdtuiApp(App[None]):
         # A million epochs take seconds to write: on a thread, so keys and the run go on.
         # The files hold the epochs up to now; a newer export replaces an unfinished one.
         self.run_worker(
-            partial(self._export, session.history, session.config, stem),
+            partial(self._export, session.history, epochs, session.config, stem),
             thread=True,
             exclusive=True,
             group="export",
         )
 
-    def _export(self, history: RunHistory, config: RunConfig, stem: Path) -> None:
+    def _export(self, history: RunHistory, epochs: int, config: RunConfig, stem: Path) -> None:
+        """Write the first ``epochs`` records (on a worker thread)."""
         worker = get_current_worker()
 
         def cancelled() -> bool:
             return worker.is_cancelled or self._quitting
 
         try:
-            write_atomic(stem.with_suffix(".csv"), history.csv_chunks(), cancelled)
-            write_atomic(stem.with_suffix(".jsonl"), history.jsonl_chunks(), cancelled)
+            write_atomic(stem.with_suffix(".csv"), history.csv_chunks(epochs), cancelled)
+            write_atomic(stem.with_suffix(".jsonl"), history.jsonl_chunks(epochs), cancelled)
             save_config(config, stem.with_suffix(".toml"))
         except Cancelled:
             return
         except OSError as error:
-            self.call_from_thread(self.notify, f"Could not export: {error}", severity="error")
+            self._notify_from_thread(f"Could not export: {error}", severity="error")
             return
-        self.call_from_thread(
-            self.notify,
-            f"Exported {len(history):,} epochs to {stem}.csv and .jsonl; the settings to "
-            f"{stem.name}.toml (gdtui --config replays them)",
+        self._notify_from_thread(
+            f"Exported {epochs:,} epochs to {stem}.csv and .jsonl; the settings to "
+            f"{stem.name}.toml (gdtui --config replays them)"
         )
+
+    def _notify_from_thread(self, message: str, severity: SeverityLevel = "information") -> None:
+        if self._quitting:
+            return
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.call_from_thread(self.notify, message, severity=severity)
 
     def action_help(self) -> None:
         """Show every key."""

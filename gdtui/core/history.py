@@ -204,17 +204,18 @@ class RunHistory:
         for chunk in self._chunks(fields):
             yield from (dict(zip(fields, row, strict=True)) for row in chunk)
 
-    def csv_chunks(self, rows: int = EXPORT_CHUNK) -> Iterator[str]:
-        """The history as CSV text with a header, ``rows`` records at a time."""
+    def csv_chunks(self, stop: int | None = None, rows: int = EXPORT_CHUNK) -> Iterator[str]:
+        """The first ``stop`` records (all when None) as CSV text with a header, ``rows``
+        records at a time."""
         fields = record_fields(self.has_bias)
         yield ",".join(fields) + "\n"
-        for chunk in self._chunks(fields, rows):
+        for chunk in self._chunks(fields, stop, rows):
             yield "".join(",".join(map(repr, row)) + "\n" for row in chunk)
 
-    def jsonl_chunks(self, rows: int = EXPORT_CHUNK) -> Iterator[str]:
-        """The history as JSON lines, ``rows`` records at a time."""
+    def jsonl_chunks(self, stop: int | None = None, rows: int = EXPORT_CHUNK) -> Iterator[str]:
+        """The first ``stop`` records (all when None) as JSON lines, ``rows`` at a time."""
         fields = record_fields(self.has_bias)
-        for chunk in self._chunks(fields, rows):
+        for chunk in self._chunks(fields, stop, rows):
             yield "".join(json.dumps(dict(zip(fields, row, strict=True))) + "\n" for row in chunk)
 
     def to_csv(self) -> str:
@@ -226,15 +227,16 @@ class RunHistory:
         return "".join(self.jsonl_chunks())
 
     def _chunks(
-        self, fields: Sequence[str], rows: int = EXPORT_CHUNK
+        self, fields: Sequence[str], stop: int | None = None, rows: int = EXPORT_CHUNK
     ) -> Iterator[Iterator[tuple[float | int, ...]]]:
-        """The records so far as tuples of ``fields``, ``rows`` at a time.
+        """The first ``stop`` records (those so far when None) as tuples of ``fields``,
+        ``rows`` at a time.
 
         The columns are taken as they are when this starts: epochs added meanwhile (a run
         going on while an export is written on another thread) are not included, and growing
         the columns replaces their arrays without touching these.
         """
-        size = self._size
+        size = self._size if stop is None else min(stop, self._size)
         columns = [self._columns[name][:size] for name in fields]
         for start in range(0, size, rows):
             yield zip(*(column[start : start + rows].tolist() for column in columns), strict=True)

@@ -141,6 +141,28 @@ async def test_divergence_stops_with_a_message_and_keeps_the_chart():
         assert app.query_one("#chart").points == first_bad - 1
 
 
+async def test_zero_grad_off_explosion_stops_keeps_its_records_and_exports(tmp_path):
+    config = RunConfig(variant="torch-autograd", zero_grad=False, lr=0.5, epochs=1000)
+    app = make_app(config, output_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await run_to_end(app, pilot)
+        reference = create_trainer(config)
+        records = [reference.step() for _ in range(1000)]
+        first_bad = next(r.epoch for r in records if not r.is_finite())
+        session = app.session
+        assert session.state is RunState.DIVERGED
+        assert session.message.startswith(f"diverged at epoch {first_bad}")
+        assert list(session.history) == records[: first_bad - 1]
+        # The last finite losses reach ~1e37: the chart still plots every one, on both axes.
+        assert app.query_one("#chart").points == first_bad - 1
+        await press_and_settle(app, pilot, "l", "e")
+        assert app.query_one("#chart").points == first_bad - 1
+        await app.workers.wait_for_complete()
+        (exported,) = tmp_path.glob("*.csv")
+        rows = list(csv.DictReader(exported.open()))
+        assert [float(row["loss"]) for row in rows] == [r.loss for r in records[: first_bad - 1]]
+
+
 async def test_pause_and_resume_lose_no_epoch():
     config = RunConfig(variant="numpy-manual", epochs=10**9)
     app = make_app(config)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,3 +150,16 @@ def assert_records_close(
         assert list(g) == list(w), (g, w)
         assert g["epoch"] == w["epoch"], (g, w)
         assert g == pytest.approx(w, rel=rel, abs=abs), (g, w)
+
+
+def read_until(fd: int, marker: bytes, timeout: float, seen: bytes = b"") -> bytes:
+    """Read a pseudo-terminal's output, after ``seen``, until ``marker`` shows or time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and marker not in seen:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                seen += os.read(fd, 1 << 16)
+            except OSError:
+                break
+    return seen

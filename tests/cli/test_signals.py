@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
@@ -13,22 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_support import ROOT, cli_env
+from cli_support import ROOT, cli_env, read_until
 
 ALT_SCREEN_OFF = b"\x1b[?1049l"
-
-
-def read_until(fd: int, marker: bytes, timeout: float) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and marker not in seen:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                seen += os.read(fd, 1 << 16)
-            except OSError:
-                break
-    return seen
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGHUP])

@@ -6,7 +6,6 @@ import fcntl
 import os
 import pty
 import re
-import select
 import shutil
 import struct
 import subprocess
@@ -17,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from cli_support import ROOT, cli_env
+from cli_support import ROOT, cli_env, read_until
 
 SGR = re.compile(rb"\x1b\[([0-9;]*)m")
 LEGIBLE = (b"Hyperparameters", b"epoch 3/100", b"Run/Pause", b"Help", b"w.grad", b"epoch")
@@ -39,26 +38,14 @@ def _drive(env_changes: dict[str, str | None], tmp_path: Path) -> bytes:
     )
     os.close(terminal)
     seen = b""
-
-    def read(until: bytes, timeout: float) -> None:
-        nonlocal seen
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and until not in seen:
-            ready, _, _ = select.select([controller], [], [], 0.05)
-            if ready:
-                try:
-                    seen += os.read(controller, 1 << 16)
-                except OSError:
-                    return
-
     try:
-        read(b"Run/Pause", 30)
+        seen = read_until(controller, b"Run/Pause", 30, seen)
         time.sleep(1.0)  # the training process starts after the first frame
         os.write(controller, b"nnn")
-        read(b"epoch 3/100", 10)
+        seen = read_until(controller, b"epoch 3/100", 10, seen)
         os.write(controller, b"q")
         process.wait(timeout=10)
-        read(b"\x1b[?1049l", 2)
+        seen = read_until(controller, b"\x1b[?1049l", 2, seen)
     finally:
         if process.poll() is None:
             process.kill()
