@@ -7,6 +7,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
+def _new_file_mode() -> int:
+    """The mode ``open()`` would give a new file under this process's umask."""
+    mask = os.umask(0)  # the only way to read it before Python 3.13; done once, at import
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+NEW_FILE_MODE = _new_file_mode()
+
+
 class Cancelled(Exception):
     """A write was given up before it finished; the file was left as it was."""
 
@@ -25,6 +35,13 @@ def write_atomic(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
     try:
+        # mkstemp makes the file private (0600); the result should read like any file the
+        # user saves: the mode of the file it replaces, or the umask's default for a new one.
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except OSError:
+            mode = NEW_FILE_MODE
+        os.fchmod(descriptor, mode)
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
             for piece in [text] if isinstance(text, str) else text:
                 if cancelled():

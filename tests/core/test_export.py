@@ -24,6 +24,19 @@ def test_pieces_are_written_whole_and_renamed_into_place(tmp_path: Path) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 
 
+def test_files_get_the_usual_mode_not_a_temporary_files(tmp_path: Path) -> None:
+    # tempfile.mkstemp makes 0600 files: an export must not turn out private to its owner.
+    fresh = tmp_path / "fresh.csv"
+    write_atomic(fresh, "a\n")
+    (tmp_path / "plain.csv").write_text("a\n")  # as open() makes it, under the same umask
+    assert fresh.stat().st_mode & 0o777 == (tmp_path / "plain.csv").stat().st_mode & 0o777
+    kept = tmp_path / "kept.csv"
+    kept.write_text("old\n")
+    kept.chmod(0o640)
+    write_atomic(kept, "new\n")
+    assert kept.stat().st_mode & 0o777 == 0o640
+
+
 def test_a_cancelled_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     target.write_text("old\n")
