@@ -164,3 +164,37 @@ async def test_chart_labels_are_ascii_so_they_never_misalign() -> None:
         for label in drawn:
             assert label in seen  # the labels were drawn at all
         assert {c for c in seen if not c.isascii()} == set()
+
+
+async def test_text_table_leaves_out_optional_columns_in_order_until_the_rest_fit() -> None:
+    app = _TableApp()
+    async with app.run_test(size=(34, 6)) as pilot:
+        table = app.query_one(TextTable)
+        header = ["epoch", "numerical", "update", ".grad after"]
+        rows = [["12", "-5.0203", "-0.050203", "accumulating"]]
+        table.show(header, rows, optional=[2, 1])
+        await pilot.pause()
+        assert table.hidden == ["update"]  # dropping one column was enough
+        text = "".join(s.text for s in table.render_line(0))
+        assert text.split() == ["epoch", "numerical", ".grad", "after"]
+        await pilot.resize_terminal(22, 6)
+        await pilot.pause()
+        assert table.hidden == ["numerical", "update"]
+        await pilot.resize_terminal(60, 6)
+        await pilot.pause()
+        assert table.hidden == []
+
+
+async def test_debug_pane_says_which_columns_a_narrow_terminal_hides() -> None:
+    app = make_app(RunConfig(variant="torch-module"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n")
+        table = app.query_one(TextTable)
+        assert ".grad after" in table.header and ".grad after" not in table.hidden
+        assert table.hidden and set(table.hidden) <= {"numerical", "lr·w.grad", "lr·b.grad"}
+        subtitle = str(app.query_one("#debug").border_subtitle)
+        assert subtitle.endswith(": wider terminal") and "lr·b.grad" in subtitle
+        await pilot.resize_terminal(240, 40)
+        await pilot.pause()
+        await press_and_settle(app, pilot, "n")
+        assert table.hidden == [] and not app.query_one("#debug").border_subtitle

@@ -39,14 +39,22 @@ class DebugPane(Vertical):
         """Redraw from the session's history."""
         has_bias = session.config.has_bias
         columns = ["epoch", "loss", "w", "w.grad", "numerical", "lr·w.grad"]
+        # On a narrow pane the updates go first, then the numerical gradients: what .grad
+        # holds and whether it accumulates stay in sight.
+        optional = [5, 4]
         if has_bias:
             columns[3:3] = ["b"]
             columns += ["b.grad", "numerical", "lr·b.grad"]
+            optional = [9, 6, 8, 5]
         checked = self._checks(session)
-        self.query_one(TextTable).show(
+        table = self.query_one(TextTable)
+        table.show(
             [*columns, ".grad after"],
             [self._row(record, checks, has_bias) for record, checks in reversed(checked)],
+            optional,
         )
+        hidden = ", ".join(dict.fromkeys(table.hidden))
+        self.border_subtitle = f"{hidden}: wider terminal" if hidden else ""
         records = [record for record, _ in checked]
         note = self._grad_note(session, records)
         failed = next((c for _, cs in reversed(checked) for c in cs if c.failed), None)

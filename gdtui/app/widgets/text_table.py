@@ -33,22 +33,49 @@ class TextTable(Static):
         super().__init__(id=id)
         self.header: list[str] = []
         self.rows: list[list[Cell]] = []
+        self.optional: list[int] = []
+        self.hidden: list[str] = []
+        """The headers of the columns left out because the table is too narrow for them."""
 
-    def show(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-        """Replace the table's contents (columns are as wide as their widest cell)."""
+    def show(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[Cell]],
+        optional: Sequence[int] = (),
+    ) -> None:
+        """Replace the table's contents (columns are as wide as their widest cell). When the
+        table is too narrow for every column, the ``optional`` ones are left out, in that
+        order, until the rest fit."""
         self.header = list(header)
         self.rows = [list(row) for row in rows]
+        self.optional = list(optional)
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
         contents = [[_content(cell) for cell in row] for row in self.rows]
-        widths = [Content(name).cell_length for name in header]
+        widths = [Content(name).cell_length for name in self.header]
         for row in contents:
             for index, cell in enumerate(row):
                 widths[index] = max(widths[index], cell.cell_length)
-        lines = [self._line([Content(name) for name in header], widths).stylize("bold")]
+        shown = list(range(len(self.header)))
+        optional = list(self.optional)
+        while optional and self._width([widths[i] for i in shown]) > self.size.width:
+            shown.remove(optional.pop(0))
+        self.hidden = [name for i, name in enumerate(self.header) if i not in shown]
+        widths = [widths[i] for i in shown]
+        header = [Content(self.header[i]) for i in shown]
+        lines = [self._line(header, widths).stylize("bold")]
         for index, row in enumerate(contents):
-            line = self._line(row, widths)
+            line = self._line([row[i] for i in shown], widths)
             lines.append(line.stylize("on $boost") if index % 2 else line)
         # The table's size is set by its pane, not its contents: no layout pass per update.
         self.update(Content("\n").join(lines), layout=False)
+
+    def _width(self, widths: list[int]) -> int:
+        return 2 + sum(widths) + self.GAP * (len(widths) - 1)
 
     def cell_text(self, row: int, column: int) -> str:
         """The plain text of one cell."""
