@@ -23,23 +23,20 @@ wraps a few of the app's methods and writes what it saw as JSON when the app exi
 from __future__ import annotations
 
 import argparse
-import fcntl
 import gc
 import io
 import json
 import os
-import pty
 import random
 import select
 import statistics
-import struct
-import subprocess
 import sys
 import tempfile
-import termios
 import time
 from pathlib import Path
 from typing import Any
+
+from terminal import launch
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS, ROWS = 120, 40
@@ -192,20 +189,12 @@ def drive(
     (time, bytes) of every read from the terminal."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "probe.json"
-        controller, terminal = pty.openpty()
-        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-        env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
-        # The app remembers its settings between runs: keep the user's own file out of it.
-        env["XDG_CONFIG_HOME"] = folder
-        process = subprocess.Popen(
+        process, controller = launch(
             [sys.executable, __file__, "--probe", str(out), "--", *gdtui_args],
-            stdin=terminal,
-            stdout=terminal,
-            stderr=terminal,
-            env=env,
-            cwd=folder,
+            COLUMNS,
+            ROWS,
+            folder,
         )
-        os.close(terminal)
         reads: list[tuple[float, int]] = []
         started = False
         next_key = float("inf")

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import pty
 import select
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+
+from terminal import launch
 
 MARKER = b"Run/Pause"
 
@@ -47,26 +47,14 @@ def launch_once(
 ) -> tuple[float, float]:
     """(seconds to the first frame, seconds from q to exit) of ``gdtui EXTRA``, or of
     ``command`` when given."""
-    controller, terminal = pty.openpty()
-    os.set_blocking(controller, False)
-    import fcntl
-    import struct
-    import termios
-
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
-    # Not the user's remembered settings: every run starts from the same defaults.
-    env["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="gdtui-bench-")
     start = time.perf_counter()
-    process = subprocess.Popen(
+    process, controller = launch(
         command or [sys.executable, "-m", "gdtui", *extra],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        env=env,
-        close_fds=True,
+        columns,
+        rows,
+        tempfile.mkdtemp(prefix="gdtui-bench-"),
     )
-    os.close(terminal)
+    os.set_blocking(controller, False)
     seen = b""
     first_frame = float("nan")
     deadline = start + 20
