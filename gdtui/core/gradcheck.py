@@ -161,7 +161,14 @@ def check_record(
     b: float | None,
 ) -> list[GradCheck]:
     """Check each gradient of ``record``, stepped from (w, b) after ``previous``."""
-    kept = previous is not None and previous.grad_state == GRAD_VALUE
+    # The previous gradient is in this one only if it was kept and this epoch kept adding to
+    # it: switching zero_grad back on clears .grad before the epoch, so that epoch's gradient
+    # is its own again.
+    kept = (
+        previous is not None
+        and previous.grad_state == GRAD_VALUE
+        and record.grad_state == GRAD_VALUE
+    )
     used = [("w", record.grad_w, previous.grad_w if previous else None)]
     if record.grad_b is not None:
         used.append(("b", record.grad_b, previous.grad_b if previous else None))

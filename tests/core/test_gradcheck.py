@@ -66,6 +66,22 @@ def test_correct_gradients_are_never_flagged_over_a_whole_run(variant, zero_grad
     assert checker.first_failure is None, checker.warning()
 
 
+@pytest.mark.parametrize("variant", VARIANT_NAMES)
+def test_switching_zero_grad_off_and_on_again_is_never_flagged(variant):
+    # Switching zero_grad back on clears .grad before the next epoch: that epoch's gradient
+    # is its own, not the accumulated total minus the previous one.
+    config = RunConfig(variant=variant, epochs=30, lr=0.01)
+    trainer = create_trainer(config)
+    checker = GradChecker(config.dataset, config.has_bias)
+    for epoch in range(1, 31):
+        if epoch in (4, 14):
+            trainer.set_zero_grad(False)
+        if epoch in (7, 15):
+            trainer.set_zero_grad(True)
+        checker.observe(trainer.w, trainer.b, trainer.step())
+    assert checker.first_failure is None, checker.warning()
+
+
 def test_a_wrong_gradient_is_flagged_with_its_ratio():
     result = check("w", -33.0, PRESETS["line4"], 0.0, None)
     assert result.failed and result.ratio == pytest.approx(1.1)
