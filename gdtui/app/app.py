@@ -557,6 +557,10 @@ class GdtuiApp(App[None]):
         except ConfigError as error:
             self.query_one(SettingsForm).show_errors(error.errors)
             return False
+        refusal = self.session.refusal(config)
+        if refusal is not None:
+            self.query_one(SettingsForm).show_error(*refusal)
+            return False
         self._adopt(config)
         return True
 
@@ -573,6 +577,8 @@ class GdtuiApp(App[None]):
             self.notify(f"Run reset: {changed} changed.", title="Reset")
         else:
             self.trainer.apply(config)
+            if session.finished:
+                self.trainer.pause()  # the new epochs or eps end the run here
         self.query_one(SettingsForm).show_config(config)
         self.query_one(VariantPane).show(config.variant)
         self.redraw()

@@ -73,13 +73,25 @@ class TrainingSession:
             self.reset(config)
             return True
         self.config = config
-        if self.state in (RunState.DONE, RunState.CONVERGED) and (
-            self.last_record is None
-            or stop_reason(self.last_record, config.epochs, config.eps) is None
-        ):
+        last = self.last_record
+        reason = None if last is None else stop_reason(last, config.epochs, config.eps)
+        if self.state in (RunState.DONE, RunState.CONVERGED) and reason is None:
             self.state = RunState.PAUSED
             self.message = ""
+        elif not self.finished and reason is not None:
+            self._finish(reason)  # epochs or eps now end the run where it stands
         return False
+
+    def refusal(self, config: RunConfig) -> tuple[str, str] | None:
+        """(field, why) if ``config`` cannot apply to this run in place: fewer epochs than
+        it has already run. None if it can (or if it resets the run anyway)."""
+        if not needs_reset(self.config, config) and config.epochs < self.epoch:
+            return (
+                "epochs",
+                f"the run is at epoch {self.epoch}: give {self.epoch} or more, "
+                "or reset it (r) first",
+            )
+        return None
 
     @property
     def epoch(self) -> int:
@@ -127,13 +139,17 @@ class TrainingSession:
             self.state = RunState.DIVERGED
             self.diverged = batch.diverged
             self.message = divergence_message(batch.diverged)
-        elif batch.stop is StopReason.CONVERGED:
+        elif batch.stop is not None:
+            self._finish(batch.stop)
+        return True
+
+    def _finish(self, reason: StopReason) -> None:
+        if reason is StopReason.CONVERGED:
             self.state = RunState.CONVERGED
             self.message = f"converged at epoch {self.epoch}: loss < eps = {self.config.eps:g}"
-        elif batch.stop is StopReason.DONE:
+        elif reason is StopReason.DONE:
             self.state = RunState.DONE
             self.message = f"done: {self.epoch} epochs"
-        return True
 
     def predict(self, x: float) -> float | None:
         """f(x) with the parameters of the epoch being viewed, or None before the first epoch."""

@@ -60,6 +60,21 @@ async def test_good_value_clears_the_error_and_applies():
         assert app.session.config.epochs == 250
 
 
+async def test_fewer_epochs_than_run_so_far_is_refused_and_as_many_ends_the_run():
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n", "n", "n", "n")
+        await type_into(app, pilot, "epochs", "2")
+        assert "the run is at epoch 4" in str(app.query_one("#error-epochs").render())
+        assert app.session.config.epochs == 100 and app.session.epoch == 4
+        await press_and_settle(app, pilot, "escape")
+        await type_into(app, pilot, "epochs", "4")
+        assert app.session.config.epochs == 4
+        assert app.session.finished and app.session.message == "done: 4 epochs"
+        await press_and_settle(app, pilot, "escape", "n")
+        assert app.session.epoch == 4  # n says the run is done instead of stepping past it
+
+
 async def test_initial_value_change_resets_and_says_so():
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40)) as pilot:
