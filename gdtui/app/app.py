@@ -444,14 +444,22 @@ class GdtuiApp(App[None]):
             self.notify(f"Exporting {epochs:,} epochs…", timeout=3)
         # A million epochs take seconds to write: on a thread, so keys and the run go on.
         # The files hold the epochs up to now; a newer export replaces an unfinished one.
+        changes = session.history.changes(lr=session.config.schedule == "constant")
         self.run_worker(
-            partial(self._export, session.history, epochs, session.config, stem),
+            partial(self._export, session.history, epochs, session.config, stem, changes),
             thread=True,
             exclusive=True,
             group="export",
         )
 
-    def _export(self, history: RunHistory, epochs: int, config: RunConfig, stem: Path) -> None:
+    def _export(
+        self,
+        history: RunHistory,
+        epochs: int,
+        config: RunConfig,
+        stem: Path,
+        changes: list[tuple[int, str]],
+    ) -> None:
         """Write the first ``epochs`` records (on a worker thread)."""
         worker = get_current_worker()
 
@@ -467,9 +475,15 @@ class GdtuiApp(App[None]):
         except OSError as error:
             self._notify_from_thread(f"Could not export: {error}", severity="error")
             return
+        replay = "gdtui --config replays them"
+        if changes:
+            # A config file holds one set of settings: the run's mid-run changes are not in it.
+            made = ", ".join(f"{label} at {epoch}" for epoch, label in changes[:3])
+            more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
+            replay = f"as they are now, without the changes made mid-run: {made}{more}"
         self._notify_from_thread(
             f"Exported {epochs:,} epochs to {stem}.csv and .jsonl; the settings to "
-            f"{stem.name}.toml (gdtui --config replays them)"
+            f"{stem.name}.toml ({replay})"
         )
 
     def _notify_from_thread(self, message: str, severity: SeverityLevel = "information") -> None:

@@ -233,6 +233,17 @@ async def test_s_saves_an_svg_and_e_exports_the_history(tmp_path):
         assert not list(tmp_path.glob(".*.tmp"))  # written whole, then renamed
 
 
+async def test_export_says_when_its_settings_file_cannot_replay_the_run(tmp_path):
+    app = make_app(RunConfig(variant="numpy-manual"), output_dir=tmp_path)
+    async with app.run_test() as pilot:
+        await press_and_settle(app, pilot, "n", "plus", "n", "e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        (notice,) = [n.message for n in app._notifications if "Exported" in n.message]
+        assert "without the changes made mid-run: lr 0.01 -> 0.02 at 2" in notice
+        assert "replays" not in notice
+
+
 async def test_debug_pane_flags_the_tutorial_gradient_with_n():
     app = make_app(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
     async with app.run_test(size=(120, 40)) as pilot:
