@@ -43,13 +43,29 @@ def series(epochs: np.ndarray, values: np.ndarray, log: bool) -> Series:
     finite = np.isfinite(values)
     epochs, values = epochs[finite], values[finite]
     if log:
-        values = np.log10(np.clip(values, LOG_FLOOR, PLOT_LIMIT))
+        # A loss of exactly 0 sits a decade below the smallest positive one, not at 1e-300,
+        # which would squash every other value into the top row of the chart.
+        positive = values[values > 0]
+        floor = max(LOG_FLOOR, float(positive.min()) / 10) if positive.size else LOG_FLOOR
+        values = np.log10(np.clip(values, floor, PLOT_LIMIT))
         ticks, labels = log_ticks(values)
     else:
         values = np.clip(values, -PLOT_LIMIT, PLOT_LIMIT)
         values = np.where(np.abs(values) < TINY, 0.0, values)
-        ticks, labels = [], []
+        ticks, labels = linear_ticks(values)
     return Series(epochs.tolist(), values.tolist(), ticks, labels, epoch_ticks(epochs))
+
+
+def linear_ticks(values: np.ndarray | list[float], count: int = 5) -> tuple[list[float], list[str]]:
+    """``count`` evenly spaced ticks spanning ``values``, labelled in 3 significant digits:
+    plotext's own labels spell 7e35 out in 36 digits, squeezing the plot."""
+    if len(values) == 0:
+        return [], []
+    low, high = float(np.min(values)), float(np.max(values))
+    if low == high:
+        return [low], [f"{low:.3g}"]
+    ticks = np.linspace(low, high, count).tolist()
+    return ticks, [f"{tick:.3g}" for tick in ticks]
 
 
 def log_ticks(log_values: np.ndarray, max_ticks: int = 6) -> tuple[list[float], list[str]]:

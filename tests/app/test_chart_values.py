@@ -52,3 +52,19 @@ def drawn(chart: LossChart) -> bool:
     """Axes with ticks and braille dots: plotext drew the data, not an empty frame."""
     text = str(chart.render())
     return "┤" in text and any("\u2800" < c <= "\u28ff" for c in text)
+
+
+def test_a_loss_of_exactly_zero_sits_a_decade_below_the_smallest_positive_one():
+    # At 1e-300 it squashed every other loss into the chart's top row.
+    data = series(np.arange(1.0, 5.0), np.array([30.0, 0.5, 0.01, 0.0]), log=True)
+    assert data.y[-1] == pytest.approx(math.log10(0.001))
+    assert data.ylabels[0] == "1e2" and data.ylabels[-1] == "1e-3"
+
+
+def test_linear_ticks_are_short_whatever_the_values():
+    # plotext spelt 7.26e35 out in 36 digits, leaving the plot a third of its width.
+    data = series(np.arange(1.0, 4.0), np.array([1.0, 3e20, 7.26e35]), log=False)
+    assert data.ylabels[-1] == "7.26e+35" and data.yticks[-1] == pytest.approx(7.26e35)
+    assert max(len(label) for label in data.ylabels) <= 9
+    plain = series(np.arange(1.0, 4.0), np.array([30.0, 15.66019, 0.8401124]), log=False)
+    assert plain.ylabels == ["0.84", "8.13", "15.4", "22.7", "30"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gdtui.app.widgets.plot import Plot
+from gdtui.core.chart import linear_ticks
 from gdtui.core.landscape import Landscape
 
 
@@ -24,6 +25,7 @@ class LandscapeChart(Plot):
             plt.ylabel("loss")
             plt.plot(*view.curve, marker="braille", color="gray")
             plt.plot(*view.path, marker="o", color="orange", label="path")
+            plt.yticks(*linear_ticks([*view.curve[1], *view.path[1]]))
         else:
             assert view.b_range is not None
             plt.ylim(*view.b_range)
