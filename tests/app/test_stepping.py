@@ -376,6 +376,18 @@ async def test_left_and_right_step_through_history_and_markers_show_changes():
         assert session.cursor is None and "epoch 11/100" in str(app.query_one("#status").render())
 
 
+async def test_looking_back_the_grad_note_tells_what_that_epoch_did():
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "z", "n", "n", "z", "n", "n")
+        note = app.query_one("#grad-note")
+        assert "zero_grad on" in str(note.render())
+        await press_and_settle(app, pilot, "left", "left")  # epoch 2: .grad was kept
+        assert "zero_grad OFF" in str(note.render())
+        await press_and_settle(app, pilot, "right", "right")
+        assert "zero_grad on" in str(note.render())
+
+
 async def test_a_run_replays_exactly_after_a_reset():
     config = RunConfig(variant="torch-module", optimizer="adam", lr=0.05, epochs=200, seed=5)
     app = make_app(config)
@@ -410,10 +422,17 @@ async def test_resizing_down_to_40x12_shows_a_notice_and_keeps_working():
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40)) as pilot:
         for size, small in [((80, 24), False), ((59, 30), True), ((40, 12), True),
-                            ((120, 17), True), ((120, 40), False)]:
+                            ((80, 24), False), ((120, 17), True), ((120, 40), False)]:
             await pilot.resize_terminal(*size)
             await pilot.pause()
             assert app.query_one("#too-small").display is small
             assert app.query_one("#main").display is not small
             await press_and_settle(app, pilot, "n")
-        assert app.session.epoch == 5
+        assert app.session.epoch == 6
+        # Back at full size the variant pane is as it was at the start: every variant in
+        # sight, each description on one line, no scrollbar left over from a narrow size.
+        variants = app.query_one("#variants")
+        lines = ["".join(s.text for s in variants.render_line(y)) for y in range(10)]
+        assert variants.scrollbars_enabled == (False, False)
+        assert "torch-module" in "".join(lines)
+        assert any("under no_grad()" in line for line in lines)

@@ -110,14 +110,19 @@ class DebugPane(Vertical):
 
     @staticmethod
     def _grad_note(session: TrainingSession, records: list[EpochRecord]) -> Text:
-        config = session.config
-        if not config.zero_grad:
+        last = records[-1] if records else None
+        # Looking back through the history, the note tells what that epoch did; at the latest
+        # epoch, what the setting is now (it may have been switched for the next epoch).
+        if session.cursor is not None and last is not None:
+            zero_grad = last.grad_state != GRAD_VALUE
+        else:
+            zero_grad = session.config.zero_grad
+        if not zero_grad:
             text = Text("zero_grad OFF: .grad accumulates across epochs", style="bold yellow")
             growing = [r.grad_w for r in records[-4:] if r.grad_state == GRAD_VALUE]
             if growing:
                 text.append("   w.grad: " + " → ".join(number(g, 6) for g in growing))
             return text
-        last = records[-1] if records else None
         if last is None:
             return Text("zero_grad on: .grad is cleared after each update", style="dim")
         how = "set to None by optimizer.zero_grad()" if last.grad_state == GRAD_NONE else "zeroed"
