@@ -18,6 +18,8 @@ DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 MAX_EPOCHS = 10**9
 MAX_SEED = 2**63 - 1
 FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_TINY = 1.401298464324817e-45
+"""The smallest positive float32 (a subnormal): a learning rate below it trains nothing."""
 
 ACCEPTS: dict[str, str] = {
     "variant": f"one of {', '.join(VARIANTS)}",
@@ -136,6 +138,8 @@ def _check(config: RunConfig) -> dict[str, str]:
         errors["variant"] = _expects("variant", config.variant)
     if not (_is_number(config.lr) and config.lr > 0):
         errors["lr"] = _expects("lr", config.lr)
+    elif config.lr < FLOAT32_TINY:
+        errors["lr"] = _expects("lr", config.lr, "too small for float32: it rounds to 0")
     if not _is_whole(config.epochs, 1, MAX_EPOCHS):
         errors["epochs"] = _expects("epochs", config.epochs)
     for name in ("w0", "b0"):

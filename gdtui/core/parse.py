@@ -35,6 +35,9 @@ def parse_float(text: str | float | int) -> float:
         if not _FLOAT.fullmatch(stripped):
             raise ParseError("not a plain decimal number")
         value = float(stripped)
+        mantissa = stripped.lower().split("e")[0]
+        if value == 0 and any(digit in "123456789" for digit in mantissa):
+            raise ParseError("too small: it rounds to 0")
     if not math.isfinite(value):
         overflowed = isinstance(text, str) and "e" in text.lower()
         raise ParseError("not finite (too large for a float)" if overflowed else "not finite")

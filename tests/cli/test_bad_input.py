@@ -27,6 +27,8 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
     ("lr-minus-inf", (*NM, "--lr=-inf"), "--lr"),
     ("lr-overflow", (*NM, "--lr", "1e999"), "--lr"),
     ("lr-beyond-float32", (*NM, "--lr", "1e39"), "--lr"),
+    ("lr-underflow", (*NM, "--lr", "1e-400"), "--lr"),
+    ("lr-below-float32", (*NM, "--lr", "1e-50"), "--lr"),
     ("lr-underscore", (*NM, "--lr", "1_000"), "--lr"),
     ("lr-arabic-digits", (*NM, "--lr", "١٢"), "--lr"),
     ("lr-fullwidth-digits", (*NM, "--lr", "０.１"), "--lr"),
