@@ -198,3 +198,25 @@ async def test_debug_pane_says_which_columns_a_narrow_terminal_hides() -> None:
         await pilot.pause()
         await press_and_settle(app, pilot, "n")
         assert table.hidden == [] and not app.query_one("#debug").border_subtitle
+
+
+async def test_without_colour_each_compare_lane_has_a_marker_of_its_own(monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(RunConfig(variant="numpy-manual", epochs=40))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.no_color
+        await press_and_settle(app, pilot, "c")
+        for _ in range(100):
+            if not app.busy:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        chart = app.screen.query_one(Plot)
+        text = "\n".join(
+            "".join(s.text for s in chart.render_line(y)) for y in range(chart.size.height)
+        )
+        markers = set()
+        for lane in ("numpy-manual", "torch-autograd", "torch-optim", "torch-module"):
+            (line,) = [line for line in text.splitlines() if f" {lane}" in line]
+            markers.add(line[: line.index(f" {lane}")].split("│")[-1].strip())
+        assert len(markers) == 4, markers  # the legend shows each lane's own marker

@@ -3,6 +3,7 @@ and a table of their numbers per epoch with the largest difference between them.
 
 from __future__ import annotations
 
+import itertools
 from typing import ClassVar
 
 import numpy as np
@@ -24,6 +25,8 @@ ROWS = 12
 POINTS = 200
 MAX_EPOCHS = 100_000
 """Compare mode runs at most this many epochs: it answers in seconds, not hours."""
+MONOCHROME_MARKERS = ("braille", "+", "x", "o", "*")
+"""A marker per lane when there is no colour to tell them apart (NO_COLOR)."""
 
 
 class CompareScreen(Screen[None]):
@@ -101,11 +104,14 @@ class CompareScreen(Screen[None]):
         plt.xlabel("epoch")
         plt.ylabel("log10(loss)" if self.log_scale else "loss")
         plotted = []
-        for name, history in self.comparison.histories.items():
+        # Without colour (NO_COLOR) the lanes differ only in shades of grey: a marker each.
+        markers = MONOCHROME_MARKERS if self.app.no_color else ("braille",)
+        lanes = self.comparison.histories.items()
+        for (name, history), marker in zip(lanes, itertools.cycle(markers)):
             epochs, losses = history.downsample("loss", POINTS)
             data = series(epochs, losses, self.log_scale)
             if data.x:
-                plt.plot(data.x, data.y, label=name, marker="braille")
+                plt.plot(data.x, data.y, label=name, marker=marker)
                 plotted.append(data)
         if plotted:
             # Ticks for all the lines together, not for whichever was plotted last.
