@@ -20,7 +20,7 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 4
 FORMATS = ("text", "jsonl", "csv")
-DEFAULT_FPS, MIN_FPS, MAX_FPS = 15.0, 1.0, 60.0
+MIN_FPS, MAX_FPS = 1.0, 60.0
 T = TypeVar("T", int, float)
 
 
@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_display_options(parser: argparse.ArgumentParser) -> None:
     """How the app draws (not part of the run's settings)."""
+    from gdtui.app import DEFAULT_FPS  # the app's own default; only the app and serve need it
+
     display = parser.add_argument_group("display")
     display.add_argument(
         "--fps",

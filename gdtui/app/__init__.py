@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 # first imported, which is after this; a value the user set wins.
 os.environ.setdefault("TEXTUAL_FPS", "120")
 
+DEFAULT_FPS = 15.0
+"""Redraws per second while a run goes flat out, unless ``--fps`` says otherwise."""
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
 def make_app(
     config: RunConfig | None = None,
     *,
-    fps: float = 15.0,
+    fps: float = DEFAULT_FPS,
     output_dir: Path | None = None,
     settings: Path | None = None,
     theme: str | None = None,

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
+from gdtui.app import DEFAULT_FPS
 from gdtui.app.commands import GdtuiCommands
 from gdtui.app.messages import (
     ComparisonReady,
@@ -121,7 +122,7 @@ class GdtuiApp(App[None]):
         self,
         config: RunConfig,
         *,
-        fps: float = 15.0,
+        fps: float = DEFAULT_FPS,
         output_dir: Path | None = None,
         settings: Path | None = None,
     ):
@@ -290,7 +291,7 @@ class GdtuiApp(App[None]):
             self.query_one(LossChart).draw(
                 session.history,
                 subtitle,
-                session.history.changes(lr=session.config.schedule == "constant"),
+                session.changes,
                 session.cursor,
             )
         elif view == "tab-data":
@@ -444,9 +445,8 @@ class GdtuiApp(App[None]):
             self.notify(f"Exporting {epochs:,} epochs…", timeout=3)
         # A million epochs take seconds to write: on a thread, so keys and the run go on.
         # The files hold the epochs up to now; a newer export replaces an unfinished one.
-        changes = session.history.changes(lr=session.config.schedule == "constant")
         self.run_worker(
-            partial(self._export, session.history, epochs, session.config, stem, changes),
+            partial(self._export, session.history, epochs, session.config, stem, session.changes),
             thread=True,
             exclusive=True,
             group="export",

@@ -109,6 +109,12 @@ class TrainingSession:
         return self.state in FINISHED
 
     @property
+    def changes(self) -> list[tuple[int, str]]:
+        """Where settings changed mid-run, to mark on the chart: lr changes only under a
+        constant schedule (a schedule changes it every epoch), zero_grad always."""
+        return self.history.changes(lr=self.config.schedule == "constant")
+
+    @property
     def viewed_epoch(self) -> int:
         """The epoch the panes show: the cursor's, or the latest."""
         return self.epoch if self.cursor is None else self.cursor

@@ -38,18 +38,21 @@ class DebugPane(Vertical):
     def show(self, session: TrainingSession) -> None:
         """Redraw from the session's history."""
         has_bias = session.config.has_bias
-        columns = ["epoch", "loss", "w", "w.grad", "numerical", "lr·w.grad"]
-        # On a narrow pane the updates go first, then the numerical gradients: what .grad
-        # holds and whether it accumulates stay in sight.
-        optional = [5, 4]
+        # (header, when it gives way on a narrow pane: 1 first, None never). The updates go
+        # first, then the numerical gradients: what .grad holds and whether it accumulates
+        # stay in sight.
+        columns: list[tuple[str, int | None]] = [("epoch", None), ("loss", None), ("w", None)]
         if has_bias:
-            columns[3:3] = ["b"]
-            columns += ["b.grad", "numerical", "lr·b.grad"]
-            optional = [9, 6, 8, 5]
+            columns.append(("b", None))
+        columns += [("w.grad", None), ("numerical", 4), ("lr·w.grad", 2)]
+        if has_bias:
+            columns += [("b.grad", None), ("numerical", 3), ("lr·b.grad", 1)]
+        columns.append((".grad after", None))
+        optional = [i for _, i in sorted((r, i) for i, (_, r) in enumerate(columns) if r)]
         checked = self._checks(session)
         table = self.query_one(TextTable)
         table.show(
-            [*columns, ".grad after"],
+            [header for header, _ in columns],
             [self._row(record, checks, has_bias) for record, checks in reversed(checked)],
             optional,
         )
