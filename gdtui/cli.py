@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -308,6 +309,30 @@ def plotext_problem() -> str | None:
     return None
 
 
+def terminal_problem() -> str | None:
+    """Why the app cannot draw here (no terminal to read keys from and draw on), or None.
+
+    ``gdtui serve`` runs each tab's app with Textual's web driver, which needs none.
+    """
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    if not _is_terminal(0):
+        return "standard input is not a terminal"
+    if not (_is_terminal(1) or _is_terminal(2)):
+        return "neither standard output nor standard error is a terminal"
+    term = os.environ.get("TERM", "")
+    if term in ("", "dumb", "unknown"):
+        return f"TERM={term} cannot draw the app" if term else "TERM is not set"
+    return None
+
+
+def _is_terminal(descriptor: int) -> bool:
+    try:
+        return os.isatty(descriptor)
+    except OSError:
+        return False
+
+
 def _app(args: list[str]) -> int:
     from gdtui.core import user_settings
 
@@ -318,6 +343,13 @@ def _app(args: list[str]) -> int:
     if problem is not None:
         print(f"gdtui: {problem}", file=sys.stderr)
         return EXIT_ENVIRONMENT
+    problem = terminal_problem()
+    if problem is not None:
+        print(
+            f"gdtui needs a terminal: use `gdtui run` for headless training ({problem})",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     path = user_settings.settings_path()
     remembered = user_settings.load(path)
     # With no settings on the command line, carry on from last time.

@@ -3,10 +3,12 @@ driven by a training process of their own."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
+import os
 import signal
+import sys
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -23,15 +25,21 @@ from textual.worker import get_current_worker
 
 from gdtui.app import DEFAULT_FPS
 from gdtui.app.commands import GdtuiCommands
+from gdtui.app.lifecycle import QUIT_SIGNALS, TERMINAL_LOST, Watchdog, signal_status
 from gdtui.app.messages import (
+    ComparisonProgressed,
     ComparisonReady,
     EpochsCompleted,
+    RunRestored,
+    RunRestoring,
     SettingsEdited,
     TorchLoaded,
     TourReady,
+    TrainerStopped,
     TrainingFailed,
     VariantChosen,
 )
+from gdtui.app.supervisor import CHECK_SECONDS, Supervisor
 from gdtui.app.widgets.data_chart import DataChart
 from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.key_bar import KeyBar
@@ -50,7 +58,11 @@ from gdtui.core.session import RunState, TrainingSession, changed_fields
 from gdtui.core.stepper import Batch
 from gdtui.core.trainer_process import (
     Compared,
+    CompareProgress,
+    Died,
     Failed,
+    Restored,
+    Restoring,
     TorchReady,
     TourRan,
     TrainerProcess,
@@ -114,7 +126,10 @@ class GdtuiApp(App[None]):
         Binding("s", "save_svg", "SVG", id="save-svg"),
         Binding("e", "export", "Export", id="export"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("ctrl+z", "suspend_process", "Suspend", show=False),
         Binding("q", "quit", "Quit", id="quit"),
+        # ctrl+c quits, as in any terminal program (Textual's default only says how to quit).
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("escape", "leave_field", "Leave field", show=False),
     ]
 
@@ -126,12 +141,13 @@ class GdtuiApp(App[None]):
         output_dir: Path | None = None,
         settings: Path | None = None,
     ):
-        super().__init__()
+        super().__init__(driver_class=_driver_class())
         self.settings = settings
         self.session = TrainingSession(config)
         self.trainer = TrainerProcess(self._from_trainer)
+        self.supervisor = Supervisor(self)
         self._quitting = False
-        self._signals: list[int] = []
+        self._watchdog: Watchdog | None = None
         self.fps = fps
         self.output_dir = output_dir or Path.cwd()
         self.torch_note = "" if not VARIANTS[config.variant].uses_torch else "loading torch…"
@@ -185,6 +201,7 @@ class GdtuiApp(App[None]):
         self.adapt_layout()
         self.redraw()
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
+        self.set_interval(CHECK_SECONDS, self.supervisor.check)
         # Only once the first frame is on screen: starting the process takes a moment.
         self.call_after_refresh(self._start_trainer)
         # The widgets, styles and modules made so far live as long as the app: leave them out
@@ -194,25 +211,59 @@ class GdtuiApp(App[None]):
         self._catch_signals()
 
     def _catch_signals(self) -> None:
-        """SIGTERM and SIGHUP (an SSH connection dropping) quit as q does, restoring the
-        terminal; Python's default would die on the spot and leave it in raw mode."""
-        loop = asyncio.get_running_loop()
-        for signal_number in (signal.SIGTERM, signal.SIGHUP):
-            try:
-                loop.add_signal_handler(signal_number, self._quit_on_signal)
-            except (NotImplementedError, RuntimeError, ValueError):
-                return  # not the main thread, or no signals here (Windows)
-            self._signals.append(signal_number)
+        """SIGTERM, SIGHUP (an SSH connection dropping) and SIGINT end the session as q does,
+        restoring the terminal, with exit status 128 + the signal's number. Plain handlers
+        rather than the event loop's: those run only when the loop is free, and a loop blocked
+        on a dead terminal would never run them. In tests (headless) the runner keeps its own."""
+        if self.is_headless or threading.current_thread() is not threading.main_thread():
+            return
+        self._watchdog = Watchdog(self.trainer.kill)
+        for signal_number in QUIT_SIGNALS:
+            signal.signal(signal_number, self._on_signal)
+        self.app_resume_signal.subscribe(self, self._resumed)
 
-    def _quit_on_signal(self) -> None:
+    def _on_signal(self, signal_number: int, _frame: object) -> None:
+        self.end_session(signal_status(signal_number))
+
+    def terminal_lost(self) -> None:
+        """The terminal went away (called by the driver, on its own thread): end the session
+        without waiting on it."""
+        self.end_session(TERMINAL_LOST)
+
+    def end_session(self, status: int) -> None:
+        """Quit with exit status ``status``, within the watchdog's deadline whatever blocks.
+        Safe from any thread and from a signal handler."""
+        if self._watchdog is not None:
+            self._watchdog.arm(status)
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: shutdown is under way
+                loop.call_soon_threadsafe(self._quit, status)
+
+    def _quit(self, status: int) -> None:
         self._quitting = True
         self.trainer.close(timeout=0)
-        self.exit(return_code=128 + signal.SIGTERM)
+        self.exit(return_code=status)
+
+    def _resumed(self, _app: object) -> None:
+        """Back from ctrl+z (``fg``): the terminal shows a fresh screen, so paint all of it."""
+        self.refresh(repaint=True, layout=True)
+        self.redraw()
+
+    @property
+    def quitting(self) -> bool:
+        """Whether the session is ending (replies from the training process are ignored)."""
+        return self._quitting
 
     @property
     def busy(self) -> bool:
-        """Whether the app is waiting on the training process (torch loading, a comparison)."""
-        return bool(self.torch_note) or bool(getattr(self.screen, "waiting", False))
+        """Whether the app is waiting on the training process (torch loading, a comparison,
+        a replay)."""
+        return (
+            bool(self.torch_note)
+            or self.supervisor.replaying is not None
+            or bool(getattr(self.screen, "waiting", False))
+        )
 
     def _start_trainer(self) -> None:
         if not self.trainer.started:
@@ -226,17 +277,54 @@ class GdtuiApp(App[None]):
             self.post_message(TorchLoaded(message.seconds))
         elif isinstance(message, TourRan):
             self.post_message(TourReady(message.outputs))
+        elif isinstance(message, CompareProgress):
+            self.post_message(
+                ComparisonProgressed(message.request, message.epochs, message.total)
+            )
         elif isinstance(message, Compared):
-            self.post_message(ComparisonReady(message.comparison, message.across))
+            self.post_message(
+                ComparisonReady(message.request, message.comparison, message.across)
+            )
         elif isinstance(message, Failed):
             self.post_message(TrainingFailed(message.message, message.run_id))
+        elif isinstance(message, Died):
+            self.post_message(TrainerStopped(message.why, message.pid))
+        elif isinstance(message, Restoring):
+            self.post_message(RunRestoring(message.run_id, message.epoch, message.total))
+        elif isinstance(message, Restored):
+            self.post_message(RunRestored(message))
+
+    def _compare_screen(self) -> Any:
+        """The compare screen if it is showing, else None."""
+        from gdtui.app.screens.compare import CompareScreen
+
+        return self.screen if isinstance(self.screen, CompareScreen) else None
 
     @on(ComparisonReady)
     def _comparison_ready(self, event: ComparisonReady) -> None:
-        from gdtui.app.screens.compare import CompareScreen
+        if (screen := self._compare_screen()) is not None:
+            screen.show(event.request, event.comparison, event.across)
 
-        if isinstance(self.screen, CompareScreen):
-            self.screen.show(event.comparison, event.across)
+    @on(ComparisonProgressed)
+    def _comparison_progressed(self, event: ComparisonProgressed) -> None:
+        if (screen := self._compare_screen()) is not None:
+            screen.progress(event.request, event.epochs, event.total)
+
+    @on(TrainerStopped)
+    def _trainer_stopped(self, event: TrainerStopped) -> None:
+        if self._quitting:
+            return
+        self.supervisor.stopped(event.why, event.pid)
+        if (screen := self._compare_screen()) is not None:
+            screen.failed(f"the training process stopped unexpectedly ({event.why})")
+
+    @on(RunRestoring)
+    def _run_restoring(self, event: RunRestoring) -> None:
+        self.supervisor.progress(event.run_id, event.epoch, event.total)
+
+    @on(RunRestored)
+    def _run_restored(self, event: RunRestored) -> None:
+        self.supervisor.restored(event.restored)
 
     @on(TourReady)
     def _tour_ready(self, event: TourReady) -> None:
@@ -257,22 +345,13 @@ class GdtuiApp(App[None]):
         if event.run_id in (0, self.session.run_id) and not self.session.finished:
             self.session.state = RunState.PAUSED
         self.notify(event.message, title="Training stopped", severity="error", timeout=10)
+        if (screen := self._compare_screen()) is not None:
+            screen.failed("the comparison failed")
         self.redraw()
 
     def _ensure_trainer(self) -> bool:
-        """Start the training process if a key came before it; restart it if it died, which
-        starts the run again (and says so). Returns False after a restart."""
-        if self.trainer.alive:
-            return True
-        if not self.trainer.started:
-            self._start_trainer()
-            return True
-        self.trainer.close(timeout=0)
-        self.session.reset()
-        self.trainer.start(self.session.config, self.session.run_id)
-        self.notify("The training process was restarted; the run starts again.", severity="warning")
-        self.redraw()
-        return False
+        """A usable training process for the key just pressed (see :class:`Supervisor`)."""
+        return self.supervisor.ready()
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -311,7 +390,8 @@ class GdtuiApp(App[None]):
                 )
             )
         self.query_one(DebugPane).show(session)
-        self.query_one(StatusLine).show(session, self._speed, self.torch_note)
+        note = "  ".join(filter(None, (self.torch_note, self.supervisor.note)))
+        self.query_one(StatusLine).show(session, self._speed, note)
 
     def _measure_speed(self) -> None:
         now, epoch = time.perf_counter(), self.session.epoch
@@ -370,6 +450,7 @@ class GdtuiApp(App[None]):
     def action_reset(self) -> None:
         """Start the run again from epoch 0."""
         self.session.reset()
+        self.supervisor.reset()
         self.trainer.reset(self.session.run_id, self.session.config)
         self.redraw()
 
@@ -507,14 +588,13 @@ class GdtuiApp(App[None]):
 
     async def action_quit(self) -> None:
         """Stop any run and quit."""
+        if self._watchdog is not None:
+            self._watchdog.arm(0)
         self._quitting = True
         self.trainer.close(timeout=0.2)
         self.exit()
 
     def on_unmount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signal_number in self._signals:
-            loop.remove_signal_handler(signal_number)
         self._quitting = True
         self.trainer.close(timeout=0.2)
         if self.settings is not None:
@@ -539,15 +619,15 @@ class GdtuiApp(App[None]):
             "save_svg": "Save an SVG screenshot",
             "export": "Export the history (CSV, JSONL) and the settings (TOML)",
             "help": "Help",
+            "suspend_process": "Suspend to the shell (fg comes back)",
             "quit": "Quit",
         }
-        rows = []
+        keys: dict[str, list[str]] = {}  # an action's keys, in the order they are bound
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
             if binding.action in descriptions:
-                key = binding.key_display or binding.key
-                rows.append((key, binding.action, descriptions[binding.action]))
-        return rows
+                keys.setdefault(binding.action, []).append(binding.key_display or binding.key)
+        return [(" / ".join(k), action, descriptions[action]) for action, k in keys.items()]
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -584,6 +664,7 @@ class GdtuiApp(App[None]):
         if config == old:
             return
         if session.apply(config):
+            self.supervisor.reset()
             self.trainer.reset(session.run_id, config)
             if VARIANTS[config.variant].uses_torch and self.torch_note:
                 self.trainer.warm_up()
@@ -596,3 +677,13 @@ class GdtuiApp(App[None]):
         self.query_one(SettingsForm).show_config(config)
         self.query_one(VariantPane).show(config.variant)
         self.redraw()
+
+
+def _driver_class() -> type[Any] | None:
+    """gdtui's terminal driver (:mod:`gdtui.app.driver`), unless Textual is told to use
+    another (``gdtui serve`` runs each tab with the web driver) or there is no termios."""
+    if os.environ.get("TEXTUAL_DRIVER") or sys.platform == "win32":
+        return None
+    from gdtui.app.driver import GdtuiDriver
+
+    return GdtuiDriver

@@ -10,6 +10,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from gdtui.core.compare import Comparison
     from gdtui.core.stepper import Batch
+    from gdtui.core.trainer_process import Restored
 
 
 @dataclass
@@ -28,10 +29,20 @@ class TorchLoaded(Message):
 
 @dataclass
 class ComparisonReady(Message):
-    """The training process finished a comparison."""
+    """The training process finished comparison ``request`` (None: it was cancelled)."""
 
-    comparison: Comparison
+    request: int
+    comparison: Comparison | None
     across: str
+
+
+@dataclass
+class ComparisonProgressed(Message):
+    """Comparison ``request`` has done ``epochs`` of its ``total``."""
+
+    request: int
+    epochs: int
+    total: int
 
 
 @dataclass
@@ -47,6 +58,30 @@ class TrainingFailed(Message):
 
     message: str
     run_id: int
+
+
+@dataclass
+class TrainerStopped(Message):
+    """The training process ended without being asked (killed, or crashed)."""
+
+    why: str
+    pid: int
+
+
+@dataclass
+class RunRestoring(Message):
+    """A new training process is replaying the run: it has reached ``epoch`` of ``total``."""
+
+    run_id: int
+    epoch: int
+    total: int
+
+
+@dataclass
+class RunRestored(Message):
+    """A new training process has replayed the run to where it stood."""
+
+    restored: Restored
 
 
 @dataclass

@@ -3,6 +3,7 @@ and how far apart their numbers drift."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,8 @@ from gdtui.core.trainers.registry import OPTIMIZERS, VARIANTS
 
 ACROSS = ("variants", "optimizers")
 COMPARED = ("loss", "w", "grad_w")
+PROGRESS_EPOCHS = 64
+"""A comparison reports its progress (and can be cancelled) this often: a few ms apart."""
 
 
 def lanes(config: RunConfig, across: str = "variants") -> dict[str, RunConfig]:
@@ -38,6 +41,10 @@ def lanes(config: RunConfig, across: str = "variants") -> dict[str, RunConfig]:
             grad_formula=formula, device=device,
         )
     return result
+
+
+class CompareCancelled(Exception):
+    """A comparison was given up before it finished."""
 
 
 @dataclass
@@ -68,15 +75,23 @@ class Comparison:
         return float(spread[index]), index + 1
 
 
-def compare(config: RunConfig, across: str = "variants") -> Comparison:
+def compare(
+    config: RunConfig,
+    across: str = "variants",
+    progress: Callable[[int, int], bool] | None = None,
+) -> Comparison:
     """Run every lane of ``config`` for its epochs in lockstep; a lane stops on its own when
-    it converges or diverges (its diverged epoch is not kept, as in a single run)."""
+    it converges or diverges (its diverged epoch is not kept, as in a single run).
+
+    ``progress(epochs done, epochs in all)`` is called every :data:`PROGRESS_EPOCHS` epochs;
+    when it returns False the comparison stops with :class:`CompareCancelled`.
+    """
     configs = lanes(config, across)
     trainers = {name: create_trainer(c) for name, c in configs.items()}
     histories = {name: RunHistory(has_bias=False) for name in configs}
     stops: dict[str, StopReason | None] = dict.fromkeys(configs)
     active = list(configs)
-    for _ in range(config.epochs):
+    for epoch in range(1, config.epochs + 1):
         if not active:
             break
         for name in list(active):
@@ -88,4 +103,6 @@ def compare(config: RunConfig, across: str = "variants") -> Comparison:
             if reason is not None:
                 stops[name] = reason
                 active.remove(name)
+        if epoch % PROGRESS_EPOCHS == 0 and progress and not progress(epoch, config.epochs):
+            raise CompareCancelled
     return Comparison(histories, stops)

@@ -12,6 +12,7 @@ import numpy as np
 
 from gdtui.core.parse import ParseError, parse_float, parse_int
 
+FLOAT32_MAX = 3.4028234663852886e38
 MAX_FILE_BYTES = 10_000_000
 """Larger data and config files are refused: gdtui trains on a handful of points."""
 
@@ -31,6 +32,9 @@ class Dataset:
             raise ParseError(f"x has {len(self.x)} values but y has {len(self.y)}; they must match")
         if not all(math.isfinite(v) for v in (*self.x, *self.y)):
             raise ParseError("every x and y must be a finite number")
+        # Checked once, here, rather than by every configuration built on this data.
+        if not all(abs(v) <= FLOAT32_MAX for v in (*self.x, *self.y)):
+            raise ParseError("every x and y must be within ±3.4e38 (float32)")
 
     def __len__(self) -> int:
         return len(self.x)

@@ -10,7 +10,7 @@ from gdtui.core.config import RunConfig
 from gdtui.core.history import RunHistory
 from gdtui.core.record import EpochRecord, predict_at
 from gdtui.core.run import StopReason, divergence_message, stop_reason
-from gdtui.core.stepper import Batch
+from gdtui.core.stepper import Batch, ReplayPlan
 
 LIVE_FIELDS = frozenset({"lr", "zero_grad", "epochs", "eps", "predict", "schedule"})
 """Settings that change a run in place from the next epoch; any other change resets it."""
@@ -131,6 +131,10 @@ class TrainingSession:
             return
         epoch = max(1, min(self.epoch, self.viewed_epoch + step))
         self.cursor = None if epoch == self.epoch else epoch
+
+    def replay_plan(self) -> ReplayPlan:
+        """How a new training process steps this run again to where it stands."""
+        return ReplayPlan.of(self.history.column("lr"), self.history.column("grad_state"))
 
     def accept(self, batch: Batch) -> bool:
         """Add a batch to the history; False (and nothing changes) if it is from an old run."""

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
+
+import numpy as np
 
 from gdtui.core.config import RunConfig
-from gdtui.core.record import EpochRecord
+from gdtui.core.record import GRAD_VALUE, EpochRecord
 from gdtui.core.run import StopReason, stop_reason
 from gdtui.core.schedule import apply_schedule
 from gdtui.core.trainers import create_trainer
@@ -32,6 +35,26 @@ class Batch:
     diverged: EpochRecord | None = None
     initial: tuple[float, float | None] | None = None
     """(w, b) before epoch 1, in the batch that starts the run (gradient checks need them)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplayPlan:
+    """How to step a run again, exactly: how many epochs, and at each epoch (from 1) whose
+    learning rate or zero_grad differs from the epoch before, the values it used."""
+
+    epochs: int
+    at: np.ndarray
+    lr: np.ndarray
+    zero_grad: np.ndarray
+
+    @classmethod
+    def of(cls, lrs: np.ndarray, grad_states: np.ndarray) -> ReplayPlan:
+        """The plan of a run whose epochs had these ``lr`` and ``grad_state`` columns."""
+        zero_grads = grad_states != GRAD_VALUE  # .grad was cleared after the epoch
+        changed = np.ones(len(lrs), dtype=bool)
+        changed[1:] = (lrs[1:] != lrs[:-1]) | (zero_grads[1:] != zero_grads[:-1])
+        index = np.flatnonzero(changed)
+        return cls(len(lrs), index + 1, lrs[index].copy(), zero_grads[index].copy())
 
 
 class Stepper:
@@ -92,3 +115,36 @@ class Stepper:
                 break
         self._finished = reason is not None
         return Batch(self.run_id, records, trainer.optimizer_state(), reason, diverged, initial)
+
+    def replay(
+        self,
+        plan: ReplayPlan,
+        progress: Callable[[int], None] = lambda epoch: None,
+        every: float = 0.2,
+    ) -> EpochRecord | None:
+        """Step a new trainer through ``plan``'s epochs with the settings each used, then adopt
+        the current settings; returns the last record (None for an empty plan). Reports the
+        epoch reached to ``progress`` every ``every`` seconds."""
+        if not plan.epochs:
+            return None
+        values = zip(plan.lr.tolist(), plan.zero_grad.tolist(), strict=True)
+        settings = dict(zip(plan.at.tolist(), values, strict=True))
+        first_lr, first_zero_grad = settings[1]
+        self._trainer = trainer = create_trainer(
+            self.config.replace(lr=first_lr, zero_grad=first_zero_grad)
+        )
+        step, report = trainer.step, time.perf_counter() + every
+        record = None
+        for epoch in range(1, plan.epochs + 1):
+            setting = settings.get(epoch)
+            if setting is not None:
+                trainer.set_lr(setting[0])
+                trainer.set_zero_grad(setting[1])
+            record = step()
+            if epoch % 256 == 0 and time.perf_counter() > report:
+                progress(epoch)
+                report = time.perf_counter() + every
+        trainer.set_lr(self.config.lr)
+        trainer.set_zero_grad(self.config.zero_grad)
+        self._finished = False
+        return record

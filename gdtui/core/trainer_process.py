@@ -4,12 +4,22 @@ A torch training loop in a thread beside a busy UI thread slows by one or two or
 magnitude: torch gives up and takes back the GIL many times per epoch, and the UI thread
 takes it each time. In its own process the loop runs at full speed and the UI stays
 responsive. The parent sends commands; the child answers with batches of epochs.
+
+Neither side ever waits on the other. The parent's commands go into a bounded queue that a
+thread of its own writes down the pipe, and each carries only the settings that changed; a
+thread in the child reads them, so the child notices at once that its parent has gone (and
+ends), and a ``cancel`` reaches a comparison while the loop is busy with it. The child says
+something at least every :data:`HEARTBEAT_SECONDS`; a child silent for
+:data:`NOT_RESPONDING_SECONDS` (stopped, or hung) is reported by
+:attr:`TrainerProcess.responding`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -24,16 +34,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gdtui.core.config import RunConfig
-from gdtui.core.stepper import Stepper
+from gdtui.core.stepper import ReplayPlan, Stepper
 from gdtui.core.trainers.registry import VARIANTS
 
 if TYPE_CHECKING:
     from gdtui.core.compare import Comparison
+    from gdtui.core.record import EpochRecord
 
 T = TypeVar("T")
 
 SLICE_SECONDS = 0.025
 """How long a running child steps before it sends a batch and reads its commands."""
+HEARTBEAT_SECONDS = 0.5
+"""The child says something at least this often, if only that it is alive."""
+NOT_RESPONDING_SECONDS = 4.0
+"""A child silent for this long is not responding (torch's import is ~1–3 s, and talks)."""
+MAX_PENDING = 1000
+"""Commands that may wait for a child that does not read them; one more and it is given up."""
+PROGRESS_SECONDS = 0.2
+"""How often a comparison or a replay reports how far it has got."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +64,20 @@ class TorchReady:
 
 @dataclass(frozen=True)
 class Compared:
-    """The result of a ``compare`` command."""
+    """The result of a ``compare`` command; ``comparison`` is None if it was cancelled."""
 
-    comparison: Comparison
+    request: int
+    comparison: Comparison | None
     across: str
+
+
+@dataclass(frozen=True)
+class CompareProgress:
+    """How many of a comparison's epochs are done."""
+
+    request: int
+    epochs: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +93,37 @@ class Failed:
 
     message: str
     run_id: int = 0
+
+
+@dataclass(frozen=True)
+class Died:
+    """The child ended without being asked; ``why`` says how (``killed by SIGKILL``)."""
+
+    why: str
+    pid: int
+
+
+@dataclass(frozen=True)
+class Restored:
+    """A new child replayed its run up to ``record``'s epoch and can carry on from there."""
+
+    run_id: int
+    record: EpochRecord | None
+    optimizer_state: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Restoring:
+    """How far a replay has got."""
+
+    run_id: int
+    epoch: int
+    total: int
+
+
+@dataclass(frozen=True)
+class _Heartbeat:
+    """The child is alive (never passed on to the parent's listener)."""
 
 
 # -- the child ----------------------------------------------------------------------------
@@ -82,46 +142,131 @@ def main(slice_seconds: str = str(SLICE_SECONDS)) -> None:
     serve(commands, replies, float(slice_seconds))
 
 
-def serve(commands: Connection, replies: Connection, slice_seconds: float = SLICE_SECONDS) -> None:
-    """The child's loop: obey commands in order; while running, step and send batches."""
-    stepper: Stepper | None = None
-    running = False
-    while True:
-        if running and stepper is not None:
-            batch = _answer(replies, partial(stepper.step, 10**9, slice_seconds), stepper.run_id)
-            running = batch is not None and batch.stop is None
-            if running and not commands.poll():
-                continue
+class _Channel:
+    """The child's end: a thread reads the commands into a queue, answers nothing itself but
+    heartbeats, and ends the process when the parent has gone; replies are sent under a lock,
+    since both threads send."""
+
+    def __init__(
+        self,
+        commands: Connection,
+        replies: Connection,
+        parent_gone: Callable[[], None],
+    ) -> None:
+        self.inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self.cancelled_request = 0
+        """The newest comparison the parent has cancelled (a comparison checks it as it goes)."""
+        self._commands = commands
+        self._replies = replies
+        self._parent_gone = parent_gone
+        self._lock = threading.Lock()
+        self._last_sent = time.monotonic()
+        threading.Thread(target=self._read, name="gdtui-commands", daemon=True).start()
+
+    def send(self, message: object) -> None:
+        """Send a reply (raises OSError once the parent has gone)."""
+        with self._lock:
+            self._replies.send(message)
+            self._last_sent = time.monotonic()
+
+    def _read(self) -> None:
         try:
-            command, *args = commands.recv()
+            while True:
+                if not self._commands.poll(HEARTBEAT_SECONDS / 2):
+                    if time.monotonic() - self._last_sent >= HEARTBEAT_SECONDS:
+                        self.send(_Heartbeat())
+                    continue
+                command = self._commands.recv()
+                if command[0] == "cancel":
+                    self.cancelled_request = max(self.cancelled_request, command[1])
+                else:
+                    self.inbox.put(command)
         except (EOFError, OSError):
-            return
-        if command == "quit":
-            return
-        if command == "reset":
-            run_id, config = args
-            stepper, running = Stepper(config, run_id), False
-        elif command == "apply" and stepper is not None:
-            stepper.apply(args[0])
-        elif command == "pause":
-            running = False
-        elif command == "run" and stepper is not None and not stepper.finished:
-            running = True
-        elif command == "step" and stepper is not None and not stepper.finished:
-            _answer(replies, partial(stepper.step, args[0]), stepper.run_id)
-        elif command == "warm-up":
-            _answer(replies, lambda: TorchReady(_warm_up_torch()))
-        elif command == "tour":
-            _answer(replies, _tour)
-        elif command == "compare":
-            _answer(replies, partial(_compare, *args))
+            pass
+        self.inbox.put(("quit",))
+        self._parent_gone()
+
+
+def serve(
+    commands: Connection,
+    replies: Connection,
+    slice_seconds: float = SLICE_SECONDS,
+    parent_gone: Callable[[], None] | None = None,
+) -> None:
+    """The child's loop: obey commands in order; while running, step and send batches.
+
+    ``parent_gone`` is called (on the reading thread) once the parent's end closes: by
+    default the process ends at once, whatever the loop is doing.
+    """
+    channel = _Channel(commands, replies, parent_gone or partial(os._exit, 0))
+    inbox = channel.inbox
+    stepper: Stepper | None = None
+    config = RunConfig()
+    running = False
+    try:
+        while True:
+            if running and stepper is not None:
+                batch = _answer(
+                    channel, partial(stepper.step, 10**9, slice_seconds), stepper.run_id
+                )
+                running = batch is not None and batch.stop is None
+                if running and inbox.empty():
+                    continue
+            command, *args = inbox.get()
+            if command == "quit":
+                return
+            if command == "reset":
+                run_id, changes = args
+                config = dataclasses.replace(config, **changes)
+                stepper, running = Stepper(config, run_id), False
+            elif command == "apply" and stepper is not None:
+                config = dataclasses.replace(config, **args[0])
+                stepper.apply(config)
+            elif command == "pause":
+                running = False
+            elif command == "run" and stepper is not None and not stepper.finished:
+                running = True
+            elif command == "step" and stepper is not None and not stepper.finished:
+                _answer(channel, partial(stepper.step, args[0]), stepper.run_id)
+            elif command == "restore" and stepper is not None:
+                _answer(channel, partial(_restore, channel, stepper, *args), stepper.run_id)
+            elif command == "warm-up":
+                _answer(channel, lambda: TorchReady(_warm_up_torch()))
+            elif command == "tour":
+                _answer(channel, _tour)
+            elif command == "compare":
+                _answer(channel, partial(_compare, channel, *args))
+    except OSError:
+        return  # the parent has gone while a reply was on its way
 
 
 # The tour and comparisons run in the child only: the app need not import them to start.
-def _compare(config: RunConfig, across: str) -> Compared:
-    from gdtui.core.compare import compare
+def _compare(channel: _Channel, request: int, config: RunConfig, across: str) -> Compared:
+    from gdtui.core.compare import CompareCancelled, compare
 
-    return Compared(compare(config, across), across)
+    report = time.perf_counter()
+
+    def progress(epochs: int, total: int) -> bool:
+        nonlocal report
+        if channel.cancelled_request >= request:
+            return False
+        if time.perf_counter() >= report:
+            channel.send(CompareProgress(request, epochs, total))
+            report = time.perf_counter() + PROGRESS_SECONDS
+        return True
+
+    try:
+        return Compared(request, compare(config, across, progress), across)
+    except CompareCancelled:
+        return Compared(request, None, across)
+
+
+def _restore(channel: _Channel, stepper: Stepper, plan: ReplayPlan) -> Restored:
+    def progress(epoch: int) -> None:
+        channel.send(Restoring(stepper.run_id, epoch, plan.epochs))
+
+    record = stepper.replay(plan, progress, PROGRESS_SECONDS)
+    return Restored(stepper.run_id, record, stepper.trainer.optimizer_state())
 
 
 def _tour() -> TourRan:
@@ -130,14 +275,16 @@ def _tour() -> TourRan:
     return TourRan(run_tour())
 
 
-def _answer(replies: Connection, work: Callable[[], T], run_id: int = 0) -> T | None:
+def _answer(channel: _Channel, work: Callable[[], T], run_id: int = 0) -> T | None:
     """Send what ``work`` returns, or a :class:`Failed` naming its error (the child lives on)."""
     try:
         reply = work()
+    except OSError:
+        raise  # the parent has gone
     except Exception:
-        replies.send(Failed(traceback.format_exc(limit=4), run_id))
+        channel.send(Failed(traceback.format_exc(limit=4), run_id))
         return None
-    replies.send(reply)
+    channel.send(reply)
     return reply
 
 
@@ -165,84 +312,176 @@ def _detach_from_terminal() -> None:
 # -- the parent ---------------------------------------------------------------------------
 
 
-class TrainerProcess:
-    """The parent's handle on the training process.
+class _Child:
+    """One training process as the parent sees it: the process, a thread that writes the
+    queued commands to it, and a thread that reads its replies."""
 
-    Every message from the child (a :class:`Batch`, :class:`TorchReady` or :class:`Failed`)
-    is passed to ``on_message`` on a reader thread; the callback must be thread-safe (the app
-    posts a message). Commands are carried out in the order they are sent.
-    """
-
-    def __init__(self, on_message: Callable[[Any], None], slice_seconds: float = SLICE_SECONDS):
-        self._on_message = on_message
-        self._slice_seconds = slice_seconds
-        self._commands: Connection | None = None
-        self._replies: Connection | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._closing = False
-
-    @property
-    def started(self) -> bool:
-        """Whether :meth:`start` has been called (and :meth:`close` not since)."""
-        return self._process is not None
-
-    @property
-    def alive(self) -> bool:
-        """Whether the child is running."""
-        return self._process is not None and self._process.poll() is None
-
-    def start(self, config: RunConfig, run_id: int) -> None:
-        """Start the child with a run; it imports torch at once if the variant needs it."""
+    def __init__(self, on_message: Callable[[Any], None], slice_seconds: float) -> None:
         # A plain subprocess rather than multiprocessing's spawn, which re-imports the
         # parent's __main__ and fails for a script read from stdin or a notebook.
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", CHILD_COMMAND, str(self._slice_seconds)],
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", CHILD_COMMAND, str(slice_seconds)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env=env,
             start_new_session=True,  # the terminal's ctrl+c and hang-up are the parent's
         )
-        assert self._process.stdin is not None and self._process.stdout is not None
-        self._commands = Connection(os.dup(self._process.stdin.fileno()), readable=False)
-        self._replies = Connection(os.dup(self._process.stdout.fileno()), writable=False)
-        self._process.stdin.close()
-        self._process.stdout.close()
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._commands = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self._replies = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+        self._on_message = on_message
+        self._outbox: queue.Queue[tuple[Any, ...] | None] = queue.Queue(MAX_PENDING)
+        self.closing = False
+        self.given_up = False
+        """True once a command could not be queued: the child is not reading them."""
+        self.config: RunConfig | None = None
+        """The settings the child has, as of the commands sent so far."""
+        self.last_heard = time.monotonic()
+        threading.Thread(target=self._write, name="gdtui-trainer-writer", daemon=True).start()
         threading.Thread(target=self._read, name="gdtui-trainer-reader", daemon=True).start()
+
+    def send(self, command: tuple[Any, ...]) -> None:
+        """Queue ``command`` without waiting; a full queue gives the child up."""
+        if self.given_up or self.closing:
+            return
+        try:
+            self._outbox.put_nowait(command)
+        except queue.Full:
+            self.given_up = True
+
+    def _write(self) -> None:
+        while (command := self._outbox.get()) is not None:
+            try:
+                self._commands.send(command)
+            except OSError:
+                return  # the child has gone; the reader reports it
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self._replies.recv()
+            except (EOFError, OSError):
+                break
+            self.last_heard = time.monotonic()
+            if not isinstance(message, _Heartbeat):
+                self._on_message(message)
+        if not self.closing:
+            self._on_message(Died(self._why(), self.process.pid))
+
+    def _why(self) -> str:
+        try:
+            status = self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return "it closed its end of the pipe"
+        if status < 0:
+            with contextlib.suppress(ValueError):
+                return f"killed by {signal.Signals(-status).name}"
+            return f"killed by signal {-status}"
+        return f"exit status {status}"
+
+    def close(self, timeout: float) -> None:
+        """Ask the child to quit, wait up to ``timeout`` seconds, then kill it."""
+        self.send(("quit",))
+        self.closing = True
+        with contextlib.suppress(queue.Full):
+            self._outbox.put_nowait(None)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+
+
+class TrainerProcess:
+    """The parent's handle on the training process.
+
+    Every message from the child (a :class:`Batch`, :class:`TorchReady`, :class:`Died`, …)
+    is passed to ``on_message`` on a reader thread; the callback must be thread-safe (the app
+    posts a message). Commands are carried out in the order they are sent, and sending one
+    never waits.
+    """
+
+    def __init__(
+        self,
+        on_message: Callable[[Any], None],
+        slice_seconds: float = SLICE_SECONDS,
+        not_responding: float = NOT_RESPONDING_SECONDS,
+    ) -> None:
+        self._on_message = on_message
+        self._slice_seconds = slice_seconds
+        self.not_responding = not_responding
+        """Seconds of silence after which a live child counts as not responding."""
+        self._child: _Child | None = None
+        self._requests = 0
+
+    @property
+    def started(self) -> bool:
+        """Whether :meth:`start` has been called (and :meth:`close` not since)."""
+        return self._child is not None
+
+    @property
+    def alive(self) -> bool:
+        """Whether the child is running."""
+        return self._child is not None and self._child.process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id, or None before :meth:`start`."""
+        return None if self._child is None else self._child.process.pid
+
+    @property
+    def responding(self) -> bool:
+        """False once a live child has been silent for :attr:`not_responding` seconds, or has
+        left so many commands unread that one could not be queued."""
+        child = self._child
+        if child is None or not self.alive:
+            return True  # not started, or dead: the reader reports that
+        silent = time.monotonic() - child.last_heard
+        return not child.given_up and silent < self.not_responding
+
+    def start(self, config: RunConfig, run_id: int) -> None:
+        """Start a child with a run; it imports torch at once if the variant needs it."""
+        self._child = _Child(self._on_message, self._slice_seconds)
         self.reset(run_id, config)
         if VARIANTS[config.variant].uses_torch:
             self.warm_up()
 
-    def _read(self) -> None:
-        connection = self._replies
-        assert connection is not None
-        while True:
-            try:
-                message = connection.recv()
-            except (EOFError, OSError):
-                if not self._closing:
-                    self._on_message(Failed("the training process stopped unexpectedly"))
-                return
-            self._on_message(message)
-
     def _send(self, *command: Any) -> None:
-        # Before start there is nothing to tell: start() sends the run as it is then. A dead
-        # child shows as ``alive`` turning False, which the caller checks before stepping.
-        if self._commands is None:
+        # Before start there is nothing to tell: start() sends the run as it is then.
+        if self._child is not None:
+            self._child.send(command)
+
+    def _send_config(self, command: str, *args: Any, config: RunConfig) -> None:
+        """``command`` with the settings that differ from what the child has (all of them the
+        first time): the data crosses the pipe only when it changes."""
+        child = self._child
+        if child is None:
             return
-        with contextlib.suppress(OSError):
-            self._commands.send(command)
+        old, child.config = child.config, config
+        changes = {
+            f.name: getattr(config, f.name)
+            for f in dataclasses.fields(RunConfig)
+            if old is None or getattr(old, f.name) != getattr(config, f.name)
+        }
+        child.send((command, *args, changes))
 
     def reset(self, run_id: int, config: RunConfig) -> None:
         """Drop the current run and start ``run_id`` with ``config``."""
-        self._send("reset", run_id, config)
+        self._send_config("reset", run_id, config=config)
 
     def apply(self, config: RunConfig) -> None:
         """Change live settings (learning rate, zero_grad, epochs, eps) from the next epoch."""
-        self._send("apply", config)
+        self._send_config("apply", config=config)
 
     def step(self, epochs: int = 1) -> None:
         """Step exactly ``epochs`` epochs (fewer if the run ends) and send them as one batch."""
@@ -256,9 +495,24 @@ class TrainerProcess:
         """Stop running after the current slice."""
         self._send("pause")
 
-    def compare(self, config: RunConfig, across: str) -> None:
-        """Run ``config``'s lanes (see :mod:`gdtui.core.compare`) and reply :class:`Compared`."""
-        self._send("compare", config, across)
+    def restore(self, plan: ReplayPlan) -> None:
+        """Replay the current run to ``plan.epochs`` (a new child carrying on from a history
+        kept by the parent); replies :class:`Restoring` as it goes, then :class:`Restored`."""
+        self._send("restore", plan)
+
+    def compare(self, config: RunConfig, across: str) -> int:
+        """Run ``config``'s lanes (see :mod:`gdtui.core.compare`), replying
+        :class:`CompareProgress` as it goes and :class:`Compared` at the end; returns the
+        request's number, which those replies carry."""
+        self._requests += 1
+        self._send("compare", self._requests, config, across)
+        return self._requests
+
+    def cancel_compare(self, request: int) -> None:
+        """Stop comparison ``request`` (and any before it) at once; it replies with None."""
+        child = self._child
+        if child is not None:
+            child.send(("cancel", request))
 
     def tour(self) -> None:
         """Run the autograd tour's lessons and reply :class:`TourRan`."""
@@ -268,18 +522,14 @@ class TrainerProcess:
         """Import torch in the child now and report :class:`TorchReady`."""
         self._send("warm-up")
 
+    def kill(self) -> None:
+        """Kill the child at once, whatever it is doing (safe from any thread)."""
+        if self._child is not None:
+            self._child.kill()
+
     def close(self, timeout: float = 0.5) -> None:
         """Stop the child: ask, wait up to ``timeout`` seconds, then kill it."""
-        self._closing = True
-        if self._commands is not None:
-            with contextlib.suppress(OSError):
-                self._commands.send(("quit",))
-            self._commands.close()
-        if self._process is not None:
-            try:
-                self._process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self._commands = None
-        self._process = None
+        child, self._child = self._child, None
+        if child is not None:
+            child.close(timeout)
+

@@ -33,7 +33,7 @@ class CompareScreen(Screen[None]):
     """Shows a comparison once the training process sends it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,c", "app.pop_screen", "Back"),
+        Binding("escape,c", "back", "Back"),
         Binding("o", "switch", "Variants/optimizers"),
         Binding("l", "toggle_log", "Log"),
     ]
@@ -41,8 +41,13 @@ class CompareScreen(Screen[None]):
     def __init__(self, config: RunConfig, across: str = "variants") -> None:
         super().__init__()
         self.config = config.replace(epochs=min(config.epochs, MAX_EPOCHS))
+        self.capped = config.epochs > MAX_EPOCHS
         self.across = across
         self.comparison: Comparison | None = None
+        self.request_id = 0
+        """The training process's number for the comparison asked for last."""
+        self.problem: str | None = None
+        """Why no comparison will come (the training process stopped), or None."""
         self.log_scale = True
 
     def compose(self) -> ComposeResult:
@@ -56,29 +61,62 @@ class CompareScreen(Screen[None]):
     @property
     def waiting(self) -> bool:
         """Whether the comparison is still being computed."""
-        return self.comparison is None
+        return self.comparison is None and self.problem is None
 
     def on_mount(self) -> None:
         self.request()
 
     def request(self) -> None:
-        """Ask the training process for the comparison."""
-        self.comparison = None
-        self.query_one("#compare-title", Static).update(
-            f"Comparing {self.across} over {self.config.epochs} epochs…"
-        )
-        self.app.trainer.compare(self.config, self.across)  # type: ignore[attr-defined]
+        """Ask the training process for the comparison (giving up any still under way)."""
+        self._cancel()
+        self.comparison, self.problem = None, None
+        self._show_progress(0)
+        self.request_id = self.app.trainer.compare(self.config, self.across)  # type: ignore[attr-defined]
 
-    def show(self, comparison: Comparison, across: str) -> None:
-        """Draw a comparison that has arrived (ignored if it is for the other mode)."""
-        if across != self.across:
+    def _cancel(self) -> None:
+        if self.waiting and self.request_id:
+            self.app.trainer.cancel_compare(self.request_id)  # type: ignore[attr-defined]
+
+    def _show_progress(self, epochs: int) -> None:
+        total = self.config.epochs
+        cap = (
+            f" (compare mode runs at most {MAX_EPOCHS:,} epochs; the run is set to more)"
+            if self.capped
+            else ""
+        )
+        done = f": {epochs:,} done ({epochs / total:.0%})" if epochs else ""
+        self.query_one("#compare-title", Static).update(
+            f"Comparing {self.across} over {total:,} epochs{cap}{done}… escape cancels"
+        )
+
+    def progress(self, request: int, epochs: int, total: int) -> None:
+        """The comparison under way has done ``epochs``."""
+        if request == self.request_id and self.waiting:
+            self._show_progress(epochs)
+
+    def failed(self, why: str) -> None:
+        """No comparison will come: say why instead of "Comparing…"."""
+        if self.waiting:
+            self.problem = why
+            self.query_one("#compare-title", Static).update(
+                Text.assemble(("No comparison: ", "bold red"), f"{why}. Press escape to go back.")
+            )
+
+    def action_back(self) -> None:
+        """Back to the run, stopping the comparison if it is still under way."""
+        self._cancel()
+        self.app.pop_screen()
+
+    def show(self, request: int, comparison: Comparison | None, across: str) -> None:
+        """Draw a comparison that has arrived (ignored if it is an older or cancelled one)."""
+        if request != self.request_id or comparison is None:
             return
         self.comparison = comparison
         config = self.config
         self.query_one("#compare-title", Static).update(
             Text.assemble(
                 (f"{across.capitalize()} in lockstep", "bold"),
-                f": lr {config.lr:g}, {config.epochs} epochs, data {config.dataset.name}, "
+                f": lr {config.lr:g}, {config.epochs:,} epochs, data {config.dataset.name}, "
                 f"zero_grad {'on' if config.zero_grad else 'off'}"
                 + ("" if across == "optimizers" else ", no bias, same w0"),
             )

@@ -21,7 +21,7 @@ STATE_STYLES = {
 class StatusLine(Static):
     """One line that sums up the run."""
 
-    def show(self, session: TrainingSession, speed: float | None, torch_note: str) -> None:
+    def show(self, session: TrainingSession, speed: float | None, note: str) -> None:
         """Redraw from ``session``; ``speed`` in epochs/s is shown only while running."""
         config = session.config
         record = session.viewed_record
@@ -43,6 +43,6 @@ class StatusLine(Static):
             text.append("n: one epoch · space: run · ?: help  ", style="dim")
         if speed is not None and state is RunState.RUNNING:
             text.append(f"{speed:,.0f} epochs/s  ")
-        if torch_note:
-            text.append(torch_note, style="dim italic")
+        if note:
+            text.append(note, style="dim italic")
         self.update(text, layout=False)  # one line, always: no layout pass per frame

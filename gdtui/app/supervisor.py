@@ -1,0 +1,153 @@
+"""Keeps the training process fit for the run: notices when it dies or stops answering, says
+so once, and replaces it when the user carries on, replaying the run in the new process so
+that the history on screen carries on too (nothing recorded is thrown away)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gdtui.core.session import RunState
+from gdtui.core.trainers.registry import VARIANTS
+
+if TYPE_CHECKING:
+    from gdtui.app.app import GdtuiApp
+    from gdtui.core.trainer_process import Restored
+
+CHECK_SECONDS = 0.5
+"""How often the app asks whether the training process still answers."""
+
+
+class Supervisor:
+    """The app's watch over its :class:`~gdtui.core.trainer_process.TrainerProcess`."""
+
+    def __init__(self, app: GdtuiApp) -> None:
+        self.app = app
+        self.trouble: str | None = None
+        """Why the training process cannot be used ("stopped unexpectedly: …"), or None."""
+        self.replaying: tuple[int, int] | None = None
+        """(epoch reached, epochs to replay) while a new process replays the run."""
+        self.mismatch: str | None = None
+        """Set when a replay did not reproduce the run: it cannot carry on until reset."""
+
+    @property
+    def note(self) -> str:
+        """A few words for the status line, or ""."""
+        if self.mismatch is not None:
+            return "the run cannot carry on: press r to reset"
+        if self.trouble is not None:
+            return f"training process {self.trouble}: n or space starts a new one"
+        if self.replaying is not None:
+            epoch, total = self.replaying
+            return f"replaying the run in a new training process: epoch {epoch:,} of {total:,}…"
+        return ""
+
+    def ready(self) -> bool:
+        """Make sure a usable training process is there before a key uses it: start one if a
+        key came before it; replace a dead or silent one, replaying the run so far. False
+        (with a notice) only when the run cannot carry on."""
+        app, trainer, session = self.app, self.app.trainer, self.app.session
+        if self.mismatch is not None:
+            app.notify(self.mismatch, severity="error", timeout=10)
+            return False
+        if not trainer.started:
+            trainer.start(session.config, session.run_id)
+            return True
+        if trainer.alive and trainer.responding and self.trouble is None:
+            return True
+        trainer.close(timeout=0)
+        self.trouble = None
+        trainer.start(session.config, session.run_id)
+        if VARIANTS[session.config.variant].uses_torch:
+            app.torch_note = "loading torch…"
+        if session.epoch:
+            self.replaying = (0, session.epoch)
+            trainer.restore(session.replay_plan())
+        app.redraw()
+        return True
+
+    def stopped(self, why: str, pid: int) -> None:
+        """The training process ``pid`` ended without being asked."""
+        app, session = self.app, self.app.session
+        if app.trainer.pid != pid or self.trouble is not None:
+            return  # an old process, or already told
+        self._in_trouble(f"stopped unexpectedly ({why})")
+        what = "" if not session.epoch else self._kept()
+        app.notify(
+            f"The training process stopped unexpectedly ({why}).{what}",
+            title="Training process stopped",
+            severity="error",
+            timeout=15,
+        )
+
+    def check(self) -> None:
+        """Notice a training process that has stopped answering, or answers again."""
+        app = self.app
+        trainer = app.trainer
+        if app.quitting or not trainer.started:
+            return
+        if not trainer.responding and self.trouble is None:
+            trainer.pause()  # should it wake up, it must not run on unseen
+            self._in_trouble("not responding")
+            app.notify(
+                f"The training process (pid {trainer.pid}) is not responding.{self._kept()} "
+                "q quits at once.",
+                title="Training process not responding",
+                severity="error",
+                timeout=15,
+            )
+        elif trainer.responding and self.trouble == "not responding" and trainer.alive:
+            self.trouble = None
+            app.notify("The training process is responding again.")
+            app.redraw()
+
+    def _in_trouble(self, trouble: str) -> None:
+        session = self.app.session
+        self.trouble = trouble
+        self.replaying = None
+        if session.state is RunState.RUNNING:
+            session.state = RunState.PAUSED
+        self.app.redraw()
+
+    def _kept(self) -> str:
+        epochs = self.app.session.epoch
+        if not epochs:
+            return " n or space starts a new one."
+        return (
+            f" The {epochs:,} epochs so far are kept (e exports them); n or space starts a new "
+            f"one, which replays the run to epoch {epochs:,} and carries on."
+        )
+
+    def progress(self, run_id: int, epoch: int, total: int) -> None:
+        """A replay has reached ``epoch``."""
+        if run_id == self.app.session.run_id and self.replaying is not None:
+            self.replaying = (epoch, total)
+            self.app.redraw()
+
+    def restored(self, restored: Restored) -> None:
+        """A replay has finished: carry on if it reached the same numbers."""
+        app, session = self.app, self.app.session
+        if restored.run_id != session.run_id:
+            return
+        self.replaying = None
+        expected = session.last_record
+        if restored.record == expected:
+            session.optimizer_state = restored.optimizer_state
+            app.notify(
+                f"A new training process replayed the {session.epoch:,} epochs and reached "
+                "the same numbers: the run carries on."
+            )
+        else:
+            app.trainer.pause()
+            session.state = RunState.PAUSED
+            self.mismatch = (
+                f"A new training process replayed the run but did not reach the same epoch "
+                f"{session.epoch:,} (it got {restored.record}, the history has {expected}). "
+                "The history is kept (e exports it); r starts the run again."
+            )
+            app.notify(self.mismatch, severity="error", timeout=15)
+        app.redraw()
+
+    def reset(self) -> None:
+        """The run starts again: nothing is left to replay or to reconcile."""
+        self.mismatch = None
+        self.replaying = None

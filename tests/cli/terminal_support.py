@@ -1,0 +1,168 @@
+"""The app in a real pseudo-terminal, and its processes found by pid (never by name)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from cli_support import ROOT, cli_env
+
+FIRST_FRAME = b"Run/Pause"
+ALT_SCREEN_OFF = b"\x1b[?1049l"
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def is_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie awaiting its reaper does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def state_of(pid: int) -> str:
+    """The one-letter process state from /proc (``T`` when stopped), or "" if it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
+def wait_gone(pids: Sequence[int] | set[int], timeout: float) -> set[int]:
+    """Wait up to ``timeout`` seconds for every pid to end; return those still alive."""
+    deadline = time.monotonic() + timeout
+    alive = {pid for pid in pids if is_alive(pid)}
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = {pid for pid in alive if is_alive(pid)}
+    return alive
+
+
+class TerminalApp:
+    """``gdtui ARGS`` on a 120x40 pseudo-terminal, read as it draws.
+
+    ``controlling``: the terminal is the app's controlling terminal (as in a real session),
+    so closing it sends a hang-up; otherwise it is only its stdin, stdout and stderr.
+    """
+
+    def __init__(
+        self,
+        tmp_path: Path,
+        *args: str,
+        controlling: bool = False,
+        env: dict[str, str | None] | None = None,
+        stderr: int | None = None,
+        cwd: Path = ROOT,
+    ) -> None:
+        self.controller, terminal = pty.openpty()
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        environment = {**cli_env(), "TERM": "xterm-256color", "XDG_CONFIG_HOME": str(tmp_path)}
+        for name, value in (env or {}).items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
+        self.settings = tmp_path / "gdtui" / "settings.json"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gdtui", *args],
+            cwd=cwd,
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal if stderr is None else stderr,
+            env=environment,
+            start_new_session=True,
+            preexec_fn=(lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0)) if controlling else None,
+        )
+        os.close(terminal)
+        self.seen = b""
+        self._open = True
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_for_output(self, marker: bytes, timeout: float = 30) -> bool:
+        """Read new output until ``marker`` shows in it (True) or time runs out (False)."""
+        start = len(self.seen)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if marker in self.seen[start:]:
+                return True
+            self.drain(0.05)
+        return marker in self.seen[start:]
+
+    def drain(self, seconds: float) -> None:
+        """Read whatever the app writes for ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.controller], [], [], 0.02)
+            if ready:
+                try:
+                    self.seen += os.read(self.controller, 1 << 16)
+                except OSError:
+                    return
+
+    def started(self) -> set[int]:
+        """Wait for the first frame and the training process; return the app's processes."""
+        assert self.wait_for_output(FIRST_FRAME, 30), self.seen[-2000:]
+        deadline = time.monotonic() + 30
+        while not descendants(self.pid) and time.monotonic() < deadline:
+            self.drain(0.05)
+        assert descendants(self.pid), "no training process"
+        return {self.pid, *descendants(self.pid)}
+
+    def press(self, keys: bytes) -> None:
+        os.write(self.controller, keys)
+
+    def close_terminal(self) -> None:
+        """Take the terminal away, as an SSH connection dropping does."""
+        if self._open:
+            os.close(self.controller)
+            self._open = False
+
+    def wait(self, timeout: float) -> int | None:
+        """The exit status, or None if it has not exited within ``timeout`` seconds."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def cleanup(self) -> None:
+        """Kill whatever is left (the test has failed by then) and close the terminal."""
+        for pid in {self.pid, *descendants(self.pid)}:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.poll()
+        self.close_terminal()

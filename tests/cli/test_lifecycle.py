@@ -1,0 +1,217 @@
+"""However a session ends, the app and its training process are gone within 2 s, with the
+right exit status, the terminal restored where it remains, and the settings saved.
+
+Each test runs the real app in a real pseudo-terminal and finds its processes by pid."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from cli_support import ROOT, cli_env
+from terminal_support import (
+    ALT_SCREEN_OFF,
+    FIRST_FRAME,
+    TerminalApp,
+    descendants,
+    state_of,
+    wait_gone,
+)
+
+BOUND = 2.0
+"""Seconds within which every process of a session must be gone (the project's rule)."""
+LONG_RUN = ("--variant", "numpy-manual", "--epochs", "1000000000")
+TORCH_RUN = ("--variant", "torch-autograd", "--epochs", "1000000000")
+
+
+@pytest.fixture
+def terminal_app(tmp_path):
+    apps: list[TerminalApp] = []
+
+    def start(*args: str, **kwargs) -> TerminalApp:
+        app = TerminalApp(tmp_path, *args, **kwargs)
+        apps.append(app)
+        return app
+
+    yield start
+    for app in apps:
+        app.cleanup()
+
+
+def _run_flat_out(app: TerminalApp) -> None:
+    app.press(b" ")
+    assert app.wait_for_output(b"running", 10)
+    app.drain(0.5)
+
+
+@pytest.mark.parametrize("when", ["start-up", "mid-run"])
+@pytest.mark.parametrize("controlling", [True, False], ids=["hang-up", "no-hang-up"])
+def test_the_terminal_going_away_ends_everything(terminal_app, when, controlling):
+    """tmux kill-server, or an SSH drop: the pty's other end closes. With a controlling
+    terminal a SIGHUP comes too; without one the app learns it only from reads and writes
+    failing, where Textual's own threads hung (#6692) or spun (#6690)."""
+    app = terminal_app(*(TORCH_RUN if when == "mid-run" else LONG_RUN), controlling=controlling)
+    processes = app.started()
+    if when == "mid-run":
+        _run_flat_out(app)
+    app.close_terminal()
+    start = time.monotonic()
+    status = app.wait(BOUND + 1)
+    left = wait_gone(processes, max(0.0, BOUND - (time.monotonic() - start)))
+    assert status == 128 + signal.SIGHUP
+    assert not left, f"still alive {time.monotonic() - start:.1f} s later: {left}"
+    assert app.settings.exists()  # it shut down in order, not by the watchdog
+
+
+@pytest.mark.parametrize(
+    ("signal_number", "status"),
+    [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)],
+    ids=["SIGTERM", "SIGHUP", "SIGINT"],
+)
+def test_a_signal_mid_run_quits_with_128_plus_its_number(terminal_app, signal_number, status):
+    app = terminal_app(*LONG_RUN)
+    processes = app.started()
+    _run_flat_out(app)
+    app.process.send_signal(signal_number)
+    start = time.monotonic()
+    assert app.wait(BOUND) == status
+    assert not wait_gone(processes, BOUND - (time.monotonic() - start))
+    app.drain(0.2)
+    assert ALT_SCREEN_OFF in app.seen  # the terminal is back to its normal screen
+    assert app.settings.exists()
+
+
+@pytest.mark.parametrize("keys", [b"q", b"\x03"], ids=["q", "ctrl+c"])
+def test_q_and_ctrl_c_quit_with_status_0(terminal_app, keys):
+    app = terminal_app(*LONG_RUN)
+    processes = app.started()
+    _run_flat_out(app)
+    app.press(keys)
+    assert app.wait(BOUND) == 0
+    assert not wait_gone(processes, BOUND)
+    app.drain(0.2)
+    assert ALT_SCREEN_OFF in app.seen
+
+
+def test_a_terminal_that_stops_reading_cannot_hold_the_app(terminal_app):
+    """Nobody reads the terminal (a stalled connection): the app's writes block, and with
+    them its event loop. SIGTERM must still end it, through the watchdog."""
+    app = terminal_app(*LONG_RUN)
+    processes = app.started()
+    _run_flat_out(app)
+    time.sleep(3)  # not reading: the terminal's buffer fills and the app's writes block
+    app.process.send_signal(signal.SIGTERM)
+    assert app.wait(BOUND + 0.5) == 143
+    assert not wait_gone(processes, 1)
+
+
+def test_ctrl_z_suspends_and_fg_repaints_the_whole_screen(terminal_app):
+    app = terminal_app("--variant", "numpy-manual")
+    processes = app.started()
+    app.press(b"\x1a")  # ctrl+z
+    deadline = time.monotonic() + 5
+    while state_of(app.pid) != "T" and time.monotonic() < deadline:
+        app.drain(0.05)
+    assert state_of(app.pid) == "T"
+    assert ALT_SCREEN_OFF in app.seen  # the shell gets its screen back while suspended
+    app.drain(0.3)
+    os.kill(app.pid, signal.SIGCONT)  # what fg does
+    start = len(app.seen)
+    assert app.wait_for_output(FIRST_FRAME, 5)
+    app.drain(0.3)
+    repainted = app.seen[start:]
+    for text in (b"Hyperparameters", b"Debug", b"epoch 0/100"):  # every pane, untouched ones too
+        assert text in repainted, text
+    app.press(b"q")
+    assert app.wait(BOUND) == 0
+    assert not wait_gone(processes, BOUND)
+
+
+@pytest.mark.parametrize(
+    ("stdin", "env", "why"),
+    [
+        (subprocess.DEVNULL, {}, "standard input is not a terminal"),
+        ("pty", {"TERM": "dumb"}, "TERM=dumb"),
+        ("pty", {"TERM": None}, "TERM is not set"),
+    ],
+    ids=["stdin-at-eof", "TERM=dumb", "no-TERM"],
+)
+def test_without_a_usable_terminal_one_line_and_status_2(tmp_path, stdin, env, why):
+    """In a terminal, but unusable: stdin elsewhere, or a terminal that cannot draw."""
+    import pty
+
+    environment = {**cli_env(), "XDG_CONFIG_HOME": str(tmp_path)}
+    for name, value in env.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "gdtui"], cwd=ROOT, env=environment,
+            stdin=terminal if stdin == "pty" else stdin, stdout=terminal,
+            stderr=subprocess.PIPE, timeout=30, check=False,
+        )
+        drawn = read_available(controller)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert result.returncode == 2
+    assert drawn == b""
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("gdtui needs a terminal: use `gdtui run` for headless training")
+    assert why in lines[0]
+
+
+def read_available(fd: int) -> bytes:
+    """What a pseudo-terminal has to read now."""
+    import select
+
+    seen = b""
+    while select.select([fd], [], [], 0.1)[0]:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
+def test_with_no_tty_at_all_the_files_get_one_line(tmp_path):
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with open(os.devnull) as stdin, out.open("wb") as stdout, err.open("wb") as stderr:
+        status = subprocess.run(
+            [sys.executable, "-m", "gdtui"], cwd=ROOT, stdin=stdin, stdout=stdout,
+            stderr=stderr, env={**cli_env(), "XDG_CONFIG_HOME": str(tmp_path)}, timeout=30,
+        ).returncode
+    assert status == 2
+    assert out.read_bytes() == b""
+    assert err.read_text().count("\n") == 1 and b"\x1b" not in err.read_bytes()
+
+
+def test_with_stderr_redirected_the_app_draws_on_stdout(terminal_app, tmp_path):
+    err = tmp_path / "err.txt"
+    with err.open("wb") as stderr:
+        app = terminal_app("--variant", "numpy-manual", stderr=stderr.fileno())
+    processes = app.started()  # the first frame came through the terminal
+    app.press(b"q")
+    assert app.wait(BOUND) == 0
+    assert not wait_gone(processes, BOUND)
+    assert b"\x1b" not in err.read_bytes()  # nothing was drawn into the file
+
+
+def test_the_training_process_dies_with_the_app_even_when_it_is_killed(terminal_app):
+    """SIGKILL leaves no time to tidy up: the training process notices its parent's end
+    (the end of its command pipe) by itself."""
+    app = terminal_app(*TORCH_RUN)
+    processes = app.started()
+    _run_flat_out(app)
+    children = descendants(app.pid)
+    app.process.kill()
+    app.wait(BOUND)
+    assert not wait_gone(children, BOUND), processes
