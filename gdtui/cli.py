@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -16,6 +17,7 @@ from gdtui.core.data import PRESETS
 from gdtui.core.parse import ParseError, parse_float, parse_int
 from gdtui.core.schedule import SCHEDULES
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAMES
+from gdtui.output import OutputError, abandon_stdout
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -217,6 +219,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"{command}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OutputError as error:
+        abandon_stdout()
+        with contextlib.suppress(OSError):
+            print(f"{command}: {error}", file=sys.stderr)
+        return error.status
     except KeyboardInterrupt:
         return 130
 
@@ -360,4 +367,7 @@ def _app(args: list[str]) -> int:
 
     app = make_app(config, fps=fps, settings=path, theme=remembered.theme)
     app.run()
+    if app.settings_problem is not None:
+        with contextlib.suppress(OSError):  # the terminal may have gone with the session
+            print(f"gdtui: {app.settings_problem}", file=sys.stderr)
     return app.return_code or EXIT_OK

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from gdtui.core.compare import COMPARED, Comparison, compare
 from gdtui.core.config import RunConfig
+from gdtui.output import writing
 
 
 def format_comparison(comparison: Comparison, config: RunConfig, across: str) -> str:
@@ -40,5 +41,7 @@ def run_compare(config: RunConfig, across: str, out: TextIO | None = None) -> in
     """Compare, print the table; exit status 0."""
     out = out or sys.stdout
     comparison = compare(config, across)
-    out.write(format_comparison(comparison, config, across))
+    with writing():
+        out.write(format_comparison(comparison, config, across))
+        out.flush()
     return 0

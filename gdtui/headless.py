@@ -16,6 +16,7 @@ from gdtui.core.record import EpochRecord
 from gdtui.core.run import StopReason, divergence_message, stop_reason
 from gdtui.core.schedule import apply_schedule
 from gdtui.core.trainers import create_trainer
+from gdtui.output import writing
 
 EXIT_DIVERGED = 3
 """``gdtui run``'s exit status when a loss, parameter or gradient went inf or nan."""
@@ -38,6 +39,7 @@ def run_headless(
     check_grad: bool = False,
 ) -> int:
     """Train ``config`` to the end, printing as ``fmt``; returns the exit status (0 or 3).
+    Raises :class:`~gdtui.output.OutputError` if the output cannot be written.
 
     With ``check_grad`` each record gains ``num_grad_w`` (and ``num_grad_b``), and the first
     epoch whose gradient disagrees with them is reported on stderr.
@@ -50,15 +52,15 @@ def run_headless(
         fields = (*fields, *checker.fields)
     write = out.write
     csv_writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
-    if csv_writer is not None:
-        csv_writer.writerow(fields)
     epochs, eps = config.epochs, config.eps
     scheduled = config.schedule != "constant"
     step = trainer.step
     last_logged = 0
     previous: EpochRecord | None = None
     reason: StopReason | None = None
-    try:
+    with writing():
+        if csv_writer is not None:
+            csv_writer.writerow(fields)
         while reason is None:
             if scheduled:
                 apply_schedule(trainer, config)
@@ -99,8 +101,4 @@ def run_headless(
                 f"{trainer.predict(config.predict):.3f}\n"
             )
         out.flush()
-    except BrokenPipeError:
-        # The reader (``| head``) went away: stop quietly, as Unix tools do.
-        sys.stdout = None
-        return 0
     return 0

@@ -49,9 +49,16 @@ from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.app.widgets.status_line import StatusLine
 from gdtui.app.widgets.variant_pane import VariantPane
 from gdtui.core import user_settings
-from gdtui.core.config import ConfigError, RunConfig, config_from_options, scale_lr
-from gdtui.core.config_file import save_config
-from gdtui.core.export import Cancelled, write_atomic
+from gdtui.core.config import (
+    ConfigError,
+    RunConfig,
+    config_from_options,
+    dataset_from_options,
+    scale_lr,
+)
+from gdtui.core.config_file import config_text
+from gdtui.core.data import Dataset
+from gdtui.core.export import Cancelled, PartlyWritten, write_all_atomic, write_atomic
 from gdtui.core.history import RunHistory
 from gdtui.core.landscape import landscape
 from gdtui.core.session import RunState, TrainingSession, changed_fields
@@ -148,6 +155,8 @@ class GdtuiApp(App[None]):
         self.supervisor = Supervisor(self)
         self._quitting = False
         self._watchdog: Watchdog | None = None
+        self.settings_problem: str | None = None
+        """Why the settings could not be remembered at exit, or None."""
         self.fps = fps
         self.output_dir = output_dir or Path.cwd()
         self.torch_note = "" if not VARIANTS[config.variant].uses_torch else "loading torch…"
@@ -510,8 +519,17 @@ class GdtuiApp(App[None]):
             self.push_screen(TourScreen())
 
     def action_save_svg(self) -> None:
-        """Save the screen as an SVG file."""
-        path = self.save_screenshot(path=str(self.output_dir))
+        """Save the screen as an SVG file, whole or not at all."""
+        stamp = time.strftime("%Y-%m-%dT%H_%M_%S")
+        path = self.output_dir / f"gdtui_{stamp}_{time.time_ns() % 10**9:09d}.svg"
+        try:
+            write_atomic(path, self.export_screenshot())
+        except OSError as error:
+            self.notify(
+                f"Could not save the screenshot in {self.output_dir}: {error.strerror or error}",
+                severity="error",
+            )
+            return
         self.notify(f"Saved {path}")
 
     def action_export(self) -> None:
@@ -547,14 +565,28 @@ class GdtuiApp(App[None]):
         def cancelled() -> bool:
             return worker.is_cancelled or self._quitting
 
+        files = [
+            (stem.with_suffix(".csv"), history.csv_chunks(epochs)),
+            (stem.with_suffix(".jsonl"), history.jsonl_chunks(epochs)),
+            (stem.with_suffix(".toml"), config_text(config, ".toml")),
+        ]
         try:
-            write_atomic(stem.with_suffix(".csv"), history.csv_chunks(epochs), cancelled)
-            write_atomic(stem.with_suffix(".jsonl"), history.jsonl_chunks(epochs), cancelled)
-            save_config(config, stem.with_suffix(".toml"))
+            write_all_atomic(files, cancelled)
         except Cancelled:
             return
+        except PartlyWritten as error:
+            written = ", ".join(path.name for path in error.written)
+            self._notify_from_thread(
+                f"Could not export all of it ({error.strerror}): only {written} were written",
+                severity="error",
+            )
+            return
         except OSError as error:
-            self._notify_from_thread(f"Could not export: {error}", severity="error")
+            self._notify_from_thread(
+                f"Could not export to {stem.parent}: {error.strerror or error}. "
+                "Nothing was written.",
+                severity="error",
+            )
             return
         replay = "gdtui --config replays them"
         if changes:
@@ -598,7 +630,9 @@ class GdtuiApp(App[None]):
         self._quitting = True
         self.trainer.close(timeout=0.2)
         if self.settings is not None:
-            user_settings.save(self.settings, self.theme, self.session.config)
+            self.settings_problem = user_settings.save(
+                self.settings, self.theme, self.session.config
+            )
 
     def palette_actions(self) -> list[tuple[str, str, str]]:
         """(key, action, description) for every shown binding, for the palette and help."""
@@ -645,12 +679,44 @@ class GdtuiApp(App[None]):
         self.apply_settings(event.options)
 
     def apply_settings(self, options: dict[str, Any]) -> bool:
-        """Validate ``options`` through the core and adopt them; errors show in the form."""
+        """Validate ``options`` through the core and adopt them; errors show in the form.
+        A CSV file to load is read on a thread (see :meth:`_load_data`)."""
+        data = options.get("data")
+        if isinstance(data, str) and data.strip() and len(options) == 1:
+            self._load_data(data.strip())
+            return False
         try:
             config = config_from_options(options, base=self.session.config)
         except ConfigError as error:
             self.query_one(SettingsForm).show_errors(error.errors)
             return False
+        return self._try(config)
+
+    def _load_data(self, path: str) -> None:
+        """Read a CSV file on a thread: a large one takes a moment, and the keys, the screen
+        and the run go on meanwhile. A newer file given replaces one still being read."""
+        self.run_worker(
+            partial(self._read_data, path), thread=True, exclusive=True, group="load-data"
+        )
+
+    def _read_data(self, path: str) -> None:
+        """On the worker thread: parse the file, then hand the result to the UI thread."""
+        try:
+            dataset = dataset_from_options({"data": path})
+        except ConfigError as error:
+            outcome: Any = partial(self.query_one(SettingsForm).show_errors, error.errors)
+        else:
+            assert dataset is not None
+            outcome = partial(self._data_read, dataset)
+        if not get_current_worker().is_cancelled and not self._quitting:
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+                self.call_from_thread(outcome)
+
+    def _data_read(self, dataset: Dataset) -> None:
+        self._try(self.session.config.replace(dataset=dataset))
+
+    def _try(self, config: RunConfig) -> bool:
+        """Adopt ``config`` unless the run refuses it (the refusal shows in the form)."""
         refusal = self.session.refusal(config)
         if refusal is not None:
             self.query_one(SettingsForm).show_error(*refusal)

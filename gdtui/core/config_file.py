@@ -30,21 +30,40 @@ def load_options(path: str | Path) -> dict[str, Any]:
         text = read_text(path, "a config file")
     except ParseError as error:
         raise _fail(str(error)) from None
-    # Imported here: only a --config file needs it, and start-up is measured in milliseconds.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+    kind = path.suffix[1:].upper()
     try:
-        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
-        raise _fail(f"{str(path)!r} is not valid {path.suffix[1:].upper()}: {error}") from None
+        data = parse_settings_text(text, kind)
+    except ValueError as error:
+        raise _fail(f"{str(path)!r} is not valid {kind}: {error}") from None
     if not isinstance(data, dict):
         raise _fail(f"{str(path)!r} must hold a table of settings, like lr = 0.01")
     nested = sorted(key for key, value in data.items() if isinstance(value, dict))
     if nested:
         raise _fail(f"settings are plain keys, not tables: {', '.join(nested)}")
     return data
+
+
+def parse_settings_text(text: str, kind: str) -> Any:
+    """TOML or JSON text as Python values. Raises ValueError for anything that is not valid,
+    in words: also a number too long to read (Python stops at 4,300 digits) and nesting too
+    deep to follow, which would otherwise escape as other errors."""
+    if kind == "TOML":
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - Python 3.10
+            import tomli as tomllib
+        loads = tomllib.loads
+    else:
+        loads = json.loads
+    try:
+        return loads(text)
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
+    except ValueError as error:  # TOMLDecodeError and JSONDecodeError among them
+        message = str(error)
+        if "digits" in message and "limit" in message:
+            message = "it holds a number with more digits than can be read"
+        raise ValueError(message) from None
 
 
 def merge_options(from_file: dict[str, Any], from_command_line: dict[str, Any]) -> dict[str, Any]:
@@ -58,9 +77,10 @@ def merge_options(from_file: dict[str, Any], from_command_line: dict[str, Any]) 
     return merged
 
 
-def config_options(config: RunConfig) -> dict[str, Any]:
+def config_options(config: RunConfig, data_by_path: bool = False) -> dict[str, Any]:
     """Everything that determines ``config``, as file settings (a preset by name, other data
-    as x and y lists; unset initial values left out)."""
+    as x and y lists; unset initial values left out). With ``data_by_path``, data read from a
+    CSV file is named by its path instead of copied."""
     options: dict[str, Any] = {
         "variant": config.variant,
         "lr": config.lr,
@@ -75,6 +95,8 @@ def config_options(config: RunConfig) -> dict[str, Any]:
         "noisy:"
     ):
         options["dataset"] = config.dataset.name
+    elif data_by_path and config.dataset.source is not None:
+        options["data"] = config.dataset.source
     else:
         options["x"] = list(config.dataset.x)
         options["y"] = list(config.dataset.y)
@@ -94,15 +116,18 @@ def config_options(config: RunConfig) -> dict[str, Any]:
 def save_config(config: RunConfig, path: str | Path) -> Path:
     """Write ``config`` to a ``.toml`` or ``.json`` file, whole or not at all."""
     path = Path(path)
-    options = config_options(config)
-    if path.suffix.lower() == ".json":
-        text = json.dumps(options, indent=2) + "\n"
-    elif path.suffix.lower() == ".toml":
-        text = "".join(f"{key} = {_toml_value(value)}\n" for key, value in options.items())
-    else:
-        raise _fail(f"expects a .toml or .json file, got {str(path)!r}")
-    write_atomic(path, text)
+    write_atomic(path, config_text(config, path.suffix))
     return path
+
+
+def config_text(config: RunConfig, suffix: str) -> str:
+    """``config`` as the text of a ``.toml`` or ``.json`` settings file."""
+    options = config_options(config)
+    if suffix.lower() == ".json":
+        return json.dumps(options, indent=2) + "\n"
+    if suffix.lower() == ".toml":
+        return "".join(f"{key} = {_toml_value(value)}\n" for key, value in options.items())
+    raise _fail(f"expects a .toml or .json file, got {suffix!r}")
 
 
 def _toml_value(value: Any) -> str:

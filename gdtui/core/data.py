@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from gdtui.core.parse import ParseError, parse_float, parse_int
 FLOAT32_MAX = 3.4028234663852886e38
 MAX_FILE_BYTES = 10_000_000
 """Larger data and config files are refused: gdtui trains on a handful of points."""
+MAX_POINTS = 100_000
+"""The most points a dataset may have, from a file or generated."""
 
 
 @dataclass(frozen=True)
@@ -24,10 +28,14 @@ class Dataset:
     name: str
     x: tuple[float, ...]
     y: tuple[float, ...]
+    source: str | None = None
+    """The CSV file the points were read from (remembered by path, not copied), or None."""
 
     def __post_init__(self) -> None:
         if not self.x:
             raise ParseError("the data has no points")
+        if len(self.x) > MAX_POINTS:
+            raise ParseError(f"the data has {len(self.x):,} points; at most {MAX_POINTS:,}")
         if len(self.x) != len(self.y):
             raise ParseError(f"x has {len(self.x)} values but y has {len(self.y)}; they must match")
         if not all(math.isfinite(v) for v in (*self.x, *self.y)):
@@ -55,23 +63,44 @@ def load_csv(path: str | Path) -> Dataset:
     Raises ParseError with a message naming the row and column of the first bad cell.
     """
     path = Path(path)
-    return parse_csv(read_text(path, "a CSV file"), name=path.name)
+    dataset = parse_csv(read_text(path, "a CSV file"), name=path.name)
+    return Dataset(dataset.name, dataset.x, dataset.y, source=str(path.absolute()))
 
 
-def read_text(path: Path, kind: str) -> str:
-    """A small UTF-8 text file's contents; ParseError says plainly why it cannot be read."""
-    limit = MAX_FILE_BYTES
+def read_text(path: Path, kind: str, limit: int | None = None) -> str:
+    """A small UTF-8 text file's contents; ParseError says plainly why it cannot be read.
+
+    Only a regular file is read: a FIFO or a device would block, or never end. Larger than
+    ``limit`` bytes (:data:`MAX_FILE_BYTES` by default) is refused.
+    """
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(limit + 1)
+        # Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise ParseError(f"no such file: {str(path)!r}") from None
-    except IsADirectoryError:
-        raise ParseError(f"{str(path)!r} is a directory, not {kind}") from None
     except OSError as error:
         raise ParseError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise ParseError(f"{str(path)!r} is a directory, not {kind}")
+        if not stat.S_ISREG(mode):
+            what = "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
+            raise ParseError(f"{str(path)!r} is {what}, not {kind}: give a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := os.read(descriptor, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+    except OSError as error:
+        raise ParseError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
     if len(raw) > limit:
-        raise ParseError(f"{str(path)!r} is larger than {limit // 1_000_000} MB")
+        most = f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
+        raise ParseError(f"{str(path)!r} is larger than {most}, the most gdtui reads")
     if b"\x00" in raw:
         raise ParseError(f"{str(path)!r} is a binary file, not {kind}")
     try:
@@ -83,16 +112,26 @@ def read_text(path: Path, kind: str) -> str:
 def parse_csv(text: str, name: str = "csv") -> Dataset:
     """Parse CSV text with a header naming columns ``x`` and ``y``."""
     reader = csv.reader(io.StringIO(text))
+    # (the file's line number, the row): errors name the line, blank lines included
+    numbered: list[tuple[int, list[str]]] = []
     try:
-        # (the file's line number, the row): errors name the line, blank lines included
-        numbered = [(reader.line_num, row) for row in reader]
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                numbered.append((reader.line_num, row))
+                if len(numbered) > MAX_POINTS + 1:  # a header and more rows than allowed
+                    raise ParseError(f"the CSV file has more than {MAX_POINTS:,} data rows")
     except csv.Error as error:
         raise ParseError(f"not a valid CSV file: {error}") from None
-    numbered = [(line, row) for line, row in numbered if any(cell.strip() for cell in row)]
     if not numbered:
         raise ParseError("the CSV file is empty; it needs a header row x,y and data rows")
     rows = [row for _, row in numbered]
     header = [cell.strip().lower() for cell in rows[0]]
+    twice = sorted({cell for cell in header if cell and header.count(cell) > 1})
+    if twice:
+        raise ParseError(
+            f"the CSV header names column {' and '.join(repr(c) for c in twice)} more than once; "
+            "each column needs a name of its own"
+        )
     missing = [column for column in ("x", "y") if column not in header]
     if missing:
         raise ParseError(
@@ -122,7 +161,6 @@ NOISY_DEFAULTS: dict[str, float] = {
     "slope": 2.0, "intercept": 1.0, "noise": 0.5, "n": 20, "seed": 0,
 }
 """A generated line's parameters when ``noisy`` names none."""
-MAX_POINTS = 100_000
 
 
 def noisy_line(

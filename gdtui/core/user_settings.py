@@ -4,15 +4,18 @@ app starts from its defaults and says nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gdtui.core.config import ConfigError, RunConfig, config_from_options
-from gdtui.core.config_file import config_options
+from gdtui.core.config import DATA_OPTIONS, ConfigError, RunConfig, config_from_options
+from gdtui.core.config_file import config_options, parse_settings_text
+from gdtui.core.data import read_text
 from gdtui.core.export import write_atomic
+from gdtui.core.parse import ParseError
 
 
 def settings_path() -> Path:
@@ -29,30 +32,42 @@ class Remembered:
     config: RunConfig | None = None
 
 
+SETTINGS_LIMIT = 1_000_000
+"""Bytes: a settings file is a few hundred; anything much larger is not ours."""
+
+
 def load(path: Path) -> Remembered:
-    """What was saved at ``path``; anything unreadable or invalid is left out."""
+    """What was saved at ``path``; anything unreadable or invalid is left out. Only a
+    regular file of modest size is read (a FIFO there would block the start for good)."""
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data: Any = parse_settings_text(read_text(path, "a settings file", SETTINGS_LIMIT), "JSON")
+    except (ParseError, ValueError):
         return Remembered()
     if not isinstance(data, dict):
         return Remembered()
     theme = data.get("theme") if isinstance(data.get("theme"), str) else None
     config = None
-    if isinstance(data.get("run"), dict):
+    run = data.get("run")
+    if isinstance(run, dict):
         try:
-            config = config_from_options(data["run"])
+            config = config_from_options(run)
         except ConfigError:
-            config = None  # a stale or hand-edited file: start from the defaults
+            # A stale or hand-edited file, or a data file that has gone since: keep what
+            # still holds (the data falls back to the default), else start from the defaults.
+            without_data = {k: v for k, v in run.items() if k not in DATA_OPTIONS}
+            with contextlib.suppress(ConfigError):
+                config = config_from_options(without_data)
     return Remembered(theme, config)
 
 
-def save(path: Path, theme: str, config: RunConfig) -> bool:
-    """Remember ``theme`` and ``config``; False (and nothing written) if that is impossible."""
-    text = json.dumps({"theme": theme, "run": config_options(config)}, indent=2) + "\n"
+def save(path: Path, theme: str, config: RunConfig) -> str | None:
+    """Remember ``theme`` and ``config``, whole or not at all; None, or why it could not be
+    done (the file as it was is left in place)."""
+    run = config_options(config, data_by_path=True)
+    text = json.dumps({"theme": theme, "run": run}, indent=2) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
-    except OSError:
-        return False
-    return True
+    except OSError as error:
+        return f"could not remember the settings in {path}: {error.strerror or error}"
+    return None

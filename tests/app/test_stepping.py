@@ -345,12 +345,12 @@ async def test_loading_a_csv_and_choosing_a_noisy_line(tmp_path):
         field = app.query_one("#field-data")
         field.focus()
         await pilot.press(*str(bad), "enter")
-        await pilot.pause()
+        await settle(app, pilot)  # the file is read on a worker thread
         assert "no column 'y'" in str(app.query_one("#error-data").render())
         assert app.session.config.dataset.name == "line4" and app.session.epoch == 1
         field.value = ""
         await pilot.press(*str(good), "enter")
-        await pilot.pause()
+        await settle(app, pilot)
         assert app.session.config.dataset.y == (3.0, 5.0, 7.0) and app.session.epoch == 0
         app.query_one("#field-dataset").value = "noisy"
         await pilot.pause()

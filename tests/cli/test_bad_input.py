@@ -4,6 +4,7 @@ cheap even for the torch variants."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,11 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
     ("data-nan-cell", (*NM, "--data", "{tmp}/nan_cell.csv"), "--data"),
     ("data-short-row", (*NM, "--data", "{tmp}/short_row.csv"), "--data"),
     ("data-and-x", (*NM, "--data", "{tmp}/good.csv", "--x", "1", "--y", "2"), "--data"),
+    ("data-duplicated-column", (*NM, "--data", "{tmp}/x_twice.csv"), "--data"),
+    ("data-fifo", (*NM, "--data", "{tmp}/fifo.csv"), "--data"),
+    ("data-device", (*NM, "--data", "/dev/zero"), "--data"),
+    ("config-nested-deep", (*NM, "--config", "{tmp}/deep.json"), "--config"),
+    ("config-4300-digits", (*NM, "--config", "{tmp}/digits.toml"), "--config"),
     # --optimizer
     ("optimizer-unknown", (*NM, "--optimizer", "lbfgs"), "--optimizer"),
     ("optimizer-empty", (*NM, "--optimizer", ""), "--optimizer"),
@@ -153,6 +159,10 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "nan_cell.csv").write_text("x,y\n1,2\nnan,4\n")
     (folder / "short_row.csv").write_text("x,y\n1,2\n3\n")
     (folder / "good.csv").write_text("x,y\n1,2\n2,4\n")
+    (folder / "x_twice.csv").write_text("x,y,x\n1,2,3\n")
+    os.mkfifo(folder / "fifo.csv")
+    (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (folder / "digits.toml").write_text("epochs = " + "9" * 5000)
     return folder
 
 

@@ -1,4 +1,5 @@
-"""Help, version, and output into a reader that goes away early (``gdtui run | head -1``)."""
+"""Help, version, and output that fails: a reader that goes away early (``gdtui run | head -1``),
+a full disk (``/dev/full``)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_version() -> None:
         ),
     ],
 )
-def test_reader_closing_early_ends_quietly(args: tuple[str, ...]) -> None:
+def test_reader_closing_early_is_one_line_and_status_141(args: tuple[str, ...]) -> None:
     # Far more output than a pipe buffers, so the writer does meet the closed pipe.
     if "--format" not in args:
         args = (*args, "--log-every", "1")
@@ -70,8 +71,8 @@ def test_reader_closing_early_ends_quietly(args: tuple[str, ...]) -> None:
     assert first.startswith((b"epoch 1:", b'{"epoch": 1,', b"epoch,loss"))
     assert "Traceback" not in stderr
     assert "Error" not in stderr, stderr  # no "Exception ignored ... BrokenPipeError" either
-    assert stderr == ""
-    assert returncode == 0
+    assert stderr == "gdtui run: the output was closed before the end (broken pipe)\n"
+    assert returncode == 141  # as a shell shows a tool that SIGPIPE ended
 
 
 @pytest.mark.parametrize(
@@ -98,3 +99,17 @@ def test_a_plotext_the_charts_cannot_use_is_reported_before_the_app_starts(
     assert words in err and "plotext>=5.2,<6" in err and len(err.splitlines()) == 1
     monkeypatch.undo()
     assert cli.plotext_problem() is None  # the one installed here is 5.x
+
+
+@pytest.mark.parametrize("command", [("run", "--format", "jsonl"), ("compare",)])
+def test_a_full_disk_is_one_line_and_status_74(command: tuple[str, ...]) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "gdtui", *command, "--variant", "numpy-manual"]
+            if command[0] == "run"
+            else [sys.executable, "-m", "gdtui", *command, "--epochs", "5"],
+            cwd=ROOT, env=cli_env(), stdout=full, stderr=subprocess.PIPE, timeout=120,
+        )
+    name = f"gdtui {command[0]}"
+    assert result.stderr.decode() == f"{name}: cannot write the output: No space left on device\n"
+    assert result.returncode == 74

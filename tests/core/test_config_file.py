@@ -84,3 +84,30 @@ def test_bad_values_in_a_file_name_the_setting(tmp_path, content, field):
     with pytest.raises(ConfigError) as error:
         config_from_options(load_options(path))
     assert field in error.value.errors
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "why"),
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("deep.toml", "lr = " + "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("digits.json", '{"epochs": ' + "9" * 5000 + "}", "more digits than can be read"),
+        ("digits.toml", "epochs = " + "9" * 5000, "more digits than can be read"),
+    ],
+)
+def test_files_that_no_parser_survives_get_a_clear_message(tmp_path, name, text, why):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=why) as error:
+        load_options(path)
+    assert error.value.field == "config"
+    assert "is not valid" in str(error.value)
+
+
+def test_a_fifo_config_is_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "settings.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="is a FIFO"):
+        load_options(fifo)

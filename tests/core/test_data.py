@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,37 @@ def test_parse_csv_any_text_gives_dataset_or_parse_error(text: str) -> None:
         return
     assert isinstance(dataset, Dataset)
     assert len(dataset.x) == len(dataset.y) > 0
+
+
+def test_a_fifo_is_refused_at_once_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    with pytest.raises(ParseError, match="is a FIFO, not a CSV file: give a regular file"):
+        load_csv(fifo)
+    assert time.monotonic() - start < 1.0
+
+
+def test_a_device_is_refused() -> None:
+    with pytest.raises(ParseError, match="is a device or socket"):
+        load_csv("/dev/zero")  # would never end
+
+
+def test_a_duplicated_column_is_refused_naming_it() -> None:
+    with pytest.raises(ParseError, match="names column 'x' more than once"):
+        parse_csv("x,y,x\n1,2,3\n")
+    with pytest.raises(ParseError, match="'x' and 'y' more than once"):
+        parse_csv("x,Y,X ,y\n1,2,3,4\n")
+
+
+def test_rows_beyond_the_limit_are_refused_saying_the_limit() -> None:
+    from gdtui.core.data import MAX_POINTS
+
+    assert len(parse_csv("x,y\n" + "1,2\n" * MAX_POINTS)) == MAX_POINTS
+    with pytest.raises(ParseError, match=f"more than {MAX_POINTS:,} data rows"):
+        parse_csv("x,y\n" + "1,2\n" * (MAX_POINTS + 1))
+
+
+def test_a_loaded_csv_remembers_where_it_came_from(tmp_path: Path) -> None:
+    path = _write(tmp_path, "x,y\n1,2\n")
+    assert load_csv(path).source == str(path.absolute())

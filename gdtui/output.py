@@ -1,0 +1,57 @@
+"""Writing results to standard output, where the output itself can fail: a full disk
+(``ENOSPC``), an I/O error (``EIO``), or a reader that went away (``EPIPE``, ``| head``)."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import sys
+from collections.abc import Iterator
+
+EXIT_OUTPUT = 74
+"""The output could not be written (sysexits' EX_IOERR)."""
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+"""The reader went away: the status a shell shows for a tool that SIGPIPE ended."""
+
+
+class OutputError(Exception):
+    """Writing the results failed; ``str()`` says why in a few words."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+    @property
+    def broken_pipe(self) -> bool:
+        """Whether the reader went away (rather than the output failing)."""
+        return self.error.errno == errno.EPIPE
+
+    @property
+    def status(self) -> int:
+        """The exit status to end with."""
+        return EXIT_BROKEN_PIPE if self.broken_pipe else EXIT_OUTPUT
+
+    def __str__(self) -> str:
+        if self.broken_pipe:
+            return "the output was closed before the end (broken pipe)"
+        return f"cannot write the output: {self.error.strerror or self.error}"
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """Turn a failure to write (inside the block) into an :class:`OutputError`."""
+    try:
+        yield
+    except OSError as error:
+        raise OutputError(error) from None
+
+
+def abandon_stdout() -> None:
+    """Point standard output at /dev/null, so that what is still buffered for it is not
+    written (and fails again) when the interpreter exits."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -1,0 +1,139 @@
+"""The app when its training process dies, hangs or is busy comparing: each trouble is told
+once, the history is kept, a new process carries the run on exactly, and q still quits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from gdtui.app import make_app
+from gdtui.app.showcase import settle
+from gdtui.core.config import RunConfig
+from gdtui.core.session import RunState
+from gdtui.core.trainers import create_trainer
+
+from .conftest import press_and_settle
+
+
+def _notices(app, monkeypatch) -> list[str]:
+    """Every notice the app gives from now on (as well as showing it)."""
+    notices: list[str] = []
+    notify = app.notify
+
+    def record(message, *args, **kwargs):
+        notices.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    monkeypatch.setattr(app, "notify", record)
+    return notices
+
+
+async def _wait(pilot, condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def test_a_killed_training_process_is_told_once_and_the_run_carries_on(monkeypatch):
+    config = RunConfig(variant="torch-optim", optimizer="momentum")
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        notices = _notices(app, monkeypatch)
+        await press_and_settle(app, pilot, *"nnnn", "z", *"nnn", "plus", "n")
+        kept = list(app.session.history)
+        assert len(kept) == 8
+
+        def deaths() -> int:
+            return sum("stopped unexpectedly" in n for n in notices)
+
+        for death in (1, 2):
+            os.kill(app.trainer.pid, signal.SIGKILL)
+            await _wait(pilot, lambda d=death: deaths() == d)
+            await pilot.pause(0.3)
+            assert deaths() == death  # once each
+            assert "killed by SIGKILL" in notices[-1] and f"{len(kept):,} epochs" in notices[-1]
+            assert list(app.session.history) == kept  # nothing lost
+            assert app.session.state is RunState.PAUSED
+            await press_and_settle(app, pilot, "n")  # a new process replays, then steps
+            epochs = len(kept) + 1
+            await _wait(pilot, lambda e=epochs: app.session.epoch == e)
+            kept = list(app.session.history)
+        # the same numbers as one uninterrupted run with the same changes
+        reference = create_trainer(config)
+        expected = [reference.step() for _ in range(4)]
+        reference.set_zero_grad(False)
+        expected += [reference.step() for _ in range(3)]
+        reference.set_lr(0.02)
+        expected += [reference.step() for _ in range(3)]
+        assert kept == expected
+        assert any("reached the same numbers" in n for n in notices)
+
+
+async def test_a_stopped_training_process_is_told_and_q_still_quits_at_once(monkeypatch):
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.trainer.not_responding = 1.0
+        notices = _notices(app, monkeypatch)
+        await press_and_settle(app, pilot, "n")
+        pid = app.trainer.pid
+        os.kill(pid, signal.SIGSTOP)
+        await _wait(pilot, lambda: any("not responding" in n for n in notices), 5)
+        assert f"pid {pid}" in notices[-1]
+        for _ in range(200):  # keys and settings pile up for it: none of them may block
+            await pilot.press("z")
+        start = time.monotonic()
+        await pilot.press("q")
+        await _wait(pilot, lambda: app.return_code is not None, 2)
+        assert time.monotonic() - start < 1.0
+    deadline = time.monotonic() + 2
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{pid}")  # killed, stopped as it was
+
+
+async def test_a_stopped_training_process_is_replaced_by_n_and_the_run_goes_on(monkeypatch):
+    config = RunConfig(variant="numpy-manual")
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.trainer.not_responding = 1.0
+        notices = _notices(app, monkeypatch)
+        await press_and_settle(app, pilot, *"nnn")
+        old = app.trainer.pid
+        os.kill(old, signal.SIGSTOP)
+        await _wait(pilot, lambda: any("not responding" in n for n in notices), 5)
+        await press_and_settle(app, pilot, "n")
+        await _wait(pilot, lambda: app.session.epoch == 4)
+        assert app.trainer.pid != old
+        trainer = create_trainer(config)
+        assert list(app.session.history) == [trainer.step() for _ in range(4)]
+
+
+async def test_escape_cancels_a_comparison_at_once_and_the_run_goes_on():
+    app = make_app(RunConfig(variant="torch-autograd", epochs=10**9))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        title = app.screen.query_one("#compare-title")
+        await _wait(pilot, lambda: "done" in str(title.render()))
+        text = str(title.render())
+        assert "at most 100,000 epochs" in text and "escape cancels" in text
+        await pilot.press("escape")
+        start = time.monotonic()
+        await pilot.press("n")
+        await _wait(pilot, lambda: app.session.epoch == 1, 5)
+        assert time.monotonic() - start < 1.5  # not after the rest of 4 × 100,000 epochs
+
+
+async def test_a_death_during_a_comparison_says_so_instead_of_comparing_forever():
+    app = make_app(RunConfig(variant="torch-autograd", epochs=100_000))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        title = app.screen.query_one("#compare-title")
+        await _wait(pilot, lambda: "done" in str(title.render()))
+        os.kill(app.trainer.pid, signal.SIGKILL)
+        await _wait(pilot, lambda: "No comparison" in str(title.render()), 5)
+        assert "killed by SIGKILL" in str(title.render())
+        assert not app.busy
