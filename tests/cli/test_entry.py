@@ -3,6 +3,7 @@ a full disk (``/dev/full``)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -112,4 +113,20 @@ def test_a_full_disk_is_one_line_and_status_74(command: tuple[str, ...]) -> None
         )
     name = f"gdtui {command[0]}"
     assert result.stderr.decode() == f"{name}: cannot write the output: No space left on device\n"
+    assert result.returncode == 74
+
+
+def test_a_terminal_gone_under_the_output_is_one_line_and_status_74() -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    os.close(controller)  # writing to the terminal now fails with EIO
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "gdtui", "run", "--variant", "numpy-manual"],
+            cwd=ROOT, env=cli_env(), stdout=terminal, stderr=subprocess.PIPE, timeout=120,
+        )
+    finally:
+        os.close(terminal)
+    assert result.stderr.decode() == "gdtui run: cannot write the output: Input/output error\n"
     assert result.returncode == 74

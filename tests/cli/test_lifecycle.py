@@ -6,10 +6,12 @@ Each test runs the real app in a real pseudo-terminal and finds its processes by
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 from cli_support import ROOT, cli_env
@@ -215,3 +217,37 @@ def test_the_training_process_dies_with_the_app_even_when_it_is_killed(terminal_
     app.process.kill()
     app.wait(BOUND)
     assert not wait_gone(children, BOUND), processes
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.parametrize("when", ["start-up", "mid-run"])
+def test_tmux_killed_takes_the_app_with_it(tmp_path, when):
+    """What a user's SSH drop does, done the way it happens: the tmux server goes."""
+    socket = f"gdtui-test-{uuid.uuid4().hex[:8]}"
+    env = {**cli_env(), "XDG_CONFIG_HOME": str(tmp_path)}
+    env.pop("TMUX", None)
+    pid_file = tmp_path / "pid"
+    command = f"echo $$ > {pid_file}; exec {sys.executable} -m gdtui {' '.join(LONG_RUN)}"
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", socket, *args], env=env, cwd=ROOT, capture_output=True, text=True,
+            timeout=20,
+        ).stdout
+
+    tmux("new-session", "-d", "-x", "120", "-y", "40", command)
+    try:
+        deadline = time.monotonic() + 30
+        while "Run/Pause" not in tmux("capture-pane", "-p") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pid = int(pid_file.read_text())
+        if when == "mid-run":
+            while not descendants(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            tmux("send-keys", "space")
+            time.sleep(1.0)
+        processes = {pid, *descendants(pid)}
+        tmux("kill-server")
+        assert not wait_gone(processes, BOUND + 1)
+    finally:
+        tmux("kill-server")

@@ -162,7 +162,6 @@ def test_only_the_settings_that_changed_cross_the_pipe(trainer, monkeypatch):
     "config",
     [
         RunConfig(variant="numpy-manual", epochs=10**9),
-        RunConfig(variant="torch-optim", optimizer="momentum", epochs=10**9),
         RunConfig(variant="torch-module", optimizer="adam", lr=0.05, epochs=10**9),
     ],
     ids=lambda c: f"{c.variant}-{c.optimizer}",
