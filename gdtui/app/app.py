@@ -12,7 +12,7 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -75,6 +75,9 @@ from gdtui.core.trainer_process import (
     TrainerProcess,
 )
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
+
+if TYPE_CHECKING:
+    from gdtui.app.screens.compare import CompareScreen
 
 MAIN_SCREEN_ACTIONS = frozenset(
     {
@@ -251,7 +254,7 @@ class GdtuiApp(App[None]):
 
     def _quit(self, status: int) -> None:
         self._quitting = True
-        self.trainer.close(timeout=0)
+        self.trainer.close(timeout=0.2)
         self.exit(return_code=status)
 
     def _resumed(self, _app: object) -> None:
@@ -303,7 +306,7 @@ class GdtuiApp(App[None]):
         elif isinstance(message, Restored):
             self.post_message(RunRestored(message))
 
-    def _compare_screen(self) -> Any:
+    def _compare_screen(self) -> CompareScreen | None:
         """The compare screen if it is showing, else None."""
         from gdtui.app.screens.compare import CompareScreen
 
@@ -323,8 +326,8 @@ class GdtuiApp(App[None]):
     def _trainer_stopped(self, event: TrainerStopped) -> None:
         if self._quitting:
             return
-        self.supervisor.stopped(event.why, event.pid)
-        if (screen := self._compare_screen()) is not None:
+        news = self.supervisor.stopped(event.why, event.pid)
+        if news and (screen := self._compare_screen()) is not None:
             screen.failed(f"the training process stopped unexpectedly ({event.why})")
 
     @on(RunRestoring)
@@ -620,11 +623,7 @@ class GdtuiApp(App[None]):
 
     async def action_quit(self) -> None:
         """Stop any run and quit."""
-        if self._watchdog is not None:
-            self._watchdog.arm(0)
-        self._quitting = True
-        self.trainer.close(timeout=0.2)
-        self.exit()
+        self.end_session(0)
 
     def on_unmount(self) -> None:
         self._quitting = True
@@ -704,16 +703,18 @@ class GdtuiApp(App[None]):
         try:
             dataset = dataset_from_options({"data": path})
         except ConfigError as error:
-            outcome: Any = partial(self.query_one(SettingsForm).show_errors, error.errors)
+            dataset, errors = None, error.errors
         else:
-            assert dataset is not None
-            outcome = partial(self._data_read, dataset)
+            errors = {}
         if not get_current_worker().is_cancelled and not self._quitting:
             with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-                self.call_from_thread(outcome)
+                self.call_from_thread(self._data_read, dataset, errors)
 
-    def _data_read(self, dataset: Dataset) -> None:
-        self._try(self.session.config.replace(dataset=dataset))
+    def _data_read(self, dataset: Dataset | None, errors: dict[str, str]) -> None:
+        if dataset is None:
+            self.query_one(SettingsForm).show_errors(errors)
+        else:
+            self._try(self.session.config.replace(dataset=dataset))
 
     def _try(self, config: RunConfig) -> bool:
         """Adopt ``config`` unless the run refuses it (the refusal shows in the form)."""

@@ -18,7 +18,6 @@ from gdtui.app.app import GdtuiApp
 from gdtui.core.config import RunConfig
 from gdtui.core.data import parse_noisy
 
-
 SAME_ON_EVERY_MACHINE: dict[str, str] = {
     # float32 sums come out in a different order, and so differ in their last bits, from one
     # CPU to another: torch's own kernels by vector width (AVX2, AVX-512), MKL's (nn.Linear,

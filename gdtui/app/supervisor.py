@@ -65,11 +65,12 @@ class Supervisor:
         app.redraw()
         return True
 
-    def stopped(self, why: str, pid: int) -> None:
-        """The training process ``pid`` ended without being asked."""
+    def stopped(self, why: str, pid: int) -> bool:
+        """The training process ``pid`` ended without being asked: say so, once. False if
+        this is old news (another process, or told already)."""
         app, session = self.app, self.app.session
         if app.trainer.pid != pid or self.trouble is not None:
-            return  # an old process, or already told
+            return False
         self._in_trouble(f"stopped unexpectedly ({why})")
         what = "" if not session.epoch else self._kept()
         app.notify(
@@ -78,6 +79,7 @@ class Supervisor:
             severity="error",
             timeout=15,
         )
+        return True
 
     def check(self) -> None:
         """Notice a training process that has stopped answering, or answers again."""

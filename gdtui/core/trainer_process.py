@@ -276,11 +276,10 @@ def _tour() -> TourRan:
 
 
 def _answer(channel: _Channel, work: Callable[[], T], run_id: int = 0) -> T | None:
-    """Send what ``work`` returns, or a :class:`Failed` naming its error (the child lives on)."""
+    """Send what ``work`` returns, or a :class:`Failed` naming its error (the child lives on).
+    Sending raises OSError once the parent has gone, which ends the child."""
     try:
         reply = work()
-    except OSError:
-        raise  # the parent has gone
     except Exception:
         channel.send(Failed(traceback.format_exc(limit=4), run_id))
         return None

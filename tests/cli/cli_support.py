@@ -50,15 +50,21 @@ class Result:
         )
 
 
-def cli_env() -> dict[str, str]:
-    """The inherited environment; numpy's OpenBLAS need not start a thread pool per process
-    (~0.1 s of each of these short runs; the CLI does no large linear algebra)."""
+def cli_env(changes: dict[str, str | None] | None = None) -> dict[str, str]:
+    """The inherited environment with ``changes`` (None removes a variable); numpy's OpenBLAS
+    need not start a thread pool per process (~0.1 s of each of these short runs; the CLI
+    does no large linear algebra)."""
     env = dict(os.environ)
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     # pytest-xdist's workers export COLUMNS=80 and LINES=24, which Textual (through
     # shutil.get_terminal_size) would take over the real size of a test's terminal.
     env.pop("COLUMNS", None)
     env.pop("LINES", None)
+    for name, value in (changes or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     return env
 
 

@@ -88,12 +88,9 @@ class TerminalApp:
     ) -> None:
         self.controller, terminal = pty.openpty()
         fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        environment = {**cli_env(), "TERM": "xterm-256color", "XDG_CONFIG_HOME": str(tmp_path)}
-        for name, value in (env or {}).items():
-            if value is None:
-                environment.pop(name, None)
-            else:
-                environment[name] = value
+        environment = cli_env(
+            {"TERM": "xterm-256color", "XDG_CONFIG_HOME": str(tmp_path), **(env or {})}
+        )
         self.settings = tmp_path / "gdtui" / "settings.json"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gdtui", *args],

@@ -146,12 +146,7 @@ def test_without_a_usable_terminal_one_line_and_status_2(tmp_path, stdin, env, w
     """In a terminal, but unusable: stdin elsewhere, or a terminal that cannot draw."""
     import pty
 
-    environment = {**cli_env(), "XDG_CONFIG_HOME": str(tmp_path)}
-    for name, value in env.items():
-        if value is None:
-            environment.pop(name, None)
-        else:
-            environment[name] = value
+    environment = cli_env({"XDG_CONFIG_HOME": str(tmp_path), **env})
     controller, terminal = pty.openpty()
     try:
         result = subprocess.run(

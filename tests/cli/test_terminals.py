@@ -26,12 +26,7 @@ def _drive(env_changes: dict[str, str | None], tmp_path: Path) -> bytes:
     """Everything the app writes to a 120x40 terminal while n is pressed three times."""
     controller, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    env = {**cli_env(), "XDG_CONFIG_HOME": str(tmp_path)}
-    for name, value in env_changes.items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
+    env = cli_env({"XDG_CONFIG_HOME": str(tmp_path), **env_changes})
     process = subprocess.Popen(
         [sys.executable, "-m", "gdtui", "--variant", "numpy-manual"],
         cwd=ROOT, stdin=terminal, stdout=terminal, stderr=terminal, env=env,
