@@ -365,7 +365,15 @@ def _app(args: list[str]) -> int:
         config = remembered.config
     from gdtui.app import make_app
 
-    app = make_app(config, fps=fps, settings=path, theme=remembered.theme)
+    notice = None
+    if remembered.problem is not None:
+        kept = (
+            f" It will be kept as {user_settings.set_aside(path).name}."
+            if user_settings.unreadable(path)
+            else ""
+        )
+        notice = f"Settings in {path} not used: {remembered.problem}.{kept}"
+    app = make_app(config, fps=fps, settings=path, theme=remembered.theme, notice=notice)
     app.run()
     if app.settings_problem is not None:
         with contextlib.suppress(OSError):  # the terminal may have gone with the session

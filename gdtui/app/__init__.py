@@ -28,14 +28,18 @@ def make_app(
     output_dir: Path | None = None,
     settings: Path | None = None,
     theme: str | None = None,
+    notice: str | None = None,
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
     exports go to ``output_dir`` (the working directory when None). With ``settings`` the
-    app saves its theme and last settings there when it exits."""
+    app saves its theme and last settings there when it exits. ``notice`` is said once the
+    app is on screen."""
     from gdtui.app.app import GdtuiApp
     from gdtui.core.config import RunConfig
 
-    app = GdtuiApp(config or RunConfig(), fps=fps, output_dir=output_dir, settings=settings)
+    app = GdtuiApp(
+        config or RunConfig(), fps=fps, output_dir=output_dir, settings=settings, notice=notice
+    )
     if theme is not None and theme in app.available_themes:
         app.theme = theme
     return app

@@ -150,8 +150,10 @@ class GdtuiApp(App[None]):
         fps: float = DEFAULT_FPS,
         output_dir: Path | None = None,
         settings: Path | None = None,
+        notice: str | None = None,
     ):
         super().__init__(driver_class=_driver_class())
+        self._notice = notice
         self.settings = settings
         self.session = TrainingSession(config)
         self.trainer = TrainerProcess(self._from_trainer)
@@ -210,6 +212,8 @@ class GdtuiApp(App[None]):
     def on_mount(self) -> None:
         self.query_one(SettingsForm).show_config(self.session.config)
         self.query_one(VariantPane).focus()
+        if self._notice is not None:
+            self.notify(self._notice, severity="warning", timeout=15)
         self.adapt_layout()
         self.redraw()
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
@@ -402,12 +406,13 @@ class GdtuiApp(App[None]):
                 )
             )
         self.query_one(DebugPane).show(session)
-        note = "  ".join(filter(None, (self.torch_note, self.supervisor.note)))
-        self.query_one(StatusLine).show(session, self._speed, note)
+        self.query_one(StatusLine).show(
+            session, self._speed, self.torch_note, self.supervisor.alert
+        )
 
     def _measure_speed(self) -> None:
         now, epoch = time.perf_counter(), self.session.epoch
-        if self.session.state is not RunState.RUNNING:
+        if self.session.state is not RunState.RUNNING or self.supervisor.replaying is not None:
             self._speed_mark, self._speed = None, None
             return
         if self._speed_mark is None:
@@ -694,6 +699,7 @@ class GdtuiApp(App[None]):
     def _load_data(self, path: str) -> None:
         """Read a CSV file on a thread: a large one takes a moment, and the keys, the screen
         and the run go on meanwhile. A newer file given replaces one still being read."""
+        self.query_one(SettingsForm).show_error("data", "")  # the last file's error is old news
         self.run_worker(
             partial(self._read_data, path), thread=True, exclusive=True, group="load-data"
         )

@@ -11,7 +11,9 @@ An SSH connection that drops takes its pseudo-terminal with it. Textual 8.2 then
 
 Either way the driver calls the app's ``terminal_lost()`` once, from its own thread.
 Textual also draws on standard error; when that is redirected and standard output is the
-terminal (``gdtui 2> err.txt``), this driver draws on standard output instead.
+terminal (``gdtui 2> err.txt``), this driver draws on standard output instead. And it measures
+the terminal it draws on, where Textual measures standard output (``gdtui > out.txt`` drew
+80×24 in a larger window).
 """
 
 from __future__ import annotations
@@ -91,6 +93,17 @@ class GdtuiDriver(LinuxDriver):
             super().start_application_mode()  # type: ignore[no-untyped-call]
         finally:
             linux_driver.WriterThread = original  # type: ignore[attr-defined]
+
+    def _get_terminal_size(self) -> tuple[int, int]:
+        """The size of the terminal drawn on. Textual asks standard output (through
+        ``shutil``), which is a file or a pipe in ``gdtui > out.txt``; and takes ``COLUMNS``
+        and ``LINES`` over the real size."""
+        for file in (self._file, sys.__stdin__):
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                columns, lines = os.get_terminal_size(file.fileno())  # type: ignore[union-attr]
+                if columns and lines:
+                    return columns, lines
+        return 80, 25
 
     def _terminal_lost(self) -> None:
         with self._lost_once:

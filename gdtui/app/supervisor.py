@@ -23,23 +23,26 @@ class Supervisor:
     def __init__(self, app: GdtuiApp) -> None:
         self.app = app
         self.trouble: str | None = None
-        """Why the training process cannot be used ("stopped unexpectedly: …"), or None."""
+        """Why the training process cannot be used ("killed by SIGKILL", "not responding"), or
+        None."""
         self.replaying: tuple[int, int] | None = None
         """(epoch reached, epochs to replay) while a new process replays the run."""
         self.mismatch: str | None = None
         """Set when a replay did not reproduce the run: it cannot carry on until reset."""
 
     @property
-    def note(self) -> str:
-        """A few words for the status line, or ""."""
+    def alert(self) -> tuple[str, str]:
+        """A few words for the status line and their style, or ("", "") (short: they share
+        the line at 80 columns)."""
         if self.mismatch is not None:
-            return "the run cannot carry on: press r to reset"
+            return "replay differs: r resets", "bold red"
         if self.trouble is not None:
-            return f"training process {self.trouble}: n or space starts a new one"
+            return f"trainer {self.trouble}: n restarts it", "bold red"
         if self.replaying is not None:
             epoch, total = self.replaying
-            return f"replaying the run in a new training process: epoch {epoch:,} of {total:,}…"
-        return ""
+            done = f"{epoch:,}/{total:,}" if epoch else f"{total:,} epochs…"
+            return f"replaying {done}", "bold"
+        return "", ""
 
     def ready(self) -> bool:
         """Make sure a usable training process is there before a key uses it: start one if a
@@ -71,10 +74,9 @@ class Supervisor:
         app, session = self.app, self.app.session
         if app.trainer.pid != pid or self.trouble is not None:
             return False
-        self._in_trouble(f"stopped unexpectedly ({why})")
-        what = "" if not session.epoch else self._kept()
+        self._in_trouble(why)
         app.notify(
-            f"The training process stopped unexpectedly ({why}).{what}",
+            f"It stopped unexpectedly ({why}).{self._kept()}",
             title="Training process stopped",
             severity="error",
             timeout=15,
@@ -91,8 +93,7 @@ class Supervisor:
             trainer.pause()  # should it wake up, it must not run on unseen
             self._in_trouble("not responding")
             app.notify(
-                f"The training process (pid {trainer.pid}) is not responding.{self._kept()} "
-                "q quits at once.",
+                f"pid {trainer.pid} is silent (stopped or hung).{self._kept()} q quits at once.",
                 title="Training process not responding",
                 severity="error",
                 timeout=15,
@@ -114,10 +115,8 @@ class Supervisor:
         epochs = self.app.session.epoch
         if not epochs:
             return " n or space starts a new one."
-        return (
-            f" The {epochs:,} epochs so far are kept (e exports them); n or space starts a new "
-            f"one, which replays the run to epoch {epochs:,} and carries on."
-        )
+        kept = "1 epoch is" if epochs == 1 else f"{epochs:,} epochs are"
+        return f" {kept} kept (e exports them); n or space replays them in a new one."
 
     def progress(self, run_id: int, epoch: int, total: int) -> None:
         """A replay has reached ``epoch``."""
@@ -135,8 +134,8 @@ class Supervisor:
         if restored.record == expected:
             session.optimizer_state = restored.optimizer_state
             app.notify(
-                f"A new training process replayed the {session.epoch:,} epochs and reached "
-                "the same numbers: the run carries on."
+                f"Replayed {session.epoch:,} epochs: the same numbers; the run carries on.",
+                title="Training process replaced",
             )
         else:
             app.trainer.pause()

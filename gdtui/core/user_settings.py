@@ -26,10 +26,13 @@ def settings_path() -> Path:
 
 @dataclass(frozen=True)
 class Remembered:
-    """The theme and the run settings from last time (either may be missing)."""
+    """The theme and the run settings from last time (either may be missing), and why a
+    settings file that is there could not be used in full (None if it could, or if there is
+    none)."""
 
     theme: str | None = None
     config: RunConfig | None = None
+    problem: str | None = None
 
 
 SETTINGS_LIMIT = 1_000_000
@@ -37,36 +40,57 @@ SETTINGS_LIMIT = 1_000_000
 
 
 def load(path: Path) -> Remembered:
-    """What was saved at ``path``; anything unreadable or invalid is left out. Only a
-    regular file of modest size is read (a FIFO there would block the start for good)."""
+    """What was saved at ``path``; what is unreadable or invalid is left out, and said in
+    ``problem``. Only a regular file of modest size is read (a FIFO there would block the
+    start for good)."""
+    if not os.path.lexists(path):
+        return Remembered()
     try:
         data: Any = parse_settings_text(read_text(path, "a settings file", SETTINGS_LIMIT), "JSON")
-    except (ParseError, ValueError):
-        return Remembered()
+    except ParseError as error:
+        return Remembered(problem=str(error))
+    except ValueError as error:
+        return Remembered(problem=f"not valid JSON: {error}")
     if not isinstance(data, dict):
-        return Remembered()
+        return Remembered(problem="not a table of settings")
     theme = data.get("theme") if isinstance(data.get("theme"), str) else None
-    config = None
+    config = problem = None
     run = data.get("run")
     if isinstance(run, dict):
         try:
             config = config_from_options(run)
-        except ConfigError:
+        except ConfigError as error:
             # A stale or hand-edited file, or a data file that has gone since: keep what
             # still holds (the data falls back to the default), else start from the defaults.
+            problem = str(error)
             without_data = {k: v for k, v in run.items() if k not in DATA_OPTIONS}
             with contextlib.suppress(ConfigError):
                 config = config_from_options(without_data)
-    return Remembered(theme, config)
+    return Remembered(theme, config, problem)
+
+
+def unreadable(path: Path) -> bool:
+    """Whether something is at ``path`` of which nothing could be used (not a file, not JSON,
+    no setting that holds)."""
+    remembered = load(path)
+    return remembered.problem is not None and remembered == Remembered(problem=remembered.problem)
+
+
+def set_aside(path: Path) -> Path:
+    """Where :func:`save` moves a file it could not read, rather than overwrite it."""
+    return path.with_name(path.name + ".invalid")
 
 
 def save(path: Path, theme: str, config: RunConfig) -> str | None:
     """Remember ``theme`` and ``config``, whole or not at all; None, or why it could not be
-    done (the file as it was is left in place)."""
+    done (the file as it was is left in place). A file there that held no settings is kept,
+    renamed (:func:`set_aside`), for its owner to look at."""
     run = config_options(config, data_by_path=True)
     text = json.dumps({"theme": theme, "run": run}, indent=2) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if unreadable(path):
+            os.replace(path, set_aside(path))
         write_atomic(path, text)
     except OSError as error:
         return f"could not remember the settings in {path}: {error.strerror or error}"

@@ -72,7 +72,7 @@ def recompute(app: GdtuiApp, another_machine) -> tuple[object, object]:
     process.reset(run_id, session.config)
     records: list = []
     plan = session.replay_plan()
-    ends = [*plan.at[1:].tolist(), plan.epochs + 1]
+    ends = [*plan.at[1:].tolist(), plan.epochs + 1] if plan.epochs else []
     segments = zip(plan.at.tolist(), ends, plan.lr, plan.zero_grad, strict=True)
     for start, end, lr, zero_grad in segments:
         process.apply(session.config.replace(lr=float(lr), zero_grad=bool(zero_grad)))

@@ -22,7 +22,7 @@ def _notices(app, monkeypatch) -> list[str]:
     notify = app.notify
 
     def record(message, *args, **kwargs):
-        notices.append(str(message))
+        notices.append(f"{kwargs.get('title', '')}: {message}")
         return notify(message, *args, **kwargs)
 
     monkeypatch.setattr(app, "notify", record)
@@ -68,7 +68,7 @@ async def test_a_killed_training_process_is_told_once_and_the_run_carries_on(mon
         reference.set_lr(0.02)
         expected += [reference.step() for _ in range(3)]
         assert kept == expected
-        assert any("reached the same numbers" in n for n in notices)
+        assert any("Replayed 9 epochs: the same numbers" in n for n in notices)
 
 
 async def test_a_stopped_training_process_is_told_and_q_still_quits_at_once(monkeypatch):

@@ -83,6 +83,7 @@ class TerminalApp:
         *args: str,
         controlling: bool = False,
         env: dict[str, str | None] | None = None,
+        stdout: int | None = None,
         stderr: int | None = None,
         cwd: Path = ROOT,
     ) -> None:
@@ -96,7 +97,7 @@ class TerminalApp:
             [sys.executable, "-m", "gdtui", *args],
             cwd=cwd,
             stdin=terminal,
-            stdout=terminal,
+            stdout=terminal if stdout is None else stdout,
             stderr=terminal if stderr is None else stderr,
             env=environment,
             start_new_session=True,

@@ -6,6 +6,7 @@ Each test runs the real app in a real pseudo-terminal and finds its processes by
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -200,6 +201,35 @@ def test_with_stderr_redirected_the_app_draws_on_stdout(terminal_app, tmp_path):
     assert app.wait(BOUND) == 0
     assert not wait_gone(processes, BOUND)
     assert b"\x1b" not in err.read_bytes()  # nothing was drawn into the file
+
+
+def test_with_stdout_redirected_the_app_draws_at_the_terminals_size(terminal_app, tmp_path):
+    out = tmp_path / "out.txt"
+    with out.open("wb") as stdout:
+        app = terminal_app("--variant", "numpy-manual", stdout=stdout.fileno())
+    processes = app.started()
+    app.drain(0.5)
+    columns = [int(c) for c in re.findall(rb"\x1b\[\d+;(\d+)H", app.seen)]
+    assert max(columns) == 120  # drawn across the terminal's 120 columns, not 80
+    app.press(b"q")
+    assert app.wait(BOUND) == 0
+    assert not wait_gone(processes, BOUND)
+    assert out.read_bytes() == b""
+
+
+def test_a_settings_file_it_cannot_read_is_said_and_kept_aside(terminal_app, tmp_path):
+    settings = tmp_path / "gdtui" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{"run": {"lr": ')
+    app = terminal_app("--variant", "numpy-manual")
+    app.started()
+    app.drain(0.5)
+    text = re.sub(r"\x1b\[[0-9;?<>$]*[A-Za-z~]|[\s▌]", "", app.seen.decode(errors="replace"))
+    assert "used:notvalidJSON" in text and "keptassettings.json.invalid" in text  # the notice
+    app.press(b"q")
+    assert app.wait(BOUND) == 0
+    assert (tmp_path / "gdtui" / "settings.json.invalid").read_text() == '{"run": {"lr": '
+    assert '"variant": "numpy-manual"' in settings.read_text()
 
 
 def test_the_training_process_dies_with_the_app_even_when_it_is_killed(terminal_app):

@@ -21,10 +21,18 @@ def test_round_trip_and_the_xdg_location(tmp_path, monkeypatch):
     "content",
     ["", "{", "[]", '{"theme": 3}', '{"run": {"lr": -1}}', '{"run": {"speed": 2}}', "\xff"],
 )
-def test_broken_files_are_ignored(tmp_path, content):
+def test_broken_files_are_ignored_saying_why_and_kept_aside_when_saving(tmp_path, content):
     path = tmp_path / "settings.json"
     path.write_text(content, encoding="latin-1")
-    assert user_settings.load(path) == user_settings.Remembered()
+    remembered = user_settings.load(path)
+    assert (remembered.theme, remembered.config) == (None, None)
+    if content == '{"theme": 3}':
+        assert remembered.problem is None  # nothing wrong worth a word: no settings in it
+        return
+    assert remembered.problem
+    assert user_settings.save(path, "nord", RunConfig()) is None
+    assert user_settings.set_aside(path).read_text(encoding="latin-1") == content  # not lost
+    assert user_settings.load(path) == user_settings.Remembered("nord", RunConfig())
 
 
 def test_missing_file_and_unwritable_place(tmp_path):
@@ -48,10 +56,11 @@ def test_data_from_a_file_is_remembered_by_its_path_not_copied(tmp_path):
     assert saved["run"]["data"] == str(csv.absolute())
     assert "x" not in saved["run"] and path.stat().st_size < 1000
     assert user_settings.load(path).config == config
-    csv.unlink()  # gone since: the other settings still hold
-    remembered = user_settings.load(path).config
-    assert remembered is not None and remembered.lr == 0.001
-    assert remembered.dataset == RunConfig().dataset
+    csv.unlink()  # gone since: the other settings still hold, and the notice says why
+    remembered = user_settings.load(path)
+    assert remembered.config is not None and remembered.config.lr == 0.001
+    assert remembered.config.dataset == RunConfig().dataset
+    assert "no such file" in (remembered.problem or "")
 
 
 @pytest.mark.parametrize(
@@ -62,7 +71,9 @@ def test_data_from_a_file_is_remembered_by_its_path_not_copied(tmp_path):
 def test_files_no_parser_survives_are_ignored(tmp_path, content):
     path = tmp_path / "settings.json"
     path.write_text(content)
-    assert user_settings.load(path) == user_settings.Remembered()
+    remembered = user_settings.load(path)
+    assert (remembered.theme, remembered.config) == (None, None)
+    assert "not valid JSON" in (remembered.problem or "")
 
 
 def test_a_fifo_in_place_of_the_file_is_ignored_at_once(tmp_path):
@@ -72,5 +83,6 @@ def test_a_fifo_in_place_of_the_file_is_ignored_at_once(tmp_path):
     path = tmp_path / "settings.json"
     os.mkfifo(path)
     start = time.monotonic()
-    assert user_settings.load(path) == user_settings.Remembered()
+    remembered = user_settings.load(path)
     assert time.monotonic() - start < 1.0
+    assert remembered.config is None and "is a FIFO" in (remembered.problem or "")

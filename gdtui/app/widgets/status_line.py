@@ -21,13 +21,23 @@ STATE_STYLES = {
 class StatusLine(Static):
     """One line that sums up the run."""
 
-    def show(self, session: TrainingSession, speed: float | None, note: str) -> None:
-        """Redraw from ``session``; ``speed`` in epochs/s is shown only while running."""
+    def show(
+        self,
+        session: TrainingSession,
+        speed: float | None,
+        note: str,
+        alert: tuple[str, str] = ("", ""),
+    ) -> None:
+        """Redraw from ``session``; ``speed`` in epochs/s is shown only while running.
+        ``alert`` (text and style: the training process's trouble or replay) comes right
+        after the state, ``note`` last."""
         config = session.config
         record = session.viewed_record
         state = session.state
         label = session.message if session.finished else state.value
         text = Text.assemble((f" {label} ", STATE_STYLES[state]), " ")
+        if alert[0]:
+            text.append(f"{alert[0]}  ", alert[1])
         if session.cursor is not None:
             viewing = f"viewing epoch {session.cursor} of {session.epoch} (→ returns) "
             text.append(viewing, "reverse")
