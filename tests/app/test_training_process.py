@@ -115,9 +115,10 @@ async def test_escape_cancels_a_comparison_at_once_and_the_run_goes_on():
         await settle(app, pilot)
         await pilot.press("c")
         title = app.screen.query_one("#compare-title")
-        await _wait(pilot, lambda: "done" in str(title.render()))
+        await _wait(pilot, lambda: "(0%)" not in str(title.render()))
         text = str(title.render())
-        assert "at most 100,000 epochs" in text and "escape cancels" in text
+        assert "of 100,000 epochs" in text and "at most 100,000 in compare mode" in text
+        assert "escape cancels" in text
         await pilot.press("escape")
         start = time.monotonic()
         await pilot.press("n")
@@ -131,7 +132,7 @@ async def test_a_death_during_a_comparison_says_so_instead_of_comparing_forever(
         await settle(app, pilot)
         await pilot.press("c")
         title = app.screen.query_one("#compare-title")
-        await _wait(pilot, lambda: "done" in str(title.render()))
+        await _wait(pilot, lambda: "(0%)" not in str(title.render()))
         os.kill(app.trainer.pid, signal.SIGKILL)
         await _wait(pilot, lambda: "No comparison" in str(title.render()), 5)
         assert "killed by SIGKILL" in str(title.render())

@@ -79,14 +79,10 @@ class CompareScreen(Screen[None]):
 
     def _show_progress(self, epochs: int) -> None:
         total = self.config.epochs
-        cap = (
-            f" (compare mode runs at most {MAX_EPOCHS:,} epochs; the run is set to more)"
-            if self.capped
-            else ""
-        )
-        done = f": {epochs:,} done ({epochs / total:.0%})" if epochs else ""
+        cap = f" · at most {MAX_EPOCHS:,} in compare mode" if self.capped else ""
         self.query_one("#compare-title", Static).update(
-            f"Comparing {self.across} over {total:,} epochs{cap}{done}… escape cancels"
+            f"Comparing {self.across}: {epochs:,} of {total:,} epochs ({epochs / total:.0%})"
+            f"{cap} · escape cancels"
         )
 
     def progress(self, request: int, epochs: int, total: int) -> None:
