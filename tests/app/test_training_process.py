@@ -37,7 +37,9 @@ async def _wait(pilot, condition, timeout: float = 30) -> None:
 
 
 async def test_a_killed_training_process_is_told_once_and_the_run_carries_on(monkeypatch):
-    config = RunConfig(variant="torch-optim", optimizer="momentum")
+    # numpy-manual: its zero_grad-off accumulator must be replayed too (the core's tests
+    # replay torch's optimizers); a torch import per process would add seconds here.
+    config = RunConfig(variant="numpy-manual")
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
         notices = _notices(app, monkeypatch)

@@ -150,12 +150,19 @@ class TerminalApp:
             os.close(self.controller)
             self._open = False
 
-    def wait(self, timeout: float) -> int | None:
-        """The exit status, or None if it has not exited within ``timeout`` seconds."""
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
+    def wait(self, timeout: float, read: bool = True) -> int | None:
+        """The exit status, or None if it has not exited within ``timeout`` seconds. Like a
+        real terminal, it goes on reading what the app writes meanwhile, unless told not to."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.process.poll()
+            if status is not None:
+                return status
+            if read and self._open:
+                self.drain(0.02)
+            else:
+                time.sleep(0.02)
+        return self.process.poll()
 
     def cleanup(self) -> None:
         """Kill whatever is left (the test has failed by then) and close the terminal."""

@@ -108,7 +108,7 @@ def test_a_terminal_that_stops_reading_cannot_hold_the_app(terminal_app):
     _run_flat_out(app)
     time.sleep(3)  # not reading: the terminal's buffer fills and the app's writes block
     app.process.send_signal(signal.SIGTERM)
-    assert app.wait(BOUND + 0.5) == 143
+    assert app.wait(BOUND + 0.5, read=False) == 143
     assert not wait_gone(processes, 1)
 
 
