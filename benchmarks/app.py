@@ -154,8 +154,8 @@ def probe(out: Path, args: list[str]) -> int:
             seen["history_bytes"] = session.history.nbytes
             app = active_app.get()
             seen["rss_app"] = _rss(os.getpid())
-            process = app.trainer._process  # type: ignore[attr-defined]
-            seen["rss_trainer"] = _rss(process.pid) if process is not None else None
+            pid = app.trainer.pid  # type: ignore[attr-defined]
+            seen["rss_trainer"] = _rss(pid) if pid is not None else None
             app.set_timer(0.5, app.exit)
         return accepted
 
