@@ -8,10 +8,11 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from gdtui import __version__
-from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_options
+from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_options, option_name
 from gdtui.core.config_file import load_options, merge_options
 from gdtui.core.data import PRESETS
 from gdtui.core.parse import ParseError, parse_float, parse_int
@@ -19,6 +20,9 @@ from gdtui.core.schedule import SCHEDULES
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAMES
 from gdtui.output import OutputError, abandon_stdout
 
+SERVE_ROOT_VARIABLE = "GDTUI_SERVE_ROOT"
+"""Set by ``gdtui serve`` for each tab's app: its files stay inside this folder, and it
+neither reads nor writes the user's remembered settings (each tab is someone else's)."""
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 4
@@ -35,6 +39,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and never a traceback."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No abbreviations: ``--po 9000`` would pass here and mean nothing to the app.
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         # argparse takes only ``-1`` and ``-.5`` for values; ``--w0 -1e-3`` and
         # ``--y -2,-4`` would read as unknown options. No option here looks like a number.
@@ -264,36 +270,116 @@ def _compare(args: list[str]) -> int:
 
 
 def build_serve_parser() -> argparse.ArgumentParser:
-    """The ``gdtui serve`` parser: where to listen, and the app's settings."""
+    """The ``gdtui serve`` parser: where to listen, whom to let in, and the app's settings."""
     parser = _Parser(
         prog="gdtui serve",
         description="Serve the app to a browser (each tab runs its own gdtui with these "
-        "settings). For a remote machine, tunnel the port over SSH rather than listening widely.",
+        "settings), behind a token. For a remote machine, tunnel the port over SSH rather "
+        "than listening widely; for a classroom, see --host and --allow-host.",
     )
-    parser.add_argument(
+    server = parser.add_argument_group("server")
+    server.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
-    parser.add_argument("--port", metavar="N", default="8000", help="port (default 8000)")
+    server.add_argument("--port", metavar="N", default="8000", help="port (default 8000)")
+    server.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a host name or address browsers may use besides the loopback (repeatable): "
+        "the Host header must be one of them",
+    )
+    server.add_argument(
+        "--no-token",
+        action="store_true",
+        help="serve without a token (only on a loopback --host)",
+    )
+    server.add_argument(
+        "--max-sessions",
+        metavar="N",
+        default="10",
+        help="browser tabs served at once, 1 to 1000 (default 10; about 360 MB each)",
+    )
+    server.add_argument(
+        "--idle-timeout",
+        metavar="MIN",
+        default="30",
+        help="end a session after this many minutes without input (default 30; 0: never)",
+    )
+    server.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the folder a session may load CSV files from and exports into "
+        "(default: the working directory)",
+    )
+    server.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address to print, when browsers reach the server under another one",
+    )
+    server.add_argument(
+        "--allow-root", action="store_true", help="serve even when running as root"
+    )
     _add_config_options(parser)
     _add_display_options(parser)
     return parser
 
 
 def _serve(args: list[str]) -> int:
-    from gdtui.serve import serve
+    from gdtui.serve import ServeOptions, is_loopback, serve
 
-    parser = build_serve_parser()
-    namespace = parser.parse_args(args)
+    namespace = build_serve_parser().parse_args(args)
     port = _bounded("--port", namespace.port, 1, 65535, parse_int, "a whole number")
-    parse_fps(namespace.fps)
+    sessions = _bounded(
+        "--max-sessions", namespace.max_sessions, 1, 1000, parse_int, "a whole number"
+    )
+    idle = _bounded(
+        "--idle-timeout", namespace.idle_timeout, 0, 7 * 24 * 60, parse_float, "minutes"
+    )
+    fps = parse_fps(namespace.fps)
     parse_config(namespace)  # bad settings are reported now, not in every browser tab
-    app_args = list(args)
-    for option, value in (("--host", namespace.host), ("--port", namespace.port)):
-        while option in app_args:
-            index = app_args.index(option)
-            del app_args[index : index + 2]
-        app_args = [a for a in app_args if a != f"{option}={value}"]
-    return serve(app_args, namespace.host, port)
+    if namespace.no_token and not is_loopback(namespace.host):
+        raise UsageError(
+            f"--no-token: only on a loopback --host (127.0.0.1, ::1), not {namespace.host!r}; "
+            "anyone who reaches the port would drive the app"
+        )
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and not namespace.allow_root:
+        raise UsageError(
+            "--allow-root: gdtui serve is running as root, and every browser tab would run "
+            "as root too; run it as another user, or give --allow-root"
+        )
+    root = Path(namespace.root or os.getcwd())
+    if not root.is_dir():
+        raise UsageError(f"--root: expects a folder, got {namespace.root!r}")
+    options = ServeOptions(
+        host=namespace.host,
+        port=port,
+        allowed_hosts=frozenset(name.strip().lower() for name in namespace.allow_host),
+        max_sessions=sessions,
+        idle_timeout=idle * 60 if idle else None,
+        root=root.resolve(),
+        public_url=namespace.public_url,
+        **({"token": None} if namespace.no_token else {}),
+    )
+    return serve(app_args(namespace, fps), options)
+
+
+def app_args(namespace: argparse.Namespace, fps: float) -> list[str]:
+    """The command line of each served tab's app, built from the parsed options (never
+    from the raw arguments, which hold the server's own)."""
+    args: list[str] = []
+    for key, value in _config_options(namespace).items():
+        flag = option_name(key)
+        if isinstance(value, bool):
+            args.append(flag if value else f"--no-{flag[2:]}")
+        elif key == "data":
+            args += [flag, str(Path(value).resolve())]
+        else:
+            args += [flag, str(value)]
+    if namespace.config is not None:
+        args += ["--config", str(Path(namespace.config).resolve())]
+    return [*args, "--fps", f"{fps:g}"]
 
 
 def plotext_problem() -> str | None:
@@ -357,13 +443,20 @@ def _app(args: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    from gdtui.app import make_app
+
+    served = os.environ.get(SERVE_ROOT_VARIABLE)
+    if served:
+        root = Path(served)
+        app = make_app(config, fps=fps, output_dir=root, files_root=root)
+        app.run()
+        return app.return_code or EXIT_OK
     path = user_settings.settings_path()
     remembered = user_settings.load(path)
     # With no settings on the command line, carry on from last time.
     given = _config_options(namespace) or namespace.config is not None
     if not given and remembered.config is not None:
         config = remembered.config
-    from gdtui.app import make_app
 
     notice = None
     if remembered.problem is not None:

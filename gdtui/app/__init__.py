@@ -29,16 +29,23 @@ def make_app(
     settings: Path | None = None,
     theme: str | None = None,
     notice: str | None = None,
+    files_root: Path | None = None,
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
     exports go to ``output_dir`` (the working directory when None). With ``settings`` the
     app saves its theme and last settings there when it exits. ``notice`` is said once the
-    app is on screen."""
+    app is on screen. With ``files_root`` (a served tab) a CSV file is loaded from inside that
+    folder only."""
     from gdtui.app.app import GdtuiApp
     from gdtui.core.config import RunConfig
 
     app = GdtuiApp(
-        config or RunConfig(), fps=fps, output_dir=output_dir, settings=settings, notice=notice
+        config or RunConfig(),
+        fps=fps,
+        output_dir=output_dir,
+        settings=settings,
+        notice=notice,
+        files_root=files_root,
     )
     if theme is not None and theme in app.available_themes:
         app.theme = theme

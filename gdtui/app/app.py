@@ -151,9 +151,12 @@ class GdtuiApp(App[None]):
         output_dir: Path | None = None,
         settings: Path | None = None,
         notice: str | None = None,
+        files_root: Path | None = None,
     ):
         super().__init__(driver_class=_driver_class())
         self._notice = notice
+        self.files_root = files_root
+        """Where CSV files may be loaded from (a served tab), or None: anywhere."""
         self.settings = settings
         self.session = TrainingSession(config)
         self.trainer = TrainerProcess(self._from_trainer)
@@ -699,7 +702,16 @@ class GdtuiApp(App[None]):
     def _load_data(self, path: str) -> None:
         """Read a CSV file on a thread: a large one takes a moment, and the keys, the screen
         and the run go on meanwhile. A newer file given replaces one still being read."""
-        self.query_one(SettingsForm).show_error("data", "")  # the last file's error is old news
+        form = self.query_one(SettingsForm)
+        form.show_error("data", "")  # the last file's error is old news
+        if self.files_root is not None:
+            resolved = (self.files_root / path).resolve()
+            if not resolved.is_relative_to(self.files_root.resolve()):
+                form.show_error(
+                    "data", f"this served session loads files from {self.files_root} only"
+                )
+                return
+            path = str(resolved)
         self.run_worker(
             partial(self._read_data, path), thread=True, exclusive=True, group="load-data"
         )

@@ -71,7 +71,7 @@ class Supervisor:
     def stopped(self, why: str, pid: int) -> bool:
         """The training process ``pid`` ended without being asked: say so, once. False if
         this is old news (another process, or told already)."""
-        app, session = self.app, self.app.session
+        app = self.app
         if app.trainer.pid != pid or self.trouble is not None:
             return False
         self._in_trouble(why)

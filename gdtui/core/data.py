@@ -129,14 +129,17 @@ def parse_csv(text: str, name: str = "csv") -> Dataset:
     twice = sorted({cell for cell in header if cell and header.count(cell) > 1})
     if twice:
         raise ParseError(
-            f"the CSV header names column {' and '.join(repr(c) for c in twice)} more than once; "
-            "each column needs a name of its own"
+            f"the CSV header names column {' and '.join(_brief(c) for c in twice)} more than "
+            "once; each column needs a name of its own"
         )
     missing = [column for column in ("x", "y") if column not in header]
     if missing:
+        # Not the header's own text: whatever file this is, its content stays unquoted.
+        count = f"{len(header)} column{'s' if len(header) != 1 else ''}"
         raise ParseError(
-            f"the CSV header has no column {' or '.join(repr(m) for m in missing)}; "
-            f"it needs columns x and y, got {', '.join(repr(c) for c in rows[0])}"
+            f"the CSV header (line {numbered[0][0]}) has no column "
+            f"{' or '.join(repr(m) for m in missing)}; it needs columns named x and y "
+            f"(it has {count})"
         )
     ix, iy = header.index("x"), header.index("y")
     xs: list[float] = []
@@ -155,6 +158,12 @@ def parse_csv(text: str, name: str = "csv") -> Dataset:
     if not xs:
         raise ParseError("the CSV file has a header but no data rows")
     return Dataset(name, tuple(xs), tuple(ys))
+
+
+def _brief(text: str, most: int = 12) -> str:
+    """``text`` quoted, escaped and cut to ``most`` characters: enough to find it by, not
+    enough to read a file through an error message."""
+    return repr(text[:most] + ("…" if len(text) > most else ""))
 
 
 NOISY_DEFAULTS: dict[str, float] = {

@@ -193,3 +193,13 @@ def test_rows_beyond_the_limit_are_refused_saying_the_limit() -> None:
 def test_a_loaded_csv_remembers_where_it_came_from(tmp_path: Path) -> None:
     path = _write(tmp_path, "x,y\n1,2\n")
     assert load_csv(path).source == str(path.absolute())
+
+
+def test_an_error_never_quotes_more_of_the_file_than_finds_the_problem(tmp_path: Path) -> None:
+    secret = "root:*:20228:0:99999:7:::"
+    for text in (f"{secret}\n", f"x,y,{secret},{secret}\n1,2,3,4\n", f"x,y\n1,{secret}\n"):
+        with pytest.raises(ParseError) as error:
+            load_csv(_write(tmp_path, text))
+        assert "20228:0" not in str(error.value), str(error.value)
+    with pytest.raises(ParseError, match=r"line 1\) has no column 'x' or 'y'.*\(it has 1 column\)"):
+        parse_csv(f"{secret}\n")
