@@ -22,6 +22,7 @@ import logging
 import os
 import secrets
 import shlex
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -169,7 +170,26 @@ class GdtuiServer(Server):
             return True
         return given is not None and hmac.compare_digest(given.encode(), token.encode())
 
+    def serve(self, debug: bool = False) -> None:
+        """Serve until SIGINT or SIGTERM; the address is printed once the port listens."""
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signal_number, self.request_exit)
+        web.run_app(
+            self._make_app(),
+            host=self.host,
+            port=self.port,
+            handle_signals=False,
+            loop=loop,
+            print=lambda *_: self._announce(),
+        )
+
     async def on_startup(self, app: web.Application) -> None:
+        """Nothing to say before the port listens (see :meth:`_announce`)."""
+
+    def _announce(self) -> None:
         options = self.options
         idle = (
             f"{options.idle_timeout / 60:g} min"
@@ -257,23 +277,36 @@ class GdtuiServer(Server):
             if message.type != WSMsgType.TEXT:
                 return  # closed, an error, a ping unanswered, or binary: not a browser of ours
             try:
-                kind, *rest = json.loads(message.data)
-            except (ValueError, TypeError):
+                envelope = json.loads(message.data)
+            except ValueError:
                 return
-            if kind == "stdin" and rest and isinstance(rest[0], str):
-                await service.send_bytes(rest[0].encode("utf-8"))
-            elif kind == "resize" and rest and isinstance(rest[0], dict):
-                size = rest[0]
-                await service.set_terminal_size(
-                    _clamp(size.get("width"), 80, MAX_COLUMNS),
-                    _clamp(size.get("height"), 24, MAX_ROWS),
-                )
-            elif kind == "ping" and rest:
-                await websocket.send_json(["pong", str(rest[0])[:32]])
-            elif kind == "blur":
-                await service.blur()
-            elif kind == "focus":
-                await service.focus()
+            if not await self._obey(envelope, websocket, service):
+                return  # not a message of textual-serve's page: this is no browser of ours
+
+    async def _obey(
+        self, envelope: object, websocket: web.WebSocketResponse, service: AppService
+    ) -> bool:
+        """Carry out one message from the page; False if it is not one it sends."""
+        if not (isinstance(envelope, list) and envelope and isinstance(envelope[0], str)):
+            return False
+        kind, rest = envelope[0], envelope[1:]
+        if kind == "stdin" and len(rest) == 1 and isinstance(rest[0], str):
+            await service.send_bytes(rest[0].encode("utf-8"))
+        elif kind == "resize" and len(rest) == 1 and isinstance(rest[0], dict):
+            size = rest[0]
+            await service.set_terminal_size(
+                _clamp(size.get("width"), 80, MAX_COLUMNS),
+                _clamp(size.get("height"), 24, MAX_ROWS),
+            )
+        elif kind == "ping" and len(rest) == 1:
+            await websocket.send_json(["pong", str(rest[0])[:32]])
+        elif kind == "blur" and not rest:
+            await service.blur()
+        elif kind == "focus" and not rest:
+            await service.focus()
+        else:
+            return False
+        return True
 
     async def _stop(self, service: AppService) -> None:
         """Ask the session's app to quit; kill it if it has not within :data:`STOP_SECONDS`
