@@ -449,24 +449,22 @@ def _app(args: list[str]) -> int:
     if served:
         root = Path(served)
         app = make_app(config, fps=fps, output_dir=root, files_root=root)
-        app.run()
-        return app.return_code or EXIT_OK
-    path = user_settings.settings_path()
-    remembered = user_settings.load(path)
-    # With no settings on the command line, carry on from last time.
-    given = _config_options(namespace) or namespace.config is not None
-    if not given and remembered.config is not None:
-        config = remembered.config
-
-    notice = None
-    if remembered.problem is not None:
-        kept = (
-            f" It will be kept as {user_settings.set_aside(path).name}."
-            if user_settings.unreadable(path)
-            else ""
-        )
-        notice = f"Settings in {path} not used: {remembered.problem}.{kept}"
-    app = make_app(config, fps=fps, settings=path, theme=remembered.theme, notice=notice)
+    else:
+        path = user_settings.settings_path()
+        remembered = user_settings.load(path)
+        # With no settings on the command line, carry on from last time.
+        given = _config_options(namespace) or namespace.config is not None
+        if not given and remembered.config is not None:
+            config = remembered.config
+        notice = None
+        if remembered.problem is not None:
+            kept = (
+                f" It will be kept as {user_settings.set_aside(path).name}."
+                if remembered.unusable
+                else ""
+            )
+            notice = f"Settings in {path} not used: {remembered.problem}.{kept}"
+        app = make_app(config, fps=fps, settings=path, theme=remembered.theme, notice=notice)
     app.run()
     if app.settings_problem is not None:
         with contextlib.suppress(OSError):  # the terminal may have gone with the session

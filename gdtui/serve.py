@@ -313,7 +313,7 @@ class GdtuiServer(Server):
         (its training process then ends by itself, its pipe closed)."""
         try:
             await asyncio.wait_for(asyncio.shield(service.stop()), STOP_SECONDS)
-        except (asyncio.TimeoutError, Exception):
+        except Exception:  # the time is up (TimeoutError), or stopping failed
             process = service._process  # textual-serve keeps it private; nothing else kills it
             if process is not None and process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):

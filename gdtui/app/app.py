@@ -222,7 +222,7 @@ class GdtuiApp(App[None]):
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
         self.set_interval(CHECK_SECONDS, self.supervisor.check)
         # Only once the first frame is on screen: starting the process takes a moment.
-        self.call_after_refresh(self._start_trainer)
+        self.call_after_refresh(self.supervisor.ready)
         # The widgets, styles and modules made so far live as long as the app: leave them out
         # of the garbage collector's full passes, which otherwise scan them all and stalled
         # a flat-out run's frames for up to 90 ms (measured: benchmarks/app.py).
@@ -283,10 +283,6 @@ class GdtuiApp(App[None]):
             or self.supervisor.replaying is not None
             or bool(getattr(self.screen, "waiting", False))
         )
-
-    def _start_trainer(self) -> None:
-        if not self.trainer.started:
-            self.trainer.start(self.session.config, self.session.run_id)
 
     def _from_trainer(self, message: object) -> None:
         """Called on the trainer's reader thread: hand the message to the UI thread."""

@@ -34,6 +34,12 @@ class Remembered:
     config: RunConfig | None = None
     problem: str | None = None
 
+    @property
+    def unusable(self) -> bool:
+        """Whether a file was there of which nothing could be used (not a file, not JSON,
+        no setting that holds)."""
+        return self.problem is not None and self.theme is None and self.config is None
+
 
 SETTINGS_LIMIT = 1_000_000
 """Bytes: a settings file is a few hundred; anything much larger is not ours."""
@@ -69,13 +75,6 @@ def load(path: Path) -> Remembered:
     return Remembered(theme, config, problem)
 
 
-def unreadable(path: Path) -> bool:
-    """Whether something is at ``path`` of which nothing could be used (not a file, not JSON,
-    no setting that holds)."""
-    remembered = load(path)
-    return remembered.problem is not None and remembered == Remembered(problem=remembered.problem)
-
-
 def set_aside(path: Path) -> Path:
     """Where :func:`save` moves a file it could not read, rather than overwrite it."""
     return path.with_name(path.name + ".invalid")
@@ -89,7 +88,7 @@ def save(path: Path, theme: str, config: RunConfig) -> str | None:
     text = json.dumps({"theme": theme, "run": run}, indent=2) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if unreadable(path):
+        if load(path).unusable:  # read again: it may have changed since the start
             os.replace(path, set_aside(path))
         write_atomic(path, text)
     except OSError as error:

@@ -114,6 +114,7 @@ async def first_frame(
         received = await _read_until(websocket, FIRST_FRAME, raw=True)
         if not then:
             return received
+        await asyncio.sleep(1.0)  # the app settles its focus after the first frame
         for envelope in then:  # one at a time, as a person types
             await asyncio.sleep(0.3)
             await websocket.send_str(json.dumps(envelope))
