@@ -12,12 +12,10 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from gdtui import __version__
-from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_options, option_name
+from gdtui.core.config import ConfigError, RunConfig, config_from_options
 from gdtui.core.config_file import load_options, merge_options
-from gdtui.core.data import PRESETS
+from gdtui.core.fields import FIELDS, OPTION_KEYS, option_name
 from gdtui.core.parse import ParseError, parse_float, parse_int
-from gdtui.core.schedule import SCHEDULES
-from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAMES
 from gdtui.output import OutputError, abandon_stdout
 
 SERVE_ROOT_VARIABLE = "GDTUI_SERVE_ROOT"
@@ -51,45 +49,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
-    """The run's settings. Values stay strings here: the core validates them, once."""
+    """The run's settings, one option each from the settings table. Values stay strings
+    here: the core validates them, once."""
     group = parser.add_argument_group("training settings")
-    group.add_argument("--variant", metavar="NAME", help=f"one of {', '.join(VARIANT_NAMES)}")
-    group.add_argument("--lr", metavar="F", help="learning rate, finite and > 0 (default 0.01)")
-    group.add_argument("--epochs", metavar="N", help="number of epochs, 1 to 10^9 (default 100)")
-    group.add_argument("--w0", metavar="F", help="initial weight (default 0; torch-module: seeded)")
-    group.add_argument("--b0", metavar="F", help="initial bias, torch-module only (default seeded)")
-    group.add_argument(
-        "--bias",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="train a bias (torch-module only; default on)",
-    )
-    group.add_argument("--dataset", metavar="NAME", help=f"a preset: {', '.join(PRESETS)}")
-    group.add_argument("--x", metavar="LIST", help="inputs, e.g. 1,2,3,4 (with --y)")
-    group.add_argument("--y", metavar="LIST", help="targets, e.g. 2,4,6,8 (with --x)")
-    group.add_argument("--data", metavar="FILE.csv", help="a CSV file with columns x,y")
-    group.add_argument(
-        "--zero-grad",
-        dest="zero_grad",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="clear .grad after each update; --no-zero-grad lets it accumulate (default on)",
-    )
-    group.add_argument("--optimizer", metavar="NAME", help=f"one of {', '.join(OPTIMIZERS)}")
-    group.add_argument("--eps", metavar="F", help="stop once loss < eps (default 0: never)")
-    group.add_argument("--seed", metavar="N", help="random seed (default 0)")
-    group.add_argument("--device", metavar="NAME", help=f"one of {', '.join(DEVICES)}")
-    group.add_argument(
-        "--grad-formula",
-        metavar="NAME",
-        help=f"numpy-manual's gradient: {', '.join(GRAD_FORMULAS)} (tutorial is N times too large)",
-    )
-    group.add_argument(
-        "--schedule",
-        metavar="NAME",
-        help=f"learning-rate schedule: {', '.join(SCHEDULES)} (default constant)",
-    )
-    group.add_argument("--predict", metavar="X", help="report f(X) after training (default 5)")
+    for field in FIELDS:
+        if field.metavar is None:  # on/off: --bias / --no-bias
+            group.add_argument(
+                field.flag,
+                dest=field.key,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=field.help,
+            )
+        else:
+            group.add_argument(field.flag, dest=field.key, metavar=field.metavar, help=field.help)
     group.add_argument(
         "--config",
         metavar="FILE",
@@ -99,27 +72,9 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _config_options(namespace: argparse.Namespace) -> dict[str, Any]:
-    keys = (
-        "variant",
-        "lr",
-        "epochs",
-        "w0",
-        "b0",
-        "bias",
-        "dataset",
-        "x",
-        "y",
-        "data",
-        "zero_grad",
-        "optimizer",
-        "eps",
-        "seed",
-        "device",
-        "grad_formula",
-        "schedule",
-        "predict",
-    )
-    return {key: getattr(namespace, key) for key in keys if getattr(namespace, key) is not None}
+    """The settings given on the command line (those not given are left out)."""
+    given = {key: getattr(namespace, key) for key in OPTION_KEYS}
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def build_parser() -> argparse.ArgumentParser:

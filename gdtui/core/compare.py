@@ -37,8 +37,13 @@ def lanes(config: RunConfig, across: str = "variants") -> dict[str, RunConfig]:
         formula = config.grad_formula if config.grad_formula in variant.grad_formulas else "mean"
         device = config.device if variant.uses_torch else "auto"
         result[name] = config.replace(
-            variant=name, w0=w0, b0=None, bias=False, optimizer=optimizer,
-            grad_formula=formula, device=device,
+            variant=name,
+            w0=w0,
+            b0=None,
+            bias=False,
+            optimizer=optimizer,
+            grad_formula=formula,
+            device=device,
         )
     return result
 

@@ -4,8 +4,7 @@ form and config files all go through."""
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,38 +16,16 @@ from gdtui.core.data import (
     load_csv,
     parse_noisy,
 )
-from gdtui.core.parse import ParseError, parse_bool, parse_float, parse_float_list, parse_int
-from gdtui.core.schedule import SCHEDULES
-from gdtui.core.trainers.registry import DEFAULT_VARIANT, GRAD_FORMULAS, OPTIMIZERS, VARIANTS
-
-DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
-MAX_EPOCHS = 10**9
-MAX_SEED = 2**63 - 1
-FLOAT32_TINY = 1.401298464324817e-45
-"""The smallest positive float32 (a subnormal): a learning rate below it trains nothing."""
-
-ACCEPTS: dict[str, str] = {
-    "variant": f"one of {', '.join(VARIANTS)}",
-    "lr": "a finite number > 0, like 0.01 or 1e-3",
-    "epochs": "a whole number from 1 to 10^9 (digits 0-9 only)",
-    "w0": "a finite number, or nothing for the default start",
-    "b0": "a finite number, or nothing for the default start",
-    "bias": "true or false",
-    "zero_grad": "true or false",
-    "dataset": f"one of {', '.join(PRESETS)}, or a generated line noisy:slope=2,intercept=1,"
-    "noise=0.5,n=20,seed=0 (any of them)",
-    "x": "comma-separated finite numbers like 1,2,3,4",
-    "y": "comma-separated finite numbers like 2,4,6,8",
-    "data": "a readable CSV file with a header row naming columns x and y",
-    "optimizer": f"one of {', '.join(OPTIMIZERS)}",
-    "eps": "a finite number >= 0 (0: never stop early)",
-    "seed": "a whole number from 0 to 2^63-1",
-    "device": f"one of {', '.join(DEVICES)}",
-    "grad_formula": f"one of {', '.join(GRAD_FORMULAS)}",
-    "schedule": f"one of {', '.join(SCHEDULES)}",
-    "predict": "a finite number",
-}
-"""What each setting accepts, in the words every error message uses."""
+from gdtui.core.fields import (
+    ACCEPTS,
+    BY_KEY,
+    DATA_OPTIONS,
+    OPTION_KEYS,
+    is_number,
+    option_name,
+)
+from gdtui.core.parse import ParseError, parse_float_list
+from gdtui.core.trainers.registry import DEFAULT_VARIANT, VARIANTS
 
 
 class ConfigError(ValueError):
@@ -62,11 +39,6 @@ class ConfigError(ValueError):
     def field(self) -> str:
         """The first bad field."""
         return next(iter(self.errors))
-
-
-def option_name(field_name: str) -> str:
-    """The command-line spelling of a field: ``grad_formula`` → ``--grad-formula``."""
-    return f"--{field_name.replace('_', '-')}"
 
 
 def _expects(field_name: str, value: object, detail: str = "") -> str:
@@ -125,64 +97,44 @@ class RunConfig:
         return dataclasses.replace(self, **changes)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, float) and math.isfinite(value) and abs(value) <= FLOAT32_MAX
-
-
-def _is_whole(value: object, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+CONFIG_KEYS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(RunConfig) if f.name != "dataset"
+)
+"""RunConfig's settings besides the dataset (which ``dataset``, ``x``/``y`` or ``data`` give)."""
 
 
 def _check(config: RunConfig) -> dict[str, str]:
     """The rules every configuration obeys, whatever its source; returns field → message.
 
-    Numbers must also fit float32, the dtype of every variant.
+    Each setting's own rule is in its :data:`~gdtui.core.fields.FIELDS` entry; here are the
+    rules between settings.
     """
     errors: dict[str, str] = {}
+    for key in CONFIG_KEYS:
+        value = getattr(config, key)
+        detail = BY_KEY[key].problem(value)
+        if detail is not None:
+            errors[key] = _expects(key, value, detail)
+    if not isinstance(config.dataset, Dataset):  # a Dataset has checked its own values
+        errors["dataset"] = _expects("dataset", config.dataset)
     variant = VARIANTS.get(config.variant)
     if variant is None:
-        errors["variant"] = _expects("variant", config.variant)
-    if not (_is_number(config.lr) and config.lr > 0):
-        errors["lr"] = _expects("lr", config.lr)
-    elif config.lr < FLOAT32_TINY:
-        errors["lr"] = _expects("lr", config.lr, "too small for float32: it rounds to 0")
-    if not _is_whole(config.epochs, 1, MAX_EPOCHS):
-        errors["epochs"] = _expects("epochs", config.epochs)
-    for name in ("w0", "b0"):
-        value = getattr(config, name)
-        if value is not None and not _is_number(value):
-            errors[name] = _expects(name, value)
-    if config.b0 is not None and variant is not None and not (variant.has_bias and config.bias):
+        return errors
+    if "b0" not in errors and config.b0 is not None and not (variant.has_bias and config.bias):
         errors["b0"] = (
             "only torch-module, with its bias on, has a bias to start from; leave b0 unset"
         )
-    if not isinstance(config.dataset, Dataset):  # a Dataset has checked its own values
-        errors["dataset"] = _expects("dataset", config.dataset)
-    if config.optimizer not in OPTIMIZERS:
-        errors["optimizer"] = _expects("optimizer", config.optimizer)
-    elif variant is not None and config.optimizer not in variant.optimizers:
+    if "optimizer" not in errors and config.optimizer not in variant.optimizers:
         errors["optimizer"] = (
             f"{variant.name} is plain gradient descent (sgd only); "
             f"use torch-optim or torch-module for {config.optimizer}"
         )
-    if not (_is_number(config.eps) and config.eps >= 0):
-        errors["eps"] = _expects("eps", config.eps)
-    if not _is_whole(config.seed, 0, MAX_SEED):
-        errors["seed"] = _expects("seed", config.seed)
-    if config.grad_formula not in GRAD_FORMULAS:
-        errors["grad_formula"] = _expects("grad_formula", config.grad_formula)
-    elif variant is not None and config.grad_formula not in variant.grad_formulas:
+    if "grad_formula" not in errors and config.grad_formula not in variant.grad_formulas:
         errors["grad_formula"] = (
             f"only numpy-manual has a hand-written gradient; {variant.name} uses autograd "
             "(mean only)"
         )
-    if config.schedule not in SCHEDULES:
-        errors["schedule"] = _expects("schedule", config.schedule)
-    if not _is_number(config.predict):
-        errors["predict"] = _expects("predict", config.predict)
-    if config.device not in DEVICES:
-        errors["device"] = _expects("device", config.device)
-    elif config.device == "cuda" and variant is not None:
+    if "device" not in errors and config.device == "cuda":
         if not variant.uses_torch:
             errors["device"] = "numpy-manual runs on the CPU only; use a torch variant for cuda"
         elif not errors and not cuda_available():  # imports torch: only for otherwise good input
@@ -195,29 +147,6 @@ def cuda_available() -> bool:
     import torch
 
     return bool(torch.cuda.is_available())
-
-
-_PARSERS: dict[str, Callable[[Any], Any]] = {
-    "lr": parse_float,
-    "epochs": parse_int,
-    "w0": parse_float,
-    "b0": parse_float,
-    "bias": parse_bool,
-    "zero_grad": parse_bool,
-    "eps": parse_float,
-    "seed": parse_int,
-    "predict": parse_float,
-}
-_NAME_FIELDS = ("variant", "optimizer", "device", "grad_formula", "schedule")
-DATA_OPTIONS = ("dataset", "x", "y", "data")
-OPTION_FIELDS: tuple[str, ...] = (*_NAME_FIELDS, *_PARSERS, *DATA_OPTIONS)
-"""Every key that :func:`config_from_options` understands."""
-
-
-def _parse_name(value: object) -> str:
-    if not isinstance(value, str):
-        raise ParseError("not a name")
-    return value.strip()
 
 
 def config_from_options(options: Mapping[str, Any], base: RunConfig | None = None) -> RunConfig:
@@ -234,16 +163,14 @@ def config_from_options(options: Mapping[str, Any], base: RunConfig | None = Non
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {}
     for key, value in options.items():
-        if key not in OPTION_FIELDS:
-            errors[key] = f"unknown setting; the settings are {', '.join(OPTION_FIELDS)}"
-        elif key in DATA_OPTIONS or value is None:
+        field = BY_KEY.get(key)
+        if field is None:
+            errors[key] = f"unknown setting; the settings are {', '.join(OPTION_KEYS)}"
+        elif field.data or value is None:
             continue
-        elif key in ("w0", "b0") and isinstance(value, str) and not value.strip():
-            changes[key] = None
         else:
-            parser = _PARSERS.get(key, _parse_name)
             try:
-                changes[key] = parser(value)
+                changes[key] = field.parse(value)
             except ParseError as error:
                 errors[key] = _expects(key, value, str(error))
     try:
@@ -283,7 +210,7 @@ def config_from_options(options: Mapping[str, Any], base: RunConfig | None = Non
 def scale_lr(config: RunConfig, factor: float) -> RunConfig:
     """``config`` with its learning rate times ``factor`` (the app's + and - keys)."""
     lr = config.lr * factor
-    if not (_is_number(lr) and lr > 0):
+    if not (is_number(lr) and lr > 0):
         raise ConfigError({"lr": f"{config.lr:g} × {factor:g} is out of range; {ACCEPTS['lr']}"})
     return config.replace(lr=lr)
 

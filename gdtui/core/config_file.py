@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gdtui.core.config import DATA_OPTIONS, ConfigError, RunConfig
-from gdtui.core.data import PRESETS, read_text
+from gdtui.core.config import ConfigError, RunConfig
+from gdtui.core.data import PRESETS, Dataset, read_text
 from gdtui.core.export import write_atomic
+from gdtui.core.fields import DATA_OPTIONS, FIELDS
 from gdtui.core.parse import ParseError
 
 FORMATS = (".toml", ".json")
@@ -78,39 +79,24 @@ def merge_options(from_file: dict[str, Any], from_command_line: dict[str, Any]) 
 
 
 def config_options(config: RunConfig, data_by_path: bool = False) -> dict[str, Any]:
-    """Everything that determines ``config``, as file settings (a preset by name, other data
-    as x and y lists; unset initial values left out). With ``data_by_path``, data read from a
-    CSV file is named by its path instead of copied."""
-    options: dict[str, Any] = {
-        "variant": config.variant,
-        "lr": config.lr,
-        "epochs": config.epochs,
-    }
-    if config.w0 is not None:
-        options["w0"] = config.w0
-    if config.b0 is not None:
-        options["b0"] = config.b0
-    options["bias"] = config.bias
-    if PRESETS.get(config.dataset.name) == config.dataset or config.dataset.name.startswith(
-        "noisy:"
-    ):
-        options["dataset"] = config.dataset.name
-    elif data_by_path and config.dataset.source is not None:
-        options["data"] = config.dataset.source
-    else:
-        options["x"] = list(config.dataset.x)
-        options["y"] = list(config.dataset.y)
-    options.update(
-        zero_grad=config.zero_grad,
-        optimizer=config.optimizer,
-        eps=config.eps,
-        seed=config.seed,
-        device=config.device,
-        grad_formula=config.grad_formula,
-        schedule=config.schedule,
-        predict=config.predict,
-    )
+    """Everything that determines ``config``, as file settings in the table's order (a preset
+    by name, other data as x and y lists; unset initial values left out). With
+    ``data_by_path``, data read from a CSV file is named by its path instead of copied."""
+    options: dict[str, Any] = {}
+    for field in FIELDS:
+        if field.key == "dataset":
+            options.update(_data_options(config.dataset, data_by_path))
+        elif not field.data and (value := getattr(config, field.key)) is not None:
+            options[field.key] = value
     return options
+
+
+def _data_options(dataset: Dataset, by_path: bool) -> dict[str, Any]:
+    if PRESETS.get(dataset.name) == dataset or dataset.name.startswith("noisy:"):
+        return {"dataset": dataset.name}
+    if by_path and dataset.source is not None:
+        return {"data": dataset.source}
+    return {"x": list(dataset.x), "y": list(dataset.y)}
 
 
 def save_config(config: RunConfig, path: str | Path) -> Path:

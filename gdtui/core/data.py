@@ -167,7 +167,11 @@ def _brief(text: str, most: int = 12) -> str:
 
 
 NOISY_DEFAULTS: dict[str, float] = {
-    "slope": 2.0, "intercept": 1.0, "noise": 0.5, "n": 20, "seed": 0,
+    "slope": 2.0,
+    "intercept": 1.0,
+    "noise": 0.5,
+    "n": 20,
+    "seed": 0,
 }
 """A generated line's parameters when ``noisy`` names none."""
 

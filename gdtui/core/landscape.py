@@ -81,9 +81,13 @@ def landscape(
         path_loss = losses(dataset, in_window)
         left = bool(np.any(np.abs(w_path - in_window) > 0))
         return Landscape(
-            w_range, None, (curve_w.tolist(), losses(dataset, curve_w).tolist()), [],
+            w_range,
+            None,
+            (curve_w.tolist(), losses(dataset, curve_w).tolist()),
+            [],
             (in_window.tolist(), path_loss.tolist()),
-            (w_star, float(losses(dataset, np.array(w_star)))), left,
+            (w_star, float(losses(dataset, np.array(w_star)))),
+            left,
         )
     assert b_star is not None
     b_column = history.column("b")
@@ -102,6 +106,11 @@ def landscape(
     clipped_w, clipped_b = np.clip(w_path, *w_range), np.clip(b_path, *b_range)
     left = bool(np.any(clipped_w != w_path) or np.any(clipped_b != b_path))
     return Landscape(
-        w_range, b_range, None, levels, (clipped_w.tolist(), clipped_b.tolist()),
-        (w_star, b_star), left,
+        w_range,
+        b_range,
+        None,
+        levels,
+        (clipped_w.tolist(), clipped_b.tolist()),
+        (w_star, b_star),
+        left,
     )

@@ -7,13 +7,11 @@ import dataclasses
 from enum import Enum
 
 from gdtui.core.config import RunConfig
+from gdtui.core.fields import LIVE_FIELDS
 from gdtui.core.history import RunHistory
 from gdtui.core.record import EpochRecord, predict_at
 from gdtui.core.run import StopReason, divergence_message, stop_reason
 from gdtui.core.stepper import Batch, ReplayPlan
-
-LIVE_FIELDS = frozenset({"lr", "zero_grad", "epochs", "eps", "predict", "schedule"})
-"""Settings that change a run in place from the next epoch; any other change resets it."""
 
 
 class RunState(Enum):

@@ -531,4 +531,3 @@ class TrainerProcess:
         child, self._child = self._child, None
         if child is not None:
             child.close(timeout)
-

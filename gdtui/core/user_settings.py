@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gdtui.core.config import DATA_OPTIONS, ConfigError, RunConfig, config_from_options
+from gdtui.core.config import ConfigError, RunConfig, config_from_options
 from gdtui.core.config_file import config_options, parse_settings_text
 from gdtui.core.data import read_text
 from gdtui.core.export import write_atomic
+from gdtui.core.fields import DATA_OPTIONS
 from gdtui.core.parse import ParseError
 
 

@@ -13,49 +13,18 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from gdtui.app.messages import SettingsEdited
-from gdtui.core.config import DEVICES, ConfigError, RunConfig, config_from_options
-from gdtui.core.data import PRESETS
-from gdtui.core.schedule import SCHEDULES
-from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
+from gdtui.core.config import ConfigError, RunConfig, config_from_options
+from gdtui.core.fields import BY_KEY, FORM_FIELDS, Field
+from gdtui.core.trainers.registry import VARIANTS
 
-INPUT_FIELDS = ("lr", "epochs", "w0", "b0", "eps", "seed", "data")
-LABELS = {
-    "lr": "learning rate",
-    "epochs": "epochs",
-    "w0": "w0",
-    "b0": "b0",
-    "eps": "stop at loss <",
-    "seed": "seed",
-    "dataset": "data",
-    "data": "load CSV",
-    "optimizer": "optimizer",
-    "grad_formula": "gradient",
-    "schedule": "lr schedule",
-    "device": "device",
-    "zero_grad": "zero_grad",
-}
-PLACEHOLDERS = {"w0": "seeded init", "b0": "seeded init", "data": "path/to/file.csv"}
-ORDER = (
-    "lr",
-    "epochs",
-    "w0",
-    "b0",
-    "dataset",
-    "data",
-    "zero_grad",
-    "optimizer",
-    "schedule",
-    "grad_formula",
-    "eps",
-    "seed",
-    "device",
-)
+SWITCH_STATES = {"zero_grad": (" on", " OFF: accumulates")}
+"""What the label beside a switch says when on and when off (default: on / off)."""
 
 
-def _text(config: RunConfig, name: str) -> str:
-    if name == "data":
+def _text(config: RunConfig, field: Field) -> str:
+    if field.data:
         return ""  # a path to load, not a setting to show
-    value = getattr(config, name)
+    value = getattr(config, field.key)
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -69,71 +38,65 @@ class SettingsForm(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         config = self._config
-        for name in ORDER:
+        for field in FORM_FIELDS:
             widget: Widget
-            if name in INPUT_FIELDS:
-                widget = Input(
-                    _text(config, name), placeholder=PLACEHOLDERS.get(name, ""), compact=True
-                )
-            elif name == "zero_grad":
-                widget = Switch(config.zero_grad, animate=False)
+            if field.widget == "input":
+                widget = Input(_text(config, field), placeholder=field.placeholder, compact=True)
+            elif field.widget == "switch":
+                widget = Switch(getattr(config, field.key), animate=False)
             else:
                 widget = Select(
-                    self._choices(name, config),
-                    value=self._choice(name, config),
+                    self._choices(field, config),
+                    value=self._choice(field, config),
                     allow_blank=False,
                     compact=True,
                 )
-            widget.id = f"field-{name}"
-            with Horizontal(classes="field", id=f"row-{name}"):
-                yield Label(LABELS[name], classes="field-label")
+            widget.id = f"field-{field.key}"
+            with Horizontal(classes="field", id=f"row-{field.key}"):
+                yield Label(field.label or field.key, classes="field-label")
                 yield widget
-                if name == "zero_grad":
-                    yield Label(_on_off(config.zero_grad), id="zero-grad-state")
+                if field.widget == "switch":
+                    yield Label(classes="switch-state", id=f"state-{field.key}")
 
     @staticmethod
-    def _choices(name: str, config: RunConfig) -> list[tuple[str, str]]:
-        if name == "dataset":
-            names = [*PRESETS, "noisy"]
-            if config.dataset.name not in names:
-                names.append(config.dataset.name)
-            return [(n, n) for n in names]
-        options = {
-            "optimizer": OPTIMIZERS,
-            "grad_formula": GRAD_FORMULAS,
-            "device": DEVICES,
-            "schedule": SCHEDULES,
-        }
-        return [(n, n) for n in options[name]]
+    def _choices(field: Field, config: RunConfig) -> list[tuple[str, str]]:
+        names = list(field.choices)
+        if field.key == "dataset" and config.dataset.name not in names:
+            names.append(config.dataset.name)  # data from a file or lists: shown by its name
+        return [(n, n) for n in names]
 
     @staticmethod
-    def _choice(name: str, config: RunConfig) -> str:
-        if name == "dataset":
+    def _choice(field: Field, config: RunConfig) -> str:
+        if field.key == "dataset":
             return "noisy" if config.dataset.name.startswith("noisy") else config.dataset.name
-        return str(getattr(config, name))
+        return str(getattr(config, field.key))
 
     def show_config(self, config: RunConfig) -> None:
         """Show ``config``'s values (after a key press or a reset) without re-announcing them."""
         self._config = config
-        variant = VARIANTS[config.variant]
         with self.prevent(Input.Changed, Select.Changed, Switch.Changed):
-            for name in INPUT_FIELDS:
-                field = self.query_one(f"#field-{name}", Input)
-                if not field.has_focus:
-                    field.value = _text(config, name)
-            dataset = self.query_one("#field-dataset", Select)
-            dataset.set_options(self._choices("dataset", config))
-            dataset.value = self._choice("dataset", config)
-            for name in ("optimizer", "grad_formula", "device", "schedule"):
-                self.query_one(f"#field-{name}", Select).value = self._choice(name, config)
-            self.query_one("#field-zero_grad", Switch).value = config.zero_grad
-        self.query_one("#zero-grad-state", Label).update(_on_off(config.zero_grad))
+            for field in FORM_FIELDS:
+                widget = self.query_one(f"#field-{field.key}")
+                if isinstance(widget, Input):
+                    if not widget.has_focus:
+                        widget.value = _text(config, field)
+                elif isinstance(widget, Switch):
+                    widget.value = getattr(config, field.key)
+                elif isinstance(widget, Select):
+                    if field.key == "dataset":
+                        widget.set_options(self._choices(field, config))
+                    widget.value = self._choice(field, config)
+        for field in FORM_FIELDS:
+            self.query_one(f"#row-{field.key}").display = field.applies(config)
+            if field.widget == "switch":
+                on, off = SWITCH_STATES.get(field.key, (" on", " off"))
+                self.query_one(f"#state-{field.key}", Label).update(
+                    on if getattr(config, field.key) else off
+                )
+            self.show_error(field.key, "")
         self.query_one("#field-w0", Input).placeholder = "seeded init" if config.has_bias else "0"
-        self.query_one("#row-b0").display = config.has_bias
-        self.query_one("#row-grad_formula").display = len(variant.grad_formulas) > 1
+        variant = VARIANTS[config.variant]
         self.query_one("#field-optimizer", Select).disabled = len(variant.optimizers) == 1
-        for name in ORDER:
-            self.show_error(name, "")
 
     def show_error(self, name: str, message: str) -> None:
         """Show (or clear, with "") the error under field ``name``."""
@@ -171,7 +134,7 @@ class SettingsForm(VerticalScroll):
     @on(Input.Changed)
     def _typing(self, event: Input.Changed) -> None:
         event.stop()
-        if _name(event.input) != "data":  # a file is checked when it is loaded, not per key
+        if not BY_KEY[_name(event.input)].data:  # a file is checked when loaded, not per key
             self.check(_name(event.input), event.value)
 
     @on(Input.Submitted)
@@ -181,24 +144,20 @@ class SettingsForm(VerticalScroll):
         name = _name(event.input)
         if name == "data" and (isinstance(event, Input.Blurred) or not event.value.strip()):
             return  # load a file on Enter only
-        if event.value != _text(self._config, name):
+        if event.value != _text(self._config, BY_KEY[name]):
             self.post_message(SettingsEdited({name: event.value}))
 
     @on(Select.Changed)
     def _selected(self, event: Select.Changed) -> None:
         event.stop()
         name = _name(event.select)
-        if event.value != self._choice(name, self._config):
+        if event.value != self._choice(BY_KEY[name], self._config):
             self.post_message(SettingsEdited({name: event.value}))
 
     @on(Switch.Changed)
     def _switched(self, event: Switch.Changed) -> None:
         event.stop()
-        self.post_message(SettingsEdited({"zero_grad": event.value}))
-
-
-def _on_off(on: bool) -> str:
-    return " on" if on else " OFF: accumulates"
+        self.post_message(SettingsEdited({_name(event.switch): event.value}))
 
 
 def _name(widget: Widget) -> str:

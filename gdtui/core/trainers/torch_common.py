@@ -45,9 +45,7 @@ def set_optimizer_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
         group["lr"] = lr
 
 
-def optimizer_state(
-    optimizer: torch.optim.Optimizer, names: dict[int, str]
-) -> dict[str, float]:
+def optimizer_state(optimizer: torch.optim.Optimizer, names: dict[int, str]) -> dict[str, float]:
     """Scalar optimizer state per parameter, e.g. ``{"w.momentum_buffer": -30.0}``."""
     state: dict[str, float] = {}
     for group in optimizer.param_groups:

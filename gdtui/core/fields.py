@@ -1,0 +1,382 @@
+"""The settings, one entry each: the one place that says what a setting is called, what it
+accepts, how it is read, whether it changes a run in place, and how the command line, the
+config files, the form and the command palette offer it. They are all built by looping over
+:data:`FIELDS`; only the rules *between* settings live in :mod:`gdtui.core.config`.
+
+A new setting is one entry here and one attribute of
+:class:`~gdtui.core.config.RunConfig` (a test checks that they match).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from gdtui.core.data import FLOAT32_MAX, PRESETS
+from gdtui.core.parse import ParseError, parse_bool, parse_float, parse_int
+from gdtui.core.schedule import SCHEDULES
+from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAMES, VARIANTS
+
+if TYPE_CHECKING:
+    from gdtui.core.config import RunConfig
+
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+MAX_EPOCHS = 10**9
+MAX_SEED = 2**63 - 1
+FLOAT32_TINY = 1.401298464324817e-45
+"""The smallest positive float32 (a subnormal): a learning rate below it trains nothing."""
+
+Widget = Literal["input", "select", "switch", "variants"]
+"""How the app edits a setting: a text field, a list to pick from, an on/off switch, or the
+variant pane."""
+
+
+def parse_name(value: object) -> str:
+    """A name from a list of choices, as typed (checked against the choices by the config)."""
+    if not isinstance(value, str):
+        raise ParseError("not a name")
+    return value.strip()
+
+
+def parse_start(value: object) -> float | None:
+    """An initial value: a number, or nothing (blank) for the default start."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return parse_float(value)  # type: ignore[arg-type]
+
+
+def _always(config: RunConfig) -> bool:
+    return True
+
+
+Check = Callable[[Any], "str | None"]
+"""A setting's own rule: None if the value is fine, else why not ("" when what it accepts
+says it all)."""
+
+
+def is_number(value: object) -> bool:
+    """A finite float within float32's range (the dtype of every variant)."""
+    return isinstance(value, float) and math.isfinite(value) and abs(value) <= FLOAT32_MAX
+
+
+def _number(value: object) -> str | None:
+    return None if is_number(value) else ""
+
+
+def _start(value: object) -> str | None:
+    return None if value is None or is_number(value) else ""
+
+
+def _rate(value: object) -> str | None:
+    if not (is_number(value) and value > 0):  # type: ignore[operator]
+        return ""
+    if value < FLOAT32_TINY:  # type: ignore[operator]
+        return "too small for float32: it rounds to 0"
+    return None
+
+
+def _at_least_zero(value: object) -> str | None:
+    return None if is_number(value) and value >= 0 else ""  # type: ignore[operator]
+
+
+def _whole(low: int, high: int) -> Check:
+    def check(value: object) -> str | None:
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        return None if whole and low <= value <= high else ""  # type: ignore[operator]
+
+    return check
+
+
+def _bool(value: object) -> str | None:
+    return None if isinstance(value, bool) else ""
+
+
+def _no_check(value: object) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting."""
+
+    key: str
+    """Its name in RunConfig, config files and settings.json; ``--key`` (``_`` as ``-``) on
+    the command line."""
+    accepts: str
+    """What it accepts, in the words every error message about it uses."""
+    help: str
+    """The command line's help for it."""
+    parse: Callable[[Any], Any] = parse_name
+    """Reads a typed string (or a file's number or boolean); raises ParseError."""
+    metavar: str | None = None
+    """The command line's placeholder; None for an on/off setting (``--x`` / ``--no-x``)."""
+    live: bool = False
+    """Whether changing it mid-run changes the run in place from the next epoch (otherwise
+    the run starts again)."""
+    label: str | None = None
+    """Its name on the form and in the palette; None: not on the form."""
+    widget: Widget | None = None
+    choices: tuple[str, ...] = ()
+    """For a setting picked from a list: the list."""
+    placeholder: str = ""
+    check: Check | None = None
+    """Its own rule on a parsed value; None: it must be one of :attr:`choices`."""
+    applies: Callable[[RunConfig], bool] = _always
+    """Whether it means anything for a configuration (the form hides it when not)."""
+    data: bool = False
+    """One of the ways to give the dataset (``dataset``, ``x`` and ``y``, ``data``), which
+    become RunConfig's one ``dataset``."""
+
+    def problem(self, value: object) -> str | None:
+        """Why ``value`` is not a valid setting on its own (see :data:`Check`), or None."""
+        if self.check is not None:
+            return self.check(value)
+        return None if value in self.choices else ""
+
+    @property
+    def flag(self) -> str:
+        """The command-line spelling: ``grad_formula`` → ``--grad-formula``."""
+        return option_name(self.key)
+
+    def commands(self) -> list[tuple[str, str, dict[str, Any] | None]]:
+        """The command palette's entries for this setting: (title, help, the change it
+        makes, or None to go to its field on the form)."""
+        if self.widget is None or self.label is None:
+            return []
+        if self.widget == "switch":
+            return [
+                (f"{self.label}: {name}", self.help, {self.key: value})
+                for name, value in (("on", True), ("off", False))
+            ]
+        if self.widget in ("select", "variants"):
+            return [
+                (f"{self.label}: {choice}", _choice_help(self, choice), {self.key: choice})
+                for choice in self.choices
+            ]
+        return [(f"Edit {self.label}", self.help, None)]
+
+
+def _choice_help(field: Field, choice: str) -> str:
+    if field.key == "variant":
+        return VARIANTS[choice].description
+    return field.help
+
+
+def option_name(key: str) -> str:
+    """The command-line spelling of a setting: ``grad_formula`` → ``--grad-formula``."""
+    return f"--{key.replace('_', '-')}"
+
+
+def _has_bias(config: RunConfig) -> bool:
+    return config.has_bias
+
+
+def _can_have_bias(config: RunConfig) -> bool:
+    return VARIANTS[config.variant].has_bias
+
+
+def _has_formulas(config: RunConfig) -> bool:
+    return len(VARIANTS[config.variant].grad_formulas) > 1
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "variant",
+        f"one of {', '.join(VARIANT_NAMES)}",
+        "how the loop is written: " + ", ".join(VARIANT_NAMES),
+        metavar="NAME",
+        label="Variant",
+        widget="variants",
+        choices=VARIANT_NAMES,
+    ),
+    Field(
+        "lr",
+        "a finite number > 0, like 0.01 or 1e-3",
+        "learning rate, finite and > 0 (default 0.01)",
+        parse_float,
+        metavar="F",
+        live=True,
+        label="learning rate",
+        widget="input",
+        check=_rate,
+    ),
+    Field(
+        "epochs",
+        "a whole number from 1 to 10^9 (digits 0-9 only)",
+        "number of epochs, 1 to 10^9 (default 100)",
+        parse_int,
+        metavar="N",
+        live=True,
+        label="epochs",
+        widget="input",
+        check=_whole(1, MAX_EPOCHS),
+    ),
+    Field(
+        "w0",
+        "a finite number, or nothing for the default start",
+        "initial weight (default 0; torch-module: seeded)",
+        parse_start,
+        metavar="F",
+        label="w0",
+        widget="input",
+        placeholder="seeded init",
+        check=_start,
+    ),
+    Field(
+        "b0",
+        "a finite number, or nothing for the default start",
+        "initial bias, torch-module only (default seeded)",
+        parse_start,
+        metavar="F",
+        label="b0",
+        widget="input",
+        placeholder="seeded init",
+        applies=_has_bias,
+        check=_start,
+    ),
+    Field(
+        "bias",
+        "true or false",
+        "train a bias (torch-module only; default on)",
+        parse_bool,
+        label="bias",
+        widget="switch",
+        applies=_can_have_bias,
+        check=_bool,
+    ),
+    Field(
+        "dataset",
+        f"one of {', '.join(PRESETS)}, or a generated line noisy:slope=2,intercept=1,"
+        "noise=0.5,n=20,seed=0 (any of them)",
+        f"a preset: {', '.join(PRESETS)}, or noisy:slope=2,intercept=1,noise=0.5,n=20,seed=0",
+        metavar="NAME",
+        label="data",
+        widget="select",
+        choices=(*PRESETS, "noisy"),
+        data=True,
+        check=_no_check,
+    ),
+    Field(
+        "x",
+        "comma-separated finite numbers like 1,2,3,4",
+        "inputs, e.g. 1,2,3,4 (with --y)",
+        metavar="LIST",
+        data=True,
+        check=_no_check,
+    ),
+    Field(
+        "y",
+        "comma-separated finite numbers like 2,4,6,8",
+        "targets, e.g. 2,4,6,8 (with --x)",
+        metavar="LIST",
+        data=True,
+        check=_no_check,
+    ),
+    Field(
+        "data",
+        "a readable CSV file with a header row naming columns x and y",
+        "a CSV file with columns x,y",
+        metavar="FILE.csv",
+        label="load CSV",
+        widget="input",
+        placeholder="path/to/file.csv",
+        data=True,
+        check=_no_check,
+    ),
+    Field(
+        "zero_grad",
+        "true or false",
+        "clear .grad after each update; --no-zero-grad lets it accumulate (default on)",
+        parse_bool,
+        live=True,
+        label="zero_grad",
+        widget="switch",
+        check=_bool,
+    ),
+    Field(
+        "optimizer",
+        f"one of {', '.join(OPTIMIZERS)}",
+        f"one of {', '.join(OPTIMIZERS)} (torch-optim and torch-module; default sgd)",
+        metavar="NAME",
+        label="optimizer",
+        widget="select",
+        choices=OPTIMIZERS,
+    ),
+    Field(
+        "schedule",
+        f"one of {', '.join(SCHEDULES)}",
+        f"learning-rate schedule: {', '.join(SCHEDULES)} (default constant)",
+        metavar="NAME",
+        live=True,
+        label="lr schedule",
+        widget="select",
+        choices=SCHEDULES,
+    ),
+    Field(
+        "grad_formula",
+        f"one of {', '.join(GRAD_FORMULAS)}",
+        f"numpy-manual's gradient: {', '.join(GRAD_FORMULAS)} (tutorial is N times too large)",
+        metavar="NAME",
+        label="gradient",
+        widget="select",
+        choices=GRAD_FORMULAS,
+        applies=_has_formulas,
+    ),
+    Field(
+        "eps",
+        "a finite number >= 0 (0: never stop early)",
+        "stop once loss < eps (default 0: never)",
+        parse_float,
+        metavar="F",
+        live=True,
+        label="stop at loss <",
+        widget="input",
+        check=_at_least_zero,
+    ),
+    Field(
+        "seed",
+        "a whole number from 0 to 2^63-1",
+        "random seed (default 0)",
+        parse_int,
+        metavar="N",
+        label="seed",
+        widget="input",
+        check=_whole(0, MAX_SEED),
+    ),
+    Field(
+        "device",
+        f"one of {', '.join(DEVICES)}",
+        f"one of {', '.join(DEVICES)} (default auto: the CPU)",
+        metavar="NAME",
+        label="device",
+        widget="select",
+        choices=DEVICES,
+    ),
+    Field(
+        "predict",
+        "a finite number",
+        "report f(X) after training (default 5)",
+        parse_float,
+        metavar="X",
+        live=True,
+        label="predict at x",
+        widget="input",
+        check=_number,
+    ),
+)
+"""Every setting, in the order the form, ``--help`` and the files list them."""
+
+BY_KEY: dict[str, Field] = {field.key: field for field in FIELDS}
+ACCEPTS: dict[str, str] = {field.key: field.accepts for field in FIELDS}
+"""What each setting accepts, in the words every error message uses."""
+DATA_OPTIONS: tuple[str, ...] = tuple(field.key for field in FIELDS if field.data)
+OPTION_KEYS: tuple[str, ...] = tuple(field.key for field in FIELDS)
+"""Every key that the command line, files and the form may give."""
+LIVE_FIELDS = frozenset(field.key for field in FIELDS if field.live)
+"""Settings that change a run in place from the next epoch; any other change resets it."""
+FORM_FIELDS: tuple[Field, ...] = tuple(
+    field for field in FIELDS if field.widget not in (None, "variants")
+)
+"""The settings on the form, in its order (the variant has a pane of its own)."""
