@@ -273,9 +273,7 @@ def build_serve_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the address to print, when browsers reach the server under another one",
     )
-    server.add_argument(
-        "--allow-root", action="store_true", help="serve even when running as root"
-    )
+    server.add_argument("--allow-root", action="store_true", help="serve even when running as root")
     _add_config_options(parser)
     _add_display_options(parser)
     return parser

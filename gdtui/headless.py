@@ -13,11 +13,12 @@ from gdtui.core.config import RunConfig
 from gdtui.core.gradcheck import GradChecker
 from gdtui.core.history import record_fields
 from gdtui.core.record import EpochRecord
-from gdtui.core.run import StopReason, divergence_message, stop_reason
-from gdtui.core.schedule import apply_schedule
-from gdtui.core.trainers import create_trainer
+from gdtui.core.run import StopReason, divergence_message
+from gdtui.core.stepper import Stepper
 from gdtui.output import writing
 
+BLOCK_EPOCHS = 1024
+"""Epochs stepped between reads of the records (each batch is a list of this many)."""
 EXIT_DIVERGED = 3
 """``gdtui run``'s exit status when a loss, parameter or gradient went inf or nan."""
 
@@ -45,60 +46,60 @@ def run_headless(
     epoch whose gradient disagrees with them is reported on stderr.
     """
     out = out or sys.stdout
-    trainer = create_trainer(config)
+    stepper = Stepper(config)
     fields = record_fields(config.has_bias)
     checker = GradChecker(config.dataset, config.has_bias) if check_grad else None
     if checker is not None:
         fields = (*fields, *checker.fields)
     write = out.write
     csv_writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
-    epochs, eps = config.epochs, config.eps
-    scheduled = config.schedule != "constant"
-    step = trainer.step
     last_logged = 0
     previous: EpochRecord | None = None
-    reason: StopReason | None = None
+    before: tuple[float, float | None] = (0.0, None)  # the parameters the record started from
     with writing():
         if csv_writer is not None:
             csv_writer.writerow(fields)
-        while reason is None:
-            if scheduled:
-                apply_schedule(trainer, config)
-            if checker is not None:
-                w_before, b_before = trainer.w, trainer.b
-            record = step()
-            reason = stop_reason(record, epochs, eps)
-            if reason is StopReason.DIVERGED:
+        while True:
+            batch = stepper.step(BLOCK_EPOCHS)
+            if batch.initial is not None:
+                before = batch.initial
+            last = batch.records[-1] if batch.stop not in (None, StopReason.DIVERGED) else None
+            for record in batch.records:
+                if checker is not None:
+                    extra = checker.observe(*before, record)
+                    before = (record.w, record.b)
+                if fmt == "text":
+                    if (record.epoch - 1) % log_every == 0 or record is last:
+                        write(format_text_line(record) + "\n")
+                        last_logged = record.epoch
+                    continue
+                values = record._asdict()
+                if checker is not None:
+                    values.update(extra)
+                if fmt == "jsonl":
+                    write(json.dumps({name: values[name] for name in fields}) + "\n")
+                else:
+                    assert csv_writer is not None
+                    csv_writer.writerow([repr(values[name]) for name in fields])
+            if batch.records:
+                previous = batch.records[-1]
+            if batch.stop is not None:
                 break
-            previous = record
-            if checker is not None:
-                extra = checker.observe(w_before, b_before, record)
-            if fmt == "text":
-                if (record.epoch - 1) % log_every == 0 or reason is not None:
-                    write(format_text_line(record) + "\n")
-                    last_logged = record.epoch
-                continue
-            values = record._asdict()
-            if checker is not None:
-                values.update(extra)
-            if fmt == "jsonl":
-                write(json.dumps({name: values[name] for name in fields}) + "\n")
-            else:
-                assert csv_writer is not None
-                csv_writer.writerow([repr(values[name]) for name in fields])
         if checker is not None and (warning := checker.warning()):
             out.flush()
             print(f"gdtui run: {warning}", file=sys.stderr)
-        if reason is StopReason.DIVERGED:
+        if batch.stop is StopReason.DIVERGED:
+            assert batch.diverged is not None
             if fmt == "text" and previous is not None and previous.epoch != last_logged:
                 write(format_text_line(previous) + "\n")
             out.flush()
-            print(f"gdtui run: {divergence_message(record)}; try a smaller --lr", file=sys.stderr)
+            message = divergence_message(batch.diverged)
+            print(f"gdtui run: {message}; try a smaller --lr", file=sys.stderr)
             return EXIT_DIVERGED
         if fmt == "text":
             write(
                 f"Prediction after training: f({config.predict:g}) = "
-                f"{trainer.predict(config.predict):.3f}\n"
+                f"{stepper.trainer.predict(config.predict):.3f}\n"
             )
         out.flush()
     return 0

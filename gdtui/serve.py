@@ -159,9 +159,7 @@ class GdtuiServer(Server):
             )
         response: web.StreamResponse = await handler(request)
         if request.path == "/" and self.options.token and not response.prepared:
-            response.set_cookie(
-                TOKEN_COOKIE, self.options.token, httponly=True, samesite="Strict"
-            )
+            response.set_cookie(TOKEN_COOKIE, self.options.token, httponly=True, samesite="Strict")
         return response
 
     def _token_ok(self, given: str | None) -> bool:
@@ -192,9 +190,7 @@ class GdtuiServer(Server):
     def _announce(self) -> None:
         options = self.options
         idle = (
-            f"{options.idle_timeout / 60:g} min"
-            if options.idle_timeout is not None
-            else "no limit"
+            f"{options.idle_timeout / 60:g} min" if options.idle_timeout is not None else "no limit"
         )
         print(
             f"gdtui serve: open {options.url}\n"

@@ -293,13 +293,9 @@ class GdtuiApp(App[None]):
         elif isinstance(message, TourRan):
             self.post_message(TourReady(message.outputs))
         elif isinstance(message, CompareProgress):
-            self.post_message(
-                ComparisonProgressed(message.request, message.epochs, message.total)
-            )
+            self.post_message(ComparisonProgressed(message.request, message.epochs, message.total))
         elif isinstance(message, Compared):
-            self.post_message(
-                ComparisonReady(message.request, message.comparison, message.across)
-            )
+            self.post_message(ComparisonReady(message.request, message.comparison, message.across))
         elif isinstance(message, Failed):
             self.post_message(TrainingFailed(message.message, message.run_id))
         elif isinstance(message, Died):

@@ -10,9 +10,8 @@ import numpy as np
 
 from gdtui.core.config import RunConfig
 from gdtui.core.history import RunHistory
-from gdtui.core.run import StopReason, stop_reason
-from gdtui.core.schedule import apply_schedule
-from gdtui.core.trainers import create_trainer
+from gdtui.core.run import StopReason
+from gdtui.core.stepper import Stepper
 from gdtui.core.trainers.registry import OPTIMIZERS, VARIANTS
 
 ACROSS = ("variants", "optimizers")
@@ -92,22 +91,22 @@ def compare(
     when it returns False the comparison stops with :class:`CompareCancelled`.
     """
     configs = lanes(config, across)
-    trainers = {name: create_trainer(c) for name, c in configs.items()}
+    steppers = {name: Stepper(lane) for name, lane in configs.items()}
     histories = {name: RunHistory(has_bias=False) for name in configs}
     stops: dict[str, StopReason | None] = dict.fromkeys(configs)
     active = list(configs)
-    for epoch in range(1, config.epochs + 1):
-        if not active:
-            break
+    done = 0
+    # The lanes are independent, so each steps a block at a time: the same numbers as
+    # stepping them epoch by epoch, at a fraction of the cost.
+    while active and done < config.epochs:
+        block = min(PROGRESS_EPOCHS, config.epochs - done)
         for name in list(active):
-            apply_schedule(trainers[name], configs[name])
-            record = trainers[name].step()
-            reason = stop_reason(record, config.epochs, config.eps)
-            if reason is not StopReason.DIVERGED:
-                histories[name].append(record)
-            if reason is not None:
-                stops[name] = reason
+            batch = steppers[name].step(block)
+            histories[name].extend(batch.records)
+            if batch.stop is not None:
+                stops[name] = batch.stop
                 active.remove(name)
-        if epoch % PROGRESS_EPOCHS == 0 and progress and not progress(epoch, config.epochs):
+        done += block
+        if done % PROGRESS_EPOCHS == 0 and progress and not progress(done, config.epochs):
             raise CompareCancelled
     return Comparison(histories, stops)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from gdtui.core.record import GRAD_VALUE, EpochRecord
+from gdtui.core.record import EpochRecord
 
 COLUMNS: tuple[str, ...] = ("epoch", "loss", "w", "grad_w", "b", "grad_b", "lr", "grad_state")
 _DTYPES = {"epoch": np.int64, "grad_state": np.int8}
@@ -39,7 +39,6 @@ class RunHistory:
             name: np.zeros(capacity, dtype=_DTYPES.get(name, np.float64)) for name in COLUMNS
         }
         self._blocks: dict[str, _Extremes] = {}
-        self._changes: dict[str, tuple[int, list[tuple[int, str]]]] = {}
 
     def __len__(self) -> int:
         return self._size
@@ -124,41 +123,6 @@ class RunHistory:
         stop = self._size if end is None else max(0, min(end, self._size))
         return [self.record(i) for i in range(max(0, stop - count), stop)]
 
-    def changes(self, lr: bool = True) -> list[tuple[int, str]]:
-        """Epochs at which the learning rate (unless ``lr`` is False, as under a schedule,
-        which changes it every epoch) or zero_grad changed mid-run, with a label.
-
-        Each call reads only the epochs added since the last one."""
-        found = self._new_changes("zero_grad", self._zero_grad_changes)
-        if lr:
-            found = found + self._new_changes("lr", self._lr_changes)
-        return sorted(found)
-
-    def _new_changes(
-        self, kind: str, scan: Callable[[int, int], list[tuple[int, str]]]
-    ) -> list[tuple[int, str]]:
-        done, found = self._changes.get(kind, (1, []))
-        if self._size > done:
-            found = found + scan(done - 1, self._size)
-            self._changes[kind] = (self._size, found)
-        return found
-
-    def _lr_changes(self, start: int, stop: int) -> list[tuple[int, str]]:
-        rates = self._columns["lr"][start:stop]
-        return [
-            (start + int(i) + 1, f"lr {rates[i - 1]:g} -> {rates[i]:g}")
-            for i in np.flatnonzero(rates[1:] != rates[:-1]) + 1
-        ]
-
-    def _zero_grad_changes(self, start: int, stop: int) -> list[tuple[int, str]]:
-        # grad_state tells what each epoch left in .grad: a change from "kept" to "cleared"
-        # (or back) means zero_grad was switched before that epoch.
-        kept = self._columns["grad_state"][start:stop] == GRAD_VALUE
-        return [
-            (start + int(i) + 1, "zero_grad " + ("off" if kept[i] else "on"))
-            for i in np.flatnonzero(kept[1:] != kept[:-1]) + 1
-        ]
-
     def __iter__(self) -> Iterator[EpochRecord]:
         return (self.record(i) for i in range(self._size))
 
@@ -197,12 +161,6 @@ class RunHistory:
         highs = _bucket_extremes(values, high, -(-blocks // per_bucket), "high")
         rest = np.arange(blocks * BLOCK, self._size)
         return np.concatenate((lows, highs, _bucket_extremes(values, rest, 1)))
-
-    def rows(self, fields: Sequence[str] | None = None) -> Iterator[dict[str, float | int]]:
-        """Records as dicts of the exported fields, numbers at full precision."""
-        fields = fields or record_fields(self.has_bias)
-        for chunk in self._chunks(fields):
-            yield from (dict(zip(fields, row, strict=True)) for row in chunk)
 
     def csv_chunks(self, stop: int | None = None, rows: int = EXPORT_CHUNK) -> Iterator[str]:
         """The first ``stop`` records (all when None) as CSV text with a header, ``rows``

@@ -58,7 +58,9 @@ class TrainingSession:
         self.history = RunHistory(has_bias=self.config.has_bias)
         self.state = RunState.READY
         self.message = ""
-        self.diverged: EpochRecord | None = None
+        self.changes: list[tuple[int, str]] = []
+        """Where settings changed mid-run, as the training process applied them: (the first
+        epoch with the new value, a label), for the chart's markers and the export's note."""
         self.optimizer_state: dict[str, float] = {}
         self.initial: tuple[float, float | None] | None = None
         """(w, b) before epoch 1, once the first batch has arrived."""
@@ -107,12 +109,6 @@ class TrainingSession:
         return self.state in FINISHED
 
     @property
-    def changes(self) -> list[tuple[int, str]]:
-        """Where settings changed mid-run, to mark on the chart: lr changes only under a
-        constant schedule (a schedule changes it every epoch), zero_grad always."""
-        return self.history.changes(lr=self.config.schedule == "constant")
-
-    @property
     def viewed_epoch(self) -> int:
         """The epoch the panes show: the cursor's, or the latest."""
         return self.epoch if self.cursor is None else self.cursor
@@ -139,13 +135,13 @@ class TrainingSession:
         if batch.run_id != self.run_id:
             return False
         self.history.extend(batch.records)
+        self.changes += batch.changes
         self.optimizer_state = batch.optimizer_state
         if batch.initial is not None:
             self.initial = batch.initial
         if batch.stop is StopReason.DIVERGED:
             assert batch.diverged is not None
             self.state = RunState.DIVERGED
-            self.diverged = batch.diverged
             self.message = divergence_message(batch.diverged)
         elif batch.stop is not None:
             self._finish(batch.stop)

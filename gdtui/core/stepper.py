@@ -15,7 +15,7 @@ import numpy as np
 from gdtui.core.config import RunConfig
 from gdtui.core.record import GRAD_VALUE, EpochRecord
 from gdtui.core.run import StopReason, stop_reason
-from gdtui.core.schedule import apply_schedule
+from gdtui.core.schedule import scheduled_lr
 from gdtui.core.trainers import create_trainer
 from gdtui.core.trainers.base import Trainer
 
@@ -35,6 +35,9 @@ class Batch:
     diverged: EpochRecord | None = None
     initial: tuple[float, float | None] | None = None
     """(w, b) before epoch 1, in the batch that starts the run (gradient checks need them)."""
+    changes: tuple[tuple[int, str], ...] = ()
+    """Settings changed mid-run that took effect in this batch: (the first epoch that used
+    the new value, "lr 0.01 -> 0.02"), for the chart's markers."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,13 +60,30 @@ class ReplayPlan:
         return cls(len(lrs), index + 1, lrs[index].copy(), zero_grads[index].copy())
 
 
+MARKED = ("lr", "schedule", "zero_grad")
+"""The live settings whose mid-run changes are marked on the chart (the rest, epochs, eps and
+predict, change when the run ends or what is reported, not the path it takes)."""
+
+
+def _marker(key: str, old: object, new: object) -> str:
+    if key == "zero_grad":
+        return f"zero_grad {'on' if new else 'off'}"
+    shown = (f"{v:g}" if isinstance(v, float) else str(v) for v in (old, new))
+    return f"{key} {' -> '.join(shown)}"
+
+
 class Stepper:
-    """The trainer of one run, created on first use, and the settings it runs under."""
+    """The trainer of one run, created on first use, and the settings it runs under: the one
+    place that steps trainers and decides that a run stops (the app's training process,
+    ``gdtui run`` and compare mode all step through it)."""
 
     def __init__(self, config: RunConfig, run_id: int = 0) -> None:
         self.config = config
         self.run_id = run_id
         self._trainer: Trainer | None = None
+        self._finished = False
+        self._pending: dict[str, tuple[object, object]] = {}
+        """Live settings changed since the last epoch: key → (value before, value now)."""
 
     @property
     def trainer(self) -> Trainer:
@@ -77,44 +97,69 @@ class Stepper:
         """Whether the last epoch stepped ended the run under the current settings."""
         return self._finished
 
-    _finished = False
-
     def apply(self, config: RunConfig) -> None:
-        """Adopt live settings (learning rate, zero_grad, epochs, eps) from the next epoch."""
+        """Adopt live settings from the next epoch: zero_grad, and the learning rate, which is
+        derived again from (lr, schedule, epoch) whenever any of them changes."""
         old, self.config = self.config, config
-        if self._trainer is not None:
-            if config.lr != old.lr:
-                self._trainer.set_lr(config.lr)
+        trainer = self._trainer
+        if trainer is not None:
             if config.zero_grad != old.zero_grad:
-                self._trainer.set_zero_grad(config.zero_grad)
+                trainer.set_zero_grad(config.zero_grad)
+            if (config.lr, config.schedule, config.epochs) != (old.lr, old.schedule, old.epochs):
+                trainer.set_lr(self._next_lr(trainer))
+            for key in MARKED:
+                before, now = getattr(old, key), getattr(config, key)
+                if before != now:
+                    first = self._pending.get(key, (before, now))[0]
+                    self._pending[key] = (first, now)
         self._finished = False
+
+    def _next_lr(self, trainer: Trainer) -> float:
+        """The learning rate of the trainer's next epoch under the current settings."""
+        config = self.config
+        return scheduled_lr(config.schedule, config.lr, trainer.epoch + 1, config.epochs)
+
+    def _take_changes(self, trainer: Trainer) -> tuple[tuple[int, str], ...]:
+        pending, self._pending = self._pending, {}
+        if not trainer.epoch:
+            return ()  # before the first epoch nothing has changed mid-run
+        epoch = trainer.epoch + 1
+        return tuple(
+            sorted(
+                (epoch, _marker(key, old, new)) for key, (old, new) in pending.items() if old != new
+            )
+        )
 
     def step(self, max_epochs: int, max_seconds: float = float("inf")) -> Batch:
         """Step up to ``max_epochs`` epochs or for ``max_seconds``, stopping when the run ends."""
         trainer = self.trainer
         initial = (trainer.w, trainer.b) if trainer.epoch == 0 else None
-        step = trainer.step
-        epochs, eps = self.config.epochs, self.config.eps
+        changes = self._take_changes(trainer)
+        step, set_lr = trainer.step, trainer.set_lr
+        config = self.config
+        epochs, eps, lr, schedule = config.epochs, config.eps, config.lr, config.schedule
+        scheduled = schedule != "constant"
+        timed = max_seconds != float("inf")
         deadline = time.perf_counter() + max_seconds
         records: list[EpochRecord] = []
         append = records.append
         reason: StopReason | None = None
         diverged = None
-        config = self.config
-        scheduled = config.schedule != "constant"
         for _ in range(max_epochs):
             if scheduled:
-                apply_schedule(trainer, config)
+                set_lr(scheduled_lr(schedule, lr, trainer.epoch + 1, epochs))
             record = step()
             reason = stop_reason(record, epochs, eps)
             if reason is StopReason.DIVERGED:
                 diverged = record
                 break
             append(record)
-            if reason is not None or time.perf_counter() > deadline:
+            if reason is not None or (timed and time.perf_counter() > deadline):
                 break
         self._finished = reason is not None
-        return Batch(self.run_id, records, trainer.optimizer_state(), reason, diverged, initial)
+        return Batch(
+            self.run_id, records, trainer.optimizer_state(), reason, diverged, initial, changes
+        )
 
     def replay(
         self,
@@ -144,7 +189,7 @@ class Stepper:
             if epoch % 256 == 0 and time.perf_counter() > report:
                 progress(epoch)
                 report = time.perf_counter() + every
-        trainer.set_lr(self.config.lr)
+        trainer.set_lr(self._next_lr(trainer))
         trainer.set_zero_grad(self.config.zero_grad)
-        self._finished = False
+        self._finished, self._pending = False, {}
         return record

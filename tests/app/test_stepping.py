@@ -368,7 +368,7 @@ async def test_left_and_right_step_through_history_and_markers_show_changes():
         assert "viewing epoch 7 of 10" in str(app.query_one("#status").render())
         table = app.query_one("#debug-table")
         assert table.cell_text(0, 0) == "7"
-        assert session.history.changes() == [(6, "lr 0.01 -> 0.02")]
+        assert session.changes == [(6, "lr 0.01 -> 0.02")]
         assert "lr 0.01 -> 0.02 at 6" in str(app.query_one("#chart").render())
         await press_and_settle(app, pilot, "n")  # stepping goes on from the latest epoch
         assert session.epoch == 11 and session.cursor == 7

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import math
 import random
@@ -219,74 +218,12 @@ def test_exports_round_trip_any_finite_numbers(values: list[tuple[float, ...]]) 
     ]
 
 
-def test_changes_mark_where_lr_and_zero_grad_changed_mid_run():
-    from gdtui.core.config import RunConfig
-    from gdtui.core.trainers import create_trainer
-
-    trainer = create_trainer(RunConfig(variant="numpy-manual"))
-    history = RunHistory()
-    for epoch in range(1, 31):
-        if epoch == 8:
-            trainer.set_lr(0.02)
-        if epoch == 15:
-            trainer.set_zero_grad(False)
-        if epoch == 22:
-            trainer.set_zero_grad(True)
-        history.append(trainer.step())
-    assert history.changes() == [
-        (8, "lr 0.01 -> 0.02"),
-        (15, "zero_grad off"),
-        (22, "zero_grad on"),
-    ]
-    assert RunHistory().changes() == []
-
-
 def test_last_can_end_at_an_earlier_epoch():
     history = RunHistory()
     history.extend(EpochRecord(k, 1.0 / k, 0.0, 0.0) for k in range(1, 21))
     assert [r.epoch for r in history.last(3, end=10)] == [8, 9, 10]
     assert [r.epoch for r in history.last(3, end=2)] == [1, 2]
     assert [r.epoch for r in history.last(3)] == [18, 19, 20]
-
-
-def _changes_from_scratch(history: RunHistory, lr: bool) -> list[tuple[int, str]]:
-    """The changes by a plain loop over every pair of neighbouring epochs."""
-    found = []
-    records = list(history)
-    for before, after in itertools.pairwise(records):
-        if lr and before.lr != after.lr:
-            found.append((after.epoch, f"lr {before.lr:g} -> {after.lr:g}"))
-        if (before.grad_state == GRAD_VALUE) != (after.grad_state == GRAD_VALUE):
-            found.append(
-                (after.epoch, "zero_grad " + ("off" if after.grad_state == GRAD_VALUE else "on"))
-            )
-    return sorted(found)
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    steps=st.lists(
-        st.tuples(st.sampled_from([0.01, 0.02, 0.5]), st.sampled_from([GRAD_VALUE, GRAD_ZERO])),
-        min_size=1,
-        max_size=300,
-    ),
-    cuts=st.lists(st.integers(0, 300), max_size=6),
-)
-def test_changes_read_in_pieces_match_a_full_scan(
-    steps: list[tuple[float, int]], cuts: list[int]
-) -> None:
-    # The app asks for the changes after every batch; each call scans only the new epochs.
-    records = [
-        EpochRecord(i + 1, 1.0, 0.0, 0.0, None, None, lr, state)
-        for i, (lr, state) in enumerate(steps)
-    ]
-    history = RunHistory()
-    start = 0
-    for cut in sorted({min(c, len(records)) for c in cuts} | {len(records)}):
-        history.extend(records[start:cut])
-        start = max(start, cut)
-        for lr in (True, False):
-            assert history.changes(lr) == _changes_from_scratch(history, lr)
 
 
 @pytest.mark.parametrize("max_points", [6, 20, 150, 400])
