@@ -74,7 +74,7 @@ def probe(out: Path, args: list[str]) -> int:
             result = method(self, *a, **k)
             end = time.monotonic()
             if name == "chart_redraws":
-                seen[name].append((end, end - start, len(self.app.session.history)))
+                seen[name].append((end, end - start, len(self.app.main.session.history)))
             else:
                 seen[name].append((end, end - start))
             return result
@@ -154,7 +154,7 @@ def probe(out: Path, args: list[str]) -> int:
             seen["history_bytes"] = session.history.nbytes
             app = active_app.get()
             seen["rss_app"] = _rss(os.getpid())
-            pid = app.trainer.pid  # type: ignore[attr-defined]
+            pid = app.main.trainer.pid  # type: ignore[attr-defined]
             seen["rss_trainer"] = _rss(pid) if pid is not None else None
             app.set_timer(0.5, app.exit)
         return accepted

@@ -1,4 +1,5 @@
-"""Messages that flow up from workers and widgets to the app."""
+"""Messages from the training process (through :mod:`gdtui.app.trainer_link`) and from
+widgets, to the screens."""
 
 from __future__ import annotations
 
@@ -47,14 +48,16 @@ class ComparisonProgressed(Message):
 
 @dataclass
 class TourReady(Message):
-    """The training process ran the autograd tour's lessons."""
+    """The training process ran the autograd tour's lessons (request ``request``)."""
 
+    request: int
     outputs: list[str]
 
 
 @dataclass
 class TrainingFailed(Message):
-    """The training process reported an error, or stopped."""
+    """The training process reported an error while stepping run ``run_id`` (0: while
+    answering a request)."""
 
     message: str
     run_id: int
@@ -62,7 +65,8 @@ class TrainingFailed(Message):
 
 @dataclass
 class TrainerStopped(Message):
-    """The training process ended without being asked (killed, or crashed)."""
+    """The training process ``pid`` ended without being asked (killed, or crashed), or
+    before it answered the screen this is posted to."""
 
     why: str
     pid: int

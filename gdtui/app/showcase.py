@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from gdtui.app import make_app
 from gdtui.app.app import GdtuiApp
+from gdtui.app.trainer_link import READER_GROUP
 from gdtui.core.config import RunConfig
 from gdtui.core.data import parse_noisy
 
@@ -101,12 +102,20 @@ STATES: tuple[State, ...] = (
 
 async def settle(app: GdtuiApp, pilot: Pilot[None]) -> None:
     """Wait until the training process has answered and the panes are redrawn."""
-    while app.busy:
+    while app.main.busy:
         await pilot.pause(0.05)
-    await app.workers.wait_for_complete()
+    await finish_work(app)
     await pilot.pause()
-    app.redraw()
+    app.main.redraw()
     await pilot.pause()
+
+
+async def finish_work(app: GdtuiApp) -> None:
+    """Wait for the app's work on threads (exports, files being read) to finish; the
+    training process's reader, which lasts as long as the process, is not waited for."""
+    work = [worker for worker in app.workers if worker.group != READER_GROUP]
+    if work:  # (an empty list would mean every worker to Textual)
+        await app.workers.wait_for_complete(work)
 
 
 async def play(app: GdtuiApp, pilot: Pilot[None], keys: tuple[str, ...]) -> None:
@@ -115,7 +124,7 @@ async def play(app: GdtuiApp, pilot: Pilot[None], keys: tuple[str, ...]) -> None
     for key in keys:
         await pilot.press(key)
         await settle(app, pilot)
-        while app.session.state.value == "running":
+        while app.main.session.state.value == "running":
             await pilot.pause(0.05)
     await settle(app, pilot)
 

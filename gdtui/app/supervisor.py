@@ -10,7 +10,7 @@ from gdtui.core.session import RunState
 from gdtui.core.trainers.registry import VARIANTS
 
 if TYPE_CHECKING:
-    from gdtui.app.app import GdtuiApp
+    from gdtui.app.screens.main import MainScreen
     from gdtui.core.trainer_process import Restored
 
 CHECK_SECONDS = 0.5
@@ -18,10 +18,10 @@ CHECK_SECONDS = 0.5
 
 
 class Supervisor:
-    """The app's watch over its :class:`~gdtui.core.trainer_process.TrainerProcess`."""
+    """The run screen's watch over its :class:`~gdtui.core.trainer_process.TrainerProcess`."""
 
-    def __init__(self, app: GdtuiApp) -> None:
-        self.app = app
+    def __init__(self, run: MainScreen) -> None:
+        self.run = run
         self.trouble: str | None = None
         """Why the training process cannot be used ("killed by SIGKILL", "not responding"), or
         None."""
@@ -48,9 +48,9 @@ class Supervisor:
         """Make sure a usable training process is there before a key uses it: start one if a
         key came before it; replace a dead or silent one, replaying the run so far. False
         (with a notice) only when the run cannot carry on."""
-        app, trainer, session = self.app, self.app.trainer, self.app.session
+        run, trainer, session = self.run, self.run.trainer, self.run.session
         if self.mismatch is not None:
-            app.notify(self.mismatch, severity="error", timeout=10)
+            run.notify(self.mismatch, severity="error", timeout=10)
             return False
         if not trainer.started:
             trainer.start(session.config, session.run_id)
@@ -61,38 +61,37 @@ class Supervisor:
         self.trouble = None
         trainer.start(session.config, session.run_id)
         if VARIANTS[session.config.variant].uses_torch:
-            app.torch_note = "loading torch…"
+            run.torch_note = "loading torch…"
         if session.epoch:
             self.replaying = (0, session.epoch)
             trainer.restore(session.replay_plan())
-        app.redraw()
+        run.redraw()
         return True
 
-    def stopped(self, why: str, pid: int) -> bool:
-        """The training process ``pid`` ended without being asked: say so, once. False if
-        this is old news (another process, or told already)."""
-        app = self.app
-        if app.trainer.pid != pid or self.trouble is not None:
-            return False
+    def stopped(self, why: str, pid: int) -> None:
+        """The training process ``pid`` ended without being asked: say so, once (not again
+        for another process, or when told already)."""
+        run = self.run
+        if run.trainer.pid != pid or self.trouble is not None:
+            return
         self._in_trouble(why)
-        app.notify(
+        run.notify(
             f"It stopped unexpectedly ({why}).{self._kept()}",
             title="Training process stopped",
             severity="error",
             timeout=15,
         )
-        return True
 
     def check(self) -> None:
         """Notice a training process that has stopped answering, or answers again."""
-        app = self.app
-        trainer = app.trainer
-        if app.quitting or not trainer.started:
+        run = self.run
+        trainer = run.trainer
+        if run.quitting or not trainer.started:
             return
         if not trainer.responding and self.trouble is None:
             trainer.pause()  # should it wake up, it must not run on unseen
             self._in_trouble("not responding")
-            app.notify(
+            run.notify(
                 f"pid {trainer.pid} is silent (stopped or hung).{self._kept()} q quits at once.",
                 title="Training process not responding",
                 severity="error",
@@ -100,19 +99,19 @@ class Supervisor:
             )
         elif trainer.responding and self.trouble == "not responding" and trainer.alive:
             self.trouble = None
-            app.notify("The training process is responding again.")
-            app.redraw()
+            run.notify("The training process is responding again.")
+            run.redraw()
 
     def _in_trouble(self, trouble: str) -> None:
-        session = self.app.session
+        session = self.run.session
         self.trouble = trouble
         self.replaying = None
         if session.state is RunState.RUNNING:
             session.state = RunState.PAUSED
-        self.app.redraw()
+        self.run.redraw()
 
     def _kept(self) -> str:
-        epochs = self.app.session.epoch
+        epochs = self.run.session.epoch
         if not epochs:
             return " n or space starts a new one."
         kept = "1 epoch is" if epochs == 1 else f"{epochs:,} epochs are"
@@ -120,33 +119,33 @@ class Supervisor:
 
     def progress(self, run_id: int, epoch: int, total: int) -> None:
         """A replay has reached ``epoch``."""
-        if run_id == self.app.session.run_id and self.replaying is not None:
+        if run_id == self.run.session.run_id and self.replaying is not None:
             self.replaying = (epoch, total)
-            self.app.redraw()
+            self.run.redraw()
 
     def restored(self, restored: Restored) -> None:
         """A replay has finished: carry on if it reached the same numbers."""
-        app, session = self.app, self.app.session
+        run, session = self.run, self.run.session
         if restored.run_id != session.run_id:
             return
         self.replaying = None
         expected = session.last_record
         if restored.record == expected:
             session.optimizer_state = restored.optimizer_state
-            app.notify(
+            run.notify(
                 f"Replayed {session.epoch:,} epochs: the same numbers; the run carries on.",
                 title="Training process replaced",
             )
         else:
-            app.trainer.pause()
+            run.trainer.pause()
             session.state = RunState.PAUSED
             self.mismatch = (
                 f"A new training process replayed the run but did not reach the same epoch "
                 f"{session.epoch:,} (it got {restored.record}, the history has {expected}). "
                 "The history is kept (e exports it); r starts the run again."
             )
-            app.notify(self.mismatch, severity="error", timeout=15)
-        app.redraw()
+            run.notify(self.mismatch, severity="error", timeout=15)
+        run.redraw()
 
     def reset(self) -> None:
         """The run starts again: nothing is left to replay or to reconcile."""

@@ -82,17 +82,21 @@ class CompareProgress:
 
 @dataclass(frozen=True)
 class TourRan:
-    """What each lesson of the autograd tour printed."""
+    """What each lesson of the autograd tour printed, for ``tour`` request ``request``."""
 
+    request: int
     outputs: list[str]
 
 
 @dataclass(frozen=True)
 class Failed:
-    """Something went wrong in the child; ``message`` says what (the run is paused)."""
+    """Something went wrong in the child; ``message`` says what. It was stepping run
+    ``run_id`` (which is paused), or answering request ``request`` (a comparison, the tour);
+    0 when neither."""
 
     message: str
     run_id: int = 0
+    request: int = 0
 
 
 @dataclass(frozen=True)
@@ -233,9 +237,9 @@ def serve(
             elif command == "warm-up":
                 _answer(channel, lambda: TorchReady(_warm_up_torch()))
             elif command == "tour":
-                _answer(channel, _tour)
+                _answer(channel, partial(_tour, *args), request=args[0])
             elif command == "compare":
-                _answer(channel, partial(_compare, channel, *args))
+                _answer(channel, partial(_compare, channel, *args), request=args[0])
     except OSError:
         return  # the parent has gone while a reply was on its way
 
@@ -269,19 +273,21 @@ def _restore(channel: _Channel, stepper: Stepper, plan: ReplayPlan) -> Restored:
     return Restored(stepper.run_id, record, stepper.trainer.optimizer_state())
 
 
-def _tour() -> TourRan:
+def _tour(request: int) -> TourRan:
     from gdtui.core.autograd_tour import run_tour
 
-    return TourRan(run_tour())
+    return TourRan(request, run_tour())
 
 
-def _answer(channel: _Channel, work: Callable[[], T], run_id: int = 0) -> T | None:
+def _answer(
+    channel: _Channel, work: Callable[[], T], run_id: int = 0, request: int = 0
+) -> T | None:
     """Send what ``work`` returns, or a :class:`Failed` naming its error (the child lives on).
     Sending raises OSError once the parent has gone, which ends the child."""
     try:
         reply = work()
     except Exception:
-        channel.send(Failed(traceback.format_exc(limit=4), run_id))
+        channel.send(Failed(traceback.format_exc(limit=4), run_id, request))
         return None
     channel.send(reply)
     return reply
@@ -311,11 +317,25 @@ def _detach_from_terminal() -> None:
 # -- the parent ---------------------------------------------------------------------------
 
 
+StartReader = Callable[[Callable[[], None], int], None]
+"""Runs ``read`` (which returns once the child with this pid has gone) on a thread: the
+reader passes each reply to ``on_message`` as it arrives."""
+
+
+def _reader_thread(read: Callable[[], None], pid: int) -> None:
+    threading.Thread(target=read, name=f"gdtui-trainer-reader-{pid}", daemon=True).start()
+
+
 class _Child:
     """One training process as the parent sees it: the process, a thread that writes the
     queued commands to it, and a thread that reads its replies."""
 
-    def __init__(self, on_message: Callable[[Any], None], slice_seconds: float) -> None:
+    def __init__(
+        self,
+        on_message: Callable[[Any], None],
+        slice_seconds: float,
+        start_reader: StartReader,
+    ) -> None:
         # A plain subprocess rather than multiprocessing's spawn, which re-imports the
         # parent's __main__ and fails for a script read from stdin or a notebook.
         package_root = str(Path(__file__).resolve().parents[2])
@@ -343,7 +363,7 @@ class _Child:
         """The settings the child has, as of the commands sent so far."""
         self.last_heard = time.monotonic()
         threading.Thread(target=self._write, name="gdtui-trainer-writer", daemon=True).start()
-        threading.Thread(target=self._read, name="gdtui-trainer-reader", daemon=True).start()
+        start_reader(self._read, self.process.pid)
 
     def send(self, command: tuple[Any, ...]) -> None:
         """Queue ``command`` without waiting; a full queue gives the child up."""
@@ -405,9 +425,10 @@ class TrainerProcess:
     """The parent's handle on the training process.
 
     Every message from the child (a :class:`Batch`, :class:`TorchReady`, :class:`Died`, …)
-    is passed to ``on_message`` on a reader thread; the callback must be thread-safe (the app
-    posts a message). Commands are carried out in the order they are sent, and sending one
-    never waits.
+    is passed to ``on_message`` on a reader thread, which ``start_reader`` starts for each
+    child (a plain thread by default; the app runs it as a Textual worker); the callback must
+    be thread-safe (the app posts a message). Commands are carried out in the order they are
+    sent, and sending one never waits.
     """
 
     def __init__(
@@ -415,8 +436,10 @@ class TrainerProcess:
         on_message: Callable[[Any], None],
         slice_seconds: float = SLICE_SECONDS,
         not_responding: float = NOT_RESPONDING_SECONDS,
+        start_reader: StartReader = _reader_thread,
     ) -> None:
         self._on_message = on_message
+        self._start_reader = start_reader
         self._slice_seconds = slice_seconds
         self.not_responding = not_responding
         """Seconds of silence after which a live child counts as not responding."""
@@ -450,7 +473,7 @@ class TrainerProcess:
 
     def start(self, config: RunConfig, run_id: int) -> None:
         """Start a child with a run; it imports torch at once if the variant needs it."""
-        self._child = _Child(self._on_message, self._slice_seconds)
+        self._child = _Child(self._on_message, self._slice_seconds, self._start_reader)
         self.reset(run_id, config)
         if VARIANTS[config.variant].uses_torch:
             self.warm_up()
@@ -513,9 +536,12 @@ class TrainerProcess:
         if child is not None:
             child.send(("cancel", request))
 
-    def tour(self) -> None:
-        """Run the autograd tour's lessons and reply :class:`TourRan`."""
-        self._send("tour")
+    def tour(self) -> int:
+        """Run the autograd tour's lessons and reply :class:`TourRan`; returns the request's
+        number, which the reply carries."""
+        self._requests += 1
+        self._send("tour", self._requests)
+        return self._requests
 
     def warm_up(self) -> None:
         """Import torch in the child now and report :class:`TorchReady`."""

@@ -20,7 +20,7 @@ async def run_to_end(app: GdtuiApp, pilot) -> None:
     """Press space and wait until the run has finished."""
     await pilot.press("space")
     for _ in range(400):
-        if app.session.finished:
+        if app.main.session.finished:
             break
         await pilot.pause(0.05)
     await settle(app, pilot)

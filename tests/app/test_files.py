@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gdtui.app import make_app
-from gdtui.app.showcase import settle
+from gdtui.app.showcase import finish_work, settle
 from gdtui.core import user_settings
 from gdtui.core.config import RunConfig
 
@@ -59,7 +59,7 @@ async def test_s_where_it_cannot_write_says_so_and_keeps_the_run(tmp_path, troub
             reason = "No space left on device" if trouble == "full" else "Read-only file system"
             assert notice.startswith(f"Could not save the screenshot in {out}") and reason in notice
             await press_and_settle(app, pilot, "n")
-            assert app.session.epoch == 3 and app.return_code is None  # alive, run kept
+            assert app.main.session.epoch == 3 and app.return_code is None  # alive, run kept
         assert set(os.listdir(out)) == before  # no truncated SVG, no temporary file
 
 
@@ -68,10 +68,10 @@ async def test_an_export_that_fills_the_disk_writes_nothing(tmp_path):
         app = make_app(RunConfig(variant="numpy-manual", epochs=20_000), output_dir=out)
         async with app.run_test(size=(120, 40)) as pilot:
             await press_and_settle(app, pilot, "space")
-            while not app.session.finished:
+            while not app.main.session.finished:
                 await pilot.pause(0.05)
             await press_and_settle(app, pilot, "e")
-            await app.workers.wait_for_complete()
+            await finish_work(app)
             await pilot.pause()
             (notice,) = [n for n in _notices(app) if "export" in n]
             assert "No space left on device" in notice and "Nothing was written" in notice
@@ -92,7 +92,7 @@ async def test_a_fifo_typed_as_the_csv_file_is_refused_at_once(tmp_path):
         assert time.monotonic() - start < 1
         assert "is a FIFO, not a CSV file" in str(app.query_one("#error-data").render())
         await press_and_settle(app, pilot, "escape", "n")
-        assert app.session.epoch == 1
+        assert app.main.session.epoch == 1
 
 
 async def test_a_large_csv_loads_on_a_thread_and_is_remembered_by_its_path(tmp_path):
@@ -106,8 +106,8 @@ async def test_a_large_csv_loads_on_a_thread_and_is_remembered_by_its_path(tmp_p
         field.value = str(data)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert len(app.session.config.dataset) == 100_000
+        assert len(app.main.session.config.dataset) == 100_000
         await press_and_settle(app, pilot, "escape", "n", "plus")
-        assert app.session.epoch == 1
+        assert app.main.session.epoch == 1
     assert settings.stat().st_size < 1000  # the path, not 100,000 points
-    assert user_settings.load(settings).config == app.session.config
+    assert user_settings.load(settings).config == app.main.session.config

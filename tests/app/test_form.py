@@ -39,15 +39,15 @@ async def test_bad_values_show_an_error_and_keep_the_run(variant, bad_values):
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, "n", "n")
         for name, text in bad_values:
-            before_config, before = app.session.config, list(app.session.history)
+            before_config, before = app.main.session.config, list(app.main.session.history)
             await type_into(app, pilot, name, text)
             error = app.query_one(f"#error-{name}", Static)
             assert error.display and "expects" in str(error.render()), (name, text)
-            assert app.session.config == before_config, (name, text)
-            assert list(app.session.history) == before, (name, text)
+            assert app.main.session.config == before_config, (name, text)
+            assert list(app.main.session.history) == before, (name, text)
             await pilot.press("escape")
             await press_and_settle(app, pilot, "n")  # the run goes on
-            assert len(app.session.history) == len(before) + 1, (name, text)
+            assert len(app.main.session.history) == len(before) + 1, (name, text)
 
 
 async def test_good_value_clears_the_error_and_applies():
@@ -57,7 +57,7 @@ async def test_good_value_clears_the_error_and_applies():
         assert app.query_one("#error-epochs").display
         await type_into(app, pilot, "epochs", "250")
         assert not app.query_one("#error-epochs").display
-        assert app.session.config.epochs == 250
+        assert app.main.session.config.epochs == 250
 
 
 async def test_fewer_epochs_than_run_so_far_is_refused_and_as_many_ends_the_run():
@@ -66,13 +66,13 @@ async def test_fewer_epochs_than_run_so_far_is_refused_and_as_many_ends_the_run(
         await press_and_settle(app, pilot, "n", "n", "n", "n")
         await type_into(app, pilot, "epochs", "2")
         assert "the run is at epoch 4" in str(app.query_one("#error-epochs").render())
-        assert app.session.config.epochs == 100 and app.session.epoch == 4
+        assert app.main.session.config.epochs == 100 and app.main.session.epoch == 4
         await press_and_settle(app, pilot, "escape")
         await type_into(app, pilot, "epochs", "4")
-        assert app.session.config.epochs == 4
-        assert app.session.finished and app.session.message == "done: 4 epochs"
+        assert app.main.session.config.epochs == 4
+        assert app.main.session.finished and app.main.session.message == "done: 4 epochs"
         await press_and_settle(app, pilot, "escape", "n")
-        assert app.session.epoch == 4  # n says the run is done instead of stepping past it
+        assert app.main.session.epoch == 4  # n says the run is done instead of stepping past it
 
 
 async def test_initial_value_change_resets_and_says_so():
@@ -80,8 +80,8 @@ async def test_initial_value_change_resets_and_says_so():
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, "n", "n")
         await type_into(app, pilot, "w0", "1.5")
-        assert app.session.config.w0 == 1.5
-        assert len(app.session.history) == 0
+        assert app.main.session.config.w0 == 1.5
+        assert len(app.main.session.history) == 0
         assert any("w0" in n.message for n in app._notifications)
 
 
@@ -92,7 +92,7 @@ async def test_cuda_without_a_gpu_is_refused_beside_the_device_field(monkeypatch
         app.query_one("#field-device", Select).value = "cuda"
         await pilot.pause()
         assert "no CUDA GPU" in str(app.query_one("#error-device").render())
-        assert app.session.config.device == "auto"
+        assert app.main.session.config.device == "auto"
 
 
 async def test_optimizer_and_dataset_selects_apply():
@@ -101,10 +101,10 @@ async def test_optimizer_and_dataset_selects_apply():
         app.query_one("#field-optimizer", Select).value = "adam"
         app.query_one("#field-dataset", Select).value = "line5"
         await pilot.pause()
-        assert app.session.config.optimizer == "adam"
-        assert app.session.config.dataset.name == "line5"
+        assert app.main.session.config.optimizer == "adam"
+        assert app.main.session.config.dataset.name == "line5"
         assert app.query_one("#field-optimizer").disabled is False
         await press_and_settle(app, pilot, "v")  # torch-module
         await press_and_settle(app, pilot, "v")  # numpy-manual: sgd only
-        assert app.session.config.optimizer == "sgd"
+        assert app.main.session.config.optimizer == "sgd"
         assert app.query_one("#field-optimizer").disabled is True

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gdtui.app import make_app
-from gdtui.app.showcase import settle
+from gdtui.app.showcase import finish_work, settle
 from gdtui.core.config import RunConfig
 from gdtui.core.record import EpochRecord
 from gdtui.core.session import TrainingSession
@@ -60,14 +60,14 @@ async def test_keys_mashed_leave_one_worker_and_only_the_latest_runs_epochs(seed
             if rng.random() < 0.3:
                 await pilot.pause(rng.uniform(0, 0.05))
         # Let the last run finish or pause it; then everything in flight lands.
-        if app.session.state.value == "running":
+        if app.main.session.state.value == "running":
             await pilot.press("space")
         await settle(app, pilot)
         await pilot.pause(0.3)
         await settle(app, pilot)
 
         assert len(_training_processes()) == 1
-        session = app.session
+        session = app.main.session
         # Within each run, epochs arrive in order with none missing or repeated, and the
         # history on screen is exactly the latest run's, epoch by epoch.
         by_run: dict[int, list[int]] = {}
@@ -92,7 +92,7 @@ def _fill(session: TrainingSession, epochs: int) -> None:
 async def test_quitting_during_a_long_export_is_prompt_and_leaves_no_half_file(tmp_path):
     app = make_app(RunConfig(variant="numpy-manual"), output_dir=tmp_path)
     async with app.run_test() as pilot:
-        _fill(app.session, 600_000)  # several seconds of writing
+        _fill(app.main.session, 600_000)  # several seconds of writing
         await pilot.press("e")
         await pilot.pause(0.2)
         start = time.monotonic()
@@ -110,11 +110,11 @@ async def test_quitting_during_a_long_export_is_prompt_and_leaves_no_half_file(t
 async def test_a_long_export_lets_the_run_go_on_and_arrives_whole(tmp_path):
     app = make_app(RunConfig(variant="numpy-manual", epochs=10**9), output_dir=tmp_path)
     async with app.run_test() as pilot:
-        _fill(app.session, 200_000)
+        _fill(app.main.session, 200_000)
         await pilot.press("e", "space")
         await pilot.pause(0.5)
-        assert app.session.epoch > 200_000  # the run went on while the file was written
-        await app.workers.wait_for_complete()
+        assert app.main.session.epoch > 200_000  # the run went on while the file was written
+        await finish_work(app)
         await pilot.press("space")
     (exported,) = tmp_path.glob("*.csv")
     rows = list(csv.reader(exported.open()))
@@ -136,15 +136,16 @@ async def test_a_long_run_holds_no_memory_beyond_its_history():
         try:
             await pilot.press("space")
             samples = []
-            while not app.session.finished:
+            session = app.main.session
+            while not session.finished:
                 await pilot.pause(0.2)
-                if app.session.epoch >= 50_000:
+                if session.epoch >= 50_000:
                     traced = tracemalloc.get_traced_memory()[0]
-                    samples.append((app.session.epoch, traced - app.session.history.nbytes))
+                    samples.append((session.epoch, traced - session.history.nbytes))
                     assert app.query_one(LossChart).points <= 2 * 120
         finally:
             tracemalloc.stop()
-        assert app.session.epoch == 300_000 and len(samples) >= 3
+        assert app.main.session.epoch == 300_000 and len(samples) >= 3
         (first_epoch, first), (last_epoch, last) = samples[0], samples[-1]
         assert last_epoch - first_epoch >= 100_000
         assert last - first < 2_000_000, samples  # not a byte per epoch beyond the history

@@ -67,7 +67,7 @@ def recompute(app: GdtuiApp, another_machine) -> tuple[object, object]:
     if isinstance(screen, TourScreen):
         process.tour()
         return screen.outputs, _reply(replies, TourRan).outputs
-    session = app.session
+    session = app.main.session
     run_id = session.run_id + 1000
     process.reset(run_id, session.config)
     records: list = []

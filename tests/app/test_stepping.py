@@ -9,7 +9,7 @@ import time
 import pytest
 
 from gdtui.app import make_app
-from gdtui.app.showcase import settle
+from gdtui.app.showcase import finish_work, settle
 from gdtui.core.config import RunConfig, config_from_options
 from gdtui.core.config_file import load_options
 from gdtui.core.session import RunState
@@ -32,8 +32,8 @@ async def test_n_steps_exactly_one_epoch_with_the_cores_numbers(config):
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, *"nnnnn")
-        assert list(app.session.history) == core_records(config, 5)
-        assert app.session.state is RunState.PAUSED
+        assert list(app.main.session.history) == core_records(config, 5)
+        assert app.main.session.state is RunState.PAUSED
         table = app.query_one("#debug-table")
         assert len(table.rows) == 5
         assert "epoch 5/100" in str(app.query_one("#status").render())
@@ -45,7 +45,7 @@ async def test_quick_presses_of_n_each_make_one_epoch():
     async with app.run_test() as pilot:
         await pilot.press(*"nnnnnnn")
         await settle(app, pilot)
-        assert list(app.session.history) == core_records(config, 7)
+        assert list(app.main.session.history) == core_records(config, 7)
 
 
 async def test_zero_grad_toggled_mid_run_accumulates_from_that_epoch():
@@ -58,8 +58,8 @@ async def test_zero_grad_toggled_mid_run_accumulates_from_that_epoch():
         expected += [reference.step(), reference.step()]
         reference.set_zero_grad(True)
         expected.append(reference.step())
-        assert list(app.session.history) == expected
-        grads = [r.grad_w for r in app.session.history]
+        assert list(app.main.session.history) == expected
+        grads = [r.grad_w for r in app.main.session.history]
         # Off from epoch 3: epoch 4's gradient is epoch 3's plus its own.
         assert abs(grads[3]) > abs(grads[2])
 
@@ -68,7 +68,7 @@ async def test_zero_grad_off_shows_the_seed_004_accumulation():
     app = make_app(RunConfig(zero_grad=False))
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, "n", "n", "n")
-        grads = [round(r.grad_w, 3) for r in app.session.history]
+        grads = [round(r.grad_w, 3) for r in app.main.session.history]
         assert grads == [-30.0, -55.5, -72.675]
         note = str(app.query_one("#grad-note").render())
         assert "accumulates" in note and "-30 → -55.5 → -72.675" in note
@@ -86,21 +86,21 @@ async def test_learning_rate_changed_mid_run_from_the_form_and_keys():
         for lr in (0.02, 0.04, 0.01):
             reference.set_lr(lr)
             expected.append(reference.step())
-        assert list(app.session.history) == expected
-        assert app.session.config.lr == 0.01
+        assert list(app.main.session.history) == expected
+        assert app.main.session.config.lr == 0.01
 
 
 async def test_reset_starts_again_and_variant_change_resets():
     app = make_app(RunConfig())
     async with app.run_test() as pilot:
         await press_and_settle(app, pilot, "n", "n", "n", "r")
-        assert len(app.session.history) == 0
-        assert app.session.state is RunState.READY
+        assert len(app.main.session.history) == 0
+        assert app.main.session.state is RunState.READY
         await press_and_settle(app, pilot, "n")
-        assert app.session.last_record.epoch == 1
+        assert app.main.session.last_record.epoch == 1
         await press_and_settle(app, pilot, "v")
-        assert app.session.config.variant == "torch-optim"
-        assert len(app.session.history) == 0
+        assert app.main.session.config.variant == "torch-optim"
+        assert len(app.main.session.history) == 0
         assert any("reset" in n.message.lower() for n in app._notifications)
 
 
@@ -109,10 +109,10 @@ async def test_run_to_completion_matches_the_core():
     app = make_app(config)
     async with app.run_test() as pilot:
         await run_to_end(app, pilot)
-        assert app.session.state is RunState.DONE
-        assert list(app.session.history) == core_records(config, 300)
+        assert app.main.session.state is RunState.DONE
+        assert list(app.main.session.history) == core_records(config, 300)
         await press_and_settle(app, pilot, "n")
-        assert len(app.session.history) == 300  # a finished run takes no more epochs
+        assert len(app.main.session.history) == 300  # a finished run takes no more epochs
 
 
 async def test_eps_ends_the_run_early():
@@ -120,8 +120,8 @@ async def test_eps_ends_the_run_early():
     app = make_app(config)
     async with app.run_test() as pilot:
         await run_to_end(app, pilot)
-        losses = [r.loss for r in app.session.history]
-        assert app.session.state is RunState.CONVERGED
+        losses = [r.loss for r in app.main.session.history]
+        assert app.main.session.state is RunState.CONVERGED
         assert losses[-1] < 1e-6 and all(loss >= 1e-6 for loss in losses[:-1])
 
 
@@ -129,7 +129,7 @@ async def test_divergence_stops_with_a_message_and_keeps_the_chart():
     app = make_app(RunConfig(lr=1.0, epochs=1000))
     async with app.run_test(size=(120, 40)) as pilot:
         await run_to_end(app, pilot)
-        session = app.session
+        session = app.main.session
         assert session.state is RunState.DIVERGED
         reference = create_trainer(RunConfig(lr=1.0))
         first_bad = next(k for k in range(1, 1000) if not reference.step().is_finite())
@@ -149,7 +149,7 @@ async def test_zero_grad_off_explosion_stops_keeps_its_records_and_exports(tmp_p
         reference = create_trainer(config)
         records = [reference.step() for _ in range(1000)]
         first_bad = next(r.epoch for r in records if not r.is_finite())
-        session = app.session
+        session = app.main.session
         assert session.state is RunState.DIVERGED
         assert session.message.startswith(f"diverged at epoch {first_bad}")
         assert list(session.history) == records[: first_bad - 1]
@@ -157,7 +157,7 @@ async def test_zero_grad_off_explosion_stops_keeps_its_records_and_exports(tmp_p
         assert app.query_one("#chart").points == first_bad - 1
         await press_and_settle(app, pilot, "l", "e")
         assert app.query_one("#chart").points == first_bad - 1
-        await app.workers.wait_for_complete()
+        await finish_work(app)
         (exported,) = tmp_path.glob("*.csv")
         rows = list(csv.DictReader(exported.open()))
         assert [float(row["loss"]) for row in rows] == [r.loss for r in records[: first_bad - 1]]
@@ -170,14 +170,14 @@ async def test_pause_and_resume_lose_no_epoch():
         await pilot.press("space")
         await pilot.pause(0.3)
         await press_and_settle(app, pilot, "space")
-        assert app.session.state is RunState.PAUSED
+        assert app.main.session.state is RunState.PAUSED
         await press_and_settle(app, pilot, "space")
         await pilot.pause(0.2)
         await press_and_settle(app, pilot, "n")
-        epochs = app.session.history.column("epoch")
+        epochs = app.main.session.history.column("epoch")
         assert len(epochs) > 10
         assert (epochs == range(1, len(epochs) + 1)).all()
-        assert app.session.state is RunState.PAUSED
+        assert app.main.session.state is RunState.PAUSED
 
 
 async def test_quitting_mid_run_is_prompt():
@@ -185,10 +185,10 @@ async def test_quitting_mid_run_is_prompt():
     async with app.run_test() as pilot:
         await pilot.press("space")
         await pilot.pause(0.3)
-        assert app.session.state is RunState.RUNNING
+        assert app.main.session.state is RunState.RUNNING
         start = time.perf_counter()
         await pilot.press("q")
-        await app.workers.wait_for_complete()
+        await finish_work(app)
     assert time.perf_counter() - start < 1.0
     assert app.return_code in (0, None)
 
@@ -208,7 +208,7 @@ async def test_help_screen_and_command_palette():
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause(0.2)
-        assert app.session.config.variant == "torch-module"
+        assert app.main.session.config.variant == "torch-module"
 
 
 async def test_s_saves_an_svg_and_e_exports_the_history(tmp_path):
@@ -218,7 +218,7 @@ async def test_s_saves_an_svg_and_e_exports_the_history(tmp_path):
         await press_and_settle(app, pilot, "e")  # nothing to export yet: a warning, no file
         assert not list(tmp_path.glob("*.csv"))
         await press_and_settle(app, pilot, "n", "n", "n", "s", "e")
-        await app.workers.wait_for_complete()
+        await finish_work(app)
         svg = list(tmp_path.glob("*.svg"))
         assert len(svg) == 1 and svg[0].read_text().startswith("<svg")
         (exported,) = tmp_path.glob("*.csv")
@@ -237,7 +237,7 @@ async def test_export_says_when_its_settings_file_cannot_replay_the_run(tmp_path
     app = make_app(RunConfig(variant="numpy-manual"), output_dir=tmp_path)
     async with app.run_test() as pilot:
         await press_and_settle(app, pilot, "n", "plus", "n", "e")
-        await app.workers.wait_for_complete()
+        await finish_work(app)
         await pilot.pause()
         (notice,) = [n.message for n in app._notifications if "Exported" in n.message]
         assert "without the changes made mid-run: lr 0.01 -> 0.02 at 2" in notice
@@ -270,7 +270,7 @@ async def test_debug_pane_shows_adams_moments():
             optimizer.step()
             optimizer.zero_grad()
         state = optimizer.state[w]
-        assert app.session.optimizer_state == {
+        assert app.main.session.optimizer_state == {
             "w.exp_avg": state["exp_avg"].item(),
             "w.exp_avg_sq": state["exp_avg_sq"].item(),
         }
@@ -295,9 +295,9 @@ async def test_compare_mode_shows_the_cores_comparison_and_switches_to_optimizer
         assert table.row_count == 12
         await play(app, pilot, ("o", "n", "space", "r"))  # the run's keys do nothing here
         assert list(screen.comparison.histories) == list(OPTIMIZERS)
-        assert app.session.epoch == 1 and app.session.state.value == "paused"
+        assert app.main.session.epoch == 1 and app.main.session.state.value == "paused"
         await play(app, pilot, ("escape",))
-        assert app.session.epoch == 1  # the run under compare mode is untouched
+        assert app.main.session.epoch == 1  # the run under compare mode is untouched
 
 
 async def test_autograd_tour_steps_through_the_lessons_with_their_output():
@@ -347,14 +347,14 @@ async def test_loading_a_csv_and_choosing_a_noisy_line(tmp_path):
         await pilot.press(*str(bad), "enter")
         await settle(app, pilot)  # the file is read on a worker thread
         assert "no column 'y'" in str(app.query_one("#error-data").render())
-        assert app.session.config.dataset.name == "line4" and app.session.epoch == 1
+        assert app.main.session.config.dataset.name == "line4" and app.main.session.epoch == 1
         field.value = ""
         await pilot.press(*str(good), "enter")
         await settle(app, pilot)
-        assert app.session.config.dataset.y == (3.0, 5.0, 7.0) and app.session.epoch == 0
+        assert app.main.session.config.dataset.y == (3.0, 5.0, 7.0) and app.main.session.epoch == 0
         app.query_one("#field-dataset").value = "noisy"
         await pilot.pause()
-        assert app.session.config.dataset.name.startswith("noisy:")
+        assert app.main.session.config.dataset.name.startswith("noisy:")
 
 
 async def test_left_and_right_step_through_history_and_markers_show_changes():
@@ -363,7 +363,7 @@ async def test_left_and_right_step_through_history_and_markers_show_changes():
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, *"nnnnn", "plus", *"nnnnn")
         await press_and_settle(app, pilot, "left", "left", "left")
-        session = app.session
+        session = app.main.session
         assert session.cursor == 7 and session.viewed_record == session.history.record(6)
         assert "viewing epoch 7 of 10" in str(app.query_one("#status").render())
         table = app.query_one("#debug-table")
@@ -393,10 +393,10 @@ async def test_a_run_replays_exactly_after_a_reset():
     app = make_app(config)
     async with app.run_test() as pilot:
         await run_to_end(app, pilot)
-        first = list(app.session.history)
+        first = list(app.main.session.history)
         await press_and_settle(app, pilot, "r")
         await run_to_end(app, pilot)
-        assert list(app.session.history) == first and len(first) == 200
+        assert list(app.main.session.history) == first and len(first) == 200
 
 
 async def test_the_app_remembers_its_theme_and_settings_and_survives_an_unwritable_dir(tmp_path):
@@ -428,7 +428,7 @@ async def test_resizing_down_to_40x12_shows_a_notice_and_keeps_working():
             assert app.query_one("#too-small").display is small
             assert app.query_one("#main").display is not small
             await press_and_settle(app, pilot, "n")
-        assert app.session.epoch == 6
+        assert app.main.session.epoch == 6
         # Back at full size the variant pane is as it was at the start: every variant in
         # sight, each description on one line, no scrollbar left over from a narrow size.
         variants = app.query_one("#variants")

@@ -44,24 +44,24 @@ async def test_a_killed_training_process_is_told_once_and_the_run_carries_on(mon
     async with app.run_test(size=(120, 40)) as pilot:
         notices = _notices(app, monkeypatch)
         await press_and_settle(app, pilot, *"nnnn", "z", *"nnn", "plus", "n")
-        kept = list(app.session.history)
+        kept = list(app.main.session.history)
         assert len(kept) == 8
 
         def deaths() -> int:
             return sum("stopped unexpectedly" in n for n in notices)
 
         for death in (1, 2):
-            os.kill(app.trainer.pid, signal.SIGKILL)
+            os.kill(app.main.trainer.pid, signal.SIGKILL)
             await _wait(pilot, lambda d=death: deaths() == d)
             await pilot.pause(0.3)
             assert deaths() == death  # once each
             assert "killed by SIGKILL" in notices[-1] and f"{len(kept):,} epochs" in notices[-1]
-            assert list(app.session.history) == kept  # nothing lost
-            assert app.session.state is RunState.PAUSED
+            assert list(app.main.session.history) == kept  # nothing lost
+            assert app.main.session.state is RunState.PAUSED
             await press_and_settle(app, pilot, "n")  # a new process replays, then steps
             epochs = len(kept) + 1
-            await _wait(pilot, lambda e=epochs: app.session.epoch == e)
-            kept = list(app.session.history)
+            await _wait(pilot, lambda e=epochs: app.main.session.epoch == e)
+            kept = list(app.main.session.history)
         # the same numbers as one uninterrupted run with the same changes
         reference = create_trainer(config)
         expected = [reference.step() for _ in range(4)]
@@ -76,10 +76,10 @@ async def test_a_killed_training_process_is_told_once_and_the_run_carries_on(mon
 async def test_a_stopped_training_process_is_told_and_q_still_quits_at_once(monkeypatch):
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.trainer.not_responding = 1.0
+        app.main.trainer.not_responding = 1.0
         notices = _notices(app, monkeypatch)
         await press_and_settle(app, pilot, "n")
-        pid = app.trainer.pid
+        pid = app.main.trainer.pid
         os.kill(pid, signal.SIGSTOP)
         await _wait(pilot, lambda: any("not responding" in n for n in notices), 5)
         assert f"pid {pid}" in notices[-1]
@@ -98,17 +98,17 @@ async def test_a_stopped_training_process_is_replaced_by_n_and_the_run_goes_on(m
     config = RunConfig(variant="numpy-manual")
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.trainer.not_responding = 1.0
+        app.main.trainer.not_responding = 1.0
         notices = _notices(app, monkeypatch)
         await press_and_settle(app, pilot, *"nnn")
-        old = app.trainer.pid
+        old = app.main.trainer.pid
         os.kill(old, signal.SIGSTOP)
         await _wait(pilot, lambda: any("not responding" in n for n in notices), 5)
         await press_and_settle(app, pilot, "n")
-        await _wait(pilot, lambda: app.session.epoch == 4)
-        assert app.trainer.pid != old
+        await _wait(pilot, lambda: app.main.session.epoch == 4)
+        assert app.main.trainer.pid != old
         trainer = create_trainer(config)
-        assert list(app.session.history) == [trainer.step() for _ in range(4)]
+        assert list(app.main.session.history) == [trainer.step() for _ in range(4)]
 
 
 async def test_escape_cancels_a_comparison_at_once_and_the_run_goes_on():
@@ -124,7 +124,7 @@ async def test_escape_cancels_a_comparison_at_once_and_the_run_goes_on():
         await pilot.press("escape")
         start = time.monotonic()
         await pilot.press("n")
-        await _wait(pilot, lambda: app.session.epoch == 1, 5)
+        await _wait(pilot, lambda: app.main.session.epoch == 1, 5)
         assert time.monotonic() - start < 1.5  # not after the rest of 4 × 100,000 epochs
 
 
@@ -135,7 +135,7 @@ async def test_a_death_during_a_comparison_says_so_instead_of_comparing_forever(
         await pilot.press("c")
         title = app.screen.query_one("#compare-title")
         await _wait(pilot, lambda: "(0%)" not in str(title.render()))
-        os.kill(app.trainer.pid, signal.SIGKILL)
+        os.kill(app.main.trainer.pid, signal.SIGKILL)
         await _wait(pilot, lambda: "No comparison" in str(title.render()), 5)
         assert "killed by SIGKILL" in str(title.render())
-        assert not app.busy
+        assert not app.main.busy

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 
 from gdtui.app import make_app
+from gdtui.app.showcase import finish_work
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.plot import Plot, ansi_lines
 from gdtui.app.widgets.text_table import TextTable
@@ -42,7 +43,7 @@ async def test_key_bar_keeps_help_and_quit_and_fits_every_width() -> None:
         column = _bar_text(app).index("n Epoch")
         await pilot.click(KeyBar, offset=(column, 0))
         await press_and_settle(app, pilot)
-        assert app.session.epoch == 1
+        assert app.main.session.epoch == 1
 
 
 async def test_key_bar_shows_the_screens_own_keys() -> None:
@@ -154,9 +155,9 @@ async def test_chart_labels_are_ascii_so_they_never_misalign() -> None:
                     seen += _labels(plot)
             await press_and_settle(app, pilot, "g")
         await press_and_settle(app, pilot, "c")
-        await app.workers.wait_for_complete()
+        await finish_work(app)
         for _ in range(100):
-            if not app.busy:
+            if not app.main.busy:
                 break
             await pilot.pause(0.05)
         seen += _labels(app.screen.query_one(Plot))
@@ -207,7 +208,7 @@ async def test_without_colour_each_compare_lane_has_a_marker_of_its_own(monkeypa
         assert app.no_color
         await press_and_settle(app, pilot, "c")
         for _ in range(100):
-            if not app.busy:
+            if not app.main.busy:
                 break
             await pilot.pause(0.05)
         await pilot.pause()

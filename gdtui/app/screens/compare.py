@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -15,6 +16,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from gdtui.app.format import number
+from gdtui.app.messages import (
+    ComparisonProgressed,
+    ComparisonReady,
+    TrainerStopped,
+    TrainingFailed,
+)
+from gdtui.app.trainer_link import TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.plot import Plot
 from gdtui.core.chart import epoch_ticks, log_ticks, series
@@ -38,8 +46,9 @@ class CompareScreen(Screen[None]):
         Binding("l", "toggle_log", "Log"),
     ]
 
-    def __init__(self, config: RunConfig, across: str = "variants") -> None:
+    def __init__(self, link: TrainerLink, config: RunConfig, across: str = "variants") -> None:
         super().__init__()
+        self.link = link
         self.config = config.replace(epochs=min(config.epochs, MAX_EPOCHS))
         self.capped = config.epochs > MAX_EPOCHS
         self.across = across
@@ -71,11 +80,11 @@ class CompareScreen(Screen[None]):
         self._cancel()
         self.comparison, self.problem = None, None
         self._show_progress(0)
-        self.request_id = self.app.trainer.compare(self.config, self.across)  # type: ignore[attr-defined]
+        self.request_id = self.link.compare(self, self.config, self.across)
 
     def _cancel(self) -> None:
         if self.waiting and self.request_id:
-            self.app.trainer.cancel_compare(self.request_id)  # type: ignore[attr-defined]
+            self.link.cancel_compare(self.request_id)
 
     def _show_progress(self, epochs: int) -> None:
         total = self.config.epochs
@@ -85,10 +94,23 @@ class CompareScreen(Screen[None]):
             f"{cap} · escape cancels"
         )
 
-    def progress(self, request: int, epochs: int, total: int) -> None:
-        """The comparison under way has done ``epochs``."""
-        if request == self.request_id and self.waiting:
-            self._show_progress(epochs)
+    @on(ComparisonProgressed)
+    def _progressed(self, event: ComparisonProgressed) -> None:
+        if event.request == self.request_id and self.waiting:
+            self._show_progress(event.epochs)
+
+    @on(ComparisonReady)
+    def _ready(self, event: ComparisonReady) -> None:
+        self.show(event.request, event.comparison, event.across)
+
+    @on(TrainingFailed)
+    def _training_failed(self, event: TrainingFailed) -> None:
+        self.notify(event.message, title="Training stopped", severity="error", timeout=10)
+        self.failed("the comparison failed")
+
+    @on(TrainerStopped)
+    def _trainer_stopped(self, event: TrainerStopped) -> None:
+        self.failed(f"the training process stopped unexpectedly ({event.why})")
 
     def failed(self, why: str) -> None:
         """No comparison will come: say why instead of "Comparing…"."""

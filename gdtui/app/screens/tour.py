@@ -6,12 +6,15 @@ from typing import ClassVar
 
 from rich.syntax import Syntax
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
+from gdtui.app.messages import TourReady, TrainerStopped, TrainingFailed
+from gdtui.app.trainer_link import TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.core.autograd_tour import LESSONS
 
@@ -25,9 +28,12 @@ class TourScreen(Screen[None]):
         Binding("p,left", "move(-1)", "Previous"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, link: TrainerLink) -> None:
         super().__init__()
+        self.link = link
         self.outputs: list[str] | None = None
+        self.problem: str | None = None
+        """Why the outputs will not come (the training process failed or stopped), or None."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="tour-body"):
@@ -42,20 +48,28 @@ class TourScreen(Screen[None]):
                 yield Static(id="tour-note")
         yield KeyBar()
 
-    @property
-    def waiting(self) -> bool:
-        """Whether the lessons' outputs are still being computed."""
-        return self.outputs is None
-
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0
         self.query_one(OptionList).focus()
-        self.app.trainer.tour()  # type: ignore[attr-defined]
+        self.link.tour(self)
         self.show_lesson(0)
 
-    def show(self, outputs: list[str]) -> None:
-        """The lessons' outputs have arrived."""
-        self.outputs = outputs
+    @on(TourReady)
+    def _ready(self, event: TourReady) -> None:
+        self.outputs = event.outputs
+        self.show_lesson(self.query_one(OptionList).highlighted or 0)
+
+    @on(TrainingFailed)
+    def _training_failed(self, event: TrainingFailed) -> None:
+        self.notify(event.message, title="Training stopped", severity="error", timeout=10)
+        self._failed("the lessons failed to run")
+
+    @on(TrainerStopped)
+    def _trainer_stopped(self, event: TrainerStopped) -> None:
+        self._failed(f"the training process stopped unexpectedly ({event.why})")
+
+    def _failed(self, why: str) -> None:
+        self.problem = why
         self.show_lesson(self.query_one(OptionList).highlighted or 0)
 
     def show_lesson(self, index: int) -> None:
@@ -64,7 +78,10 @@ class TourScreen(Screen[None]):
         code = self.query_one("#tour-code", Static)
         code.update(Syntax(lesson.code, "python", theme="ansi_dark", background_color="default"))
         code.border_title = f"In [{index + 1}]: {lesson.title}"
-        output = self.outputs[index] if self.outputs is not None else "running…"
+        if self.outputs is not None:
+            output = self.outputs[index]
+        else:
+            output = f"not run: {self.problem}" if self.problem else "running…"
         printed = self.query_one("#tour-output", Static)
         printed.update(Text(output))
         printed.border_title = "Out"

@@ -5,10 +5,16 @@ from __future__ import annotations
 from gdtui.app.widgets.plot import Plot
 from gdtui.core.data import Dataset
 from gdtui.core.record import predict_at
+from gdtui.core.session import TrainingSession
 
 
 class DataChart(Plot):
     """A scatter of the dataset with the current fit line f(x) = w·x (+ b)."""
+
+    def show(self, session: TrainingSession) -> None:
+        """Draw the session's data and the fit of the epoch in view."""
+        record = session.viewed_record
+        self.draw(session.config.dataset, record and record.w, record and record.b)
 
     def draw(self, dataset: Dataset, w: float | None, b: float | None) -> None:
         """Redraw for the current parameters (no line before the first epoch)."""

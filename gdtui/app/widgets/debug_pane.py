@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -22,6 +24,59 @@ DIGITS = 6
 ROWS = 12
 """Epochs shown; the table is rebuilt from the history's tail, never grown without bound."""
 
+Cell = str | Text
+Checks = dict[str, "GradCheck"]
+"""An epoch's gradient checks by parameter ("w", "b")."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the table: its header, when it gives way on a narrow pane (1 first; None:
+    never), and how to read its cell from an epoch's record and gradient checks."""
+
+    header: str
+    gives_way: int | None
+    cell: Callable[[EpochRecord, Checks], Cell]
+    bias: bool = False
+    """Shown only when the run has a bias."""
+
+
+def _grad_after(record: EpochRecord, checks: Checks) -> Cell:
+    kept = record.grad_state == GRAD_VALUE
+    return Text(
+        "accumulating" if kept else GRAD_STATE_NAMES[record.grad_state],
+        style="bold yellow" if kept else "dim",
+    )
+
+
+def _numerical(parameter: str) -> Callable[[EpochRecord, Checks], Cell]:
+    """The finite-difference gradient, in red when the variant's gradient disagrees."""
+
+    def cell(record: EpochRecord, checks: Checks) -> Cell:
+        check = checks.get(parameter)
+        if check is None:
+            return "—"
+        return Text(number(check.numerical, DIGITS), style="bold red" if check.failed else "")
+
+    return cell
+
+
+# The updates give way first, then the numerical gradients: what .grad holds and whether it
+# accumulates stay in sight.
+COLUMNS: tuple[Column, ...] = (
+    Column("epoch", None, lambda r, c: str(r.epoch)),
+    Column("loss", None, lambda r, c: number(r.loss, DIGITS + 1)),
+    Column("w", None, lambda r, c: number(r.w, DIGITS)),
+    Column("b", None, lambda r, c: number(r.b, DIGITS), bias=True),
+    Column("w.grad", None, lambda r, c: number(r.grad_w, DIGITS)),
+    Column("numerical", 4, _numerical("w")),
+    Column("lr·w.grad", 2, lambda r, c: number(r.update_w, DIGITS)),
+    Column("b.grad", None, lambda r, c: number(r.grad_b, DIGITS), bias=True),
+    Column("numerical", 3, _numerical("b"), bias=True),
+    Column("lr·b.grad", 1, lambda r, c: number(r.update_b, DIGITS), bias=True),
+    Column(".grad after", None, _grad_after),
+)
+
 
 class DebugPane(Vertical):
     """A table of the last epochs and a line on the state of ``.grad``."""
@@ -38,23 +93,17 @@ class DebugPane(Vertical):
     def show(self, session: TrainingSession) -> None:
         """Redraw from the session's history."""
         has_bias = session.config.has_bias
-        # (header, when it gives way on a narrow pane: 1 first, None never). The updates go
-        # first, then the numerical gradients: what .grad holds and whether it accumulates
-        # stay in sight.
-        columns: list[tuple[str, int | None]] = [("epoch", None), ("loss", None), ("w", None)]
-        if has_bias:
-            columns.append(("b", None))
-        columns += [("w.grad", None), ("numerical", 4), ("lr·w.grad", 2)]
-        if has_bias:
-            columns += [("b.grad", None), ("numerical", 3), ("lr·b.grad", 1)]
-        columns.append((".grad after", None))
-        optional = [i for _, i in sorted((r, i) for i, (_, r) in enumerate(columns) if r)]
+        columns = [column for column in COLUMNS if has_bias or not column.bias]
+        gives_way = [(c.gives_way, i) for i, c in enumerate(columns) if c.gives_way is not None]
         checked = self._checks(session)
         table = self.query_one(TextTable)
         table.show(
-            [header for header, _ in columns],
-            [self._row(record, checks, has_bias) for record, checks in reversed(checked)],
-            optional,
+            [column.header for column in columns],
+            [
+                [column.cell(record, {c.parameter: c for c in checks}) for column in columns]
+                for record, checks in reversed(checked)
+            ],
+            [index for _, index in sorted(gives_way)],
         )
         hidden = ", ".join(dict.fromkeys(table.hidden))
         self.border_subtitle = f"{hidden}: wider terminal" if hidden else ""
@@ -86,32 +135,6 @@ class DebugPane(Vertical):
         )
 
     @staticmethod
-    def _row(record: EpochRecord, checks: list[GradCheck], has_bias: bool) -> list[str | Text]:
-        state = GRAD_STATE_NAMES[record.grad_state]
-        state_text = Text(
-            "accumulating" if record.grad_state == GRAD_VALUE else state,
-            style="bold yellow" if record.grad_state == GRAD_VALUE else "dim",
-        )
-        numerical = {c.parameter: c for c in checks}
-        row: list[str | Text] = [
-            str(record.epoch),
-            number(record.loss, DIGITS + 1),
-            number(record.w, DIGITS),
-            number(record.grad_w, DIGITS),
-            _numerical(numerical.get("w")),
-            number(record.update_w, DIGITS),
-        ]
-        if has_bias:
-            row[3:3] = [number(record.b, DIGITS)]
-            row += [
-                number(record.grad_b, DIGITS),
-                _numerical(numerical.get("b")),
-                number(record.update_b, DIGITS),
-            ]
-        row.append(state_text)
-        return row
-
-    @staticmethod
     def _grad_note(session: TrainingSession, records: list[EpochRecord]) -> Text:
         last = records[-1] if records else None
         # Looking back through the history, the note tells what that epoch did; at the latest
@@ -137,10 +160,3 @@ def _update(line: Static, text: Text) -> None:
     pass on every frame of a flat-out run is time the UI thread needs for keys."""
     if text != line.content:
         line.update(text)
-
-
-def _numerical(check: GradCheck | None) -> str | Text:
-    """The finite-difference gradient, in red when the variant's gradient disagrees."""
-    if check is None:
-        return "—"
-    return Text(number(check.numerical, DIGITS), style="bold red" if check.failed else "")

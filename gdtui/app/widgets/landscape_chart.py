@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from gdtui.app.widgets.plot import Plot
 from gdtui.core.chart import linear_ticks
-from gdtui.core.landscape import Landscape
+from gdtui.core.landscape import Landscape, landscape
+from gdtui.core.session import TrainingSession
 
 
 class LandscapeChart(Plot):
     """Draws a :class:`~gdtui.core.landscape.Landscape`."""
+
+    def show(self, session: TrainingSession) -> None:
+        """Draw the loss surface around the session's path (nothing before the first epoch)."""
+        if session.initial is None:
+            self.draw(None)
+            return
+        config = session.config
+        self.draw(landscape(config.dataset, session.history, session.initial, config.has_bias))
 
     def draw(self, view: Landscape | None) -> None:
         """Redraw; None before the first epoch."""

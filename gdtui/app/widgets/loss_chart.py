@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from gdtui.app.widgets.plot import Plot
 from gdtui.core.chart import loss_series
 from gdtui.core.history import RunHistory
+from gdtui.core.session import RunState, TrainingSession
 
 MARKERS = 20
 """At most this many change markers (the latest): a restless user can change lr every epoch."""
@@ -28,6 +29,12 @@ class LossChart(Plot):
         self._subtitle = ""
         self.points = 0
         """How many points the last redraw plotted (for the benchmarks and tests)."""
+
+    def show(self, session: TrainingSession) -> None:
+        """Draw the session's run: its losses, the mid-run changes, the epoch in view, and
+        why it diverged if it did."""
+        subtitle = session.message if session.state is RunState.DIVERGED else ""
+        self.draw(session.history, subtitle, session.changes, session.cursor)
 
     def draw(
         self,

@@ -19,19 +19,18 @@ STATE_STYLES = {
 
 
 class StatusLine(Static):
-    """One line that sums up the run."""
+    """One line that sums up the run, and what the screen knows besides the session."""
 
-    def show(
-        self,
-        session: TrainingSession,
-        speed: float | None,
-        note: str,
-        alert: tuple[str, str] = ("", ""),
-    ) -> None:
-        """Redraw from ``session``; ``speed`` in epochs/s is shown only while running.
-        ``alert`` (text and style: the training process's trouble or replay) comes right
-        after the state, ``note`` last."""
-        config = session.config
+    speed: float | None = None
+    """Epochs per second, shown only while running."""
+    note: str = ""
+    """Said last (torch loading)."""
+    alert: tuple[str, str] = ("", "")
+    """Text and style right after the state: the training process's trouble or replay."""
+
+    def show(self, session: TrainingSession) -> None:
+        """Redraw from ``session``."""
+        config, speed, note, alert = session.config, self.speed, self.note, self.alert
         record = session.viewed_record
         state = session.state
         label = session.message if session.finished else state.value

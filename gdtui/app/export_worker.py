@@ -1,0 +1,60 @@
+"""Exporting a run, on a worker thread: the history as CSV and JSON lines and the settings as
+TOML, all three files or none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from gdtui.core.config import RunConfig
+from gdtui.core.config_file import config_text
+from gdtui.core.export import Cancelled, PartlyWritten, write_all_atomic
+from gdtui.core.history import RunHistory
+
+Notify = Callable[..., None]
+"""``notify(message, severity=...)``, safe to call from the worker's thread."""
+
+
+def export_run(
+    history: RunHistory,
+    epochs: int,
+    config: RunConfig,
+    stem: Path,
+    changes: list[tuple[int, str]],
+    notify: Notify,
+    cancelled: Callable[[], bool],
+) -> None:
+    """Write the first ``epochs`` records to ``stem``.csv and .jsonl and the settings to
+    ``stem``.toml, then say what was written (``changes``: what the settings file leaves out)."""
+    files = [
+        (stem.with_suffix(".csv"), history.csv_chunks(epochs)),
+        (stem.with_suffix(".jsonl"), history.jsonl_chunks(epochs)),
+        (stem.with_suffix(".toml"), config_text(config, ".toml")),
+    ]
+    try:
+        write_all_atomic(files, cancelled)
+    except Cancelled:
+        return
+    except PartlyWritten as error:
+        written = ", ".join(path.name for path in error.written)
+        notify(
+            f"Could not export all of it ({error.strerror}): only {written} were written",
+            severity="error",
+        )
+        return
+    except OSError as error:
+        notify(
+            f"Could not export to {stem.parent}: {error.strerror or error}. Nothing was written.",
+            severity="error",
+        )
+        return
+    replay = "gdtui --config replays them"
+    if changes:
+        # A config file holds one set of settings: the run's mid-run changes are not in it.
+        made = ", ".join(f"{label} at {epoch}" for epoch, label in changes[:3])
+        more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
+        replay = f"as they are now, without the changes made mid-run: {made}{more}"
+    notify(
+        f"Exported {epochs:,} epochs to {stem}.csv and .jsonl; the settings to "
+        f"{stem.name}.toml ({replay})"
+    )

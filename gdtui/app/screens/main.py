@@ -1,0 +1,521 @@
+"""The main screen owns the run: its panes, its keys, its training process and its settings."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from gdtui.app.export_worker import export_run
+from gdtui.app.messages import (
+    EpochsCompleted,
+    RunRestored,
+    RunRestoring,
+    SettingsEdited,
+    TorchLoaded,
+    TrainerStopped,
+    TrainingFailed,
+    VariantChosen,
+)
+from gdtui.app.supervisor import CHECK_SECONDS, Supervisor
+from gdtui.app.trainer_link import READER_GROUP, TrainerLink
+from gdtui.app.widgets.data_chart import DataChart
+from gdtui.app.widgets.debug_pane import DebugPane
+from gdtui.app.widgets.key_bar import KeyBar
+from gdtui.app.widgets.landscape_chart import LandscapeChart
+from gdtui.app.widgets.loss_chart import LossChart
+from gdtui.app.widgets.settings_form import SettingsForm
+from gdtui.app.widgets.status_line import StatusLine
+from gdtui.app.widgets.variant_pane import VariantPane
+from gdtui.core.config import (
+    ConfigError,
+    RunConfig,
+    config_from_options,
+    dataset_from_options,
+    scale_lr,
+)
+from gdtui.core.data import Dataset
+from gdtui.core.session import RunState, TrainingSession, changed_fields
+from gdtui.core.trainer_process import TrainerProcess
+from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
+
+if TYPE_CHECKING:
+    from gdtui.app.app import GdtuiApp
+
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+"""Below this the panes cannot fit: a notice replaces them (the keys still work)."""
+NARROW_WIDTH = 100
+"""Below this many columns the settings column slims down so the chart keeps its room."""
+LONG_EXPORT = 100_000
+"""Exports of this many epochs or more say that they have started (they take a second)."""
+VIEWS = ("tab-loss", "tab-data", "tab-landscape")
+LR = Binding.Group("lr")
+HISTORY = Binding.Group("History", compact=True)
+
+
+class MainScreen(Screen[Any]):
+    """The run: the variant, the settings, the charts and the debug table, stepped by a
+    training process of its own. Its keys act here only: another screen on top (compare, the
+    tour, help) never steps the run hidden behind it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_run", "Run/Pause", tooltip="Run / pause"),
+        Binding("n", "step", "Epoch", tooltip="One epoch"),
+        Binding("r", "reset", "Reset", tooltip="Reset the run"),
+        Binding("z", "toggle_zero_grad", "zero_grad", tooltip="zero_grad on / off"),
+        Binding("v", "next_variant", "Variant", tooltip="Next variant"),
+        Binding(
+            "plus,equals_sign",
+            "scale_lr(2)",
+            "lr×2",
+            key_display="+",
+            group=LR,
+            tooltip="Learning rate × 2",
+        ),
+        Binding(
+            "minus", "scale_lr(0.5)", "lr÷2", key_display="-", group=LR, tooltip="Learning rate ÷ 2"
+        ),
+        Binding("l", "toggle_log", "Log", tooltip="Log / linear loss axis"),
+        Binding("g", "next_view", "View", tooltip="Chart: loss → data and fit → loss landscape"),
+        Binding(
+            "left",
+            "move_cursor(-1)",
+            "Back",
+            key_display="←",
+            group=HISTORY,
+            tooltip="Step back through the history",
+        ),
+        Binding(
+            "right",
+            "move_cursor(1)",
+            "Forward",
+            key_display="→",
+            group=HISTORY,
+            tooltip="Step forward (to the latest: follow it again)",
+        ),
+        Binding("c", "compare", "Compare", tooltip="Compare the variants (o: the optimizers)"),
+        Binding(
+            "t", "tour", "Tour", tooltip="Autograd tour: requires_grad, backward, .grad, no_grad"
+        ),
+        Binding(
+            "e",
+            "export",
+            "Export",
+            tooltip="Export the history (CSV, JSONL) and the settings (TOML)",
+        ),
+        Binding("escape", "leave_field", "Leave field", show=False, tooltip="Leave a field"),
+    ]
+
+    def __init__(
+        self,
+        config: RunConfig,
+        *,
+        fps: float,
+        output_dir: Path,
+        files_root: Path | None = None,
+    ) -> None:
+        super().__init__(id="_default")
+        self.fps = fps
+        self.output_dir = output_dir
+        self.files_root = files_root
+        """Where CSV files may be loaded from (a served tab), or None: anywhere."""
+        self.session = TrainingSession(config)
+        self.link = TrainerLink(self)
+        self.supervisor = Supervisor(self)
+        self.torch_note = "loading torch…" if VARIANTS[config.variant].uses_torch else ""
+        """What the status line says while the training process imports torch."""
+        self._dirty = True
+        self._speed: float | None = None
+        self._speed_mark: tuple[float, int] | None = None
+
+    @property
+    def trainer(self) -> TrainerProcess:
+        """The training process."""
+        return self.link.process
+
+    @property
+    def busy(self) -> bool:
+        """Whether anything waits on the training process: torch loading, a replay, or an
+        answer some screen asked for (a comparison, the tour)."""
+        replaying = self.supervisor.replaying is not None
+        return bool(self.torch_note) or replaying or self.link.waiting
+
+    @property
+    def quitting(self) -> bool:
+        """Whether the session is ending (replies from the training process are ignored)."""
+        return cast("GdtuiApp", self.app).quitting
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        config = self.session.config
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield VariantPane(config.variant, id="variants")
+                yield SettingsForm(config, id="settings")
+            with Vertical(id="right"):
+                with TabbedContent(id="views"):
+                    with TabPane("Loss", id="tab-loss"):
+                        yield LossChart(id="chart")
+                    with TabPane("Data", id="tab-data"):
+                        yield DataChart(id="data-chart")
+                    with TabPane("Landscape", id="tab-landscape"):
+                        yield LandscapeChart(id="landscape")
+                yield DebugPane(id="debug")
+        yield Static(
+            f"The terminal is too small for gdtui's panes: make it at least "
+            f"{MIN_WIDTH}×{MIN_HEIGHT}. Keys still work; the status line below stays live.",
+            id="too-small",
+        )
+        yield StatusLine(id="status")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one(SettingsForm).show_config(self.session.config)
+        self.query_one(VariantPane).focus()
+        self.adapt_layout()
+        self.redraw()
+        self.set_interval(1 / self.fps, self._redraw_if_dirty)
+        self.set_interval(CHECK_SECONDS, self.supervisor.check)
+        # Only once the first frame is on screen: starting the process takes a moment.
+        self.call_after_refresh(self.supervisor.ready)
+
+    def on_resize(self) -> None:
+        self.adapt_layout()
+
+    def adapt_layout(self) -> None:
+        """Slim the settings column on narrow terminals; on tiny ones, a notice instead."""
+        width, height = self.app.size
+        self.set_class(width < NARROW_WIDTH, "-narrow")
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def _redraw_if_dirty(self) -> None:
+        if self._dirty:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Draw every pane from the session (on the UI thread, at most ``fps`` times a second):
+        the chart in view, the debug table and the status line."""
+        self._dirty = False
+        self._measure_speed()
+        status = self.query_one(StatusLine)
+        status.speed, status.note, status.alert = (
+            self._speed,
+            self.torch_note,
+            self.supervisor.alert,
+        )
+        chart = self.query_one(TabbedContent).active_pane
+        panes: list[Any] = [*(chart.children if chart else ()), self.query_one(DebugPane), status]
+        for pane in panes:
+            pane.show(self.session)
+
+    def _measure_speed(self) -> None:
+        now, epoch = time.perf_counter(), self.session.epoch
+        if self.session.state is not RunState.RUNNING or self.supervisor.replaying is not None:
+            self._speed_mark, self._speed = None, None
+            return
+        if self._speed_mark is None:
+            self._speed_mark = (now, epoch)
+        elif now - self._speed_mark[0] >= 0.5:
+            self._speed = (epoch - self._speed_mark[1]) / (now - self._speed_mark[0])
+            self._speed_mark = (now, epoch)
+
+    # -- the training process's replies ------------------------------------------------------
+
+    @on(EpochsCompleted)
+    def _epochs_completed(self, event: EpochsCompleted) -> None:
+        session = self.session
+        if not session.accept(event.batch):
+            return  # from a run that has since been reset
+        if session.state is RunState.RUNNING:
+            self._dirty = True
+        else:
+            self.redraw()
+
+    @on(TorchLoaded)
+    def _torch_loaded(self) -> None:
+        self.torch_note = ""
+        self._dirty = True
+
+    @on(TrainerStopped)
+    def _trainer_stopped(self, event: TrainerStopped) -> None:
+        if not self.quitting:
+            self.supervisor.stopped(event.why, event.pid)
+
+    @on(RunRestoring)
+    def _run_restoring(self, event: RunRestoring) -> None:
+        self.supervisor.progress(event.run_id, event.epoch, event.total)
+
+    @on(RunRestored)
+    def _run_restored(self, event: RunRestored) -> None:
+        self.supervisor.restored(event.restored)
+
+    @on(TrainingFailed)
+    def _training_failed(self, event: TrainingFailed) -> None:
+        if self.quitting:
+            return
+        if event.run_id in (0, self.session.run_id) and not self.session.finished:
+            self.session.state = RunState.PAUSED
+        self.notify(event.message, title="Training stopped", severity="error", timeout=10)
+        self.redraw()
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """A reader that fails is a lost training process: the supervisor tells and replaces
+        it. An export or a file read that fails says so."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR or self.quitting:
+            return
+        if worker.group == READER_GROUP:
+            self.trainer.kill()
+            self.supervisor.stopped(f"its reader failed: {worker.error!r}", self.trainer.pid or 0)
+        else:
+            self.notify(f"{worker.name} failed: {worker.error!r}", severity="error", timeout=10)
+
+    # -- the run's keys ---------------------------------------------------------------------
+
+    def _pause(self) -> None:
+        if self.session.state is RunState.RUNNING:
+            self.trainer.pause()
+            self.session.state = RunState.PAUSED
+
+    def action_toggle_run(self) -> None:
+        """Run flat out, or pause."""
+        session = self.session
+        if session.state is RunState.RUNNING:
+            self._pause()
+        elif session.finished:
+            self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
+        elif self.supervisor.ready():
+            session.state = RunState.RUNNING
+            self.trainer.run()
+        self.redraw()
+
+    def action_step(self) -> None:
+        """Run exactly one epoch."""
+        session = self.session
+        if session.finished:
+            self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
+            return
+        if not self.supervisor.ready():
+            return
+        self._pause()
+        session.state = RunState.PAUSED
+        self.trainer.step(1)
+
+    def action_reset(self) -> None:
+        """Start the run again from epoch 0."""
+        self.session.reset()
+        self.supervisor.reset()
+        self.trainer.reset(self.session.run_id, self.session.config)
+        self.redraw()
+
+    def action_toggle_zero_grad(self) -> None:
+        """Switch zero_grad on or off from the next epoch."""
+        self.apply_settings({"zero_grad": not self.session.config.zero_grad})
+
+    def action_next_variant(self) -> None:
+        """Switch to the next variant (resets the run)."""
+        index = VARIANT_NAMES.index(self.session.config.variant)
+        self.apply_settings({"variant": VARIANT_NAMES[(index + 1) % len(VARIANT_NAMES)]})
+
+    def action_scale_lr(self, factor: float) -> None:
+        """Double or halve the learning rate from the next epoch."""
+        try:
+            config = scale_lr(self.session.config, factor)
+        except ConfigError as error:
+            self.notify(str(error), severity="warning")
+            return
+        self._adopt(config)
+
+    def action_toggle_log(self) -> None:
+        """Plot the loss on a log10 or a linear axis."""
+        chart = self.query_one(LossChart)
+        chart.log_scale = not chart.log_scale
+
+    def action_move_cursor(self, step: int) -> None:
+        """Step back or forward through the run's history (pauses a running run)."""
+        self._pause()
+        self.session.move_cursor(step)
+        self.redraw()
+
+    def action_next_view(self) -> None:
+        """Show the next chart: loss, data and fit, loss landscape."""
+        tabs = self.query_one(TabbedContent)
+        tabs.active = VIEWS[(VIEWS.index(tabs.active) + 1) % len(VIEWS)]
+
+    @on(TabbedContent.TabActivated)
+    def _view_changed(self) -> None:
+        self.redraw()
+
+    def action_compare(self) -> None:
+        """Run the four variants in lockstep on the current settings and compare them."""
+        from gdtui.app.screens.compare import CompareScreen
+
+        if self.supervisor.ready():
+            self._pause()
+            self.app.push_screen(CompareScreen(self.link, self.session.config))
+
+    def action_tour(self) -> None:
+        """Step through autograd's basics with live tensors (seed 004's lessons)."""
+        from gdtui.app.screens.tour import TourScreen
+
+        if self.supervisor.ready():
+            self._pause()
+            self.app.push_screen(TourScreen(self.link))
+
+    def action_export(self) -> None:
+        """Write the history as CSV and JSON lines, and the run's settings as TOML."""
+        session = self.session
+        if not len(session.history):
+            self.notify("Nothing to export yet: step at least one epoch.", severity="warning")
+            return
+        epochs = session.epoch
+        stem = self.output_dir / f"gdtui-{session.config.variant}-{epochs}-epochs"
+        if epochs >= LONG_EXPORT:
+            self.notify(f"Exporting {epochs:,} epochs…", timeout=3)
+        # A million epochs take seconds to write: on a thread, so keys and the run go on.
+        # The files hold the epochs up to now; a newer export replaces an unfinished one.
+        work = partial(
+            export_run,
+            session.history,
+            epochs,
+            session.config,
+            stem,
+            list(session.changes),
+            self._notify_from_thread,
+            lambda: get_current_worker().is_cancelled or self.quitting,
+        )
+        self.run_worker(work, name="export", thread=True, exclusive=True, group="export")
+
+    def _notify_from_thread(self, message: str, severity: Any = "information") -> None:
+        if self.quitting:
+            return
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.app.call_from_thread(self.notify, message, severity=severity)
+
+    def action_leave_field(self) -> None:
+        """Leave a text field so that single keys act again."""
+        if isinstance(self.focused, Input):
+            self.query_one(VariantPane).focus()
+
+    # -- settings ---------------------------------------------------------------------------
+
+    @on(VariantChosen)
+    def _variant_chosen(self, event: VariantChosen) -> None:
+        if event.variant != self.session.config.variant:
+            self.apply_settings({"variant": event.variant})
+
+    @on(SettingsEdited)
+    def _settings_edited(self, event: SettingsEdited) -> None:
+        self.apply_settings(event.options)
+
+    def edit(self, key: str, change: dict[str, Any] | None) -> None:
+        """A setting from the command palette: make ``change``, or (None) go to its field.
+        An error shows in the form and, since the palette was where the user looked, in a
+        notice too."""
+        if change is None:
+            self.query_one(f"#field-{key}", Widget).focus()
+            return
+        try:
+            config = config_from_options(change, base=self.session.config)
+        except ConfigError as error:
+            self.query_one(SettingsForm).show_errors(error.errors)
+            self.notify(str(error), severity="warning")
+            return
+        self._try(config)
+
+    def apply_settings(self, options: dict[str, Any]) -> bool:
+        """Validate ``options`` through the core and adopt them; errors show in the form.
+        A CSV file to load is read on a thread (see :meth:`_load_data`)."""
+        data = options.get("data")
+        if isinstance(data, str) and data.strip() and len(options) == 1:
+            self._load_data(data.strip())
+            return False
+        try:
+            config = config_from_options(options, base=self.session.config)
+        except ConfigError as error:
+            self.query_one(SettingsForm).show_errors(error.errors)
+            return False
+        return self._try(config)
+
+    def _load_data(self, path: str) -> None:
+        """Read a CSV file on a thread: a large one takes a moment, and the keys, the screen
+        and the run go on meanwhile. A newer file given replaces one still being read."""
+        form = self.query_one(SettingsForm)
+        form.show_error("data", "")  # the last file's error is old news
+        if self.files_root is not None:
+            resolved = (self.files_root / path).resolve()
+            if not resolved.is_relative_to(self.files_root.resolve()):
+                form.show_error(
+                    "data", f"this served session loads files from {self.files_root} only"
+                )
+                return
+            path = str(resolved)
+        self.run_worker(
+            partial(self._read_data, path),
+            name="reading the file",
+            thread=True,
+            exclusive=True,
+            group="load-data",
+        )
+
+    def _read_data(self, path: str) -> None:
+        """On the worker thread: parse the file, then hand the result to the UI thread."""
+        try:
+            dataset = dataset_from_options({"data": path})
+        except ConfigError as error:
+            dataset, errors = None, error.errors
+        else:
+            errors = {}
+        if not get_current_worker().is_cancelled and not self.quitting:
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+                self.app.call_from_thread(self._data_read, dataset, errors)
+
+    def _data_read(self, dataset: Dataset | None, errors: dict[str, str]) -> None:
+        if dataset is None:
+            self.query_one(SettingsForm).show_errors(errors)
+        else:
+            self._try(self.session.config.replace(dataset=dataset))
+
+    def _try(self, config: RunConfig) -> bool:
+        """Adopt ``config`` unless the run refuses it (the refusal shows in the form)."""
+        refusal = self.session.refusal(config)
+        if refusal is not None:
+            self.query_one(SettingsForm).show_error(*refusal)
+            return False
+        self._adopt(config)
+        return True
+
+    def _adopt(self, config: RunConfig) -> None:
+        session = self.session
+        old = session.config
+        if config == old:
+            return
+        if session.apply(config):
+            self.supervisor.reset()
+            self.trainer.reset(session.run_id, config)
+            if VARIANTS[config.variant].uses_torch and self.torch_note:
+                self.trainer.warm_up()
+            changed = ", ".join(changed_fields(old, config))
+            self.notify(f"Run reset: {changed} changed.", title="Reset")
+        else:
+            self.trainer.apply(config)
+            if session.finished:
+                self.trainer.pause()  # the new epochs or eps end the run here
+        self.query_one(SettingsForm).show_config(config)
+        self.query_one(VariantPane).show(config.variant)
+        self.redraw()
