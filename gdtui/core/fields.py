@@ -361,7 +361,7 @@ FIELDS: tuple[Field, ...] = (
         parse_float,
         metavar="X",
         live=True,
-        label="predict at x",
+        label="f(x) at x",
         widget="input",
         check=_number,
     ),
