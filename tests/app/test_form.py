@@ -108,3 +108,39 @@ async def test_optimizer_and_dataset_selects_apply():
         await press_and_settle(app, pilot, "v")  # numpy-manual: sgd only
         assert app.main.session.config.optimizer == "sgd"
         assert app.query_one("#field-optimizer").disabled is True
+
+
+@pytest.mark.parametrize("variant", ["torch-module", "numpy-manual"])
+async def test_every_setting_is_on_the_form_and_in_the_palette(variant):
+    from textual.widgets import OptionList
+
+    from gdtui.core.fields import FIELDS
+
+    config = RunConfig(variant=variant)
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)):
+        titles = {command.title for command in app.get_system_commands(app.main)}
+        for field in FIELDS:
+            if field.widget == "variants":
+                options = app.query_one("#variants", OptionList)
+                ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+                assert ids == list(field.choices)
+            elif field.widget is not None:
+                assert app.query_one(f"#row-{field.key}").display is field.applies(config)
+                app.query_one(f"#field-{field.key}")
+            for title, _, _ in field.commands():
+                assert (title in titles) is field.applies(config), title
+
+
+async def test_palette_sets_a_choice_and_goes_to_a_field():
+    app = make_app(RunConfig(variant="torch-optim"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for query in ("optimizer: adam", "Edit learning rate"):
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*query)
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+        assert app.main.session.config.optimizer == "adam"
+        assert app.focused is app.query_one("#field-lr")

@@ -14,6 +14,7 @@ from gdtui.core.config import RunConfig, config_from_options
 from gdtui.core.config_file import load_options
 from gdtui.core.session import RunState
 from gdtui.core.trainers import create_trainer
+from tests.core.references import ACCUMULATED_GRADS
 
 from .conftest import core_records, press_and_settle, run_to_end
 
@@ -69,7 +70,7 @@ async def test_zero_grad_off_shows_the_seed_004_accumulation():
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, "n", "n", "n")
         grads = [round(r.grad_w, 3) for r in app.main.session.history]
-        assert grads == [-30.0, -55.5, -72.675]
+        assert tuple(grads) == ACCUMULATED_GRADS
         note = str(app.query_one("#grad-note").render())
         assert "accumulates" in note and "-30 → -55.5 → -72.675" in note
 
@@ -421,8 +422,14 @@ async def test_the_app_remembers_its_theme_and_settings_and_survives_an_unwritab
 async def test_resizing_down_to_40x12_shows_a_notice_and_keeps_working():
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40)) as pilot:
-        for size, small in [((80, 24), False), ((59, 30), True), ((40, 12), True),
-                            ((80, 24), False), ((120, 17), True), ((120, 40), False)]:
+        for size, small in [
+            ((80, 24), False),
+            ((59, 30), True),
+            ((40, 12), True),
+            ((80, 24), False),
+            ((120, 17), True),
+            ((120, 40), False),
+        ]:
             await pilot.resize_terminal(*size)
             await pilot.pause()
             assert app.query_one("#too-small").display is small

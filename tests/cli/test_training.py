@@ -17,6 +17,8 @@ from cli_support import (
     run_gdtui,
 )
 
+from tests.core.references import ACCUMULATED_GRADS, SEED_003, SEED_003_PREDICTION
+
 
 def _diverged_epoch(lr: float, epochs: int) -> int:
     records = reference_gd(lr=lr, epochs=epochs)
@@ -86,8 +88,15 @@ def test_eps_text_last_line_is_stopping_epoch() -> None:
     k = int(expected[-1]["epoch"])
     assert k % 10 != 1  # so the line comes from the stopping rule, not from --log-every
     result = run_gdtui(
-        "run", "--variant", "numpy-manual", "--epochs", "1000", "--eps", "1e-6",
-        "--log-every", "10",
+        "run",
+        "--variant",
+        "numpy-manual",
+        "--epochs",
+        "1000",
+        "--eps",
+        "1e-6",
+        "--log-every",
+        "10",
     )
     assert result.returncode == 0, result
     last = expected[-1]
@@ -110,24 +119,8 @@ def test_no_zero_grad_accumulates(variant: str) -> None:
     )
     assert result.returncode == 0, result
     grads = [r["grad_w"] for r in result.jsonl()]
-    assert grads == pytest.approx([-30.0, -55.5, -72.675], rel=1e-6)
+    assert grads == pytest.approx(ACCUMULATED_GRADS, rel=1e-6)
     assert_records_close(result.jsonl(), reference_gd(epochs=3, zero_grad=False), rel=1e-6)
-
-
-# Seed 003: numpy, the tutorial gradient np.dot(2x, ŷ−y).mean(), lr 0.01, 10 epochs, printed
-# as ``w = {w:.3f}, l = {l:8f}``.
-SEED_003_LINES = (
-    "epoch 1: w = 1.200, l = 30.000000",
-    "epoch 2: w = 1.680, l = 4.799999",
-    "epoch 3: w = 1.872, l = 0.768000",
-    "epoch 4: w = 1.949, l = 0.122880",
-    "epoch 5: w = 1.980, l = 0.019661",
-    "epoch 6: w = 1.992, l = 0.003146",
-    "epoch 7: w = 1.997, l = 0.000503",
-    "epoch 8: w = 1.999, l = 0.000081",
-    "epoch 9: w = 1.999, l = 0.000013",
-    "epoch 10: w = 2.000, l = 0.000002",
-)
 
 
 def test_seed_003_lines_are_copied_faithfully() -> None:
@@ -135,9 +128,9 @@ def test_seed_003_lines_are_copied_faithfully() -> None:
     if not paths:
         pytest.skip("seed logs not available")
     text = paths[0].read_text(encoding="utf-8")
-    for line in SEED_003_LINES:
+    for line in SEED_003:
         assert line in text
-    assert "Prediction after training: f(5) = 9.999" in text
+    assert SEED_003_PREDICTION in text
 
 
 def test_tutorial_gradient_matches_seed_003() -> None:
@@ -146,7 +139,7 @@ def test_tutorial_gradient_matches_seed_003() -> None:
     assert text.returncode == 0, text
     assert text.lines[0] == "epoch 1: w = 1.200, loss = 30.00000000"
     assert [line.split(", loss")[0] for line in text.lines[:-1]] == [
-        line.split(", l =")[0] for line in SEED_003_LINES
+        line.split(", l =")[0] for line in SEED_003
     ]
     assert text.lines[-1] == "Prediction after training: f(5) = 9.999"
 
@@ -154,7 +147,7 @@ def test_tutorial_gradient_matches_seed_003() -> None:
     assert jsonl.returncode == 0, jsonl
     records = jsonl.jsonl()
     assert [f"epoch {r['epoch']}: w = {r['w']:.3f}, l = {r['loss']:8f}" for r in records] == list(
-        SEED_003_LINES
+        SEED_003
     )
     assert records == reference_gd(epochs=10, tutorial=True, float64_w=True)
     assert records[0]["grad_w"] == -120.0  # N = 4 times the mean gradient, -30
@@ -162,14 +155,29 @@ def test_tutorial_gradient_matches_seed_003() -> None:
 
 def test_x_and_y_options_train_on_that_data() -> None:
     result = run_gdtui(
-        "run", "--variant", "numpy-manual", "--x", "0.5, 1.5,2.5", "--y=-1,-3,-5",
-        "--epochs", "80", "--format", "jsonl",
+        "run",
+        "--variant",
+        "numpy-manual",
+        "--x",
+        "0.5, 1.5,2.5",
+        "--y=-1,-3,-5",
+        "--epochs",
+        "80",
+        "--format",
+        "jsonl",
     )
     assert result.returncode == 0, result
     assert result.jsonl() == reference_gd(epochs=80, x=(0.5, 1.5, 2.5), y=(-1, -3, -5))
     text = run_gdtui(
-        "run", "--variant", "numpy-manual", "--x", "0.5,1.5,2.5", "--y", "-1,-3,-5",
-        "--epochs", "300",
+        "run",
+        "--variant",
+        "numpy-manual",
+        "--x",
+        "0.5,1.5,2.5",
+        "--y",
+        "-1,-3,-5",
+        "--epochs",
+        "300",
     )
     assert text.lines[-1] == "Prediction after training: f(5) = -10.000"
 
@@ -179,8 +187,17 @@ def test_data_csv_file_trains_on_that_data(tmp_path: Path) -> None:
     # header in any case and order, an extra column, blank line, spaces, a BOM
     path.write_text("\ufeffnote, Y ,X\na,3,1\nb,6,2\n\nc, 9 ,3\n", encoding="utf-8")
     result = run_gdtui(
-        "run", "--variant", "numpy-manual", "--data", str(path), "--lr", "0.02",
-        "--epochs", "50", "--format", "jsonl",
+        "run",
+        "--variant",
+        "numpy-manual",
+        "--data",
+        str(path),
+        "--lr",
+        "0.02",
+        "--epochs",
+        "50",
+        "--format",
+        "jsonl",
     )
     assert result.returncode == 0, result
     assert result.jsonl() == reference_gd(lr=0.02, epochs=50, x=(1, 2, 3), y=(3, 6, 9))
@@ -201,8 +218,19 @@ def test_dataset_line5() -> None:
 def test_negative_values_need_no_equals_sign() -> None:
     # ``--w0 -1e-3`` and ``--x -1,-2`` are values, not unknown options.
     result = run_gdtui(
-        "run", "--variant", "numpy-manual", "--w0", "-1e-3", "--x", "-1,-2", "--y", "-2,-4",
-        "--epochs", "5", "--format", "jsonl",
+        "run",
+        "--variant",
+        "numpy-manual",
+        "--w0",
+        "-1e-3",
+        "--x",
+        "-1,-2",
+        "--y",
+        "-2,-4",
+        "--epochs",
+        "5",
+        "--format",
+        "jsonl",
     )
     assert result.returncode == 0, result
     assert result.jsonl() == reference_gd(epochs=5, x=(-1, -2), y=(-2, -4), w0=-1e-3)
@@ -210,8 +238,16 @@ def test_negative_values_need_no_equals_sign() -> None:
 
 def test_check_grad_adds_numerical_gradients_and_flags_the_tutorial_bug() -> None:
     result = run_gdtui(
-        "run", "--variant", "numpy-manual", "--grad-formula", "tutorial", "--epochs", "5",
-        "--format", "jsonl", "--check-grad",
+        "run",
+        "--variant",
+        "numpy-manual",
+        "--grad-formula",
+        "tutorial",
+        "--epochs",
+        "5",
+        "--format",
+        "jsonl",
+        "--check-grad",
     )
     assert result.returncode == 0, result
     records = [json.loads(line) for line in result.lines]
@@ -227,8 +263,15 @@ def test_check_grad_adds_numerical_gradients_and_flags_the_tutorial_bug() -> Non
 
 def test_check_grad_is_quiet_when_the_gradient_is_right_and_adds_csv_columns() -> None:
     result = run_gdtui(
-        "run", "--variant", "numpy-manual", "--epochs", "200", "--no-zero-grad",
-        "--format", "csv", "--check-grad",
+        "run",
+        "--variant",
+        "numpy-manual",
+        "--epochs",
+        "200",
+        "--no-zero-grad",
+        "--format",
+        "csv",
+        "--check-grad",
     )
     assert result.returncode == 0, result
     assert result.stderr == ""
@@ -242,13 +285,12 @@ def test_config_file_with_command_line_overrides(tmp_path: Path) -> None:
     result = run_gdtui("run", "--config", str(path), "--lr", "0.01", "--format", "jsonl")
     assert result.returncode == 0, result
     grads = [round(json.loads(line)["grad_w"], 3) for line in result.lines]
-    assert grads[:3] == [-30.0, -55.5, -72.675] and len(grads) == 4  # lr from the CLI
+    assert tuple(grads[:3]) == ACCUMULATED_GRADS and len(grads) == 4  # lr from the CLI
     bad = tmp_path / "bad.json"
     bad.write_text('{"epochs": 0}')
     result = run_gdtui("run", "--config", str(bad), "--variant", "numpy-manual")
     assert result.returncode == 2 and result.err_lines == [
-        "gdtui run: error: --epochs: expects a whole number from 1 to 10^9 (digits 0-9 only), "
-        "got 0"
+        "gdtui run: error: --epochs: expects a whole number from 1 to 10^9 (digits 0-9 only), got 0"
     ]
     result = run_gdtui("run", "--config", str(tmp_path / "missing.toml"))
     assert result.returncode == 2 and "--config: no such file" in result.stderr

@@ -147,3 +147,71 @@ def assert_rows_close(
             largest[name] = max(largest[name], abs(expected))
             tolerance = max(floor, 2e-6 * largest[name])
             assert actual == pytest.approx(expected, rel=rel, abs=tolerance), (epoch, name, g, e)
+
+
+# -- the seeds' own logs: ground truth, copied from the notebooks' outputs ------------------
+
+ACCUMULATED_GRADS = (-30.0, -55.5, -72.675)
+"""Seed 004's ``.grad`` after three epochs without zeroing, on y = 2x, x = 1..4, w0 = 0,
+lr = 0.01: -30 at w = 0, then -25.5 added at w = 0.3, then -17.175 at w = 0.855."""
+# Seed 001, "Gradient Descent using PyTorch (Autograd)": print every 10 epochs as
+# f'epoch {epoch+1}: w = {w:3f}, loss = {l:.8f}', stopping once l < EPS = 1e-9. Its
+# "Using PyTorch Loss and Optimizer" cell (MSELoss + SGD) printed the very same lines.
+SEED_001_TORCH = (
+    "epoch 1: w = 0.300000, loss = 30.00000000",
+    "epoch 11: w = 1.665314, loss = 1.16278565",
+    "epoch 21: w = 1.934109, loss = 0.04506890",
+    "epoch 31: w = 1.987028, loss = 0.00174685",
+    "epoch 41: w = 1.997446, loss = 0.00006770",
+    "epoch 51: w = 1.999497, loss = 0.00000262",
+    "epoch 61: w = 1.999901, loss = 0.00000010",
+    "epoch 71: w = 1.999980, loss = 0.00000000",
+)
+SEED_001_TORCH_PREDICTION = "Prediction before training: f(5) = 10.000"  # (sic: after training)
+# Seed 001, "Gradient Descent using Numpy": the tutorial gradient np.dot(2*x, y_pred-y).mean().
+SEED_001_NUMPY = (
+    "epoch 1: w = 1.200000, loss = 30.00000000",
+    "epoch 11: w = 1.999916, loss = 0.00000033",
+)
+# Seed 003: every epoch as f'epoch {epoch + 1}: w = {w:.3f}, l = {l:8f}', 10 epochs.
+SEED_003 = (
+    "epoch 1: w = 1.200, l = 30.000000",
+    "epoch 2: w = 1.680, l = 4.799999",
+    "epoch 3: w = 1.872, l = 0.768000",
+    "epoch 4: w = 1.949, l = 0.122880",
+    "epoch 5: w = 1.980, l = 0.019661",
+    "epoch 6: w = 1.992, l = 0.003146",
+    "epoch 7: w = 1.997, l = 0.000503",
+    "epoch 8: w = 1.999, l = 0.000081",
+    "epoch 9: w = 1.999, l = 0.000013",
+    "epoch 10: w = 2.000, l = 0.000002",
+)
+SEED_003_PREDICTION = "Prediction after training: f(5) = 9.999"
+# Seed 000, first cell (numpy, tutorial gradient, 20 epochs, every other epoch printed as
+# f'Epoch {epoch + 1}: weight = {w:.3f}, loss = {l:.8f}').
+SEED_000_NUMPY = (
+    "Epoch 1: weight = 1.200, loss = 30.00000000",
+    "Epoch 3: weight = 1.872, loss = 0.76800019",
+    "Epoch 5: weight = 1.980, loss = 0.01966083",
+    "Epoch 7: weight = 1.997, loss = 0.00050331",
+    "Epoch 9: weight = 1.999, loss = 0.00001288",
+    "Epoch 11: weight = 2.000, loss = 0.00000033",
+    "Epoch 13: weight = 2.000, loss = 0.00000001",
+    "Epoch 15: weight = 2.000, loss = 0.00000000",
+    "Epoch 17: weight = 2.000, loss = 0.00000000",
+    "Epoch 19: weight = 2.000, loss = 0.00000000",
+)
+SEED_000_PREDICTION = "Prediction after training: f(17) = 34.000"
+# Seed 004, the nn.MSELoss + torch.optim.SGD cell: f'epoch {epoch +1}: w = {W:.3f},loss={l:.8f}'.
+SEED_004_OPTIM = (
+    "epoch 1: w = 0.300,loss=30.00000000",
+    "epoch 2: w = 0.555,loss=21.67499924",
+    "epoch 3: w = 0.772,loss=15.66018772",
+    "epoch 4: w = 0.956,loss=11.31448650",
+    "epoch 5: w = 1.113,loss=8.17471695",
+    "epoch 6: w = 1.246,loss=5.90623236",
+    "epoch 7: w = 1.359,loss=4.26725292",
+    "epoch 8: w = 1.455,loss=3.08308983",
+    "epoch 9: w = 1.537,loss=2.22753215",
+    "epoch 10: w = 1.606,loss=1.60939169",
+)

@@ -9,7 +9,8 @@ import pytest
 
 from gdtui.core.config import RunConfig
 from gdtui.core.stepper import Stepper
-from tests.core.references import closed_form
+
+from .references import closed_form
 
 X, Y = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0]
 EPOCHS, SWITCH, LR = 40, 10, 0.02
