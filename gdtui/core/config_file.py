@@ -10,7 +10,6 @@ from typing import Any
 
 from gdtui.core.config import ConfigError, RunConfig
 from gdtui.core.data import PRESETS, Dataset, read_text
-from gdtui.core.export import write_atomic
 from gdtui.core.fields import DATA_OPTIONS, FIELDS
 from gdtui.core.parse import ParseError
 
@@ -97,13 +96,6 @@ def _data_options(dataset: Dataset, by_path: bool) -> dict[str, Any]:
     if by_path and dataset.source is not None:
         return {"data": dataset.source}
     return {"x": list(dataset.x), "y": list(dataset.y)}
-
-
-def save_config(config: RunConfig, path: str | Path) -> Path:
-    """Write ``config`` to a ``.toml`` or ``.json`` file, whole or not at all."""
-    path = Path(path)
-    write_atomic(path, config_text(config, path.suffix))
-    return path
 
 
 def config_text(config: RunConfig, suffix: str) -> str:

@@ -176,14 +176,6 @@ class RunHistory:
         for chunk in self._chunks(fields, stop, rows):
             yield "".join(json.dumps(dict(zip(fields, row, strict=True))) + "\n" for row in chunk)
 
-    def to_csv(self) -> str:
-        """The whole history as CSV text with a header."""
-        return "".join(self.csv_chunks())
-
-    def to_jsonl(self) -> str:
-        """The whole history as JSON lines."""
-        return "".join(self.jsonl_chunks())
-
     def _chunks(
         self, fields: Sequence[str], stop: int | None = None, rows: int = EXPORT_CHUNK
     ) -> Iterator[Iterator[tuple[float | int, ...]]]:

@@ -368,7 +368,7 @@ async def test_left_and_right_step_through_history_and_markers_show_changes():
         assert session.cursor == 7 and session.viewed_record == session.history.record(6)
         assert "viewing epoch 7 of 10" in str(app.query_one("#status").render())
         table = app.query_one("#debug-table")
-        assert table.cell_text(0, 0) == "7"
+        assert str(table.rows[0][0]) == "7"
         assert session.changes == [(6, "lr 0.01 -> 0.02")]
         assert "lr 0.01 -> 0.02 at 6" in str(app.query_one("#chart").render())
         await press_and_settle(app, pilot, "n")  # stepping goes on from the latest epoch

@@ -130,7 +130,7 @@ async def test_text_table_aligns_columns_to_their_widest_cell() -> None:
             "".join(s.text for s in table.render_line(y)).rstrip() for y in range(3)
         ]
         assert lines == [" epoch  loss", " 10     0.5", " 9      12.25"]
-        assert table.cell_text(1, 1) == "12.25"
+        assert str(table.rows[1][1]) == "12.25"
 
 
 def _labels(plot: Plot) -> str:

@@ -173,7 +173,7 @@ def test_csv_round_trip(bias: bool) -> None:
     records = _records(200, bias, seed=2)
     history = RunHistory(bias)
     history.extend(records)
-    rows = list(csv.reader(io.StringIO(history.to_csv())))
+    rows = list(csv.reader(io.StringIO("".join(history.csv_chunks()))))
     fields = record_fields(bias)
     assert tuple(rows[0]) == fields
     assert len(rows) == len(records) + 1
@@ -191,7 +191,7 @@ def test_jsonl_round_trip(bias: bool) -> None:
     records = _records(200, bias, seed=3)
     history = RunHistory(bias)
     history.extend(records)
-    text = history.to_jsonl()
+    text = "".join(history.jsonl_chunks())
     assert text.endswith("\n")
     lines = text.splitlines()
     assert len(lines) == len(records)
@@ -210,9 +210,9 @@ def test_exports_round_trip_any_finite_numbers(values: list[tuple[float, ...]]) 
     history = RunHistory(True)
     history.extend(records)
     fields = record_fields(True)
-    parsed = [json.loads(line) for line in history.to_jsonl().splitlines()]
+    parsed = [json.loads(line) for line in "".join(history.jsonl_chunks()).splitlines()]
     assert parsed == [{name: getattr(r, name) for name in fields} for r in records]
-    rows = list(csv.reader(io.StringIO(history.to_csv())))[1:]
+    rows = list(csv.reader(io.StringIO("".join(history.csv_chunks()))))[1:]
     assert [[float(c) for c in row[1:]] for row in rows] == [
         [getattr(r, name) for name in fields[1:]] for r in records
     ]

@@ -77,10 +77,6 @@ class TextTable(Static):
     def _width(self, widths: list[int]) -> int:
         return 2 + sum(widths) + self.GAP * (len(widths) - 1)
 
-    def cell_text(self, row: int, column: int) -> str:
-        """The plain text of one cell."""
-        return _content(self.rows[row][column]).plain
-
     def _line(self, cells: list[Content], widths: list[int]) -> Content:
         gap = " " * self.GAP
         padded = [
