@@ -54,6 +54,7 @@ def probe(out: Path, args: list[str]) -> int:
 
     import gdtui.cli
     from gdtui.app.app import GdtuiApp
+    from gdtui.app.screens.main import MainScreen
     from gdtui.app.widgets.loss_chart import LossChart
     from gdtui.core.session import RunState, TrainingSession
 
@@ -94,14 +95,14 @@ def probe(out: Path, args: list[str]) -> int:
 
     GdtuiApp.on_event = on_event_probe  # type: ignore[method-assign, assignment]
 
-    toggle_log = GdtuiApp.action_toggle_log
+    toggle_log = MainScreen.action_toggle_log
 
-    def toggle_log_probe(self: GdtuiApp) -> None:
+    def toggle_log_probe(self: MainScreen) -> None:
         toggle_log(self)
         pending.extend(arrived)
         arrived.clear()
 
-    GdtuiApp.action_toggle_log = toggle_log_probe  # type: ignore[method-assign]
+    MainScreen.action_toggle_log = toggle_log_probe  # type: ignore[method-assign]
 
     def post_display_hook(self: GdtuiApp) -> None:
         now = time.monotonic()
@@ -111,9 +112,9 @@ def probe(out: Path, args: list[str]) -> int:
 
     GdtuiApp.post_display_hook = post_display_hook  # type: ignore[method-assign, assignment]
 
-    redraw_if_dirty = GdtuiApp._redraw_if_dirty
+    redraw_if_dirty = MainScreen._redraw_if_dirty
 
-    def redraw_probe(self: GdtuiApp) -> None:
+    def redraw_probe(self: MainScreen) -> None:
         redraw_if_dirty(self)
         now = time.monotonic()
         if not self.busy and "ready" not in seen:
@@ -123,7 +124,7 @@ def probe(out: Path, args: list[str]) -> int:
             history = self.session.history
             seen["memory"].append((now, len(history), _rss(os.getpid()), history.nbytes))
 
-    GdtuiApp._redraw_if_dirty = redraw_probe  # type: ignore[method-assign]
+    MainScreen._redraw_if_dirty = redraw_probe  # type: ignore[method-assign]
 
     gc_started: list[float] = []
 
@@ -135,14 +136,14 @@ def probe(out: Path, args: list[str]) -> int:
 
     gc.callbacks.append(gc_watch)
 
-    toggle_run = GdtuiApp.action_toggle_run
+    toggle_run = MainScreen.action_toggle_run
 
-    def toggle_run_probe(self: GdtuiApp) -> None:
+    def toggle_run_probe(self: MainScreen) -> None:
         toggle_run(self)
         if self.session.state is RunState.RUNNING and "run_start" not in seen:
             seen["run_start"], seen["run_start_epoch"] = time.monotonic(), self.session.epoch
 
-    GdtuiApp.action_toggle_run = toggle_run_probe  # type: ignore[method-assign]
+    MainScreen.action_toggle_run = toggle_run_probe  # type: ignore[method-assign]
 
     accept = TrainingSession.accept
 

@@ -49,6 +49,11 @@ READER_GROUP = "trainer"
 """The worker group of the training process's reader."""
 
 
+def reader_name(pid: int | None) -> str:
+    """The name of the worker that reads the training process ``pid``."""
+    return f"reader of {pid}"
+
+
 class TrainerLink:
     """The training process, and who is waiting for which of its answers."""
 
@@ -95,7 +100,7 @@ class TrainerLink:
             self._gone(pid, "it was closed before it answered")
 
         self.run.run_worker(
-            reader, name=f"reader of {pid}", group=READER_GROUP, thread=True, exit_on_error=False
+            reader, name=reader_name(pid), group=READER_GROUP, thread=True, exit_on_error=False
         )
 
     def _gone(self, pid: int, why: str) -> None:

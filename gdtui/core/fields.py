@@ -93,10 +93,6 @@ def _bool(value: object) -> str | None:
     return None if isinstance(value, bool) else ""
 
 
-def _no_check(value: object) -> str | None:
-    return None
-
-
 @dataclass(frozen=True)
 class Field:
     """One setting."""
@@ -122,7 +118,8 @@ class Field:
     """For a setting picked from a list: the list."""
     placeholder: str = ""
     check: Check | None = None
-    """Its own rule on a parsed value; None: it must be one of :attr:`choices`."""
+    """Its own rule on a parsed value; None: it must be one of :attr:`choices`. (The ways to
+    give the data are checked as the dataset they make.)"""
     applies: Callable[[RunConfig], bool] = _always
     """Whether it means anything for a configuration (the form hides it when not)."""
     data: bool = False
@@ -256,7 +253,6 @@ FIELDS: tuple[Field, ...] = (
         widget="select",
         choices=(*PRESETS, "noisy"),
         data=True,
-        check=_no_check,
     ),
     Field(
         "x",
@@ -264,7 +260,6 @@ FIELDS: tuple[Field, ...] = (
         "inputs, e.g. 1,2,3,4 (with --y)",
         metavar="LIST",
         data=True,
-        check=_no_check,
     ),
     Field(
         "y",
@@ -272,7 +267,6 @@ FIELDS: tuple[Field, ...] = (
         "targets, e.g. 2,4,6,8 (with --x)",
         metavar="LIST",
         data=True,
-        check=_no_check,
     ),
     Field(
         "data",
@@ -283,7 +277,6 @@ FIELDS: tuple[Field, ...] = (
         widget="input",
         placeholder="path/to/file.csv",
         data=True,
-        check=_no_check,
     ),
     Field(
         "zero_grad",

@@ -139,3 +139,34 @@ async def test_a_death_during_a_comparison_says_so_instead_of_comparing_forever(
         await _wait(pilot, lambda: "No comparison" in str(title.render()), 5)
         assert "killed by SIGKILL" in str(title.render())
         assert not app.main.busy
+
+
+async def test_a_reader_that_fails_is_a_lost_process_and_the_run_carries_on(monkeypatch):
+    from gdtui.app.trainer_link import TrainerLink
+    from gdtui.core.stepper import Batch
+
+    received = TrainerLink._received
+    failures = []
+
+    def fail_once(link, message):
+        if isinstance(message, Batch) and not failures:
+            failures.append(message)
+            raise RuntimeError("a bug in the reader")
+        received(link, message)
+
+    monkeypatch.setattr(TrainerLink, "_received", fail_once)
+    config = RunConfig(variant="numpy-manual")
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        notices = _notices(app, monkeypatch)
+        await settle(app, pilot)
+        first = app.main.trainer.pid
+        await pilot.press("n")
+        await _wait(pilot, lambda: any("reader failed" in n for n in notices))
+        assert "RuntimeError('a bug in the reader')" in notices[-1]
+        await _wait(pilot, lambda: not app.main.trainer.alive)  # killed, by pid
+        assert app.main.session.epoch == 0
+        await press_and_settle(app, pilot, "n")
+        await _wait(pilot, lambda: app.main.session.epoch == 1)
+        assert app.main.trainer.pid != first
+        assert list(app.main.session.history) == [create_trainer(config).step()]

@@ -10,18 +10,8 @@ import re
 import pytest
 from cli_support import SEEDS, Result, assert_records_close, reference_gd, run_gdtui
 
-# Seed 001, torch autograd on y = 2x, x = 1..4, w0 = 0, lr = 0.01, printed every 10 epochs with
-# ``w = {w:3f}`` (six decimals; gdtui prints three).
-SEED_001_LINES = (
-    "epoch 1: w = 0.300000, loss = 30.00000000",
-    "epoch 11: w = 1.665314, loss = 1.16278565",
-    "epoch 21: w = 1.934109, loss = 0.04506890",
-    "epoch 31: w = 1.987028, loss = 0.00174685",
-    "epoch 41: w = 1.997446, loss = 0.00006770",
-    "epoch 51: w = 1.999497, loss = 0.00000262",
-    "epoch 61: w = 1.999901, loss = 0.00000010",
-    "epoch 71: w = 1.999980, loss = 0.00000000",
-)
+from tests.core.references import SEED_001_TORCH
+
 SEED_LINE = re.compile(r"epoch (\d+): w = (-?[0-9.]+), loss = (-?[0-9.]+)")
 TEXT_LINE = re.compile(r"epoch (\d+): w = (-?\d+\.\d{3}), loss = (-?\d+\.\d{8})")
 TEXT_LINE_B = re.compile(
@@ -32,7 +22,7 @@ TEXT_LINE_B = re.compile(
 def _seed_001_expected() -> list[str]:
     """The seed's lines with w at three decimals, as gdtui prints them."""
     expected = []
-    for line in SEED_001_LINES:
+    for line in SEED_001_TORCH:
         match = SEED_LINE.fullmatch(line)
         assert match
         epoch, w, loss = match.groups()
@@ -55,7 +45,7 @@ def test_seed_001_lines_are_copied_faithfully() -> None:
         pytest.skip("seed logs not available")
     text = paths[0].read_text(encoding="utf-8")
     torch_part = text[text.index("Gradient Descent using PyTorch") :]
-    for line in SEED_001_LINES:
+    for line in SEED_001_TORCH:
         assert line in torch_part
 
 
@@ -70,7 +60,7 @@ def test_text_default_run_matches_seed_001(variant: str) -> None:
         *range(1, 100, 10),
         100,
     ], result
-    assert lines[: len(SEED_001_LINES)] == _seed_001_expected()
+    assert lines[: len(SEED_001_TORCH)] == _seed_001_expected()
     assert lines[-1] == "Prediction after training: f(5) = 10.000"
     expected = reference_gd()
     assert lines[:-1] == [_text_line(expected[e - 1]) for e in (*range(1, 100, 10), 100)]
@@ -79,8 +69,15 @@ def test_text_default_run_matches_seed_001(variant: str) -> None:
 def test_text_log_every_and_last_epoch_and_predict() -> None:
     # 1, 1+K, 1+2K, ... and the last epoch; --predict changes the prediction line.
     result = run_gdtui(
-        "run", "--variant", "numpy-manual", "--epochs", "30", "--log-every", "7",
-        "--predict", "17",
+        "run",
+        "--variant",
+        "numpy-manual",
+        "--epochs",
+        "30",
+        "--log-every",
+        "7",
+        "--predict",
+        "17",
     )
     assert result.returncode == 0, result
     expected = reference_gd(epochs=30)

@@ -154,6 +154,7 @@ def assert_rows_close(
 ACCUMULATED_GRADS = (-30.0, -55.5, -72.675)
 """Seed 004's ``.grad`` after three epochs without zeroing, on y = 2x, x = 1..4, w0 = 0,
 lr = 0.01: -30 at w = 0, then -25.5 added at w = 0.3, then -17.175 at w = 0.855."""
+
 # Seed 001, "Gradient Descent using PyTorch (Autograd)": print every 10 epochs as
 # f'epoch {epoch+1}: w = {w:3f}, loss = {l:.8f}', stopping once l < EPS = 1e-9. Its
 # "Using PyTorch Loss and Optimizer" cell (MSELoss + SGD) printed the very same lines.

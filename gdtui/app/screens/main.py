@@ -6,7 +6,7 @@ import contextlib
 import time
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -29,7 +29,7 @@ from gdtui.app.messages import (
     VariantChosen,
 )
 from gdtui.app.supervisor import CHECK_SECONDS, Supervisor
-from gdtui.app.trainer_link import READER_GROUP, TrainerLink
+from gdtui.app.trainer_link import READER_GROUP, TrainerLink, reader_name
 from gdtui.app.widgets.data_chart import DataChart
 from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.key_bar import KeyBar
@@ -59,9 +59,20 @@ NARROW_WIDTH = 100
 """Below this many columns the settings column slims down so the chart keeps its room."""
 LONG_EXPORT = 100_000
 """Exports of this many epochs or more say that they have started (they take a second)."""
-VIEWS = ("tab-loss", "tab-data", "tab-landscape")
+VIEWS: dict[str, type[LossChart | DataChart | LandscapeChart]] = {
+    "tab-loss": LossChart,
+    "tab-data": DataChart,
+    "tab-landscape": LandscapeChart,
+}
+"""The charts, by the tab that shows each; ``g`` goes through them in this order."""
 LR = Binding.Group("lr")
 HISTORY = Binding.Group("History", compact=True)
+
+
+class Pane(Protocol):
+    """A part of the screen drawn from the session."""
+
+    def show(self, session: TrainingSession) -> None: ...
 
 
 class MainScreen(Screen[Any]):
@@ -212,13 +223,10 @@ class MainScreen(Screen[Any]):
         self._dirty = False
         self._measure_speed()
         status = self.query_one(StatusLine)
-        status.speed, status.note, status.alert = (
-            self._speed,
-            self.torch_note,
-            self.supervisor.alert,
-        )
-        chart = self.query_one(TabbedContent).active_pane
-        panes: list[Any] = [*(chart.children if chart else ()), self.query_one(DebugPane), status]
+        status.speed, status.note = self._speed, self.torch_note
+        status.alert = self.supervisor.alert
+        chart = self.query_one(VIEWS[self.query_one(TabbedContent).active])
+        panes: tuple[Pane, ...] = (chart, self.query_one(DebugPane), status)
         for pane in panes:
             pane.show(self.session)
 
@@ -280,8 +288,10 @@ class MainScreen(Screen[Any]):
         if event.state is not WorkerState.ERROR or self.quitting:
             return
         if worker.group == READER_GROUP:
-            self.trainer.kill()
-            self.supervisor.stopped(f"its reader failed: {worker.error!r}", self.trainer.pid or 0)
+            pid = self.trainer.pid
+            if pid is not None and worker.name == reader_name(pid):  # not an older process's
+                self.trainer.kill()
+                self.supervisor.stopped(f"its reader failed: {worker.error!r}", pid)
         else:
             self.notify(f"{worker.name} failed: {worker.error!r}", severity="error", timeout=10)
 
@@ -354,8 +364,8 @@ class MainScreen(Screen[Any]):
 
     def action_next_view(self) -> None:
         """Show the next chart: loss, data and fit, loss landscape."""
-        tabs = self.query_one(TabbedContent)
-        tabs.active = VIEWS[(VIEWS.index(tabs.active) + 1) % len(VIEWS)]
+        tabs, views = self.query_one(TabbedContent), list(VIEWS)
+        tabs.active = views[(views.index(tabs.active) + 1) % len(views)]
 
     @on(TabbedContent.TabActivated)
     def _view_changed(self) -> None:
@@ -399,7 +409,9 @@ class MainScreen(Screen[Any]):
             self._notify_from_thread,
             lambda: get_current_worker().is_cancelled or self.quitting,
         )
-        self.run_worker(work, name="export", thread=True, exclusive=True, group="export")
+        self.run_worker(
+            work, name="export", thread=True, exclusive=True, group="export", exit_on_error=False
+        )
 
     def _notify_from_thread(self, message: str, severity: Any = "information") -> None:
         if self.quitting:
@@ -471,6 +483,7 @@ class MainScreen(Screen[Any]):
             thread=True,
             exclusive=True,
             group="load-data",
+            exit_on_error=False,
         )
 
     def _read_data(self, path: str) -> None:
