@@ -100,8 +100,9 @@ class DebugPane(Vertical):
         table.show(
             [column.header for column in columns],
             [
-                [column.cell(record, {c.parameter: c for c in checks}) for column in columns]
+                [column.cell(record, by_parameter) for column in columns]
                 for record, checks in reversed(checked)
+                for by_parameter in [{check.parameter: check for check in checks}]
             ],
             [index for _, index in sorted(gives_way)],
         )
