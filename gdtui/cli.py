@@ -146,7 +146,7 @@ def build_run_parser() -> argparse.ArgumentParser:
         "--check-grad",
         action="store_true",
         help="add num_grad_w (num_grad_b): central differences at the pre-update parameters; "
-        "warn on stderr when the gradient disagrees",
+        "warn on stderr and exit with status 5 when the gradient disagrees",
     )
     return parser
 

@@ -21,6 +21,9 @@ BLOCK_EPOCHS = 1024
 """Epochs stepped between reads of the records (each batch is a list of this many)."""
 EXIT_DIVERGED = 3
 """``gdtui run``'s exit status when a loss, parameter or gradient went inf or nan."""
+EXIT_WRONG_GRADIENT = 5
+"""``gdtui run --check-grad``'s exit status when the gradient disagreed with the numerical
+one (unless the run diverged: 3), so that a script can stop on it."""
 
 
 def format_text_line(record: EpochRecord) -> str:
@@ -39,7 +42,7 @@ def run_headless(
     out: TextIO | None = None,
     check_grad: bool = False,
 ) -> int:
-    """Train ``config`` to the end, printing as ``fmt``; returns the exit status (0 or 3).
+    """Train ``config`` to the end, printing as ``fmt``; returns the exit status (0, 3 or 5).
     Raises :class:`~gdtui.output.OutputError` if the output cannot be written.
 
     With ``check_grad`` each record gains ``num_grad_w`` (and ``num_grad_b``), and the first
@@ -85,7 +88,8 @@ def run_headless(
                 previous = batch.records[-1]
             if batch.stop is not None:
                 break
-        if checker is not None and (warning := checker.warning()):
+        warning = checker.warning() if checker is not None else None
+        if warning is not None:
             out.flush()
             print(f"gdtui run: {warning}", file=sys.stderr)
         if batch.stop is StopReason.DIVERGED:
@@ -102,4 +106,4 @@ def run_headless(
                 f"{stepper.trainer.predict(config.predict):.3f}\n"
             )
         out.flush()
-    return 0
+    return 0 if warning is None else EXIT_WRONG_GRADIENT

@@ -7,6 +7,7 @@ import json
 import time
 
 import pytest
+from rich.text import Text
 
 from gdtui.app import make_app
 from gdtui.app.showcase import finish_work, settle
@@ -251,6 +252,13 @@ async def test_debug_pane_flags_the_tutorial_gradient_with_n():
         await press_and_settle(app, pilot, "n", "n")
         note = str(app.query_one("#grad-note").render())
         assert "4× the numerical gradient" in note and "N = 4 points" in note
+        # The wrong value is marked: .grad, never the numerical gradient beside it.
+        table = app.query_one("#debug-table")
+        header = [str(cell) for cell in table.header]
+        grad, numerical = (table.rows[0][header.index(name)] for name in ("w.grad", "numerical"))
+        assert isinstance(grad, Text) and "red" in str(grad.style)
+        assert float(str(grad)) == 4 * float(str(numerical))
+        assert not (isinstance(numerical, Text) and "red" in str(numerical.style))
         await press_and_settle(app, pilot, "v")  # torch-autograd: the right gradient
         await press_and_settle(app, pilot, "n", "n")
         assert "gradient check" not in str(app.query_one("#grad-note").render())

@@ -49,14 +49,24 @@ def _grad_after(record: EpochRecord, checks: Checks) -> Cell:
     )
 
 
+def _grad(parameter: str) -> Callable[[EpochRecord, Checks], Cell]:
+    """``.grad`` as the variant computed it: in red when the gradient check finds it wrong
+    (the numerical value beside it is the reference, never the one marked)."""
+
+    def cell(record: EpochRecord, checks: Checks) -> Cell:
+        value = number(getattr(record, f"grad_{parameter}"), DIGITS)
+        check = checks.get(parameter)
+        return Text(value, style="bold red") if check is not None and check.failed else value
+
+    return cell
+
+
 def _numerical(parameter: str) -> Callable[[EpochRecord, Checks], Cell]:
-    """The finite-difference gradient, in red when the variant's gradient disagrees."""
+    """The finite-difference gradient at the parameters the epoch started from."""
 
     def cell(record: EpochRecord, checks: Checks) -> Cell:
         check = checks.get(parameter)
-        if check is None:
-            return "—"
-        return Text(number(check.numerical, DIGITS), style="bold red" if check.failed else "")
+        return "—" if check is None else number(check.numerical, DIGITS)
 
     return cell
 
@@ -68,10 +78,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("loss", None, lambda r, c: number(r.loss, DIGITS + 1)),
     Column("w", None, lambda r, c: number(r.w, DIGITS)),
     Column("b", None, lambda r, c: number(r.b, DIGITS), bias=True),
-    Column("w.grad", None, lambda r, c: number(r.grad_w, DIGITS)),
+    Column("w.grad", None, _grad("w")),
     Column("numerical", 4, _numerical("w")),
     Column("lr·w.grad", 2, lambda r, c: number(r.update_w, DIGITS)),
-    Column("b.grad", None, lambda r, c: number(r.grad_b, DIGITS), bias=True),
+    Column("b.grad", None, _grad("b"), bias=True),
     Column("numerical", 3, _numerical("b"), bias=True),
     Column("lr·b.grad", 1, lambda r, c: number(r.update_b, DIGITS), bias=True),
     Column(".grad after", None, _grad_after),
