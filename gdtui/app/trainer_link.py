@@ -11,8 +11,10 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 
 from gdtui.app.messages import (
     ComparisonProgressed,
@@ -142,3 +144,24 @@ class TrainerLink:
             event = RunRestored(message)
         if target is not None and event is not None:
             target.post_message(event)
+
+
+class AskingScreen(Screen[None]):
+    """A screen that asks the training process for something (a comparison, the tour) and
+    says so when the answer will not come."""
+
+    WHAT = "the answer"
+    """What failed, in a few words ("the comparison failed")."""
+
+    @on(TrainingFailed)
+    def _training_failed(self, event: TrainingFailed) -> None:
+        self.notify(event.message, title="Training stopped", severity="error", timeout=10)
+        self.failed(f"{self.WHAT} failed")
+
+    @on(TrainerStopped)
+    def _trainer_stopped(self, event: TrainerStopped) -> None:
+        self.failed(f"the training process stopped unexpectedly ({event.why})")
+
+    def failed(self, why: str) -> None:
+        """The answer will not come: say ``why``."""
+        raise NotImplementedError

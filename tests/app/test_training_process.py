@@ -170,3 +170,23 @@ async def test_a_reader_that_fails_is_a_lost_process_and_the_run_carries_on(monk
         await _wait(pilot, lambda: app.main.session.epoch == 1)
         assert app.main.trainer.pid != first
         assert list(app.main.session.history) == [create_trainer(config).step()]
+
+
+async def test_a_comparison_that_fails_is_told_to_its_screen_and_the_run_is_untouched(monkeypatch):
+    from gdtui.app.screens.compare import CompareScreen
+
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        notices = _notices(app, monkeypatch)
+        await press_and_settle(app, pilot, "n")
+        screen = CompareScreen(app.main.link, RunConfig(variant="numpy-manual"))
+        object.__setattr__(screen.config, "lr", -1.0)  # past the checks: the lanes refuse it
+        await app.push_screen(screen)
+        title = app.screen.query_one("#compare-title")
+        await _wait(pilot, lambda: "No comparison" in str(title.render()), 10)
+        assert "the comparison failed" in str(title.render())
+        assert any(n.startswith("Training stopped:") and "--lr" in n for n in notices)
+        assert not app.main.busy  # nobody waits for it any longer
+        await pilot.press("escape")
+        await press_and_settle(app, pilot, "n")
+        assert app.main.session.epoch == 2 and app.main.session.state is RunState.PAUSED

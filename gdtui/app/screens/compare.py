@@ -12,17 +12,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from gdtui.app.format import number
-from gdtui.app.messages import (
-    ComparisonProgressed,
-    ComparisonReady,
-    TrainerStopped,
-    TrainingFailed,
-)
-from gdtui.app.trainer_link import TrainerLink
+from gdtui.app.messages import ComparisonProgressed, ComparisonReady
+from gdtui.app.trainer_link import AskingScreen, TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.plot import Plot
 from gdtui.core.chart import epoch_ticks, log_ticks, series
@@ -37,9 +31,10 @@ MONOCHROME_MARKERS = ("braille", "+", "x", "o", "*")
 """A marker per lane when there is no colour to tell them apart (NO_COLOR)."""
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(AskingScreen):
     """Shows a comparison once the training process sends it."""
 
+    WHAT = "the comparison"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,c", "back", "Back"),
         Binding("o", "switch", "Variants/optimizers"),
@@ -102,15 +97,6 @@ class CompareScreen(Screen[None]):
     @on(ComparisonReady)
     def _ready(self, event: ComparisonReady) -> None:
         self.show(event.request, event.comparison, event.across)
-
-    @on(TrainingFailed)
-    def _training_failed(self, event: TrainingFailed) -> None:
-        self.notify(event.message, title="Training stopped", severity="error", timeout=10)
-        self.failed("the comparison failed")
-
-    @on(TrainerStopped)
-    def _trainer_stopped(self, event: TrainerStopped) -> None:
-        self.failed(f"the training process stopped unexpectedly ({event.why})")
 
     def failed(self, why: str) -> None:
         """No comparison will come: say why instead of "Comparing…"."""

@@ -10,17 +10,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
-from gdtui.app.messages import TourReady, TrainerStopped, TrainingFailed
-from gdtui.app.trainer_link import TrainerLink
+from gdtui.app.messages import TourReady
+from gdtui.app.trainer_link import AskingScreen, TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.core.autograd_tour import LESSONS
 
 
-class TourScreen(Screen[None]):
+class TourScreen(AskingScreen):
     """Steps through the lessons; their code runs for real in the training process."""
+
+    WHAT = "running the lessons"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,t", "app.pop_screen", "Back"),
@@ -59,16 +60,8 @@ class TourScreen(Screen[None]):
         self.outputs = event.outputs
         self.show_lesson(self.query_one(OptionList).highlighted or 0)
 
-    @on(TrainingFailed)
-    def _training_failed(self, event: TrainingFailed) -> None:
-        self.notify(event.message, title="Training stopped", severity="error", timeout=10)
-        self._failed("the lessons failed to run")
-
-    @on(TrainerStopped)
-    def _trainer_stopped(self, event: TrainerStopped) -> None:
-        self._failed(f"the training process stopped unexpectedly ({event.why})")
-
-    def _failed(self, why: str) -> None:
+    def failed(self, why: str) -> None:
+        """The outputs will not come: each lesson says why instead of "running…"."""
         self.problem = why
         self.show_lesson(self.query_one(OptionList).highlighted or 0)
 
