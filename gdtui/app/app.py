@@ -176,6 +176,11 @@ class GdtuiApp(App[None]):
         if screen is main:
             for keys, action, description in described(MainScreen.BINDINGS):
                 yield SystemCommand(description, f"key {keys}", partial(main.run_action, action))
+            yield SystemCommand(
+                "Reset settings to defaults",
+                "The seeds' setup: torch-autograd on line4, lr 0.01, 100 epochs, zero_grad on",
+                main.reset_settings,
+            )
             config = main.session.config
             for field in FIELDS:
                 if field.applies(config):

@@ -132,8 +132,8 @@ async def test_every_setting_is_on_the_form_and_in_the_palette(variant):
                 assert (title in titles) is field.applies(config), title
 
 
-async def test_palette_sets_a_choice_and_goes_to_a_field():
-    app = make_app(RunConfig(variant="torch-optim"))
+async def test_palette_sets_a_choice_goes_to_a_field_and_resets_to_defaults():
+    app = make_app(RunConfig(variant="torch-optim", lr=0.5, zero_grad=False))
     async with app.run_test(size=(120, 40)) as pilot:
         for query in ("optimizer: adam", "Edit learning rate"):
             await pilot.press("ctrl+p")
@@ -144,3 +144,11 @@ async def test_palette_sets_a_choice_and_goes_to_a_field():
             await pilot.pause(0.2)
         assert app.main.session.config.optimizer == "adam"
         assert app.focused is app.query_one("#field-lr")
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"defaults")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.main.session.config == RunConfig()
+        assert app.query_one("#field-lr").value == "0.01"

@@ -450,6 +450,13 @@ class MainScreen(Screen[Any]):
             return
         self._try(config)
 
+    def reset_settings(self) -> None:
+        """Every setting back to its default (the seeds' setup), starting the run again."""
+        if self.session.config == RunConfig():
+            self.notify("The settings are the defaults already.")
+        else:
+            self._try(RunConfig())
+
     def apply_settings(self, options: dict[str, Any]) -> bool:
         """Validate ``options`` through the core and adopt them; errors show in the form.
         A CSV file to load is read on a thread (see :meth:`_load_data`)."""
