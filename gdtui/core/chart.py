@@ -56,16 +56,32 @@ def series(epochs: np.ndarray, values: np.ndarray, log: bool) -> Series:
     return Series(epochs.tolist(), values.tolist(), ticks, labels, epoch_ticks(epochs))
 
 
+def tick_label(value: float, digits: int = 3) -> str:
+    """A tick's label in ``digits`` significant digits: a plain number from 0.001 to below a
+    million, else engineering notation (an exponent that is a multiple of 3: ``-660e12``,
+    ``4.2e-6``). plotext's own labels spell -6.6e14 out as ``-659763303372083.0``."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    scientific = f"{value:.{digits - 1}e}"  # rounded once, carries included: 9.9996e5 → 1.00e+06
+    mantissa, exponent = float(scientific.split("e")[0]), int(scientific.split("e")[1])
+    if -3 <= exponent < 6:
+        plain = float(scientific)
+        return f"{plain:.0f}" if exponent >= digits else f"{plain:.{digits}g}"
+    shift = exponent % 3
+    return f"{mantissa * 10**shift:.{digits}g}e{exponent - shift}"
+
+
 def linear_ticks(values: np.ndarray | list[float], count: int = 5) -> tuple[list[float], list[str]]:
-    """``count`` evenly spaced ticks spanning ``values``, labelled in 3 significant digits:
-    plotext's own labels spell 7e35 out in 36 digits, squeezing the plot."""
+    """``count`` evenly spaced ticks spanning ``values``, labelled by :func:`tick_label`."""
     if len(values) == 0:
         return [], []
     low, high = float(np.min(values)), float(np.max(values))
     if low == high:
-        return [low], [f"{low:.3g}"]
-    ticks = np.linspace(low, high, count).tolist()
-    return ticks, [f"{tick:.3g}" for tick in ticks]
+        return [low], [tick_label(low)]
+    # A tick within rounding of 0 is 0 (linspace over -1.28..1.28 gives -1.78e-15).
+    span = high - low
+    ticks = [0.0 if abs(t) < 1e-9 * span else t for t in np.linspace(low, high, count).tolist()]
+    return ticks, [tick_label(tick) for tick in ticks]
 
 
 def log_ticks(log_values: np.ndarray, max_ticks: int = 6) -> tuple[list[float], list[str]]:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
+from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdtui.app import make_app
 from gdtui.app.widgets.loss_chart import LossChart
-from gdtui.core.chart import LOG_FLOOR, PLOT_LIMIT, series
+from gdtui.core.chart import LOG_FLOOR, PLOT_LIMIT, linear_ticks, series, tick_label
 from gdtui.core.history import RunHistory
 from gdtui.core.record import EpochRecord
 
@@ -64,7 +68,44 @@ def test_a_loss_of_exactly_zero_sits_a_decade_below_the_smallest_positive_one():
 def test_linear_ticks_are_short_whatever_the_values():
     # plotext spelt 7.26e35 out in 36 digits, leaving the plot a third of its width.
     data = series(np.arange(1.0, 4.0), np.array([1.0, 3e20, 7.26e35]), log=False)
-    assert data.ylabels[-1] == "7.26e+35" and data.yticks[-1] == pytest.approx(7.26e35)
+    assert data.ylabels[-1] == "726e33" and data.yticks[-1] == pytest.approx(7.26e35)
     assert max(len(label) for label in data.ylabels) <= 9
     plain = series(np.arange(1.0, 4.0), np.array([30.0, 15.66019, 0.8401124]), log=False)
     assert plain.ylabels == ["0.84", "8.13", "15.4", "22.7", "30"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_a_tick_label_is_short_and_reads_back_as_its_value(value):
+    label = tick_label(value)
+    assert len(label) <= 10, label  # -36.4e-135
+    # (read exactly: 1.795e308 rounds to 180e306, beyond float64's largest)
+    assert abs(Decimal(label) - Decimal(value)) <= Decimal("5e-3") * abs(Decimal(value))
+    if "e" in label:  # engineering notation: an exponent that is a multiple of three
+        mantissa, exponent = label.split("e")
+        assert int(exponent) % 3 == 0 and 1 <= abs(Decimal(mantissa)) < 1000
+    else:
+        assert value == 0 or Decimal("1e-3") <= abs(Decimal(label)) < Decimal("1e6")
+
+
+def test_a_tick_at_zero_reads_zero():
+    ticks, labels = linear_ticks([-1.2831 + 3e-16, 1.2831 + 3e-16])  # centred on ~0
+    assert ticks[2] == 0.0 and labels[2] == "0"
+
+
+async def test_no_chart_spells_a_large_number_out():
+    from gdtui.app.widgets.data_chart import DataChart
+    from gdtui.core.config import RunConfig
+    from gdtui.core.data import Dataset
+
+    huge = Dataset("custom", (-6.6e14, 1.0, 3.3e14), (1e30, -2.0, 5e29))
+    app = make_app(RunConfig(variant="numpy-manual", dataset=huge))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")  # the data and its fit
+        chart = app.query_one(DataChart)
+        chart.draw(huge, 2.0, None)
+        await pilot.pause()
+        text = str(chart.render())
+        assert "-660e12" in text and "1e30" in text
+        numbers = re.findall(r"-?[0-9][0-9.]*(?:e-?[0-9]+)?", text)
+        assert max(len(number) for number in numbers) <= 8, text

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 from gdtui.app.widgets.plot import Plot
+from gdtui.core.chart import linear_ticks
 from gdtui.core.data import Dataset
 from gdtui.core.record import predict_at
 from gdtui.core.session import TrainingSession
@@ -24,9 +27,13 @@ class DataChart(Plot):
         plt.xlabel("x")
         plt.ylabel("y")
         plt.scatter(list(dataset.x), list(dataset.y), label="data", marker="o")
+        ys = list(dataset.y)
         if w is not None:
             ends = [min(dataset.x), max(dataset.x)]
             fit = [predict_at(w, b, x) for x in ends]
             label = f"f(x) = {w:.4g}*x" + (f" + {b:.4g}" if b is not None else "")
             plt.plot(ends, fit, label=label, marker="braille")
+            ys += [y for y in fit if math.isfinite(y)]
+        plt.xticks(*linear_ticks(list(dataset.x)))
+        plt.yticks(*linear_ticks(ys))
         self.refresh()

@@ -29,6 +29,7 @@ class LandscapeChart(Plot):
             self.refresh()
             return
         plt.xlim(*view.w_range)
+        plt.xticks(*linear_ticks(list(view.w_range)))
         plt.xlabel("w")
         if view.curve is not None:
             plt.ylabel("loss")
@@ -38,6 +39,7 @@ class LandscapeChart(Plot):
         else:
             assert view.b_range is not None
             plt.ylim(*view.b_range)
+            plt.yticks(*linear_ticks(list(view.b_range)))
             plt.ylabel("b")
             for ws, bs in view.levels:
                 if ws:
