@@ -4,6 +4,7 @@ form and config files all go through."""
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,7 +166,9 @@ def config_from_options(options: Mapping[str, Any], base: RunConfig | None = Non
     for key, value in options.items():
         field = BY_KEY.get(key)
         if field is None:
-            errors[key] = f"unknown setting; the settings are {', '.join(OPTION_KEYS)}"
+            close = difflib.get_close_matches(str(key), OPTION_KEYS, n=1)
+            guess = f" (did you mean {close[0]}?)" if close else ""
+            errors[key] = f"unknown setting{guess}; the settings are {', '.join(OPTION_KEYS)}"
         elif field.data or value is None:
             continue
         else:
@@ -198,9 +201,9 @@ def config_from_options(options: Mapping[str, Any], base: RunConfig | None = Non
         for key, message in error.errors.items():
             if key in errors:
                 continue
-            typed = options.get(key)
-            if isinstance(typed, str) and message == _expects(key, changes.get(key)):
-                message = _expects(key, typed)
+            typed, parsed = options.get(key), _expects(key, changes.get(key))
+            if isinstance(typed, str) and message.startswith(parsed):
+                message = _expects(key, typed) + message[len(parsed) :]
             errors[key] = message
     if errors:
         raise ConfigError(errors)

@@ -61,16 +61,26 @@ def is_number(value: object) -> bool:
     return isinstance(value, float) and math.isfinite(value) and abs(value) <= FLOAT32_MAX
 
 
+def _not_a_number(value: object) -> str:
+    """Why ``value`` is not a number a variant can compute with: "" when what the setting
+    accepts says it all, or that it is finite but beyond float32."""
+    if isinstance(value, float) and math.isfinite(value) and abs(value) > FLOAT32_MAX:
+        return "beyond ±3.4e38, the largest float32 (every variant computes in float32)"
+    return ""
+
+
 def _number(value: object) -> str | None:
-    return None if is_number(value) else ""
+    return None if is_number(value) else _not_a_number(value)
 
 
 def _start(value: object) -> str | None:
-    return None if value is None or is_number(value) else ""
+    return None if value is None or is_number(value) else _not_a_number(value)
 
 
 def _rate(value: object) -> str | None:
-    if not (is_number(value) and value > 0):  # type: ignore[operator]
+    if not is_number(value):
+        return _not_a_number(value)
+    if not value > 0:  # type: ignore[operator]
         return ""
     if value < FLOAT32_TINY:  # type: ignore[operator]
         return "too small for float32: it rounds to 0"
@@ -78,7 +88,9 @@ def _rate(value: object) -> str | None:
 
 
 def _at_least_zero(value: object) -> str | None:
-    return None if is_number(value) and value >= 0 else ""  # type: ignore[operator]
+    if not is_number(value):
+        return _not_a_number(value)
+    return None if value >= 0 else ""  # type: ignore[operator]
 
 
 def _whole(low: int, high: int) -> Check:

@@ -462,3 +462,18 @@ def test_any_text_for_x_gives_config_or_config_error(x: str, y: str) -> None:
             assert error.errors
         else:
             assert len(config.dataset.x) == len(config.dataset.y) > 0
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"), [("w0", "1e308"), ("lr", "1e39"), ("eps", "-3.5e38"), ("predict", "4e38")]
+)
+def test_a_finite_number_beyond_float32_is_refused_as_what_it_is(field: str, typed: str) -> None:
+    # 1e308 is finite: the message says it is beyond float32, and quotes what was typed.
+    message = _error({field: typed}).errors[field]
+    assert f"got {typed!r}: beyond ±3.4e38, the largest float32" in message
+
+
+def test_an_unknown_setting_suggests_the_nearest_one() -> None:
+    assert "(did you mean lr?)" in _error({"lrr": 0.1}).errors["lrr"]
+    assert "(did you mean zero_grad?)" in _error({"zero-grad": False}).errors["zero-grad"]
+    assert "did you mean" not in _error({"zzzz": 1}).errors["zzzz"]
