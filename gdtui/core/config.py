@@ -21,6 +21,7 @@ from gdtui.core.fields import (
     ACCEPTS,
     BY_KEY,
     DATA_OPTIONS,
+    FIELDS,
     OPTION_KEYS,
     is_number,
     option_name,
@@ -98,12 +99,6 @@ class RunConfig:
         return dataclasses.replace(self, **changes)
 
 
-CONFIG_KEYS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(RunConfig) if f.name != "dataset"
-)
-"""RunConfig's settings besides the dataset (which ``dataset``, ``x``/``y`` or ``data`` give)."""
-
-
 def _check(config: RunConfig) -> dict[str, str]:
     """The rules every configuration obeys, whatever its source; returns field → message.
 
@@ -111,11 +106,13 @@ def _check(config: RunConfig) -> dict[str, str]:
     rules between settings.
     """
     errors: dict[str, str] = {}
-    for key in CONFIG_KEYS:
-        value = getattr(config, key)
-        detail = BY_KEY[key].problem(value)
+    for setting in FIELDS:
+        if setting.data:
+            continue  # the ways to give the data make one dataset, checked below
+        value = getattr(config, setting.key)
+        detail = setting.problem(value)
         if detail is not None:
-            errors[key] = _expects(key, value, detail)
+            errors[setting.key] = _expects(setting.key, value, detail)
     if not isinstance(config.dataset, Dataset):  # a Dataset has checked its own values
         errors["dataset"] = _expects("dataset", config.dataset)
     variant = VARIANTS.get(config.variant)

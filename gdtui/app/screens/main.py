@@ -441,14 +441,8 @@ class MainScreen(Screen[Any]):
         notice too."""
         if change is None:
             self.query_one(f"#field-{key}", Widget).focus()
-            return
-        try:
-            config = config_from_options(change, base=self.session.config)
-        except ConfigError as error:
-            self.query_one(SettingsForm).show_errors(error.errors)
-            self.notify(str(error), severity="warning")
-            return
-        self._try(config)
+        else:
+            self.apply_settings(change, notify=True)
 
     def reset_settings(self) -> None:
         """Every setting back to its default (the seeds' setup), starting the run again."""
@@ -457,9 +451,10 @@ class MainScreen(Screen[Any]):
         else:
             self._try(RunConfig())
 
-    def apply_settings(self, options: dict[str, Any]) -> bool:
-        """Validate ``options`` through the core and adopt them; errors show in the form.
-        A CSV file to load is read on a thread (see :meth:`_load_data`)."""
+    def apply_settings(self, options: dict[str, Any], notify: bool = False) -> bool:
+        """Validate ``options`` through the core and adopt them; errors show in the form (and,
+        with ``notify``, in a notice). A CSV file to load is read on a thread (see
+        :meth:`_load_data`)."""
         data = options.get("data")
         if isinstance(data, str) and data.strip() and len(options) == 1:
             self._load_data(data.strip())
@@ -468,6 +463,8 @@ class MainScreen(Screen[Any]):
             config = config_from_options(options, base=self.session.config)
         except ConfigError as error:
             self.query_one(SettingsForm).show_errors(error.errors)
+            if notify:
+                self.notify(str(error), severity="warning")
             return False
         return self._try(config)
 
