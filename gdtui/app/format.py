@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 def number(value: float | None, digits: int = 7) -> str:
     """``value`` with ``digits`` significant digits; ``—`` for None."""
@@ -16,3 +20,19 @@ def number(value: float | None, digits: int = 7) -> str:
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return f"{value:.{digits}g}"
+
+
+def exact(value: float | None) -> str:
+    """``value`` with as many significant digits as tell it from its neighbours: a float32
+    (what every variant computes in) as the shortest text that reads back as it, up to 9
+    digits, so 1.9999996 never shows as 2; any other value with 9."""
+    if value is None or value == 0 or not math.isfinite(value):
+        return number(value)
+    single = np.float32(value) if abs(value) <= FLOAT32_MAX else None
+    if single is None or float(single) != value:
+        return f"{value:.9g}"
+    mantissa, exponent = np.format_float_scientific(single, unique=True, trim="-").split("e")
+    power = int(exponent)
+    if -4 <= power < 7:
+        return np.format_float_positional(single, unique=True, trim="-")
+    return f"{mantissa}e{power:+03d}"

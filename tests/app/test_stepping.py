@@ -264,6 +264,44 @@ async def test_debug_pane_flags_the_tutorial_gradient_with_n():
         assert "gradient check" not in str(app.query_one("#grad-note").render())
 
 
+async def test_debug_pane_shows_the_step_applied_and_lr_grad_only_where_they_agree():
+    momentum = RunConfig(variant="torch-optim", optimizer="momentum")
+    app = make_app(momentum)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await press_and_settle(app, pilot, *"nnnnn")
+        table = app.query_one("#debug-table")
+        header = [str(cell) for cell in table.header]
+        assert "Δw applied" in header and "−lr·w.grad" not in header
+        w = [r.w for r in app.main.session.history]
+        applied = [float(str(row[header.index("Δw applied")])) for row in table.rows]
+        assert applied[:2] == pytest.approx([w[4] - w[3], w[3] - w[2]], rel=1e-6)
+        assert applied[0] == pytest.approx(0.576, abs=1e-3)  # not lr·grad's 0.0205
+        await press_and_settle(app, pilot, "r")
+        app.main.apply_settings({"optimizer": "sgd"})
+        await press_and_settle(app, pilot, "n", "n")
+        header = [str(cell) for cell in table.header]
+        row = table.rows[0]
+        step = float(str(row[header.index("Δw applied")]))
+        meant = float(str(row[header.index("−lr·w.grad")]))
+        assert step == pytest.approx(meant, rel=1e-6)
+
+
+async def test_a_value_shows_every_digit_float32_has_and_a_rounded_away_update_is_told():
+    w0 = 1.9999996  # float32's 1.99999964...: 2 is seven float32 steps away
+    app = make_app(RunConfig(variant="numpy-manual", lr=1e-9, w0=w0))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n")
+        status = str(app.query_one("#status").render())
+        assert "w 1.9999996 " in status and "w 2 " not in status
+        table = app.query_one("#debug-table")
+        header = [str(cell) for cell in table.header]
+        assert str(table.rows[0][header.index("w")]) == "1.9999996"
+        assert str(table.rows[0][header.index("Δw applied")]) == "0 rounded"
+        note = str(app.query_one("#grad-note").render())
+        assert "float32 resolution: w stayed 1.9999996 at epoch 1" in note
+        assert "spacing there, 1.19e-07" in note
+
+
 async def test_debug_pane_shows_adams_moments():
     import torch
 

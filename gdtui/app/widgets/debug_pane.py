@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from gdtui.app.format import number
+from gdtui.app.format import exact, number
 from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
 from gdtui.core.session import TrainingSession
+from gdtui.core.steps import Step, float32_spacing, steps
 
 if TYPE_CHECKING:
     from gdtui.core.gradcheck import GradCheck
@@ -36,54 +37,75 @@ class Column:
 
     header: str
     gives_way: int | None
-    cell: Callable[[EpochRecord, Checks], Cell]
+    cell: Callable[[Step, Checks], Cell]
     bias: bool = False
     """Shown only when the run has a bias."""
+    plain_sgd: bool = False
+    """Shown only when the update is plain SGD's w -= lr·grad (momentum and Adam differ)."""
 
 
-def _grad_after(record: EpochRecord, checks: Checks) -> Cell:
-    kept = record.grad_state == GRAD_VALUE
+def _grad_after(step: Step, checks: Checks) -> Cell:
+    kept = step.record.grad_state == GRAD_VALUE
     return Text(
-        "accumulating" if kept else GRAD_STATE_NAMES[record.grad_state],
+        "accumulating" if kept else GRAD_STATE_NAMES[step.record.grad_state],
         style="bold yellow" if kept else "dim",
     )
 
 
-def _grad(parameter: str) -> Callable[[EpochRecord, Checks], Cell]:
+def _grad(parameter: str) -> Callable[[Step, Checks], Cell]:
     """``.grad`` as the variant computed it: in red when the gradient check finds it wrong
     (the numerical value beside it is the reference, never the one marked)."""
 
-    def cell(record: EpochRecord, checks: Checks) -> Cell:
-        value = number(getattr(record, f"grad_{parameter}"), DIGITS)
+    def cell(step: Step, checks: Checks) -> Cell:
+        value = exact(getattr(step.record, f"grad_{parameter}"))
         check = checks.get(parameter)
         return Text(value, style="bold red") if check is not None and check.failed else value
 
     return cell
 
 
-def _numerical(parameter: str) -> Callable[[EpochRecord, Checks], Cell]:
+def _numerical(parameter: str) -> Callable[[Step, Checks], Cell]:
     """The finite-difference gradient at the parameters the epoch started from."""
 
-    def cell(record: EpochRecord, checks: Checks) -> Cell:
+    def cell(step: Step, checks: Checks) -> Cell:
         check = checks.get(parameter)
         return "—" if check is None else number(check.numerical, DIGITS)
 
     return cell
 
 
-# The updates give way first, then the numerical gradients: what .grad holds and whether it
-# accumulates stay in sight.
+def _applied(parameter: str) -> Callable[[Step, Checks], Cell]:
+    """The step the update took, after − before; "0 rounded" when float32 rounded it away."""
+
+    def cell(step: Step, checks: Checks) -> Cell:
+        if parameter in step.rounded_away():
+            return Text("0 rounded", style="yellow")
+        return exact(step.dw if parameter == "w" else step.db)
+
+    return cell
+
+
+def _minus(update: float | None) -> str:
+    """−lr·grad, the step plain SGD means to take (float32 may round the one it takes)."""
+    return exact(None if update is None else -update)
+
+
+# −lr·grad gives way first (the step taken says it, but for float32's rounding), then the
+# numerical gradients (the note names a failed check), then the steps: what .grad holds and
+# whether it accumulates stay in sight.
 COLUMNS: tuple[Column, ...] = (
-    Column("epoch", None, lambda r, c: str(r.epoch)),
-    Column("loss", None, lambda r, c: number(r.loss, DIGITS + 1)),
-    Column("w", None, lambda r, c: number(r.w, DIGITS)),
-    Column("b", None, lambda r, c: number(r.b, DIGITS), bias=True),
+    Column("epoch", None, lambda s, c: str(s.record.epoch)),
+    Column("loss", None, lambda s, c: exact(s.record.loss)),
+    Column("w", None, lambda s, c: exact(s.record.w)),
+    Column("b", None, lambda s, c: exact(s.record.b), bias=True),
     Column("w.grad", None, _grad("w")),
     Column("numerical", 4, _numerical("w")),
-    Column("lr·w.grad", 2, lambda r, c: number(r.update_w, DIGITS)),
+    Column("Δw applied", 6, _applied("w")),
+    Column("−lr·w.grad", 2, lambda s, c: _minus(s.record.update_w), plain_sgd=True),
     Column("b.grad", None, _grad("b"), bias=True),
     Column("numerical", 3, _numerical("b"), bias=True),
-    Column("lr·b.grad", 1, lambda r, c: number(r.update_b, DIGITS), bias=True),
+    Column("Δb applied", 5, _applied("b"), bias=True),
+    Column("−lr·b.grad", 1, lambda s, c: _minus(s.record.update_b), bias=True, plain_sgd=True),
     Column(".grad after", None, _grad_after),
 )
 
@@ -102,29 +124,36 @@ class DebugPane(Vertical):
 
     def show(self, session: TrainingSession) -> None:
         """Redraw from the session's history."""
-        has_bias = session.config.has_bias
-        columns = [column for column in COLUMNS if has_bias or not column.bias]
+        config = session.config
+        columns = [
+            column
+            for column in COLUMNS
+            if (config.has_bias or not column.bias)
+            and (config.optimizer == "sgd" or not column.plain_sgd)
+        ]
         gives_way = [(c.gives_way, i) for i, c in enumerate(columns) if c.gives_way is not None]
+        shown = steps(session.history, session.initial, ROWS, session.viewed_epoch)
         checked = self._checks(session)
         table = self.query_one(TextTable)
         table.show(
             [column.header for column in columns],
             [
-                [column.cell(record, by_parameter) for column in columns]
-                for record, checks in reversed(checked)
+                [column.cell(step, by_parameter) for column in columns]
+                for step, checks in reversed(list(zip(shown, checked, strict=True)))
                 for by_parameter in [{check.parameter: check for check in checks}]
             ],
             [index for _, index in sorted(gives_way)],
         )
         hidden = ", ".join(dict.fromkeys(table.hidden))
         self.border_subtitle = f"{hidden}: wider terminal" if hidden else ""
-        records = [record for record, _ in checked]
-        note = self._grad_note(session, records)
-        failed = next((c for _, cs in reversed(checked) for c in cs if c.failed), None)
+        note = self._grad_note(session, [step.record for step in shown])
+        failed = next((c for cs in reversed(checked) for c in cs if c.failed), None)
         if failed is not None:
             note = Text("gradient check: ", style="bold red") + Text(
-                failed.describe(len(session.config.dataset)), style="red"
+                failed.describe(len(config.dataset)), style="red"
             )
+        elif shown and shown[-1].rounded_away():
+            note = _rounding_note(shown[-1])
         _update(self.query_one("#grad-note", Static), note)
         state = self.query_one("#optimizer-state", Static)
         state.display = bool(session.optimizer_state)
@@ -136,14 +165,16 @@ class DebugPane(Vertical):
             _update(state, Text.assemble((f"{session.config.optimizer} state: ", "bold"), values))
 
     @staticmethod
-    def _checks(session: TrainingSession) -> list[tuple[EpochRecord, list[GradCheck]]]:
+    def _checks(session: TrainingSession) -> list[list[GradCheck]]:
+        """Each shown epoch's gradient checks, oldest first."""
         if session.initial is None:
-            return [(r, []) for r in session.history.last(ROWS, session.viewed_epoch)]
+            return [[] for _ in session.history.last(ROWS, session.viewed_epoch)]
         from gdtui.core.gradcheck import check_history  # after the first epoch: not at start-up
 
-        return check_history(
+        checked = check_history(
             session.history, session.config.dataset, session.initial, ROWS, session.viewed_epoch
         )
+        return [checks for _, checks in checked]
 
     @staticmethod
     def _grad_note(session: TrainingSession, records: list[EpochRecord]) -> Text:
@@ -164,6 +195,21 @@ class DebugPane(Vertical):
             return Text("zero_grad on: .grad is cleared after each update", style="dim")
         how = "set to None by optimizer.zero_grad()" if last.grad_state == GRAD_NONE else "zeroed"
         return Text(f"zero_grad on: .grad {how} after each update", style="dim")
+
+
+def _rounding_note(step: Step) -> Text:
+    """Why a parameter did not move although lr·grad is not zero."""
+    record = step.record
+    parts = []
+    for name in step.rounded_away():
+        value = getattr(record, name)
+        update = record.update_w if name == "w" else record.update_b
+        parts.append(
+            f"{name} stayed {exact(value)} at epoch {record.epoch}: lr·{name}.grad = "
+            f"{number(update, 3)} is below half the float32 spacing there, "
+            f"{number(float32_spacing(value), 3)}"
+        )
+    return Text("float32 resolution: " + "; ".join(parts), style="yellow")
 
 
 def _update(line: Static, text: Text) -> None:

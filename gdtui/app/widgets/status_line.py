@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from gdtui.app.format import number
+from gdtui.app.format import exact, number
 from gdtui.core.session import RunState, TrainingSession
 
 STATE_STYLES = {
@@ -43,11 +43,11 @@ class StatusLine(Static):
         else:
             text.append(f"epoch {session.epoch}/{config.epochs}  ")
         if record is not None:
-            text.append(f"loss {number(record.loss, 8)}  w {number(record.w)}  ")
+            text.append(f"loss {exact(record.loss)}  w {exact(record.w)}  ")
             if record.b is not None:
-                text.append(f"b {number(record.b)}  ")
+                text.append(f"b {exact(record.b)}  ")
             prediction = session.predict(config.predict)
-            text.append(f"f({number(config.predict)}) = {number(prediction, 6)}  ")
+            text.append(f"f({number(config.predict)}) = {exact(prediction)}  ")
         else:
             text.append("n: one epoch · space: run · ?: help  ", style="dim")
         if speed is not None and state is RunState.RUNNING:
