@@ -148,6 +148,12 @@ def build_run_parser() -> argparse.ArgumentParser:
         help="add num_grad_w (num_grad_b): central differences at the pre-update parameters; "
         "warn on stderr and exit with status 5 when the gradient disagrees",
     )
+    output.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="run on when the loss grows geometrically (by default the run stops there, "
+        "diverging, with status 3), to the last epoch or to inf",
+    )
     return parser
 
 
@@ -195,7 +201,13 @@ def _run(args: list[str]) -> int:
     namespace = build_run_parser().parse_args(args)
     log_every = _bounded("--log-every", namespace.log_every, 1, 10**9, parse_int, "a whole number")
     config = parse_config(namespace)
-    return run_headless(config, namespace.format, log_every, check_grad=namespace.check_grad)
+    return run_headless(
+        config,
+        namespace.format,
+        log_every,
+        check_grad=namespace.check_grad,
+        keep_going=namespace.keep_going,
+    )
 
 
 def build_compare_parser() -> argparse.ArgumentParser:

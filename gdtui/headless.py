@@ -10,6 +10,7 @@ from typing import TextIO
 import numpy as np
 
 from gdtui.core.config import RunConfig
+from gdtui.core.divergence import divergence_hint, diverging_message
 from gdtui.core.gradcheck import GradChecker
 from gdtui.core.history import record_fields
 from gdtui.core.record import EpochRecord
@@ -20,7 +21,8 @@ from gdtui.output import writing
 BLOCK_EPOCHS = 1024
 """Epochs stepped between reads of the records (each batch is a list of this many)."""
 EXIT_DIVERGED = 3
-"""``gdtui run``'s exit status when a loss, parameter or gradient went inf or nan."""
+"""``gdtui run``'s exit status when a loss, parameter or gradient went inf or nan, or the
+loss grew geometrically (unless ``--keep-going``)."""
 EXIT_WRONG_GRADIENT = 5
 """``gdtui run --check-grad``'s exit status when the gradient disagreed with the numerical
 one (unless the run diverged: 3), so that a script can stop on it."""
@@ -41,12 +43,14 @@ def run_headless(
     log_every: int,
     out: TextIO | None = None,
     check_grad: bool = False,
+    keep_going: bool = False,
 ) -> int:
     """Train ``config`` to the end, printing as ``fmt``; returns the exit status (0, 3 or 5).
     Raises :class:`~gdtui.output.OutputError` if the output cannot be written.
 
     With ``check_grad`` each record gains ``num_grad_w`` (and ``num_grad_b``), and the first
-    epoch whose gradient disagrees with them is reported on stderr.
+    epoch whose gradient disagrees with them is reported on stderr. A run found diverging
+    stops there, unless ``keep_going``.
     """
     out = out or sys.stdout
     stepper = Stepper(config)
@@ -66,7 +70,10 @@ def run_headless(
             batch = stepper.step(BLOCK_EPOCHS)
             if batch.initial is not None:
                 before = batch.initial
-            last = batch.records[-1] if batch.stop not in (None, StopReason.DIVERGED) else None
+            ends = batch.stop not in (None, StopReason.DIVERGED) and not (
+                keep_going and batch.stop is StopReason.DIVERGING
+            )
+            last = batch.records[-1] if ends else None
             for record in batch.records:
                 if checker is not None:
                     extra = checker.observe(*before, record)
@@ -86,6 +93,9 @@ def run_headless(
                     csv_writer.writerow([repr(values[name]) for name in fields])
             if batch.records:
                 previous = batch.records[-1]
+            if batch.diverging is not None and keep_going:
+                print(f"gdtui run: {diverging_message(batch.diverging)}; going on", file=sys.stderr)
+                continue
             if batch.stop is not None:
                 break
         warning = checker.warning() if checker is not None else None
@@ -98,7 +108,15 @@ def run_headless(
                 write(format_text_line(previous) + "\n")
             out.flush()
             message = divergence_message(batch.diverged)
-            print(f"gdtui run: {message}; try a smaller --lr", file=sys.stderr)
+            hint = divergence_hint(config, batch.diverged.epoch, "--lr")
+            print(f"gdtui run: {message}; {hint}", file=sys.stderr)
+            return EXIT_DIVERGED
+        if batch.stop is StopReason.DIVERGING:
+            assert batch.diverging is not None
+            out.flush()
+            message = diverging_message(batch.diverging)
+            hint = divergence_hint(config, batch.diverging.epoch, "--lr")
+            print(f"gdtui run: {message}; {hint}; --keep-going runs on", file=sys.stderr)
             return EXIT_DIVERGED
         if fmt == "text":
             write(

@@ -55,8 +55,8 @@ STATES: tuple[State, ...] = (
         keys=("z", "n", "n", "n", "n"),
     ),
     State(
-        "diverged",
-        "lr = 0.15 is too large: the loss grows until it overflows",
+        "diverging",
+        "lr = 0.15 is above 1/mean(x²) = 0.133: the run pauses, diverging, and says why",
         RunConfig(lr=0.15, epochs=1000),
         keys=("l", "space"),
     ),

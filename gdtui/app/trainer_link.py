@@ -69,8 +69,13 @@ class TrainerLink:
 
     @property
     def waiting(self) -> bool:
-        """Whether some screen is still waiting for an answer (a comparison, the tour)."""
+        """Whether some screen is still waiting for an answer (epochs stepped, a comparison,
+        the tour)."""
         return bool(self._askers)
+
+    def step(self, epochs: int = 1) -> int:
+        """Step the run exactly ``epochs`` epochs; the run's screen gets the batch."""
+        return self._ask(self.run, lambda: self.process.step(epochs))
 
     def compare(self, asker: MessagePump, config: RunConfig, across: str) -> int:
         """Ask for a comparison; ``asker`` gets its progress and result. Returns its number."""
@@ -98,8 +103,10 @@ class TrainerLink:
 
     def _start_reader(self, read: Callable[[], None], pid: int) -> None:
         def reader() -> None:
-            read()
-            self._gone(pid, "it was closed before it answered")
+            try:
+                read()
+            finally:  # a reader that fails leaves no one waiting either
+                self._gone(pid, "it was closed before it answered")
 
         self.run.run_worker(
             reader, name=reader_name(pid), group=READER_GROUP, thread=True, exit_on_error=False
@@ -109,8 +116,8 @@ class TrainerLink:
         """The process ``pid`` has gone: whoever still waits on it is told why."""
         with self._lock:
             orphans = [r for r, (_, asked) in self._askers.items() if asked == pid]
-            askers = [self._askers.pop(r)[0] for r in orphans]
-        for asker in askers:
+            askers = {self._askers.pop(r)[0] for r in orphans}
+        for asker in askers - {self.run}:  # the run's screen hears of the process itself
             asker.post_message(TrainerStopped(why, pid))
 
     def _received(self, message: object) -> None:
@@ -118,6 +125,8 @@ class TrainerLink:
         target: MessagePump | None = self.run
         event: Message | None = None
         if isinstance(message, Batch):
+            if message.request:
+                self._answered(message.request)
             event = EpochsCompleted(message)
         elif isinstance(message, TorchReady):
             event = TorchLoaded(message.seconds)

@@ -16,6 +16,9 @@ class StopReason(Enum):
     """The loss fell below ``eps``."""
     DIVERGED = "diverged"
     """A loss, parameter or gradient became inf or nan; that epoch's record is not kept."""
+    DIVERGING = "diverging"
+    """The loss grows geometrically (see :mod:`gdtui.core.divergence`): the run pauses there,
+    and goes on only when asked to."""
 
 
 def stop_reason(record: EpochRecord, epochs: int, eps: float) -> StopReason | None:

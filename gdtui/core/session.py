@@ -7,6 +7,7 @@ import dataclasses
 from enum import Enum
 
 from gdtui.core.config import RunConfig
+from gdtui.core.divergence import divergence_hint, diverging_message
 from gdtui.core.fields import LIVE_FIELDS
 from gdtui.core.history import RunHistory
 from gdtui.core.record import EpochRecord, predict_at
@@ -23,6 +24,8 @@ class RunState(Enum):
     DONE = "done"
     CONVERGED = "converged"
     DIVERGED = "diverged"
+    DIVERGING = "diverging"
+    """Paused where the loss was found growing geometrically; running again goes on."""
 
 
 FINISHED = frozenset({RunState.DONE, RunState.CONVERGED, RunState.DIVERGED})
@@ -58,6 +61,10 @@ class TrainingSession:
         self.history = RunHistory(has_bias=self.config.has_bias)
         self.state = RunState.READY
         self.message = ""
+        self.hint = ""
+        """What to change, once the run diverges (see :func:`divergence_hint`)."""
+        self.diverging_since: int | None = None
+        """The epoch the run was found diverging at, until the rate changes."""
         self.changes: list[tuple[int, str]] = []
         """Where settings changed mid-run, as the training process applied them: (the first
         epoch with the new value, a label), for the chart's markers and the export's note."""
@@ -72,9 +79,15 @@ class TrainingSession:
         if needs_reset(self.config, config):
             self.reset(config)
             return True
-        self.config = config
+        old, self.config = self.config, config
         last = self.last_record
         reason = None if last is None else stop_reason(last, config.epochs, config.eps)
+        new_rate = (old.lr, old.schedule) != (config.lr, config.schedule)
+        if new_rate:
+            self.diverging_since = None  # the training process watches the new rate afresh
+        if self.state is RunState.DIVERGING and new_rate:
+            self.state = RunState.PAUSED
+            self.message = self.hint = ""
         if self.state in (RunState.DONE, RunState.CONVERGED) and reason is None:
             self.state = RunState.PAUSED
             self.message = ""
@@ -143,6 +156,13 @@ class TrainingSession:
             assert batch.diverged is not None
             self.state = RunState.DIVERGED
             self.message = divergence_message(batch.diverged)
+            self.hint = divergence_hint(self.config, batch.diverged.epoch)
+        elif batch.stop is StopReason.DIVERGING:
+            assert batch.diverging is not None
+            self.state = RunState.DIVERGING
+            self.diverging_since = batch.diverging.epoch
+            self.message = diverging_message(batch.diverging)
+            self.hint = divergence_hint(self.config, batch.diverging.epoch)
         elif batch.stop is not None:
             self._finish(batch.stop)
         return True
@@ -154,6 +174,8 @@ class TrainingSession:
         elif reason is StopReason.DONE:
             self.state = RunState.DONE
             self.message = f"done: {self.epoch} epochs"
+            if self.diverging_since is not None:
+                self.message += f", diverging since epoch {self.diverging_since}"
 
     def predict(self, x: float) -> float | None:
         """f(x) with the parameters of the epoch being viewed, or None before the first epoch."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gdtui.core.config import RunConfig
+from gdtui.core.divergence import DivergenceWatch, Diverging
 from gdtui.core.record import GRAD_VALUE, EpochRecord
 from gdtui.core.run import StopReason, stop_reason
 from gdtui.core.schedule import scheduled_lr
@@ -25,7 +26,8 @@ class Batch:
     """Epochs stepped in one go, tagged with the run they belong to.
 
     ``diverged`` is the record of the epoch that went non-finite (not among ``records``);
-    ``optimizer_state`` is the optimizer's own state after the last epoch.
+    ``diverging`` says where the loss was found growing geometrically (the last of
+    ``records``); ``optimizer_state`` is the optimizer's own state after the last epoch.
     """
 
     run_id: int
@@ -38,6 +40,9 @@ class Batch:
     changes: tuple[tuple[int, str], ...] = ()
     """Settings changed mid-run that took effect in this batch: (the first epoch that used
     the new value, "lr 0.01 -> 0.02"), for the chart's markers."""
+    diverging: Diverging | None = None
+    request: int = 0
+    """The number of the step request this batch answers (0: a slice of a run)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +80,10 @@ def _marker(key: str, old: object, new: object) -> str:
 class Stepper:
     """The trainer of one run, created on first use, and the settings it runs under: the one
     place that steps trainers and decides that a run stops (the app's training process,
-    ``gdtui run`` and compare mode all step through it)."""
+    ``gdtui run`` and compare mode all step through it).
+
+    A run found diverging stops there once (:attr:`StopReason.DIVERGING`); stepping it again
+    goes on, to the end or to inf, unless the rate changes, which watches it afresh."""
 
     def __init__(self, config: RunConfig, run_id: int = 0) -> None:
         self.config = config
@@ -84,6 +92,7 @@ class Stepper:
         self._finished = False
         self._pending: dict[str, tuple[object, object]] = {}
         """Live settings changed since the last epoch: key → (value before, value now)."""
+        self._watch = DivergenceWatch()
 
     @property
     def trainer(self) -> Trainer:
@@ -107,6 +116,8 @@ class Stepper:
                 trainer.set_zero_grad(config.zero_grad)
             if (config.lr, config.schedule, config.epochs) != (old.lr, old.schedule, old.epochs):
                 trainer.set_lr(self._next_lr(trainer))
+            if (config.lr, config.schedule) != (old.lr, old.schedule):
+                self._watch.rearm()
             for key in MARKED:
                 before, now = getattr(old, key), getattr(config, key)
                 if before != now:
@@ -144,7 +155,8 @@ class Stepper:
         records: list[EpochRecord] = []
         append = records.append
         reason: StopReason | None = None
-        diverged = None
+        diverged = diverging = None
+        observe = self._watch.observe
         for _ in range(max_epochs):
             if scheduled:
                 set_lr(scheduled_lr(schedule, lr, trainer.epoch + 1, epochs))
@@ -154,11 +166,20 @@ class Stepper:
                 diverged = record
                 break
             append(record)
+            if reason is None and (diverging := observe(record)) is not None:
+                reason = StopReason.DIVERGING
             if reason is not None or (timed and time.perf_counter() > deadline):
                 break
-        self._finished = reason is not None
+        self._finished = reason is not None and reason is not StopReason.DIVERGING
         return Batch(
-            self.run_id, records, trainer.optimizer_state(), reason, diverged, initial, changes
+            self.run_id,
+            records,
+            trainer.optimizer_state(),
+            reason,
+            diverged,
+            initial,
+            changes,
+            diverging,
         )
 
     def replay(
@@ -179,6 +200,7 @@ class Stepper:
             self.config.replace(lr=first_lr, zero_grad=first_zero_grad)
         )
         step, report = trainer.step, time.perf_counter() + every
+        self._watch = watch = DivergenceWatch()  # told as the run was, so not told again
         record = None
         for epoch in range(1, plan.epochs + 1):
             setting = settings.get(epoch)
@@ -186,6 +208,7 @@ class Stepper:
                 trainer.set_lr(setting[0])
                 trainer.set_zero_grad(setting[1])
             record = step()
+            watch.observe(record)
             if epoch % 256 == 0 and time.perf_counter() > report:
                 progress(epoch)
                 report = time.perf_counter() + every

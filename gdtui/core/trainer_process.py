@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gdtui.core.config import RunConfig
-from gdtui.core.stepper import ReplayPlan, Stepper
+from gdtui.core.stepper import Batch, ReplayPlan, Stepper
 from gdtui.core.trainers.registry import VARIANTS
 
 if TYPE_CHECKING:
@@ -230,8 +230,13 @@ def serve(
                 running = False
             elif command == "run" and stepper is not None and not stepper.finished:
                 running = True
-            elif command == "step" and stepper is not None and not stepper.finished:
-                _answer(channel, partial(stepper.step, args[0]), stepper.run_id)
+            elif command == "step":
+                request, epochs = args
+                if stepper is None or stepper.finished:
+                    channel.send(Batch(stepper.run_id if stepper else 0, [], request=request))
+                else:
+                    work = partial(_step, stepper, epochs, request)
+                    _answer(channel, work, stepper.run_id, request)
             elif command == "restore" and stepper is not None:
                 _answer(channel, partial(_restore, channel, stepper, *args), stepper.run_id)
             elif command == "warm-up":
@@ -263,6 +268,10 @@ def _compare(channel: _Channel, request: int, config: RunConfig, across: str) ->
         return Compared(request, compare(config, across, progress), across)
     except CompareCancelled:
         return Compared(request, None, across)
+
+
+def _step(stepper: Stepper, epochs: int, request: int) -> Batch:
+    return dataclasses.replace(stepper.step(epochs), request=request)
 
 
 def _restore(channel: _Channel, stepper: Stepper, plan: ReplayPlan) -> Restored:
@@ -505,9 +514,12 @@ class TrainerProcess:
         """Change live settings (learning rate, zero_grad, epochs, eps) from the next epoch."""
         self._send_config("apply", config=config)
 
-    def step(self, epochs: int = 1) -> None:
-        """Step exactly ``epochs`` epochs (fewer if the run ends) and send them as one batch."""
-        self._send("step", epochs)
+    def step(self, epochs: int = 1) -> int:
+        """Step exactly ``epochs`` epochs (fewer if the run ends) and send them as one batch,
+        which carries the request's number (returned); an empty one if the run has ended."""
+        self._requests += 1
+        self._send("step", self._requests, epochs)
+        return self._requests
 
     def run(self) -> None:
         """Step until paused or the run ends, sending a batch every slice."""

@@ -127,10 +127,38 @@ async def test_eps_ends_the_run_early():
         assert losses[-1] < 1e-6 and all(loss >= 1e-6 for loss in losses[:-1])
 
 
+async def _run_on_past_diverging(app, pilot) -> None:
+    """Run until the run is told diverging, then go on to its end, as a person asks."""
+    await run_to_end(app, pilot)
+    assert app.main.session.state is RunState.DIVERGING
+    await run_to_end(app, pilot)
+
+
+async def test_a_diverging_run_pauses_early_names_the_stable_rate_and_runs_on_when_asked():
+    config = RunConfig(lr=0.2, epochs=1000)
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await run_to_end(app, pilot)
+        session = app.main.session
+        # w − 2 doubles each epoch (1 − 2·0.2·7.5 = −2): the loss grows ×4, told at epoch 6.
+        assert session.state is RunState.DIVERGING and session.epoch == 6
+        assert [r.loss for r in session.history] == pytest.approx([30 * 4**k for k in range(6)])
+        status = str(app.query_one("#status").render())
+        assert "diverging at epoch 6: the loss grows ×4 an epoch" in status
+        note = str(app.query_one("#run-note").render())
+        assert "lr 0.2 is above 0.1333, the largest stable rate here (1/mean(x²))" in note
+        assert "space or n runs on" in note
+        await press_and_settle(app, pilot, "n")  # asked: one more epoch, and not told again
+        assert session.epoch == 7 and session.state is RunState.PAUSED
+        await press_and_settle(app, pilot, "minus", "minus")  # lr 0.05: it settles
+        await run_to_end(app, pilot)
+        assert session.state is RunState.DONE and session.message == "done: 1000 epochs"
+
+
 async def test_divergence_stops_with_a_message_and_keeps_the_chart():
     app = make_app(RunConfig(lr=1.0, epochs=1000))
     async with app.run_test(size=(120, 40)) as pilot:
-        await run_to_end(app, pilot)
+        await _run_on_past_diverging(app, pilot)
         session = app.main.session
         assert session.state is RunState.DIVERGED
         reference = create_trainer(RunConfig(lr=1.0))
@@ -147,7 +175,7 @@ async def test_zero_grad_off_explosion_stops_keeps_its_records_and_exports(tmp_p
     config = RunConfig(variant="torch-autograd", zero_grad=False, lr=0.5, epochs=1000)
     app = make_app(config, output_dir=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await run_to_end(app, pilot)
+        await _run_on_past_diverging(app, pilot)
         reference = create_trainer(config)
         records = [reference.step() for _ in range(1000)]
         first_bad = next(r.epoch for r in records if not r.is_finite())
@@ -257,7 +285,7 @@ async def test_debug_pane_flags_the_tutorial_gradient_with_n():
         header = [str(cell) for cell in table.header]
         grad, numerical = (table.rows[0][header.index(name)] for name in ("w.grad", "numerical"))
         assert isinstance(grad, Text) and "red" in str(grad.style)
-        assert float(str(grad)) == 4 * float(str(numerical))
+        assert float(str(grad)) == pytest.approx(4 * float(str(numerical)), rel=1e-6)
         assert not (isinstance(numerical, Text) and "red" in str(numerical.style))
         await press_and_settle(app, pilot, "v")  # torch-autograd: the right gradient
         await press_and_settle(app, pilot, "n", "n")
@@ -369,7 +397,7 @@ async def test_g_cycles_loss_data_and_landscape_views():
 
     app = make_app(RunConfig(lr=0.2, epochs=300))
     async with app.run_test(size=(120, 40)) as pilot:
-        await play(app, pilot, ("space", "g"))
+        await play(app, pilot, ("space", "space", "g"))  # told diverging, then on to inf
         assert app.query_one("TabbedContent").active == "tab-data"
         data_chart = app.query_one("#data-chart")
         assert "f(x) =" in str(data_chart.render())

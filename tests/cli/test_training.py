@@ -33,11 +33,13 @@ def test_diverged_exits_3_and_keeps_the_records_before(variant: str) -> None:
     k = _diverged_epoch(lr=1.0, epochs=100)
     assert 1 < k < 100
     result = run_gdtui(
-        "run", "--variant", variant, "--lr", "1", "--epochs", "100", "--format", "jsonl"
+        "run", "--variant", variant, "--lr", "1", "--epochs", "100", "--format", "jsonl",
+        "--keep-going",
     )
     assert result.returncode == 3, result
     assert "Traceback" not in result.stdout + result.stderr, result
-    assert len(result.err_lines) == 1, result
+    assert len(result.err_lines) == 2, result  # found diverging, going on; then inf
+    assert "; going on" in result.err_lines[0]
     assert re.search(rf"\bdiverged at epoch {k}\b", result.stderr), result
     assert "--lr" in result.stderr  # says what to change
     records = result.jsonl()
@@ -47,7 +49,9 @@ def test_diverged_exits_3_and_keeps_the_records_before(variant: str) -> None:
 
 def test_diverged_text_prints_last_finite_epoch_and_no_prediction() -> None:
     k = _diverged_epoch(lr=1.0, epochs=100)
-    result = run_gdtui("run", "--variant", "numpy-manual", "--lr", "1", "--epochs", "100")
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--lr", "1", "--epochs", "100", "--keep-going"
+    )
     assert result.returncode == 3, result
     assert "Traceback" not in result.stdout + result.stderr, result
     assert f"diverged at epoch {k}" in result.stderr
@@ -62,11 +66,38 @@ def test_diverged_text_prints_last_finite_epoch_and_no_prediction() -> None:
 def test_diverged_csv_keeps_header_and_records() -> None:
     k = _diverged_epoch(lr=1.0, epochs=100)
     result = run_gdtui(
-        "run", "--variant", "numpy-manual", "--lr", "1", "--epochs", "100", "--format", "csv"
+        "run", "--variant", "numpy-manual", "--lr", "1", "--epochs", "100", "--format", "csv",
+        "--keep-going",
     )
     assert result.returncode == 3, result
     assert result.lines[0] == "epoch,loss,w,grad_w"
     assert [int(line.split(",")[0]) for line in result.lines[1:]] == list(range(1, k))
+
+
+def test_a_run_growing_geometrically_stops_there_diverging_and_names_the_stable_rate() -> None:
+    # lr 0.2 on y = 2x, x = 1..4: w − 2 is multiplied by 1 − 2·0.2·7.5 = −2 each epoch, so the
+    # loss by 4: 30·4^(k−1). Five epochs of steady growth, 1,024 times the start: epoch 6.
+    result = run_gdtui(
+        "run", "--variant", "numpy-manual", "--lr", "0.2", "--epochs", "50", "--format", "jsonl"
+    )
+    assert result.returncode == 3, result
+    losses = [r["loss"] for r in result.jsonl()]
+    assert losses == pytest.approx([30 * 4**k for k in range(6)], rel=1e-6)
+    assert result.err_lines == [
+        "gdtui run: diverging at epoch 6: the loss grows ×4 an epoch, 1,024 times where it "
+        "started; --lr 0.2 is above 0.1333, the largest stable rate here (1/mean(x²)); "
+        "--keep-going runs on"
+    ]
+    assert "--keep-going" in run_gdtui("run", "--help").stdout
+
+
+def test_a_start_too_large_for_float32_is_named_as_the_cause_not_the_rate() -> None:
+    result = run_gdtui("run", "--variant", "numpy-manual", "--w0", "1e19")
+    assert result.returncode == 3, result
+    assert result.err_lines == [
+        "gdtui run: diverged at epoch 1: loss = inf; the initial --w0 = 1e+19 puts the first "
+        "loss beyond float32's 3.4e+38, before any update: start nearer the data's scale"
+    ]
 
 
 @pytest.mark.parametrize("eps", ["1e-3", "0.5"])

@@ -65,14 +65,14 @@ def test_more_epochs_under_a_schedule_stretch_it_from_the_next_epoch():
 def test_markers_name_the_first_epoch_with_each_new_value():
     config = RunConfig(variant="numpy-manual")
     stepper = Stepper(config)
-    stepper.apply(config.replace(lr=0.5))  # before epoch 1: the run's own setting
+    stepper.apply(config.replace(lr=0.1))  # before epoch 1: the run's own setting
     assert stepper.step(5).changes == ()
     stepper.apply(stepper.config.replace(lr=0.02))
     stepper.apply(stepper.config.replace(lr=0.04))  # twice before an epoch: one change
     stepper.apply(stepper.config.replace(zero_grad=False))
     stepper.apply(stepper.config.replace(eps=1e-9))  # not a marked setting
     batch = stepper.step(3)
-    assert batch.changes == ((6, "lr 0.5 -> 0.04"), (6, "zero_grad off"))
+    assert batch.changes == ((6, "lr 0.1 -> 0.04"), (6, "zero_grad off"))
     assert [r.lr for r in batch.records] == [0.04] * 3
     stepper.apply(stepper.config.replace(lr=0.08))
     stepper.apply(stepper.config.replace(lr=0.04))  # and back: nothing changed

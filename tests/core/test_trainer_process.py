@@ -228,3 +228,14 @@ def test_the_child_ends_by_itself_when_its_parent_goes_even_mid_comparison(train
     start = time.monotonic()
     child.process.wait(timeout=2)
     assert time.monotonic() - start < 1.0
+
+
+def test_each_step_is_answered_with_its_number_even_once_the_run_has_ended(trainer):
+    process, listener = trainer()
+    process.start(RunConfig(variant="numpy-manual", epochs=3), run_id=1)
+    first = process.step(5)
+    batch = listener.wait_for(Batch)
+    assert batch.request == first and [r.epoch for r in batch.records] == [1, 2, 3]
+    second = process.step(1)  # the run is over: an empty answer, so no one waits for ever
+    batch = listener.wait_for(Batch)
+    assert second == first + 1 and batch.request == second and batch.records == []

@@ -324,7 +324,7 @@ class MainScreen(Screen[Any]):
             return
         self._pause()
         session.state = RunState.PAUSED
-        self.trainer.step(1)
+        self.link.step(1)
 
     def action_reset(self) -> None:
         """Start the run again from epoch 0."""

@@ -14,7 +14,7 @@ from textual.widgets import Static
 from gdtui.app.format import exact, number
 from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
-from gdtui.core.session import TrainingSession
+from gdtui.core.session import RunState, TrainingSession
 from gdtui.core.steps import Step, float32_spacing, steps
 
 if TYPE_CHECKING:
@@ -118,6 +118,7 @@ class DebugPane(Vertical):
         self.border_title = "Debug"
 
     def compose(self) -> ComposeResult:
+        yield Static(id="run-note")
         yield Static(id="grad-note")
         yield Static(id="optimizer-state")
         yield TextTable(id="debug-table")
@@ -155,6 +156,11 @@ class DebugPane(Vertical):
         elif shown and shown[-1].rounded_away():
             note = _rounding_note(shown[-1])
         _update(self.query_one("#grad-note", Static), note)
+        run_note = self.query_one("#run-note", Static)
+        diverges = session.state in (RunState.DIVERGING, RunState.DIVERGED)
+        run_note.display = diverges and bool(session.hint)
+        if run_note.display:
+            _update(run_note, _divergence_note(session))
         state = self.query_one("#optimizer-state", Static)
         state.display = bool(session.optimizer_state)
         if session.optimizer_state:
@@ -195,6 +201,14 @@ class DebugPane(Vertical):
             return Text("zero_grad on: .grad is cleared after each update", style="dim")
         how = "set to None by optimizer.zero_grad()" if last.grad_state == GRAD_NONE else "zeroed"
         return Text(f"zero_grad on: .grad {how} after each update", style="dim")
+
+
+def _divergence_note(session: TrainingSession) -> Text:
+    """What to change in a run that diverges, and how to go on while it is only diverging."""
+    text = Text(f"{session.state.value}: {session.hint}", style="bold red")
+    if session.state is RunState.DIVERGING:
+        text.append(". space or n runs on; - halves the rate", style="red")
+    return text
 
 
 def _rounding_note(step: Step) -> Text:

@@ -33,7 +33,8 @@ class LossChart(Plot):
     def show(self, session: TrainingSession) -> None:
         """Draw the session's run: its losses, the mid-run changes, the epoch in view, and
         why it diverged if it did."""
-        subtitle = session.message if session.state is RunState.DIVERGED else ""
+        diverging = session.state in (RunState.DIVERGED, RunState.DIVERGING)
+        subtitle = session.message if diverging else ""
         self.draw(session.history, subtitle, session.changes, session.cursor)
 
     def draw(

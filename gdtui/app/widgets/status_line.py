@@ -15,6 +15,7 @@ STATE_STYLES = {
     RunState.DONE: "bold cyan",
     RunState.CONVERGED: "bold cyan",
     RunState.DIVERGED: "bold red",
+    RunState.DIVERGING: "bold red",
 }
 
 
@@ -33,7 +34,8 @@ class StatusLine(Static):
         config, speed, note, alert = session.config, self.speed, self.note, self.alert
         record = session.viewed_record
         state = session.state
-        label = session.message if session.finished else state.value
+        told = session.finished or state is RunState.DIVERGING
+        label = session.message if told else state.value
         text = Text.assemble((f" {label} ", STATE_STYLES[state]), " ")
         if alert[0]:
             text.append(f"{alert[0]}  ", alert[1])

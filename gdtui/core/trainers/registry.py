@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from gdtui.core.trainers.base import Trainer
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
-"""``momentum`` is SGD with momentum 0.9; all but plain ``sgd`` need ``torch.optim``."""
+"""``momentum`` is SGD with momentum :data:`MOMENTUM`; all but plain ``sgd`` need
+``torch.optim``."""
+MOMENTUM = 0.9
+"""The ``momentum`` optimizer's β."""
 
 GRAD_FORMULAS: tuple[str, ...] = ("mean", "tutorial")
 """``mean`` is mean(2x(ŷ−y)); ``tutorial`` is the seeds' np.dot(2x, ŷ−y).mean(), which is

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import torch
 
 from gdtui.core.config import RunConfig
+from gdtui.core.trainers.registry import MOMENTUM
 
 DTYPE = torch.float32
 
@@ -24,12 +25,13 @@ def data_tensors(config: RunConfig, column: bool = False) -> tuple[torch.Tensor,
 def make_optimizer(
     name: str, params: Iterable[torch.nn.Parameter | torch.Tensor], lr: float
 ) -> torch.optim.Optimizer:
-    """``sgd``, ``momentum`` (SGD with momentum 0.9), ``adam``, ``rmsprop`` or ``adagrad``."""
+    """``sgd``, ``momentum`` (SGD with momentum :data:`MOMENTUM`), ``adam``, ``rmsprop`` or
+    ``adagrad``."""
     params = list(params)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr)
     if name == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+        return torch.optim.SGD(params, lr=lr, momentum=MOMENTUM)
     if name == "adam":
         return torch.optim.Adam(params, lr=lr)
     if name == "rmsprop":
