@@ -38,6 +38,15 @@ def loss_series(history: RunHistory, max_points: int, log: bool) -> Series:
     return series(epochs, losses, log)
 
 
+def lr_series(history: RunHistory, max_points: int) -> Series | None:
+    """The learning rate each epoch used, at most ``max_points`` points, on a linear axis;
+    None while it has not changed (a constant rate needs no line)."""
+    epochs, rates = history.downsample("lr", max_points)
+    if not len(rates) or rates.min() == rates.max():
+        return None
+    return series(epochs, rates, log=False)
+
+
 def series(epochs: np.ndarray, values: np.ndarray, log: bool) -> Series:
     """Clean ``values`` for plotting (see :func:`loss_series`)."""
     finite = np.isfinite(values)

@@ -177,6 +177,13 @@ class TrainingSession:
             if self.diverging_since is not None:
                 self.message += f", diverging since epoch {self.diverging_since}"
 
+    @property
+    def lr_varies(self) -> bool:
+        """Whether the rate changes during the run: under a schedule, or changed mid-run."""
+        return self.config.schedule != "constant" or any(
+            label.startswith(("lr ", "schedule ")) for _, label in self.changes
+        )
+
     def predict(self, x: float) -> float | None:
         """f(x) with the parameters of the epoch being viewed, or None before the first epoch."""
         record = self.viewed_record

@@ -109,3 +109,33 @@ async def test_no_chart_spells_a_large_number_out():
         assert "-660e12" in text and "1e30" in text
         numbers = re.findall(r"-?[0-9][0-9.]*(?:e-?[0-9]+)?", text)
         assert max(len(number) for number in numbers) <= 8, text
+
+
+async def test_a_changing_rate_is_shown_in_the_status_line_the_table_and_on_a_second_axis():
+    from gdtui.core.config import RunConfig
+    from gdtui.core.schedule import scheduled_lr
+
+    from .conftest import press_and_settle
+
+    app = make_app(RunConfig(lr=0.02, schedule="cosine", epochs=40))
+    async with app.run_test(size=(240, 50)) as pilot:
+        await press_and_settle(app, pilot, *"nnnnn")
+        rate = scheduled_lr("cosine", 0.02, 5, 40)  # what epoch 5 used, from the formula
+        assert app.main.session.history.record(-1).lr == pytest.approx(rate, rel=1e-12)
+        status = str(app.query_one("#status").render())
+        assert re.search(r"\blr (\S+)  f\(5\)", status).group(1) == f"{rate:.9g}"
+        table = app.query_one("#debug-table")
+        header = [str(cell) for cell in table.header]
+        assert [float(str(row[header.index("lr")])) for row in table.rows] == pytest.approx(
+            [scheduled_lr("cosine", 0.02, k, 40) for k in range(5, 0, -1)]
+        )
+        chart = app.query_one(LossChart)
+        last_line = str(chart.render()).rstrip().splitlines()[-1]
+        assert last_line.startswith("loss") and last_line.endswith("lr")  # the right axis
+    constant = make_app(RunConfig(lr=0.02, epochs=40))
+    async with constant.run_test(size=(240, 50)) as pilot:
+        await press_and_settle(constant, pilot, *"nnnnn")
+        assert " lr " not in str(constant.query_one("#status").render())
+        assert "lr" not in [str(cell) for cell in constant.query_one("#debug-table").header]
+        last_line = str(constant.query_one(LossChart).render()).rstrip().splitlines()[-1]
+        assert not last_line.endswith("lr")

@@ -42,6 +42,8 @@ class Column:
     """Shown only when the run has a bias."""
     plain_sgd: bool = False
     """Shown only when the update is plain SGD's w -= lr·grad (momentum and Adam differ)."""
+    rate: bool = False
+    """Shown only when the rate changes during the run (a schedule, or changed mid-run)."""
 
 
 def _grad_after(step: Step, checks: Checks) -> Cell:
@@ -95,6 +97,7 @@ def _minus(update: float | None) -> str:
 # whether it accumulates stay in sight.
 COLUMNS: tuple[Column, ...] = (
     Column("epoch", None, lambda s, c: str(s.record.epoch)),
+    Column("lr", 7, lambda s, c: exact(s.record.lr), rate=True),
     Column("loss", None, lambda s, c: exact(s.record.loss)),
     Column("w", None, lambda s, c: exact(s.record.w)),
     Column("b", None, lambda s, c: exact(s.record.b), bias=True),
@@ -131,6 +134,7 @@ class DebugPane(Vertical):
             for column in COLUMNS
             if (config.has_bias or not column.bias)
             and (config.optimizer == "sgd" or not column.plain_sgd)
+            and (session.lr_varies or not column.rate)
         ]
         gives_way = [(c.gives_way, i) for i, c in enumerate(columns) if c.gives_way is not None]
         shown = steps(session.history, session.initial, ROWS, session.viewed_epoch)

@@ -1,11 +1,12 @@
-"""The live loss chart: loss against epoch, linear or log10, drawn with plotext."""
+"""The live loss chart: loss against epoch, linear or log10, and the learning rate each epoch
+used when it changes (a schedule, a change mid-run), drawn with plotext."""
 
 from __future__ import annotations
 
 from textual.reactive import reactive
 
 from gdtui.app.widgets.plot import Plot
-from gdtui.core.chart import loss_series
+from gdtui.core.chart import loss_series, lr_series
 from gdtui.core.history import RunHistory
 from gdtui.core.session import RunState, TrainingSession
 
@@ -19,7 +20,8 @@ class LossChart(Plot):
     """Plots a bounded, downsampled copy of the history; redrawn by the app's timer only."""
 
     log_scale: reactive[bool] = reactive(False)
-    """Plot log10(loss) on a linear axis (plotext's own log scale is not safe to use)."""
+    """Plot log10(loss) on a linear axis (plotext's own log scale is not safe to use); the
+    learning rate, drawn at the right when it changes, stays linear."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -65,6 +67,12 @@ class LossChart(Plot):
             plt.yticks(data.yticks, data.ylabels)
         if data.xticks:
             plt.xticks(data.xticks, [f"{int(tick):,}" for tick in data.xticks])
+        rates = lr_series(history, width * POINTS_PER_COLUMN) if data.x else None
+        if rates is not None:  # on a second axis, at the right
+            marker = "dot" if self.app.no_color else "braille"
+            plt.plot(rates.x, rates.y, marker=marker, color="orange", yside="right")
+            plt.yticks(rates.yticks[::2], rates.ylabels[::2], yside="right")
+            plt.ylabel("lr", yside="right")
         for epoch, _ in self._changes[-MARKERS:]:
             plt.vline(epoch, "yellow")
         if cursor is not None:

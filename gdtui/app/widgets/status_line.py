@@ -48,6 +48,8 @@ class StatusLine(Static):
             text.append(f"loss {exact(record.loss)}  w {exact(record.w)}  ")
             if record.b is not None:
                 text.append(f"b {exact(record.b)}  ")
+            if session.lr_varies:
+                text.append(f"lr {exact(record.lr)}  ")
             prediction = session.predict(config.predict)
             text.append(f"f({number(config.predict)}) = {exact(prediction)}  ")
         else:
