@@ -222,3 +222,32 @@ async def test_without_colour_each_compare_lane_has_a_marker_of_its_own(monkeypa
             (line,) = [line for line in text.splitlines() if f" {lane}" in line]
             markers.add(line[: line.index(f" {lane}")].split("│")[-1].strip())
         assert len(markers) == 4, markers  # the legend shows each lane's own marker
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+async def test_compare_never_cuts_a_number_it_drops_whole_columns_and_says_which(width) -> None:
+    from gdtui.app.format import exact
+    from gdtui.app.showcase import play
+
+    app = make_app(RunConfig(lr=0.02, epochs=200))
+    async with app.run_test(size=(width, 40)) as pilot:
+        await play(app, pilot, ("c",))
+        table = app.screen.query_one("#compare-table", TextTable)
+        comparison = app.screen.comparison
+        lines = table.render().plain.splitlines()
+        assert all(len(line.rstrip()) <= table.size.width for line in lines)
+        shown = [t for t in table.titles if t not in table.hidden]
+        assert shown[:3] == ["epoch", "max Δw", "numpy-manual w"]
+        for title in shown[2:]:
+            lane, what = title.rsplit(" ", 1)
+            record = comparison.histories[lane].record(-1)
+            cell = exact(record.w if what == "w" else record.grad_w)
+            assert f" {cell} " in lines[1], (title, cell, lines[1])  # whole, never cut
+        note = app.screen.query_one("#compare-hidden").render()
+        if table.hidden:
+            assert str(note) == (
+                f"not shown at this width: {', '.join(table.hidden)} "
+                "(a wider terminal shows them)"
+            )
+        else:
+            assert str(note) == "" and width == 200

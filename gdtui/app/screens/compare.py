@@ -12,13 +12,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
-from gdtui.app.format import number
+from gdtui.app.format import exact, number
 from gdtui.app.messages import ComparisonProgressed, ComparisonReady
 from gdtui.app.trainer_link import AskingScreen, TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.plot import Plot
+from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.chart import epoch_ticks, log_ticks, series
 from gdtui.core.compare import ACROSS, COMPARED, Comparison
 from gdtui.core.config import RunConfig
@@ -59,7 +60,8 @@ class CompareScreen(AskingScreen):
             yield Static(id="compare-title")
             yield Plot(id="compare-chart")
             yield Static(id="compare-spread")
-            yield DataTable(id="compare-table", cursor_type="none", zebra_stripes=True)
+            yield TextTable(id="compare-table")
+            yield Static(id="compare-hidden")
         yield KeyBar()
 
     @property
@@ -165,22 +167,33 @@ class CompareScreen(AskingScreen):
         chart.refresh()
 
     def _fill_table(self, comparison: Comparison) -> None:
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
         names = list(comparison.histories)
-        table.add_column("epoch")
+        header, titles = ["epoch", "max Δw"], ["epoch", "max Δw"]
         for name in names:
-            table.add_columns(f"{name} w", "grad")
-        table.add_column("max Δw")
+            header += [f"{name} w", "grad"]
+            titles += [f"{name} w", f"{name} grad"]
         spread = comparison.spread("w")
         last = comparison.epochs
+        rows = []
         for epoch in range(last, max(0, last - ROWS), -1):
-            row: list[str | Text] = [str(epoch)]
+            largest = Text(number(float(spread[epoch - 1]), 3), style="bold")
+            row: list[str | Text] = [str(epoch), largest]
             for name in names:
                 record = comparison.histories[name].record(epoch - 1)
-                row += [number(record.w, 6), number(record.grad_w, 6)]
-            row.append(Text(number(float(spread[epoch - 1]), 3), style="bold"))
-            table.add_row(*row)
+                row += [exact(record.w), exact(record.grad_w)]
+            rows.append(row)
+        # The gradients give way first, the last lane's first; then the weights likewise.
+        grads = [3 + 2 * i for i in reversed(range(len(names)))]
+        weights = [2 + 2 * i for i in reversed(range(1, len(names)))]
+        self.query_one(TextTable).show(header, rows, grads + weights, titles)
+
+    def on_text_table_columns_hidden(self, event: TextTable.ColumnsHidden) -> None:
+        hidden = ", ".join(event.hidden)
+        self.query_one("#compare-hidden", Static).update(
+            Text(f"not shown at this width: {hidden} (a wider terminal shows them)", style="dim")
+            if hidden
+            else ""
+        )
 
     def action_switch(self) -> None:
         """Compare the other way: variants ↔ optimizers."""

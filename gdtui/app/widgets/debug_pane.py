@@ -149,8 +149,7 @@ class DebugPane(Vertical):
             ],
             [index for _, index in sorted(gives_way)],
         )
-        hidden = ", ".join(dict.fromkeys(table.hidden))
-        self.border_subtitle = f"{hidden}: wider terminal" if hidden else ""
+        self._say_hidden(table.hidden)
         note = self._grad_note(session, [step.record for step in shown])
         failed = next((c for cs in reversed(checked) for c in cs if c.failed), None)
         if failed is not None:
@@ -173,6 +172,13 @@ class DebugPane(Vertical):
                 for name, value in session.optimizer_state.items()
             )
             _update(state, Text.assemble((f"{session.config.optimizer} state: ", "bold"), values))
+
+    def on_text_table_columns_hidden(self, event: TextTable.ColumnsHidden) -> None:
+        self._say_hidden(event.hidden)
+
+    def _say_hidden(self, hidden: list[str]) -> None:
+        names = ", ".join(dict.fromkeys(hidden))
+        self.border_subtitle = f"{names}: wider terminal" if names else ""
 
     @staticmethod
     def _checks(session: TrainingSession) -> list[list[GradCheck]]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 Cell = str | Text | Content
@@ -29,24 +30,37 @@ class TextTable(Static):
     GAP = 2
     """Spaces between columns."""
 
+    class ColumnsHidden(Message):
+        """The columns left out changed (the table was filled or resized)."""
+
+        def __init__(self, table: TextTable, hidden: list[str]) -> None:
+            super().__init__()
+            self.table = table
+            self.hidden = hidden
+            """What the hidden columns are called (their titles), left out first first."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.header: list[str] = []
+        self.titles: list[str] = []
         self.rows: list[list[Cell]] = []
         self.optional: list[int] = []
         self.hidden: list[str] = []
-        """The headers of the columns left out because the table is too narrow for them."""
+        """The titles of the columns left out because the table is too narrow for them."""
 
     def show(
         self,
         header: Sequence[str],
         rows: Sequence[Sequence[Cell]],
         optional: Sequence[int] = (),
+        titles: Sequence[str] | None = None,
     ) -> None:
-        """Replace the table's contents (columns are as wide as their widest cell). When the
-        table is too narrow for every column, the ``optional`` ones are left out, in that
-        order, until the rest fit."""
+        """Replace the table's contents (columns are as wide as their widest cell, so no
+        number is ever cut). When the table is too narrow for every column, the ``optional``
+        ones are left out, in that order, until the rest fit; ``titles`` name the columns
+        when their headers alone do not (two columns headed "grad")."""
         self.header = list(header)
+        self.titles = list(titles) if titles is not None else self.header
         self.rows = [list(row) for row in rows]
         self.optional = list(optional)
         self._draw()
@@ -64,7 +78,10 @@ class TextTable(Static):
         optional = list(self.optional)
         while optional and self._width([widths[i] for i in shown]) > self.size.width:
             shown.remove(optional.pop(0))
-        self.hidden = [name for i, name in enumerate(self.header) if i not in shown]
+        hidden = [name for i, name in enumerate(self.titles) if i not in shown]
+        if hidden != self.hidden:
+            self.hidden = hidden
+            self.post_message(self.ColumnsHidden(self, hidden))
         widths = [widths[i] for i in shown]
         header = [Content(self.header[i]) for i in shown]
         lines = [self._line(header, widths).stylize("bold")]
