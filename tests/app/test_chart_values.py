@@ -139,3 +139,37 @@ async def test_a_changing_rate_is_shown_in_the_status_line_the_table_and_on_a_se
         assert "lr" not in [str(cell) for cell in constant.query_one("#debug-table").header]
         last_line = str(constant.query_one(LossChart).render()).rstrip().splitlines()[-1]
         assert not last_line.endswith("lr")
+
+
+QUADRANTS = "▖▗▘▙▚▛▜▝▞▟"
+
+
+async def test_the_data_points_are_drawn_over_the_fit_line_where_they_lie():
+    from gdtui.core.config import RunConfig
+    from gdtui.core.data import PRESETS
+
+    from .conftest import run_to_end
+
+    app = make_app(RunConfig(lr=0.05, epochs=300))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await run_to_end(app, pilot)
+        assert app.main.session.last_record.w == 2.0  # the line runs through every point
+        await pilot.press("g")
+        await pilot.pause()
+        lines = str(app.query_one("#data-chart").render()).splitlines()
+        top = next(i for i, line in enumerate(lines) if "┌" in line)
+        bottom = next(i for i, line in enumerate(lines) if "└" in line)
+        left, right = lines[top].index("┌"), lines[top].index("┐")
+        found = sorted(
+            (column, row)
+            for row in range(top + 1, bottom)
+            for column, char in enumerate(lines[row])
+            if left < column < right and char in QUADRANTS and "data" not in lines[row]
+        )
+        data = PRESETS["line4"]
+        assert len(found) == len(data.x)  # every point shows: none hidden under the line
+        width, height = right - left - 1, bottom - top - 1
+        for (column, row), x, y in zip(found, data.x, data.y, strict=True):
+            expected_column = left + 1 + (x - 1) / 3 * (width - 1)
+            expected_row = bottom - 1 - (y - 2) / 6 * (height - 1)
+            assert abs(column - expected_column) <= 1 and abs(row - expected_row) <= 1

@@ -26,14 +26,16 @@ class DataChart(Plot):
         plt.clear_figure()
         plt.xlabel("x")
         plt.ylabel("y")
-        plt.scatter(list(dataset.x), list(dataset.y), label="data", marker="o")
         ys = list(dataset.y)
         if w is not None:
             ends = [min(dataset.x), max(dataset.x)]
             fit = [predict_at(w, b, x) for x in ends]
             label = f"f(x) = {w:.4g}*x" + (f" + {b:.4g}" if b is not None else "")
-            plt.plot(ends, fit, label=label, marker="braille")
+            plt.plot(ends, fit, label=label, marker="braille", color="blue+")
             ys += [y for y in fit if math.isfinite(y)]
+        # The points last, so that they are drawn over the line, each in the quarter of its
+        # cell where it lies (quadrant blocks, one cell wide in every terminal).
+        plt.scatter(list(dataset.x), list(dataset.y), label="data", marker="hd", color="orange")
         plt.xticks(*linear_ticks(list(dataset.x)))
         plt.yticks(*linear_ticks(ys))
         self.refresh()
