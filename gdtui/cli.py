@@ -226,14 +226,30 @@ def build_compare_parser() -> argparse.ArgumentParser:
         default="variants",
         help="compare the four variants (no bias, same w0) or torch-optim's optimizers",
     )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text: each run's last epoch and the largest differences; jsonl, csv: every "
+        "epoch of every run, in lockstep (epoch by epoch), full precision",
+    )
     return parser
 
 
 def _compare(args: list[str]) -> int:
     from gdtui.compare_cli import run_compare
 
+    from gdtui.core.compare import IGNORED
+
     namespace = build_compare_parser().parse_args(args)
-    return run_compare(parse_config(namespace), namespace.across)
+    for key, why in IGNORED[namespace.across].items():
+        given = getattr(namespace, key)
+        if given is not None and not (key == "bias" and given is False):  # --no-bias agrees
+            raise UsageError(
+                f"{option_name(key)}: compare --across {namespace.across} sets it itself "
+                f"({why}); leave it out"
+            )
+    return run_compare(parse_config(namespace), namespace.across, namespace.format)
 
 
 def build_serve_parser() -> argparse.ArgumentParser:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import sys
+from collections.abc import Iterator
 from typing import TextIO
 
 from gdtui.core.compare import COMPARED, Comparison, compare
 from gdtui.core.config import RunConfig
+from gdtui.core.record import EpochRecord
+from gdtui.format import exact
 from gdtui.output import writing
+
+
+COMPARED_FIELDS = ("epoch", "loss", "w", "grad_w", "lr")
+"""A record's fields as jsonl and csv write them (every lane has no bias)."""
 
 
 def format_comparison(comparison: Comparison, config: RunConfig, across: str) -> str:
@@ -25,10 +34,8 @@ def format_comparison(comparison: Comparison, config: RunConfig, across: str) ->
             lines.append(f"{name:<16}{0:>8}{'':>18}{'':>18}{'':>18}  {end}")
             continue
         last = history.record(-1)
-        lines.append(
-            f"{name:<16}{last.epoch:>8}{last.loss:>18.10g}{last.w:>18.10g}{last.grad_w:>18.10g}"
-            f"  {end}"
-        )
+        loss, w, grad = (exact(v) for v in (last.loss, last.w, last.grad_w))
+        lines.append(f"{name:<16}{last.epoch:>8}{loss:>18}{w:>18}{grad:>18}  {end}")
     lines.append("")
     lines.append(f"largest difference between {across} over {comparison.epochs} common epochs:")
     for name in COMPARED:
@@ -37,11 +44,36 @@ def format_comparison(comparison: Comparison, config: RunConfig, across: str) ->
     return "\n".join(lines) + "\n"
 
 
-def run_compare(config: RunConfig, across: str, out: TextIO | None = None) -> int:
-    """Compare, print the table; exit status 0."""
+def comparison_rows(comparison: Comparison) -> Iterator[tuple[str, EpochRecord]]:
+    """Every epoch of every run, in lockstep: epoch 1 of each run, then epoch 2, …"""
+    histories = comparison.histories
+    longest = max((len(h) for h in histories.values()), default=0)
+    for index in range(longest):
+        for name, history in histories.items():
+            if index < len(history):
+                yield name, history.record(index)
+
+
+def run_compare(
+    config: RunConfig, across: str, fmt: str = "text", out: TextIO | None = None
+) -> int:
+    """Compare, and print as ``fmt``: ``text`` the table, ``jsonl`` or ``csv`` the records
+    with a ``run`` field; exit status 0."""
     out = out or sys.stdout
     comparison = compare(config, across)
     with writing():
-        out.write(format_comparison(comparison, config, across))
+        if fmt == "text":
+            out.write(format_comparison(comparison, config, across))
+        else:
+            fields = ("run", *COMPARED_FIELDS)
+            writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+            if writer is not None:
+                writer.writerow(fields)
+            for name, record in comparison_rows(comparison):
+                values = (name, *(getattr(record, f) for f in COMPARED_FIELDS))
+                if writer is not None:
+                    writer.writerow([values[0], *map(repr, values[1:])])
+                else:
+                    out.write(json.dumps(dict(zip(fields, values, strict=True))) + "\n")
         out.flush()
     return 0

@@ -47,6 +47,24 @@ def lanes(config: RunConfig, across: str = "variants") -> dict[str, RunConfig]:
     return result
 
 
+IGNORED: dict[str, dict[str, str]] = {
+    "variants": {
+        "variant": "every variant runs",
+        "bias": "the lanes have no bias, so that the variants can agree",
+        "b0": "the lanes have no bias, so that the variants can agree",
+    },
+    "optimizers": {
+        "variant": "the lanes are torch-optim",
+        "optimizer": "every optimizer runs",
+        "bias": "the lanes are torch-optim, which has no bias",
+        "b0": "the lanes are torch-optim, which has no bias",
+        "grad_formula": "the lanes are torch-optim, which uses autograd's gradient",
+    },
+}
+"""Per kind of comparison, the settings it sets itself, and why: given, they are refused
+rather than silently overridden."""
+
+
 class CompareCancelled(Exception):
     """A comparison was given up before it finished."""
 

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from gdtui.app.format import exact, number
+from gdtui.format import exact, number
 from gdtui.app.messages import ComparisonProgressed, ComparisonReady
 from gdtui.app.trainer_link import AskingScreen, TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from gdtui.app.format import exact, number
+from gdtui.format import exact, number
 from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
 from gdtui.core.session import RunState, TrainingSession

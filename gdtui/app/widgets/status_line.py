@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from gdtui.app.format import exact, number
+from gdtui.format import exact, number
 from gdtui.core.session import RunState, TrainingSession
 
 STATE_STYLES = {

@@ -1,4 +1,5 @@
-"""How numbers are written on screen: short, aligned, legible from the back of a room."""
+"""How numbers are written, on screen and by the CLI: short where that is enough, with every
+digit float32 has where it matters, legible from the back of a room."""
 
 from __future__ import annotations
 
