@@ -3,6 +3,8 @@ seeds' tutorial gradient, and data from --x/--y, --data and --dataset."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -339,3 +341,42 @@ def test_compare_prints_each_variants_last_epoch_and_the_largest_difference() ->
     assert "largest difference between variants over 20 common epochs:" in result.stdout
     result = run_gdtui("compare", "--across", "sideways")
     assert result.returncode == 2 and "--across" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_compare_prints_every_epoch_of_every_run_in_lockstep(fmt: str) -> None:
+    result = run_gdtui("compare", "--epochs", "6", "--lr", "0.02", "--format", fmt)
+    assert result.returncode == 0, result
+    if fmt == "jsonl":
+        rows = result.jsonl()
+    else:
+        rows = [
+            {k: v if k == "run" else float(v) for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO(result.stdout))
+        ]
+    names = ["numpy-manual", "torch-autograd", "torch-optim", "torch-module"]
+    assert [r["run"] for r in rows] == names * 6
+    assert [int(r["epoch"]) for r in rows] == [k for k in range(1, 7) for _ in names]
+    reference = reference_gd(lr=0.02, epochs=6)
+    for row in rows:
+        expected = reference[int(row["epoch"]) - 1]
+        assert row["w"] == pytest.approx(expected["w"], rel=1e-6)
+        assert row["loss"] == pytest.approx(expected["loss"], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (("--variant", "torch-module"), "--variant"),
+        (("--bias",), "--bias"),
+        (("--across", "optimizers", "--optimizer", "adam"), "--optimizer"),
+        (("--across", "optimizers", "--grad-formula", "tutorial"), "--grad-formula"),
+    ],
+)
+def test_compare_refuses_the_options_it_sets_itself(args: tuple[str, ...], named: str) -> None:
+    result = run_gdtui("compare", *args)
+    assert result.returncode == 2, result
+    (line,) = result.err_lines
+    assert line.startswith(f"gdtui compare: error: {named}: compare --across ")
+    assert "sets it itself" in line and line.endswith("; leave it out")
+    assert result.stdout == ""
