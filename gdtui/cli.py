@@ -88,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gdtui {__version__}")
     _add_config_options(parser)
     _add_display_options(parser)
+    from gdtui.app import OUTPUT_DIR
+
+    files = parser.add_argument_group("files")
+    files.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help=f"where s (screenshot) and e (export) write, made on first use "
+        f"(default ./{OUTPUT_DIR})",
+    )
     return parser
 
 
@@ -108,6 +117,16 @@ def _add_display_options(parser: argparse.ArgumentParser) -> None:
 def parse_fps(text: str) -> float:
     """The ``--fps`` value (raises UsageError)."""
     return _bounded("--fps", text, MIN_FPS, MAX_FPS, parse_float, "a number")
+
+
+def parse_output_dir(text: str | None) -> Path | None:
+    """The ``--output-dir`` folder, absolute (raises UsageError if it names a file)."""
+    if text is None:
+        return None
+    path = Path(text).expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--output-dir: expects a folder (made if missing), got {text!r}: a file")
+    return path
 
 
 def _bounded(
@@ -238,7 +257,6 @@ def build_compare_parser() -> argparse.ArgumentParser:
 
 def _compare(args: list[str]) -> int:
     from gdtui.compare_cli import run_compare
-
     from gdtui.core.compare import IGNORED
 
     namespace = build_compare_parser().parse_args(args)
@@ -413,6 +431,7 @@ def _app(args: list[str]) -> int:
     namespace = build_parser().parse_args(args)
     config = parse_config(namespace)
     fps = parse_fps(namespace.fps)
+    output_dir = parse_output_dir(namespace.output_dir)
     problem = plotext_problem()
     if problem is not None:
         print(f"gdtui: {problem}", file=sys.stderr)
@@ -445,7 +464,14 @@ def _app(args: list[str]) -> int:
                 else ""
             )
             notice = f"Settings in {path} not used: {remembered.problem}.{kept}"
-        app = make_app(config, fps=fps, settings=path, theme=remembered.theme, notice=notice)
+        app = make_app(
+            config,
+            fps=fps,
+            output_dir=output_dir,
+            settings=path,
+            theme=remembered.theme,
+            notice=notice,
+        )
     app.run()
     if app.settings_problem is not None:
         with contextlib.suppress(OSError):  # the terminal may have gone with the session

@@ -14,7 +14,6 @@ from gdtui.core.record import EpochRecord
 from gdtui.format import exact
 from gdtui.output import writing
 
-
 COMPARED_FIELDS = ("epoch", "loss", "w", "grad_w", "lr")
 """A record's fields as jsonl and csv write them (every lane has no bias)."""
 

@@ -13,6 +13,9 @@ os.environ.setdefault("TEXTUAL_FPS", "120")
 
 DEFAULT_FPS = 15.0
 """Redraws per second while a run goes flat out, unless ``--fps`` says otherwise."""
+OUTPUT_DIR = "gdtui-output"
+"""Where screenshots and exports go, in the working directory, unless ``--output-dir`` says
+otherwise: a checkout's own files stay as they were. Made on first use."""
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,7 +35,8 @@ def make_app(
     files_root: Path | None = None,
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
-    exports go to ``output_dir`` (the working directory when None). With ``settings`` the
+    exports go to ``output_dir`` (:data:`OUTPUT_DIR` in the working directory when None),
+    made when first needed. With ``settings`` the
     app saves its theme and last settings there when it exits. ``notice`` is said once the
     app is on screen. With ``files_root`` (a served tab) a CSV file is loaded from inside that
     folder only."""

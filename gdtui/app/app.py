@@ -20,7 +20,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from gdtui.app import DEFAULT_FPS
+from gdtui.app import DEFAULT_FPS, OUTPUT_DIR
 from gdtui.app.keys import described
 from gdtui.app.lifecycle import QUIT_SIGNALS, TERMINAL_LOST, Watchdog, signal_status
 from gdtui.app.screens.main import MainScreen
@@ -70,7 +70,7 @@ class GdtuiApp(App[None]):
         """Where CSV files may be loaded from (a served tab), or None: anywhere."""
         self.settings = settings
         self.fps = fps
-        self.output_dir = output_dir or Path.cwd()
+        self.output_dir = (output_dir or Path(OUTPUT_DIR)).absolute()
         self._main: MainScreen | None = None
         self._quitting = False
         self._watchdog: Watchdog | None = None
@@ -151,6 +151,7 @@ class GdtuiApp(App[None]):
         stamp = time.strftime("%Y-%m-%dT%H_%M_%S")
         path = self.output_dir / f"gdtui_{stamp}_{time.time_ns() % 10**9:09d}.svg"
         try:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
             write_atomic(path, self.export_screenshot())
         except OSError as error:
             self.notify(

@@ -32,6 +32,7 @@ def export_run(
         (stem.with_suffix(".toml"), config_text(config, ".toml")),
     ]
     try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
         write_all_atomic(files, cancelled)
     except Cancelled:
         return
@@ -54,7 +55,8 @@ def export_run(
         made = ", ".join(f"{label} at {epoch}" for epoch, label in changes[:3])
         more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
         replay = f"as they are now, without the changes made mid-run: {made}{more}"
+    count = f"{epochs:,} epoch" + ("" if epochs == 1 else "s")
     notify(
-        f"Exported {epochs:,} epochs to {stem}.csv and .jsonl; the settings to "
+        f"Exported {count} to {stem}.csv and .jsonl; the settings to "
         f"{stem.name}.toml ({replay})"
     )

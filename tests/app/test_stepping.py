@@ -263,6 +263,31 @@ async def test_s_saves_an_svg_and_e_exports_the_history(tmp_path):
         assert not list(tmp_path.glob(".*.tmp"))  # written whole, then renamed
 
 
+async def test_by_default_files_go_to_a_gdtui_output_folder_made_on_first_use(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test() as pilot:
+        notices: list[str] = []
+        notify = app.notify
+        monkeypatch.setattr(app, "notify", lambda m, *a, **k: notices.append(m) or notify(m, *a, **k))
+        main_notify = app.main.notify
+        monkeypatch.setattr(
+            app.main, "notify", lambda m, *a, **k: notices.append(m) or main_notify(m, *a, **k)
+        )
+        await press_and_settle(app, pilot, "n")
+        assert not (tmp_path / "gdtui-output").exists()  # nothing written yet, nothing made
+        await press_and_settle(app, pilot, "s", "e")
+        await finish_work(app)
+        await pilot.pause()
+        folder = tmp_path / "gdtui-output"
+        assert [p.parent for p in tmp_path.rglob("*.*")] == [folder] * 4  # svg, csv, jsonl, toml
+        (svg,) = folder.glob("*.svg")
+        assert f"Saved {svg}" in notices  # the full path
+        assert any(n.startswith(f"Exported 1 epoch to {folder}/") for n in notices), notices
+
+
 async def test_export_says_when_its_settings_file_cannot_replay_the_run(tmp_path):
     app = make_app(RunConfig(variant="numpy-manual"), output_dir=tmp_path)
     async with app.run_test() as pilot:

@@ -226,8 +226,8 @@ async def test_without_colour_each_compare_lane_has_a_marker_of_its_own(monkeypa
 
 @pytest.mark.parametrize("width", [80, 120, 200])
 async def test_compare_never_cuts_a_number_it_drops_whole_columns_and_says_which(width) -> None:
-    from gdtui.format import exact
     from gdtui.app.showcase import play
+    from gdtui.format import exact
 
     app = make_app(RunConfig(lr=0.02, epochs=200))
     async with app.run_test(size=(width, 40)) as pilot:

@@ -233,6 +233,7 @@ def test_cuda_without_gpu_is_bad_input() -> None:
         pytest.param(("--fps", "1e999"), "--fps", id="fps-overflow"),
         pytest.param(("--fps", ""), "--fps", id="fps-empty"),
         pytest.param(("--fps", "5 fps"), "--fps", id="fps-unit"),
+        pytest.param(("--output-dir", __file__), "--output-dir", id="output-dir-a-file"),
     ],
 )
 def test_app_command_rejects_bad_input_before_starting(args: tuple[str, ...], option: str) -> None:

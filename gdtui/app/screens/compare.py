@@ -14,7 +14,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from gdtui.format import exact, number
 from gdtui.app.messages import ComparisonProgressed, ComparisonReady
 from gdtui.app.trainer_link import AskingScreen, TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
@@ -23,6 +22,7 @@ from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.chart import epoch_ticks, log_ticks, series
 from gdtui.core.compare import ACROSS, COMPARED, Comparison
 from gdtui.core.config import RunConfig
+from gdtui.format import exact, number
 
 ROWS = 12
 POINTS = 200

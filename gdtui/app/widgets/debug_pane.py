@@ -11,11 +11,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from gdtui.format import exact, number
 from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
 from gdtui.core.session import RunState, TrainingSession
 from gdtui.core.steps import Step, float32_spacing, steps
+from gdtui.format import exact, number
 
 if TYPE_CHECKING:
     from gdtui.core.gradcheck import GradCheck

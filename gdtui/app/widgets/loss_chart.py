@@ -71,8 +71,9 @@ class LossChart(Plot):
         if rates is not None:  # on a second axis, at the right
             marker = "dot" if self.app.no_color else "braille"
             plt.plot(rates.x, rates.y, marker=marker, color="orange", yside="right")
-            plt.yticks(rates.yticks[::2], rates.ylabels[::2], yside="right")
-            plt.ylabel("lr", yside="right")
+            # plotext takes yside= here; textual-plotext's stubs say otherwise.
+            plt.yticks(rates.yticks[::2], rates.ylabels[::2], yside="right")  # type: ignore[arg-type]
+            plt.ylabel("lr", yside="right")  # type: ignore[call-arg]
         for epoch, _ in self._changes[-MARKERS:]:
             plt.vline(epoch, "yellow")
         if cursor is not None:
