@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     files = parser.add_argument_group("files")
     files.add_argument(
+        "--defaults",
+        action="store_true",
+        help="start from the defaults, not from the settings remembered from last time "
+        "(which the app otherwise restores, with these options on top for this time only)",
+    )
+    files.add_argument(
         "--output-dir",
         metavar="DIR",
         help=f"where s (screenshot) and e (export) write, made on first use "
@@ -452,10 +458,18 @@ def _app(args: list[str]) -> int:
     else:
         path = user_settings.settings_path()
         remembered = user_settings.load(path)
-        # With no settings on the command line, carry on from last time.
-        given = _config_options(namespace) or namespace.config is not None
-        if not given and remembered.config is not None:
-            config = remembered.config
+        base = remembered.config if remembered.config and not namespace.defaults else None
+        fresh = base is None
+        base = base or RunConfig()
+        greeting = None
+        # Carry on from last time, the command line's options on top for this time only; a
+        # --config file is a whole run (an export replays as it was written).
+        if namespace.config is None and not fresh:
+            try:
+                config = config_from_options(_config_options(namespace), base)
+            except ConfigError as error:
+                raise UsageError(str(error)) from None
+            greeting = user_settings.restored_notice(base, config)
         notice = None
         if remembered.problem is not None:
             kept = (
@@ -471,6 +485,8 @@ def _app(args: list[str]) -> int:
             settings=path,
             theme=remembered.theme,
             notice=notice,
+            remembered=base,
+            greeting=greeting,
         )
     app.run()
     if app.settings_problem is not None:

@@ -33,13 +33,16 @@ def make_app(
     theme: str | None = None,
     notice: str | None = None,
     files_root: Path | None = None,
+    remembered: RunConfig | None = None,
+    greeting: str | None = None,
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
     exports go to ``output_dir`` (:data:`OUTPUT_DIR` in the working directory when None),
-    made when first needed. With ``settings`` the
-    app saves its theme and last settings there when it exits. ``notice`` is said once the
-    app is on screen. With ``files_root`` (a served tab) a CSV file is loaded from inside that
-    folder only."""
+    made when first needed. With ``settings`` the app saves its theme and settings there
+    when it exits: ``remembered`` (what was saved before; ``config`` when None) with the
+    changes made in the app. ``greeting`` (what was restored) and ``notice`` (a warning) are
+    said once the app is on screen. With ``files_root`` (a served tab) a CSV file is loaded
+    from inside that folder only."""
     from gdtui.app.app import GdtuiApp
     from gdtui.core.config import RunConfig
 
@@ -50,6 +53,8 @@ def make_app(
         settings=settings,
         notice=notice,
         files_root=files_root,
+        remembered=remembered,
+        greeting=greeting,
     )
     if theme is not None and theme in app.available_themes:
         app.theme = theme

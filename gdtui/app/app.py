@@ -62,10 +62,17 @@ class GdtuiApp(App[None]):
         settings: Path | None = None,
         notice: str | None = None,
         files_root: Path | None = None,
+        remembered: RunConfig | None = None,
+        greeting: str | None = None,
     ):
         super().__init__(driver_class=_driver_class())
         self._config = config
         self._notice = notice
+        self._greeting = greeting
+        self._remembered = remembered if remembered is not None else config
+        """The settings remembered before this session (or the defaults): what the app
+        remembers at exit is these with the changes made in the app, not the command
+        line's one-off options."""
         self.files_root = files_root
         """Where CSV files may be loaded from (a served tab), or None: anywhere."""
         self.settings = settings
@@ -93,6 +100,8 @@ class GdtuiApp(App[None]):
         return self.main
 
     def on_mount(self) -> None:
+        if self._greeting is not None:
+            self.notify(self._greeting, timeout=10)
         if self._notice is not None:
             self.notify(self._notice, severity="warning", timeout=15)
         # The widgets, styles and modules made so far live as long as the app: leave them out
@@ -201,9 +210,9 @@ class GdtuiApp(App[None]):
         self._quitting = True
         self.main.trainer.close(timeout=0.2)
         if self.settings is not None:
-            self.settings_problem = user_settings.save(
-                self.settings, self.theme, self.main.session.config
-            )
+            final = self.main.session.config
+            kept = user_settings.to_remember(self._remembered, self._config, final)
+            self.settings_problem = user_settings.save(self.settings, self.theme, kept)
 
 
 def _driver_class() -> type[Any] | None:

@@ -140,6 +140,15 @@ def _check(config: RunConfig) -> dict[str, str]:
     return errors
 
 
+def changed_fields(old: RunConfig, new: RunConfig) -> list[str]:
+    """The names of the settings that differ, in declaration order."""
+    return [
+        f.name
+        for f in dataclasses.fields(RunConfig)
+        if getattr(old, f.name) != getattr(new, f.name)
+    ]
+
+
 def cuda_available() -> bool:
     """Whether torch sees a CUDA GPU (imports torch: only called when cuda is asked for)."""
     import torch

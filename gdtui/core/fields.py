@@ -173,6 +173,26 @@ def _choice_help(field: Field, choice: str) -> str:
     return field.help
 
 
+def shown_value(value: object) -> str:
+    """A setting's value as the form writes it: on/off, 0.02, 1,000, a dataset's name."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if value is None:
+        return "default"
+    return str(getattr(value, "name", value))
+
+
+def setting_words(name: str, value: object) -> str:
+    """``learning rate 0.02``: a setting in the form's words, with its value."""
+    field = BY_KEY.get(name)
+    label = field.label if field is not None and field.label else name
+    return f"{label.lower()} {shown_value(value)}"
+
+
 def option_name(key: str) -> str:
     """The command-line spelling of a setting: ``grad_formula`` → ``--grad-formula``."""
     return f"--{key.replace('_', '-')}"

@@ -3,12 +3,11 @@ mid-run. The app owns one; batches of epochs arrive from the training process.""
 
 from __future__ import annotations
 
-import dataclasses
 from enum import Enum
 
-from gdtui.core.config import RunConfig
+from gdtui.core.config import RunConfig, changed_fields
 from gdtui.core.divergence import divergence_hint, diverging_message
-from gdtui.core.fields import LIVE_FIELDS
+from gdtui.core.fields import LIVE_FIELDS, setting_words, shown_value
 from gdtui.core.history import RunHistory
 from gdtui.core.record import EpochRecord, predict_at
 from gdtui.core.run import StopReason, divergence_message, stop_reason
@@ -31,12 +30,11 @@ class RunState(Enum):
 FINISHED = frozenset({RunState.DONE, RunState.CONVERGED, RunState.DIVERGED})
 
 
-def changed_fields(old: RunConfig, new: RunConfig) -> list[str]:
-    """The names of the settings that differ, in declaration order."""
+def describe_changes(old: RunConfig, new: RunConfig) -> list[str]:
+    """``gradient tutorial (was mean)`` for each setting that differs, in the form's words."""
     return [
-        f.name
-        for f in dataclasses.fields(RunConfig)
-        if getattr(old, f.name) != getattr(new, f.name)
+        f"{setting_words(name, getattr(new, name))} (was {shown_value(getattr(old, name))})"
+        for name in changed_fields(old, new)
     ]
 
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gdtui.core.config import ConfigError, RunConfig, config_from_options
+from gdtui.core.config import ConfigError, RunConfig, changed_fields, config_from_options
 from gdtui.core.config_file import config_options, parse_settings_text
 from gdtui.core.data import read_text
 from gdtui.core.export import write_atomic
-from gdtui.core.fields import DATA_OPTIONS
+from gdtui.core.fields import DATA_OPTIONS, setting_words
 from gdtui.core.parse import ParseError
 
 
@@ -95,3 +95,42 @@ def save(path: Path, theme: str, config: RunConfig) -> str | None:
     except OSError as error:
         return f"could not remember the settings in {path}: {error.strerror or error}"
     return None
+
+
+def to_remember(base: RunConfig, launched: RunConfig, final: RunConfig) -> RunConfig:
+    """What to remember after a session that started from ``base`` (what was remembered, or
+    the defaults), ran ``launched`` (``base`` with the command line's options on top) and
+    ended at ``final``: ``base`` with the changes made in the app. An option given on the
+    command line is for that session only, unless the app changed it; where the app's
+    changes do not hold without the command line's (an optimizer only its variant offers),
+    the session's own settings are remembered."""
+    changes = {name: getattr(final, name) for name in changed_fields(launched, final)}
+    try:
+        return base.replace(**changes)
+    except ConfigError:
+        return final
+
+
+MAX_LISTED = 4
+"""Settings a start-up notice names before it says "and N more"."""
+
+
+def restored_notice(base: RunConfig, launched: RunConfig) -> str | None:
+    """What the app says at start when it carries on from last time: the settings that
+    differ from the defaults, those the command line set for this time only, and how to
+    start from the defaults; None when nothing differs from them."""
+    restored = _listed(base, changed_fields(RunConfig(), base))
+    once = _listed(launched, changed_fields(base, launched))
+    if not restored:
+        return None
+    text = f"Restored your last settings: {restored}."
+    if once:
+        text += f" This time only: {once}."
+    return text + " gdtui --defaults starts from the defaults."
+
+
+def _listed(config: RunConfig, names: list[str]) -> str:
+    words = [setting_words(name, getattr(config, name)) for name in names]
+    if len(words) > MAX_LISTED:
+        words = [*words[:MAX_LISTED], f"and {len(words) - MAX_LISTED} more"]
+    return ", ".join(words)

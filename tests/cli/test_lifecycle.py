@@ -276,3 +276,32 @@ def test_tmux_killed_takes_the_app_with_it(tmp_path, when):
         assert not wait_gone(processes, BOUND + 1)
     finally:
         tmux("kill-server")
+
+
+def test_one_off_options_are_not_remembered_and_the_next_start_says_what_it_restored(
+    terminal_app,
+):
+    from gdtui.core import user_settings
+    from gdtui.core.config import RunConfig
+
+    first = terminal_app("--variant", "numpy-manual", "--epochs", "1000000")
+    first.started()
+    first.press(b"+")  # the user's own choice: lr 0.02
+    assert first.wait_for_output(b"0.02", 5)
+    first.press(b"q")
+    assert first.wait(BOUND) == 0
+    remembered = user_settings.load(first.settings).config
+    assert remembered == RunConfig(lr=0.02)  # not a million epochs, not numpy-manual
+    second = terminal_app("--variant", "numpy-manual")
+    second.started()
+    second.drain(1.0)
+    assert b"Restored" in second.seen and b"epoch 0/100" in second.seen
+    second.press(b"q")
+    assert second.wait(BOUND) == 0
+    fresh = terminal_app("--variant", "numpy-manual", "--defaults")
+    fresh.started()
+    fresh.drain(0.5)
+    assert b"Restored" not in fresh.seen
+    fresh.press(b"q")
+    assert fresh.wait(BOUND) == 0
+    assert user_settings.load(first.settings).config == RunConfig()  # started afresh

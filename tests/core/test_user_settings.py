@@ -86,3 +86,33 @@ def test_a_fifo_in_place_of_the_file_is_ignored_at_once(tmp_path):
     remembered = user_settings.load(path)
     assert time.monotonic() - start < 1.0
     assert remembered.config is None and "is a FIFO" in (remembered.problem or "")
+
+
+def test_the_command_lines_options_are_for_that_session_only_the_apps_changes_are_kept():
+    base = RunConfig(lr=0.02, zero_grad=False)  # what the user chose last time
+    launched = base.replace(epochs=1_000_000, variant="numpy-manual")  # gdtui --epochs … once
+    final = launched.replace(lr=0.05, seed=3)  # then changed in the app
+    kept = user_settings.to_remember(base, launched, final)
+    assert kept == RunConfig(lr=0.05, zero_grad=False, seed=3)  # epochs and variant: one-offs
+    # An option the app changed is the user's own choice now.
+    assert user_settings.to_remember(base, launched, final.replace(epochs=500)).epochs == 500
+    # A choice that holds only with the one-off (adam needs torch-optim) keeps the session's.
+    optim = RunConfig(variant="torch-optim")
+    chosen = optim.replace(optimizer="adam")
+    assert user_settings.to_remember(RunConfig(), optim, chosen) == chosen
+
+
+def test_the_start_up_notice_names_what_was_restored_and_what_is_for_this_time_only():
+    base = RunConfig(lr=0.02, zero_grad=False)
+    assert user_settings.restored_notice(base, base) == (
+        "Restored your last settings: learning rate 0.02, zero_grad off. "
+        "gdtui --defaults starts from the defaults."
+    )
+    once = base.replace(epochs=1_000_000)
+    assert user_settings.restored_notice(base, once) == (
+        "Restored your last settings: learning rate 0.02, zero_grad off. "
+        "This time only: epochs 1,000,000. gdtui --defaults starts from the defaults."
+    )
+    assert user_settings.restored_notice(RunConfig(), RunConfig(epochs=5)) is None
+    many = RunConfig(lr=0.5, epochs=7, w0=1.0, zero_grad=False, seed=2, predict=3.0)
+    assert "w0 1, zero_grad off, and 2 more." in user_settings.restored_notice(many, many)

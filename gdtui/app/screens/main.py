@@ -46,7 +46,7 @@ from gdtui.core.config import (
     scale_lr,
 )
 from gdtui.core.data import Dataset
-from gdtui.core.session import RunState, TrainingSession, changed_fields
+from gdtui.core.session import RunState, TrainingSession, describe_changes
 from gdtui.core.trainer_process import TrainerProcess
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
 
@@ -527,8 +527,8 @@ class MainScreen(Screen[Any]):
             self.trainer.reset(session.run_id, config)
             if VARIANTS[config.variant].uses_torch and self.torch_note:
                 self.trainer.warm_up()
-            changed = ", ".join(changed_fields(old, config))
-            self.notify(f"Run reset: {changed} changed.", title="Reset")
+            changed = "; ".join(describe_changes(old, config))
+            self.notify(f"Started again from epoch 0: {changed}.", title="Run reset")
         else:
             self.trainer.apply(config)
             if session.finished:
