@@ -50,7 +50,7 @@ class GdtuiApp(App[None]):
         ),
         Binding("q", "quit", "Quit", tooltip="Quit"),
         # ctrl+c quits, as in any terminal program (Textual's default only says how to quit).
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "quit_now", "Quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -205,6 +205,18 @@ class GdtuiApp(App[None]):
     async def action_quit(self) -> None:
         """Stop any run and quit."""
         self.end_session(0)
+
+    async def action_quit_now(self) -> None:
+        """ctrl+c: quit from anywhere, a form field too."""
+        self.end_session(0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In a form field of the run's screen, the app's single keys (s, ?, q) do not act
+        either: they would type, or toggle, or surprise."""
+        screen = self.screen
+        if action in ("save_svg", "help", "quit") and isinstance(screen, MainScreen):
+            return not screen.in_field
+        return True
 
     def on_unmount(self) -> None:
         self._quitting = True

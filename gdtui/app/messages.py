@@ -93,6 +93,8 @@ class SettingsEdited(Message):
     """The user edited settings in the form; the app validates them through the core."""
 
     options: dict[str, Any]
+    left: bool = False
+    """Entered by leaving the field (not with Enter): a value that cannot apply reverts."""
 
 
 @dataclass

@@ -139,7 +139,10 @@ def _labels(plot: Plot) -> str:
         "".join(s.text for s in plot.render_line(y)) for y in range(plot.size.height)
     )
     braille, box_drawing = range(0x2800, 0x2900), range(0x2500, 0x2580)
-    return "".join(c for c in text if ord(c) not in braille and ord(c) not in box_drawing)
+    quadrants = range(0x2596, 0x25A0)  # the data points' markers: one cell wide everywhere
+    return "".join(
+        c for c in text if not any(ord(c) in marks for marks in (braille, box_drawing, quadrants))
+    )
 
 
 async def test_chart_labels_are_ascii_so_they_never_misalign() -> None:
@@ -251,3 +254,67 @@ async def test_compare_never_cuts_a_number_it_drops_whole_columns_and_says_which
             )
         else:
             assert str(note) == "" and width == 200
+
+
+FIELD_BARS = {
+    "#field-lr": " ⏎ Apply  esc Leave field  ^p Palette",
+    "#field-schedule": " ⏎ Choose  esc Leave field  ^p Palette",
+    "#field-zero_grad": " space Toggle  esc Leave field  ^p Palette",
+}
+
+
+@pytest.mark.parametrize("field", list(FIELD_BARS))
+async def test_in_a_field_the_bar_shows_only_its_keys_and_the_runs_keys_rest(field) -> None:
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        before = app.main.session.config
+        app.screen.query_one(field).focus()
+        await pilot.pause()
+        assert _bar_text(app).rstrip() == FIELD_BARS[field]
+        await pilot.press(*"nnnnn", "g", "z", "r")  # typed into a text field, or nothing
+        await pilot.pause(0.3)
+        session = app.main.session
+        assert session.epoch == 0 and app.query_one("TabbedContent").active == "tab-loss"
+        if field != "#field-lr":
+            assert session.config == before  # no letter changed a choice or a switch
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen.focused).__name__ == "VariantPane"
+        assert "n Epoch" in _bar_text(app)
+        await press_and_settle(app, pilot, "n")
+        assert app.main.session.epoch == 1
+
+
+async def test_an_entry_that_cannot_apply_reverts_when_left_saying_why() -> None:
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        field = app.screen.query_one("#field-lr")
+        field.focus()
+        await pilot.press("end", *"abc")
+        await pilot.pause()
+        error = app.screen.query_one("#error-lr")
+        assert field.value == "0.01abc" and error.display  # the error shows while typing
+        await pilot.press("tab")  # leave the field
+        await pilot.pause()
+        await pilot.pause()
+        assert field.value == "0.01" and not error.display
+        assert app.main.session.config.lr == 0.01
+        (notice,) = [n.message for n in app._notifications]
+        assert notice.startswith("learning rate: '0.01abc' not applied (expects a finite number")
+        assert notice.endswith("; back to 0.01.")
+
+
+async def test_the_help_screens_bar_shows_only_what_acts_there(tmp_path) -> None:
+    app = make_app(RunConfig(variant="numpy-manual"), output_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        assert _bar_text(app).rstrip() == " esc Close help"
+        await pilot.press("s", "n")  # not keys of this screen: nothing happens
+        await pilot.pause(0.3)
+        assert not list(tmp_path.iterdir()) and app.main.session.epoch == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "MainScreen"

@@ -12,16 +12,20 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from gdtui.app.widgets.key_bar import KeyBar
+
 ABOUT = (
     "gdtui trains y ≈ w·x (+ b) one epoch at a time. Each epoch: forward pass, loss "
     "(before the update), gradient, update. Turn zero_grad off to watch .grad accumulate "
     "in the Debug pane. Edit a field and press Enter; learning rate and zero_grad change "
-    "the run from the next epoch, other settings start it again. Escape leaves a field."
+    "the run from the next epoch, other settings start it again. In a field only its own "
+    "keys act: escape leaves it, and an entry that cannot apply goes back to the run's value."
 )
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists the app's key bindings; any of escape, q or ? closes it."""
+    """Lists the app's key bindings; any of escape, q or ? closes it. Its own key bar covers
+    the run's, whose keys do not act here."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close help"),
@@ -42,3 +46,4 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(ABOUT), id="help-about")
             yield Static(table)
             yield Static(Text("escape: close", style="dim"))
+        yield KeyBar()

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gdtui.app.export_worker import export_run
@@ -35,7 +35,7 @@ from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.landscape_chart import LandscapeChart
 from gdtui.app.widgets.loss_chart import LossChart
-from gdtui.app.widgets.settings_form import SettingsForm
+from gdtui.app.widgets.settings_form import FIELD_WIDGETS, SettingsForm
 from gdtui.app.widgets.status_line import StatusLine
 from gdtui.app.widgets.variant_pane import VariantPane
 from gdtui.core.config import (
@@ -125,7 +125,7 @@ class MainScreen(Screen[Any]):
             "Export",
             tooltip="Export the history (CSV, JSONL) and the settings (TOML)",
         ),
-        Binding("escape", "leave_field", "Leave field", show=False, tooltip="Leave a field"),
+        Binding("escape", "leave_field", "Leave field", tooltip="Leave a field"),
     ]
 
     def __init__(
@@ -419,9 +419,27 @@ class MainScreen(Screen[Any]):
         with contextlib.suppress(RuntimeError):  # the app closed meanwhile
             self.app.call_from_thread(self.notify, message, severity=severity)
 
+    @property
+    def in_field(self) -> bool:
+        """Whether a form field has the focus (a text field, a choice, a switch, or a
+        choice's open menu): the run's single keys do not act there."""
+        focused = self.focused
+        if focused is None:
+            return False
+        kinds = (*FIELD_WIDGETS, SettingsForm)
+        return any(isinstance(node, kinds) for node in focused.ancestors_with_self)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In a form field only leaving it acts (and the field's own keys): the key bar shows
+        no key that would type, or do nothing."""
+        if action == "leave_field":
+            return self.in_field
+        return not self.in_field
+
     def action_leave_field(self) -> None:
-        """Leave a text field so that single keys act again."""
-        if isinstance(self.focused, Input):
+        """Leave the field (an invalid entry goes back to the run's value), so that single
+        keys act again."""
+        if self.in_field:
             self.query_one(VariantPane).focus()
 
     # -- settings ---------------------------------------------------------------------------
@@ -433,7 +451,10 @@ class MainScreen(Screen[Any]):
 
     @on(SettingsEdited)
     def _settings_edited(self, event: SettingsEdited) -> None:
-        self.apply_settings(event.options)
+        applied = self.apply_settings(event.options)
+        if not applied and event.left and "data" not in event.options:
+            (name,) = event.options
+            self.query_one(SettingsForm).revert(name)
 
     def edit(self, key: str, change: dict[str, Any] | None) -> None:
         """A setting from the command palette: make ``change``, or (None) go to its field.

@@ -3,10 +3,11 @@ next to its field and never reaches the run."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.widget import Widget
@@ -28,6 +29,33 @@ def _text(config: RunConfig, field: Field) -> str:
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
+class FieldInput(Input):
+    """A text field whose key bar says what Enter does."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Apply")]
+
+
+class FieldSelect(Select[str]):
+    """A choice: Enter or space opens it; typed letters do nothing (they never change a
+    setting unseen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,space,down,up", "show_overlay", "Choose")
+    ]
+
+
+class FieldSwitch(Switch):
+    """An on/off setting whose key bar says what space does."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space,enter", "toggle_switch", "Toggle", key_display="space")
+    ]
+
+
+FIELD_WIDGETS = (Input, Select, Switch)
+"""What a form field is: while one has the focus, the run's single keys do not act."""
+
+
 class SettingsForm(VerticalScroll):
     """Edits the run's settings; tells the app with :class:`SettingsEdited`."""
 
@@ -41,15 +69,18 @@ class SettingsForm(VerticalScroll):
         for field in FORM_FIELDS:
             widget: Widget
             if field.widget == "input":
-                widget = Input(_text(config, field), placeholder=field.placeholder, compact=True)
+                widget = FieldInput(
+                    _text(config, field), placeholder=field.placeholder, compact=True
+                )
             elif field.widget == "switch":
-                widget = Switch(getattr(config, field.key), animate=False)
+                widget = FieldSwitch(getattr(config, field.key), animate=False)
             else:
-                widget = Select(
+                widget = FieldSelect(
                     self._choices(field, config),
                     value=self._choice(field, config),
                     allow_blank=False,
                     compact=True,
+                    type_to_search=False,
                 )
             widget.id = f"field-{field.key}"
             with Horizontal(classes="field", id=f"row-{field.key}"):
@@ -116,6 +147,21 @@ class SettingsForm(VerticalScroll):
         error.update(message)
         error.display = bool(message)
 
+    def revert(self, name: str) -> None:
+        """Put back the run's value of a field left with one that could not apply, and say
+        what was not applied and why (the error shown under the field until now)."""
+        field = BY_KEY[name]
+        widget = self.query_one(f"#field-{name}", Input)
+        errors = [e for e in self.query(".field-error").results(Static) if e.display]
+        why = next((str(e.content) for e in errors if e.id == f"error-{name}"), "")
+        typed, widget.value = widget.value, _text(self._config, field)
+        self.show_error(name, "")
+        back = widget.value or "its default"
+        self.notify(
+            f"{field.label}: {typed!r} not applied{f' ({why})' if why else ''}; back to {back}.",
+            severity="warning",
+        )
+
     def show_errors(self, errors: dict[str, str]) -> None:
         """Show the core's errors, each next to its field."""
         for name, message in errors.items():
@@ -145,7 +191,8 @@ class SettingsForm(VerticalScroll):
         if name == "data" and (isinstance(event, Input.Blurred) or not event.value.strip()):
             return  # load a file on Enter only
         if event.value != _text(self._config, BY_KEY[name]):
-            self.post_message(SettingsEdited({name: event.value}))
+            left = isinstance(event, Input.Blurred)
+            self.post_message(SettingsEdited({name: event.value}, left=left))
 
     @on(Select.Changed)
     def _selected(self, event: Select.Changed) -> None:
