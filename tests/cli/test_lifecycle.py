@@ -229,7 +229,8 @@ def test_a_settings_file_it_cannot_read_is_said_and_kept_aside(terminal_app, tmp
     app.press(b"q")
     assert app.wait(BOUND) == 0
     assert (tmp_path / "gdtui" / "settings.json.invalid").read_text() == '{"run": {"lr": '
-    assert '"variant": "numpy-manual"' in settings.read_text()
+    # A valid file replaces it, without the command line's one-off --variant.
+    assert '"variant": "torch-autograd"' in settings.read_text()
 
 
 def test_the_training_process_dies_with_the_app_even_when_it_is_killed(terminal_app):
