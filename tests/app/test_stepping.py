@@ -103,7 +103,11 @@ async def test_reset_starts_again_and_variant_change_resets():
         await press_and_settle(app, pilot, "v")
         assert app.main.session.config.variant == "torch-optim"
         assert len(app.main.session.history) == 0
-        assert any("reset" in n.message.lower() for n in app._notifications)
+        assert any(
+            n.title == "Run reset"
+            and n.message == "Started again from epoch 0: variant torch-optim (was torch-autograd)."
+            for n in app._notifications
+        )
 
 
 async def test_run_to_completion_matches_the_core():
@@ -392,7 +396,7 @@ async def test_compare_mode_shows_the_cores_comparison_and_switches_to_optimizer
             n: list(h) for n, h in expected.histories.items()
         }
         table = screen.query_one("#compare-table")
-        assert table.row_count == 12
+        assert len(table.rows) == 12
         await play(app, pilot, ("o", "n", "space", "r"))  # the run's keys do nothing here
         assert list(screen.comparison.histories) == list(OPTIMIZERS)
         assert app.main.session.epoch == 1 and app.main.session.state.value == "paused"
