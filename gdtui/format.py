@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-FLOAT32_MAX = float(np.finfo(np.float32).max)
+from gdtui.core.data import FLOAT32_MAX
 
 
 def number(value: float | None, digits: int = 7) -> str:

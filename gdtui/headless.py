@@ -102,21 +102,19 @@ def run_headless(
         if warning is not None:
             out.flush()
             print(f"gdtui run: {warning}", file=sys.stderr)
-        if batch.stop is StopReason.DIVERGED:
-            assert batch.diverged is not None
-            if fmt == "text" and previous is not None and previous.epoch != last_logged:
-                write(format_text_line(previous) + "\n")
+        if batch.diverged is not None or batch.diverging is not None:
+            if batch.diverged is not None:
+                if fmt == "text" and previous is not None and previous.epoch != last_logged:
+                    write(format_text_line(previous) + "\n")
+                message, epoch = divergence_message(batch.diverged), batch.diverged.epoch
+                then = ""
+            else:
+                assert batch.diverging is not None
+                message, epoch = diverging_message(batch.diverging), batch.diverging.epoch
+                then = "; --keep-going runs on"
             out.flush()
-            message = divergence_message(batch.diverged)
-            hint = divergence_hint(config, batch.diverged.epoch, "--lr")
-            print(f"gdtui run: {message}; {hint}", file=sys.stderr)
-            return EXIT_DIVERGED
-        if batch.stop is StopReason.DIVERGING:
-            assert batch.diverging is not None
-            out.flush()
-            message = diverging_message(batch.diverging)
-            hint = divergence_hint(config, batch.diverging.epoch, "--lr")
-            print(f"gdtui run: {message}; {hint}; --keep-going runs on", file=sys.stderr)
+            hint = divergence_hint(config, epoch, "--lr")
+            print(f"gdtui run: {message}; {hint}{then}", file=sys.stderr)
             return EXIT_DIVERGED
         if fmt == "text":
             write(

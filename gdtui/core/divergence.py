@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdtui.core.config import RunConfig
+from gdtui.core.data import FLOAT32_MAX
+from gdtui.core.gradcheck import mse
 from gdtui.core.record import EpochRecord
 from gdtui.core.trainers.registry import MOMENTUM
 
@@ -26,8 +28,8 @@ ABOVE_START = 10.0
 """A steadily growing loss is diverging once it is this many times the first epoch's."""
 ORDERS_ABOVE_START = 1e6
 """Any loss this many times the first epoch's is diverging, however it got there."""
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+FLOAT32_NORMAL = float(np.finfo(np.float32).tiny)
+"""The smallest normal float32: the start a loss of 0 is measured against."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class DivergenceWatch:
         if self.flagged:
             return None
         steady = len(growth) == WINDOW and growth[-1] >= STEADY * growth[0]
-        floor = max(start, FLOAT32_TINY)
+        floor = max(start, FLOAT32_NORMAL)
         if (steady and loss >= ABOVE_START * floor) or loss >= ORDERS_ABOVE_START * floor:
             self.flagged = True
             return Diverging(record.epoch, loss, start, growth[-1] if growth else math.nan)
@@ -163,8 +165,6 @@ def divergence_hint(config: RunConfig, epoch: int, flag: str = "lr") -> str:
 
 def _first_loss(config: RunConfig) -> float:
     """The loss at the initial parameters, in float64 (0 stands for a seeded start)."""
-    x = np.asarray(config.dataset.x, dtype=np.float64)
-    y = np.asarray(config.dataset.y, dtype=np.float64)
-    w, b = config.w0 or 0.0, (config.b0 or 0.0) if config.has_bias else 0.0
+    b = (config.b0 or 0.0) if config.has_bias else 0.0
     with np.errstate(over="ignore"):
-        return float(np.mean((w * x + b - y) ** 2))
+        return mse(config.dataset, config.w0 or 0.0, b)

@@ -81,11 +81,11 @@ class TrainingSession:
         last = self.last_record
         reason = None if last is None else stop_reason(last, config.epochs, config.eps)
         new_rate = (old.lr, old.schedule) != (config.lr, config.schedule)
-        if new_rate:
-            self.diverging_since = None  # the training process watches the new rate afresh
-        if self.state is RunState.DIVERGING and new_rate:
-            self.state = RunState.PAUSED
-            self.message = self.hint = ""
+        if new_rate:  # the training process watches the new rate afresh
+            self.diverging_since = None
+            if self.state is RunState.DIVERGING:
+                self.state = RunState.PAUSED
+                self.message = self.hint = ""
         if self.state in (RunState.DONE, RunState.CONVERGED) and reason is None:
             self.state = RunState.PAUSED
             self.message = ""

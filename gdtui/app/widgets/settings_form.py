@@ -152,8 +152,8 @@ class SettingsForm(VerticalScroll):
         what was not applied and why (the error shown under the field until now)."""
         field = BY_KEY[name]
         widget = self.query_one(f"#field-{name}", Input)
-        errors = [e for e in self.query(".field-error").results(Static) if e.display]
-        why = next((str(e.content) for e in errors if e.id == f"error-{name}"), "")
+        error = next(self.query(f"#error-{name}").results(Static), None)
+        why = str(error.content) if error is not None and error.display else ""
         typed, widget.value = widget.value, _text(self._config, field)
         self.show_error(name, "")
         back = widget.value or "its default"
