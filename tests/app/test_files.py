@@ -89,7 +89,7 @@ async def test_a_fifo_typed_as_the_csv_file_is_refused_at_once(tmp_path):
         start = time.monotonic()
         await pilot.press("enter")
         await settle(app, pilot)
-        assert time.monotonic() - start < 1
+        assert time.monotonic() - start < 10  # not blocked waiting for a writer that never comes
         assert "is a FIFO, not a CSV file" in str(app.query_one("#error-data").render())
         await press_and_settle(app, pilot, "escape", "n")
         assert app.main.session.epoch == 1

@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -120,6 +121,23 @@ class TerminalApp:
                 return True
             self.drain(0.05)
         return marker in self.seen[start:]
+
+    def text(self) -> str:
+        """What the app wrote so far, without escape sequences, whitespace, box lines or the
+        notices' edge: the words of every frame run together, so that a phrase a notice wraps
+        beside a bordered panel still reads as one."""
+        return re.sub(r"\x1b\[[0-9;?<>$]*[A-Za-z~]|\x1b\][^\x07]*\x07|[\s▌\u2500-\u257f]", "",
+                      self.seen.decode(errors="replace"))
+
+    def wait_for_text(self, *phrases: str, timeout: float = 10) -> bool:
+        """Read until every phrase (compared without whitespace) shows in :meth:`text`."""
+        wanted = [re.sub(r"\s", "", phrase) for phrase in phrases]
+        deadline = time.monotonic() + timeout
+        while not all(phrase in self.text() for phrase in wanted):
+            if time.monotonic() >= deadline:
+                return False
+            self.drain(0.1)
+        return True
 
     def drain(self, seconds: float) -> None:
         """Read whatever the app writes for ``seconds``."""
