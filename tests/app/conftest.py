@@ -6,6 +6,7 @@ from gdtui.app.app import GdtuiApp
 from gdtui.app.showcase import settle
 from gdtui.core.config import RunConfig
 from gdtui.core.record import EpochRecord
+from gdtui.core.session import RunState
 from gdtui.core.trainers import create_trainer
 
 
@@ -17,10 +18,11 @@ async def press_and_settle(app: GdtuiApp, pilot, *keys: str) -> None:
 
 
 async def run_to_end(app: GdtuiApp, pilot) -> None:
-    """Press space and wait until the run has finished."""
+    """Press space and wait until the run has finished, or paused as diverging."""
     await pilot.press("space")
     for _ in range(400):
-        if app.main.session.finished:
+        session = app.main.session
+        if session.finished or session.state is RunState.DIVERGING:
             break
         await pilot.pause(0.05)
     await settle(app, pilot)

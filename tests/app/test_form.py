@@ -12,11 +12,11 @@ from gdtui.core.config import RunConfig
 from .conftest import press_and_settle
 
 BAD_VALUES = [
-    ("lr", "abc"), ("lr", "0"), ("lr", "-1"), ("lr", "nan"), ("lr", "inf"), ("lr", "1e999"),
-    ("lr", ""), ("epochs", "0"), ("epochs", "1_000"), ("epochs", "1.5"), ("epochs", "١٢"),
-    ("epochs", "10000000000"), ("w0", "x"), ("w0", "1e39"), ("eps", "-1"), ("seed", "-3"),
-    ("seed", "1e3"),
+    ("lr", "abc"), ("lr", "0"), ("lr", ""), ("epochs", "1.5"), ("epochs", "١٢"),
+    ("w0", "1e39"), ("eps", "-1"), ("seed", "-3"),
 ]
+"""One of each kind of refusal, in each field; every rule of the parsers is tested in the core
+(tests/core/test_parse.py, test_config.py)."""
 
 
 async def type_into(app, pilot, name: str, text: str) -> None:
