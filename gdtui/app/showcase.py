@@ -66,7 +66,25 @@ STATES: tuple[State, ...] = (
         RunConfig(variant="torch-module", epochs=300),
         keys=("l", "space"),
     ),
-    State("narrow", "Still usable at 80×24", keys=("n",) * 3, size=(80, 24)),
+    State(
+        "narrow",
+        "At 80×24 the chart and the table take the width; tab opens the settings",
+        keys=("n",) * 3,
+        size=(80, 24),
+    ),
+    State(
+        "narrow-settings",
+        "The settings drawer at 80×24, open while it has the focus",
+        keys=("n", "n", "n", "tab"),
+        size=(80, 24),
+    ),
+    State(
+        "wide",
+        "At 200×50 the debug table runs under the chart, every column and 20 epochs in sight",
+        RunConfig(variant="torch-module"),
+        keys=("n",) * 25,
+        size=(200, 50),
+    ),
     State(
         "compare",
         "Compare mode: the optimizers in lockstep, one line each",

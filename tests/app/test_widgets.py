@@ -36,7 +36,9 @@ async def test_key_bar_keeps_help_and_quit_and_fits_every_width() -> None:
             text = _bar_text(app)
             assert len(text) <= width, (width, text)
             assert text.rstrip().endswith("? Help  q Quit"), (width, text)
-            assert "…" in text and "space Run/Pause" in text, (width, text)
+            # Below 100 columns the settings are a drawer: its key comes first.
+            firsts = ("esc Close settings", "tab Settings") if width < 100 else ("space Run/Pause",)
+            assert "…" in text and text.startswith(tuple(f" {f}" for f in firsts)), (width, text)
         # Keys that are on screen act when clicked, as the footer's did.
         await pilot.resize_terminal(200, 40)
         await pilot.pause()
@@ -318,3 +320,35 @@ async def test_the_help_screens_bar_shows_only_what_acts_there(tmp_path) -> None
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "MainScreen"
+
+
+async def test_the_layout_follows_the_breakpoints_and_the_drawer_opens_on_tab() -> None:
+    app = make_app(RunConfig(variant="torch-module"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_and_settle(app, pilot, *"nnnnnnnnnn")
+        screen = app.screen
+        assert screen.has_class("-narrow") and not screen.query_one("#left").display
+        assert screen.query_one("#views").size.width >= 78  # the chart has the width
+        table = screen.query_one("#debug-table", TextTable)
+        assert len(table.rows) >= 6 and len(table.rows) == table.size.height - 1
+        lines = table.render().plain.splitlines()
+        assert all(len(line.rstrip()) <= table.size.width for line in lines)
+        assert _bar_text(app).startswith(" tab Settings")
+        await pilot.press("tab")
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.query_one("#left").display and type(screen.focused).__name__ == "VariantPane"
+        assert _bar_text(app).startswith(" esc Close settings")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.pause()
+        assert not screen.query_one("#left").display and screen.focused is None
+        await press_and_settle(app, pilot, "n")  # the keys act on the run again
+        assert app.main.session.epoch == 11
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause()
+        await press_and_settle(app, pilot, "n")
+        assert screen.has_class("-wide") and screen.query_one("#left").display
+        debug = screen.query_one("#debug")
+        assert debug.region.x == 0 and debug.region.width == 200  # under the settings and chart
+        assert table.hidden == [] and len(table.rows) >= 12

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
@@ -56,7 +56,11 @@ if TYPE_CHECKING:
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 """Below this the panes cannot fit: a notice replaces them (the keys still work)."""
 NARROW_WIDTH = 100
-"""Below this many columns the settings column slims down so the chart keeps its room."""
+"""Below this many columns the settings are a drawer, so the chart and the table keep the
+room."""
+WIDE_WIDTH = 160
+"""From this many columns the debug table runs under the settings and the chart, every
+column in sight."""
 LONG_EXPORT = 100_000
 """Exports of this many epochs or more say that they have started (they take a second)."""
 VIEWS: dict[str, type[LossChart | DataChart | LandscapeChart]] = {
@@ -80,7 +84,16 @@ class MainScreen(Screen[Any]):
     training process of its own. Its keys act here only: another screen on top (compare, the
     tour, help) never steps the run hidden behind it."""
 
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (NARROW_WIDTH, "-medium"),
+        (WIDE_WIDTH, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "open_settings", "Settings", tooltip="Open the settings (narrow screens)"),
+        Binding("tab", "app.focus_next", "Next", show=False),  # when the drawer is open
+        Binding("escape", "close_settings", "Close settings", tooltip="Close the settings"),
         Binding("space", "toggle_run", "Run/Pause", tooltip="Run / pause"),
         Binding("n", "step", "Epoch", tooltip="One epoch"),
         Binding("r", "reset", "Reset", tooltip="Reset the run"),
@@ -171,19 +184,21 @@ class MainScreen(Screen[Any]):
 
     def compose(self) -> ComposeResult:
         config = self.session.config
-        with Horizontal(id="main"):
+        # A grid, laid out by the screen's breakpoints (see gdtui.tcss): the settings beside
+        # the chart and the debug table; on a wide screen the table runs under both; on a
+        # narrow one the settings are a drawer that opens while they have the focus.
+        with Container(id="main"):
             with Vertical(id="left"):
                 yield VariantPane(config.variant, id="variants")
                 yield SettingsForm(config, id="settings")
-            with Vertical(id="right"):
-                with TabbedContent(id="views"):
-                    with TabPane("Loss", id="tab-loss"):
-                        yield LossChart(id="chart")
-                    with TabPane("Data", id="tab-data"):
-                        yield DataChart(id="data-chart")
-                    with TabPane("Landscape", id="tab-landscape"):
-                        yield LandscapeChart(id="landscape")
-                yield DebugPane(id="debug")
+            with TabbedContent(id="views"):
+                with TabPane("Loss", id="tab-loss"):
+                    yield LossChart(id="chart")
+                with TabPane("Data", id="tab-data"):
+                    yield DataChart(id="data-chart")
+                with TabPane("Landscape", id="tab-landscape"):
+                    yield LandscapeChart(id="landscape")
+            yield DebugPane(id="debug")
         yield Static(
             f"The terminal is too small for gdtui's panes: make it at least "
             f"{MIN_WIDTH}×{MIN_HEIGHT}. Keys still work; the status line below stays live.",
@@ -204,12 +219,43 @@ class MainScreen(Screen[Any]):
 
     def on_resize(self) -> None:
         self.adapt_layout()
+        self.refresh_bindings()  # the drawer's keys come and go with the breakpoints
 
     def adapt_layout(self) -> None:
-        """Slim the settings column on narrow terminals; on tiny ones, a notice instead."""
+        """On a terminal too small for the panes, a notice instead (the breakpoints do the
+        rest)."""
         width, height = self.app.size
-        self.set_class(width < NARROW_WIDTH, "-narrow")
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+
+    @property
+    def drawer(self) -> bool:
+        """Whether the settings are a drawer (a narrow screen), open or not."""
+        return self.has_class("-narrow")
+
+    def on_descendant_focus(self) -> None:
+        self._follow_focus()
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self._follow_focus)
+
+    def _follow_focus(self) -> None:
+        """The drawer is open exactly while the settings have the focus."""
+        focused = self.focused
+        inside = focused is not None and self.query_one("#left") in focused.ancestors_with_self
+        if self.has_class("-open") != inside:
+            self.set_class(inside, "-open")
+            self.refresh_bindings()
+
+    def action_open_settings(self) -> None:
+        """Open the settings drawer and go to the variants."""
+        self.set_class(True, "-open")
+        self.call_after_refresh(self.query_one(VariantPane).focus)
+
+    def action_close_settings(self) -> None:
+        """Close the settings drawer: the keys act on the run, the chart has the room."""
+        self.set_focus(None)
+        self.set_class(False, "-open")
+        self.refresh_bindings()
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -431,9 +477,13 @@ class MainScreen(Screen[Any]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a form field only leaving it acts (and the field's own keys): the key bar shows
-        no key that would type, or do nothing."""
+        no key that would type, or do nothing. The drawer's keys act on a narrow screen."""
         if action == "leave_field":
             return self.in_field
+        if action == "open_settings":
+            return self.drawer and not self.has_class("-open")
+        if action == "close_settings":
+            return self.drawer and self.has_class("-open") and not self.in_field
         return not self.in_field
 
     def action_leave_field(self) -> None:

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 DIGITS = 6
 """Significant digits in the table: enough to see float32 noise, narrow enough for 80 columns."""
 ROWS = 12
-"""Epochs shown; the table is rebuilt from the history's tail, never grown without bound."""
+"""Epochs shown before the table has a size; then as many as its height holds (the table is
+rebuilt from the history's tail, never grown without bound)."""
 
 Cell = str | Text
 Checks = dict[str, "GradCheck"]
@@ -93,8 +94,9 @@ def _minus(update: float | None) -> str:
 
 
 # −lr·grad gives way first (the step taken says it, but for float32's rounding), then the
-# numerical gradients (the note names a failed check), then the steps: what .grad holds and
-# whether it accumulates stay in sight.
+# numerical gradients (the note names a failed check), then the steps, and only then what .grad
+# holds after the epoch (the note above the table says whether it accumulates): never a cut
+# number.
 COLUMNS: tuple[Column, ...] = (
     Column("epoch", None, lambda s, c: str(s.record.epoch)),
     Column("lr", 7, lambda s, c: exact(s.record.lr), rate=True),
@@ -109,7 +111,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("numerical", 3, _numerical("b"), bias=True),
     Column("Δb applied", 5, _applied("b"), bias=True),
     Column("−lr·b.grad", 1, lambda s, c: _minus(s.record.update_b), bias=True, plain_sgd=True),
-    Column(".grad after", None, _grad_after),
+    Column(".grad after", 9, _grad_after),
 )
 
 
@@ -119,6 +121,7 @@ class DebugPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Debug"
+        self._session: TrainingSession | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="run-note")
@@ -126,8 +129,13 @@ class DebugPane(Vertical):
         yield Static(id="optimizer-state")
         yield TextTable(id="debug-table")
 
+    def on_resize(self) -> None:
+        if self._session is not None:  # as many rows as the new height holds
+            self.call_after_refresh(self.show, self._session)
+
     def show(self, session: TrainingSession) -> None:
         """Redraw from the session's history."""
+        self._session = session
         config = session.config
         columns = [
             column
@@ -137,9 +145,10 @@ class DebugPane(Vertical):
             and (session.lr_varies or not column.rate)
         ]
         gives_way = [(c.gives_way, i) for i, c in enumerate(columns) if c.gives_way is not None]
-        shown = steps(session.history, session.initial, ROWS, session.viewed_epoch)
-        checked = self._checks(session)
         table = self.query_one(TextTable)
+        rows = table.size.height - 1 if table.size.height > 1 else ROWS
+        shown = steps(session.history, session.initial, rows, session.viewed_epoch)
+        checked = self._checks(session, rows)
         table.show(
             [column.header for column in columns],
             [
@@ -181,14 +190,14 @@ class DebugPane(Vertical):
         self.border_subtitle = f"{names}: wider terminal" if names else ""
 
     @staticmethod
-    def _checks(session: TrainingSession) -> list[list[GradCheck]]:
-        """Each shown epoch's gradient checks, oldest first."""
+    def _checks(session: TrainingSession, rows: int) -> list[list[GradCheck]]:
+        """The gradient checks of the last ``rows`` epochs in view, oldest first."""
         if session.initial is None:
-            return [[] for _ in session.history.last(ROWS, session.viewed_epoch)]
+            return [[] for _ in session.history.last(rows, session.viewed_epoch)]
         from gdtui.core.gradcheck import check_history  # after the first epoch: not at start-up
 
         checked = check_history(
-            session.history, session.config.dataset, session.initial, ROWS, session.viewed_epoch
+            session.history, session.config.dataset, session.initial, rows, session.viewed_epoch
         )
         return [checks for _, checks in checked]
 

@@ -28,7 +28,8 @@ class TextTable(Static):
     """
 
     GAP = 2
-    """Spaces between columns."""
+    """Spaces between columns (1 where that fits every column and 2 does not)."""
+    _gap = GAP
 
     class ColumnsHidden(Message):
         """The columns left out changed (the table was filled or resized)."""
@@ -76,7 +77,9 @@ class TextTable(Static):
                 widths[index] = max(widths[index], cell.cell_length)
         shown = list(range(len(self.header)))
         optional = list(self.optional)
-        while optional and self._width([widths[i] for i in shown]) > self.size.width:
+        # Tighter gaps before any column gives way.
+        self._gap = self.GAP if self._width(widths, self.GAP) <= self.size.width else 1
+        while optional and self._width([widths[i] for i in shown], self._gap) > self.size.width:
             shown.remove(optional.pop(0))
         hidden = [name for i, name in enumerate(self.titles) if i not in shown]
         if hidden != self.hidden:
@@ -91,11 +94,12 @@ class TextTable(Static):
         # The table's size is set by its pane, not its contents: no layout pass per update.
         self.update(Content("\n").join(lines), layout=False)
 
-    def _width(self, widths: list[int]) -> int:
-        return 2 + sum(widths) + self.GAP * (len(widths) - 1)
+    @staticmethod
+    def _width(widths: list[int], gap: int) -> int:
+        return 2 + sum(widths) + gap * (len(widths) - 1)
 
     def _line(self, cells: list[Content], widths: list[int]) -> Content:
-        gap = " " * self.GAP
+        gap = " " * self._gap
         padded = [
             cell.pad_right(width - cell.cell_length)
             for cell, width in zip(cells, widths, strict=True)
