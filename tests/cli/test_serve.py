@@ -106,9 +106,12 @@ async def first_frame(
         headers["Origin"] = origin
     if host is not None:
         headers["Host"] = host
+    # As textual-serve's page does: the size in the address (the app starts at it), and again
+    # once open. Without the first, the app starts at 80×24, and Textual's start-up resize can
+    # land after the message's 120×40.
     async with (
         aiohttp.ClientSession() as session,
-        session.ws_connect(url, headers=headers) as websocket,
+        session.ws_connect(f"{url}?width={size[0]}&height={size[1]}", headers=headers) as websocket,
     ):
         await websocket.send_str(json.dumps(["resize", {"width": size[0], "height": size[1]}]))
         received = await _read_until(websocket, FIRST_FRAME, raw=True)
