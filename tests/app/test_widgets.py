@@ -352,3 +352,53 @@ async def test_the_layout_follows_the_breakpoints_and_the_drawer_opens_on_tab() 
         debug = screen.query_one("#debug")
         assert debug.region.x == 0 and debug.region.width == 200  # under the settings and chart
         assert table.hidden == [] and len(table.rows) >= 12
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)], ids=["80x24", "120x40", "200x50"])
+async def test_a_notice_hides_neither_the_status_line_nor_the_newest_epochs(size, tmp_path) -> None:
+    from textual.widgets._toast import Toast
+
+    app = make_app(RunConfig(variant="numpy-manual"), output_dir=tmp_path)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await press_and_settle(app, pilot, *"nnnnnnnnnnnn", "s")  # a long notice: the path
+        await finish_work(app)
+        await pilot.pause(0.2)
+        (toast,) = app.screen.query(Toast)
+        status, table = app.screen.query_one("#status").region, app.screen.query_one("#debug-table")
+        shown = app.screen.find_widget(toast).visible_region
+        assert shown == toast.region  # every line of it shows, none scrolled or clipped off
+        assert toast.region.bottom <= status.y  # above the status line and the key bar
+        newest = table.region.y + 2  # the header and the latest epoch's row
+        assert toast.region.y >= newest and len(table.rows) >= 3
+        settings = app.screen.query_one("#left")
+        if settings.display:
+            assert not toast.region.overlaps(settings.region)  # nor the form being edited
+
+
+CROWDED_TICKS = """
+import re
+import gdtui.app.widgets.plot  # noqa: F401  (what the app's charts import)
+from plotext._figure import _figure_class
+figure = _figure_class()
+figure.plot([1, 2, 3], [30, 21.675, 15.66])
+figure.yticks([30, 26.4, 22.7, 19.2, 15.7], ["30", "26.4", "22.7", "19.2", "15.7"])
+figure.plotsize(78, 6)
+print(re.findall(r"[0-9.]+(?=\\S*┤)", re.sub(r"\\x1b\\[[0-9;]*m", "", figure.build())))
+"""
+
+
+def test_a_chart_with_more_ticks_than_rows_is_drawn_the_same_in_every_process() -> None:
+    """Which of two ticks sharing a row keeps its label once followed the process's string
+    hashing (plotext drops duplicates through a set): seeds 1 and 3 drew different axes."""
+    import os
+    import subprocess
+    import sys
+
+    drawn = {
+        subprocess.run(
+            [sys.executable, "-c", CROWDED_TICKS], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(drawn) == 1 and "30" in drawn.pop()

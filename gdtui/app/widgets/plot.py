@@ -13,10 +13,17 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.strip import Strip
+from plotext import _utility as plotext_utility
 from textual_plotext import PlotextPlot
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+# plotext drops repeated ticks and points through a set (``no_duplicates``), so their order,
+# and with it which of two ticks that share a row keeps its label, changed with each process's
+# string hashing: the same run drew different axes from one launch to the next. Its own
+# order-keeping alternative, in its source beside it, makes a chart the same every time.
+plotext_utility.no_duplicates = lambda data: list(dict.fromkeys(data))
 
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 _CONSOLE = Console(color_system="truecolor", width=1_000)
