@@ -275,7 +275,9 @@ async def test_by_default_files_go_to_a_gdtui_output_folder_made_on_first_use(
     async with app.run_test() as pilot:
         notices: list[str] = []
         notify = app.notify
-        monkeypatch.setattr(app, "notify", lambda m, *a, **k: notices.append(m) or notify(m, *a, **k))
+        monkeypatch.setattr(
+            app, "notify", lambda m, *a, **k: notices.append(m) or notify(m, *a, **k)
+        )
         main_notify = app.main.notify
         monkeypatch.setattr(
             app.main, "notify", lambda m, *a, **k: notices.append(m) or main_notify(m, *a, **k)

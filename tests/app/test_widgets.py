@@ -354,7 +354,7 @@ async def test_the_layout_follows_the_breakpoints_and_the_drawer_opens_on_tab() 
         assert table.hidden == [] and len(table.rows) >= 12
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)], ids=["80x24", "120x40", "200x50"])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_a_notice_hides_neither_the_status_line_nor_the_newest_epochs(size, tmp_path) -> None:
     from textual.widgets._toast import Toast
 

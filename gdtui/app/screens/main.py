@@ -84,12 +84,13 @@ class MainScreen(Screen[Any]):
     training process of its own. Its keys act here only: another screen on top (compare, the
     tour, help) never steps the run hidden behind it."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    # Textual declares these as plain attributes (a ClassVar annotation fails type checks).
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
         (0, "-narrow"),
         (NARROW_WIDTH, "-medium"),
         (WIDE_WIDTH, "-wide"),
     ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "open_settings", "Settings", tooltip="Open the settings (narrow screens)"),
         Binding("tab", "app.focus_next", "Next", show=False),  # when the drawer is open

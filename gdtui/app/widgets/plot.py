@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from plotext import _utility as plotext_utility
 from rich.color import Color
 from rich.console import Console
 from rich.segment import Segment
@@ -13,7 +14,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.strip import Strip
-from plotext import _utility as plotext_utility
 from textual_plotext import PlotextPlot
 
 if TYPE_CHECKING:
