@@ -18,6 +18,8 @@ TINY = 1e-30
 series spanning only subnormal numbers such as 1e-320."""
 LOG_FLOOR = 1e-300
 """log10 of a loss ≤ 0 (an exact fit) is drawn at this floor instead of -inf."""
+MAX_TICKS = 5
+"""The most y ticks a chart gets, however tall."""
 
 
 @dataclass(frozen=True)
@@ -30,12 +32,32 @@ class Series:
     ylabels: list[str]
     xticks: list[float]
 
+    @property
+    def ylim(self) -> tuple[float, float] | None:
+        """The y range to draw: the ticks' span, which covers every point (so that no tick
+        label lands outside the plot), or None to let plotext fit the points."""
+        return tick_span(self.yticks)
 
-def loss_series(history: RunHistory, max_points: int, log: bool) -> Series:
+
+def tick_span(ticks: list[float]) -> tuple[float, float] | None:
+    """From the lowest tick to the highest, when there are two or more."""
+    return (min(ticks), max(ticks)) if len(ticks) > 1 else None
+
+
+def loss_series(
+    history: RunHistory, max_points: int, log: bool, max_ticks: int = MAX_TICKS
+) -> Series:
     """The loss against epoch, at most ``max_points`` points; with ``log`` the y values are
     log10(loss) on a linear axis, ticked at powers of ten labelled ``1e-3`` and so on."""
     epochs, losses = history.downsample("loss", max_points)
-    return series(epochs, losses, log)
+    return series(epochs, losses, log, max_ticks)
+
+
+def ticks_for_rows(rows: int) -> int:
+    """How many y ticks ``rows`` rows of plot can label with a row between each two (more
+    share rows, and all but one of those lose their labels), two at least, at most
+    :data:`MAX_TICKS`."""
+    return max(2, min(MAX_TICKS, (rows + 1) // 2))
 
 
 def lr_series(history: RunHistory, max_points: int) -> Series | None:
@@ -47,8 +69,11 @@ def lr_series(history: RunHistory, max_points: int) -> Series | None:
     return series(epochs, rates, log=False)
 
 
-def series(epochs: np.ndarray, values: np.ndarray, log: bool) -> Series:
-    """Clean ``values`` for plotting (see :func:`loss_series`)."""
+def series(
+    epochs: np.ndarray, values: np.ndarray, log: bool, max_ticks: int = MAX_TICKS
+) -> Series:
+    """Clean ``values`` for plotting (see :func:`loss_series`), with at most ``max_ticks``
+    y ticks."""
     finite = np.isfinite(values)
     epochs, values = epochs[finite], values[finite]
     if log:
@@ -57,11 +82,11 @@ def series(epochs: np.ndarray, values: np.ndarray, log: bool) -> Series:
         positive = values[values > 0]
         floor = max(LOG_FLOOR, float(positive.min()) / 10) if positive.size else LOG_FLOOR
         values = np.log10(np.clip(values, floor, PLOT_LIMIT))
-        ticks, labels = log_ticks(values)
+        ticks, labels = log_ticks(values, max_ticks)
     else:
         values = np.clip(values, -PLOT_LIMIT, PLOT_LIMIT)
         values = np.where(np.abs(values) < TINY, 0.0, values)
-        ticks, labels = linear_ticks(values)
+        ticks, labels = linear_ticks(values, max_ticks)
     return Series(epochs.tolist(), values.tolist(), ticks, labels, epoch_ticks(epochs))
 
 
@@ -80,7 +105,9 @@ def tick_label(value: float, digits: int = 3) -> str:
     return f"{mantissa * 10**shift:.{digits}g}e{exponent - shift}"
 
 
-def linear_ticks(values: np.ndarray | list[float], count: int = 5) -> tuple[list[float], list[str]]:
+def linear_ticks(
+    values: np.ndarray | list[float], count: int = MAX_TICKS
+) -> tuple[list[float], list[str]]:
     """``count`` evenly spaced ticks spanning ``values``, labelled by :func:`tick_label`."""
     if len(values) == 0:
         return [], []
@@ -93,15 +120,19 @@ def linear_ticks(values: np.ndarray | list[float], count: int = 5) -> tuple[list
     return ticks, [tick_label(tick) for tick in ticks]
 
 
-def log_ticks(log_values: np.ndarray, max_ticks: int = 6) -> tuple[list[float], list[str]]:
-    """Ticks at whole powers of ten spanning ``log_values``, at most ``max_ticks`` of them."""
+def log_ticks(
+    log_values: np.ndarray, max_ticks: int = MAX_TICKS
+) -> tuple[list[float], list[str]]:
+    """Ticks at whole powers of ten, evenly spaced, at most ``max_ticks`` of them, from one at
+    or above the largest of ``log_values`` to one at or below the smallest: drawn over their
+    span (:func:`tick_span`), every tick is on the axis and every point between two."""
     if len(log_values) == 0:
         return [], []
     low, high = math.floor(float(log_values.min())), math.ceil(float(log_values.max()))
     if low == high:
         high = low + 1
     stride = max(1, math.ceil((high - low) / (max_ticks - 1)))
-    powers = list(range(high, low - 1, -stride))
+    powers = list(range(high, low - stride, -stride))
     return [float(p) for p in powers], [f"1e{p}" for p in powers]
 
 

@@ -62,7 +62,8 @@ def test_a_loss_of_exactly_zero_sits_a_decade_below_the_smallest_positive_one():
     # At 1e-300 it squashed every other loss into the chart's top row.
     data = series(np.arange(1.0, 5.0), np.array([30.0, 0.5, 0.01, 0.0]), log=True)
     assert data.y[-1] == pytest.approx(math.log10(0.001))
-    assert data.ylabels[0] == "1e2" and data.ylabels[-1] == "1e-3"
+    assert data.ylabels[0] == "1e2" and data.ylabels[-1] == "1e-4"  # 2 decades a tick
+    assert data.ylim is not None and data.ylim[0] <= data.y[-1]  # the 0 is on the chart
 
 
 def test_linear_ticks_are_short_whatever_the_values():
@@ -173,3 +174,32 @@ async def test_the_data_points_are_drawn_over_the_fit_line_where_they_lie():
             expected_column = left + 1 + (x - 1) / 3 * (width - 1)
             expected_row = bottom - 1 - (y - 2) / 6 * (height - 1)
             assert abs(column - expected_column) <= 1 and abs(row - expected_row) <= 1
+
+
+@pytest.mark.parametrize(
+    "losses",
+    [np.geomspace(30, 0.033, 300), np.geomspace(30, 3e-12, 200), 30 * 4.0 ** np.arange(12)],
+    ids=["to-0.033", "to-3e-12", "growing-x4"],
+)
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_every_log_tick_is_on_the_axis_and_every_point_between_two(losses, size):
+    """Ticks at whole decades beyond the data once landed above the frame and on the epoch
+    row, where 1e-2 read as an epoch."""
+    history = RunHistory()
+    history.extend(EpochRecord(k + 1, float(v), 1.0, 0.0) for k, v in enumerate(losses))
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        chart = app.query_one(LossChart)
+        chart.log_scale = True
+        chart.draw(history)
+        await pilot.pause()
+        lines = str(chart.render()).splitlines()
+        top = next(i for i, line in enumerate(lines) if "┌" in line)
+        bottom = next(i for i, line in enumerate(lines) if "└" in line)
+        labelled = {
+            i: m.group(1) for i, line in enumerate(lines) if (m := re.match(r"\s*(1e-?\d+)", line))
+        }
+        assert labelled and all(top < i < bottom for i in labelled), lines
+        assert all(lines[i][len(lines[i].split("┤")[0])] == "┤" for i in labelled)
+        decades = sorted(int(label[2:]) for label in labelled.values())
+        assert decades[0] <= math.log10(losses.min()) and math.log10(losses.max()) <= decades[-1]

@@ -19,7 +19,7 @@ from gdtui.app.trainer_link import AskingScreen, TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.plot import Plot
 from gdtui.app.widgets.text_table import TextTable
-from gdtui.core.chart import epoch_ticks, log_ticks, series
+from gdtui.core.chart import epoch_ticks, log_ticks, series, tick_span
 from gdtui.core.compare import ACROSS, COMPARED, Comparison
 from gdtui.core.config import RunConfig
 from gdtui.format import exact, number
@@ -161,7 +161,10 @@ class CompareScreen(AskingScreen):
             # Ticks for all the lines together, not for whichever was plotted last.
             ys = np.concatenate([d.y for d in plotted])
             if self.log_scale:
-                plt.yticks(*log_ticks(ys))
+                ticks, labels = log_ticks(ys)
+                plt.yticks(ticks, labels)
+                if (span := tick_span(ticks)) is not None:
+                    plt.ylim(*span)
             xs = epoch_ticks(np.array([1.0, max(d.x[-1] for d in plotted)]))
             plt.xticks(xs, [f"{int(x):,}" for x in xs])
         chart.refresh()

@@ -93,25 +93,25 @@ def _minus(update: float | None) -> str:
     return exact(None if update is None else -update)
 
 
-# −lr·grad gives way first (the step taken says it, but for float32's rounding), then the
-# numerical gradients (the note names a failed check), then the steps, and only then what .grad
-# holds after the epoch (the note above the table says whether it accumulates): never a cut
-# number.
+# −lr·grad gives way first (the step taken says it, but for float32's rounding), then what
+# .grad holds after the epoch (the note above the table says it too, and whether it
+# accumulates), then the numerical gradients (the note names a failed check), then the steps
+# taken, and the rate last (the status line has it): never a cut number.
 COLUMNS: tuple[Column, ...] = (
     Column("epoch", None, lambda s, c: str(s.record.epoch)),
-    Column("lr", 7, lambda s, c: exact(s.record.lr), rate=True),
+    Column("lr", 8, lambda s, c: exact(s.record.lr), rate=True),
     Column("loss", None, lambda s, c: exact(s.record.loss)),
     Column("w", None, lambda s, c: exact(s.record.w)),
     Column("b", None, lambda s, c: exact(s.record.b), bias=True),
     Column("w.grad", None, _grad("w")),
-    Column("numerical", 4, _numerical("w")),
-    Column("Δw applied", 6, _applied("w")),
+    Column("numerical", 5, _numerical("w")),
+    Column("Δw applied", 7, _applied("w")),
     Column("−lr·w.grad", 2, lambda s, c: _minus(s.record.update_w), plain_sgd=True),
     Column("b.grad", None, _grad("b"), bias=True),
-    Column("numerical", 3, _numerical("b"), bias=True),
-    Column("Δb applied", 5, _applied("b"), bias=True),
+    Column("numerical", 4, _numerical("b"), bias=True),
+    Column("Δb applied", 6, _applied("b"), bias=True),
     Column("−lr·b.grad", 1, lambda s, c: _minus(s.record.update_b), bias=True, plain_sgd=True),
-    Column(".grad after", 9, _grad_after),
+    Column(".grad after", 3, _grad_after),
 )
 
 

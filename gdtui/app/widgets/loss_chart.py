@@ -6,12 +6,15 @@ from __future__ import annotations
 from textual.reactive import reactive
 
 from gdtui.app.widgets.plot import Plot
-from gdtui.core.chart import loss_series, lr_series
+from gdtui.core.chart import loss_series, lr_series, ticks_for_rows
 from gdtui.core.history import RunHistory
 from gdtui.core.session import RunState, TrainingSession
 
 MARKERS = 20
 """At most this many change markers (the latest): a restless user can change lr every epoch."""
+FRAME_ROWS = 4
+"""Rows of the chart that are not plot: the frame's top and bottom, the epoch ticks and the
+axis labels."""
 POINTS_PER_COLUMN = 2
 """Downsample to about twice the chart's width: more points cost time and add nothing."""
 
@@ -57,7 +60,12 @@ class LossChart(Plot):
         plt.xlabel("epoch")
         plt.ylabel("log10(loss)" if self.log_scale else "loss")
         width = max(self.size.width, 10)
-        data = loss_series(history, width * POINTS_PER_COLUMN, self.log_scale)
+        labels = [f"{label} at {epoch}" for epoch, label in self._changes[-3:]]
+        title = _fit("; ".join([subtitle, *labels] if subtitle else labels), width - 8)
+        rows = self.size.height - FRAME_ROWS - (1 if title else 0)
+        data = loss_series(
+            history, width * POINTS_PER_COLUMN, self.log_scale, ticks_for_rows(rows)
+        )
         self.points = len(data.x)
         if data.x:
             plt.plot(data.x, data.y, marker="braille")
@@ -65,6 +73,8 @@ class LossChart(Plot):
                 plt.xlim(data.x[0] - 1, data.x[0] + 1)
         if data.yticks:
             plt.yticks(data.yticks, data.ylabels)
+        if data.ylim is not None:
+            plt.ylim(*data.ylim)
         if data.xticks:
             plt.xticks(data.xticks, [f"{int(tick):,}" for tick in data.xticks])
         rates = lr_series(history, width * POINTS_PER_COLUMN) if data.x else None
@@ -78,12 +88,20 @@ class LossChart(Plot):
             plt.vline(epoch, "yellow")
         if cursor is not None:
             plt.vline(cursor, "cyan")
-        labels = [f"{label} at {epoch}" for epoch, label in self._changes[-3:]]
-        title = "; ".join([subtitle, *labels] if subtitle else labels)
         if title:
             plt.title(title)
         self.refresh()
 
+    def on_resize(self) -> None:
+        """The ticks are chosen for the rows there are."""
+        self.watch_log_scale()
+
     def watch_log_scale(self) -> None:
         if self._history is not None:
             self.draw(self._history, self._subtitle, self._changes, self._cursor)
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells with ``...``: plotext leaves out a title too long for
+    the chart, row and all."""
+    return text if len(text) <= width else text[: max(0, width - 3)].rstrip() + "..."

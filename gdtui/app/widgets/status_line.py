@@ -29,33 +29,58 @@ class StatusLine(Static):
     alert: tuple[str, str] = ("", "")
     """Text and style right after the state: the training process's trouble or replay."""
 
+    _session: TrainingSession | None = None
+
+    def on_resize(self) -> None:
+        if self._session is not None:
+            self.show(self._session)
+
     def show(self, session: TrainingSession) -> None:
-        """Redraw from ``session``."""
+        """Redraw from ``session``: whole parts only, the least needed left out first when
+        the line is too narrow (never a number cut short)."""
+        self._session = session
+        parts = self._parts(session)
+        width = self.size.width or 10**6
+        keep = sorted(range(len(parts)), key=lambda i: parts[i][0])
+        while len(keep) > 1 and sum(parts[i][1].cell_len for i in keep) > width:
+            keep.pop()
+        text = Text.assemble(*(parts[i][1] for i in sorted(keep)))
+        self.update(text, layout=False)  # one line, always: no layout pass per frame
+
+    def _parts(self, session: TrainingSession) -> list[tuple[int, Text]]:
+        """The line's parts in order, each with its rank (0 is kept longest)."""
         config, speed, note, alert = session.config, self.speed, self.note, self.alert
         record = session.viewed_record
         state = session.state
         told = session.finished or state is RunState.DIVERGING
         label = session.message if told else state.value
-        text = Text.assemble((f" {label} ", STATE_STYLES[state]), " ")
+        # "diverging at epoch 7: the loss grows ×4 an epoch": the why gives way before numbers.
+        head, colon, why = label.partition(": ")
+        style = STATE_STYLES[state]
+        parts = [(0, Text(f" {head}", style))]
+        if why:
+            parts.append((9, Text(f"{colon}{why}", style)))
+        parts.append((0, Text("  ")))
         if alert[0]:
-            text.append(f"{alert[0]}  ", alert[1])
+            parts.append((2, Text(f"{alert[0]}  ", alert[1])))
         if session.cursor is not None:
             viewing = f"viewing epoch {session.cursor} of {session.epoch} (→ returns) "
-            text.append(viewing, "reverse")
+            parts.append((1, Text(viewing, "reverse")))
         else:
-            text.append(f"epoch {session.epoch}/{config.epochs}  ")
+            parts.append((1, Text(f"epoch {session.epoch}/{config.epochs}  ")))
         if record is not None:
-            text.append(f"loss {exact(record.loss)}  w {exact(record.w)}  ")
+            parts.append((3, Text(f"loss {exact(record.loss)}  ")))
+            parts.append((4, Text(f"w {exact(record.w)}  ")))
             if record.b is not None:
-                text.append(f"b {exact(record.b)}  ")
+                parts.append((5, Text(f"b {exact(record.b)}  ")))
             if session.lr_varies:
-                text.append(f"lr {exact(record.lr)}  ")
+                parts.append((6, Text(f"lr {exact(record.lr)}  ")))
             prediction = session.predict(config.predict)
-            text.append(f"f({number(config.predict)}) = {exact(prediction)}  ")
+            parts.append((7, Text(f"f({number(config.predict)}) = {exact(prediction)}  ")))
         else:
-            text.append("n: one epoch · space: run · ?: help  ", style="dim")
+            parts.append((8, Text("n: one epoch · space: run · ?: help  ", style="dim")))
         if speed is not None and state is RunState.RUNNING:
-            text.append(f"{speed:,.0f} epochs/s  ")
+            parts.append((8, Text(f"{speed:,.0f} epochs/s  ")))
         if note:
-            text.append(note, style="dim italic")
-        self.update(text, layout=False)  # one line, always: no layout pass per frame
+            parts.append((8, Text(note, style="dim italic")))
+        return parts

@@ -79,9 +79,11 @@ class TextTable(Static):
         optional = list(self.optional)
         # Tighter gaps before any column gives way.
         self._gap = self.GAP if self._width(widths, self.GAP) <= self.size.width else 1
+        left_out: list[int] = []
         while optional and self._width([widths[i] for i in shown], self._gap) > self.size.width:
-            shown.remove(optional.pop(0))
-        hidden = [name for i, name in enumerate(self.titles) if i not in shown]
+            left_out.append(optional.pop(0))
+            shown.remove(left_out[-1])
+        hidden = [self.titles[i] for i in left_out]
         if hidden != self.hidden:
             self.hidden = hidden
             self.post_message(self.ColumnsHidden(self, hidden))
