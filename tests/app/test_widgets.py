@@ -428,3 +428,32 @@ async def test_the_status_line_leaves_parts_out_whole_and_never_cuts_a_number(si
         assert prediction is None or prediction.group(1) == exact(session.predict(5.0))
         assert (prediction is not None) == (size[0] >= 120)  # the first to give way
         assert ("grows ×" in text) == (size[0] >= 200)  # the why gives way before numbers
+
+
+@pytest.mark.parametrize("keys", [("c", "escape"), ("t", "escape"), ("question_mark", "escape")])
+async def test_the_drawer_comes_back_as_it_was_left(keys) -> None:
+    """Back from compare, the tour or help, Textual focused the first focusable widget, which
+    is in the closed drawer: the drawer opened by itself and the chart lost half its width."""
+    app = make_app(RunConfig(variant="numpy-manual", epochs=20))
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = app.main
+        await pilot.pause()
+        assert not main.has_class("-open") and main.focused is None
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause(0.3)
+        assert app.screen is main and not main.has_class("-open") and main.focused is None
+        assert "tab Settings" in _bar_text(app)
+        await pilot.press("tab")  # and it opens on tab as before, at the variants
+        await pilot.pause()
+        assert main.has_class("-open") and type(main.focused).__name__ == "VariantPane"
+        await pilot.press("tab")  # the next stop is the first field, not the form around it
+        await pilot.pause()
+        assert main.focused is app.query_one("#field-lr")
+        await pilot.press("escape", "escape", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Edit epochs")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert main.has_class("-open") and main.focused is app.query_one("#field-epochs")

@@ -163,6 +163,10 @@ class MainScreen(Screen[Any]):
         self._dirty = True
         self._speed: float | None = None
         self._speed_mark: tuple[float, int] | None = None
+        self._open_when_left = False
+        """Whether the settings drawer was open when another screen went on top."""
+        self._resumed = False
+        """Back on top, and the focus not yet settled (see on_descendant_focus)."""
 
     @property
     def trainer(self) -> TrainerProcess:
@@ -233,7 +237,22 @@ class MainScreen(Screen[Any]):
         """Whether the settings are a drawer (a narrow screen), open or not."""
         return self.has_class("-narrow")
 
+    def on_screen_suspend(self) -> None:
+        self._open_when_left = self.has_class("-open")
+
+    def on_screen_resume(self) -> None:
+        self._resumed = True
+
     def on_descendant_focus(self) -> None:
+        if self._resumed:
+            # Back from compare, the tour or help with nothing focused, Textual focuses the
+            # first focusable widget, which is in the closed drawer: keep it as it was left.
+            self._resumed = False
+            focused = self.focused
+            inside = focused is not None and self.query_one("#left") in focused.ancestors_with_self
+            if self.drawer and inside and not (self._open_when_left or self.has_class("-open")):
+                self.set_focus(None)
+                return
         self._follow_focus()
 
     def on_descendant_blur(self) -> None:
@@ -512,6 +531,8 @@ class MainScreen(Screen[Any]):
         An error shows in the form and, since the palette was where the user looked, in a
         notice too."""
         if change is None:
+            if self.drawer:  # the palette goes to a field: open the drawer first
+                self.set_class(True, "-open")
             self.query_one(f"#field-{key}", Widget).focus()
         else:
             self.apply_settings(change, notify=True)

@@ -59,6 +59,8 @@ FIELD_WIDGETS = (Input, Select, Switch)
 class SettingsForm(VerticalScroll):
     """Edits the run's settings; tells the app with :class:`SettingsEdited`."""
 
+    can_focus = False  # its fields take the focus (and scroll it); it would be a stop of none
+
     def __init__(self, config: RunConfig, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Hyperparameters"
