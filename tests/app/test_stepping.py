@@ -15,6 +15,7 @@ from gdtui.core.config import RunConfig, config_from_options
 from gdtui.core.config_file import load_options
 from gdtui.core.session import RunState
 from gdtui.core.trainers import create_trainer
+from gdtui.format import exact
 from tests.core.references import ACCUMULATED_GRADS
 
 from .conftest import core_records, press_and_settle, run_to_end
@@ -399,6 +400,10 @@ async def test_compare_mode_shows_the_cores_comparison_and_switches_to_optimizer
         }
         table = screen.query_one("#compare-table")
         assert len(table.rows) == 12
+        spread = str(screen.query_one("#compare-spread").render())
+        for name in ("loss", "w"):  # every digit float32 has, never 3 significant ones
+            value, epoch = expected.largest_difference(name)
+            assert f"{name}: {exact(value)} (epoch {epoch})" in spread
         await play(app, pilot, ("o", "n", "space", "r"))  # the run's keys do nothing here
         assert list(screen.comparison.histories) == list(OPTIMIZERS)
         assert app.main.session.epoch == 1 and app.main.session.state.value == "paused"

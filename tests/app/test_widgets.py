@@ -426,7 +426,7 @@ async def test_the_status_line_leaves_parts_out_whole_and_never_cuts_a_number(si
         assert shown == {"loss": exact(record.loss), "w": exact(record.w), "b": exact(record.b)}
         prediction = re.search(r"f\(5\) = (\S+)", text)
         assert prediction is None or prediction.group(1) == exact(session.predict(5.0))
-        assert (prediction is not None) == (size[0] >= 120)  # the first to give way
+        assert (prediction is not None) == (size[0] >= 120)  # left out whole at 80
         assert ("grows ×" in text) == (size[0] >= 200)  # the why gives way before numbers
 
 

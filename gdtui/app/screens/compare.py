@@ -22,7 +22,7 @@ from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.chart import epoch_ticks, log_ticks, series, tick_span
 from gdtui.core.compare import ACROSS, COMPARED, Comparison
 from gdtui.core.config import RunConfig
-from gdtui.format import exact, number
+from gdtui.format import exact
 
 ROWS = 12
 POINTS = 200
@@ -129,7 +129,7 @@ class CompareScreen(AskingScreen):
         )
         self._draw_chart()
         spread = "   ".join(
-            f"{name}: {number(value, 3)} (epoch {epoch})"
+            f"{name}: {exact(value)} (epoch {epoch})"
             for name in COMPARED
             for value, epoch in [comparison.largest_difference(name)]
         )
@@ -179,7 +179,7 @@ class CompareScreen(AskingScreen):
         last = comparison.epochs
         rows = []
         for epoch in range(last, max(0, last - ROWS), -1):
-            largest = Text(number(float(spread[epoch - 1]), 3), style="bold")
+            largest = Text(exact(float(spread[epoch - 1])), style="bold")
             row: list[str | Text] = [str(epoch), largest]
             for name in names:
                 record = comparison.histories[name].record(epoch - 1)

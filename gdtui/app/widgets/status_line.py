@@ -41,9 +41,12 @@ class StatusLine(Static):
         self._session = session
         parts = self._parts(session)
         width = self.size.width or 10**6
-        keep = sorted(range(len(parts)), key=lambda i: parts[i][0])
-        while len(keep) > 1 and sum(parts[i][1].cell_len for i in keep) > width:
-            keep.pop()
+        keep, room = [], width
+        for i in sorted(range(len(parts)), key=lambda i: parts[i][0]):  # the most needed first
+            rank, part = parts[i]
+            if rank == 0 or part.cell_len <= room:
+                keep.append(i)
+                room -= part.cell_len
         text = Text.assemble(*(parts[i][1] for i in sorted(keep)))
         self.update(text, layout=False)  # one line, always: no layout pass per frame
 
@@ -54,12 +57,13 @@ class StatusLine(Static):
         state = session.state
         told = session.finished or state is RunState.DIVERGING
         label = session.message if told else state.value
-        # "diverging at epoch 7: the loss grows ×4 an epoch": the why gives way before numbers.
+        # "diverging at epoch 7: the loss grows ×4 an epoch": the why gives way before the
+        # run's numbers, after the prediction.
         head, colon, why = label.partition(": ")
         style = STATE_STYLES[state]
         parts = [(0, Text(f" {head}", style))]
         if why:
-            parts.append((9, Text(f"{colon}{why}", style)))
+            parts.append((6, Text(f"{colon}{why}", style)))
         parts.append((0, Text("  ")))
         if alert[0]:
             parts.append((2, Text(f"{alert[0]}  ", alert[1])))
@@ -74,13 +78,13 @@ class StatusLine(Static):
             if record.b is not None:
                 parts.append((5, Text(f"b {exact(record.b)}  ")))
             if session.lr_varies:
-                parts.append((6, Text(f"lr {exact(record.lr)}  ")))
+                parts.append((7, Text(f"lr {exact(record.lr)}  ")))
             prediction = session.predict(config.predict)
-            parts.append((7, Text(f"f({number(config.predict)}) = {exact(prediction)}  ")))
+            parts.append((8, Text(f"f({number(config.predict)}) = {exact(prediction)}  ")))
         else:
-            parts.append((8, Text("n: one epoch · space: run · ?: help  ", style="dim")))
+            parts.append((9, Text("n: one epoch · space: run · ?: help  ", style="dim")))
         if speed is not None and state is RunState.RUNNING:
-            parts.append((8, Text(f"{speed:,.0f} epochs/s  ")))
+            parts.append((9, Text(f"{speed:,.0f} epochs/s  ")))
         if note:
-            parts.append((8, Text(note, style="dim italic")))
+            parts.append((9, Text(note, style="dim italic")))
         return parts
