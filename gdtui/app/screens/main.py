@@ -248,9 +248,8 @@ class MainScreen(Screen[Any]):
             # Back from compare, the tour or help with nothing focused, Textual focuses the
             # first focusable widget, which is in the closed drawer: keep it as it was left.
             self._resumed = False
-            focused = self.focused
-            inside = focused is not None and self.query_one("#left") in focused.ancestors_with_self
-            if self.drawer and inside and not (self._open_when_left or self.has_class("-open")):
+            back = self._open_when_left or self.has_class("-open")
+            if self.drawer and self._focus_in_settings() and not back:
                 self.set_focus(None)
                 return
         self._follow_focus()
@@ -260,11 +259,14 @@ class MainScreen(Screen[Any]):
 
     def _follow_focus(self) -> None:
         """The drawer is open exactly while the settings have the focus."""
-        focused = self.focused
-        inside = focused is not None and self.query_one("#left") in focused.ancestors_with_self
+        inside = self._focus_in_settings()
         if self.has_class("-open") != inside:
             self.set_class(inside, "-open")
             self.refresh_bindings()
+
+    def _focus_in_settings(self) -> bool:
+        focused = self.focused
+        return focused is not None and self.query_one("#left") in focused.ancestors_with_self
 
     def action_open_settings(self) -> None:
         """Open the settings drawer and go to the variants."""
