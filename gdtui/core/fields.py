@@ -186,11 +186,15 @@ def shown_value(value: object) -> str:
     return str(getattr(value, "name", value))
 
 
+def setting_label(name: str) -> str:
+    """The form's name for a setting (``grad_formula`` → ``Gradient``), or its key."""
+    field = BY_KEY.get(name)
+    return field.label if field is not None and field.label else name
+
+
 def setting_words(name: str, value: object) -> str:
     """``learning rate 0.02``: a setting in the form's words, with its value."""
-    field = BY_KEY.get(name)
-    label = field.label if field is not None and field.label else name
-    return f"{label.lower()} {shown_value(value)}"
+    return f"{setting_label(name).lower()} {shown_value(value)}"
 
 
 def option_name(key: str) -> str:

@@ -152,3 +152,15 @@ async def test_palette_sets_a_choice_goes_to_a_field_and_resets_to_defaults():
         await pilot.pause(0.2)
         assert app.main.session.config == RunConfig()
         assert app.query_one("#field-lr").value == "0.01"
+
+
+async def test_a_palette_setting_refused_is_told_in_the_forms_words():
+    app = make_app(RunConfig(variant="torch-autograd"))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        app.main.edit("optimizer", {"optimizer": "adam"})  # what "optimizer: adam" runs
+        await pilot.pause()
+        (notice,) = [n.message for n in app._notifications]
+        assert notice.startswith("optimizer: torch-autograd is plain gradient descent (sgd only)")
+        assert "--" not in notice.split(":")[0]  # the form's name, not the command line's
+        assert app.main.session.config.optimizer == "sgd"

@@ -46,6 +46,7 @@ from gdtui.core.config import (
     scale_lr,
 )
 from gdtui.core.data import Dataset
+from gdtui.core.fields import setting_label
 from gdtui.core.session import RunState, TrainingSession, describe_changes
 from gdtui.core.trainer_process import TrainerProcess
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
@@ -558,8 +559,9 @@ class MainScreen(Screen[Any]):
             config = config_from_options(options, base=self.session.config)
         except ConfigError as error:
             self.query_one(SettingsForm).show_errors(error.errors)
-            if notify:
-                self.notify(str(error), severity="warning")
+            if notify:  # in the form's words: the palette is no command line
+                words = f"{setting_label(error.field)}: {error.errors[error.field]}"
+                self.notify(words, severity="warning")
             return False
         return self._try(config)
 
