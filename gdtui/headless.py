@@ -15,7 +15,7 @@ from gdtui.core.gradcheck import GradChecker
 from gdtui.core.history import record_fields
 from gdtui.core.record import EpochRecord
 from gdtui.core.run import StopReason, divergence_message
-from gdtui.core.stepper import Stepper
+from gdtui.core.stepper import Batch, Stepper
 from gdtui.output import writing
 
 BLOCK_EPOCHS = 1024
@@ -102,16 +102,13 @@ def run_headless(
         if warning is not None:
             out.flush()
             print(f"gdtui run: {warning}", file=sys.stderr)
-        if batch.diverged is not None or batch.diverging is not None:
-            if batch.diverged is not None:
-                if fmt == "text" and previous is not None and previous.epoch != last_logged:
-                    write(format_text_line(previous) + "\n")
-                message, epoch = divergence_message(batch.diverged), batch.diverged.epoch
-                then = ""
-            else:
-                assert batch.diverging is not None
-                message, epoch = diverging_message(batch.diverging), batch.diverging.epoch
-                then = "; --keep-going runs on"
+        told = _divergence(batch)
+        if told is not None:
+            message, epoch, then = told
+            # At inf, the text log ends with the last finite epoch, then the reason.
+            at_inf = batch.diverged is not None and fmt == "text"
+            if at_inf and previous is not None and previous.epoch != last_logged:
+                write(format_text_line(previous) + "\n")
             out.flush()
             hint = divergence_hint(config, epoch, "--lr")
             print(f"gdtui run: {message}; {hint}{then}", file=sys.stderr)
@@ -123,3 +120,13 @@ def run_headless(
             )
         out.flush()
     return 0 if warning is None else EXIT_WRONG_GRADIENT
+
+
+def _divergence(batch: Batch) -> tuple[str, int, str] | None:
+    """What to say of a run that diverged (at inf) or is diverging, at which epoch, and what
+    follows the hint; None if it did neither."""
+    if batch.diverged is not None:
+        return divergence_message(batch.diverged), batch.diverged.epoch, ""
+    if batch.diverging is not None:
+        return diverging_message(batch.diverging), batch.diverging.epoch, "; --keep-going runs on"
+    return None

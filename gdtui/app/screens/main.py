@@ -495,8 +495,7 @@ class MainScreen(Screen[Any]):
         focused = self.focused
         if focused is None:
             return False
-        kinds = (*FIELD_WIDGETS, SettingsForm)
-        return any(isinstance(node, kinds) for node in focused.ancestors_with_self)
+        return any(isinstance(node, FIELD_WIDGETS) for node in focused.ancestors_with_self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a form field only leaving it acts (and the field's own keys): the key bar shows
