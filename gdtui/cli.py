@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gdtui",
         description="Gradient descent, step by step, in the terminal. "
         "With no command, opens the app preset with the options. "
-        "Commands: run (train headless), compare (variants or optimizers side by side).",
+        "Commands: run (train headless), compare (variants or optimizers side by side), "
+        "trace (the loop's code line by line, with its values).",
     )
     parser.add_argument("--version", action="version", version=f"gdtui {__version__}")
     _add_config_options(parser)
@@ -182,12 +183,17 @@ def build_run_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_config(namespace: argparse.Namespace) -> RunConfig:
-    """The validated configuration from parsed options (raises UsageError)."""
+def parse_config(
+    namespace: argparse.Namespace, defaults: dict[str, str] | None = None
+) -> RunConfig:
+    """The validated configuration from parsed options, over a --config file, over a
+    command's own ``defaults`` (raises UsageError)."""
     try:
         options = _config_options(namespace)
         if namespace.config is not None:
             options = merge_options(load_options(namespace.config), options)
+        if defaults:
+            options = merge_options(defaults, options)
         return config_from_options(options)
     except ConfigError as error:
         raise UsageError(str(error)) from None
@@ -204,6 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args and args[0] == "compare":
             command = "gdtui compare"
             return _compare(args[1:])
+        if args and args[0] == "trace":
+            command = "gdtui trace"
+            return _trace(args[1:])
         if args and args[0] == "serve":
             command = "gdtui serve"
             return _serve(args[1:])
@@ -274,6 +283,37 @@ def _compare(args: list[str]) -> int:
                 f"({why}); leave it out"
             )
     return run_compare(parse_config(namespace), namespace.across, namespace.format)
+
+
+TRACE_EPOCHS = "2"
+"""``gdtui trace`` traces this many epochs unless --epochs says otherwise."""
+
+
+def build_trace_parser() -> argparse.ArgumentParser:
+    """The ``gdtui trace`` parser: the settings (``--epochs`` defaults to 2) and a format."""
+    parser = _Parser(
+        prog="gdtui trace",
+        description="Print the training loop's code line by line as it runs, each line with "
+        "the values right after it: the setup, then every line of every epoch. jsonl has one "
+        "object per line of code; executing their code in order reproduces every value.",
+    )
+    _add_config_options(parser)
+    parser.add_argument(
+        "--format",
+        choices=("text", "jsonl"),
+        default="text",
+        help="text: a handout (each line, then the values it changed); jsonl: epoch, line, "
+        "code, skipped and values of every line",
+    )
+    return parser
+
+
+def _trace(args: list[str]) -> int:
+    from gdtui.trace_cli import run_trace
+
+    namespace = build_trace_parser().parse_args(args)
+    config = parse_config(namespace, defaults={"epochs": TRACE_EPOCHS})
+    return run_trace(config, namespace.format)
 
 
 def build_serve_parser() -> argparse.ArgumentParser:

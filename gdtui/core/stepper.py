@@ -16,9 +16,8 @@ from gdtui.core.config import RunConfig
 from gdtui.core.divergence import DivergenceWatch, Diverging
 from gdtui.core.record import GRAD_VALUE, EpochRecord
 from gdtui.core.run import StopReason, stop_reason
-from gdtui.core.schedule import scheduled_lr
 from gdtui.core.trainers import create_trainer
-from gdtui.core.trainers.base import Trainer
+from gdtui.core.trainers.trainer import Trainer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,15 +106,15 @@ class Stepper:
         return self._finished
 
     def apply(self, config: RunConfig) -> None:
-        """Adopt live settings from the next epoch: zero_grad, and the learning rate, which is
-        derived again from (lr, schedule, epoch) whenever any of them changes."""
+        """Adopt live settings from the next epoch: zero_grad, and the learning rate, whose
+        schedule's line the trainer rewrites whenever lr, schedule or epochs change."""
         old, self.config = self.config, config
         trainer = self._trainer
         if trainer is not None:
             if config.zero_grad != old.zero_grad:
                 trainer.set_zero_grad(config.zero_grad)
             if (config.lr, config.schedule, config.epochs) != (old.lr, old.schedule, old.epochs):
-                trainer.set_lr(self._next_lr(trainer))
+                trainer.retune(config)
             if (config.lr, config.schedule) != (old.lr, old.schedule):
                 self._watch.rearm()
             for key in MARKED:
@@ -124,11 +123,6 @@ class Stepper:
                     first = self._pending.get(key, (before, now))[0]
                     self._pending[key] = (first, now)
         self._finished = False
-
-    def _next_lr(self, trainer: Trainer) -> float:
-        """The learning rate of the trainer's next epoch under the current settings."""
-        config = self.config
-        return scheduled_lr(config.schedule, config.lr, trainer.epoch + 1, config.epochs)
 
     def _take_changes(self, trainer: Trainer) -> tuple[tuple[int, str], ...]:
         pending, self._pending = self._pending, {}
@@ -146,10 +140,8 @@ class Stepper:
         trainer = self.trainer
         initial = (trainer.w, trainer.b) if trainer.epoch == 0 else None
         changes = self._take_changes(trainer)
-        step, set_lr = trainer.step, trainer.set_lr
-        config = self.config
-        epochs, eps, lr, schedule = config.epochs, config.eps, config.lr, config.schedule
-        scheduled = schedule != "constant"
+        step = trainer.step
+        epochs, eps = self.config.epochs, self.config.eps
         timed = max_seconds != float("inf")
         deadline = time.perf_counter() + max_seconds
         records: list[EpochRecord] = []
@@ -158,8 +150,6 @@ class Stepper:
         diverged = diverging = None
         observe = self._watch.observe
         for _ in range(max_epochs):
-            if scheduled:
-                set_lr(scheduled_lr(schedule, lr, trainer.epoch + 1, epochs))
             record = step()
             reason = stop_reason(record, epochs, eps)
             if reason is StopReason.DIVERGED:
@@ -199,6 +189,7 @@ class Stepper:
         self._trainer = trainer = create_trainer(
             self.config.replace(lr=first_lr, zero_grad=first_zero_grad)
         )
+        trainer.replaying(True)
         step, report = trainer.step, time.perf_counter() + every
         self._watch = watch = DivergenceWatch()  # told as the run was, so not told again
         record = None
@@ -212,7 +203,8 @@ class Stepper:
             if epoch % 256 == 0 and time.perf_counter() > report:
                 progress(epoch)
                 report = time.perf_counter() + every
-        trainer.set_lr(self._next_lr(trainer))
+        trainer.replaying(False)
+        trainer.retune(self.config)
         trainer.set_zero_grad(self.config.zero_grad)
         self._finished, self._pending = False, {}
         return record

@@ -12,9 +12,12 @@ mid-run changes are schedules. Switching zero_grad on clears the gradient accumu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
+
+from gdtui.core.trace import TracedLine, plain, same_value
 
 Row = tuple[float, float, float | None, float, float | None]
 
@@ -216,3 +219,20 @@ SEED_004_OPTIM = (
     "epoch 9: w = 1.537,loss=2.22753215",
     "epoch 10: w = 1.606,loss=1.60939169",
 )
+
+
+def first_mismatch(lines: Sequence[TracedLine], codes: list[str]) -> str | None:
+    """Execute ``codes`` in order in a fresh namespace, checking after each the values traced
+    for the line in the same place; the first disagreement, or None."""
+    import torch
+    from torch import nn
+
+    names: dict[str, Any] = {"np": np, "torch": torch, "nn": nn}
+    with torch.random.fork_rng(devices=[]):
+        for traced, code in zip(lines, codes, strict=True):
+            exec(code, names)
+            for expression, value in traced.values.items():
+                found = plain(eval(expression, names))
+                if not same_value(found, value):
+                    return f"line {traced.line} ({code}): {expression} = {found}, traced {value}"
+    return None

@@ -20,9 +20,6 @@ TORCH_MODULES = {
     # Where torch is imported at the top: loaded only when a torch trainer or the autograd
     # tour runs (in the training process).
     "gdtui.core.trainers.torch_common",
-    "gdtui.core.trainers.torch_autograd",
-    "gdtui.core.trainers.torch_optim",
-    "gdtui.core.trainers.torch_module",
     "gdtui.core.autograd_tour",
 }
 

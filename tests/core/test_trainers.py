@@ -260,36 +260,36 @@ def test_torch_optim_grad_really_is_none_after_zero_grad() -> None:
     trainer = create_trainer(RunConfig(variant="torch-optim"))
     record = trainer.step()
     assert record.grad_state == GRAD_NONE
-    assert trainer._w.grad is None
+    assert trainer.names["w"].grad is None
     trainer.set_zero_grad(False)
     record = trainer.step()
     assert record.grad_state == GRAD_VALUE
-    assert trainer._w.grad is not None
-    assert trainer._w.grad.item() == pytest.approx(record.grad_w, rel=1e-6)
+    assert trainer.names["w"].grad is not None
+    assert trainer.names["w"].grad.item() == pytest.approx(record.grad_w, rel=1e-6)
     trainer.set_zero_grad(True)  # switching on clears it straight away
-    assert trainer._w.grad is None
+    assert trainer.names["w"].grad is None
 
 
 def test_torch_autograd_grad_is_zeroed_in_place() -> None:
     trainer = create_trainer(RunConfig(variant="torch-autograd"))
     assert trainer.step().grad_state == GRAD_ZERO
-    assert trainer._w.grad is not None
-    assert trainer._w.grad.item() == 0.0
+    assert trainer.names["w"].grad is not None
+    assert trainer.names["w"].grad.item() == 0.0
     trainer.set_zero_grad(False)
     record = trainer.step()
-    assert trainer._w.grad.item() == pytest.approx(record.grad_w, rel=1e-6)
+    assert trainer.names["w"].grad.item() == pytest.approx(record.grad_w, rel=1e-6)
     assert record.grad_w != 0.0
 
 
 def test_torch_module_grads_are_none_after_zero_grad() -> None:
     trainer = create_trainer(RunConfig(variant="torch-module", w0=0.0, b0=0.0))
     assert trainer.step().grad_state == GRAD_NONE
-    assert trainer.model.lin.weight.grad is None
-    assert trainer.model.lin.bias.grad is None
+    assert trainer.names["model"].weight.grad is None
+    assert trainer.names["model"].bias.grad is None
     trainer.set_zero_grad(False)
     record = trainer.step()
-    assert trainer.model.lin.weight.grad.item() == pytest.approx(record.grad_w, rel=1e-6)
-    assert trainer.model.lin.bias.grad.item() == pytest.approx(record.grad_b, rel=1e-6)
+    assert trainer.names["model"].weight.grad.item() == pytest.approx(record.grad_w, rel=1e-6)
+    assert trainer.names["model"].bias.grad.item() == pytest.approx(record.grad_b, rel=1e-6)
 
 
 # -- 5: torch-module's seeded start ----------------------------------------------------------

@@ -1,0 +1,81 @@
+"""``gdtui trace``: the training loop's lines as they run, as a handout or as jsonl."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+from gdtui.core.config import RunConfig
+from gdtui.core.program import build_program
+from gdtui.core.trace import TracedLine, accumulated, same_value, trace
+from gdtui.format import exact
+from gdtui.output import writing
+
+LIST_ITEMS = 6
+"""The handout writes this many items of a longer list, then how many there are."""
+SKIPPED = "← skipped: zero_grad is off"
+
+
+def shown(value: Any) -> str:
+    """A traced value for the handout: float32 digits, ``None``, short lists."""
+    if isinstance(value, list):
+        items = [shown(item) for item in value[:LIST_ITEMS]]
+        if len(value) > LIST_ITEMS:
+            items.append(f"… ({len(value)} values)")
+        return "[" + ", ".join(items) + "]"
+    if isinstance(value, float):
+        return exact(value)
+    return str(value)
+
+
+def handout_line(traced: TracedLine, before: dict[str, Any], indent: str) -> list[str]:
+    """The code line, numbered, then each value it assigned or changed."""
+    code = f"{indent}{traced.code}"
+    if traced.skipped:
+        code = f"{code}   {SKIPPED}"
+    lines = [f"{traced.line:>4}  {code}"]
+    for key, value in traced.values.items():
+        if key in before and same_value(before[key], value):
+            continue
+        note = ""
+        if (old := accumulated(traced, key, before)) is not None:
+            note = f"   (accumulated: it was {shown(old)})"
+        lines.append(f"{'':>4}  {indent}    {key} = {shown(value)}{note}")
+    return lines
+
+
+def handout(config: RunConfig) -> str:
+    """The whole trace as readable text."""
+    program = build_program(config)
+    zero = "on" if config.zero_grad else "off"
+    lines = [
+        f"# gdtui trace: {config.variant}, lr = {config.lr!r}, data {config.dataset.name}, "
+        f"{config.epochs} epochs, zero_grad {zero}",
+        "# np, torch and nn are imported; after each line, the values it changed.",
+        "",
+    ]
+    before: dict[str, Any] = {}
+    epoch = 0
+    for traced in trace(config):
+        if traced.epoch != epoch:
+            if epoch == 0:
+                lines += ["", f"{program.header_number:>4}  {program.header}"]
+            epoch = traced.epoch
+            lines += ["", f"      # epoch {epoch}"]
+        lines += handout_line(traced, before, "    " if traced.epoch else "")
+        before = traced.values
+    return "\n".join(lines) + "\n"
+
+
+def run_trace(config: RunConfig, fmt: str = "text", out: TextIO | None = None) -> int:
+    """Trace ``config``'s run and print it as ``fmt`` (``text`` or ``jsonl``); status 0."""
+    out = out or sys.stdout
+    with writing():
+        if fmt == "text":
+            out.write(handout(config))
+        else:
+            for traced in trace(config):
+                out.write(json.dumps(traced.as_json()) + "\n")
+        out.flush()
+    return 0
