@@ -250,15 +250,17 @@ def build_compare_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="gdtui compare",
-        description="Run the four variants (or the optimizers) in lockstep on the same data and "
-        "settings; print each one's final epoch and the largest difference between them.",
+        description="Run the four variants (or the optimizers, zero_grad on and off, the "
+        "gradient formulas) in lockstep on the same data and settings; print each one's final "
+        "epoch and the largest difference between them.",
     )
     _add_config_options(parser)
     parser.add_argument(
         "--across",
         choices=ACROSS,
         default="variants",
-        help="compare the four variants (no bias, same w0) or torch-optim's optimizers",
+        help="compare the four variants (no bias, same w0), torch-optim's optimizers, the run "
+        "with zero_grad on and off, or numpy-manual's gradient formulas (mean, tutorial)",
     )
     parser.add_argument(
         "--format",

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from gdtui.core.compare import COMPARED, Comparison, compare
+from gdtui.core.compare import COMPARED, Comparison, compare, describe
 from gdtui.core.config import RunConfig
 from gdtui.core.record import EpochRecord
 from gdtui.format import exact
@@ -21,8 +21,7 @@ COMPARED_FIELDS = ("epoch", "loss", "w", "grad_w", "lr")
 def format_comparison(comparison: Comparison, config: RunConfig, across: str) -> str:
     """A plain-text table: one row per run at its last epoch, then the largest differences."""
     lines = [
-        f"{across} in lockstep: lr = {config.lr:g}, {config.epochs} epochs, "
-        f"data {config.dataset.name}, zero_grad {'on' if config.zero_grad else 'off'}",
+        f"{across} in lockstep: {describe(config, across)}",
         "",
         f"{'run':<16}{'epoch':>8}{'loss':>18}{'w':>18}{'grad_w':>18}  end",
     ]

@@ -12,21 +12,44 @@ from gdtui.core.config import RunConfig
 from gdtui.core.history import RunHistory
 from gdtui.core.run import StopReason
 from gdtui.core.stepper import Stepper
-from gdtui.core.trainers.registry import OPTIMIZERS, VARIANTS
+from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
 
-ACROSS = ("variants", "optimizers")
+ACROSS = ("variants", "optimizers", "zero-grad", "formula")
+"""What a comparison runs side by side: the four variants, torch-optim's optimizers, the run
+with zero_grad on and off, or numpy-manual's mean gradient against the seeds' tutorial one."""
 COMPARED = ("loss", "w", "grad_w")
 PROGRESS_EPOCHS = 64
 """A comparison reports its progress (and can be cancelled) this often: a few ms apart."""
+
+
+def describe(config: RunConfig, across: str) -> str:
+    """What the lanes share: ``lr = 0.01, 100 epochs, data line4, zero_grad on``."""
+    parts = [f"lr = {config.lr:g}", f"{config.epochs} epochs", f"data {config.dataset.name}"]
+    if across == "zero-grad":
+        parts.append(config.variant)
+    else:
+        parts.append(f"zero_grad {'on' if config.zero_grad else 'off'}")
+    if across == "formula":
+        parts.append("numpy-manual")
+    return ", ".join(parts)
 
 
 def lanes(config: RunConfig, across: str = "variants") -> dict[str, RunConfig]:
     """One configuration per run to compare, each as close to ``config`` as it can be.
 
     Across variants: all four, without a bias and from the same w0 (0 when unset), so that
-    their numbers should agree; across optimizers: torch-optim with each optimizer.
+    their numbers should agree; across optimizers: torch-optim with each optimizer; across
+    zero-grad: the run itself with zero_grad on and off; across formula: numpy-manual with
+    each gradient formula (the tutorial's is N times too large).
     """
     w0 = config.w0 if config.w0 is not None else 0.0
+    if across == "zero-grad":
+        return {
+            f"zero_grad {state}": config.replace(zero_grad=state == "on") for state in ("on", "off")
+        }
+    if across == "formula":
+        base = config.replace(variant="numpy-manual", w0=w0, b0=None, device="auto")
+        return {name: base.replace(grad_formula=name) for name in GRAD_FORMULAS}
     if across == "optimizers":
         base = config.replace(variant="torch-optim", w0=w0, b0=None, grad_formula="mean")
         return {name: base.replace(optimizer=name) for name in OPTIMIZERS}
@@ -59,6 +82,15 @@ IGNORED: dict[str, dict[str, str]] = {
         "bias": "the lanes are torch-optim, which has no bias",
         "b0": "the lanes are torch-optim, which has no bias",
         "grad_formula": "the lanes are torch-optim, which uses autograd's gradient",
+    },
+    "zero-grad": {"zero_grad": "one lane has it on, the other off"},
+    "formula": {
+        "variant": "the lanes are numpy-manual, the one variant with a hand-written gradient",
+        "grad_formula": "each formula runs",
+        "optimizer": "numpy-manual is plain gradient descent",
+        "bias": "numpy-manual has no bias",
+        "b0": "numpy-manual has no bias",
+        "device": "numpy-manual runs on the CPU",
     },
 }
 """Per kind of comparison, the settings it sets itself, and why: given, they are refused
@@ -110,7 +142,7 @@ def compare(
     """
     configs = lanes(config, across)
     steppers = {name: Stepper(lane) for name, lane in configs.items()}
-    histories = {name: RunHistory(has_bias=False) for name in configs}
+    histories = {name: RunHistory(has_bias=lane.has_bias) for name, lane in configs.items()}
     stops: dict[str, StopReason | None] = dict.fromkeys(configs)
     active = list(configs)
     done = 0

@@ -55,7 +55,7 @@ async def test_key_bar_shows_the_screens_own_keys() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, "c")
         text = _bar_text(app)
-        assert "esc Back" in text and "o Variants/optimizers" in text
+        assert "esc Back" in text and "o Compare other" in text
         # The run's keys do nothing behind the compare screen, so they are not offered.
         assert "Epoch" not in text and "Run/Pause" not in text
 

@@ -35,7 +35,15 @@ def test_diverged_exits_3_and_keeps_the_records_before(variant: str) -> None:
     k = _diverged_epoch(lr=1.0, epochs=100)
     assert 1 < k < 100
     result = run_gdtui(
-        "run", "--variant", variant, "--lr", "1", "--epochs", "100", "--format", "jsonl",
+        "run",
+        "--variant",
+        variant,
+        "--lr",
+        "1",
+        "--epochs",
+        "100",
+        "--format",
+        "jsonl",
         "--keep-going",
     )
     assert result.returncode == 3, result
@@ -68,7 +76,15 @@ def test_diverged_text_prints_last_finite_epoch_and_no_prediction() -> None:
 def test_diverged_csv_keeps_header_and_records() -> None:
     k = _diverged_epoch(lr=1.0, epochs=100)
     result = run_gdtui(
-        "run", "--variant", "numpy-manual", "--lr", "1", "--epochs", "100", "--format", "csv",
+        "run",
+        "--variant",
+        "numpy-manual",
+        "--lr",
+        "1",
+        "--epochs",
+        "100",
+        "--format",
+        "csv",
         "--keep-going",
     )
     assert result.returncode == 3, result
@@ -343,6 +359,34 @@ def test_compare_prints_each_variants_last_epoch_and_the_largest_difference() ->
     assert result.returncode == 2 and "--across" in result.stderr
 
 
+def test_compare_across_the_seeds_bugs_shows_them_side_by_side() -> None:
+    """zero_grad on and off, and the tutorial's gradient (N = 4 times the mean's), against
+    plain gradient descent written here."""
+    result = run_gdtui(
+        "compare",
+        "--variant",
+        "numpy-manual",
+        "--across",
+        "zero-grad",
+        "--epochs",
+        "3",
+        "--format",
+        "jsonl",
+    )
+    assert result.returncode == 0, result
+    lanes = {(r["run"], r["epoch"]): r for r in result.jsonl()}
+    for zero_grad, name in ((True, "zero_grad on"), (False, "zero_grad off")):
+        for expected in reference_gd(epochs=3, zero_grad=zero_grad):
+            assert lanes[name, expected["epoch"]]["grad_w"] == expected["grad_w"]
+    accumulated = [np.float32(lanes["zero_grad off", k]["grad_w"]) for k in (1, 2, 3)]
+    assert accumulated == [np.float32(g) for g in (-30.0, -55.5, -72.675)]
+    result = run_gdtui("compare", "--across", "formula", "--epochs", "1", "--format", "jsonl")
+    assert result.returncode == 0, result
+    mean, tutorial = result.jsonl()
+    assert (mean["run"], tutorial["run"]) == ("mean", "tutorial")
+    assert tutorial["grad_w"] == 4 * mean["grad_w"] == -120.0
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_compare_prints_every_epoch_of_every_run_in_lockstep(fmt: str) -> None:
     result = run_gdtui("compare", "--epochs", "6", "--lr", "0.02", "--format", fmt)
@@ -371,6 +415,8 @@ def test_compare_prints_every_epoch_of_every_run_in_lockstep(fmt: str) -> None:
         (("--bias",), "--bias"),
         (("--across", "optimizers", "--optimizer", "adam"), "--optimizer"),
         (("--across", "optimizers", "--grad-formula", "tutorial"), "--grad-formula"),
+        (("--across", "zero-grad", "--no-zero-grad"), "--zero-grad"),
+        (("--across", "formula", "--variant", "torch-optim"), "--variant"),
     ],
 )
 def test_compare_refuses_the_options_it_sets_itself(args: tuple[str, ...], named: str) -> None:

@@ -20,7 +20,7 @@ from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.plot import Plot
 from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.chart import epoch_ticks, log_ticks, series, tick_span
-from gdtui.core.compare import ACROSS, COMPARED, Comparison
+from gdtui.core.compare import ACROSS, COMPARED, Comparison, describe
 from gdtui.core.config import RunConfig
 from gdtui.format import exact
 
@@ -38,7 +38,7 @@ class CompareScreen(AskingScreen):
     WHAT = "the comparison"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,c", "back", "Back"),
-        Binding("o", "switch", "Variants/optimizers"),
+        Binding("o", "switch", "Compare other"),
         Binding("l", "toggle_log", "Log"),
     ]
 
@@ -122,9 +122,8 @@ class CompareScreen(AskingScreen):
         self.query_one("#compare-title", Static).update(
             Text.assemble(
                 (f"{across.capitalize()} in lockstep", "bold"),
-                f": lr {config.lr:g}, {config.epochs:,} epochs, data {config.dataset.name}, "
-                f"zero_grad {'on' if config.zero_grad else 'off'}"
-                + ("" if across == "optimizers" else ", no bias, same w0"),
+                f": {describe(config, across)}"
+                + (", no bias, same w0" if across in ("variants", "formula") else ""),
             )
         )
         self._draw_chart()
@@ -199,7 +198,7 @@ class CompareScreen(AskingScreen):
         )
 
     def action_switch(self) -> None:
-        """Compare the other way: variants ↔ optimizers."""
+        """Compare the next way: variants → optimizers → zero_grad on/off → formulas."""
         self.across = ACROSS[(ACROSS.index(self.across) + 1) % len(ACROSS)]
         self.request()
 
