@@ -4,10 +4,14 @@ digit float32 has where it matters, legible from the back of a room."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from gdtui.core.data import FLOAT32_MAX
+
+LIST_ITEMS = 6
+"""A longer list shows this many items, then how many there are."""
 
 
 def number(value: float | None, digits: int = 7) -> str:
@@ -37,3 +41,16 @@ def exact(value: float | None) -> str:
     if -4 <= power < 7:
         return np.format_float_positional(single, unique=True, trim="-")
     return f"{mantissa}e{power:+03d}"
+
+
+def shown(value: Any, items: int = LIST_ITEMS) -> str:
+    """A traced value (a number, a list of them, None, a name) with float32's digits:
+    ``[0.29999998, 0.59999996, … (1000 values)]``."""
+    if isinstance(value, list):
+        parts = [shown(item, items) for item in value[:items]]
+        if len(value) > items:
+            parts.append(f"… ({len(value)} values)")
+        return "[" + ", ".join(parts) + "]"
+    if isinstance(value, float):
+        return exact(value)
+    return str(value)

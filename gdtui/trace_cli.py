@@ -9,24 +9,10 @@ from typing import Any, TextIO
 from gdtui.core.config import RunConfig
 from gdtui.core.program import build_program
 from gdtui.core.trace import TracedLine, accumulated, same_value, trace
-from gdtui.format import exact
+from gdtui.format import shown
 from gdtui.output import writing
 
-LIST_ITEMS = 6
-"""The handout writes this many items of a longer list, then how many there are."""
 SKIPPED = "← skipped: zero_grad is off"
-
-
-def shown(value: Any) -> str:
-    """A traced value for the handout: float32 digits, ``None``, short lists."""
-    if isinstance(value, list):
-        items = [shown(item) for item in value[:LIST_ITEMS]]
-        if len(value) > LIST_ITEMS:
-            items.append(f"… ({len(value)} values)")
-        return "[" + ", ".join(items) + "]"
-    if isinstance(value, float):
-        return exact(value)
-    return str(value)
 
 
 def handout_line(traced: TracedLine, before: dict[str, Any], indent: str) -> list[str]:

@@ -10,6 +10,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from gdtui.core.compare import Comparison
+    from gdtui.core.line_step import LineStep
     from gdtui.core.stepper import Batch
     from gdtui.core.trainer_process import Restored
 
@@ -19,6 +20,16 @@ class EpochsCompleted(Message):
     """The training process stepped some epochs (posted from its reader thread)."""
 
     batch: Batch
+
+
+@dataclass
+class LineStepped(Message):
+    """The training process ran one line of the loop (``step`` None: the run had ended);
+    ``batch`` is the epoch's, after its last line."""
+
+    run_id: int
+    step: LineStep | None
+    batch: Batch | None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from gdtui.app.messages import (
     ComparisonProgressed,
     ComparisonReady,
     EpochsCompleted,
+    LineStepped,
     RunRestored,
     RunRestoring,
     TorchLoaded,
@@ -33,6 +34,7 @@ from gdtui.core.trainer_process import (
     CompareProgress,
     Died,
     Failed,
+    LineRan,
     Restored,
     Restoring,
     TorchReady,
@@ -76,6 +78,10 @@ class TrainerLink:
     def step(self, epochs: int = 1) -> int:
         """Step the run exactly ``epochs`` epochs; the run's screen gets the batch."""
         return self._ask(self.run, lambda: self.process.step(epochs))
+
+    def step_line(self) -> int:
+        """Run the next line of the loop; the run's screen gets what it did."""
+        return self._ask(self.run, self.process.step_line)
 
     def compare(self, asker: MessagePump, config: RunConfig, across: str) -> int:
         """Ask for a comparison; ``asker`` gets its progress and result. Returns its number."""
@@ -128,6 +134,9 @@ class TrainerLink:
             if message.request:
                 self._answered(message.request)
             event = EpochsCompleted(message)
+        elif isinstance(message, LineRan):
+            self._answered(message.request)
+            event = LineStepped(message.run_id, message.step, message.batch)
         elif isinstance(message, TorchReady):
             event = TorchLoaded(message.seconds)
         elif isinstance(message, CompareProgress):

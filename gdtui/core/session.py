@@ -4,6 +4,7 @@ mid-run. The app owns one; batches of epochs arrive from the training process.""
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from gdtui.core.config import RunConfig, changed_fields
 from gdtui.core.divergence import divergence_hint, diverging_message
@@ -12,6 +13,10 @@ from gdtui.core.history import RunHistory
 from gdtui.core.record import EpochRecord, predict_at
 from gdtui.core.run import StopReason, divergence_message, stop_reason
 from gdtui.core.stepper import Batch, ReplayPlan
+
+if TYPE_CHECKING:
+    from gdtui.core.graph import GraphNode
+    from gdtui.core.line_step import LineStep
 
 
 class RunState(Enum):
@@ -71,6 +76,11 @@ class TrainingSession:
         """(w, b) before epoch 1, once the first batch has arrived."""
         self.cursor: int | None = None
         """The epoch being looked at when stepping back through history; None: the latest."""
+        self.line: LineStep | None = None
+        """The line of the loop run last when stepping lines; None between epochs."""
+        self.graph: GraphNode | None = None
+        """The autograd graph of the last ``backward()`` stepped, and its epoch."""
+        self.graph_epoch = 0
 
     def apply(self, config: RunConfig) -> bool:
         """Adopt ``config``: live settings change the run in place; returns True if it reset."""
@@ -141,10 +151,21 @@ class TrainingSession:
         """How a new training process steps this run again to where it stands."""
         return ReplayPlan.of(self.history.column("lr"), self.history.column("grad_state"))
 
+    def accept_line(self, run_id: int, step: LineStep, batch: Batch | None) -> bool:
+        """A line of the loop has run (and its epoch's batch, after the last line); False if
+        it is from an old run."""
+        if run_id != self.run_id or (batch is not None and not self.accept(batch)):
+            return False
+        self.line = step
+        if step.graph is not None:
+            self.graph, self.graph_epoch = step.graph, self.epoch + (step.record is None)
+        return True
+
     def accept(self, batch: Batch) -> bool:
         """Add a batch to the history; False (and nothing changes) if it is from an old run."""
         if batch.run_id != self.run_id:
             return False
+        self.line = None  # whole epochs: the loop stands at the start of the next one
         self.history.extend(batch.records)
         self.changes += batch.changes
         self.optimizer_state = batch.optimizer_state

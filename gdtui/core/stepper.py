@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from gdtui.core.record import GRAD_VALUE, EpochRecord
 from gdtui.core.run import StopReason, stop_reason
 from gdtui.core.trainers import create_trainer
 from gdtui.core.trainers.trainer import Trainer
+
+if TYPE_CHECKING:
+    from gdtui.core.line_step import LineStep, LineStepper
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +96,9 @@ class Stepper:
         self._pending: dict[str, tuple[object, object]] = {}
         """Live settings changed since the last epoch: key → (value before, value now)."""
         self._watch = DivergenceWatch()
+        self._lines: LineStepper | None = None
+        self._initial: tuple[float, float | None] | None = None
+        self._line_changes: tuple[tuple[int, str], ...] = ()
 
     @property
     def trainer(self) -> Trainer:
@@ -170,6 +177,36 @@ class Stepper:
             initial,
             changes,
             diverging,
+        )
+
+    def step_line(self) -> tuple[LineStep, Batch | None]:
+        """Run the next line of the loop; the epoch's batch too when it was the last line
+        (judged as :meth:`step` judges an epoch: the same record, the same stops)."""
+        from gdtui.core.line_step import LineStepper
+
+        trainer = self.trainer
+        if trainer.epoch == 0 and trainer.position == 0:
+            self._initial = (trainer.w, trainer.b)
+        if self._lines is None or self._lines.trainer is not trainer:
+            self._lines = LineStepper(trainer)
+        changes = self._take_changes(trainer) if trainer.position == 0 else ()
+        self._line_changes += changes
+        line = self._lines.step()
+        record = line.record
+        if record is None:
+            return line, None
+        reason = stop_reason(record, self.config.epochs, self.config.eps)
+        diverged = record if reason is StopReason.DIVERGED else None
+        diverging = None
+        if reason is None and (diverging := self._watch.observe(record)) is not None:
+            reason = StopReason.DIVERGING
+        self._finished = reason is not None and reason is not StopReason.DIVERGING
+        initial, self._initial = self._initial, None
+        changes, self._line_changes = self._line_changes, ()
+        records = [] if diverged else [record]
+        state = trainer.optimizer_state()
+        return line, Batch(
+            self.run_id, records, state, reason, diverged, initial, changes, diverging
         )
 
     def replay(

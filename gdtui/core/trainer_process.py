@@ -39,6 +39,7 @@ from gdtui.core.trainers.registry import VARIANTS
 
 if TYPE_CHECKING:
     from gdtui.core.compare import Comparison
+    from gdtui.core.line_step import LineStep
     from gdtui.core.record import EpochRecord
 
 T = TypeVar("T")
@@ -123,6 +124,17 @@ class Restoring:
     run_id: int
     epoch: int
     total: int
+
+
+@dataclass(frozen=True)
+class LineRan:
+    """The answer to a ``step-line`` command: what the line did, and the epoch's batch when it
+    was the epoch's last line."""
+
+    run_id: int
+    request: int
+    step: LineStep | None
+    batch: Batch | None
 
 
 @dataclass(frozen=True)
@@ -237,6 +249,12 @@ def serve(
                 else:
                     work = partial(_step, stepper, epochs, request)
                     _answer(channel, work, stepper.run_id, request)
+            elif command == "step-line":
+                request = args[0]
+                if stepper is None or stepper.finished:
+                    channel.send(LineRan(stepper.run_id if stepper else 0, request, None, None))
+                else:
+                    _answer(channel, partial(_step_line, stepper, request), stepper.run_id, request)
             elif command == "restore" and stepper is not None:
                 _answer(channel, partial(_restore, channel, stepper, *args), stepper.run_id)
             elif command == "warm-up":
@@ -272,6 +290,11 @@ def _compare(channel: _Channel, request: int, config: RunConfig, across: str) ->
 
 def _step(stepper: Stepper, epochs: int, request: int) -> Batch:
     return dataclasses.replace(stepper.step(epochs), request=request)
+
+
+def _step_line(stepper: Stepper, request: int) -> LineRan:
+    step, batch = stepper.step_line()
+    return LineRan(stepper.run_id, request, step, batch)
 
 
 def _restore(channel: _Channel, stepper: Stepper, plan: ReplayPlan) -> Restored:
@@ -519,6 +542,13 @@ class TrainerProcess:
         which carries the request's number (returned); an empty one if the run has ended."""
         self._requests += 1
         self._send("step", self._requests, epochs)
+        return self._requests
+
+    def step_line(self) -> int:
+        """Run the next line of the loop; replies :class:`LineRan` with the request's number
+        (returned)."""
+        self._requests += 1
+        self._send("step-line", self._requests)
         return self._requests
 
     def run(self) -> None:

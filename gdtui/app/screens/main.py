@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from gdtui.app.export_worker import export_run
 from gdtui.app.messages import (
     EpochsCompleted,
+    LineStepped,
     RunRestored,
     RunRestoring,
     SettingsEdited,
@@ -30,6 +31,7 @@ from gdtui.app.messages import (
 )
 from gdtui.app.supervisor import CHECK_SECONDS, Supervisor
 from gdtui.app.trainer_link import READER_GROUP, TrainerLink, reader_name
+from gdtui.app.widgets.code_pane import CodePane
 from gdtui.app.widgets.data_chart import DataChart
 from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.key_bar import KeyBar
@@ -64,12 +66,13 @@ WIDE_WIDTH = 160
 column in sight."""
 LONG_EXPORT = 100_000
 """Exports of this many epochs or more say that they have started (they take a second)."""
-VIEWS: dict[str, type[LossChart | DataChart | LandscapeChart]] = {
+VIEWS: dict[str, type[LossChart | DataChart | LandscapeChart | CodePane]] = {
     "tab-loss": LossChart,
     "tab-data": DataChart,
     "tab-landscape": LandscapeChart,
+    "tab-code": CodePane,
 }
-"""The charts, by the tab that shows each; ``g`` goes through them in this order."""
+"""The views, by the tab that shows each; ``g`` goes through them in this order."""
 LR = Binding.Group("lr")
 HISTORY = Binding.Group("History", compact=True)
 
@@ -97,7 +100,8 @@ class MainScreen(Screen[Any]):
         Binding("tab", "app.focus_next", "Next", show=False),  # when the drawer is open
         Binding("escape", "close_settings", "Close settings", tooltip="Close the settings"),
         Binding("space", "toggle_run", "Run/Pause", tooltip="Run / pause"),
-        Binding("n", "step", "Epoch", tooltip="One epoch"),
+        Binding("n", "step", "Epoch", tooltip="One epoch (the rest of it, mid-epoch)"),
+        Binding("full_stop", "step_line", "Line", tooltip="Run the next line of the loop"),
         Binding("r", "reset", "Reset", tooltip="Reset the run"),
         Binding("z", "toggle_zero_grad", "zero_grad", tooltip="zero_grad on / off"),
         Binding("v", "next_variant", "Variant", tooltip="Next variant"),
@@ -204,6 +208,8 @@ class MainScreen(Screen[Any]):
                     yield DataChart(id="data-chart")
                 with TabPane("Landscape", id="tab-landscape"):
                     yield LandscapeChart(id="landscape")
+                with TabPane("Code", id="tab-code"):
+                    yield CodePane(id="code")
             yield DebugPane(id="debug")
         yield Static(
             f"The terminal is too small for gdtui's panes: make it at least "
@@ -322,6 +328,13 @@ class MainScreen(Screen[Any]):
         else:
             self.redraw()
 
+    @on(LineStepped)
+    def _line_stepped(self, event: LineStepped) -> None:
+        if event.step is None:
+            return  # the run had ended: action_step_line said so
+        if self.session.accept_line(event.run_id, event.step, event.batch):
+            self.redraw()
+
     @on(TorchLoaded)
     def _torch_loaded(self) -> None:
         self.torch_note = ""
@@ -395,6 +408,19 @@ class MainScreen(Screen[Any]):
         session.state = RunState.PAUSED
         self.link.step(1)
 
+    def action_step_line(self) -> None:
+        """Run the next line of the loop, shown in the Code view."""
+        session = self.session
+        if session.finished:
+            self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
+            return
+        if not self.supervisor.ready():
+            return
+        self._pause()
+        session.state = RunState.PAUSED
+        self.query_one(TabbedContent).active = "tab-code"
+        self.link.step_line()
+
     def action_reset(self) -> None:
         """Start the run again from epoch 0."""
         self.session.reset()
@@ -438,6 +464,7 @@ class MainScreen(Screen[Any]):
 
     @on(TabbedContent.TabActivated)
     def _view_changed(self) -> None:
+        self.set_class(self.query_one(TabbedContent).active == "tab-code", "-code")
         self.redraw()
 
     def action_compare(self) -> None:

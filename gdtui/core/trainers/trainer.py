@@ -192,8 +192,11 @@ class Trainer:
         """Carry on under ``config``'s live settings: its rate, schedule and epochs rewrite
         the loop (the schedule's line), and a constant rate applies from the next epoch."""
         self.config = config
+        role = self.program.loop[self.position].role
         self.program = build_program(config)
         self._compile_loop()
+        if self.position:  # mid-epoch: carry on at the same kind of line of the new loop
+            self.position = self.program.index(role) or 0
         if config.schedule == "constant":
             self.set_lr(config.lr)
 

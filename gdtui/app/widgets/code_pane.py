@@ -1,0 +1,146 @@
+"""The Code view: the loop the trainer runs, the line just run marked, the values after it
+(what changed in bold), the line's arithmetic, and the autograd graph of the last
+``backward()``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from gdtui.core.graph import draw
+from gdtui.core.line_step import LineStep
+from gdtui.core.program import ZERO, Program, build_program
+from gdtui.core.session import TrainingSession
+from gdtui.format import shown
+
+SKIPPED = "  ← skipped: zero_grad is off"
+
+
+def listing(program: Program, zero_grad: bool, current: int | None, rows: int = 0) -> Text:
+    """The code, highlighted as Python, numbered, with ``▶`` and reverse video on line
+    ``current`` (the line just run; None before any). Given fewer ``rows`` than it has
+    lines, the setup gives way to one line saying so: the loop is what is being stepped."""
+    lines = program.listing(zero_grad)
+    first = 1
+    if rows and len(lines) > rows:
+        first = min(len(program.setup) + 2, len(lines) - rows + 2)
+    zero = program.number(len(program.loop) - 1)
+    assert program.loop[-1].role == ZERO
+    highlighted = Syntax("\n".join(lines), "python", theme="ansi_dark").highlight("\n".join(lines))
+    text = Text(no_wrap=True, overflow="crop")
+    width = len(str(len(lines)))
+    if first > 1:
+        text.append(f"  … setup: lines 1–{first - 1} (a taller terminal shows them)\n", style="dim")
+    for number, line in enumerate(highlighted.split("\n", allow_blank=True)[: len(lines)], start=1):
+        if number < first:
+            continue
+        here = number == current
+        text.append("▶ " if here else "  ", style="bold")
+        text.append(f"{number:>{width}} ", style="dim")
+        if here:
+            line.stylize("reverse")
+        text.append_text(line)
+        if number == zero and not zero_grad:
+            text.append(SKIPPED, style="bold yellow")
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+def gradient_text(key: str, value: Any, step: LineStep) -> str:
+    """``.grad`` told apart: None, zeroed in place, a value, or added to."""
+    if value is None:
+        return "None"
+    if key in step.was:
+        return f"{shown(value)}\n    accumulated: was {shown(step.was[key])}"
+    flat = value
+    while isinstance(flat, list) and len(flat) == 1:
+        flat = flat[0]
+    if flat == 0 and key.endswith(".grad"):
+        return "tensor(0.): zeroed in place"
+    return shown(value)
+
+
+def variables(program: Program, step: LineStep) -> Text:
+    """The values after the line, one per row; those it changed in bold with ``◀``."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    gradients = set(program.gradients)
+    for key, value in step.values.items():
+        changed = key in step.changed
+        shown_value = gradient_text(key, value, step) if key in gradients else shown(value)
+        text.append(f"{key} = ", style="bold" if changed else "")
+        text.append(shown_value, style="bold reverse" if changed else "")
+        text.append(" ◀\n" if changed else "\n")
+    return text
+
+
+def _titled(title: str, body: Text) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(title, style="bold")
+    text.append("\n")
+    text.append_text(body)
+    return text
+
+
+class CodePane(VerticalScroll):
+    """The Code view (see the module docstring)."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="code-top"):
+            yield Static(id="code-listing")
+            yield Static(id="code-values")
+        yield Static(id="code-arithmetic")
+        yield Static(id="code-graph")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._program: tuple[object, Program] | None = None
+
+    def program(self, session: TrainingSession) -> Program:
+        """The session's program (built again only when its settings change)."""
+        config = session.config
+        if self._program is None or self._program[0] != config:
+            self._program = (config, build_program(config))
+        return self._program[1]
+
+    def show(self, session: TrainingSession) -> None:
+        """Draw the session's code, and what its last line step did."""
+        program = self.program(session)
+        step = session.line
+        current = step.number if step is not None else None
+        arithmetic = step.arithmetic if step is not None else ()
+        graph = session.graph
+        below = len(arithmetic) + 1 if arithmetic else 0
+        below += len(graph.walk()) + 1 if graph is not None else 0
+        rows = self.size.height - below
+        self.query_one("#code-listing", Static).update(
+            listing(program, session.config.zero_grad, current, max(rows, 0))
+        )
+        values = self.query_one("#code-values", Static)
+        if step is None:
+            epoch = session.epoch + 1
+            values.update(
+                Text.assemble(
+                    (f"At the start of epoch {epoch}. ", "bold"),
+                    "Press . to run the next line (n: the rest of the epoch, space: run on).",
+                )
+            )
+        else:
+            epoch = session.epoch + (step.record is None)
+            values.update(_titled(f"epoch {epoch}, after ▶", variables(program, step)))
+        self.query_one("#code-arithmetic", Static).update(
+            Text("\n".join(arithmetic), no_wrap=True, overflow="ellipsis") if arithmetic else ""
+        )
+        self.query_one("#code-graph", Static).update(
+            _titled(
+                f"the graph l.backward() went through, epoch {session.graph_epoch}",
+                Text("\n".join(draw(graph, shown)), no_wrap=True, overflow="ellipsis"),
+            )
+            if graph is not None
+            else ""
+        )

@@ -1,0 +1,166 @@
+"""The arithmetic of a line with its numbers substituted: per point on the loss and gradient
+lines, and the optimizer's own formula on the update line, with its state's numbers.
+
+The numbers come from the program's namespace (what the code computed) and, for the sums
+and means shown per point, from float32 numpy here; the result each formula arrives at is
+the value the code itself produced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gdtui.core.program import BACKWARD, GRADIENT, LOSS, UPDATE, Line, Program
+from gdtui.format import shown
+
+POINTS = 8
+"""Rows of the per-point table; more points are summed but not listed."""
+
+
+def _array(value: Any) -> np.ndarray:
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value, dtype=np.float32).ravel()
+
+
+def _scalar(value: Any) -> float:
+    return float(np.ravel(np.asarray(value, dtype=np.float64))[0])
+
+
+def _n(value: float) -> str:
+    """A number inside a formula: negative ones in brackets."""
+    text = shown(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def per_point(names: dict[str, Any], tutorial: bool = False) -> list[str]:
+    """For each point x, y, ŷ, ŷ−y, (ŷ−y)², 2x(ŷ−y); then their sums and means, which are the
+    loss and the gradient (for the tutorial's formula, the dot product that is already the
+    sum, and the ``.mean()`` of one number, which is why it is N times too large)."""
+    x, y, y_pred = (_array(names[key]) for key in ("X", "Y", "y_pred"))
+    residual = y_pred - y
+    squared = residual * residual
+    term = 2 * x * residual
+    n = len(x)
+    titles = ("x", "y", "ŷ", "ŷ−y", "(ŷ−y)²", "2x(ŷ−y)")
+    shown_rows = min(n, POINTS)
+    columns = [
+        [title, *(shown(float(v)) for v in values[:shown_rows])]
+        for title, values in zip(titles, (x, y, y_pred, residual, squared, term), strict=True)
+    ]
+    widths = [max(map(len, column)) for column in columns]
+    lines = [
+        "  ".join(column[row].rjust(width) for column, width in zip(columns, widths, strict=True))
+        for row in range(shown_rows + 1)
+    ]
+    if n > POINTS:
+        lines.append(f"… and {n - POINTS} more points")
+    loss_sum, grad_sum = squared.sum(dtype=np.float32), term.sum(dtype=np.float32)
+    lines.append(
+        f"Σ(ŷ−y)² = {shown(float(loss_sum))}, ÷ N = {n}: mean = "
+        f"{shown(float(loss_sum / np.float32(n)))}  (the loss)"
+    )
+    if tutorial:
+        lines.append(
+            f"np.dot(2X, ŷ−Y) = Σ2x(ŷ−y) = {shown(float(grad_sum))}: already a sum; "
+            f".mean() of one number is that number, so dw is N = {n} times "
+            f"the mean {shown(float(grad_sum / np.float32(n)))}"
+        )
+    else:
+        lines.append(
+            f"Σ2x(ŷ−y) = {shown(float(grad_sum))}, ÷ N = {n}: mean = "
+            f"{shown(float(grad_sum / np.float32(n)))}  (dloss/dw)"
+        )
+    if "model" in names and getattr(names["model"], "bias", None) is not None:
+        bias_sum = (2 * residual).sum(dtype=np.float32)
+        lines.append(
+            f"Σ2(ŷ−y) = {shown(float(bias_sum))}, ÷ N = {n}: mean = "
+            f"{shown(float(bias_sum / np.float32(n)))}  (dloss/db)"
+        )
+    return lines
+
+
+def update(
+    program: Program, optimizer: str, before: dict[str, Any], after: dict[str, Any]
+) -> list[str]:
+    """The update each parameter took, as its optimizer computes it, with the numbers of the
+    values before and after the update line: ``w ← 0.3 − 0.01 × (−25.5) = 0.555``."""
+    lr = _scalar(after["lr"])
+    lines = []
+    for parameter, gradient in zip(program.parameters, program.gradients, strict=True):
+        short = "b" if parameter.endswith("bias") else "w"
+        w0, w1 = _scalar(before[parameter]), _scalar(after[parameter])
+        g = _scalar(after[gradient])
+        state = f"optimizer.state[{parameter}]"
+
+        def was(key: str, state: str = state) -> float:
+            value = before.get(f"{state}['{key}']")
+            return 0.0 if value is None else _scalar(value)
+
+        def now(key: str, state: str = state) -> float:
+            return _scalar(after[f"{state}['{key}']"])
+
+        if optimizer == "sgd":
+            lines.append(
+                f"{short} ← {short} − lr × grad = {_n(w0)} − {_n(lr)} × {_n(g)} = {shown(w1)}"
+            )
+        elif optimizer == "momentum":
+            buf = now("momentum_buffer")
+            if f"{state}['momentum_buffer']" in before:
+                lines.append(
+                    f"buf ← 0.9 × buf + grad = 0.9 × {_n(was('momentum_buffer'))} + {_n(g)} "
+                    f"= {shown(buf)}"
+                )
+            else:
+                lines.append(f"buf ← grad (the first step) = {shown(buf)}")
+            lines.append(
+                f"{short} ← {short} − lr × buf = {_n(w0)} − {_n(lr)} × {_n(buf)} = {shown(w1)}"
+            )
+        elif optimizer == "adam":
+            t = int(now("step"))
+            m, v = now("exp_avg"), now("exp_avg_sq")
+            m_hat, v_hat = m / (1 - 0.9**t), v / (1 - 0.999**t)
+            lines += [
+                f"m ← 0.9 m + 0.1 grad = 0.9 × {_n(was('exp_avg'))} + 0.1 × {_n(g)} = {shown(m)}",
+                f"v ← 0.999 v + 0.001 grad² = 0.999 × {_n(was('exp_avg_sq'))} + 0.001 × "
+                f"{_n(g)}² = {shown(v)}",
+                f"m̂ = m / (1 − 0.9^{t}) = {shown(m_hat)},  "
+                f"v̂ = v / (1 − 0.999^{t}) = {shown(v_hat)}",
+                f"{short} ← {short} − lr × m̂ / (√v̂ + 1e-8) = {_n(w0)} − {_n(lr)} × {_n(m_hat)} "
+                f"/ ({_n(float(np.sqrt(v_hat)))} + 1e-8) = {shown(w1)}",
+            ]
+        elif optimizer == "rmsprop":
+            v = now("square_avg")
+            lines += [
+                f"v ← 0.99 v + 0.01 grad² = 0.99 × {_n(was('square_avg'))} + 0.01 × {_n(g)}² "
+                f"= {shown(v)}",
+                f"{short} ← {short} − lr × grad / (√v + 1e-8) = {_n(w0)} − {_n(lr)} × {_n(g)} / "
+                f"({_n(float(np.sqrt(v)))} + 1e-8) = {shown(w1)}",
+            ]
+        elif optimizer == "adagrad":
+            s = now("sum")
+            lines += [
+                f"s ← s + grad² = {_n(was('sum'))} + {_n(g)}² = {shown(s)}",
+                f"{short} ← {short} − lr × grad / (√s + 1e-10) = {_n(w0)} − {_n(lr)} × {_n(g)} / "
+                f"({_n(float(np.sqrt(s)))} + 1e-10) = {shown(w1)}",
+            ]
+    return lines
+
+
+def explain(
+    program: Program,
+    line: Line,
+    optimizer: str,
+    tutorial: bool,
+    names: dict[str, Any],
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> list[str]:
+    """The arithmetic worth showing after ``line``; empty for lines that have none."""
+    if line.role in (LOSS, GRADIENT, BACKWARD) and "y_pred" in names:
+        return per_point(names, tutorial)
+    if line.role == UPDATE:
+        return update(program, optimizer, before, after)
+    return []
