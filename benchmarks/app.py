@@ -182,12 +182,16 @@ def _rss(pid: int) -> int | None:
 # -- the driver: a terminal for the app ------------------------------------------------------
 
 
+VIEW_KEYS = {"loss": b"", "data": b"g", "landscape": b"gg", "code": b"ggg"}
+"""The keys that bring each view into sight (g goes through them in this order)."""
+
+
 def drive(
-    gdtui_args: list[str], press_log: bool, timeout: float
+    gdtui_args: list[str], press_log: bool, timeout: float, first: bytes = b""
 ) -> tuple[dict[str, Any], list[tuple[float, int]]]:
-    """Run the probed app in a pseudo-terminal: press space once it is ready, then (with
-    ``press_log``) l every 80-120 ms until it exits. Returns the probe's JSON and the
-    (time, bytes) of every read from the terminal."""
+    """Run the probed app in a pseudo-terminal: press the keys ``first`` (``ggg``: the Code
+    view) and space once it is ready, then (with ``press_log``) l every 80-120 ms until it
+    exits. Returns the probe's JSON and the (time, bytes) of every read from the terminal."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "probe.json"
         process, controller = launch(
@@ -210,7 +214,7 @@ def drive(
                         break
                 now = time.monotonic()
                 if not started and Path(f"{out}.ready").exists():
-                    os.write(controller, b" ")
+                    os.write(controller, first + b" ")
                     started = True
                     next_key = now + 0.5
                 elif press_log and now >= next_key:
@@ -249,7 +253,9 @@ def during_run(times: list[float], report: dict[str, Any]) -> list[float]:
     return [t for t in times if report["run_start"] <= t <= report["run_end"]]
 
 
-def flat_out(variant: str, epochs: int, fps: float, repeats: int) -> dict[str, float]:
+def flat_out(
+    variant: str, epochs: int, fps: float, repeats: int, first: bytes = b""
+) -> dict[str, float]:
     """Scenario 1 (see the module's docstring), ``repeats`` times: each time the headless rate,
     a quiet app run for the rates and bytes, then one with keys pressed for their latency
     (each l also redraws the chart, adding bytes). Medians of the repeats; the key latencies
@@ -260,12 +266,12 @@ def flat_out(variant: str, epochs: int, fps: float, repeats: int) -> dict[str, f
     for _ in range(repeats):
         headless = headless_rate(variant, epochs)
         timeout = 60 + 3 * epochs / headless
-        report, reads = drive(args, press_log=False, timeout=timeout)
+        report, reads = drive(args, press_log=False, timeout=timeout, first=first)
         seconds = report["run_end"] - report["run_start"]
         app = (report["epochs"] - report["run_start_epoch"]) / seconds
         redraws = during_run([t for t, _, _ in report["chart_redraws"]], report)
         written = sum(n for t, n in reads if report["run_start"] <= t <= report["run_end"])
-        pressed, _ = drive(args, press_log=True, timeout=timeout)
+        pressed, _ = drive(args, press_log=True, timeout=timeout, first=first)
         pressed_rate = (pressed["epochs"] - pressed["run_start_epoch"]) / (
             pressed["run_end"] - pressed["run_start"]
         )
@@ -333,6 +339,12 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3, help="flat-out runs per --fps")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: 3,000 epochs each")
+    parser.add_argument(
+        "--view",
+        choices=VIEW_KEYS,
+        default="loss",
+        help="the view in sight while running flat out (code: the Code view)",
+    )
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -342,7 +354,7 @@ def main() -> int:
     )
 
     print(
-        f"Flat out: {epochs:,} epochs of {args.variant} at {COLUMNS}×{ROWS}, "
+        f"Flat out: {epochs:,} epochs of {args.variant} at {COLUMNS}×{ROWS}, {args.view} view, "
         f"medians of {repeats} runs (key latencies pooled)"
     )
     print(
@@ -350,7 +362,7 @@ def main() -> int:
         f"{'KB/s':>8}{'ratio, keys':>13}{'key p50':>9}{'key p99':>9}{'keys':>6}"
     )
     for fps in args.fps:
-        r = flat_out(args.variant, epochs, fps, repeats)
+        r = flat_out(args.variant, epochs, fps, repeats, VIEW_KEYS[args.view])
         print(
             f"{fps:>5g}{r['headless']:>15,.0f}{r['app']:>10,.0f}{r['ratio']:>7.2f}"
             f"{r['chart_fps']:>11.1f}{r['bytes_per_s'] / 1000:>8.1f}"

@@ -115,6 +115,33 @@ STATES: tuple[State, ...] = (
         keys=("space", "g"),
     ),
     State("tour", "The autograd tour: .grad accumulating, live", keys=("t", "n", "n", "n", "n")),
+    State(
+        "lines",
+        "Line stepping with zero_grad off: l.backward() adds to .grad, and the graph it went "
+        "through",
+        RunConfig(zero_grad=False),
+        keys=("n", *("full_stop",) * 4),
+    ),
+    State(
+        "lines-tutorial",
+        "The tutorial's gradient, point by point: a dot product, already a sum, 4 times too large",
+        RunConfig(variant="numpy-manual", grad_formula="tutorial"),
+        keys=("full_stop",) * 4,
+    ),
+    State(
+        "lines-momentum",
+        "optimizer.step() with momentum: its formula with the buffer's numbers",
+        RunConfig(variant="torch-optim", optimizer="momentum"),
+        keys=("n", *("full_stop",) * 5),
+        size=(200, 50),
+    ),
+    State(
+        "lines-module",
+        "At 80×24: nn.Linear's graph after l.backward() (AddmmBackward0, TBackward0)",
+        RunConfig(variant="torch-module"),
+        keys=("full_stop",) * 4,
+        size=(80, 24),
+    ),
 )
 
 

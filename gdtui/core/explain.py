@@ -35,10 +35,11 @@ def _n(value: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def per_point(names: dict[str, Any], tutorial: bool = False) -> list[str]:
+def per_point(names: dict[str, Any], tutorial: bool = False, table: bool = True) -> list[str]:
     """For each point x, y, ŷ, ŷ−y, (ŷ−y)², 2x(ŷ−y); then their sums and means, which are the
     loss and the gradient (for the tutorial's formula, the dot product that is already the
-    sum, and the ``.mean()`` of one number, which is why it is N times too large)."""
+    sum, and the ``.mean()`` of one number, which is why it is N times too large). Without
+    the ``table`` (it was shown on the loss line), the 2x(ŷ−y) column on one line."""
     x, y, y_pred = (_array(names[key]) for key in ("X", "Y", "y_pred"))
     residual = y_pred - y
     squared = residual * residual
@@ -57,6 +58,8 @@ def per_point(names: dict[str, Any], tutorial: bool = False) -> list[str]:
     ]
     if n > POINTS:
         lines.append(f"… and {n - POINTS} more points")
+    if not table:
+        lines = [f"2x(ŷ−y) per point: {shown([float(v) for v in term])}"]
     loss_sum, grad_sum = squared.sum(dtype=np.float32), term.sum(dtype=np.float32)
     lines.append(
         f"Σ(ŷ−y)² = {shown(float(loss_sum))}, ÷ N = {n}: mean = "
@@ -160,7 +163,7 @@ def explain(
 ) -> list[str]:
     """The arithmetic worth showing after ``line``; empty for lines that have none."""
     if line.role in (LOSS, GRADIENT, BACKWARD) and "y_pred" in names:
-        return per_point(names, tutorial)
+        return per_point(names, tutorial, table=line.role == LOSS)
     if line.role == UPDATE:
         return update(program, optimizer, before, after)
     return []

@@ -428,7 +428,7 @@ async def test_autograd_tour_steps_through_the_lessons_with_their_output():
         assert app.screen.__class__.__name__ != "TourScreen"
 
 
-async def test_g_cycles_loss_data_and_landscape_views():
+async def test_g_cycles_loss_data_landscape_and_code_views():
     from gdtui.app.showcase import play
 
     app = make_app(RunConfig(lr=0.2, epochs=300))
@@ -441,7 +441,12 @@ async def test_g_cycles_loss_data_and_landscape_views():
         assert app.query_one("TabbedContent").active == "tab-landscape"
         assert "leaves the valley" in str(app.query_one("#landscape").render())
         await play(app, pilot, ("g",))
+        assert app.query_one("TabbedContent").active == "tab-code"
+        assert app.main.has_class("-code") and not app.query_one("#debug").display
+        assert "while epoch < 300:" in str(app.query_one("#code-listing").render())
+        await play(app, pilot, ("g",))
         assert app.query_one("TabbedContent").active == "tab-loss"
+        assert not app.main.has_class("-code") and app.query_one("#debug").display
 
 
 async def test_loading_a_csv_and_choosing_a_noisy_line(tmp_path):

@@ -14,6 +14,7 @@ def test_the_readme_has_examples_of_run_and_compare_in_every_format():
     assert any(c.startswith("gdtui run") and "jsonl" in c for c in commands)
     assert any(c.startswith("gdtui compare") and "--format csv" in c for c in commands)
     assert any(c.startswith("gdtui compare --epochs") for c in commands)
+    assert any(c.startswith("gdtui trace") for c in commands)
     assert all(e.shown.count(ELLIPSIS) <= 1 for e in EXAMPLES)
 
 

@@ -100,6 +100,9 @@ class CodePane(VerticalScroll):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._program: tuple[object, Program] | None = None
+        self._drawn: tuple[object, ...] | None = None
+        """What the listing was last drawn from: it is highlighted again only when that
+        changes, so a run flat out in this view costs one line of text a frame."""
 
     def program(self, session: TrainingSession) -> Program:
         """The session's program (built again only when its settings change)."""
@@ -115,12 +118,13 @@ class CodePane(VerticalScroll):
         current = step.number if step is not None else None
         arithmetic = step.arithmetic if step is not None else ()
         graph = session.graph
-        below = len(arithmetic) + 1 if arithmetic else 0
+        below = len(arithmetic)
         below += len(graph.walk()) + 1 if graph is not None else 0
         rows = self.size.height - below
-        self.query_one("#code-listing", Static).update(
-            listing(program, session.config.zero_grad, current, max(rows, 0))
-        )
+        drawn = (program, session.config.zero_grad, current, max(rows, 0))
+        if drawn != self._drawn:
+            self._drawn = drawn
+            self.query_one("#code-listing", Static).update(listing(*drawn))
         values = self.query_one("#code-values", Static)
         if step is None:
             epoch = session.epoch + 1
