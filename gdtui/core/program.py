@@ -193,7 +193,7 @@ def _numpy_manual(config: RunConfig) -> Program:
     gradient = (
         "dw = np.dot(2 * X, y_pred - Y).mean()"
         if tutorial
-        else "dw = np.mean(2 * X * (y_pred - Y))"
+        else "dw = (2 * X * (y_pred - Y)).mean()"
     )
     update = "w -= lr * float(grad)" if tutorial else "w -= lr * grad"
     setup = _setup(
@@ -202,7 +202,7 @@ def _numpy_manual(config: RunConfig) -> Program:
         f"Y = np.array({_values(data.y, False)}, dtype=np.float32)",
         f"w = {w0}",
         f"lr = {config.lr!r}",
-        "grad = np.float32(0.0)",
+        "grad = 0.0",
         "epoch = 0",
     )
     loop = (
@@ -213,7 +213,7 @@ def _numpy_manual(config: RunConfig) -> Program:
         Line(gradient, GRADIENT),
         Line("grad += dw", ACCUMULATE),
         Line(update, UPDATE),
-        Line("grad = np.float32(0.0)", ZERO),
+        Line("grad = 0.0", ZERO),
     )
     return Program(setup, _header(config), loop, ("w",), ("grad",), GRAD_ZERO, False, False)
 

@@ -40,7 +40,7 @@ def test_text_is_a_handout_and_a_config_files_epochs_beat_the_default(tmp_path: 
     text = result.stdout
     assert "# epoch 3" in text and "# epoch 4" not in text
     assert "dw = np.dot(2 * X, y_pred - Y).mean()" in text
-    assert "# grad = np.float32(0.0)   ← skipped: zero_grad is off" in text
+    assert "# grad = 0.0   ← skipped: zero_grad is off" in text
     assert "while epoch < 3:" in text
     # The tutorial's gradient, N = 4 times too large: -120 where the mean is -30.
     assert "dw = -120" in text

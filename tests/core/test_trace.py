@@ -231,7 +231,7 @@ def test_the_code_is_in_the_seeds_idioms_with_the_values_filled_in() -> None:
         return "\n".join(build_program(config).listing(config.zero_grad))
 
     numpy = listing(variant="numpy-manual")
-    assert "dw = np.mean(2 * X * (y_pred - Y))" in numpy
+    assert "dw = (2 * X * (y_pred - Y)).mean()" in numpy
     assert "X = np.array([1, 2, 3, 4], dtype=np.float32)" in numpy
     assert "np.dot(2 * X, y_pred - Y).mean()" in listing(
         variant="numpy-manual", grad_formula="tutorial"

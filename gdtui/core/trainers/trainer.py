@@ -94,14 +94,11 @@ class Trainer:
 
     def _compile_loop(self) -> None:
         loop = self.program.loop
-        update = self.program.index(UPDATE)
-        assert update is not None and loop[-1].role == ZERO
+        # Every program ends update, zeroing line: the record is read between the two.
+        assert [line.role for line in loop[-2:]] == [UPDATE, ZERO]
         self._lines = [compile(line.code, f"<line {i}>", "exec") for i, line in enumerate(loop)]
-        self._epoch = _compile([self._runs(line) for line in loop[: update + 1]], "<epoch>")
-        self._after = _compile([self._runs(line) for line in loop[update + 1 : -1]], "<after>")
-
-    def _runs(self, line: Line) -> str:
-        return "pass" if line.role == SCHEDULE and not self.follow_schedule else line.code
+        runs = [line.code for line in loop[:-1] if not self._skips(line)]
+        self._epoch = _compile(runs, "<epoch>")
 
     def _skips(self, line: Line) -> bool:
         """Whether ``line`` does not run now: the zeroing line while zero_grad is off (or the
@@ -141,8 +138,8 @@ class Trainer:
         names = self.names
         exec(self._epoch, names)
         self._captured = eval(self._read, names)
-        exec(self._after, names)
-        self._zero_if_on()
+        if self.zero_grad:
+            exec(self._lines[-1], names)
         return self._record()
 
     def step_line(self) -> LineRun:
@@ -161,10 +158,6 @@ class Trainer:
             run = self.step_line()
             if run.record is not None:
                 return run.record
-
-    def _zero_if_on(self) -> None:
-        if self.zero_grad:
-            exec(self._lines[-1], self.names)
 
     def _record(self) -> EpochRecord:
         """The record of the epoch just run, from the values read after its update."""
