@@ -25,7 +25,7 @@ def handout_line(traced: TracedLine, before: dict[str, Any], indent: str) -> lis
         if key in before and same_value(before[key], value):
             continue
         note = ""
-        if (old := accumulated(traced, key, before)) is not None:
+        if (old := accumulated(traced.role, key, before)) is not None:
             note = f"   (accumulated: it was {shown(old)})"
         lines.append(f"{'':>4}  {indent}    {key} = {shown(value)}{note}")
     return lines

@@ -139,17 +139,26 @@ def update(
             lines += [
                 f"v ← 0.99 v + 0.01 grad² = 0.99 × {_n(was('square_avg'))} + 0.01 × {_n(g)}² "
                 f"= {shown(v)}",
-                f"{short} ← {short} − lr × grad / (√v + 1e-8) = {_n(w0)} − {_n(lr)} × {_n(g)} / "
-                f"({_n(float(np.sqrt(v)))} + 1e-8) = {shown(w1)}",
+                _scaled(short, "v", "1e-8", w0, lr, g, v, w1),
             ]
         elif optimizer == "adagrad":
             s = now("sum")
             lines += [
                 f"s ← s + grad² = {_n(was('sum'))} + {_n(g)}² = {shown(s)}",
-                f"{short} ← {short} − lr × grad / (√s + 1e-10) = {_n(w0)} − {_n(lr)} × {_n(g)} / "
-                f"({_n(float(np.sqrt(s)))} + 1e-10) = {shown(w1)}",
+                _scaled(short, "s", "1e-10", w0, lr, g, s, w1),
             ]
     return lines
+
+
+def _scaled(
+    short: str, name: str, eps: str, w0: float, lr: float, g: float, scale: float, w1: float
+) -> str:
+    """RMSprop's and Adagrad's step, the gradient over the root of their running ``name``."""
+    root = _n(float(np.sqrt(scale)))
+    return (
+        f"{short} ← {short} − lr × grad / (√{name} + {eps}) = {_n(w0)} − {_n(lr)} × {_n(g)} / "
+        f"({root} + {eps}) = {shown(w1)}"
+    )
 
 
 def explain(

@@ -11,7 +11,7 @@ from gdtui.core.explain import explain
 from gdtui.core.graph import GraphNode, GraphWatch
 from gdtui.core.program import BACKWARD
 from gdtui.core.record import EpochRecord
-from gdtui.core.trace import TracedLine, accumulated, same_value, values_after
+from gdtui.core.trace import accumulated, same_value, values_after
 from gdtui.core.trainers.trainer import Trainer
 
 
@@ -57,18 +57,10 @@ class LineStepper:
         changed = tuple(
             key for key, value in values.items() if not same_value(before.get(key), value)
         )
-        traced = TracedLine(
-            run.record.epoch if run.record else trainer.epoch + 1,
-            program.number(run.index),
-            line.code,
-            run.skipped,
-            values,
-            role=line.role,
-        )
         was = {
             key: old
             for key in program.gradients
-            if (old := accumulated(traced, key, before)) is not None
+            if (old := accumulated(line.role, key, before)) is not None
         }
         config = trainer.config
         arithmetic = (

@@ -117,10 +117,10 @@ def trace(config: RunConfig) -> Iterator[TracedLine]:
                 return
 
 
-def accumulated(traced: TracedLine, expression: str, before: dict[str, Any]) -> Any:
-    """What a gradient held before ``backward()`` added to it, or None where it was replaced
-    (it was None or zero): the sign that zero_grad is off."""
-    if traced.role != BACKWARD or not expression.endswith(".grad"):
+def accumulated(role: str, expression: str, before: dict[str, Any]) -> Any:
+    """What a gradient held before the ``backward()`` line (``role``) added to it, or None
+    where it was replaced (it was None or zero): the sign that zero_grad is off."""
+    if role != BACKWARD or not expression.endswith(".grad"):
         return None
     old = before.get(expression)
     return old if old is not None and np.any(np.asarray(old) != 0) else None

@@ -396,30 +396,29 @@ class MainScreen(Screen[Any]):
             self.trainer.run()
         self.redraw()
 
-    def action_step(self) -> None:
-        """Run exactly one epoch."""
+    def _paused_to_step(self) -> bool:
+        """Pause for a step of ``n`` or ``.``; False (saying why, if the run has ended) when
+        there is nothing to step or the training process is not ready."""
         session = self.session
         if session.finished:
             self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
-            return
+            return False
         if not self.supervisor.ready():
-            return
+            return False
         self._pause()
         session.state = RunState.PAUSED
-        self.link.step(1)
+        return True
+
+    def action_step(self) -> None:
+        """Run exactly one epoch."""
+        if self._paused_to_step():
+            self.link.step(1)
 
     def action_step_line(self) -> None:
         """Run the next line of the loop, shown in the Code view."""
-        session = self.session
-        if session.finished:
-            self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
-            return
-        if not self.supervisor.ready():
-            return
-        self._pause()
-        session.state = RunState.PAUSED
-        self.query_one(TabbedContent).active = "tab-code"
-        self.link.step_line()
+        if self._paused_to_step():
+            self.query_one(TabbedContent).active = "tab-code"
+            self.link.step_line()
 
     def action_reset(self) -> None:
         """Start the run again from epoch 0."""
