@@ -37,8 +37,13 @@ async def test_an_epoch_stepped_by_lines_is_the_epoch_n_steps(config: RunConfig)
         session = app.main.session
         assert session.epoch == 0 and session.line is not None
         assert app.query_one("#views").active == "tab-code"
+        status = str(app.query_one("#status").render())
+        program = build_program(config)
+        assert f"epoch 0/{config.epochs}" in status
+        assert f"in epoch 1: ran line {program.number(lines - 2)}" in status
         await press_and_settle(app, pilot, LINE)
         assert list(session.history) == core_records(config, 1)
+        assert "ran line" not in str(app.query_one("#status").render())
         await press_and_settle(app, pilot, *[LINE] * lines)
         assert list(session.history) == core_records(config, 2)
         assert session.state is RunState.PAUSED

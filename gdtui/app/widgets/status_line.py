@@ -72,6 +72,9 @@ class StatusLine(Static):
             parts.append((1, Text(viewing, "reverse")))
         else:
             parts.append((1, Text(f"epoch {session.epoch}/{config.epochs}  ")))
+        line = session.line
+        if line is not None and line.record is None:  # stepping lines, inside an epoch
+            parts.append((1, Text(f"in epoch {session.epoch + 1}: ran line {line.number}  ")))
         if record is not None:
             parts.append((3, Text(f"loss {exact(record.loss)}  ")))
             parts.append((4, Text(f"w {exact(record.w)}  ")))
