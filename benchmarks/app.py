@@ -336,7 +336,9 @@ def main() -> int:
     parser.add_argument("--variant", default="torch-autograd")
     parser.add_argument("--epochs", type=int, default=100_000)
     parser.add_argument("--fps", type=float, nargs="+", default=[15.0])
-    parser.add_argument("--scale", type=int, default=1_000_000)
+    parser.add_argument(
+        "--scale", type=int, default=1_000_000, help="epochs of the scale run; 0 skips it"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="flat-out runs per --fps")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: 3,000 epochs each")
     parser.add_argument(
@@ -370,6 +372,8 @@ def main() -> int:
             f"{r['key_p99']:>7.1f}ms{r['keys']:>6}"
         )
 
+    if not scale_epochs:
+        return 0  # --scale 0: the flat-out runs only
     s = scale(scale_epochs)
     print(f"\nScale: {s['epochs']:,} epochs of numpy-manual in the app ({s['state']})")
     print(

@@ -101,6 +101,7 @@ class CodePane(VerticalScroll):
         super().__init__(*args, **kwargs)
         self._program: tuple[object, Program] | None = None
         self._drawn: tuple[object, ...] | None = None
+        self._shown: dict[str, Text | str] = {}
         """What the listing was last drawn from: it is highlighted again only when that
         changes, so a run flat out in this view costs one line of text a frame."""
 
@@ -125,26 +126,38 @@ class CodePane(VerticalScroll):
         if drawn != self._drawn:
             self._drawn = drawn
             self.query_one("#code-listing", Static).update(listing(*drawn))
-        values = self.query_one("#code-values", Static)
         if step is None:
             epoch = session.epoch + 1
-            values.update(
-                Text.assemble(
-                    (f"At the start of epoch {epoch}. ", "bold"),
-                    "Press . to run the next line (n: the rest of the epoch, space: run on).",
-                )
+            values: Text | str = Text.assemble(
+                (f"at the start of epoch {epoch}\n", "bold"),
+                ".: run the next line\nn: the rest of the epoch\nspace: run on",
             )
         else:
             epoch = session.epoch + (step.record is None)
-            values.update(_titled(f"epoch {epoch}, after ▶", variables(program, step)))
-        self.query_one("#code-arithmetic", Static).update(
-            Text("\n".join(arithmetic), no_wrap=True, overflow="ellipsis") if arithmetic else ""
+            values = _titled(f"epoch {epoch}, after ▶", variables(program, step))
+        self._put("#code-values", values)
+        self._put(
+            "#code-arithmetic",
+            Text("\n".join(arithmetic), no_wrap=True, overflow="ellipsis") if arithmetic else "",
         )
-        self.query_one("#code-graph", Static).update(
+        self._put(
+            "#code-graph",
             _titled(
                 f"the graph l.backward() went through, epoch {session.graph_epoch}",
                 Text("\n".join(draw(graph, shown)), no_wrap=True, overflow="ellipsis"),
             )
             if graph is not None
-            else ""
+            else "",
         )
+
+    def _put(self, selector: str, content: Text | str) -> None:
+        """Show ``content`` in the Static at ``selector`` if it differs from what is there;
+        the layout is redone only when its number of lines changes (a run flat out in this
+        view changes one number a frame)."""
+        static = self.query_one(selector, Static)
+        before = self._shown.get(selector)
+        if before == content:
+            return
+        self._shown[selector] = content
+        lines = (lambda c: c.plain.count("\n") if isinstance(c, Text) else c.count("\n"))
+        static.update(content, layout=before is None or lines(before) != lines(content))
