@@ -9,14 +9,17 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from gdtui import __version__
 from gdtui.core.config import ConfigError, RunConfig, config_from_options
 from gdtui.core.config_file import load_options, merge_options
 from gdtui.core.fields import FIELDS, OPTION_KEYS, option_name
 from gdtui.core.parse import ParseError, parse_float, parse_int
-from gdtui.output import OutputError, abandon_stdout
+from gdtui.output import OutputError, abandon_stdout, writing
+
+if TYPE_CHECKING:
+    from gdtui.core.lesson import Lesson
 
 SERVE_ROOT_VARIABLE = "GDTUI_SERVE_ROOT"
 """Set by ``gdtui serve`` for each tab's app: its files stay inside this folder, and it
@@ -84,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Gradient descent, step by step, in the terminal. "
         "With no command, opens the app preset with the options. "
         "Commands: run (train headless), compare (variants or optimizers side by side), "
-        "trace (the loop's code line by line, with its values).",
+        "trace (the loop's code line by line, with its values), "
+        "lessons (the built-in lessons, for --lesson).",
     )
     parser.add_argument("--version", action="version", version=f"gdtui {__version__}")
     _add_config_options(parser)
@@ -97,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start from the defaults, not from the settings remembered from last time "
         "(which the app otherwise restores, with these options on top for this time only)",
+    )
+    files.add_argument(
+        "--lesson",
+        metavar="FILE|NAME",
+        help="play a lesson: a built-in one by number or name (gdtui lessons lists them) or "
+        "a lesson .toml file; enter does its next step, backspace goes back one",
     )
     files.add_argument(
         "--output-dir",
@@ -216,6 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args and args[0] == "serve":
             command = "gdtui serve"
             return _serve(args[1:])
+        if args and args[0] == "lessons":
+            command = "gdtui lessons"
+            return _lessons(args[1:])
         return _app(args)
     except UsageError as error:
         print(f"{command}: error: {error}", file=sys.stderr)
@@ -412,6 +425,43 @@ def _serve(args: list[str]) -> int:
     return serve(app_args(namespace, fps), options)
 
 
+def _lessons(args: list[str]) -> int:
+    from gdtui.core.lesson import builtin_lessons
+
+    _Parser(
+        prog="gdtui lessons",
+        description="The built-in lessons: play one with gdtui --lesson NUMBER.",
+    ).parse_args(args)
+    lines = []
+    for lesson in builtin_lessons():
+        number = lesson.name.split("-", 1)[0]
+        lines.append(f"{number}  {lesson.title}")
+        lines.append(f"     {len(lesson.steps)} steps from {lesson.config.variant}: {lesson.name}")
+    lines.append("Play one with gdtui --lesson NUMBER (or a lesson .toml file of your own).")
+    with writing():
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def _lesson(namespace: argparse.Namespace) -> Lesson | None:
+    """The lesson asked for with --lesson, or None (raises UsageError)."""
+    if namespace.lesson is None:
+        return None
+    from gdtui.core.lesson import LessonError, load_lesson
+
+    given = sorted(_config_options(namespace)) + (["config"] if namespace.config else [])
+    if given:
+        raise UsageError(
+            f"--lesson: the lesson sets the run; put {option_name(given[0])} in its "
+            "[settings] table, or leave it out"
+        )
+    try:
+        return load_lesson(namespace.lesson)
+    except LessonError as error:
+        raise UsageError(str(error)) from None
+
+
 def app_args(namespace: argparse.Namespace, fps: float) -> list[str]:
     """The command line of each served tab's app, built from the parsed options (never
     from the raw arguments, which hold the server's own)."""
@@ -477,7 +527,8 @@ def _app(args: list[str]) -> int:
     from gdtui.core import user_settings
 
     namespace = build_parser().parse_args(args)
-    config = parse_config(namespace)
+    lesson = _lesson(namespace)
+    config = parse_config(namespace) if lesson is None else lesson.config
     fps = parse_fps(namespace.fps)
     output_dir = parse_output_dir(namespace.output_dir)
     problem = plotext_problem()
@@ -494,7 +545,12 @@ def _app(args: list[str]) -> int:
     from gdtui.app import make_app
 
     served = os.environ.get(SERVE_ROOT_VARIABLE)
-    if served:
+    if lesson is not None:  # a lesson's settings are not the user's to remember
+        remembered = user_settings.load(user_settings.settings_path())
+        app = make_app(
+            config, fps=fps, output_dir=output_dir, theme=remembered.theme, lesson=lesson
+        )
+    elif served:
         root = Path(served)
         app = make_app(config, fps=fps, output_dir=root, files_root=root)
     else:

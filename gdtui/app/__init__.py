@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from gdtui.app.app import GdtuiApp
     from gdtui.core.config import RunConfig
+    from gdtui.core.lesson import Lesson
 
 
 def make_app(
@@ -35,6 +36,7 @@ def make_app(
     files_root: Path | None = None,
     remembered: RunConfig | None = None,
     greeting: str | None = None,
+    lesson: Lesson | None = None,
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
     exports go to ``output_dir`` (:data:`OUTPUT_DIR` in the working directory when None),
@@ -42,7 +44,8 @@ def make_app(
     when it exits: ``remembered`` (what was saved before; ``config`` when None) with the
     changes made in the app. ``greeting`` (what was restored) and ``notice`` (a warning) are
     said once the app is on screen. With ``files_root`` (a served tab) a CSV file is loaded
-    from inside that folder only."""
+    from inside that folder only. With ``lesson`` the app plays it (enter, backspace) from
+    its settings, which are then ``config``."""
     from gdtui.app.app import GdtuiApp
     from gdtui.core.config import RunConfig
 
@@ -55,6 +58,7 @@ def make_app(
         files_root=files_root,
         remembered=remembered,
         greeting=greeting,
+        lesson=lesson,
     )
     if theme is not None and theme in app.available_themes:
         app.theme = theme

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -28,6 +28,9 @@ from gdtui.core import user_settings
 from gdtui.core.config import RunConfig
 from gdtui.core.export import write_atomic
 from gdtui.core.fields import FIELDS
+
+if TYPE_CHECKING:
+    from gdtui.core.lesson import Lesson
 
 TEXTUAL_COMMANDS_REPLACED = frozenset({"Quit", "Screenshot"})
 """Textual's palette commands that gdtui's own replace (q quits at once; s saves whole)."""
@@ -64,9 +67,11 @@ class GdtuiApp(App[None]):
         files_root: Path | None = None,
         remembered: RunConfig | None = None,
         greeting: str | None = None,
+        lesson: Lesson | None = None,
     ):
         super().__init__(driver_class=_driver_class())
-        self._config = config
+        self._config = lesson.config if lesson is not None else config
+        self._lesson = lesson
         self._notice = notice
         self._greeting = greeting
         self._remembered = remembered if remembered is not None else config
@@ -93,6 +98,7 @@ class GdtuiApp(App[None]):
                 fps=self.fps,
                 output_dir=self.output_dir,
                 files_root=self.files_root,
+                lesson=self._lesson,
             )
         return self._main
 

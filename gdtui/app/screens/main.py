@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -55,6 +56,7 @@ from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
 
 if TYPE_CHECKING:
     from gdtui.app.app import GdtuiApp
+    from gdtui.core.lesson import Lesson, Step
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 """Below this the panes cannot fit: a notice replaces them (the keys still work)."""
@@ -145,6 +147,16 @@ class MainScreen(Screen[Any]):
             tooltip="Export the history (CSV, JSONL) and the settings (TOML)",
         ),
         Binding("escape", "leave_field", "Leave field", tooltip="Leave a field"),
+        Binding(
+            "enter", "lesson_step(1)", "Next step", priority=True, tooltip="The lesson's next step"
+        ),
+        Binding(
+            "backspace",
+            "lesson_step(-1)",
+            "Step back",
+            priority=True,
+            tooltip="Back one step of the lesson (played again from the start)",
+        ),
     ]
 
     def __init__(
@@ -154,8 +166,13 @@ class MainScreen(Screen[Any]):
         fps: float,
         output_dir: Path,
         files_root: Path | None = None,
+        lesson: Lesson | None = None,
     ) -> None:
         super().__init__(id="_default")
+        self.lesson = lesson
+        """The lesson being played, or None."""
+        self.lesson_at = 0
+        """How many of its steps have been done."""
         self.fps = fps
         self.output_dir = output_dir
         self.files_root = files_root
@@ -216,12 +233,17 @@ class MainScreen(Screen[Any]):
             f"{MIN_WIDTH}×{MIN_HEIGHT}. Keys still work; the status line below stays live.",
             id="too-small",
         )
+        if self.lesson is not None:
+            yield Static(id="lesson-banner")
         yield StatusLine(id="status")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(SettingsForm).show_config(self.session.config)
-        self.query_one(VariantPane).focus()
+        if self.lesson is None:
+            self.query_one(VariantPane).focus()
+        else:  # enter and backspace are the lesson's, not a pane's
+            self._show_lesson()
         self.adapt_layout()
         self.redraw()
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
@@ -445,6 +467,69 @@ class MainScreen(Screen[Any]):
             return
         self._adopt(config)
 
+    # -- a lesson ---------------------------------------------------------------------------
+
+    def action_lesson_step(self, direction: int) -> None:
+        """Do the lesson's next step, or go back one: play it again from the start to the
+        step before, so every number is the one playing forward gives."""
+        lesson = self.lesson
+        if lesson is None:
+            return
+        if direction > 0:
+            if self.lesson_at == len(lesson.steps):
+                self.notify("That was the lesson's last step: backspace goes back one.")
+                return
+            self._do_step(lesson.steps[self.lesson_at])
+            self.lesson_at += 1
+        else:
+            if self.lesson_at == 0:
+                self.notify("This is the lesson's start: enter does its first step.")
+                return
+            self.lesson_at -= 1
+            self._restart(lesson.config)
+            for step in lesson.steps[: self.lesson_at]:
+                self._do_step(step)
+            self.query_one(TabbedContent).active = f"tab-{lesson.view_at(self.lesson_at)}"
+        self._show_lesson()
+
+    def _do_step(self, step: Step) -> None:
+        """A step's actions, in the lesson file's order: settings, view, epochs, lines. The
+        training process answers them in the order they are sent."""
+        if step.set:
+            self.apply_settings(dict(step.set))
+        if step.view:
+            self.query_one(TabbedContent).active = f"tab-{step.view}"
+        if step.epochs and self._paused_to_step():
+            self.link.step(step.epochs)
+        if step.lines and self._paused_to_step():
+            for _ in range(step.lines):
+                self.link.step_line()
+
+    def _restart(self, config: RunConfig) -> None:
+        """The run from epoch 0 with ``config``, whatever it was."""
+        self._pause()
+        session = self.session
+        session.reset(config)
+        self.supervisor.reset()
+        self.trainer.reset(session.run_id, config)
+        self.query_one(SettingsForm).show_config(config)
+        self.query_one(VariantPane).show(config.variant)
+        self.redraw()
+
+    def _show_lesson(self) -> None:
+        lesson = self.lesson
+        if lesson is None:
+            return
+        at, count = self.lesson_at, len(lesson.steps)
+        head = Text.assemble(
+            (f" {lesson.title} ", "bold reverse"),
+            (f"  step {at} of {count}  ", "bold"),
+            ("enter: next step · backspace: back" if at < count else "the end · backspace: back"),
+            style="",
+        )
+        note = lesson.steps[at - 1].note if at else (lesson.about or "Press enter to begin.")
+        self.query_one("#lesson-banner", Static).update(Text.assemble(head, "\n", note))
+
     def action_toggle_log(self) -> None:
         """Plot the loss on a log10 or a linear axis."""
         chart = self.query_one(LossChart)
@@ -528,6 +613,8 @@ class MainScreen(Screen[Any]):
         no key that would type, or do nothing. The drawer's keys act on a narrow screen."""
         if action == "leave_field":
             return self.in_field
+        if action == "lesson_step":
+            return self.lesson is not None and not self.in_field
         if action == "open_settings":
             return self.drawer and not self.has_class("-open")
         if action == "close_settings":

@@ -79,6 +79,10 @@ def variables(program: Program, step: LineStep) -> Text:
     return text
 
 
+def _lines(content: Text | str) -> int:
+    return (content.plain if isinstance(content, Text) else content).count("\n")
+
+
 def _titled(title: str, body: Text) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(title, style="bold")
@@ -159,5 +163,4 @@ class CodePane(VerticalScroll):
         if before == content:
             return
         self._shown[selector] = content
-        lines = (lambda c: c.plain.count("\n") if isinstance(c, Text) else c.count("\n"))
-        static.update(content, layout=before is None or lines(before) != lines(content))
+        static.update(content, layout=before is None or _lines(before) != _lines(content))
