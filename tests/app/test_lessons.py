@@ -83,16 +83,16 @@ async def test_a_builtin_lesson_plays_to_its_end_with_the_plain_loops_numbers(
     seen = []
     async with app.run_test(size=(120, 40)) as pilot:
         main = app.main
-        banner = app.query_one("#lesson-banner")
-        assert lesson.title in str(banner.render()) and "step 0 of" in str(banner.render())
+        head, note = app.query_one("#lesson-head"), app.query_one("#lesson-note")
+        assert lesson.title in str(head.render()) and "step 0/" in str(head.render())
+        assert lesson.about[:40] in str(note.render())
         for number, want in enumerate(expected, start=1):
             await press_and_settle(app, pilot, "enter")
             got = [record_row(record) for record in main.session.history]
             assert_rows_close(got, want)
             seen.append(list(main.session.history))
-            shown = str(banner.render())
-            assert f"step {number} of {len(lesson.steps)}" in shown
-            assert lesson.steps[number - 1].note[:40] in " ".join(shown.split())
+            assert f"step {number}/{len(lesson.steps)}" in str(head.render())
+            assert lesson.steps[number - 1].note in " ".join(str(note.render()).split())
             view = lesson.view_at(number)
             assert app.query_one("#views").active == f"tab-{view}"
         # Back one step: played again from the start, the same records exactly.

@@ -135,3 +135,16 @@ def test_a_lesson_that_is_not_there_or_not_toml_is_named(tmp_path) -> None:
         load_lesson("999")
     with pytest.raises(LessonError, match="--lesson: "):
         load_lesson(str(tmp_path / "missing.toml"))
+
+
+def test_the_readmes_lesson_example_is_a_lesson_that_reads() -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
+    lessons = [block for block in blocks if "[[steps]]" in block]
+    assert lessons
+    for block in lessons:
+        lesson = read_lesson(block, "README")
+        assert lesson.config.variant == "torch-autograd" and lesson.steps[1].lines == 4

@@ -234,7 +234,9 @@ class MainScreen(Screen[Any]):
             id="too-small",
         )
         if self.lesson is not None:
-            yield Static(id="lesson-banner")
+            with Vertical(id="lesson-banner"):
+                yield Static(id="lesson-head")
+                yield Static(id="lesson-note")
         yield StatusLine(id="status")
         yield KeyBar()
 
@@ -521,14 +523,14 @@ class MainScreen(Screen[Any]):
         if lesson is None:
             return
         at, count = self.lesson_at, len(lesson.steps)
+        keys = "enter: next · backspace: back" if at < count else "the end · backspace: back"
         head = Text.assemble(
-            (f" {lesson.title} ", "bold reverse"),
-            (f"  step {at} of {count}  ", "bold"),
-            ("enter: next step · backspace: back" if at < count else "the end · backspace: back"),
-            style="",
+            (f" step {at}/{count} ", "bold reverse"), f"  {keys}  ", (lesson.title, "dim")
         )
+        head.no_wrap, head.overflow = True, "ellipsis"
         note = lesson.steps[at - 1].note if at else (lesson.about or "Press enter to begin.")
-        self.query_one("#lesson-banner", Static).update(Text.assemble(head, "\n", note))
+        self.query_one("#lesson-head", Static).update(head)
+        self.query_one("#lesson-note", Static).update(note)
 
     def action_toggle_log(self) -> None:
         """Plot the loss on a log10 or a linear axis."""
