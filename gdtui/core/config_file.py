@@ -104,12 +104,12 @@ def config_text(config: RunConfig, suffix: str) -> str:
     if suffix.lower() == ".json":
         return json.dumps(options, indent=2) + "\n"
     if suffix.lower() == ".toml":
-        return "".join(f"{key} = {_toml_value(value)}\n" for key, value in options.items())
+        return "".join(f"{key} = {toml_value(value)}\n" for key, value in options.items())
     raise _fail(f"expects a .toml or .json file, got {suffix!r}")
 
 
-def _toml_value(value: Any) -> str:
-    """A TOML literal for the flat values a config holds."""
+def toml_value(value: Any) -> str:
+    """A TOML literal for the flat values a config (or a lesson) holds."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -117,5 +117,5 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value)  # JSON's string escapes are valid in a TOML basic string
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     raise TypeError(f"no TOML form for {value!r}")

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from gdtui.core.config import ConfigError, RunConfig, config_from_options
-from gdtui.core.config_file import parse_settings_text
+from gdtui.core.config_file import parse_settings_text, toml_value
 from gdtui.core.data import read_text
 from gdtui.core.parse import ParseError
 from gdtui.core.program import build_program
@@ -74,14 +74,6 @@ class Lesson:
     settings: Mapping[str, Any] = field(default_factory=dict)
     name: str = ""
     """The built-in lesson's name, or the file it was read from."""
-
-    def config_at(self, count: int) -> RunConfig:
-        """The settings after the first ``count`` steps."""
-        config = self.config
-        for step in self.steps[:count]:
-            if step.set:
-                config = config_from_options(step.set, base=config)
-        return config
 
     def view_at(self, count: int) -> str:
         """The view in sight after the first ``count`` steps."""
@@ -247,34 +239,22 @@ def builtin_lessons() -> list[Lesson]:
 # -- writing one (gdtui --record) -----------------------------------------------------------
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
-
-
 def _inline(table: Mapping[str, Any]) -> str:
-    return "{ " + ", ".join(f"{key} = {_toml_value(value)}" for key, value in table.items()) + " }"
+    return "{ " + ", ".join(f"{key} = {toml_value(value)}" for key, value in table.items()) + " }"
 
 
 def lesson_toml(lesson: Lesson) -> str:
     """``lesson`` as a lesson file that reads back to the same lesson."""
-    out = [f"title = {_toml_value(lesson.title)}"]
+    out = [f"title = {toml_value(lesson.title)}"]
     if lesson.about:
-        out.append(f"about = {_toml_value(lesson.about)}")
+        out.append(f"about = {toml_value(lesson.about)}")
     out += ["", "[settings]"]
-    out += [f"{key} = {_toml_value(value)}" for key, value in lesson.settings.items()]
+    out += [f"{key} = {toml_value(value)}" for key, value in lesson.settings.items()]
     for step in lesson.steps:
-        out += ["", "[[steps]]", f"note = {_toml_value(step.note)}"]
+        out += ["", "[[steps]]", f"note = {toml_value(step.note)}"]
         if step.set:
             out.append(f"set = {_inline(step.set)}")
         for key in ("view", "epochs", "lines"):
-            value = getattr(step, key)
-            if value:
-                out.append(f"{key} = {_toml_value(value)}")
+            if value := getattr(step, key):
+                out.append(f"{key} = {toml_value(value)}")
     return "\n".join(out) + "\n"
