@@ -103,7 +103,13 @@ class MainScreen(Screen[Any]):
         Binding("escape", "close_settings", "Close settings", tooltip="Close the settings"),
         Binding("space", "toggle_run", "Run/Pause", tooltip="Run / pause"),
         Binding("n", "step", "Epoch", tooltip="One epoch (the rest of it, mid-epoch)"),
-        Binding("full_stop", "step_line", "Line", tooltip="Run the next line of the loop"),
+        Binding(
+            "full_stop",
+            "step_line",
+            "Line",
+            key_display=".",
+            tooltip="Run the next line of the loop",
+        ),
         Binding("r", "reset", "Reset", tooltip="Reset the run"),
         Binding("z", "toggle_zero_grad", "zero_grad", tooltip="zero_grad on / off"),
         Binding("v", "next_variant", "Variant", tooltip="Next variant"),
@@ -148,14 +154,18 @@ class MainScreen(Screen[Any]):
         ),
         Binding("escape", "leave_field", "Leave field", tooltip="Leave a field"),
         Binding(
-            "enter", "lesson_step(1)", "Next step", priority=True, tooltip="The lesson's next step"
+            "enter",
+            "lesson_step(1)",
+            "Next step",
+            priority=True,
+            tooltip="With --lesson: its next step",
         ),
         Binding(
             "backspace",
             "lesson_step(-1)",
             "Step back",
             priority=True,
-            tooltip="Back one step of the lesson (played again from the start)",
+            tooltip="With --lesson: back one step (played again from the start)",
         ),
     ]
 
