@@ -102,12 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="start from the defaults, not from the settings remembered from last time "
         "(which the app otherwise restores, with these options on top for this time only)",
     )
-    files.add_argument(
-        "--lesson",
-        metavar="FILE|NAME",
-        help="play a lesson: a built-in one by number or name (gdtui lessons lists them) or "
-        "a lesson .toml file; enter does its next step, backspace goes back one",
-    )
+    _add_lesson_option(files)
     files.add_argument(
         "--output-dir",
         metavar="DIR",
@@ -115,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default ./{OUTPUT_DIR})",
     )
     return parser
+
+
+def _add_lesson_option(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--lesson",
+        metavar="FILE|NAME",
+        help="play a lesson: a built-in one by number or name (gdtui lessons lists them) or "
+        "a lesson .toml file; enter does its next step, backspace goes back one",
+    )
 
 
 def _add_display_options(parser: argparse.ArgumentParser) -> None:
@@ -381,6 +385,7 @@ def build_serve_parser() -> argparse.ArgumentParser:
         help="the address to print, when browsers reach the server under another one",
     )
     server.add_argument("--allow-root", action="store_true", help="serve even when running as root")
+    _add_lesson_option(server)
     _add_config_options(parser)
     _add_display_options(parser)
     return parser
@@ -398,7 +403,8 @@ def _serve(args: list[str]) -> int:
         "--idle-timeout", namespace.idle_timeout, 0, 7 * 24 * 60, parse_float, "minutes"
     )
     fps = parse_fps(namespace.fps)
-    parse_config(namespace)  # bad settings are reported now, not in every browser tab
+    if _lesson(namespace) is None:  # bad settings or lessons are reported now, not in a tab
+        parse_config(namespace)
     if namespace.no_token and not is_loopback(namespace.host):
         raise UsageError(
             f"--no-token: only on a loopback --host (127.0.0.1, ::1), not {namespace.host!r}; "
@@ -476,6 +482,9 @@ def app_args(namespace: argparse.Namespace, fps: float) -> list[str]:
             args += [flag, str(value)]
     if namespace.config is not None:
         args += ["--config", str(Path(namespace.config).resolve())]
+    if namespace.lesson is not None:
+        lesson = Path(namespace.lesson)
+        args += ["--lesson", str(lesson.resolve()) if lesson.suffix else namespace.lesson]
     return [*args, "--fps", f"{fps:g}"]
 
 
@@ -546,9 +555,15 @@ def _app(args: list[str]) -> int:
 
     served = os.environ.get(SERVE_ROOT_VARIABLE)
     if lesson is not None:  # a lesson's settings are not the user's to remember
-        remembered = user_settings.load(user_settings.settings_path())
+        root = Path(served) if served else None
+        theme = None if root else user_settings.load(user_settings.settings_path()).theme
         app = make_app(
-            config, fps=fps, output_dir=output_dir, theme=remembered.theme, lesson=lesson
+            config,
+            fps=fps,
+            output_dir=root or output_dir,
+            files_root=root,
+            theme=theme,
+            lesson=lesson,
         )
     elif served:
         root = Path(served)

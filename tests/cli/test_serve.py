@@ -39,10 +39,23 @@ class Served:
         self.port = free_port()
         self.config_home = tmp_path / "config"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gdtui", "serve", "--port", str(self.port), "--allow-root",
-             "--variant", "numpy-manual", *args],
-            cwd=tmp_path, env=cli_env({"XDG_CONFIG_HOME": str(self.config_home)}),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gdtui",
+                "serve",
+                "--port",
+                str(self.port),
+                "--allow-root",
+                # numpy-manual, no torch to load (a lesson brings its own settings)
+                *(() if "--lesson" in args else ("--variant", "numpy-manual")),
+                *args,
+            ],
+            cwd=tmp_path,
+            env=cli_env({"XDG_CONFIG_HOME": str(self.config_home)}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode()
@@ -166,6 +179,19 @@ def test_a_browser_session_runs_the_app_with_the_options_given(serve):
     assert not wait_gone(served.apps(), 3)  # the tab closed: its app and trainer are gone
 
 
+def test_a_served_lesson_plays_in_the_tab(serve):
+    served = serve("--lesson", "003")  # numpy-manual
+    frame = asyncio.run(
+        first_frame(
+            ws_url(served),
+            then=[["stdin", "\r"]],
+            until=b"step 1/4",
+        )
+    )
+    assert b"step 1/4" in frame and b"dw = -120" in frame
+    assert not wait_gone(served.apps(), 3)
+
+
 @pytest.mark.parametrize(
     ("token", "origin", "host"),
     [
@@ -242,7 +268,8 @@ def test_a_client_killed_outright_takes_its_session_with_it(serve):
 
 
 @pytest.mark.parametrize(
-    "nonsense", ["not json", json.dumps({"a": 1}), json.dumps(["resize", "huge"]), b"\x00\x01"],
+    "nonsense",
+    ["not json", json.dumps({"a": 1}), json.dumps(["resize", "huge"]), b"\x00\x01"],
     ids=["not-json", "not-a-list", "bad-resize", "binary"],
 )
 def test_a_misbehaving_client_loses_its_session_and_nothing_is_left(serve, nonsense):
@@ -319,9 +346,7 @@ def test_a_served_tab_loads_files_from_its_root_only_and_quotes_none(serve, tmp_
     served = serve()
     to_the_field = ["stdin", TAB * 5]  # from the variants: lr, epochs, w0, data, load CSV
     outside = asyncio.run(
-        first_frame(
-            ws_url(served), then=[to_the_field, ["stdin", "/etc/shadow\r"]], until=b"only"
-        )
+        first_frame(ws_url(served), then=[to_the_field, ["stdin", "/etc/shadow\r"]], until=b"only")
     )
     assert b"served session" in outside and b"root:" not in outside
     inside = asyncio.run(
@@ -343,7 +368,8 @@ def test_an_idle_session_is_ended(serve):
             await websocket.send_str(json.dumps(["resize", {"width": 80, "height": 24}]))
             start = time.monotonic()
             while (await websocket.receive()).type in (
-                aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT
+                aiohttp.WSMsgType.BINARY,
+                aiohttp.WSMsgType.TEXT,
             ):
                 pass
             return time.monotonic() - start
@@ -425,6 +451,8 @@ def test_the_page_and_the_app_load_through_a_tunnel_on_another_port(serve):
         (("--max-sessions", "0"), "--max-sessions"),
         (("--idle-timeout", "soon"), "--idle-timeout"),
         (("--root", "/no/such/folder", "--allow-root"), "--root"),
+        (("--lesson", "nine"), "--lesson"),
+        (("--lesson", "004", "--lr", "0.1"), "--lesson"),
     ],
 )
 def test_bad_serve_options_exit_2(args, words):
@@ -450,8 +478,14 @@ def test_a_headless_browser_reaches_the_first_frame(serve):
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(
             executable_path=chromium,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
