@@ -125,3 +125,5 @@ async def test_enter_in_a_field_is_the_fields_and_the_ends_say_so() -> None:
         await press_and_settle(app, pilot, *["enter"] * len(lesson.steps), "enter")
         assert app.main.lesson_at == len(lesson.steps)
         assert any("last step" in n.message for n in app._notifications)
+        # Step 3 starts the run again (grad_formula): its note says so, no notice covers it.
+        assert not any("Started again" in n.message for n in app._notifications)

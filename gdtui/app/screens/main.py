@@ -183,6 +183,8 @@ class MainScreen(Screen[Any]):
         """The lesson being played, or None."""
         self.lesson_at = 0
         """How many of its steps have been done."""
+        self._quiet = False
+        """While a lesson's step changes settings: no notice that the run started again."""
         self.fps = fps
         self.output_dir = output_dir
         self.files_root = files_root
@@ -508,7 +510,11 @@ class MainScreen(Screen[Any]):
         """A step's actions, in the lesson file's order: settings, view, epochs, lines. The
         training process answers them in the order they are sent."""
         if step.set:
-            self.apply_settings(dict(step.set))
+            self._quiet = True  # the note says what changed; a notice would cover it
+            try:
+                self.apply_settings(dict(step.set))
+            finally:
+                self._quiet = False
         if step.view:
             self.query_one(TabbedContent).active = f"tab-{step.view}"
         if step.epochs and self._paused_to_step():
@@ -749,7 +755,8 @@ class MainScreen(Screen[Any]):
             if VARIANTS[config.variant].uses_torch and self.torch_note:
                 self.trainer.warm_up()
             changed = "; ".join(describe_changes(old, config))
-            self.notify(f"Started again from epoch 0: {changed}.", title="Run reset")
+            if not self._quiet:
+                self.notify(f"Started again from epoch 0: {changed}.", title="Run reset")
         else:
             self.trainer.apply(config)
             if session.finished:
