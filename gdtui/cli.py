@@ -432,7 +432,7 @@ def _serve(args: list[str]) -> int:
 
 
 def _lessons(args: list[str]) -> int:
-    from gdtui.core.lesson import builtin_lessons
+    from gdtui.core.lesson import builtin_lessons, lesson_number
 
     _Parser(
         prog="gdtui lessons",
@@ -440,7 +440,7 @@ def _lessons(args: list[str]) -> int:
     ).parse_args(args)
     lines = []
     for lesson in builtin_lessons():
-        number = lesson.name.split("-", 1)[0]
+        number = lesson_number(lesson.name)
         lines.append(f"{number}  {lesson.title}")
         lines.append(f"     {len(lesson.steps)} steps from {lesson.config.variant}: {lesson.name}")
     lines.append("Play one with gdtui --lesson NUMBER (or a lesson .toml file of your own).")

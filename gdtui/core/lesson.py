@@ -187,6 +187,11 @@ def parse_lesson(data: object, name: str = "") -> Lesson:
 # -- files and the built-in lessons ----------------------------------------------------------
 
 
+def lesson_number(name: str) -> str:
+    """A built-in lesson's number, the start of its name (``004``)."""
+    return name.split("-", 1)[0]
+
+
 def builtin_names() -> list[str]:
     """The built-in lessons' names, in order (``000-numpy-then-autograd``, …)."""
     folder = resources.files("gdtui") / "lessons"
@@ -215,13 +220,13 @@ def load_lesson(source: str) -> Lesson:
     """A built-in lesson by name (or its number, ``004``), or a lesson file's path. Raises
     LessonError."""
     names = builtin_names()
-    matches = [name for name in names if name == source or name.split("-", 1)[0] == source]
+    matches = [name for name in names if source in (name, lesson_number(name))]
     if matches:
         return read_lesson(_builtin_text(matches[0]), matches[0])
     path = Path(source)
     if path.suffix.lower() != ".toml":
         raise LessonError(
-            f"--lesson: expects a built-in lesson ({', '.join(n.split('-', 1)[0] for n in names)}, "
+            f"--lesson: expects a built-in lesson ({', '.join(map(lesson_number, names))}, "
             f"see gdtui lessons) or a .toml file, got {source!r}"
         )
     try:

@@ -183,8 +183,6 @@ class MainScreen(Screen[Any]):
         """The lesson being played, or None."""
         self.lesson_at = 0
         """How many of its steps have been done."""
-        self._quiet = False
-        """While a lesson's step changes settings: no notice that the run started again."""
         self.fps = fps
         self.output_dir = output_dir
         self.files_root = files_root
@@ -458,10 +456,7 @@ class MainScreen(Screen[Any]):
 
     def action_reset(self) -> None:
         """Start the run again from epoch 0."""
-        self.session.reset()
-        self.supervisor.reset()
-        self.trainer.reset(self.session.run_id, self.session.config)
-        self.redraw()
+        self._restart(self.session.config)
 
     def action_toggle_zero_grad(self) -> None:
         """Switch zero_grad on or off from the next epoch."""
@@ -509,12 +504,8 @@ class MainScreen(Screen[Any]):
     def _do_step(self, step: Step) -> None:
         """A step's actions, in the lesson file's order: settings, view, epochs, lines. The
         training process answers them in the order they are sent."""
-        if step.set:
-            self._quiet = True  # the note says what changed; a notice would cover it
-            try:
-                self.apply_settings(dict(step.set))
-            finally:
-                self._quiet = False
+        if step.set:  # the note says what changed: a notice would only cover it
+            self.apply_settings(dict(step.set), announce=False)
         if step.view:
             self.query_one(TabbedContent).active = f"tab-{step.view}"
         if step.epochs and self._paused_to_step():
@@ -524,14 +515,16 @@ class MainScreen(Screen[Any]):
                 self.link.step_line()
 
     def _restart(self, config: RunConfig) -> None:
-        """The run from epoch 0 with ``config``, whatever it was."""
-        self._pause()
+        """The run from epoch 0 with ``config`` (the training process stops running at the
+        reset); the form and the variant pane show it if it is new."""
         session = self.session
+        changed = config != session.config
         session.reset(config)
         self.supervisor.reset()
         self.trainer.reset(session.run_id, config)
-        self.query_one(SettingsForm).show_config(config)
-        self.query_one(VariantPane).show(config.variant)
+        if changed:
+            self.query_one(SettingsForm).show_config(config)
+            self.query_one(VariantPane).show(config.variant)
         self.redraw()
 
     def _show_lesson(self) -> None:
@@ -677,7 +670,9 @@ class MainScreen(Screen[Any]):
         else:
             self._try(RunConfig())
 
-    def apply_settings(self, options: dict[str, Any], notify: bool = False) -> bool:
+    def apply_settings(
+        self, options: dict[str, Any], notify: bool = False, announce: bool = True
+    ) -> bool:
         """Validate ``options`` through the core and adopt them; errors show in the form (and,
         with ``notify``, in a notice). A CSV file to load is read on a thread (see
         :meth:`_load_data`)."""
@@ -693,7 +688,7 @@ class MainScreen(Screen[Any]):
                 words = f"{setting_label(error.field)}: {error.errors[error.field]}"
                 self.notify(words, severity="warning")
             return False
-        return self._try(config)
+        return self._try(config, announce)
 
     def _load_data(self, path: str) -> None:
         """Read a CSV file on a thread: a large one takes a moment, and the keys, the screen
@@ -735,16 +730,16 @@ class MainScreen(Screen[Any]):
         else:
             self._try(self.session.config.replace(dataset=dataset))
 
-    def _try(self, config: RunConfig) -> bool:
+    def _try(self, config: RunConfig, announce: bool = True) -> bool:
         """Adopt ``config`` unless the run refuses it (the refusal shows in the form)."""
         refusal = self.session.refusal(config)
         if refusal is not None:
             self.query_one(SettingsForm).show_error(*refusal)
             return False
-        self._adopt(config)
+        self._adopt(config, announce)
         return True
 
-    def _adopt(self, config: RunConfig) -> None:
+    def _adopt(self, config: RunConfig, announce: bool = True) -> None:
         session = self.session
         old = session.config
         if config == old:
@@ -755,7 +750,7 @@ class MainScreen(Screen[Any]):
             if VARIANTS[config.variant].uses_torch and self.torch_note:
                 self.trainer.warm_up()
             changed = "; ".join(describe_changes(old, config))
-            if not self._quiet:
+            if announce:
                 self.notify(f"Started again from epoch 0: {changed}.", title="Run reset")
         else:
             self.trainer.apply(config)

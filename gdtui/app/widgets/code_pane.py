@@ -105,9 +105,10 @@ class CodePane(VerticalScroll):
         super().__init__(*args, **kwargs)
         self._program: tuple[object, Program] | None = None
         self._drawn: tuple[object, ...] | None = None
-        self._shown: dict[str, Text | str] = {}
         """What the listing was last drawn from: it is highlighted again only when that
         changes, so a run flat out in this view costs one line of text a frame."""
+        self._shown: dict[str, Text | str] = {}
+        """What each of the other Statics shows (see :meth:`_put`)."""
 
     def program(self, session: TrainingSession) -> Program:
         """The session's program (built again only when its settings change)."""
