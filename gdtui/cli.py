@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_lesson_option(files)
     files.add_argument(
+        "--record",
+        metavar="FILE",
+        help="write what you do (settings, steps, runs, views) as a lesson .toml file that "
+        "replays to the same numbers with --lesson FILE; written after each key and at exit",
+    )
+    files.add_argument(
         "--output-dir",
         metavar="DIR",
         help=f"where s (screenshot) and e (export) write, made on first use "
@@ -147,6 +153,27 @@ def parse_output_dir(text: str | None) -> Path | None:
     path = Path(text).expanduser().absolute()
     if path.exists() and not path.is_dir():
         raise UsageError(f"--output-dir: expects a folder (made if missing), got {text!r}: a file")
+    return path
+
+
+def parse_record(text: str | None, lesson: str | None) -> Path | None:
+    """The ``--record`` file, absolute (raises UsageError: it must be a new .toml file in a
+    folder that exists, so a lesson prepared earlier is never written over)."""
+    if text is None:
+        return None
+    if lesson is not None:
+        raise UsageError("--record: records a session of your own; it does not go with --lesson")
+    path = Path(text).expanduser().absolute()
+    if path.suffix.lower() != ".toml":
+        raise UsageError(f"--record: expects a .toml file (a lesson file), got {text!r}")
+    if path.exists():
+        raise UsageError(
+            f"--record: {text} exists; give a new file name (a recording never writes over one)"
+        )
+    if not path.parent.is_dir():
+        raise UsageError(f"--record: expects a file in a folder that exists, got {text!r}")
+    if not os.access(path.parent, os.W_OK):
+        raise UsageError(f"--record: cannot write in {path.parent}")
     return path
 
 
@@ -540,6 +567,7 @@ def _app(args: list[str]) -> int:
     config = parse_config(namespace) if lesson is None else lesson.config
     fps = parse_fps(namespace.fps)
     output_dir = parse_output_dir(namespace.output_dir)
+    record = parse_record(namespace.record, namespace.lesson)
     problem = plotext_problem()
     if problem is not None:
         print(f"gdtui: {problem}", file=sys.stderr)
@@ -600,9 +628,13 @@ def _app(args: list[str]) -> int:
             notice=notice,
             remembered=base,
             greeting=greeting,
+            record=record,
         )
     app.run()
     if app.settings_problem is not None:
         with contextlib.suppress(OSError):  # the terminal may have gone with the session
             print(f"gdtui: {app.settings_problem}", file=sys.stderr)
+    if record is not None and record.exists():
+        with contextlib.suppress(OSError):
+            print(f"gdtui: recorded {record}; play it with gdtui --lesson {record}")
     return app.return_code or EXIT_OK

@@ -37,6 +37,7 @@ def make_app(
     remembered: RunConfig | None = None,
     greeting: str | None = None,
     lesson: Lesson | None = None,
+    record: Path | None = None,
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
     exports go to ``output_dir`` (:data:`OUTPUT_DIR` in the working directory when None),
@@ -45,7 +46,8 @@ def make_app(
     changes made in the app. ``greeting`` (what was restored) and ``notice`` (a warning) are
     said once the app is on screen. With ``files_root`` (a served tab) a CSV file is loaded
     from inside that folder only. With ``lesson`` the app plays it (enter, backspace) from
-    its settings, which are then ``config``."""
+    its settings, which are then ``config``. With ``record`` what the user does is written
+    there as a lesson file, after each key that acts on the run and at exit."""
     from gdtui.app.app import GdtuiApp
     from gdtui.core.config import RunConfig
 
@@ -59,6 +61,7 @@ def make_app(
         remembered=remembered,
         greeting=greeting,
         lesson=lesson,
+        record=record,
     )
     if theme is not None and theme in app.available_themes:
         app.theme = theme

@@ -68,10 +68,12 @@ class GdtuiApp(App[None]):
         remembered: RunConfig | None = None,
         greeting: str | None = None,
         lesson: Lesson | None = None,
+        record: Path | None = None,
     ):
         super().__init__(driver_class=_driver_class())
         self._config = lesson.config if lesson is not None else config
         self._lesson = lesson
+        self._record = record
         self._notice = notice
         self._greeting = greeting
         self._remembered = remembered if remembered is not None else config
@@ -99,6 +101,7 @@ class GdtuiApp(App[None]):
                 output_dir=self.output_dir,
                 files_root=self.files_root,
                 lesson=self._lesson,
+                record=self._record,
             )
         return self._main
 
@@ -227,6 +230,7 @@ class GdtuiApp(App[None]):
     def on_unmount(self) -> None:
         self._quitting = True
         self.main.trainer.close(timeout=0.2)
+        self.main.save_recording()
         if self.settings is not None:
             final = self.main.session.config
             kept = user_settings.to_remember(self._remembered, self._config, final)

@@ -11,12 +11,15 @@ A lesson file is TOML::
 
     [[steps]]
     note = "What to look at while this step is current."
-    set = { zero_grad = false }   # then, in this order:
+    reset = true                  # in this order: start the run again from epoch 0,
+    set = { zero_grad = false }   #   change settings,
     view = "code"                 #   loss, data, landscape or code
     epochs = 1                    #   whole epochs (a partial one is finished first)
     lines = 2                     #   lines of the loop, as the . key runs them
 
 A step may hold several actions (done in the order above) or none (a note to talk over).
+``gdtui --record FILE`` writes what a user did as such a file (see
+:mod:`gdtui.core.recorder`).
 Going back a step plays the lesson again from the start to the step before, so every number
 is the one the lesson gives played forward.
 """
@@ -40,7 +43,7 @@ from gdtui.core.session import needs_reset
 VIEWS: tuple[str, ...] = ("loss", "data", "landscape", "code")
 """The views a step can show, as the ``g`` key cycles them."""
 LESSON_KEYS: tuple[str, ...] = ("title", "about", "settings", "steps")
-STEP_KEYS: tuple[str, ...] = ("note", "set", "view", "epochs", "lines")
+STEP_KEYS: tuple[str, ...] = ("note", "reset", "set", "view", "epochs", "lines")
 MAX_NOTE = 400
 """A note is read from the back of a room while the step is current: a sentence or two."""
 MAX_COUNT = 10**6
@@ -60,6 +63,8 @@ class Step:
     view: str | None = None
     epochs: int = 0
     lines: int = 0
+    reset: bool = False
+    """Start the run again from epoch 0 (with the settings as they stand) first."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,11 @@ def parse_lesson(data: object, name: str = "") -> Lesson:
         if "note" not in table:
             raise LessonError(f"step {number}: note: missing; every step says what to look at")
         note = _text(table["note"], f"step {number}: note", MAX_NOTE)
+        reset = table.get("reset", False)
+        if not isinstance(reset, bool):
+            raise LessonError(f"step {number}: reset: expects true or false, got {reset!r}")
+        if reset:
+            epoch, position = 0, 0
         changes: Mapping[str, Any] = {}
         if "set" in table:
             changes = table["set"]
@@ -180,7 +190,7 @@ def parse_lesson(data: object, name: str = "") -> Lesson:
                 f"step {number}: {what}: goes beyond the run's {config.epochs} epochs; "
                 "raise epochs in [settings] (or with set) or step less"
             )
-        steps.append(Step(note, dict(changes), view, epochs, lines))
+        steps.append(Step(note, dict(changes), view, epochs, lines, reset))
     return Lesson(title, about, start, tuple(steps), dict(settings), name)
 
 
@@ -257,6 +267,8 @@ def lesson_toml(lesson: Lesson) -> str:
     out += [f"{key} = {toml_value(value)}" for key, value in lesson.settings.items()]
     for step in lesson.steps:
         out += ["", "[[steps]]", f"note = {toml_value(step.note)}"]
+        if step.reset:
+            out.append("reset = true")
         if step.set:
             out.append(f"set = {_inline(step.set)}")
         for key in ("view", "epochs", "lines"):

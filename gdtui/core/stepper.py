@@ -46,6 +46,9 @@ class Batch:
     diverging: Diverging | None = None
     request: int = 0
     """The number of the step request this batch answers (0: a slice of a run)."""
+    after: int = 0
+    """How many commands the training process had obeyed when it stepped this slice of a
+    run (so a recording can place it among the keys: :mod:`gdtui.core.recorder`)."""
 
 
 @dataclasses.dataclass(frozen=True)

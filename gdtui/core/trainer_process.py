@@ -219,16 +219,17 @@ def serve(
     stepper: Stepper | None = None
     config = RunConfig()
     running = False
+    obeyed = 0  # commands taken from the inbox, as the parent counts those it sent
     try:
         while True:
             if running and stepper is not None:
-                batch = _answer(
-                    channel, partial(stepper.step, 10**9, slice_seconds), stepper.run_id
-                )
+                work = partial(_slice, stepper, slice_seconds, obeyed)
+                batch = _answer(channel, work, stepper.run_id)
                 running = batch is not None and batch.stop is None
                 if running and inbox.empty():
                     continue
             command, *args = inbox.get()
+            obeyed += 1
             if command == "quit":
                 return
             if command == "reset":
@@ -286,6 +287,10 @@ def _compare(channel: _Channel, request: int, config: RunConfig, across: str) ->
         return Compared(request, compare(config, across, progress), across)
     except CompareCancelled:
         return Compared(request, None, across)
+
+
+def _slice(stepper: Stepper, seconds: float, obeyed: int) -> Batch:
+    return dataclasses.replace(stepper.step(10**9, seconds), after=obeyed)
 
 
 def _step(stepper: Stepper, epochs: int, request: int) -> Batch:
@@ -393,6 +398,8 @@ class _Child:
         """True once a command could not be queued: the child is not reading them."""
         self.config: RunConfig | None = None
         """The settings the child has, as of the commands sent so far."""
+        self.sent = 0
+        """The commands sent that the child counts as it obeys them (all but cancel)."""
         self.last_heard = time.monotonic()
         threading.Thread(target=self._write, name="gdtui-trainer-writer", daemon=True).start()
         start_reader(self._read, self.process.pid)
@@ -401,6 +408,8 @@ class _Child:
         """Queue ``command`` without waiting; a full queue gives the child up."""
         if self.given_up or self.closing:
             return
+        if command[0] != "cancel":
+            self.sent += 1
         try:
             self._outbox.put_nowait(command)
         except queue.Full:
@@ -487,6 +496,11 @@ class TrainerProcess:
     def alive(self) -> bool:
         """Whether the child is running."""
         return self._child is not None and self._child.process.poll() is None
+
+    @property
+    def sent(self) -> int:
+        """How many commands this child has been sent that it counts in ``Batch.after``."""
+        return 0 if self._child is None else self._child.sent
 
     @property
     def pid(self) -> int | None:

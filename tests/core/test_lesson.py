@@ -80,6 +80,7 @@ BAD = {
         "step 1: epochs: expects a whole",
     ),
     "lines as text": ('title = "t"\n' + STEP + 'lines = "2"\n', "step 1: lines: expects a whole"),
+    "reset as text": ('title = "t"\n' + STEP + 'reset = "yes"\n', "step 1: reset: expects true"),
     "a view unknown": ('title = "t"\n' + STEP + 'view = "chart"\n', "step 1: view: expects one of"),
     "set not a table": ('title = "t"\n' + STEP + "set = 1\n", "step 1: set: expects a table"),
     "set empty": ('title = "t"\n' + STEP + "set = {}\n", "step 1: set: expects at least one"),
@@ -128,6 +129,8 @@ def test_a_reset_starts_the_count_again_and_a_lines_step_wraps_into_epochs() -> 
     )
     with pytest.raises(LessonError, match="step 2: epochs: goes beyond"):
         read_lesson(base + STEP + "epochs = 2\n" + STEP + "set = { lr = 0.02 }\nepochs = 1\n", "x")
+    # reset = true starts it again with the settings as they stand.
+    read_lesson(base + STEP + "epochs = 2\n" + STEP + "reset = true\nepochs = 2\n", "ok")
 
 
 def test_a_lesson_that_is_not_there_or_not_toml_is_named(tmp_path) -> None:

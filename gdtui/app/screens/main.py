@@ -54,9 +54,15 @@ from gdtui.core.session import RunState, TrainingSession, describe_changes
 from gdtui.core.trainer_process import TrainerProcess
 from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
 
+RECORD_ABOUT = (
+    "Recorded with gdtui --record: each key that acted on the run is a step. "
+    "Play it with gdtui --lesson {0}, and write your own notes over these."
+)
+
 if TYPE_CHECKING:
     from gdtui.app.app import GdtuiApp
     from gdtui.core.lesson import Lesson, Step
+    from gdtui.core.recorder import Recorder
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 """Below this the panes cannot fit: a notice replaces them (the keys still work)."""
@@ -177,12 +183,21 @@ class MainScreen(Screen[Any]):
         output_dir: Path,
         files_root: Path | None = None,
         lesson: Lesson | None = None,
+        record: Path | None = None,
     ) -> None:
         super().__init__(id="_default")
         self.lesson = lesson
         """The lesson being played, or None."""
         self.lesson_at = 0
         """How many of its steps have been done."""
+        self.record = record
+        """Where what the user does is written as a lesson file (--record), or None."""
+        self.recorder: Recorder | None = None
+        if record is not None:
+            from gdtui.core.recorder import Recorder
+
+            self.recorder = Recorder(config, f"Recorded: {record.stem}")
+        self._record_problem: str | None = None
         self.fps = fps
         self.output_dir = output_dir
         self.files_root = files_root
@@ -354,9 +369,13 @@ class MainScreen(Screen[Any]):
 
     @on(EpochsCompleted)
     def _epochs_completed(self, event: EpochsCompleted) -> None:
-        session = self.session
-        if not session.accept(event.batch):
+        session, batch = self.session, event.batch
+        if not session.accept(batch):
             return  # from a run that has since been reset
+        if self.recorder is not None and not batch.request:
+            self.recorder.ran(batch.after, len(batch.records) + (batch.diverged is not None))
+            if batch.stop is not None:
+                self.save_recording()
         if session.state is RunState.RUNNING:
             self._dirty = True
         else:
@@ -447,16 +466,25 @@ class MainScreen(Screen[Any]):
         """Run exactly one epoch."""
         if self._paused_to_step():
             self.link.step(1)
+            if self.recorder is not None:
+                self.recorder.epochs(1, self.trainer.sent)
+                self.save_recording()
 
     def action_step_line(self) -> None:
         """Run the next line of the loop, shown in the Code view."""
         if self._paused_to_step():
-            self.query_one(TabbedContent).active = "tab-code"
             self.link.step_line()
+            if self.recorder is not None:
+                self.recorder.lines(self.trainer.sent)
+                self.save_recording()
+            self.query_one(TabbedContent).active = "tab-code"
 
     def action_reset(self) -> None:
         """Start the run again from epoch 0."""
         self._restart(self.session.config)
+        if self.recorder is not None:
+            self.recorder.reset(self.trainer.sent)
+            self.save_recording()
 
     def action_toggle_zero_grad(self) -> None:
         """Switch zero_grad on or off from the next epoch."""
@@ -502,8 +530,10 @@ class MainScreen(Screen[Any]):
         self._show_lesson()
 
     def _do_step(self, step: Step) -> None:
-        """A step's actions, in the lesson file's order: settings, view, epochs, lines. The
-        training process answers them in the order they are sent."""
+        """A step's actions, in the lesson file's order: reset, settings, view, epochs,
+        lines. The training process answers them in the order they are sent."""
+        if step.reset:
+            self._restart(self.session.config)
         if step.set:  # the note says what changed: a notice would only cover it
             self.apply_settings(dict(step.set), announce=False)
         if step.view:
@@ -559,7 +589,10 @@ class MainScreen(Screen[Any]):
 
     @on(TabbedContent.TabActivated)
     def _view_changed(self) -> None:
-        self.set_class(self.query_one(TabbedContent).active == "tab-code", "-code")
+        active = self.query_one(TabbedContent).active
+        self.set_class(active == "tab-code", "-code")
+        if self.recorder is not None:
+            self.recorder.view(active.removeprefix("tab-"), self.trainer.sent)
         self.redraw()
 
     def action_compare(self) -> None:
@@ -756,6 +789,30 @@ class MainScreen(Screen[Any]):
             self.trainer.apply(config)
             if session.finished:
                 self.trainer.pause()  # the new epochs or eps end the run here
+        if self.recorder is not None:
+            self.recorder.set(old, config, self.trainer.sent)
+            self.save_recording()
         self.query_one(SettingsForm).show_config(config)
         self.query_one(VariantPane).show(config.variant)
         self.redraw()
+
+    # -- recording (--record) ----------------------------------------------------------------
+
+    def save_recording(self) -> None:
+        """Write what was done so far as a lesson file (atomically); a failure is said once,
+        and the next save tries again."""
+        if self.recorder is None or self.record is None:
+            return
+        from gdtui.core.export import write_atomic
+        from gdtui.core.lesson import LessonError
+
+        try:
+            write_atomic(self.record, self.recorder.text(RECORD_ABOUT.format(self.record.name)))
+        except (OSError, LessonError) as error:
+            why = error.strerror if isinstance(error, OSError) else None
+            problem = f"Could not write the recording {self.record}: {why or error}"
+            if problem != self._record_problem and not self.quitting:
+                self.notify(problem, severity="error", timeout=10)
+            self._record_problem = problem
+        else:
+            self._record_problem = None

@@ -1,0 +1,86 @@
+"""The recorder's bookkeeping: keys filed by the commands sent, runs by the commands obeyed,
+merged into the lesson steps that replay them (the app's own replay is tests/app)."""
+
+from __future__ import annotations
+
+from gdtui.core.config import RunConfig, config_from_options
+from gdtui.core.lesson import read_lesson
+from gdtui.core.recorder import Recorder, changed_options
+
+
+def _actions(recorder: Recorder) -> list[tuple[str, object]]:
+    out = []
+    for step in recorder.steps():
+        for key in ("reset", "set", "view", "epochs", "lines"):
+            if value := getattr(step, key):
+                out.append((key, value))
+    return out
+
+
+def test_runs_are_placed_by_the_commands_obeyed_not_by_when_they_landed():
+    start = RunConfig(variant="numpy-manual", epochs=1000)
+    recorder = Recorder(start)
+    # space (command 1: run) → batches stepped after 1 command; lr key (command 2: apply)
+    # while batches stepped before it were still on their way.
+    recorder.ran(after=1, epochs=40)
+    faster = start.replace(lr=0.02)
+    recorder.set(start, faster, at=2)
+    recorder.ran(after=1, epochs=25)  # stepped before the apply, landed after the key
+    recorder.ran(after=2, epochs=30)
+    recorder.ran(after=2, epochs=5)
+    recorder.epochs(1, at=4)  # n: pause (3) and step (4)
+    recorder.ran(after=2, epochs=3)  # the last slice before the pause, landed late
+    assert _actions(recorder) == [
+        ("epochs", 65),
+        ("set", {"lr": 0.02}),
+        ("epochs", 38),
+        ("epochs", 1),
+    ]
+
+
+def test_each_key_is_a_step_and_a_view_already_in_sight_is_not():
+    recorder = Recorder(RunConfig())
+    recorder.view("loss", at=0)
+    recorder.lines(at=1)
+    recorder.lines(at=2)
+    recorder.view("code", at=2)
+    recorder.reset(at=3)
+    recorder.view("landscape", at=3)
+    assert _actions(recorder) == [
+        ("view", "code"),
+        ("lines", 1),
+        ("lines", 1),
+        ("reset", True),
+        ("view", "landscape"),
+    ]
+
+
+def test_the_written_lesson_reads_back_to_the_same_steps_and_settings():
+    start = config_from_options({"variant": "torch-module", "lr": 0.05, "w0": 0.5, "epochs": 9})
+    recorder = Recorder(start, "A demo")
+    cleared = config_from_options({"w0": ""}, base=start)
+    recorder.set(start, cleared, at=1)
+    recorder.epochs(1, at=2)
+    recorder.ran(after=3, epochs=8)
+    lesson = read_lesson(recorder.text("about it"), "demo.toml")
+    assert lesson.title == "A demo" and lesson.about == "about it"
+    assert lesson.config == start
+    assert lesson.steps == tuple(recorder.steps())
+    assert lesson.steps[0].set == {"w0": ""}
+    assert config_from_options(lesson.steps[0].set, base=start) == cleared
+
+
+def test_a_change_of_variant_is_one_set_whose_note_says_the_run_starts_again():
+    start = RunConfig()
+    new = config_from_options({"variant": "numpy-manual"}, base=start)
+    assert changed_options(start, new) == {"variant": "numpy-manual"}
+    recorder = Recorder(start)
+    recorder.set(start, new, at=1)
+    (step,) = recorder.steps()
+    assert "starts again from epoch 0" in step.note
+
+
+def test_nothing_done_is_one_note():
+    recorder = Recorder(RunConfig())
+    lesson = read_lesson(recorder.text(), "empty.toml")
+    assert len(lesson.steps) == 1 and not _actions(recorder)
