@@ -139,6 +139,12 @@ def _add_display_options(parser: argparse.ArgumentParser) -> None:
         help=f"redraws per second while a run goes flat out, {MIN_FPS:g} to {MAX_FPS:g} "
         f"(default {DEFAULT_FPS:g}); lower it to send fewer bytes over a slow SSH link",
     )
+    display.add_argument(
+        "--present",
+        action="store_true",
+        help="start in presenter mode (p): the numbers in big digits, the chart and the code "
+        "enlarged, for a projector",
+    )
 
 
 def parse_fps(text: str) -> float:
@@ -512,6 +518,8 @@ def app_args(namespace: argparse.Namespace, fps: float) -> list[str]:
     if namespace.lesson is not None:
         lesson = Path(namespace.lesson)
         args += ["--lesson", str(lesson.resolve()) if lesson.suffix else namespace.lesson]
+    if namespace.present:
+        args.append("--present")
     return [*args, "--fps", f"{fps:g}"]
 
 
@@ -592,10 +600,11 @@ def _app(args: list[str]) -> int:
             files_root=root,
             theme=theme,
             lesson=lesson,
+            present=namespace.present,
         )
     elif served:
         root = Path(served)
-        app = make_app(config, fps=fps, output_dir=root, files_root=root)
+        app = make_app(config, fps=fps, output_dir=root, files_root=root, present=namespace.present)
     else:
         path = user_settings.settings_path()
         remembered = user_settings.load(path)
@@ -629,6 +638,7 @@ def _app(args: list[str]) -> int:
             remembered=base,
             greeting=greeting,
             record=record,
+            present=namespace.present,
         )
     app.run()
     if app.settings_problem is not None:

@@ -38,16 +38,18 @@ def make_app(
     greeting: str | None = None,
     lesson: Lesson | None = None,
     record: Path | None = None,
+    present: bool = False,
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
-    exports go to ``output_dir`` (:data:`OUTPUT_DIR` in the working directory when None),
-    made when first needed. With ``settings`` the app saves its theme and settings there
-    when it exits: ``remembered`` (what was saved before; ``config`` when None) with the
-    changes made in the app. ``greeting`` (what was restored) and ``notice`` (a warning) are
-    said once the app is on screen. With ``files_root`` (a served tab) a CSV file is loaded
-    from inside that folder only. With ``lesson`` the app plays it (enter, backspace) from
-    its settings, which are then ``config``. With ``record`` what the user does is written
-    there as a lesson file, after each key that acts on the run and at exit."""
+        exports go to ``output_dir`` (:data:`OUTPUT_DIR` in the working directory when None),
+        made when first needed. With ``settings`` the app saves its theme and settings there
+        when it exits: ``remembered`` (what was saved before; ``config`` when None) with the
+        changes made in the app. ``greeting`` (what was restored) and ``notice`` (a warning) are
+        said once the app is on screen. With ``files_root`` (a served tab) a CSV file is loaded
+        from inside that folder only. With ``lesson`` the app plays it (enter, backspace) from
+        its settings, which are then ``config``. With ``record`` what the user does is written
+        there as a lesson file, after each key that acts on the run and at exit. With ``present``
+    the app starts in presenter mode."""
     from gdtui.app.app import GdtuiApp
     from gdtui.core.config import RunConfig
 
@@ -62,6 +64,7 @@ def make_app(
         greeting=greeting,
         lesson=lesson,
         record=record,
+        present=present,
     )
     if theme is not None and theme in app.available_themes:
         app.theme = theme

@@ -69,11 +69,13 @@ class GdtuiApp(App[None]):
         greeting: str | None = None,
         lesson: Lesson | None = None,
         record: Path | None = None,
+        present: bool = False,
     ):
         super().__init__(driver_class=_driver_class())
         self._config = lesson.config if lesson is not None else config
         self._lesson = lesson
         self._record = record
+        self._present = present
         self._notice = notice
         self._greeting = greeting
         self._remembered = remembered if remembered is not None else config
@@ -102,6 +104,7 @@ class GdtuiApp(App[None]):
                 files_root=self.files_root,
                 lesson=self._lesson,
                 record=self._record,
+                present=self._present,
             )
         return self._main
 

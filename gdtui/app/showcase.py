@@ -39,6 +39,17 @@ class State:
     config: RunConfig = field(default_factory=RunConfig)
     keys: tuple[str, ...] = ()
     size: tuple[int, int] = (120, 40)
+    lesson: str | None = None
+    """A built-in lesson to play (its settings, not ``config``, set the run)."""
+    present: bool = False
+    """Start in presenter mode (``--present``)."""
+
+    def app(self) -> GdtuiApp:
+        """The app this state starts from."""
+        from gdtui.core.lesson import load_lesson
+
+        lesson = load_lesson(self.lesson) if self.lesson is not None else None
+        return make_app(self.config, lesson=lesson, present=self.present)
 
 
 STATES: tuple[State, ...] = (
@@ -142,6 +153,20 @@ STATES: tuple[State, ...] = (
         keys=("full_stop",) * 4,
         size=(80, 24),
     ),
+    State(
+        "present",
+        "Presenter mode at 80×24, playing lesson 004: .grad accumulated to -55.5 mid-epoch",
+        lesson="004",
+        keys=("enter", "enter"),
+        size=(80, 24),
+        present=True,
+    ),
+    State(
+        "present-loss",
+        "Presenter mode at 120×40 (p): the numbers in big digits over an enlarged chart",
+        RunConfig(variant="torch-module", lr=0.03, epochs=300),
+        keys=("p", "space"),
+    ),
 )
 
 
@@ -176,7 +201,7 @@ async def play(app: GdtuiApp, pilot: Pilot[None], keys: tuple[str, ...]) -> None
 
 async def save(state: State, directory: Path) -> Path:
     """Run ``state`` and save its SVG into ``directory``."""
-    app = make_app(state.config)
+    app = state.app()
     async with app.run_test(size=state.size) as pilot:
         await play(app, pilot, state.keys)
         path = app.save_screenshot(filename=f"{state.name}.svg", path=str(directory))

@@ -95,7 +95,7 @@ def test_state(snap_compare, another_machine, state):
         here, there = recompute(pilot.app, another_machine)
         assert here == there, f"{state.name}: the numbers differ on another machine"
 
-    assert snap_compare(make_app(state.config), run_before=run_before, terminal_size=state.size)
+    assert snap_compare(state.app(), run_before=run_before, terminal_size=state.size)
 
 
 def test_help_screen(snap_compare):

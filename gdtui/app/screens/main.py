@@ -38,6 +38,7 @@ from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.landscape_chart import LandscapeChart
 from gdtui.app.widgets.loss_chart import LossChart
+from gdtui.app.widgets.presenter import Presenter
 from gdtui.app.widgets.settings_form import FIELD_WIDGETS, SettingsForm
 from gdtui.app.widgets.status_line import StatusLine
 from gdtui.app.widgets.variant_pane import VariantPane
@@ -150,6 +151,12 @@ class MainScreen(Screen[Any]):
         ),
         Binding("c", "compare", "Compare", tooltip="Compare the variants (o: the optimizers)"),
         Binding(
+            "p",
+            "toggle_present",
+            "Present",
+            tooltip="Presenter mode: the numbers in big digits, the chart and code enlarged",
+        ),
+        Binding(
             "t", "tour", "Tour", tooltip="Autograd tour: requires_grad, backward, .grad, no_grad"
         ),
         Binding(
@@ -184,8 +191,13 @@ class MainScreen(Screen[Any]):
         files_root: Path | None = None,
         lesson: Lesson | None = None,
         record: Path | None = None,
+        present: bool = False,
     ) -> None:
         super().__init__(id="_default")
+        self.present = present
+        """Presenter mode (``p``, ``--present``): big numbers, the form and table hidden."""
+        if present or lesson is not None:
+            self.AUTO_FOCUS = ""  # the keys are the run's: no field (or drawer) to start in
         self.lesson = lesson
         """The lesson being played, or None."""
         self.lesson_at = 0
@@ -239,6 +251,7 @@ class MainScreen(Screen[Any]):
         # A grid, laid out by the screen's breakpoints (see gdtui.tcss): the settings beside
         # the chart and the debug table; on a wide screen the table runs under both; on a
         # narrow one the settings are a drawer that opens while they have the focus.
+        yield Presenter(id="present")
         with Container(id="main"):
             with Vertical(id="left"):
                 yield VariantPane(config.variant, id="variants")
@@ -266,8 +279,9 @@ class MainScreen(Screen[Any]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.set_class(self.present, "-present")
         self.query_one(SettingsForm).show_config(self.session.config)
-        if self.lesson is None:
+        if self.lesson is None and not self.present:
             self.query_one(VariantPane).focus()
         else:  # enter and backspace are the lesson's, not a pane's
             self._show_lesson()
@@ -290,8 +304,9 @@ class MainScreen(Screen[Any]):
 
     @property
     def drawer(self) -> bool:
-        """Whether the settings are a drawer (a narrow screen), open or not."""
-        return self.has_class("-narrow")
+        """Whether the settings are a drawer (a narrow screen, or presenter mode), open or
+        not."""
+        return self.has_class("-narrow") or self.present
 
     def on_screen_suspend(self) -> None:
         self._open_when_left = self.has_class("-open")
@@ -350,7 +365,8 @@ class MainScreen(Screen[Any]):
         status.speed, status.note = self._speed, self.torch_note
         status.alert = self.supervisor.alert
         chart = self.query_one(VIEWS[self.query_one(TabbedContent).active])
-        panes: tuple[Pane, ...] = (chart, self.query_one(DebugPane), status)
+        numbers: Pane = self.query_one(Presenter) if self.present else self.query_one(DebugPane)
+        panes: tuple[Pane, ...] = (chart, numbers, status)
         for pane in panes:
             pane.show(self.session)
 
@@ -570,6 +586,15 @@ class MainScreen(Screen[Any]):
         note = lesson.steps[at - 1].note if at else (lesson.about or "Press enter to begin.")
         self.query_one("#lesson-head", Static).update(head)
         self.query_one("#lesson-note", Static).update(note)
+
+    def action_toggle_present(self) -> None:
+        """Presenter mode on or off: the numbers that matter in big digits, high contrast,
+        the settings and the table hidden so the chart and the code have the room."""
+        self.present = not self.present
+        self.set_class(self.present, "-present")
+        if self.present and self._focus_in_settings():
+            self.action_close_settings()  # the room is the chart's now; tab brings them back
+        self.redraw()
 
     def action_toggle_log(self) -> None:
         """Plot the loss on a log10 or a linear axis."""

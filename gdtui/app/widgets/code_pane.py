@@ -19,6 +19,8 @@ from gdtui.core.session import TrainingSession
 from gdtui.format import shown
 
 SKIPPED = "  ← skipped: zero_grad is off"
+MIN_LISTING = 4
+"""Rows the listing keeps however much the arithmetic and the graph below would take."""
 
 
 def listing(program: Program, zero_grad: bool, current: int | None, rows: int = 0) -> Text:
@@ -29,13 +31,18 @@ def listing(program: Program, zero_grad: bool, current: int | None, rows: int = 
     first = 1
     if rows and len(lines) > rows:
         first = min(len(program.setup) + 2, len(lines) - rows + 2)
+        if current is not None and current + 2 - first > rows:
+            # Not even the loop fits (80×24 with the graph below, or presenter mode): the
+            # lines from just above the one run, which must never be out of sight.
+            first = max(first, current + 3 - rows)
     zero = program.number(len(program.loop) - 1)
     assert program.loop[-1].role == ZERO
     highlighted = Syntax("\n".join(lines), "python", theme="ansi_dark").highlight("\n".join(lines))
     text = Text(no_wrap=True, overflow="crop")
     width = len(str(len(lines)))
     if first > 1:
-        text.append(f"  … setup: lines 1–{first - 1} (a taller terminal shows them)\n", style="dim")
+        shown = "setup: lines" if first <= len(program.setup) + 2 else "lines"
+        text.append(f"  … {shown} 1–{first - 1} (a taller terminal shows them)\n", style="dim")
     for number, line in enumerate(highlighted.split("\n", allow_blank=True)[: len(lines)], start=1):
         if number < first:
             continue
@@ -126,7 +133,7 @@ class CodePane(VerticalScroll):
         graph = session.graph
         below = len(arithmetic)
         below += len(graph.walk()) + 1 if graph is not None else 0
-        rows = self.size.height - below
+        rows = max(self.size.height - below, MIN_LISTING)  # the graph gives way below
         drawn = (program, session.config.zero_grad, current, max(rows, 0))
         if drawn != self._drawn:
             self._drawn = drawn

@@ -1,0 +1,114 @@
+"""Presenter mode (``p``, ``--present``): the numbers that matter in big digits, equal to a
+plain torch loop's, the form and the table out of the way, readable without colour."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from textual.widgets import Digits, Static
+
+from gdtui.app import make_app
+from gdtui.app.widgets.presenter import big_number
+from gdtui.core.config import RunConfig
+from gdtui.format import exact
+from tests.core.references import torch_loop
+
+from .conftest import press_and_settle
+
+
+def _cells(app) -> dict[str, tuple[str, str]]:
+    """Each cell's label name → (the big digits, the label's words after the name)."""
+    out = {}
+    for index in range(6):
+        label = str(app.query_one(f"#present-label-{index}", Static).render())
+        name, _, rest = label.partition("  ")
+        out[name] = (app.query_one(f"#present-{index}", Digits).value, rest)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("value", "big"),
+    [
+        (1.9751868, "1.9752"),
+        (-72.675, "-72.675"),
+        (300.0, "300"),
+        (0.00090506324, "9.051E-4"),
+        (99999.99, "1.000E5"),  # rounds up past the plain form's reach
+        (1234567.0, "1.235E6"),
+        (0.0, "0"),
+        (math.inf, ""),
+        (None, ""),
+    ],
+)
+def test_big_numbers_are_what_the_font_draws_and_fit_a_third_of_80_columns(value, big):
+    assert big_number(value) == big
+    # Digits draws 3 columns a character, 1 for the point: three cells in 80 columns.
+    assert 3 * len(big.replace(".", "")) + big.count(".") <= 26
+
+
+async def test_p_shows_the_numbers_big_and_exact_and_hides_the_form_and_table():
+    app = make_app(RunConfig(zero_grad=False))  # torch-autograd, .grad accumulating
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "p", "n", "n", "n")
+        main = app.main
+        assert main.has_class("-present")
+        assert not main.query_one("#left").display and not main.query_one("#debug").display
+        assert main.query_one("#present").display
+        loss, w, _, grad, _ = torch_loop([1, 2, 3, 4], [2, 4, 6, 8], 0.0, [0.01] * 3, [False] * 3)[
+            -1
+        ]
+        _, w_before, _, _, _ = torch_loop([1, 2, 3, 4], [2, 4, 6, 8], 0.0, [0.01] * 2, [False] * 2)[
+            -1
+        ]
+        cells = _cells(app)
+        assert cells["epoch"] == ("3", "of 100")
+        assert cells["w.grad"][0] == big_number(grad) == "-72.675"  # -30 - 25.5 - 17.175
+        for name, value in (("loss", loss), ("w", w), ("update Δw", w - w_before)):
+            big, words = cells[name]
+            assert big == big_number(value)
+            assert words == ("" if exact(value) == big else f"= {exact(value)}")
+        assert cells["lr"][0] == "0.01"
+        await press_and_settle(app, pilot, "p")
+        assert main.query_one("#debug").display and not main.query_one("#present").display
+
+
+async def test_inside_an_epoch_the_cells_are_the_values_after_the_line():
+    app = make_app(RunConfig(zero_grad=False), present=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_and_settle(app, pilot, "n", *["full_stop"] * 4)  # epoch 2 to backward()
+        cells = _cells(app)
+        assert cells["epoch"] == ("2", "after line 11")
+        assert cells["w.grad"][0] == "-55.5"  # accumulated: -30 still there, -25.5 added
+        assert cells["loss"][0] == "21.675"  # this epoch's, from its loss line
+        assert cells["update Δw"] == ("", "—")
+        listing = str(app.main.query_one("#code-listing", Static).render())
+        (marked,) = [line for line in listing.splitlines() if line.startswith("▶")]
+        assert marked.split() == ["▶", "11", "l.backward()"]  # in sight at 80×24
+        await press_and_settle(app, pilot, "r", "full_stop")
+        assert _cells(app)["w.grad"] == ("", "= None")  # before the first backward()
+
+
+async def test_present_starts_there_and_tab_still_brings_the_settings():
+    app = make_app(RunConfig(), present=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = app.main
+        assert main.has_class("-present") and not main.query_one("#left").display
+        await pilot.press("tab")
+        await pilot.pause()
+        assert main.query_one("#left").display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not main.query_one("#left").display and main.has_class("-present")
+
+
+async def test_under_no_color_the_digits_still_read(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(RunConfig(variant="numpy-manual"), present=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_and_settle(app, pilot, "n")
+        assert app.no_color
+        svg = app.export_screenshot()
+        assert "╶─╮" in svg or "╺━┓" in svg  # the digit 3 of the 0.3 drawn, not a colour
+        assert _cells(app)["w"][0] == "0.3"
