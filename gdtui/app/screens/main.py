@@ -97,6 +97,9 @@ class MainScreen(Screen[Any]):
     training process of its own. Its keys act here only: another screen on top (compare, the
     tour, help) never steps the run hidden behind it."""
 
+    AUTO_FOCUS = ""
+    """Nothing is focused for us: on_mount focuses the variants, unless a lesson or presenter
+    mode makes the keys the run's (no field, no drawer, to start in)."""
     # Textual declares these as plain attributes (a ClassVar annotation fails type checks).
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
         (0, "-narrow"),
@@ -196,8 +199,6 @@ class MainScreen(Screen[Any]):
         super().__init__(id="_default")
         self.present = present
         """Presenter mode (``p``, ``--present``): big numbers, the form and table hidden."""
-        if present or lesson is not None:
-            self.AUTO_FOCUS = ""  # the keys are the run's: no field (or drawer) to start in
         self.lesson = lesson
         """The lesson being played, or None."""
         self.lesson_at = 0
