@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from gdtui import __version__
 from gdtui.core.config import ConfigError, RunConfig, config_from_options
 from gdtui.core.config_file import load_options, merge_options
-from gdtui.core.fields import FIELDS, OPTION_KEYS, option_name
+from gdtui.core.fields import BY_KEY, FIELDS, OPTION_KEYS, option_name
 from gdtui.core.parse import ParseError, parse_float, parse_int
 from gdtui.output import OutputError, abandon_stdout, writing
 
@@ -241,9 +241,18 @@ def parse_config(
             options = merge_options(load_options(namespace.config), options)
         if defaults:
             options = merge_options(defaults, options)
-        return config_from_options(options)
+        config = config_from_options(options)
     except ConfigError as error:
         raise UsageError(str(error)) from None
+    default = RunConfig()
+    for key in _config_options(namespace):
+        field = BY_KEY[key]
+        unused = field.only and not field.applies(config)
+        if unused and getattr(config, key) != getattr(default, key):
+            raise UsageError(
+                f"{field.flag}: is for {field.only}; this run's optimizer is {config.optimizer}"
+            )
+    return config
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,7 +11,7 @@ import numpy as np
 
 from gdtui.core.config import RunConfig
 from gdtui.core.divergence import divergence_hint, diverging_message
-from gdtui.core.gradcheck import GradChecker
+from gdtui.core.gradcheck import GradChecker, penalty
 from gdtui.core.history import record_fields
 from gdtui.core.record import EpochRecord
 from gdtui.core.run import StopReason, divergence_message
@@ -55,7 +55,7 @@ def run_headless(
     out = out or sys.stdout
     stepper = Stepper(config)
     fields = record_fields(config.has_bias)
-    checker = GradChecker(config.dataset, config.has_bias) if check_grad else None
+    checker = GradChecker(config.dataset, config.has_bias, penalty(config)) if check_grad else None
     if checker is not None:
         fields = (*fields, *checker.fields)
     write = out.write

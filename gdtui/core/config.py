@@ -27,7 +27,7 @@ from gdtui.core.fields import (
     option_name,
 )
 from gdtui.core.parse import ParseError, parse_float_list
-from gdtui.core.trainers.registry import DEFAULT_VARIANT, VARIANTS
+from gdtui.core.trainers.registry import DEFAULT_BETAS, DEFAULT_VARIANT, VARIANTS
 
 
 class ConfigError(ValueError):
@@ -63,12 +63,24 @@ class RunConfig:
     w0: float | None = None
     """Initial weight; None means 0, or the seeded ``nn.Linear`` init for ``torch-module``."""
     b0: float | None = None
-    """Initial bias (``torch-module`` only); None means the seeded ``nn.Linear`` init."""
-    bias: bool = True
-    """Whether ``torch-module`` trains a bias; the other variants never have one."""
+    """Initial bias; None means 0, or the seeded ``nn.Linear`` init for ``torch-module``."""
+    bias: bool | None = None
+    """Whether a bias b is trained too; None: the variant's own way (``torch-module``'s
+    ``nn.Linear`` has one, the seeds' other loops do not)."""
     dataset: Dataset = field(default_factory=lambda: PRESETS[DEFAULT_PRESET])
     zero_grad: bool = True
     optimizer: str = "sgd"
+    momentum: float = 0.9
+    """The ``momentum`` optimizer's β."""
+    nesterov: bool = False
+    """Nesterov momentum (the ``momentum`` optimizer only)."""
+    betas: tuple[float, float] = DEFAULT_BETAS
+    """Adam's β1 and β2."""
+    weight_decay: float = 0.0
+    """L2 penalty: torch's optimizers take it as ``weight_decay``; the hand-written updates add
+    ``weight_decay * w`` to the gradient, as they do."""
+    dtype: str = "float32"
+    """What the data and parameters are in: float32 as the seeds, or float64."""
     eps: float = 0.0
     """Stop once the loss is below this; 0 never stops early."""
     seed: int = 0
@@ -86,8 +98,14 @@ class RunConfig:
 
     @property
     def has_bias(self) -> bool:
-        """True when the variant trains a bias b as well as the weight w."""
-        return VARIANTS[self.variant].has_bias and self.bias
+        """True when the run trains a bias b as well as the weight w."""
+        return VARIANTS[self.variant].default_bias if self.bias is None else self.bias
+
+    @property
+    def plain_sgd(self) -> bool:
+        """Whether each update is exactly w -= lr·grad (no momentum, no adaptive step, no
+        weight decay added to the gradient .grad holds)."""
+        return self.optimizer == "sgd" and not self.weight_decay
 
     @property
     def resolved_device(self) -> str:
@@ -118,10 +136,11 @@ def _check(config: RunConfig) -> dict[str, str]:
     variant = VARIANTS.get(config.variant)
     if variant is None:
         return errors
-    if "b0" not in errors and config.b0 is not None and not (variant.has_bias and config.bias):
-        errors["b0"] = (
-            "only torch-module, with its bias on, has a bias to start from; leave b0 unset"
-        )
+    has_bias = variant.default_bias if config.bias is None else config.bias
+    if "b0" not in errors and config.b0 is not None and not has_bias:
+        errors["b0"] = "this run has no bias to start from: turn bias on, or leave b0 unset"
+    if "nesterov" not in errors and config.nesterov and config.momentum == 0:
+        errors["nesterov"] = "Nesterov momentum needs a momentum above 0"
     if "optimizer" not in errors and config.optimizer not in variant.optimizers:
         errors["optimizer"] = (
             f"{variant.name} is plain gradient descent (sgd only); "
@@ -195,8 +214,10 @@ def config_from_options(options: Mapping[str, Any], base: RunConfig | None = Non
             changes["optimizer"] = "sgd"
         if "grad_formula" not in changes and base.grad_formula not in variant.grad_formulas:
             changes["grad_formula"] = "mean"
-        if "b0" not in changes and not variant.has_bias:
-            changes["b0"] = None
+        if "b0" not in changes and base.b0 is not None:
+            bias = changes.get("bias", base.bias)
+            if not (variant.default_bias if bias is None else bias):
+                changes["b0"] = None  # switched to a run without a bias: nothing to start
         if "device" not in changes and base.device == "cuda" and not variant.uses_torch:
             changes["device"] = "auto"
     try:

@@ -116,6 +116,6 @@ def toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return json.dumps(value)  # JSON's string escapes are valid in a TOML basic string
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):  # (Adam's betas are a pair)
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
     raise TypeError(f"no TOML form for {value!r}")

@@ -18,7 +18,6 @@ from gdtui.core.config import RunConfig
 from gdtui.core.data import FLOAT32_MAX
 from gdtui.core.gradcheck import mse
 from gdtui.core.record import EpochRecord
-from gdtui.core.trainers.registry import MOMENTUM
 
 WINDOW = 5
 """Epochs in a row the loss must have grown for, by a steady factor."""
@@ -105,7 +104,7 @@ def stable_lr(config: RunConfig) -> StableRate | None:
     e' = (2 − 2λ·lr)·e − e'', bounded (though never settling) while lr < 2/λ. The seeds'
     tutorial gradient is N times too large, and so is its λ.
     """
-    if config.optimizer not in ("sgd", "momentum"):
+    if config.optimizer not in ("sgd", "momentum") or config.nesterov:
         return None
     x = np.asarray(config.dataset.x, dtype=np.float64)
     if config.has_bias:
@@ -118,10 +117,14 @@ def stable_lr(config: RunConfig) -> StableRate | None:
     if config.grad_formula == "tutorial" and config.variant == "numpy-manual":
         largest *= len(x)
         what = f"N·{what}"
+    if config.weight_decay:  # the penalty L·w adds L/2 to M's eigenvalues
+        largest += config.weight_decay / 2
+        what = f"({what} + weight_decay/2)"
     if config.optimizer == "momentum":
         if not config.zero_grad:
             return None  # momentum over an accumulating .grad: no closed form worth telling
-        return StableRate((1 + MOMENTUM) / largest, f"(1 + momentum {MOMENTUM:g})/{what}")
+        beta = config.momentum
+        return StableRate((1 + beta) / largest, f"(1 + momentum {beta:g})/{what}")
     if not config.zero_grad:
         return StableRate(2 / largest, f"2/{what}, while .grad accumulates")
     return StableRate(1 / largest, f"1/{what}")

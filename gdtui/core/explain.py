@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from gdtui.core.config import RunConfig
 from gdtui.core.program import BACKWARD, GRADIENT, LOSS, UPDATE, Line, Program
 from gdtui.format import shown
 
@@ -35,7 +36,9 @@ def _n(value: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def per_point(names: dict[str, Any], tutorial: bool = False, table: bool = True) -> list[str]:
+def per_point(
+    names: dict[str, Any], tutorial: bool = False, table: bool = True, bias: bool = False
+) -> list[str]:
     """For each point x, y, ŷ, ŷ−y, (ŷ−y)², 2x(ŷ−y); then their sums and means, which are the
     loss and the gradient (for the tutorial's formula, the dot product that is already the
     sum, and the ``.mean()`` of one number, which is why it is N times too large). Without
@@ -76,7 +79,7 @@ def per_point(names: dict[str, Any], tutorial: bool = False, table: bool = True)
             f"Σ2x(ŷ−y) = {shown(float(grad_sum))}, ÷ N = {n}: mean = "
             f"{shown(float(grad_sum / np.float32(n)))}  (dloss/dw)"
         )
-    if "model" in names and getattr(names["model"], "bias", None) is not None:
+    if bias:
         bias_sum = (2 * residual).sum(dtype=np.float32)
         lines.append(
             f"Σ2(ŷ−y) = {shown(float(bias_sum))}, ÷ N = {n}: mean = "
@@ -86,17 +89,35 @@ def per_point(names: dict[str, Any], tutorial: bool = False, table: bool = True)
 
 
 def update(
-    program: Program, optimizer: str, before: dict[str, Any], after: dict[str, Any]
+    program: Program,
+    config: RunConfig,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    line: Line | None = None,
 ) -> list[str]:
-    """The update each parameter took, as its optimizer computes it, with the numbers of the
-    values before and after the update line: ``w ← 0.3 − 0.01 × (−25.5) = 0.555``."""
+    """The update each parameter took (those ``line`` changes, when it names them), as its
+    optimizer computes it, with the numbers of the values before and after the update line:
+    ``w ← 0.3 − 0.01 × (−25.5) = 0.555``; with weight decay, the gradient it steps by is
+    grad + L·w, as torch's optimizers and the hand-written updates add it."""
     lr = _scalar(after["lr"])
+    optimizer, decay = config.optimizer, config.weight_decay
+    # numpy-manual's hand-written gradient has the penalty in already (its gradient line).
+    decayed = bool(decay) and program.uses_torch
     lines = []
-    for parameter, gradient in zip(program.parameters, program.gradients, strict=True):
-        short = "b" if parameter.endswith("bias") else "w"
+    pairs = list(zip(program.parameters, program.gradients, strict=True))
+    changed = [pair for pair in pairs if line is not None and pair[0] in line.assigns]
+    for parameter, gradient in changed or pairs:
+        short = "b" if parameter.endswith(("bias", "b")) else "w"
         w0, w1 = _scalar(before[parameter]), _scalar(after[parameter])
         g = _scalar(after[gradient])
         state = f"optimizer.state[{parameter}]"
+        grad = "grad"
+        if decayed:
+            g_decayed = g + decay * w0
+            lines.append(
+                f"grad + {decay:g}·{short} = {_n(g)} + {decay:g} × {_n(w0)} = {shown(g_decayed)}"
+            )
+            g, grad = g_decayed, f"(grad + {decay:g}·{short})"
 
         def was(key: str, state: str = state) -> float:
             value = before.get(f"{state}['{key}']")
@@ -107,30 +128,44 @@ def update(
 
         if optimizer == "sgd":
             lines.append(
-                f"{short} ← {short} − lr × grad = {_n(w0)} − {_n(lr)} × {_n(g)} = {shown(w1)}"
+                f"{short} ← {short} − lr × {grad} = {_n(w0)} − {_n(lr)} × {_n(g)} = {shown(w1)}"
             )
         elif optimizer == "momentum":
+            beta = config.momentum
             buf = now("momentum_buffer")
             if f"{state}['momentum_buffer']" in before:
                 lines.append(
-                    f"buf ← 0.9 × buf + grad = 0.9 × {_n(was('momentum_buffer'))} + {_n(g)} "
-                    f"= {shown(buf)}"
+                    f"buf ← {beta:g} × buf + grad = {beta:g} × {_n(was('momentum_buffer'))} + "
+                    f"{_n(g)} = {shown(buf)}"
                 )
             else:
                 lines.append(f"buf ← grad (the first step) = {shown(buf)}")
-            lines.append(
-                f"{short} ← {short} − lr × buf = {_n(w0)} − {_n(lr)} × {_n(buf)} = {shown(w1)}"
-            )
+            if config.nesterov:
+                step = g + beta * buf
+                lines.append(
+                    f"Nesterov: step = grad + {beta:g} × buf = {_n(g)} + {beta:g} × {_n(buf)} "
+                    f"= {shown(step)}"
+                )
+                lines.append(
+                    f"{short} ← {short} − lr × step = {_n(w0)} − {_n(lr)} × {_n(step)} "
+                    f"= {shown(w1)}"
+                )
+            else:
+                lines.append(
+                    f"{short} ← {short} − lr × buf = {_n(w0)} − {_n(lr)} × {_n(buf)} = {shown(w1)}"
+                )
         elif optimizer == "adam":
+            b1, b2 = config.betas
             t = int(now("step"))
             m, v = now("exp_avg"), now("exp_avg_sq")
-            m_hat, v_hat = m / (1 - 0.9**t), v / (1 - 0.999**t)
+            m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
             lines += [
-                f"m ← 0.9 m + 0.1 grad = 0.9 × {_n(was('exp_avg'))} + 0.1 × {_n(g)} = {shown(m)}",
-                f"v ← 0.999 v + 0.001 grad² = 0.999 × {_n(was('exp_avg_sq'))} + 0.001 × "
-                f"{_n(g)}² = {shown(v)}",
-                f"m̂ = m / (1 − 0.9^{t}) = {shown(m_hat)},  "
-                f"v̂ = v / (1 − 0.999^{t}) = {shown(v_hat)}",
+                f"m ← {b1:g} m + {1 - b1:.6g} grad = {b1:g} × {_n(was('exp_avg'))} + "
+                f"{1 - b1:.6g} × {_n(g)} = {shown(m)}",
+                f"v ← {b2:g} v + {1 - b2:.6g} grad² = {b2:g} × {_n(was('exp_avg_sq'))} + "
+                f"{1 - b2:.6g} × {_n(g)}² = {shown(v)}",
+                f"m̂ = m / (1 − {b1:g}^{t}) = {shown(m_hat)},  "
+                f"v̂ = v / (1 − {b2:g}^{t}) = {shown(v_hat)}",
                 f"{short} ← {short} − lr × m̂ / (√v̂ + 1e-8) = {_n(w0)} − {_n(lr)} × {_n(m_hat)} "
                 f"/ ({_n(float(np.sqrt(v_hat)))} + 1e-8) = {shown(w1)}",
             ]
@@ -164,15 +199,24 @@ def _scaled(
 def explain(
     program: Program,
     line: Line,
-    optimizer: str,
-    tutorial: bool,
+    config: RunConfig,
     names: dict[str, Any],
     before: dict[str, Any],
     after: dict[str, Any],
 ) -> list[str]:
     """The arithmetic worth showing after ``line``; empty for lines that have none."""
     if line.role in (LOSS, GRADIENT, BACKWARD) and "y_pred" in names:
-        return per_point(names, tutorial, table=line.role == LOSS)
+        tutorial = config.grad_formula == "tutorial"
+        lines = per_point(names, tutorial, line.role == LOSS, len(program.parameters) > 1)
+        decay = config.weight_decay
+        for grad, parameter in (("dw", "w"), ("db", "b")):
+            if decay and line.role == GRADIENT and grad in line.assigns:
+                value, result = _scalar(names[parameter]), _scalar(names[grad])
+                lines.append(
+                    f"+ weight decay {decay:g} × {parameter} = {decay:g} × {_n(value)}: "
+                    f"{grad} = {shown(result)}"
+                )
+        return lines
     if line.role == UPDATE:
-        return update(program, optimizer, before, after)
+        return update(program, config, before, after, line)
     return []

@@ -15,9 +15,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from gdtui.core.data import FLOAT32_MAX, PRESETS
-from gdtui.core.parse import ParseError, parse_bool, parse_float, parse_int
+from gdtui.core.parse import ParseError, parse_bool, parse_float, parse_float_list, parse_int
 from gdtui.core.schedule import SCHEDULES
-from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANT_NAMES, VARIANTS
+from gdtui.core.trainers.registry import (
+    DTYPES,
+    GRAD_FORMULAS,
+    OPTIMIZERS,
+    VARIANT_NAMES,
+    VARIANTS,
+)
 
 if TYPE_CHECKING:
     from gdtui.core.config import RunConfig
@@ -45,6 +51,14 @@ def parse_start(value: object) -> float | None:
     if isinstance(value, str) and not value.strip():
         return None
     return parse_float(value)  # type: ignore[arg-type]
+
+
+def parse_betas(value: object) -> tuple[float, float]:
+    """Adam's two betas: ``0.9,0.999`` (or a file's list of two numbers)."""
+    betas = parse_float_list(value)  # type: ignore[arg-type]
+    if len(betas) != 2:
+        raise ParseError(f"{len(betas)} number{'' if len(betas) == 1 else 's'}, not 2")
+    return (betas[0], betas[1])
 
 
 def _always(config: RunConfig) -> bool:
@@ -105,6 +119,23 @@ def _bool(value: object) -> str | None:
     return None if isinstance(value, bool) else ""
 
 
+def _bias(value: object) -> str | None:
+    return None if value is None or isinstance(value, bool) else ""
+
+
+def _fraction(value: object) -> str | None:
+    """A number in [0, 1): a decay rate (momentum's β, Adam's betas)."""
+    if not is_number(value):
+        return _not_a_number(value)
+    return None if 0 <= value < 1 else ""  # type: ignore[operator]
+
+
+def _betas(value: object) -> str | None:
+    if not isinstance(value, tuple) or len(value) != 2:
+        return ""
+    return next((why for why in map(_fraction, value) if why is not None), None)
+
+
 @dataclass(frozen=True)
 class Field:
     """One setting."""
@@ -137,6 +168,16 @@ class Field:
     data: bool = False
     """One of the ways to give the dataset (``dataset``, ``x`` and ``y``, ``data``), which
     become RunConfig's one ``dataset``."""
+    only: str = ""
+    """Where :attr:`applies` is narrower than every run, whom it is for (``the momentum
+    optimizer (--optimizer momentum)``): the command line refuses it elsewhere."""
+    current: Callable[[RunConfig], Any] | None = None
+    """What the form shows for it, when that is not the attribute as it stands (``bias``
+    unset shows the variant's own way)."""
+
+    def value(self, config: RunConfig) -> Any:
+        """The value the form shows for ``config``."""
+        return getattr(config, self.key) if self.current is None else self.current(config)
 
     def problem(self, value: object) -> str | None:
         """Why ``value`` is not a valid setting on its own (see :data:`Check`), or None."""
@@ -177,6 +218,8 @@ def shown_value(value: object) -> str:
     """A setting's value as the form writes it: on/off, 0.02, 1,000, a dataset's name."""
     if isinstance(value, bool):
         return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ",".join(f"{item:g}" for item in value)
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, int):
@@ -206,8 +249,12 @@ def _has_bias(config: RunConfig) -> bool:
     return config.has_bias
 
 
-def _can_have_bias(config: RunConfig) -> bool:
-    return VARIANTS[config.variant].has_bias
+def _momentum(config: RunConfig) -> bool:
+    return config.optimizer == "momentum"
+
+
+def _adam(config: RunConfig) -> bool:
+    return config.optimizer == "adam"
 
 
 def _has_formulas(config: RunConfig) -> bool:
@@ -260,7 +307,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "b0",
         "a finite number, or nothing for the default start",
-        "initial bias, torch-module only (default seeded)",
+        "initial bias, with a bias (default 0; torch-module: seeded)",
         parse_start,
         metavar="F",
         label="b0",
@@ -272,12 +319,12 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "bias",
         "true or false",
-        "train a bias (torch-module only; default on)",
+        "train a bias b too: y = w*x + b (default: torch-module on, the others off)",
         parse_bool,
         label="bias",
         widget="switch",
-        applies=_can_have_bias,
-        check=_bool,
+        check=_bias,
+        current=_has_bias,
     ),
     Field(
         "dataset",
@@ -332,6 +379,62 @@ FIELDS: tuple[Field, ...] = (
         label="optimizer",
         widget="select",
         choices=OPTIMIZERS,
+    ),
+    Field(
+        "momentum",
+        "a number from 0 up to (not including) 1, like 0.9",
+        "the momentum optimizer's beta, 0 to <1 (default 0.9)",
+        parse_float,
+        metavar="B",
+        label="momentum β",
+        widget="input",
+        check=_fraction,
+        applies=_momentum,
+        only="the momentum optimizer (--optimizer momentum)",
+    ),
+    Field(
+        "nesterov",
+        "true or false",
+        "Nesterov momentum (the momentum optimizer; default off)",
+        parse_bool,
+        label="nesterov",
+        widget="switch",
+        check=_bool,
+        applies=_momentum,
+        only="the momentum optimizer (--optimizer momentum)",
+    ),
+    Field(
+        "betas",
+        "two numbers from 0 up to (not including) 1, like 0.9,0.999",
+        "Adam's beta1,beta2, each 0 to <1 (default 0.9,0.999)",
+        parse_betas,
+        metavar="B1,B2",
+        label="adam betas",
+        widget="input",
+        check=_betas,
+        applies=_adam,
+        only="Adam (--optimizer adam)",
+    ),
+    Field(
+        "weight_decay",
+        "a finite number >= 0 (0: none)",
+        "L2 weight decay: torch's optimizers' weight_decay; the hand-written updates add "
+        "weight_decay*w to the gradient (default 0)",
+        parse_float,
+        metavar="L",
+        label="weight decay",
+        widget="input",
+        check=_at_least_zero,
+    ),
+    Field(
+        "dtype",
+        f"one of {', '.join(DTYPES)}",
+        "what the data and parameters are computed in: float32 (as the seeds) or float64 "
+        "(shows what float32 rounded)",
+        metavar="NAME",
+        label="dtype",
+        widget="select",
+        choices=DTYPES,
     ),
     Field(
         "schedule",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdtui.core.config import RunConfig
 from gdtui.core.data import Dataset
 from gdtui.core.history import RunHistory
 from gdtui.core.record import GRAD_VALUE, EpochRecord
@@ -40,6 +41,12 @@ def numerical_gradient(
         return grad_w, None
     hb = 1e-4 * max(1.0, abs(b))
     return grad_w, (mse(dataset, w, b + hb) - mse(dataset, w, b - hb)) / (2 * hb)
+
+
+def penalty(config: RunConfig) -> float:
+    """The weight decay inside the gradient a run records: numpy-manual's hand-written
+    gradient adds L·w, torch's ``.grad`` holds the loss's alone (the optimizer adds L·w)."""
+    return config.weight_decay if config.variant == "numpy-manual" else 0.0
 
 
 def relative_error(used: float, numerical: float, floor: float = 0.0) -> float:
@@ -100,13 +107,17 @@ def check(
     w: float,
     b: float | None,
     accumulated: float = 0.0,
+    decay: float = 0.0,
 ) -> GradCheck:
     """Compare ``used``, this epoch's own gradient of ``parameter`` ('w' or 'b'), with the
     numerical one at the pre-update parameters (w, b). ``accumulated`` is the total it was
-    taken out of when zero_grad is off: float32 rounding of that total widens the tolerance."""
+    taken out of when zero_grad is off: float32 rounding of that total widens the tolerance.
+    ``decay`` is a weight decay the gradient includes (see :func:`penalty`): its L·w is
+    added to the reference, exactly."""
     numerical_w, numerical_b = numerical_gradient(dataset, w, b)
     numerical = numerical_w if parameter == "w" else numerical_b
     assert numerical is not None
+    numerical += decay * (w if parameter == "w" else (b or 0.0))
     # Rounding in float32 (eps 6e-8, times a margin for the sums) errs by about 1e-6 of the
     # terms or of the accumulated total; below TOLERANCE of that, a difference is noise.
     magnitude = max(_term_scale(parameter, dataset, w, b), abs(accumulated))
@@ -123,9 +134,10 @@ def own_gradient(grad: float, previous_grad: float | None, previous_kept: bool) 
 class GradChecker:
     """Checks every epoch of a run as it goes; remembers the first failure."""
 
-    def __init__(self, dataset: Dataset, has_bias: bool) -> None:
+    def __init__(self, dataset: Dataset, has_bias: bool, decay: float = 0.0) -> None:
         self.dataset = dataset
         self.has_bias = has_bias
+        self.decay = decay
         self.first_failure: tuple[int, GradCheck] | None = None
         self._previous: EpochRecord | None = None
 
@@ -137,7 +149,7 @@ class GradChecker:
     def observe(self, w: float, b: float | None, record: EpochRecord) -> dict[str, float]:
         """Check ``record``, stepped from the parameters (w, b); returns its numerical
         gradients as extra fields."""
-        checks = check_record(record, self._previous, self.dataset, w, b)
+        checks = check_record(record, self._previous, self.dataset, w, b, self.decay)
         self._previous = record
         if self.first_failure is None:
             failed = next((c for c in checks if c.failed), None)
@@ -159,8 +171,10 @@ def check_record(
     dataset: Dataset,
     w: float,
     b: float | None,
+    decay: float = 0.0,
 ) -> list[GradCheck]:
-    """Check each gradient of ``record``, stepped from (w, b) after ``previous``."""
+    """Check each gradient of ``record``, stepped from (w, b) after ``previous`` (``decay``:
+    see :func:`check`)."""
     # The previous gradient is in this one only if it was kept and this epoch kept adding to
     # it: switching zero_grad back on clears .grad before the epoch, so that epoch's gradient
     # is its own again.
@@ -173,7 +187,7 @@ def check_record(
     if record.grad_b is not None:
         used.append(("b", record.grad_b, previous.grad_b if previous else None))
     return [
-        check(name, own_gradient(grad, before, kept), dataset, w, b, grad if kept else 0.0)
+        check(name, own_gradient(grad, before, kept), dataset, w, b, grad if kept else 0.0, decay)
         for name, grad, before in used
     ]
 
@@ -184,6 +198,7 @@ def check_history(
     initial: tuple[float, float | None],
     count: int,
     end: int | None = None,
+    decay: float = 0.0,
 ) -> list[tuple[EpochRecord, list[GradCheck]]]:
     """The ``count`` epochs of ``history`` up to epoch ``end`` (the latest when None), each
     with its checks; ``initial`` is (w, b) before epoch 1. The parameters before epoch k are
@@ -195,6 +210,6 @@ def check_history(
     for index in range(start, stop):
         record = history.record(index)
         w, b = (previous.w, previous.b) if previous is not None else initial
-        results.append((record, check_record(record, previous, dataset, w, b)))
+        results.append((record, check_record(record, previous, dataset, w, b, decay)))
         previous = record
     return results

@@ -64,19 +64,7 @@ class LineStepper:
         }
         config = trainer.config
         arithmetic = (
-            ()
-            if run.skipped
-            else tuple(
-                explain(
-                    program,
-                    line,
-                    config.optimizer,
-                    config.grad_formula == "tutorial",
-                    names,
-                    before,
-                    values,
-                )
-            )
+            () if run.skipped else tuple(explain(program, line, config, names, before, values))
         )
         graph = watch.read(names) if watch is not None else None
         self._before, self._at = values, (trainer.epoch, trainer.position)

@@ -18,7 +18,7 @@ from functools import cached_property
 
 from gdtui.core.config import RunConfig
 from gdtui.core.record import GRAD_NONE, GRAD_ZERO
-from gdtui.core.trainers.registry import MOMENTUM
+from gdtui.core.trainers.registry import DEFAULT_BETAS
 
 INDENT = "    "
 
@@ -139,14 +139,32 @@ def schedule_line(config: RunConfig) -> str | None:
 
 
 def optimizer_call(config: RunConfig, parameters: str) -> str:
-    """``torch.optim.SGD([w], lr=lr)`` and its kin, with the options filled in."""
-    name = config.optimizer
-    if name == "sgd":
-        return f"torch.optim.SGD({parameters}, lr=lr)"
+    """``torch.optim.SGD([w], lr=lr)`` and its kin, with the options filled in (momentum's
+    β always, as the seeds' idiom names it; Adam's betas and weight decay when set)."""
+    name, options = config.optimizer, ""
     if name == "momentum":
-        return f"torch.optim.SGD({parameters}, lr=lr, momentum={MOMENTUM})"
-    classes = {"adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
-    return f"torch.optim.{classes[name]}({parameters}, lr=lr)"
+        options += f", momentum={config.momentum!r}"
+        if config.nesterov:
+            options += ", nesterov=True"
+    if name == "adam" and config.betas != DEFAULT_BETAS:
+        options += f", betas=({config.betas[0]!r}, {config.betas[1]!r})"
+    if config.weight_decay:
+        options += f", weight_decay={config.weight_decay!r}"
+    classes = {"sgd": "SGD", "momentum": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
+    return f"torch.optim.{classes.get(name, 'Adagrad')}({parameters}, lr=lr{options})"
+
+
+def _np_dtype(config: RunConfig) -> str:
+    return f"np.{config.dtype}"
+
+
+def _torch_dtype(config: RunConfig) -> str:
+    return f"torch.{config.dtype}"
+
+
+def _decay(config: RunConfig, parameter: str) -> str:
+    """`` + 0.01 * w``: the L2 penalty's gradient, in a hand-written gradient or update."""
+    return f" + {config.weight_decay!r} * {parameter}" if config.weight_decay else ""
 
 
 def build_program(config: RunConfig) -> Program:
@@ -184,71 +202,99 @@ def _header(config: RunConfig) -> str:
 
 
 def _numpy_manual(config: RunConfig) -> Program:
-    data = config.dataset
+    data, dtype, bias = config.dataset, _np_dtype(config), config.has_bias
     tutorial = config.grad_formula == "tutorial"
-    start = config.w0 or 0.0
-    # The tutorial keeps the seeds' arithmetic: w is a Python float, so the update runs in
-    # float64 as numpy 1.x computed their logs; the forward pass is float32 either way.
-    w0 = repr(float(start)) if tutorial else f"np.float32({start!r})"
+
+    def start(value: float | None) -> str:
+        # The tutorial keeps the seeds' arithmetic: w is a Python float, so the update runs
+        # in float64 as numpy 1.x computed their logs; the forward pass is in X's dtype.
+        value = float(value or 0.0)
+        return repr(value) if tutorial else f"{dtype}({value!r})"
+
     gradient = (
         "dw = np.dot(2 * X, y_pred - Y).mean()"
         if tutorial
         else "dw = (2 * X * (y_pred - Y)).mean()"
     )
-    update = "w -= lr * float(grad)" if tutorial else "w -= lr * grad"
+    read = "float(grad)" if tutorial else "grad"
     setup = _setup(
         *_imports(config),
-        f"X = np.array({_values(data.x, False)}, dtype=np.float32)",
-        f"Y = np.array({_values(data.y, False)}, dtype=np.float32)",
-        f"w = {w0}",
+        f"X = np.array({_values(data.x, False)}, dtype={dtype})",
+        f"Y = np.array({_values(data.y, False)}, dtype={dtype})",
+        f"w = {start(config.w0)}",
+        *((f"b = {start(config.b0)}",) if bias else ()),
         f"lr = {config.lr!r}",
-        "grad = 0.0",
+        "grad = grad_b = 0.0" if bias else "grad = 0.0",
         "epoch = 0",
     )
+    gradients = [Line(gradient + _decay(config, "w"), GRADIENT)]
+    accumulates, updates = [Line("grad += dw", ACCUMULATE)], [Line(f"w -= lr * {read}", UPDATE)]
+    if bias:
+        gradients.append(Line("db = (2 * (y_pred - Y)).mean()" + _decay(config, "b"), GRADIENT))
+        accumulates.append(Line("grad_b += db", ACCUMULATE))
+        updates.append(Line(f"b -= lr * {read.replace('grad', 'grad_b')}", UPDATE))
     loop = (
         Line("epoch += 1", EPOCH),
         *_schedule(config, optimizer=False),
-        Line("y_pred = w * X", FORWARD),
+        Line("y_pred = w * X + b" if bias else "y_pred = w * X", FORWARD),
         Line("l = ((y_pred - Y) ** 2).mean()", LOSS),
-        Line(gradient, GRADIENT),
-        Line("grad += dw", ACCUMULATE),
-        Line(update, UPDATE),
-        Line("grad = 0.0", ZERO),
+        *gradients,
+        *accumulates,
+        *updates,
+        Line("grad = grad_b = 0.0" if bias else "grad = 0.0", ZERO),
     )
-    return Program(setup, _header(config), loop, ("w",), ("grad",), GRAD_ZERO, False, False)
+    parameters: tuple[str, ...] = ("w", "b") if bias else ("w",)
+    grads: tuple[str, ...] = ("grad", "grad_b") if bias else ("grad",)
+    return Program(setup, _header(config), loop, parameters, grads, GRAD_ZERO, False, False)
 
 
 def _torch_data(config: RunConfig, column: bool) -> tuple[str, str]:
-    data, device = config.dataset, _device(config)
+    data, device, dtype = config.dataset, _device(config), _torch_dtype(config)
     return (
-        f"X = torch.tensor({_values(data.x, column)}, dtype=torch.float32{device})",
-        f"Y = torch.tensor({_values(data.y, column)}, dtype=torch.float32{device})",
+        f"X = torch.tensor({_values(data.x, column)}, dtype={dtype}{device})",
+        f"Y = torch.tensor({_values(data.y, column)}, dtype={dtype}{device})",
     )
 
 
-def _weight(config: RunConfig) -> str:
-    start = float(config.w0 or 0.0)
-    return f"w = torch.tensor({start!r}, dtype=torch.float32{_device(config)}, requires_grad=True)"
+def _leaves(config: RunConfig) -> tuple[str, ...]:
+    """``w = torch.tensor(0.0, …, requires_grad=True)``, and ``b`` with a bias."""
+    tail = f"dtype={_torch_dtype(config)}{_device(config)}, requires_grad=True"
+    starts = [("w", config.w0)] + ([("b", config.b0)] if config.has_bias else [])
+    return tuple(f"{name} = torch.tensor({float(v or 0.0)!r}, {tail})" for name, v in starts)
+
+
+def _names(config: RunConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The parameters and their gradients of the hand-made tensors."""
+    if config.has_bias:
+        return ("w", "b"), ("w.grad", "b.grad")
+    return ("w",), ("w.grad",)
 
 
 def _torch_autograd(config: RunConfig) -> Program:
+    bias = config.has_bias
     setup = _setup(
         *_imports(config),
         *_torch_data(config, column=False),
-        _weight(config),
+        *_leaves(config),
         f"lr = {config.lr!r}",
         "epoch = 0",
     )
+    updates = [
+        f"with torch.no_grad(): {p} -= lr * ({p}.grad{_decay(config, p)})"
+        if config.weight_decay
+        else f"with torch.no_grad(): {p} -= lr * {p}.grad"
+        for p in ("w", "b")[: 1 + bias]
+    ]
     loop = (
         Line("epoch += 1", EPOCH),
         *_schedule(config, optimizer=False),
-        Line("y_pred = w * X", FORWARD),
+        Line("y_pred = w * X + b" if bias else "y_pred = w * X", FORWARD),
         Line("l = ((y_pred - Y) ** 2).mean()", LOSS),
         Line("l.backward()", BACKWARD),
-        Line("with torch.no_grad(): w -= lr * w.grad", UPDATE),
-        Line("w.grad.zero_()", ZERO),
+        *(Line(update, UPDATE) for update in updates),
+        Line("w.grad.zero_(); b.grad.zero_()" if bias else "w.grad.zero_()", ZERO),
     )
-    return Program(setup, _header(config), loop, ("w",), ("w.grad",), GRAD_ZERO, True, False)
+    return Program(setup, _header(config), loop, *_names(config), GRAD_ZERO, True, False)
 
 
 def _optimizer_loop(config: RunConfig, forward: str) -> tuple[Line, ...]:
@@ -264,21 +310,24 @@ def _optimizer_loop(config: RunConfig, forward: str) -> tuple[Line, ...]:
 
 
 def _torch_optim(config: RunConfig) -> Program:
+    bias = config.has_bias
     setup = _setup(
         *_imports(config),
         *_torch_data(config, column=False),
-        _weight(config),
+        *_leaves(config),
         f"lr = {config.lr!r}",
         "loss = nn.MSELoss()",
-        f"optimizer = {optimizer_call(config, '[w]')}",
+        f"optimizer = {optimizer_call(config, '[w, b]' if bias else '[w]')}",
         "epoch = 0",
     )
-    loop = _optimizer_loop(config, "y_pred = w * X")
-    return Program(setup, _header(config), loop, ("w",), ("w.grad",), GRAD_NONE, True, True)
+    loop = _optimizer_loop(config, "y_pred = w * X + b" if bias else "y_pred = w * X")
+    return Program(setup, _header(config), loop, *_names(config), GRAD_NONE, True, True)
 
 
 def _torch_module(config: RunConfig) -> Program:
     to_device = '.to("cuda")' if config.resolved_device == "cuda" else ""
+    if config.dtype == "float64":
+        to_device = ".double()" + to_device
     bias = "" if config.has_bias else ", bias=False"
     starts = []
     if config.w0 is not None:

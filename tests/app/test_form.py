@@ -12,8 +12,14 @@ from gdtui.core.config import RunConfig
 from .conftest import press_and_settle
 
 BAD_VALUES = [
-    ("lr", "abc"), ("lr", "0"), ("lr", ""), ("epochs", "1.5"), ("epochs", "١٢"),
-    ("w0", "1e39"), ("eps", "-1"), ("seed", "-3"),
+    ("lr", "abc"),
+    ("lr", "0"),
+    ("lr", ""),
+    ("epochs", "1.5"),
+    ("epochs", "١٢"),
+    ("w0", "1e39"),
+    ("eps", "-1"),
+    ("seed", "-3"),
 ]
 """One of each kind of refusal, in each field; every rule of the parsers is tested in the core
 (tests/core/test_parse.py, test_config.py)."""
@@ -164,3 +170,31 @@ async def test_a_palette_setting_refused_is_told_in_the_forms_words():
         assert notice.startswith("optimizer: torch-autograd is plain gradient descent (sgd only)")
         assert "--" not in notice.split(":")[0]  # the form's name, not the command line's
         assert app.main.session.config.optimizer == "sgd"
+
+
+async def test_the_knobs_show_for_their_optimizer_and_apply_from_the_form():
+    app = make_app(RunConfig(variant="torch-optim"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = app.main
+        shown = {key: main.query_one(f"#row-{key}").display for key in ("momentum", "betas")}
+        assert shown == {"momentum": False, "betas": False}
+        assert main.query_one("#row-bias").display and main.query_one("#row-weight_decay").display
+        main.apply_settings({"optimizer": "momentum"})
+        await pilot.pause()
+        assert main.query_one("#row-momentum").display and main.query_one("#row-nesterov").display
+        await type_into(app, pilot, "momentum", "0.5")
+        assert main.session.config.momentum == 0.5
+        main.apply_settings({"optimizer": "adam"})
+        await pilot.pause()
+        assert main.query_one("#field-betas").value == "0.9,0.999"
+        await type_into(app, pilot, "betas", "0.8,0.99")
+        await type_into(app, pilot, "weight_decay", "0.01")
+        config = main.session.config
+        assert (config.betas, config.weight_decay, config.momentum) == ((0.8, 0.99), 0.01, 0.5)
+        await type_into(app, pilot, "betas", "0.8")
+        assert main.session.config.betas == (0.8, 0.99)  # refused, beside the field
+        assert "1 number, not 2" in str(main.query_one("#error-betas").render())
+        await pilot.press("escape")
+        main.apply_settings({"bias": True})
+        await pilot.pause()
+        assert main.session.config.has_bias and main.query_one("#row-b0").display

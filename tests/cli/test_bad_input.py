@@ -34,6 +34,32 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], str]] = [
     ("lr-arabic-digits", (*NM, "--lr", "١٢"), "--lr"),
     ("lr-fullwidth-digits", (*NM, "--lr", "０.１"), "--lr"),
     ("lr-empty", (*NM, "--lr", ""), "--lr"),
+    # the knobs
+    (
+        "momentum-one",
+        ("--variant", "torch-optim", "--optimizer", "momentum", "--momentum", "1"),
+        "--momentum",
+    ),
+    (
+        "momentum-for-adam",
+        ("--variant", "torch-optim", "--optimizer", "adam", "--momentum", "0.5"),
+        "--momentum",
+    ),
+    ("nesterov-for-sgd", (*NM, "--nesterov"), "--nesterov"),
+    (
+        "nesterov-no-momentum",
+        ("--variant", "torch-optim", "--optimizer", "momentum", "--momentum", "0", "--nesterov"),
+        "--nesterov",
+    ),
+    ("betas-one", ("--variant", "torch-optim", "--optimizer", "adam", "--betas", "0.9"), "--betas"),
+    (
+        "betas-above-one",
+        ("--variant", "torch-optim", "--optimizer", "adam", "--betas", "0.9,1.5"),
+        "--betas",
+    ),
+    ("weight-decay-negative", (*NM, "--weight-decay=-0.1"), "--weight-decay"),
+    ("dtype-half", (*NM, "--dtype", "float16"), "--dtype"),
+    ("b0-without-bias", (*NM, "--b0", "1"), "--b0"),
     # --epochs
     ("epochs-zero", (*NM, "--epochs", "0"), "--epochs"),
     ("epochs-negative", (*NM, "--epochs=-5"), "--epochs"),
@@ -178,10 +204,7 @@ def _assert_bad_input(result: Result, option: str, command: str = "gdtui run") -
 
 @pytest.mark.parametrize(
     ("args", "option"),
-    [
-        pytest.param(args, option, id=name)
-        for name, args, option in BAD_INPUT
-    ],
+    [pytest.param(args, option, id=name) for name, args, option in BAD_INPUT],
 )
 def test_bad_input_exits_2_with_one_line(
     args: tuple[str, ...], option: str, data_dir: Path
@@ -193,9 +216,23 @@ def test_bad_input_exits_2_with_one_line(
 def test_every_option_has_a_bad_input_case() -> None:
     covered = {option for _, _, option in BAD_INPUT}
     for option in (
-        "--variant", "--lr", "--epochs", "--w0", "--b0", "--dataset", "--x", "--y", "--data",
-        "--optimizer", "--eps", "--seed", "--device", "--grad-formula", "--predict",
-        "--log-every", "--format",
+        "--variant",
+        "--lr",
+        "--epochs",
+        "--w0",
+        "--b0",
+        "--dataset",
+        "--x",
+        "--y",
+        "--data",
+        "--optimizer",
+        "--eps",
+        "--seed",
+        "--device",
+        "--grad-formula",
+        "--predict",
+        "--log-every",
+        "--format",
     ):
         assert option in covered, option
 
@@ -262,4 +299,3 @@ def test_bad_input_does_not_import_torch() -> None:
     imported = {line.split("|")[-1].strip() for line in result.err_lines if "|" in line}
     assert "torch" not in imported, sorted(name for name in imported if "torch" in name)
     assert any(line.startswith("gdtui run: error: --lr") for line in result.err_lines)
-

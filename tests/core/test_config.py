@@ -60,9 +60,11 @@ def test_config_is_frozen_and_replace_validates() -> None:
 @pytest.mark.parametrize(
     ("variant", "bias", "has_bias"),
     [
-        ("numpy-manual", True, False),
-        ("torch-autograd", True, False),
-        ("torch-optim", True, False),
+        ("numpy-manual", True, True),
+        ("numpy-manual", None, False),
+        ("torch-autograd", True, True),
+        ("torch-optim", None, False),
+        ("torch-module", None, True),
         ("torch-module", True, True),
         ("torch-module", False, False),
     ],
@@ -152,8 +154,8 @@ def test_b0_only_with_a_bias() -> None:
     for variant in ("numpy-manual", "torch-autograd", "torch-optim"):
         error = _error({"variant": variant, "b0": "0.5"})
         assert set(error.errors) == {"b0"}
-        assert "torch-module" in error.errors["b0"]
-        assert "unset" in error.errors["b0"]
+        assert "turn bias on" in error.errors["b0"] and "unset" in error.errors["b0"]
+        assert config_from_options({"variant": variant, "bias": "on", "b0": "0.5"}).b0 == 0.5
     error = _error({"variant": "torch-module", "bias": "false", "b0": "0.5"})
     assert set(error.errors) == {"b0"}
     assert config_from_options({"variant": "torch-module", "bias": "false"}).has_bias is False

@@ -48,12 +48,25 @@ def _matrix() -> list[RunConfig]:
         RunConfig(variant="torch-module", bias=False, w0=0.5, epochs=EPOCHS),
         RunConfig(variant="torch-module", w0=0.5, b0=-0.25, dataset=SCATTERED, epochs=EPOCHS),
     ]
+    # The knobs: a bias for every variant, weight decay, momentum's β and Nesterov, Adam's
+    # betas, float64.
+    knobs = dict(bias=True, b0=0.5, weight_decay=0.1, dataset=SCATTERED, epochs=EPOCHS)
+    configs += [
+        RunConfig(variant="numpy-manual", zero_grad=False, dtype="float64", **knobs),
+        RunConfig(variant="torch-autograd", **knobs),
+        RunConfig(
+            variant="torch-optim", optimizer="momentum", momentum=0.5, nesterov=True, **knobs
+        ),
+        RunConfig(variant="torch-module", optimizer="adam", betas=(0.8, 0.9), dtype="float64"),
+    ]
     return configs
 
 
 def _id(config: RunConfig) -> str:
     zero = "zero" if config.zero_grad else "accumulate"
-    return f"{config.variant}-{config.optimizer}-{config.grad_formula}-{zero}-{config.schedule}"
+    knobs = f"-b-wd{config.weight_decay:g}-{config.dtype}" if config.bias else ""
+    name = f"{config.variant}-{config.optimizer}-{config.grad_formula}"
+    return f"{name}-{zero}-{config.schedule}{knobs}"
 
 
 @pytest.mark.parametrize("config", _matrix(), ids=_id)

@@ -141,7 +141,7 @@ class DebugPane(Vertical):
             column
             for column in COLUMNS
             if (config.has_bias or not column.bias)
-            and (config.optimizer == "sgd" or not column.plain_sgd)
+            and (config.plain_sgd or not column.plain_sgd)
             and (session.lr_varies or not column.rate)
         ]
         gives_way = [(c.gives_way, i) for i, c in enumerate(columns) if c.gives_way is not None]
@@ -194,10 +194,16 @@ class DebugPane(Vertical):
         """The gradient checks of the last ``rows`` epochs in view, oldest first."""
         if session.initial is None:
             return [[] for _ in session.history.last(rows, session.viewed_epoch)]
-        from gdtui.core.gradcheck import check_history  # after the first epoch: not at start-up
+        from gdtui.core.gradcheck import check_history, penalty  # not needed at start-up
 
+        config = session.config
         checked = check_history(
-            session.history, session.config.dataset, session.initial, rows, session.viewed_epoch
+            session.history,
+            config.dataset,
+            session.initial,
+            rows,
+            session.viewed_epoch,
+            penalty(config),
         )
         return [checks for _, checks in checked]
 

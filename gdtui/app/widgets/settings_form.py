@@ -25,7 +25,9 @@ SWITCH_STATES = {"zero_grad": (" on", " OFF: accumulates")}
 def _text(config: RunConfig, field: Field) -> str:
     if field.data:
         return ""  # a path to load, not a setting to show
-    value = getattr(config, field.key)
+    value = field.value(config)
+    if isinstance(value, tuple):  # Adam's betas, as they are typed: 0.9,0.999
+        return ",".join(f"{item:g}" for item in value)
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -114,7 +116,7 @@ class SettingsForm(VerticalScroll):
                     if not widget.has_focus:
                         widget.value = _text(config, field)
                 elif isinstance(widget, Switch):
-                    widget.value = getattr(config, field.key)
+                    widget.value = field.value(config)
                 elif isinstance(widget, Select):
                     if field.key == "dataset":
                         widget.set_options(self._choices(field, config))
@@ -124,10 +126,12 @@ class SettingsForm(VerticalScroll):
             if field.widget == "switch":
                 on, off = SWITCH_STATES.get(field.key, (" on", " off"))
                 self.query_one(f"#state-{field.key}", Label).update(
-                    on if getattr(config, field.key) else off
+                    on if field.value(config) else off
                 )
             self.show_error(field.key, "")
-        self.query_one("#field-w0", Input).placeholder = "seeded init" if config.has_bias else "0"
+        seeded = config.variant == "torch-module"  # nn.Linear draws its own start
+        self.query_one("#field-w0", Input).placeholder = "seeded init" if seeded else "0"
+        self.query_one("#field-b0", Input).placeholder = "seeded init" if seeded else "0"
         variant = VARIANTS[config.variant]
         self.query_one("#field-optimizer", Select).disabled = len(variant.optimizers) == 1
 

@@ -15,10 +15,12 @@ if TYPE_CHECKING:
     from gdtui.core.trainers.trainer import Trainer
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
-"""``momentum`` is SGD with momentum :data:`MOMENTUM`; all but plain ``sgd`` need
-``torch.optim``."""
-MOMENTUM = 0.9
-"""The ``momentum`` optimizer's β."""
+"""``momentum`` is SGD with momentum (its β is the ``momentum`` setting, 0.9 by default); all
+but plain ``sgd`` need ``torch.optim``."""
+DEFAULT_BETAS: tuple[float, float] = (0.9, 0.999)
+"""Adam's betas unless told (torch's own defaults)."""
+DTYPES: tuple[str, ...] = ("float32", "float64")
+"""What the data and parameters are computed in (float32, as the seeds do, by default)."""
 
 GRAD_FORMULAS: tuple[str, ...] = ("mean", "tutorial")
 """``mean`` is mean(2x(ŷ−y)); ``tutorial`` is the seeds' np.dot(2x, ŷ−y).mean(), which is
@@ -32,7 +34,8 @@ class Variant:
     name: str
     description: str
     uses_torch: bool
-    has_bias: bool = False
+    default_bias: bool = False
+    """Whether it trains a bias unless told (``nn.Linear`` has one; every variant can)."""
     optimizers: tuple[str, ...] = ("sgd",)
     grad_formulas: tuple[str, ...] = ("mean",)
 
@@ -67,7 +70,7 @@ VARIANTS: dict[str, Variant] = {
             "torch-module",
             "nn.Module around nn.Linear(1, 1): w and b",
             uses_torch=True,
-            has_bias=True,
+            default_bias=True,
             optimizers=OPTIMIZERS,
         ),
     )
