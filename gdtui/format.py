@@ -27,19 +27,22 @@ def number(value: float | None, digits: int = 7) -> str:
     return f"{value:.{digits}g}"
 
 
-def exact(value: float | None) -> str:
+def exact(value: float | None, double: bool = False) -> str:
     """``value`` with as many significant digits as tell it from its neighbours: a float32
-    (what every variant computes in) as the shortest text that reads back as it, up to 9
-    digits, so 1.9999996 never shows as 2; any other value with 9."""
+    (what the variants compute in unless told) as the shortest text that reads back as it,
+    up to 9 digits, so 1.9999996 never shows as 2; any other value with 9, or, for a float64
+    run (``double``), as the shortest text that reads back as that float64, up to 17."""
     if value is None or value == 0 or not math.isfinite(value):
         return number(value)
-    single = np.float32(value) if abs(value) <= FLOAT32_MAX else None
-    if single is None or float(single) != value:
-        return f"{value:.9g}"
-    mantissa, exponent = np.format_float_scientific(single, unique=True, trim="-").split("e")
+    scalar: np.floating[Any] | None = np.float32(value) if abs(value) <= FLOAT32_MAX else None
+    if scalar is None or float(scalar) != value:
+        if not double:
+            return f"{value:.9g}"
+        scalar = np.float64(value)
+    mantissa, exponent = np.format_float_scientific(scalar, unique=True, trim="-").split("e")
     power = int(exponent)
     if -4 <= power < 7:
-        return np.format_float_positional(single, unique=True, trim="-")
+        return np.format_float_positional(scalar, unique=True, trim="-")
     return f"{mantissa}e{power:+03d}"
 
 

@@ -53,9 +53,10 @@ class EpochRecord(NamedTuple):
         return total - total == 0.0
 
 
-def predict_at(w: float, b: float | None, x: float) -> float:
-    """f(x) = w·x (+ b), in float32 as the model computes it."""
-    value = np.float32(w) * np.float32(x)
+def predict_at(w: float, b: float | None, x: float, dtype: str = "float32") -> float:
+    """f(x) = w·x (+ b), in the run's ``dtype`` as the model computes it."""
+    kind = np.float64 if dtype == "float64" else np.float32
+    value = kind(w) * kind(x)
     if b is not None:
-        value += np.float32(b)
+        value += kind(b)
     return float(value)

@@ -206,4 +206,4 @@ class TrainingSession:
     def predict(self, x: float) -> float | None:
         """f(x) with the parameters of the epoch being viewed, or None before the first epoch."""
         record = self.viewed_record
-        return None if record is None else predict_at(record.w, record.b, x)
+        return None if record is None else predict_at(record.w, record.b, x, self.config.dtype)

@@ -112,3 +112,19 @@ async def test_under_no_color_the_digits_still_read(monkeypatch):
         svg = app.export_screenshot()
         assert "╶─╮" in svg or "╺━┓" in svg  # the digit 3 of the 0.3 drawn, not a colour
         assert _cells(app)["w"][0] == "0.3"
+
+
+async def test_a_float64_run_shows_every_digit_float64_has():
+    # The closed form in float64: w ← w − lr·mean(2x(wx − y)), from 0.
+    x, y, w = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0], 0.0
+    for _ in range(2):
+        w -= 0.01 * sum(2 * a * (w * a - b) for a, b in zip(x, y, strict=True)) / 4
+    assert repr(w) == "0.5549999999999999"  # more than float32's 9 digits say
+    app = make_app(RunConfig(variant="numpy-manual", dtype="float64"), present=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n", "n")
+        assert f"w {w!r}" in str(app.main.query_one("#status", Static).render())
+        assert _cells(app)["w"] == ("0.555", f"= {w!r}")
+        await press_and_settle(app, pilot, "p")
+        table = str(app.main.query_one("#debug-table").render())
+        assert repr(w) in table

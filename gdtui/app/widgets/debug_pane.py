@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -55,12 +56,12 @@ def _grad_after(step: Step, checks: Checks) -> Cell:
     )
 
 
-def _grad(parameter: str) -> Callable[[Step, Checks], Cell]:
+def _grad(parameter: str, double: bool) -> Callable[[Step, Checks], Cell]:
     """``.grad`` as the variant computed it: in red when the gradient check finds it wrong
     (the numerical value beside it is the reference, never the one marked)."""
 
     def cell(step: Step, checks: Checks) -> Cell:
-        value = exact(getattr(step.record, f"grad_{parameter}"))
+        value = exact(getattr(step.record, f"grad_{parameter}"), double)
         check = checks.get(parameter)
         return Text(value, style="bold red") if check is not None and check.failed else value
 
@@ -77,42 +78,52 @@ def _numerical(parameter: str) -> Callable[[Step, Checks], Cell]:
     return cell
 
 
-def _applied(parameter: str) -> Callable[[Step, Checks], Cell]:
+def _applied(parameter: str, double: bool) -> Callable[[Step, Checks], Cell]:
     """The step the update took, after − before; "0 rounded" when float32 rounded it away."""
 
     def cell(step: Step, checks: Checks) -> Cell:
         if parameter in step.rounded_away():
             return Text("0 rounded", style="yellow")
-        return exact(step.dw if parameter == "w" else step.db)
+        return exact(step.dw if parameter == "w" else step.db, double)
 
     return cell
 
 
-def _minus(update: float | None) -> str:
+def _minus(update: float | None, double: bool) -> str:
     """−lr·grad, the step plain SGD means to take (float32 may round the one it takes)."""
-    return exact(None if update is None else -update)
+    return exact(None if update is None else -update, double)
 
 
 # −lr·grad gives way first (the step taken says it, but for float32's rounding), then what
 # .grad holds after the epoch (the note above the table says it too, and whether it
 # accumulates), then the numerical gradients (the note names a failed check), then the steps
 # taken, and the rate last (the status line has it): never a cut number.
-COLUMNS: tuple[Column, ...] = (
-    Column("epoch", None, lambda s, c: str(s.record.epoch)),
-    Column("lr", 8, lambda s, c: exact(s.record.lr), rate=True),
-    Column("loss", None, lambda s, c: exact(s.record.loss)),
-    Column("w", None, lambda s, c: exact(s.record.w)),
-    Column("b", None, lambda s, c: exact(s.record.b), bias=True),
-    Column("w.grad", None, _grad("w")),
-    Column("numerical", 5, _numerical("w")),
-    Column("Δw applied", 7, _applied("w")),
-    Column("−lr·w.grad", 2, lambda s, c: _minus(s.record.update_w), plain_sgd=True),
-    Column("b.grad", None, _grad("b"), bias=True),
-    Column("numerical", 4, _numerical("b"), bias=True),
-    Column("Δb applied", 6, _applied("b"), bias=True),
-    Column("−lr·b.grad", 1, lambda s, c: _minus(s.record.update_b), bias=True, plain_sgd=True),
-    Column(".grad after", 3, _grad_after),
-)
+@functools.cache
+def table_columns(double: bool = False) -> tuple[Column, ...]:
+    """The table's columns; a float64 run (``double``) shows every digit float64 has (the
+    step taken, after − before, is a float64 even in a float32 run: 9 digits there)."""
+    return (
+        Column("epoch", None, lambda s, c: str(s.record.epoch)),
+        Column("lr", 8, lambda s, c: exact(s.record.lr), rate=True),
+        Column("loss", None, lambda s, c: exact(s.record.loss, double)),
+        Column("w", None, lambda s, c: exact(s.record.w, double)),
+        Column("b", None, lambda s, c: exact(s.record.b, double), bias=True),
+        Column("w.grad", None, _grad("w", double)),
+        Column("numerical", 5, _numerical("w")),
+        Column("Δw applied", 7, _applied("w", double)),
+        Column("−lr·w.grad", 2, lambda s, c: _minus(s.record.update_w, double), plain_sgd=True),
+        Column("b.grad", None, _grad("b", double), bias=True),
+        Column("numerical", 4, _numerical("b"), bias=True),
+        Column("Δb applied", 6, _applied("b", double), bias=True),
+        Column(
+            "−lr·b.grad",
+            1,
+            lambda s, c: _minus(s.record.update_b, double),
+            bias=True,
+            plain_sgd=True,
+        ),
+        Column(".grad after", 3, _grad_after),
+    )
 
 
 class DebugPane(Vertical):
@@ -139,7 +150,7 @@ class DebugPane(Vertical):
         config = session.config
         columns = [
             column
-            for column in COLUMNS
+            for column in table_columns(config.dtype == "float64")
             if (config.has_bias or not column.bias)
             and (config.plain_sgd or not column.plain_sgd)
             and (session.lr_varies or not column.rate)

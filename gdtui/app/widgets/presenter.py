@@ -5,6 +5,7 @@ for the front row (the big digits are rounded to what a cell holds)."""
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import NamedTuple
 
 from rich.text import Text
@@ -45,11 +46,11 @@ def big_number(value: float | None) -> str:
     return f"{mantissa}E{int(exponent)}"
 
 
-def _label(name: str, value: float | None, big: str) -> Text:
+def _label(name: str, value: float | None, big: str, double: bool = False) -> Text:
     """``w = 0.29999998``: the name, and the exact value when the digits are rounded."""
     if value is None:
         return Text.assemble((name, "bold"), "  —")
-    words = exact(value)
+    words = exact(value, double)
     return Text.assemble((name, "bold"), f"  = {words}" if words != big else "")
 
 
@@ -69,9 +70,9 @@ def _scalar(value: object) -> object:
     return value
 
 
-def _cell(name: str, value: float | None) -> Figure:
+def _cell(name: str, value: float | None, double: bool = False) -> Figure:
     big = big_number(value)
-    return Figure(big, _label(name, value, big))
+    return Figure(big, _label(name, value, big, double))
 
 
 def _mid_epoch(session: TrainingSession, seen: dict[str, object]) -> list[Figure] | None:
@@ -82,6 +83,7 @@ def _mid_epoch(session: TrainingSession, seen: dict[str, object]) -> list[Figure
     if line is None or line.record is not None or session.cursor is not None:
         return None
     config = session.config
+    cell = partial(_cell, double=config.dtype == "float64")
     epoch = session.epoch + 1
     if seen.get("epoch") != (session.run_id, epoch):
         seen.clear()
@@ -98,7 +100,7 @@ def _mid_epoch(session: TrainingSession, seen: dict[str, object]) -> list[Figure
         if value is None:
             out.append(Figure("", Text.assemble((name, "bold"), "  = None")))
         else:
-            out.append(_cell(name, float(value)))  # type: ignore[arg-type]
+            out.append(cell(name, float(value)))  # type: ignore[arg-type]
     return out
 
 
@@ -110,20 +112,21 @@ def figures(session: TrainingSession, seen: dict[str, object] | None = None) -> 
     if inside is not None:
         return inside
     epoch, config = session.viewed_epoch, session.config
+    cell = partial(_cell, double=config.dtype == "float64")
     shown = steps(session.history, session.initial, 1, epoch)
     step = shown[-1] if shown else None
     epoch_label = Text.assemble(("epoch", "bold"), f"  of {config.epochs:,}")
     out = [Figure(str(epoch), epoch_label)]
     if step is None:  # before the first epoch: the parameters as they start
         w0, b0 = session.initial or (config.w0, config.b0)
-        out += [_cell("loss", None), _cell("w", w0), _cell("w.grad", None)]
-        out += [_cell("update Δw", None)]
-        out.append(_cell("b", b0) if config.has_bias else _cell("lr", config.lr))
+        out += [cell("loss", None), cell("w", w0), cell("w.grad", None)]
+        out += [cell("update Δw", None)]
+        out.append(cell("b", b0) if config.has_bias else cell("lr", config.lr))
         return out
     record = step.record
-    out += [_cell("loss", record.loss), _cell("w", record.w), _cell("w.grad", record.grad_w)]
-    out.append(_cell("update Δw", step.dw))
-    out.append(_cell("b", record.b) if config.has_bias else _cell("lr", record.lr))
+    out += [cell("loss", record.loss), cell("w", record.w), cell("w.grad", record.grad_w)]
+    out.append(cell("update Δw", step.dw))
+    out.append(cell("b", record.b) if config.has_bias else cell("lr", record.lr))
     return out
 
 

@@ -75,15 +75,17 @@ class StatusLine(Static):
         line = session.line
         if line is not None and line.record is None:  # stepping lines, inside an epoch
             parts.append((1, Text(f"in epoch {session.epoch + 1}: ran line {line.number}  ")))
+        double = config.dtype == "float64"
         if record is not None:
-            parts.append((3, Text(f"loss {exact(record.loss)}  ")))
-            parts.append((4, Text(f"w {exact(record.w)}  ")))
+            parts.append((3, Text(f"loss {exact(record.loss, double)}  ")))
+            parts.append((4, Text(f"w {exact(record.w, double)}  ")))
             if record.b is not None:
-                parts.append((5, Text(f"b {exact(record.b)}  ")))
+                parts.append((5, Text(f"b {exact(record.b, double)}  ")))
             if session.lr_varies:
                 parts.append((7, Text(f"lr {exact(record.lr)}  ")))
             prediction = session.predict(config.predict)
-            parts.append((8, Text(f"f({number(config.predict)}) = {exact(prediction)}  ")))
+            predicted = exact(prediction, double)
+            parts.append((8, Text(f"f({number(config.predict)}) = {predicted}  ")))
         else:
             parts.append((9, Text("n: one epoch · space: run · ?: help  ", style="dim")))
         if speed is not None and state is RunState.RUNNING:

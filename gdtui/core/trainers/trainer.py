@@ -241,4 +241,4 @@ class Trainer:
 
     def predict(self, x: float) -> float:
         """f(x) = w·x (+ b) with the current parameters, in float32 as the model computes it."""
-        return predict_at(self.w, self.b, x)
+        return predict_at(self.w, self.b, x, self.config.dtype)
