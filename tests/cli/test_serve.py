@@ -344,7 +344,7 @@ def test_a_served_tab_loads_files_from_its_root_only_and_quotes_none(serve, tmp_
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
     served = serve()
-    to_the_field = ["stdin", TAB * 5]  # from the variants: lr, epochs, w0, data, load CSV
+    to_the_field = ["stdin", TAB * 6]  # from the variants: lr, epochs, w0, bias, data, load CSV
     outside = asyncio.run(
         first_frame(ws_url(served), then=[to_the_field, ["stdin", "/etc/shadow\r"]], until=b"only")
     )
