@@ -127,3 +127,22 @@ async def test_enter_in_a_field_is_the_fields_and_the_ends_say_so() -> None:
         assert any("last step" in n.message for n in app._notifications)
         # Step 3 starts the run again (grad_formula): its note says so, no notice covers it.
         assert not any("Started again" in n.message for n in app._notifications)
+
+
+async def test_keys_of_ones_own_between_steps_are_off_script_and_enter_gets_back_on_it() -> None:
+    lesson = next(lesson for lesson in LESSONS if lesson.name.startswith("004"))
+    expected = _expected(lesson)
+    app = make_app(lesson=lesson)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main, head = app.main, app.query_one("#lesson-head")
+        await press_and_settle(app, pilot, "enter")
+        assert "off script" not in str(head.render())
+        await press_and_settle(app, pilot, "g")  # a view changes no number: still on script
+        assert not main.off_script
+        await press_and_settle(app, pilot, "n", "plus", "n")  # the learner's own epochs
+        assert main.off_script and "off script" in str(head.render())
+        await press_and_settle(app, pilot, "enter")  # replayed to step 1, then step 2
+        assert not main.off_script and "off script" not in str(head.render())
+        assert main.lesson_at == 2
+        assert_rows_close([record_row(r) for r in main.session.history], expected[1])
+        assert main.session.config.lr == lesson.config.lr

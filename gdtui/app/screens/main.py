@@ -203,6 +203,11 @@ class MainScreen(Screen[Any]):
         """The lesson being played, or None."""
         self.lesson_at = 0
         """How many of its steps have been done."""
+        self.off_script = False
+        """Whether keys since the last step changed the run (the next step replays first)."""
+        self._playing = False
+        """Inside a lesson's own steps (their keys are the script's)."""
+        self._shown_waiting = False
         self.record = record
         """Where what the user does is written as a lesson file (--record), or None."""
         self.recorder: Recorder | None = None
@@ -370,6 +375,8 @@ class MainScreen(Screen[Any]):
         panes: tuple[Pane, ...] = (chart, numbers, status)
         for pane in panes:
             pane.show(self.session)
+        if self.lesson is not None and self.link.waiting != self._shown_waiting:
+            self._show_lesson()  # "running…" while a step's numbers are on their way
 
     def _measure_speed(self) -> None:
         now, epoch = time.perf_counter(), self.session.epoch
@@ -464,6 +471,7 @@ class MainScreen(Screen[Any]):
         elif self.supervisor.ready():
             session.state = RunState.RUNNING
             self.trainer.run()
+            self._left_script()
         self.redraw()
 
     def _paused_to_step(self) -> bool:
@@ -483,6 +491,7 @@ class MainScreen(Screen[Any]):
         """Run exactly one epoch."""
         if self._paused_to_step():
             self.link.step(1)
+            self._left_script()
             if self.recorder is not None:
                 self.recorder.epochs(1, self.trainer.sent)
                 self.save_recording()
@@ -491,6 +500,7 @@ class MainScreen(Screen[Any]):
         """Run the next line of the loop, shown in the Code view."""
         if self._paused_to_step():
             self.link.step_line()
+            self._left_script()
             if self.recorder is not None:
                 self.recorder.lines(self.trainer.sent)
                 self.save_recording()
@@ -499,6 +509,7 @@ class MainScreen(Screen[Any]):
     def action_reset(self) -> None:
         """Start the run again from epoch 0."""
         self._restart(self.session.config)
+        self._left_script()
         if self.recorder is not None:
             self.recorder.reset(self.trainer.sent)
             self.save_recording()
@@ -533,18 +544,37 @@ class MainScreen(Screen[Any]):
             if self.lesson_at == len(lesson.steps):
                 self.notify("That was the lesson's last step: backspace goes back one.")
                 return
+            self._playing = True
+            if self.off_script:  # back to where the script stands, so the note's numbers hold
+                self._replay(self.lesson_at)
             self._do_step(lesson.steps[self.lesson_at])
+            self._playing = False
             self.lesson_at += 1
         else:
             if self.lesson_at == 0:
                 self.notify("This is the lesson's start: enter does its first step.")
                 return
             self.lesson_at -= 1
-            self._restart(lesson.config)
-            for step in lesson.steps[: self.lesson_at]:
-                self._do_step(step)
-            self.query_one(TabbedContent).active = f"tab-{lesson.view_at(self.lesson_at)}"
+            self._playing = True
+            self._replay(self.lesson_at)
+            self._playing = False
+        self.off_script = False
         self._show_lesson()
+
+    def _replay(self, count: int) -> None:
+        """The lesson played again from its start to its first ``count`` steps."""
+        lesson = self.lesson
+        assert lesson is not None
+        self._restart(lesson.config)
+        for step in lesson.steps[:count]:
+            self._do_step(step)
+        self.query_one(TabbedContent).active = f"tab-{lesson.view_at(count)}"
+
+    def _left_script(self) -> None:
+        """A key of the user's own changed the run between a lesson's steps: say so."""
+        if self.lesson is not None and not self._playing and not self.off_script:
+            self.off_script = True
+            self._show_lesson()
 
     def _do_step(self, step: Step) -> None:
         """A step's actions, in the lesson file's order: reset, settings, view, epochs,
@@ -580,8 +610,17 @@ class MainScreen(Screen[Any]):
             return
         at, count = self.lesson_at, len(lesson.steps)
         keys = "enter: next · backspace: back" if at < count else "the end · backspace: back"
+        self._shown_waiting = waiting = self.link.waiting
+        marks: list[tuple[str, str]] = []
+        if self.off_script:
+            marks.append((" off script: enter replays to here first ", "bold black on yellow"))
+        elif waiting:
+            marks.append((" running… ", "bold"))
         head = Text.assemble(
-            (f" step {at}/{count} ", "bold reverse"), f"  {keys}  ", (lesson.title, "dim")
+            (f" step {at}/{count} ", "bold reverse"),
+            *marks,
+            f"  {keys}  ",
+            (lesson.title, "dim"),
         )
         head.no_wrap, head.overflow = True, "ellipsis"
         note = lesson.steps[at - 1].note if at else (lesson.about or "Press enter to begin.")
@@ -815,6 +854,7 @@ class MainScreen(Screen[Any]):
             self.trainer.apply(config)
             if session.finished:
                 self.trainer.pause()  # the new epochs or eps end the run here
+        self._left_script()
         if self.recorder is not None:
             self.recorder.set(old, config, self.trainer.sent)
             self.save_recording()
