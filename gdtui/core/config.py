@@ -99,7 +99,7 @@ class RunConfig:
     @property
     def has_bias(self) -> bool:
         """True when the run trains a bias b as well as the weight w."""
-        return VARIANTS[self.variant].default_bias if self.bias is None else self.bias
+        return VARIANTS[self.variant].trains_bias(self.bias)
 
     @property
     def plain_sgd(self) -> bool:
@@ -136,8 +136,7 @@ def _check(config: RunConfig) -> dict[str, str]:
     variant = VARIANTS.get(config.variant)
     if variant is None:
         return errors
-    has_bias = variant.default_bias if config.bias is None else config.bias
-    if "b0" not in errors and config.b0 is not None and not has_bias:
+    if "b0" not in errors and config.b0 is not None and not variant.trains_bias(config.bias):
         errors["b0"] = "this run has no bias to start from: turn bias on, or leave b0 unset"
     if "nesterov" not in errors and config.nesterov and config.momentum == 0:
         errors["nesterov"] = "Nesterov momentum needs a momentum above 0"
@@ -214,10 +213,9 @@ def config_from_options(options: Mapping[str, Any], base: RunConfig | None = Non
             changes["optimizer"] = "sgd"
         if "grad_formula" not in changes and base.grad_formula not in variant.grad_formulas:
             changes["grad_formula"] = "mean"
-        if "b0" not in changes and base.b0 is not None:
-            bias = changes.get("bias", base.bias)
-            if not (variant.default_bias if bias is None else bias):
-                changes["b0"] = None  # switched to a run without a bias: nothing to start
+        unbiased = not variant.trains_bias(changes.get("bias", base.bias))
+        if "b0" not in changes and base.b0 is not None and unbiased:
+            changes["b0"] = None  # switched to a run without a bias: nothing to start
         if "device" not in changes and base.device == "cuda" and not variant.uses_torch:
             changes["device"] = "auto"
     try:

@@ -147,6 +147,7 @@ def parse_lesson(data: object, name: str = "") -> Lesson:
         raise LessonError("steps: expects one [[steps]] table or more, each with a note")
     steps: list[Step] = []
     epoch, position = 0, 0  # epochs done, lines into the next one
+    loops: dict[RunConfig, int] = {}
     for number, table in enumerate(raw, start=1):
         if not isinstance(table, Mapping):
             raise LessonError(f"step {number}: expects a table, like {{ note = '…', epochs = 1 }}")
@@ -182,7 +183,9 @@ def parse_lesson(data: object, name: str = "") -> Lesson:
         if epochs:
             epoch, position = epoch + epochs, 0
         if lines:
-            loop = len(build_program(config).loop)
+            if config not in loops:  # one program per settings, not one per step
+                loops[config] = len(build_program(config).loop)
+            loop = loops[config]
             epoch, position = epoch + (position + lines) // loop, (position + lines) % loop
         if epoch > config.epochs or (epoch == config.epochs and position):
             what = "epochs" if epochs and not lines else "lines"

@@ -90,8 +90,8 @@ def _mid_epoch(session: TrainingSession, seen: dict[str, object]) -> list[Figure
         seen["epoch"] = (session.run_id, epoch)
     seen.update({key: line.values[key] for key in LIVE["loss"] if key in line.values})
     out = [Figure(str(epoch), Text.assemble(("epoch", "bold"), f"  after line {line.number}"))]
+    values = {**seen, **line.values}
     for name in ("loss", "w", "w.grad", "update Δw", "b" if config.has_bias else "lr"):
-        values = {**seen, **line.values}
         keys = [key for key in LIVE.get(name, (name,)) if key in values]
         if not keys:
             out.append(Figure("", Text.assemble((name, "bold"), "  —")))

@@ -36,6 +36,11 @@ class Variant:
     uses_torch: bool
     default_bias: bool = False
     """Whether it trains a bias unless told (``nn.Linear`` has one; every variant can)."""
+
+    def trains_bias(self, bias: bool | None) -> bool:
+        """Whether a run with the ``bias`` setting trains one (None: the variant's own way)."""
+        return self.default_bias if bias is None else bias
+
     optimizers: tuple[str, ...] = ("sgd",)
     grad_formulas: tuple[str, ...] = ("mean",)
 
