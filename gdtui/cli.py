@@ -294,6 +294,10 @@ def _run(args: list[str]) -> int:
     namespace = build_run_parser().parse_args(args)
     log_every = _bounded("--log-every", namespace.log_every, 1, 10**9, parse_int, "a whole number")
     config = parse_config(namespace)
+    if namespace.check_grad and config.batched:
+        raise UsageError(
+            "--check-grad: checks the full batch's gradient; leave out --batch-size and --shuffle"
+        )
     return run_headless(
         config,
         namespace.format,

@@ -29,10 +29,16 @@ one (unless the run diverged: 3), so that a script can stop on it."""
 
 
 def format_text_line(record: EpochRecord) -> str:
-    """A seed-style line: ``epoch 1: w = 0.300, loss = 30.00000000``."""
-    if record.b is None:
-        return f"epoch {record.epoch}: w = {record.w:.3f}, loss = {record.loss:.8f}"
-    return f"epoch {record.epoch}: w = {record.w:.3f}, b = {record.b:.3f}, loss = {record.loss:.8f}"
+    """A seed-style line: ``epoch 1: w = 0.300, loss = 30.00000000``; with mini-batches the
+    whole data's loss at the epoch's end, after its batches."""
+    bias = "" if record.b is None else f", b = {record.b:.3f}"
+    if record.full_loss is None:
+        return f"epoch {record.epoch}: w = {record.w:.3f}{bias}, loss = {record.loss:.8f}"
+    batches = f"{record.batch} batch{'es' if record.batch > 1 else ''}"
+    return (
+        f"epoch {record.epoch}: w = {record.w:.3f}{bias}, "
+        f"full-data loss = {record.full_loss:.8f} (after {batches})"
+    )
 
 
 # Overflow is how a run diverges: the record says so, and numpy need not warn on stderr.
@@ -54,7 +60,7 @@ def run_headless(
     """
     out = out or sys.stdout
     stepper = Stepper(config)
-    fields = record_fields(config.has_bias)
+    fields = record_fields(config.has_bias, config.batched)
     checker = GradChecker(config.dataset, config.has_bias, penalty(config)) if check_grad else None
     if checker is not None:
         fields = (*fields, *checker.fields)
@@ -74,7 +80,9 @@ def run_headless(
                 keep_going and batch.stop is StopReason.DIVERGING
             )
             last = batch.records[-1] if ends else None
-            for record in batch.records:
+            # With mini-batches the records are one per update; text shows epochs.
+            rows = batch.updates if config.batched and fmt != "text" else batch.records
+            for record in rows:
                 if checker is not None:
                     extra = checker.observe(*before, record)
                     before = (record.w, record.b)
@@ -90,7 +98,7 @@ def run_headless(
                     write(json.dumps({name: values[name] for name in fields}) + "\n")
                 else:
                     assert csv_writer is not None
-                    csv_writer.writerow([repr(values[name]) for name in fields])
+                    csv_writer.writerow([_cell(values[name]) for name in fields])
             if batch.records:
                 previous = batch.records[-1]
             if batch.diverging is not None and keep_going:
@@ -120,6 +128,12 @@ def run_headless(
             )
         out.flush()
     return 0 if warning is None else EXIT_WRONG_GRADIENT
+
+
+def _cell(value: float | int | None) -> str:
+    """A CSV cell: the number's repr, or empty where a record has none (a mini-batch's
+    full-data loss before the epoch's last update)."""
+    return "" if value is None else repr(value)
 
 
 def _divergence(batch: Batch) -> tuple[str, int, str] | None:

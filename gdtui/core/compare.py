@@ -142,7 +142,10 @@ def compare(
     """
     configs = lanes(config, across)
     steppers = {name: Stepper(lane) for name, lane in configs.items()}
-    histories = {name: RunHistory(has_bias=lane.has_bias) for name, lane in configs.items()}
+    histories = {
+        name: RunHistory(has_bias=lane.has_bias, batched=lane.batched)
+        for name, lane in configs.items()
+    }
     stops: dict[str, StopReason | None] = dict.fromkeys(configs)
     active = list(configs)
     done = 0
@@ -153,6 +156,8 @@ def compare(
         for name in list(active):
             batch = steppers[name].step(block)
             histories[name].extend(batch.records)
+            if batch.updates:
+                histories[name].extend_updates(batch.updates)
             if batch.stop is not None:
                 stops[name] = batch.stop
                 active.remove(name)

@@ -81,6 +81,11 @@ class RunConfig:
     ``weight_decay * w`` to the gradient, as they do."""
     dtype: str = "float32"
     """What the data and parameters are in: float32 as the seeds, or float64."""
+    batch_size: int | None = None
+    """Points per update: mini-batches of this size; None: all of them (one update an
+    epoch, as the seeds)."""
+    shuffle: bool = False
+    """Whether each epoch's batches come in a new order drawn from the seed."""
     eps: float = 0.0
     """Stop once the loss is below this; 0 never stops early."""
     seed: int = 0
@@ -100,6 +105,23 @@ class RunConfig:
     def has_bias(self) -> bool:
         """True when the run trains a bias b as well as the weight w."""
         return VARIANTS[self.variant].trains_bias(self.bias)
+
+    @property
+    def batched(self) -> bool:
+        """Whether the loop runs over batches (``--batch-size`` or ``--shuffle``): the
+        program then has the batch loop, and a record per update."""
+        return self.batch_size is not None or self.shuffle
+
+    @property
+    def batch(self) -> int:
+        """The points in each batch (the last of an epoch may have fewer)."""
+        n = len(self.dataset.x)
+        return n if self.batch_size is None else min(self.batch_size, n)
+
+    @property
+    def batches(self) -> int:
+        """The updates in each epoch."""
+        return -(-len(self.dataset.x) // self.batch)
 
     @property
     def plain_sgd(self) -> bool:

@@ -64,7 +64,7 @@ class DivergenceWatch:
 
     def observe(self, record: EpochRecord) -> Diverging | None:
         """Take the next epoch; returns what was found the first time the run diverges."""
-        loss, previous = record.loss, self._previous
+        loss, previous = record.epoch_loss, self._previous
         self._previous = loss
         growth = self._growth
         if loss > previous:

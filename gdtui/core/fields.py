@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from gdtui.core.data import FLOAT32_MAX, PRESETS
+from gdtui.core.data import FLOAT32_MAX, MAX_POINTS, PRESETS
 from gdtui.core.parse import ParseError, parse_bool, parse_float, parse_float_list, parse_int
 from gdtui.core.schedule import SCHEDULES
 from gdtui.core.trainers.registry import (
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 MAX_EPOCHS = 10**9
 MAX_SEED = 2**63 - 1
+MAX_BATCH = MAX_POINTS
+"""The most points a batch can hold: as many as a dataset may have."""
 FLOAT32_TINY = 1.401298464324817e-45
 """The smallest positive float32 (a subnormal): a learning rate below it trains nothing."""
 
@@ -51,6 +53,13 @@ def parse_start(value: object) -> float | None:
     if isinstance(value, str) and not value.strip():
         return None
     return parse_float(value)  # type: ignore[arg-type]
+
+
+def parse_batch_size(value: object) -> int | None:
+    """A batch size: a whole number, or ``all`` (or nothing) for the full batch."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "all")):
+        return None
+    return parse_int(value)  # type: ignore[arg-type]
 
 
 def parse_betas(value: object) -> tuple[float, float]:
@@ -121,6 +130,12 @@ def _bool(value: object) -> str | None:
 
 def _bias(value: object) -> str | None:
     return None if value is None or isinstance(value, bool) else ""
+
+
+def _batch_size(value: object) -> str | None:
+    if value is None:
+        return None
+    return _whole(1, MAX_BATCH)(value)
 
 
 def _fraction(value: object) -> str | None:
@@ -435,6 +450,26 @@ FIELDS: tuple[Field, ...] = (
         label="dtype",
         widget="select",
         choices=DTYPES,
+    ),
+    Field(
+        "batch_size",
+        f"a whole number from 1 to {MAX_BATCH:,}, or all",
+        "points per update: mini-batches of B (default all: one update an epoch, as the seeds)",
+        parse_batch_size,
+        metavar="B",
+        label="batch size",
+        widget="input",
+        placeholder="all",
+        check=_batch_size,
+    ),
+    Field(
+        "shuffle",
+        "true or false",
+        "draw each epoch's batches in a new random order, from the seed (default off)",
+        parse_bool,
+        label="shuffle",
+        widget="switch",
+        check=_bool,
     ),
     Field(
         "schedule",

@@ -11,7 +11,9 @@ import numpy as np
 from gdtui.core.record import EpochRecord
 
 COLUMNS: tuple[str, ...] = ("epoch", "loss", "w", "grad_w", "b", "grad_b", "lr", "grad_state")
-_DTYPES = {"epoch": np.int64, "grad_state": np.int8}
+BATCH_COLUMNS: tuple[str, ...] = ("step", "batch", "full_loss", "full_grad_w", "full_grad_b")
+"""Kept only by a mini-batch run's history: with the full batch they follow from the rest."""
+_DTYPES = {"epoch": np.int64, "grad_state": np.int8, "step": np.int64, "batch": np.int64}
 EXPORT_CHUNK = 10_000
 """Records per piece of an export: small enough to check for a cancelled export often."""
 BLOCK = 64
@@ -19,26 +21,38 @@ BLOCK = 64
 kept as the run grows, so a redraw at epoch 1,000,000 reads 15,625 blocks, not 10^6 values."""
 
 
-def record_fields(has_bias: bool) -> tuple[str, ...]:
-    """The record's fields as the CLI and exports write them."""
-    if has_bias:
-        return ("epoch", "loss", "w", "b", "grad_w", "grad_b")
-    return ("epoch", "loss", "w", "grad_w")
+def record_fields(has_bias: bool, batched: bool = False) -> tuple[str, ...]:
+    """The record's fields as the CLI and exports write them; with mini-batches the whole
+    data's gradient and loss too (see :class:`~gdtui.core.record.EpochRecord`)."""
+    fields: tuple[str, ...] = ("epoch", "step", "batch", "loss", "w")
+    fields += ("b", "grad_w", "grad_b") if has_bias else ("grad_w",)
+    if batched:
+        fields += ("full_grad_w", "full_grad_b") if has_bias else ("full_grad_w",)
+        fields += ("full_loss",)
+    return fields
 
 
 class RunHistory:
     """Every epoch of one run, appended in order; columns grow by doubling.
 
-    ``b``/``grad_b`` hold nan for variants without a bias.
+    ``b``/``grad_b`` hold nan for variants without a bias. A mini-batch run's history
+    (``batched``) keeps :data:`BATCH_COLUMNS` too (nan where a record has no value), and
+    :attr:`updates` holds every update, as a history of its own.
     """
 
-    def __init__(self, has_bias: bool = False, capacity: int = 1024) -> None:
+    def __init__(self, has_bias: bool = False, capacity: int = 1024, batched: bool = False) -> None:
         self.has_bias = has_bias
+        self.batched = batched
         self._size = 0
+        names = COLUMNS + BATCH_COLUMNS if batched else COLUMNS
         self._columns = {
-            name: np.zeros(capacity, dtype=_DTYPES.get(name, np.float64)) for name in COLUMNS
+            name: np.zeros(capacity, dtype=_DTYPES.get(name, np.float64)) for name in names
         }
         self._blocks: dict[str, _Extremes] = {}
+        self.updates: RunHistory | None = None
+        """With mini-batches, the record of every update (each epoch's last is its row here)."""
+        self.per_update = False
+        """Whether this is such a history of updates (a row per update, not per epoch)."""
 
     def __len__(self) -> int:
         return self._size
@@ -90,15 +104,33 @@ class RunHistory:
                     nan if r.grad_b is None else r.grad_b,
                     r.lr,
                     r.grad_state,
+                    *(
+                        (
+                            r.step,
+                            r.batch,
+                            nan if r.full_loss is None else r.full_loss,
+                            nan if r.full_grad_w is None else r.full_grad_w,
+                            nan if r.full_grad_b is None else r.full_grad_b,
+                        )
+                        if self.batched
+                        else ()
+                    ),
                 )
                 for r in rows
             ],
             dtype=np.float64,
         )
         end = self._size + len(rows)
-        for index, name in enumerate(COLUMNS):
+        for index, name in enumerate(self._columns):
             self._columns[name][self._size : end] = table[:, index]
         self._size = end
+
+    def extend_updates(self, records: Sequence[EpochRecord]) -> None:
+        """Add updates of a mini-batch run (kept in :attr:`updates`)."""
+        if self.updates is None:
+            self.updates = RunHistory(self.has_bias, batched=True)
+            self.updates.per_update = True
+        self.updates.extend(records)
 
     def record(self, index: int) -> EpochRecord:
         """The record at ``index`` (negative counts from the end)."""
@@ -107,8 +139,9 @@ class RunHistory:
         if not 0 <= index < self._size:
             raise IndexError(index)
         c = self._columns
-        return EpochRecord(
-            int(c["epoch"][index]),
+        epoch = int(c["epoch"][index])
+        record = EpochRecord(
+            epoch,
             float(c["loss"][index]),
             float(c["w"][index]),
             float(c["grad_w"][index]),
@@ -116,6 +149,16 @@ class RunHistory:
             float(c["grad_b"][index]) if self.has_bias else None,
             float(c["lr"][index]),
             int(c["grad_state"][index]),
+            epoch,
+        )
+        if not self.batched:
+            return record
+        return record._replace(
+            step=int(c["step"][index]),
+            batch=int(c["batch"][index]),
+            full_loss=_number(c["full_loss"][index]),
+            full_grad_w=_number(c["full_grad_w"][index]),
+            full_grad_b=_number(c["full_grad_b"][index]) if self.has_bias else None,
         )
 
     def last(self, count: int, end: int | None = None) -> list[EpochRecord]:
@@ -163,33 +206,60 @@ class RunHistory:
         return np.concatenate((lows, highs, _bucket_extremes(values, rest, 1)))
 
     def csv_chunks(self, stop: int | None = None, rows: int = EXPORT_CHUNK) -> Iterator[str]:
-        """The first ``stop`` records (all when None) as CSV text with a header, ``rows``
-        records at a time."""
-        fields = record_fields(self.has_bias)
+        """The first ``stop`` epochs' records (all when None) as CSV text with a header,
+        ``rows`` records at a time (with mini-batches, a record per update)."""
+        fields = record_fields(self.has_bias, self.batched)
         yield ",".join(fields) + "\n"
         for chunk in self._chunks(fields, stop, rows):
-            yield "".join(",".join(map(repr, row)) + "\n" for row in chunk)
+            yield "".join(",".join(map(_cell, row)) + "\n" for row in chunk)
 
     def jsonl_chunks(self, stop: int | None = None, rows: int = EXPORT_CHUNK) -> Iterator[str]:
-        """The first ``stop`` records (all when None) as JSON lines, ``rows`` at a time."""
-        fields = record_fields(self.has_bias)
+        """The first ``stop`` epochs' records (all when None) as JSON lines, ``rows`` at a
+        time (with mini-batches, a record per update)."""
+        fields = record_fields(self.has_bias, self.batched)
         for chunk in self._chunks(fields, stop, rows):
-            yield "".join(json.dumps(dict(zip(fields, row, strict=True))) + "\n" for row in chunk)
+            yield "".join(
+                json.dumps(dict(zip(fields, map(_json, row), strict=True))) + "\n" for row in chunk
+            )
 
     def _chunks(
         self, fields: Sequence[str], stop: int | None = None, rows: int = EXPORT_CHUNK
     ) -> Iterator[Iterator[tuple[float | int, ...]]]:
-        """The first ``stop`` records (those so far when None) as tuples of ``fields``,
-        ``rows`` at a time.
+        """The first ``stop`` epochs' records (those so far when None) as tuples of
+        ``fields``, ``rows`` at a time: with mini-batches, those of their updates.
 
         The columns are taken as they are when this starts: epochs added meanwhile (a run
         going on while an export is written on another thread) are not included, and growing
         the columns replaces their arrays without touching these.
         """
         size = self._size if stop is None else min(stop, self._size)
-        columns = [self._columns[name][:size] for name in fields]
+        if self.batched and not self.per_update:
+            updates = self.updates
+            if updates is None or not size:
+                return
+            last_step = int(self._columns["step"][size - 1])
+            yield from updates._chunks(fields, last_step, rows)
+            return
+        own = self._columns
+        if not self.batched:  # each record is an epoch: its step is the epoch, its batch 1
+            own = {**own, "step": own["epoch"], "batch": np.ones(size, dtype=np.int64)}
+        columns = [own[name][:size] for name in fields]
         for start in range(0, size, rows):
             yield zip(*(column[start : start + rows].tolist() for column in columns), strict=True)
+
+
+def _cell(value: float | int) -> str:
+    """A CSV cell: the number's repr, or empty where a record has none (nan)."""
+    return "" if value != value else repr(value)
+
+
+def _json(value: float | int) -> float | int | None:
+    """A JSON value: null where a record has none (nan)."""
+    return None if value != value else value
+
+
+def _number(value: np.floating) -> float | None:
+    return None if math.isnan(value) else float(value)
 
 
 class _Extremes:

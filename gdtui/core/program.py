@@ -37,6 +37,15 @@ BACKWARD = "backward"
 UPDATE = "update"
 ZERO = "zero"
 """The line that clears the gradient; skipped while zero_grad is off."""
+ORDER = "order"
+"""``order = rng.permutation(n)`` (or ``np.arange(n)``): the epoch's order of the points."""
+BATCHES = "batches"
+"""The epoch's batches: consecutive slices of ``order``."""
+BATCH = "batch"
+"""``for xb, yb in batches:``, the batch loop's header: each time it runs, it takes the
+next batch."""
+FULL = "full"
+"""The full-data loss at the epoch's end, after its batches (``full_l = …``)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,8 @@ class Line:
 
     code: str
     role: str
+    inner: bool = False
+    """Whether the line is in the batch loop's body (run once per batch)."""
 
     @cached_property
     def assigns(self) -> tuple[str, ...]:
@@ -80,14 +91,28 @@ class Program:
     uses_torch: bool
     optimizer: bool
     """Whether the namespace has an ``optimizer`` (a ``torch.optim`` one)."""
+    inputs: tuple[str, str] = ("X", "Y")
+    """The names of the points the loss line reads: ``xb, yb`` in the batch loop."""
 
     def listing(self, zero_grad: bool = True) -> list[str]:
         """The code as shown: setup, a blank line, the loop header and its indented body;
         the zeroing line commented out while zero_grad is off."""
         lines = [line.code for line in self.setup]
         lines += ["", self.header]
-        lines += [INDENT + self.shown(line, zero_grad) for line in self.loop]
+        lines += [INDENT * (1 + line.inner) + self.shown(line, zero_grad) for line in self.loop]
         return lines
+
+    @property
+    def batched(self) -> bool:
+        """Whether the loop has a batch loop inside it."""
+        return self.index(BATCH) is not None
+
+    def runs(self, line: Line, batch: int) -> str:
+        """The statement that ``line`` executes for batch ``batch`` (from 0): the batch loop's
+        header takes that batch (``xb, yb = batches[1]``), any other line is itself."""
+        if line.role == BATCH:
+            return f"xb, yb = batches[{batch}]"
+        return line.code
 
     def shown(self, line: Line, zero_grad: bool) -> str:
         """``line`` as shown and run: a comment while it is a zeroing line that is off."""
@@ -201,6 +226,49 @@ def _header(config: RunConfig) -> str:
     return f"while epoch < {config.epochs}:"
 
 
+def _inputs(config: RunConfig) -> tuple[str, str]:
+    """The names the loss reads its points from: the batch's in the batch loop."""
+    return ("xb", "yb") if config.batched else ("X", "Y")
+
+
+def _model(config: RunConfig, x: str) -> str:
+    """``w * X`` (``+ b`` with a bias) of the points named ``x``."""
+    return f"w * {x} + b" if config.has_bias else f"w * {x}"
+
+
+def _loop(
+    config: RunConfig,
+    setup: tuple[Line, ...],
+    body: tuple[Line, ...],
+    full: str,
+    optimizer: bool,
+) -> tuple[tuple[Line, ...], tuple[Line, ...]]:
+    """The setup and loop around ``body`` (forward pass to zeroing line): the body once per
+    epoch, or once per batch inside the batch loop, where the setup seeds the generator
+    that orders the points, and the epoch ends on the full-data loss ``full``."""
+    head = (Line("epoch += 1", EPOCH), *_schedule(config, optimizer))
+    if not config.batched:
+        return setup, (*head, *body)
+    size = config.batch
+    order = "rng.permutation(len(X))" if config.shuffle else "np.arange(len(X))"
+    batches = (
+        f"batches = [(X[order[i:i + {size}]], Y[order[i:i + {size}]]) "
+        f"for i in range(0, len(X), {size})]"
+    )
+    *first, last = setup  # "epoch = 0"
+    seeded = (*first, Line(f"rng = np.random.default_rng({config.seed})", SETUP), last)
+    inner = tuple(Line(line.code, line.role, inner=True) for line in body)
+    loop = (
+        *head,
+        Line(f"order = {order}", ORDER),
+        Line(batches, BATCHES),
+        Line("for xb, yb in batches:", BATCH),
+        *inner,
+        Line(full, FULL),
+    )
+    return seeded, loop
+
+
 def _numpy_manual(config: RunConfig) -> Program:
     data, dtype, bias = config.dataset, _np_dtype(config), config.has_bias
     tutorial = config.grad_formula == "tutorial"
@@ -211,10 +279,11 @@ def _numpy_manual(config: RunConfig) -> Program:
         value = float(value or 0.0)
         return repr(value) if tutorial else f"{dtype}({value!r})"
 
+    x, y = _inputs(config)
     gradient = (
-        "dw = np.dot(2 * X, y_pred - Y).mean()"
+        f"dw = np.dot(2 * {x}, y_pred - {y}).mean()"
         if tutorial
-        else "dw = (2 * X * (y_pred - Y)).mean()"
+        else f"dw = (2 * {x} * (y_pred - {y})).mean()"
     )
     read = "float(grad)" if tutorial else "grad"
     setup = _setup(
@@ -230,22 +299,22 @@ def _numpy_manual(config: RunConfig) -> Program:
     gradients = [Line(gradient + _decay(config, "w"), GRADIENT)]
     accumulates, updates = [Line("grad += dw", ACCUMULATE)], [Line(f"w -= lr * {read}", UPDATE)]
     if bias:
-        gradients.append(Line("db = (2 * (y_pred - Y)).mean()" + _decay(config, "b"), GRADIENT))
+        gradients.append(Line(f"db = (2 * (y_pred - {y})).mean()" + _decay(config, "b"), GRADIENT))
         accumulates.append(Line("grad_b += db", ACCUMULATE))
         updates.append(Line(f"b -= lr * {read.replace('grad', 'grad_b')}", UPDATE))
-    loop = (
-        Line("epoch += 1", EPOCH),
-        *_schedule(config, optimizer=False),
-        Line("y_pred = w * X + b" if bias else "y_pred = w * X", FORWARD),
-        Line("l = ((y_pred - Y) ** 2).mean()", LOSS),
+    body = (
+        Line(f"y_pred = {_model(config, x)}", FORWARD),
+        Line(f"l = ((y_pred - {y}) ** 2).mean()", LOSS),
         *gradients,
         *accumulates,
         *updates,
         Line("grad = grad_b = 0.0" if bias else "grad = 0.0", ZERO),
     )
+    full = f"full_l = (({_model(config, 'X')} - Y) ** 2).mean()"
+    setup, loop = _loop(config, setup, body, full, optimizer=False)
     parameters: tuple[str, ...] = ("w", "b") if bias else ("w",)
     grads: tuple[str, ...] = ("grad", "grad_b") if bias else ("grad",)
-    return Program(setup, _header(config), loop, parameters, grads, GRAD_ZERO, False, False)
+    return Program(setup, _header(config), loop, parameters, grads, GRAD_ZERO, False, False, (x, y))
 
 
 def _torch_data(config: RunConfig, column: bool) -> tuple[str, str]:
@@ -285,28 +354,34 @@ def _torch_autograd(config: RunConfig) -> Program:
         else f"with torch.no_grad(): {p} -= lr * {p}.grad"
         for p in ("w", "b")[: 1 + bias]
     ]
-    loop = (
-        Line("epoch += 1", EPOCH),
-        *_schedule(config, optimizer=False),
-        Line("y_pred = w * X + b" if bias else "y_pred = w * X", FORWARD),
-        Line("l = ((y_pred - Y) ** 2).mean()", LOSS),
+    x, y = _inputs(config)
+    body = (
+        Line(f"y_pred = {_model(config, x)}", FORWARD),
+        Line(f"l = ((y_pred - {y}) ** 2).mean()", LOSS),
         Line("l.backward()", BACKWARD),
         *(Line(update, UPDATE) for update in updates),
         Line("w.grad.zero_(); b.grad.zero_()" if bias else "w.grad.zero_()", ZERO),
     )
-    return Program(setup, _header(config), loop, *_names(config), GRAD_ZERO, True, False)
+    full = f"with torch.no_grad(): full_l = (({_model(config, 'X')} - Y) ** 2).mean()"
+    setup, loop = _loop(config, setup, body, full, optimizer=False)
+    return Program(setup, _header(config), loop, *_names(config), GRAD_ZERO, True, False, (x, y))
 
 
-def _optimizer_loop(config: RunConfig, forward: str) -> tuple[Line, ...]:
-    return (
-        Line("epoch += 1", EPOCH),
-        *_schedule(config, optimizer=True),
-        Line(forward, FORWARD),
-        Line("l = loss(y_pred, Y)", LOSS),
+def _optimizer_loop(
+    config: RunConfig, setup: tuple[Line, ...], model: str
+) -> tuple[tuple[Line, ...], tuple[Line, ...]]:
+    """The setup and loop of the ``torch.optim`` variants, whose model is ``model`` of the
+    points (``w * {}`` or ``model({})``)."""
+    x, y = _inputs(config)
+    body = (
+        Line(f"y_pred = {model.format(x)}", FORWARD),
+        Line(f"l = loss(y_pred, {y})", LOSS),
         Line("l.backward()", BACKWARD),
         Line("optimizer.step()", UPDATE),
         Line("optimizer.zero_grad()", ZERO),
     )
+    full = f"with torch.no_grad(): full_l = loss({model.format('X')}, Y)"
+    return _loop(config, setup, body, full, optimizer=True)
 
 
 def _torch_optim(config: RunConfig) -> Program:
@@ -320,8 +395,10 @@ def _torch_optim(config: RunConfig) -> Program:
         f"optimizer = {optimizer_call(config, '[w, b]' if bias else '[w]')}",
         "epoch = 0",
     )
-    loop = _optimizer_loop(config, "y_pred = w * X + b" if bias else "y_pred = w * X")
-    return Program(setup, _header(config), loop, *_names(config), GRAD_NONE, True, True)
+    setup, loop = _optimizer_loop(config, setup, _model(config, "{}"))
+    return Program(
+        setup, _header(config), loop, *_names(config), GRAD_NONE, True, True, _inputs(config)
+    )
 
 
 def _torch_module(config: RunConfig) -> Program:
@@ -347,10 +424,12 @@ def _torch_module(config: RunConfig) -> Program:
         f"optimizer = {optimizer_call(config, 'model.parameters()')}",
         "epoch = 0",
     )
-    loop = _optimizer_loop(config, "y_pred = model(X)")
+    setup, loop = _optimizer_loop(config, setup, "model({})")
     parameters: tuple[str, ...] = ("model.weight",)
     gradients: tuple[str, ...] = ("model.weight.grad",)
     if config.has_bias:
         parameters += ("model.bias",)
         gradients += ("model.bias.grad",)
-    return Program(setup, _header(config), loop, parameters, gradients, GRAD_NONE, True, True)
+    return Program(
+        setup, _header(config), loop, parameters, gradients, GRAD_NONE, True, True, _inputs(config)
+    )

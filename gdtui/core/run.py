@@ -25,7 +25,7 @@ def stop_reason(record: EpochRecord, epochs: int, eps: float) -> StopReason | No
     """Whether the run ends with ``record``, and why; None to go on."""
     if not record.is_finite():
         return StopReason.DIVERGED
-    if record.loss < eps:
+    if record.epoch_loss < eps:
         return StopReason.CONVERGED
     if record.epoch >= epochs:
         return StopReason.DONE
@@ -34,7 +34,7 @@ def stop_reason(record: EpochRecord, epochs: int, eps: float) -> StopReason | No
 
 def divergence_message(record: EpochRecord) -> str:
     """``diverged at epoch k: loss = inf`` naming the first non-finite number."""
-    for name in ("loss", "w", "grad_w", "b", "grad_b"):
+    for name in ("loss", "w", "grad_w", "b", "grad_b", "full_loss"):
         value = getattr(record, name)
         if value is not None and value - value != 0.0:
             return f"diverged at epoch {record.epoch}: {name} = {value}"

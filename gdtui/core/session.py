@@ -61,7 +61,7 @@ class TrainingSession:
         """Start again from epoch 0, with ``config`` if given."""
         self.run_id += 1
         self.config = config or self.config
-        self.history = RunHistory(has_bias=self.config.has_bias)
+        self.history = RunHistory(has_bias=self.config.has_bias, batched=self.config.batched)
         self.state = RunState.READY
         self.message = ""
         self.hint = ""
@@ -167,6 +167,8 @@ class TrainingSession:
             return False
         self.line = None  # whole epochs: the loop stands at the start of the next one
         self.history.extend(batch.records)
+        if batch.updates:
+            self.history.extend_updates(batch.updates)
         self.changes += batch.changes
         self.optimizer_state = batch.optimizer_state
         if batch.initial is not None:

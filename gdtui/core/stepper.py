@@ -49,6 +49,10 @@ class Batch:
     after: int = 0
     """How many commands the training process had obeyed when it stepped this slice of a
     run (so a recording can place it among the keys: :mod:`gdtui.core.recorder`)."""
+    updates: list[EpochRecord] = dataclasses.field(default_factory=list)
+    """With mini-batches, the record of every update of ``records``' epochs, in order
+    (each epoch's last is its record); empty with the full batch, where they are
+    ``records``."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,6 +160,8 @@ class Stepper:
         deadline = time.perf_counter() + max_seconds
         records: list[EpochRecord] = []
         append = records.append
+        updates: list[EpochRecord] = []
+        batched = trainer.program.batched
         reason: StopReason | None = None
         diverged = diverging = None
         observe = self._watch.observe
@@ -166,6 +172,8 @@ class Stepper:
                 diverged = record
                 break
             append(record)
+            if batched:
+                updates += trainer.updates
             if reason is None and (diverging := observe(record)) is not None:
                 reason = StopReason.DIVERGING
             if reason is not None or (timed and time.perf_counter() > deadline):
@@ -180,6 +188,7 @@ class Stepper:
             initial,
             changes,
             diverging,
+            updates=updates,
         )
 
     def step_line(self) -> tuple[LineStep, Batch | None]:
@@ -207,9 +216,18 @@ class Stepper:
         initial, self._initial = self._initial, None
         changes, self._line_changes = self._line_changes, ()
         records = [] if diverged else [record]
+        updates = list(trainer.updates) if records and trainer.program.batched else []
         state = trainer.optimizer_state()
         return line, Batch(
-            self.run_id, records, state, reason, diverged, initial, changes, diverging
+            self.run_id,
+            records,
+            state,
+            reason,
+            diverged,
+            initial,
+            changes,
+            diverging,
+            updates=updates,
         )
 
     def replay(

@@ -123,7 +123,8 @@ def reference_gd(
                 acc_w = acc_w + grad_w
                 grad_w = acc_w
             w = float(w) - lr * float(grad_w) if float64_w else w - rate * grad_w
-            record = {"epoch": epoch, "loss": float(loss), "w": float(w)}
+            # The full batch: each record is an epoch, its step the epoch, its batch 1.
+            record = {"epoch": epoch, "step": epoch, "batch": 1, "loss": float(loss), "w": float(w)}
             if b is not None:
                 grad_b = np.mean(2 * error)
                 b = b - rate * grad_b
@@ -132,7 +133,7 @@ def reference_gd(
             if b is not None:
                 record["grad_b"] = float(grad_b)
             records.append(record)
-            values = [v for k, v in record.items() if k != "epoch"]
+            values = [v for k, v in record.items() if k not in ("epoch", "step", "batch")]
             if not all(np.isfinite(values)):
                 break
             if loss < eps:
@@ -141,8 +142,7 @@ def reference_gd(
 
 
 def is_finite_record(record: dict[str, float]) -> bool:
-    return all(np.isfinite([v for k, v in record.items() if k != "epoch"]))
-
+    return all(np.isfinite([v for k, v in record.items() if k not in ("epoch", "step", "batch")]))
 
 
 def assert_records_close(

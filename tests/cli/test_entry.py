@@ -69,7 +69,7 @@ def test_reader_closing_early_is_one_line_and_status_141(args: tuple[str, ...]) 
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert first.startswith((b"epoch 1:", b'{"epoch": 1,', b"epoch,loss"))
+    assert first.startswith((b"epoch 1:", b'{"epoch": 1,', b"epoch,step,batch,loss"))
     assert "Traceback" not in stderr
     assert "Error" not in stderr, stderr  # no "Exception ignored ... BrokenPipeError" either
     assert stderr == "gdtui run: the output was closed before the end (broken pipe)\n"

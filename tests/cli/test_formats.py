@@ -108,13 +108,20 @@ def test_jsonl_torch_autograd_matches_float32_reference() -> None:
     assert len(records) == 100
     expected = reference_gd()
     for got, want in zip(records, expected, strict=True):
-        assert list(got) == ["epoch", "loss", "w", "grad_w"]
+        assert list(got) == ["epoch", "step", "batch", "loss", "w", "grad_w"]
         assert got["epoch"] == want["epoch"]
         assert isinstance(got["epoch"], int)
         for key in ("loss", "w", "grad_w"):
             assert got[key] == pytest.approx(want[key], rel=1e-6, abs=1e-9), (key, got, want)
     # full precision, not the printed rounding: w after epoch 1 is float32(0.3)
-    assert records[0] == {"epoch": 1, "loss": 30.0, "w": 0.29999998211860657, "grad_w": -30.0}
+    assert records[0] == {
+        "epoch": 1,
+        "step": 1,
+        "batch": 1,
+        "loss": 30.0,
+        "w": 0.29999998211860657,
+        "grad_w": -30.0,
+    }
 
 
 def test_jsonl_numpy_manual_is_bit_exact_float32() -> None:
@@ -124,7 +131,7 @@ def test_jsonl_numpy_manual_is_bit_exact_float32() -> None:
 
 
 MODULE_ARGS = ("run", "--variant", "torch-module", "--w0", "0.5", "--b0", "-0.25", "--epochs", "40")
-MODULE_FIELDS = ["epoch", "loss", "w", "b", "grad_w", "grad_b"]
+MODULE_FIELDS = ["epoch", "step", "batch", "loss", "w", "b", "grad_w", "grad_b"]
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +188,7 @@ def test_csv_matches_jsonl_exactly() -> None:
     assert as_csv.returncode == 0, as_csv
     assert as_jsonl.returncode == 0, as_jsonl
     rows = list(csv.reader(io.StringIO(as_csv.stdout)))
-    assert rows[0] == ["epoch", "loss", "w", "grad_w"]
+    assert rows[0] == ["epoch", "step", "batch", "loss", "w", "grad_w"]
     assert len(rows) == 1 + 60
     records = _csv_records(as_csv.stdout)
     assert records == as_jsonl.jsonl()

@@ -29,6 +29,8 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "betas": ("0.8,0.99", (0.8, 0.99)),
     "weight_decay": ("0.01", 0.01),
     "dtype": ("float64", "float64"),
+    "batch_size": ("2", 2),
+    "shuffle": ("--shuffle", True),
     "schedule": ("cosine", "cosine"),
     "grad_formula": ("tutorial", "tutorial"),
     "eps": ("1e-9", 1e-9),

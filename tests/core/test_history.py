@@ -40,6 +40,7 @@ def _records(n: int, bias: bool, seed: int = 0) -> list[EpochRecord]:
             value() if bias else None,
             rng.choice([0.01, 0.3, 1e-5]),
             rng.choice([GRAD_VALUE, GRAD_ZERO, GRAD_NONE]),
+            epoch,  # the full batch: step == epoch
         )
         for epoch in range(1, n + 1)
     ]
@@ -206,7 +207,7 @@ def test_jsonl_round_trip(bias: bool) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(FINITE, FINITE, FINITE, FINITE, FINITE), min_size=1, max_size=20))
 def test_exports_round_trip_any_finite_numbers(values: list[tuple[float, ...]]) -> None:
-    records = [EpochRecord(i + 1, *row) for i, row in enumerate(values)]
+    records = [EpochRecord(i + 1, *row, step=i + 1) for i, row in enumerate(values)]
     history = RunHistory(True)
     history.extend(records)
     fields = record_fields(True)

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from gdtui.core.config import RunConfig
-from gdtui.core.program import SCHEDULE, UPDATE, ZERO, Line, Program, build_program
-from gdtui.core.record import GRAD_VALUE, EpochRecord, predict_at
+from gdtui.core.program import BATCH, SCHEDULE, UPDATE, ZERO, Line, Program, build_program
+from gdtui.core.record import GRAD_VALUE, EpochRecord, full_gradient, predict_at
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,11 @@ class Trainer:
     once, then its loop one epoch per :meth:`step` (compiled as one block, so a run flat out
     pays no more than the code itself) or one line per :meth:`step_line`.
 
-    The epoch's record is read right after the update line (the gradient it used, before
-    the zeroing line clears it). Learning rate, schedule and zero_grad can change between
-    epochs without a reset; anything else in the configuration needs a new trainer.
+    Each update's record is read right after the update line (the gradient it used, before
+    the zeroing line clears it). With mini-batches the epoch's records are in
+    :attr:`updates`, and :meth:`step` returns the last, which carries the full-data loss.
+    Learning rate, schedule and zero_grad can change between epochs without a reset;
+    anything else in the configuration needs a new trainer.
     """
 
     def __init__(self, config: RunConfig, on_setup: SetupWatcher | None = None) -> None:
@@ -76,10 +78,17 @@ class Trainer:
         self.names = namespace(self.program)
         self.position = 0
         """The index of the loop line to run next; 0 between epochs."""
+        self.batch = 0
+        """The index in the epoch (from 0) of the batch the batch loop is on."""
+        self.steps = 0
+        """Updates made."""
+        self.updates: list[EpochRecord] = []
+        """The records of the updates of the epoch under way, or of the last one."""
         self.follow_schedule = True
         """Whether the schedule's lines run (a replay sets each epoch's rate itself)."""
         self._read: CodeType = compile(self._reader(config), "<record>", "eval")
         self._captured: tuple[float, ...] = ()
+        self._binds: dict[int, CodeType] = {}
         setup = self.program.setup
         with self._own_generator():
             if on_setup is None:
@@ -89,16 +98,39 @@ class Trainer:
                     exec(compile(line.code, f"<setup {index}>", "exec"), self.names)
                     on_setup(index, self.names)
         self._compile_loop()
+        self._full_data = self._points() if self.program.batched else None
+        self._before = (self.w, self.b)
+        """The parameters before the next update (its full-data gradient is taken there)."""
+
+    def _points(self) -> tuple[np.ndarray, np.ndarray]:
+        """The data as the model holds it (in its dtype), in float64."""
+        data, dtype = self.config.dataset, self.config.dtype
+        x, y = (np.asarray(v, dtype=dtype).astype(np.float64) for v in (data.x, data.y))
+        return x, y
 
     # The program as code objects -------------------------------------------------------
 
     def _compile_loop(self) -> None:
-        loop = self.program.loop
-        # Every program ends update, zeroing line: the record is read between the two.
-        assert [line.role for line in loop[-2:]] == [UPDATE, ZERO]
-        self._lines = [compile(line.code, f"<line {i}>", "exec") for i, line in enumerate(loop)]
-        runs = [line.code for line in loop[:-1] if not self._skips(line)]
-        self._epoch = _compile(runs, "<epoch>")
+        program = self.program
+        loop = program.loop
+        self._lines = [
+            compile(program.runs(line, 0), f"<line {i}>", "exec") for i, line in enumerate(loop)
+        ]
+        header = program.index(BATCH)
+        self._header = -1 if header is None else header
+        # The loop's body (the batch loop's, with batches) ends update, zeroing line: the
+        # record is read between the two.
+        self._zero = max(i for i, line in enumerate(loop) if line.role == ZERO)
+        assert loop[self._zero - 1].role == UPDATE
+        start = 0 if header is None else header + 1
+        if header is None:
+            runs = [line.code for line in loop[: self._zero] if not self._skips(line)]
+            self._epoch = _compile(runs, "<epoch>")
+            return
+        head = [line.code for line in loop[:header] if not self._skips(line)]
+        self._head = _compile(head, "<epoch head>")
+        self._body = _compile([line.code for line in loop[start : self._zero]], "<batch>")
+        self._tail = _compile([line.code for line in loop[self._zero + 1 :]], "<epoch tail>")
 
     def _skips(self, line: Line) -> bool:
         """Whether ``line`` does not run now: the zeroing line while zero_grad is off (or the
@@ -132,26 +164,66 @@ class Trainer:
     # Stepping ----------------------------------------------------------------------------
 
     def step(self) -> EpochRecord:
-        """Run the rest of the epoch (all of it between epochs); return its record."""
+        """Run the rest of the epoch (all of it between epochs); return its record (with
+        mini-batches, its last update's, with the full-data loss)."""
         if self.position:
             return self._finish_epoch()
         names = self.names
-        exec(self._epoch, names)
-        self._captured = eval(self._read, names)
-        if self.zero_grad:
-            exec(self._lines[-1], names)
-        return self._record()
+        if self._header < 0:
+            exec(self._epoch, names)
+            self._captured = eval(self._read, names)
+            if self.zero_grad:
+                exec(self._lines[self._zero], names)
+            self.updates = [self._update()]
+            return self._epoch_record()
+        exec(self._head, names)
+        self.updates = []
+        for batch in range(len(names["batches"])):
+            self.batch = batch
+            exec(self._bind(batch), names)
+            exec(self._body, names)
+            self._captured = eval(self._read, names)
+            self.updates.append(self._update())
+            if self.zero_grad:
+                exec(self._lines[self._zero], names)
+        exec(self._tail, names)
+        self.batch = 0
+        return self._epoch_record()
+
+    def _bind(self, batch: int) -> CodeType:
+        code = self._binds.get(batch)
+        if code is None:
+            line = self.program.loop[self._header]
+            code = compile(self.program.runs(line, batch), f"<batch {batch}>", "exec")
+            self._binds[batch] = code
+        return code
 
     def step_line(self) -> LineRun:
-        """Run the next line of the loop (a zeroing line that is off is skipped)."""
+        """Run the next line of the loop (a zeroing line that is off is skipped); the batch
+        loop's lines run once per batch."""
         index, line = self.position, self.program.loop[self.position]
         skipped = self._skips(line)
-        if not skipped:
+        if index == 0:
+            self.updates = []
+        if line.role == BATCH:
+            exec(self._bind(self.batch), self.names)
+        elif not skipped:
             exec(self._lines[index], self.names)
-        if line.role == UPDATE:
+        if index == self._zero - 1:  # the (last) update line
             self._captured = eval(self._read, self.names)
-        self.position = (index + 1) % len(self.program.loop)
-        return LineRun(index, skipped, None if self.position else self._record())
+            self.updates.append(self._update())
+        self.position = index + 1
+        if index == self._zero:  # zero_grad may have been switched since the update
+            state = self.program.cleared if self.zero_grad else GRAD_VALUE
+            self.updates[-1] = self.updates[-1]._replace(grad_state=state)
+        more = index == self._zero and self._header >= 0
+        if more and self.batch + 1 < len(self.names["batches"]):  # the next batch
+            self.batch += 1
+            self.position = self._header
+        if self.position < len(self.program.loop):
+            return LineRun(index, skipped)
+        self.position = self.batch = 0
+        return LineRun(index, skipped, self._epoch_record())
 
     def _finish_epoch(self) -> EpochRecord:
         while True:
@@ -159,9 +231,9 @@ class Trainer:
             if run.record is not None:
                 return run.record
 
-    def _record(self) -> EpochRecord:
-        """The record of the epoch just run, from the values read after its update."""
-        self.epoch += 1
+    def _update(self) -> EpochRecord:
+        """The record of the update just made, from the values read after it."""
+        self.steps += 1
         values = self._captured
         grad_b = b = None
         if len(values) == 5:
@@ -169,7 +241,34 @@ class Trainer:
         else:
             loss, w, grad_w = values
         state = self.program.cleared if self.zero_grad else GRAD_VALUE
-        return EpochRecord(self.epoch, loss, w, grad_w, b, grad_b, self.names["lr"], state)
+        epoch, lr = self.epoch + 1, self.names["lr"]
+        if self._full_data is None:
+            return EpochRecord(epoch, loss, w, grad_w, b, grad_b, lr, state, self.steps)
+        full_w, full_b = self._full_gradient(*self._before)
+        self._before = (w, b)
+        return EpochRecord(
+            epoch, loss, w, grad_w, b, grad_b, lr, state, self.steps, self.batch + 1,
+            None, full_w, full_b,
+        )  # fmt: skip
+
+    def _full_gradient(self, w: float, b: float | None) -> tuple[float, float | None]:
+        assert self._full_data is not None
+        config = self.config
+        x, y = self._full_data
+        scale = len(x) if config.grad_formula == "tutorial" else 1.0
+        decay = 0.0 if self.program.uses_torch else config.weight_decay
+        return full_gradient(x, y, w, b, scale, decay)
+
+    def _epoch_record(self) -> EpochRecord:
+        """The record of the epoch just run: its last update's, with the full-data loss at
+        its end when it ran in batches."""
+        self.epoch += 1
+        last = self.updates[-1]
+        if self._full_data is None:
+            return last
+        last = last._replace(full_loss=_scalar(self.names["full_l"]))
+        self.updates[-1] = last
+        return last
 
     # Live settings -----------------------------------------------------------------------
 
@@ -211,7 +310,7 @@ class Trainer:
 
     def _clear_grad(self) -> None:
         if all(self._value(grad) is not None for grad in self.program.gradients):
-            exec(self._lines[-1], self.names)
+            exec(self._lines[self._zero], self.names)
 
     def _value(self, expression: str) -> Any:
         return eval(expression, self.names)
