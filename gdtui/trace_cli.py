@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from typing import Any, TextIO
@@ -49,7 +50,10 @@ def handout(config: RunConfig) -> str:
                 lines += ["", f"{program.header_number:>4}  {program.header}"]
             epoch = traced.epoch
             lines += ["", f"      # epoch {epoch}"]
-        lines += handout_line(traced, before, "    " if traced.epoch else "")
+        if traced.runs is not None:  # the batch loop's header: which batch it takes
+            traced = dataclasses.replace(traced, code=f"{traced.code}   # batch {traced.batch}")
+        indent = "    " * (bool(traced.epoch) + (traced.batch > 0 and traced.runs is None))
+        lines += handout_line(traced, before, indent)
         before = traced.values
     return "\n".join(lines) + "\n"
 

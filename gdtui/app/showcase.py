@@ -125,6 +125,21 @@ STATES: tuple[State, ...] = (
         ),
         keys=("space", "g"),
     ),
+    State(
+        "batches",
+        "Mini-batches of 5 from 25 shuffled points: each batch's loss and the whole data's, "
+        "and each batch's gradient beside the full-data one",
+        RunConfig(
+            variant="torch-optim",
+            bias=True,
+            lr=0.002,
+            epochs=40,
+            batch_size=5,
+            shuffle=True,
+            dataset=parse_noisy("noisy:slope=2,intercept=3,noise=1.5,n=25,seed=1"),
+        ),
+        keys=("l", *("n",) * 12),
+    ),
     State("tour", "The autograd tour: .grad accumulating, live", keys=("t", "n", "n", "n", "n")),
     State(
         "lines",

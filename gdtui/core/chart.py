@@ -3,6 +3,7 @@ plotext (which raises on inf, crashes with its own log scale and overflows near 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -53,6 +54,27 @@ def loss_series(
     return series(epochs, losses, log, max_ticks)
 
 
+def batch_loss_series(
+    history: RunHistory, batches: int, max_points: int, log: bool, max_ticks: int = MAX_TICKS
+) -> tuple[Series, Series]:
+    """A mini-batch run's losses: each batch's (before its update), at the fraction of its
+    epoch the update ends (batch k of K at epoch − 1 + k/K), and the whole data's at each
+    epoch's end; both ticked alike, over the span of both."""
+    updates = history.updates
+    if updates is None or not len(updates):
+        empty = series(np.zeros(0), np.zeros(0), log, max_ticks)
+        return empty, empty
+    steps, losses = updates.downsample("loss", max_points, x="step")
+    epochs, full = history.downsample("full_loss", max_points)
+    batch = series(steps / batches, losses, log, max_ticks)
+    whole = series(epochs, full, log, max_ticks)
+    both = series(
+        np.concatenate([steps / batches, epochs]), np.concatenate([losses, full]), log, max_ticks
+    )
+    shared = {"yticks": both.yticks, "ylabels": both.ylabels, "xticks": whole.xticks}
+    return dataclasses.replace(batch, **shared), dataclasses.replace(whole, **shared)
+
+
 def ticks_for_rows(rows: int) -> int:
     """How many y ticks ``rows`` rows of plot can label with a row between each two (more
     share rows, and all but one of those lose their labels), two at least, at most
@@ -69,9 +91,7 @@ def lr_series(history: RunHistory, max_points: int) -> Series | None:
     return series(epochs, rates, log=False)
 
 
-def series(
-    epochs: np.ndarray, values: np.ndarray, log: bool, max_ticks: int = MAX_TICKS
-) -> Series:
+def series(epochs: np.ndarray, values: np.ndarray, log: bool, max_ticks: int = MAX_TICKS) -> Series:
     """Clean ``values`` for plotting (see :func:`loss_series`), with at most ``max_ticks``
     y ticks."""
     finite = np.isfinite(values)
@@ -120,9 +140,7 @@ def linear_ticks(
     return ticks, [tick_label(tick) for tick in ticks]
 
 
-def log_ticks(
-    log_values: np.ndarray, max_ticks: int = MAX_TICKS
-) -> tuple[list[float], list[str]]:
+def log_ticks(log_values: np.ndarray, max_ticks: int = MAX_TICKS) -> tuple[list[float], list[str]]:
     """Ticks at whole powers of ten, evenly spaced, at most ``max_ticks`` of them, from one at
     or above the largest of ``log_values`` to one at or below the smallest: drawn over their
     span (:func:`tick_span`), every tick is on the axis and every point between two."""

@@ -37,13 +37,18 @@ def _n(value: float) -> str:
 
 
 def per_point(
-    names: dict[str, Any], tutorial: bool = False, table: bool = True, bias: bool = False
+    names: dict[str, Any],
+    tutorial: bool = False,
+    table: bool = True,
+    bias: bool = False,
+    inputs: tuple[str, str] = ("X", "Y"),
 ) -> list[str]:
     """For each point x, y, ŷ, ŷ−y, (ŷ−y)², 2x(ŷ−y); then their sums and means, which are the
     loss and the gradient (for the tutorial's formula, the dot product that is already the
     sum, and the ``.mean()`` of one number, which is why it is N times too large). Without
-    the ``table`` (it was shown on the loss line), the 2x(ŷ−y) column on one line."""
-    x, y, y_pred = (_array(names[key]) for key in ("X", "Y", "y_pred"))
+    the ``table`` (it was shown on the loss line), the 2x(ŷ−y) column on one line. The
+    points are ``inputs`` (a batch's in the batch loop, whose N is the batch's size)."""
+    x, y, y_pred = (_array(names[key]) for key in (*inputs, "y_pred"))
     residual = y_pred - y
     squared = residual * residual
     term = 2 * x * residual
@@ -207,7 +212,8 @@ def explain(
     """The arithmetic worth showing after ``line``; empty for lines that have none."""
     if line.role in (LOSS, GRADIENT, BACKWARD) and "y_pred" in names:
         tutorial = config.grad_formula == "tutorial"
-        lines = per_point(names, tutorial, line.role == LOSS, len(program.parameters) > 1)
+        bias = len(program.parameters) > 1
+        lines = per_point(names, tutorial, line.role == LOSS, bias, program.inputs)
         decay = config.weight_decay
         for grad, parameter in (("dw", "w"), ("db", "b")):
             if decay and line.role == GRADIENT and grad in line.assigns:

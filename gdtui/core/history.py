@@ -169,14 +169,17 @@ class RunHistory:
     def __iter__(self) -> Iterator[EpochRecord]:
         return (self.record(i) for i in range(self._size))
 
-    def downsample(self, name: str, max_points: int) -> tuple[np.ndarray, np.ndarray]:
-        """(epochs, values) of one column with at most ``max_points`` points.
+    def downsample(
+        self, name: str, max_points: int, x: str = "epoch"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(epochs, values) of one column with at most ``max_points`` points (the ``x``
+        column's values in place of the epochs when given: ``step`` for updates).
 
         Long runs are cut into buckets and each keeps its lowest and highest value, so spikes
         and bounces survive; the first and last epochs are always kept. Past a few thousand
         epochs the buckets are whole blocks (see :data:`BLOCK`), so the cost stops growing.
         """
-        epochs, values = self.column("epoch"), self.column(name)
+        epochs, values = self.column(x), self.column(name)
         n = self._size
         if n <= max_points:
             return epochs.astype(np.float64), values.copy()

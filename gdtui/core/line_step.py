@@ -9,7 +9,7 @@ from typing import Any
 
 from gdtui.core.explain import explain
 from gdtui.core.graph import GraphNode, GraphWatch
-from gdtui.core.program import BACKWARD
+from gdtui.core.program import BACKWARD, BATCH
 from gdtui.core.record import EpochRecord
 from gdtui.core.trace import accumulated, same_value, values_after
 from gdtui.core.trainers.trainer import Trainer
@@ -30,6 +30,8 @@ class LineStep:
     graph: GraphNode | None = None
     record: EpochRecord | None = None
     was: dict[str, Any] = field(default_factory=dict)
+    batch: int = 0
+    """In the batch loop (its header and body), the batch it ran for, from 1; else 0."""
 
 
 class LineStepper:
@@ -39,13 +41,14 @@ class LineStepper:
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
         self._before: dict[str, Any] | None = None
-        self._at: tuple[int, int] = (-1, -1)
+        self._at: tuple[int, int, int] = (-1, -1, -1)
 
     def step(self) -> LineStep:
         """Run the next line (see :meth:`Trainer.step_line`) and describe it."""
         trainer = self.trainer
         program, names = trainer.program, trainer.names
-        if self._before is None or self._at != (trainer.epoch, trainer.position):
+        batch = trainer.batch
+        if self._before is None or self._at != (trainer.epoch, batch, trainer.position):
             self._before = values_after(program, None, names)
         before = self._before
         line = program.loop[trainer.position]
@@ -67,7 +70,7 @@ class LineStepper:
             () if run.skipped else tuple(explain(program, line, config, names, before, values))
         )
         graph = watch.read(names) if watch is not None else None
-        self._before, self._at = values, (trainer.epoch, trainer.position)
+        self._before, self._at = values, (trainer.epoch, trainer.batch, trainer.position)
         return LineStep(
             run.index,
             program.number(run.index),
@@ -78,4 +81,5 @@ class LineStepper:
             graph,
             run.record,
             was,
+            batch + 1 if line.inner or line.role == BATCH else 0,
         )

@@ -61,15 +61,17 @@ class Line:
     def assigns(self) -> tuple[str, ...]:
         """The names this statement binds or changes in place (``w`` for ``w -= …``)."""
         names: list[str] = []
-        for node in ast.walk(ast.parse(self.code)):
+        code = f"{self.code} pass" if self.code.endswith(":") else self.code  # a loop header
+        for node in ast.walk(ast.parse(code)):
             targets: list[ast.expr] = []
             if isinstance(node, ast.Assign):
                 targets = list(node.targets)
-            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For):
                 targets = [node.target]
             for target in targets:
-                if isinstance(target, ast.Name) and target.id not in names:
-                    names.append(target.id)
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name) and name.id not in names:
+                        names.append(name.id)
         return tuple(names)
 
 

@@ -2,8 +2,10 @@
 prints them, and the app's variables table shows the same values.
 
 The contract (``gdtui trace --format jsonl``): executing the ``code`` of every traced line in
-order, in one fresh namespace with ``np``, ``torch`` and ``nn`` imported, reproduces every
-value, and the parameters it reaches are ``gdtui run``'s, epoch by epoch.
+order (its ``runs`` where it has one: the batch loop's header, ``for xb, yb in batches:``,
+runs as ``xb, yb = batches[k]``), in one fresh namespace with ``np``, ``torch`` and ``nn``
+imported, reproduces every value, and the parameters it reaches are ``gdtui run``'s, epoch by
+epoch.
 """
 
 from __future__ import annotations
@@ -16,12 +18,10 @@ from typing import Any
 import numpy as np
 
 from gdtui.core.config import RunConfig
-from gdtui.core.program import BACKWARD, FORWARD, SETUP, Line, Program, build_program
+from gdtui.core.program import BACKWARD, BATCH, FORWARD, SETUP, Line, Program, build_program
 from gdtui.core.record import EpochRecord
 from gdtui.core.run import StopReason, stop_reason
 from gdtui.core.trainers.trainer import Trainer
-
-RESIDUAL = "y_pred - Y"
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,19 @@ class TracedLine:
     """The epoch's record, on the epoch's last line."""
     role: str = SETUP
     """What part of the loop the line is (see :mod:`gdtui.core.program`)."""
+    batch: int = 0
+    """In the batch loop (its header and body), the batch it ran for, from 1; else 0."""
+    runs: str | None = None
+    """The statement the line executed, where that is not its ``code`` (the batch loop's
+    header takes its batch: ``xb, yb = batches[0]``)."""
 
     def as_json(self) -> dict[str, Any]:
         """The jsonl object of this line."""
         found: dict[str, Any] = {"epoch": self.epoch, "line": self.line, "code": self.code}
+        if self.batch:
+            found["batch"] = self.batch
+        if self.runs is not None:
+            found["runs"] = self.runs
         if self.skipped:
             found["skipped"] = True
         found["values"] = self.values
@@ -57,8 +66,12 @@ def plain(value: Any) -> Any:
         return value.detach().cpu().tolist()
     if hasattr(value, "tolist"):  # a numpy array or scalar
         return value.tolist()
+    if isinstance(value, list | tuple):  # the batches: pairs of points
+        return [plain(item) for item in value]
     text = repr(value)
-    return text if "\n" not in text else type(value).__name__
+    if "\n" in text:
+        return type(value).__name__
+    return text.split(" at 0x")[0]  # a generator's repr ends with its address
 
 
 def watched(program: Program, line: Line | None, names: dict[str, Any]) -> list[str]:
@@ -66,7 +79,7 @@ def watched(program: Program, line: Line | None, names: dict[str, Any]) -> list[
     prediction, the parameters, their gradients, the rate and the optimizer's state."""
     found = list(line.assigns) if line is not None else []
     if line is not None and line.role == FORWARD:
-        found.append(RESIDUAL)
+        found.append(f"y_pred - {program.inputs[1]}")
     found += [*program.parameters, *program.gradients, "lr"]
     optimizer = names.get("optimizer") if program.optimizer else None
     if optimizer is not None:
@@ -104,13 +117,26 @@ def trace(config: RunConfig) -> Iterator[TracedLine]:
     trainer = Trainer(config, on_setup=watch)
     yield from setup
     while True:
+        batch = trainer.batch
         run = trainer.step_line()
         line = program.loop[run.index]
         values = values_after(program, line, trainer.names)
         code = program.shown(line, not run.skipped)
         epoch = trainer.epoch + (run.record is None)
         number = program.number(run.index)
-        yield TracedLine(epoch, number, code, run.skipped, values, run.record, line.role)
+        in_loop = line.inner or line.role == BATCH
+        runs = program.runs(line, batch)
+        yield TracedLine(
+            epoch,
+            number,
+            code,
+            run.skipped,
+            values,
+            run.record,
+            line.role,
+            batch + 1 if in_loop else 0,
+            None if runs == line.code else runs,
+        )
         if run.record is not None:
             reason = stop_reason(run.record, config.epochs, config.eps)
             if reason is not None and reason is not StopReason.DIVERGING:

@@ -71,14 +71,17 @@ def recompute(app: GdtuiApp, another_machine) -> tuple[object, object]:
     run_id = session.run_id + 1000
     process.reset(run_id, session.config)
     records: list = []
+    updates: list = []
     plan = session.replay_plan()
     ends = [*plan.at[1:].tolist(), plan.epochs + 1] if plan.epochs else []
     segments = zip(plan.at.tolist(), ends, plan.lr, plan.zero_grad, strict=True)
     for start, end, lr, zero_grad in segments:
         process.apply(session.config.replace(lr=float(lr), zero_grad=bool(zero_grad)))
         process.step(end - start)
-        records += _reply(replies, Batch).records
-    return list(session.history), records
+        batch = _reply(replies, Batch)
+        records += batch.records
+        updates += batch.updates  # with mini-batches, every update
+    return (list(session.history), list(session.history.updates or [])), (records, updates)
 
 
 def _lanes(comparison) -> dict[str, list]:

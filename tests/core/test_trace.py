@@ -59,12 +59,22 @@ def _matrix() -> list[RunConfig]:
         ),
         RunConfig(variant="torch-module", optimizer="adam", betas=(0.8, 0.9), dtype="float64"),
     ]
+    # Mini-batches: 2 of 5 points (batches of 2, 2, 1), shuffled or in order.
+    batches = dict(dataset=SCATTERED, batch_size=2, epochs=EPOCHS)
+    configs += [
+        RunConfig(variant="numpy-manual", shuffle=True, zero_grad=False, **batches),
+        RunConfig(variant="torch-autograd", shuffle=True, bias=True, **batches),
+        RunConfig(variant="torch-optim", optimizer="momentum", **batches),
+        RunConfig(variant="torch-module", shuffle=True, zero_grad=False, **batches),
+    ]
     return configs
 
 
 def _id(config: RunConfig) -> str:
     zero = "zero" if config.zero_grad else "accumulate"
     knobs = f"-b-wd{config.weight_decay:g}-{config.dtype}" if config.bias else ""
+    if config.batched:
+        knobs += f"-batch{config.batch_size}{'-shuffle' if config.shuffle else ''}"
     name = f"{config.variant}-{config.optimizer}-{config.grad_formula}"
     return f"{name}-{zero}-{config.schedule}{knobs}"
 
@@ -72,7 +82,7 @@ def _id(config: RunConfig) -> str:
 @pytest.mark.parametrize("config", _matrix(), ids=_id)
 def test_executing_the_traced_code_reproduces_every_value(config: RunConfig) -> None:
     lines = list(trace(config))
-    assert first_mismatch(lines, [line.code for line in lines]) is None
+    assert first_mismatch(lines, [line.runs or line.code for line in lines]) is None
     assert [line.epoch for line in lines if line.record] == list(range(1, config.epochs + 1))
     for line in lines:
         assert ("values" in line.as_json()) and line.code.strip()

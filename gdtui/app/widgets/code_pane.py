@@ -35,8 +35,9 @@ def listing(program: Program, zero_grad: bool, current: int | None, rows: int = 
             # Not even the loop fits (80×24 with the graph below, or presenter mode): the
             # lines from just above the one run, which must never be out of sight.
             first = max(first, current + 3 - rows)
-    zero = program.number(len(program.loop) - 1)
-    assert program.loop[-1].role == ZERO
+    zeroing = program.index(ZERO)
+    assert zeroing is not None
+    zero = program.number(zeroing)
     highlighted = Syntax("\n".join(lines), "python", theme="ansi_dark").highlight("\n".join(lines))
     text = Text(no_wrap=True, overflow="crop")
     width = len(str(len(lines)))
@@ -146,7 +147,8 @@ class CodePane(VerticalScroll):
             )
         else:
             epoch = session.epoch + (step.record is None)
-            values = _titled(f"epoch {epoch}, after ▶", variables(program, step))
+            batch = f" batch {step.batch}," if step.batch else ""
+            values = _titled(f"epoch {epoch},{batch} after ▶", variables(program, step))
         self._put("#code-values", values)
         self._put(
             "#code-arithmetic",

@@ -19,6 +19,7 @@ from gdtui.core.steps import Step, float32_spacing, steps
 from gdtui.format import exact, number
 
 if TYPE_CHECKING:
+    from gdtui.core.config import RunConfig
     from gdtui.core.gradcheck import GradCheck
 
 DIGITS = 6
@@ -46,6 +47,8 @@ class Column:
     """Shown only when the update is plain SGD's w -= lr·grad (momentum and Adam differ)."""
     rate: bool = False
     """Shown only when the rate changes during the run (a schedule, or changed mid-run)."""
+    batches: bool | None = None
+    """Shown only with mini-batches (True) or only without (False); None: always."""
 
 
 def _grad_after(step: Step, checks: Checks) -> Cell:
@@ -89,6 +92,17 @@ def _applied(parameter: str, double: bool) -> Callable[[Step, Checks], Cell]:
     return cell
 
 
+def _full(name: str, double: bool) -> Callable[[Step, Checks], Cell]:
+    """A mini-batch update's whole-data value: the gradient at the same parameters, or the
+    loss at the epoch's end (blank on the epoch's other updates)."""
+
+    def cell(step: Step, checks: Checks) -> Cell:
+        value = getattr(step.record, name)
+        return "" if value is None else exact(value, double)
+
+    return cell
+
+
 def _minus(update: float | None, double: bool) -> str:
     """−lr·grad, the step plain SGD means to take (float32 may round the one it takes)."""
     return exact(None if update is None else -update, double)
@@ -104,16 +118,22 @@ def table_columns(double: bool = False) -> tuple[Column, ...]:
     step taken, after − before, is a float64 even in a float32 run: 9 digits there)."""
     return (
         Column("epoch", None, lambda s, c: str(s.record.epoch)),
+        Column("batch", None, lambda s, c: str(s.record.batch), batches=True),
         Column("lr", 8, lambda s, c: exact(s.record.lr), rate=True),
         Column("loss", None, lambda s, c: exact(s.record.loss, double)),
+        Column("full loss", 4, _full("full_loss", double), batches=True),
         Column("w", None, lambda s, c: exact(s.record.w, double)),
         Column("b", None, lambda s, c: exact(s.record.b, double), bias=True),
         Column("w.grad", None, _grad("w", double)),
-        Column("numerical", 5, _numerical("w")),
+        Column("numerical", 5, _numerical("w"), batches=False),
+        Column("full ∇w", None, _full("full_grad_w", double), batches=True),
         Column("Δw applied", 7, _applied("w", double)),
         Column("−lr·w.grad", 2, lambda s, c: _minus(s.record.update_w, double), plain_sgd=True),
-        Column("b.grad", None, _grad("b", double), bias=True),
-        Column("numerical", 4, _numerical("b"), bias=True),
+        Column("b.grad", None, _grad("b", double), bias=True, batches=False),
+        # With mini-batches b.grad gives way before the w.grad/full ∇w pair, their lesson.
+        Column("b.grad", 8, _grad("b", double), bias=True, batches=True),
+        Column("numerical", 4, _numerical("b"), bias=True, batches=False),
+        Column("full ∇b", 9, _full("full_grad_b", double), bias=True, batches=True),
         Column("Δb applied", 6, _applied("b", double), bias=True),
         Column(
             "−lr·b.grad",
@@ -154,12 +174,19 @@ class DebugPane(Vertical):
             if (config.has_bias or not column.bias)
             and (config.plain_sgd or not column.plain_sgd)
             and (session.lr_varies or not column.rate)
+            and column.batches in (None, config.batched)
         ]
         gives_way = [(c.gives_way, i) for i, c in enumerate(columns) if c.gives_way is not None]
         table = self.query_one(TextTable)
         rows = table.size.height - 1 if table.size.height > 1 else ROWS
-        shown = steps(session.history, session.initial, rows, session.viewed_epoch)
-        checked = self._checks(session, rows)
+        history, end = session.history, session.viewed_epoch
+        updates = history.updates
+        if updates is not None:  # mini-batches: a row per update, to the epoch in view
+            history, end = updates, history.record(end - 1).step if end else 0
+        shown = steps(history, session.initial, rows, end)
+        # The gradient check takes the whole data's gradient: with mini-batches the table
+        # shows it beside each batch's instead.
+        checked = self._checks(session, rows) if updates is None else [[] for _ in shown]
         table.show(
             [column.header for column in columns],
             [
@@ -228,15 +255,32 @@ class DebugPane(Vertical):
         else:
             zero_grad = session.config.zero_grad
         if not zero_grad:
-            text = Text("zero_grad OFF: .grad accumulates across epochs", style="bold yellow")
+            across = "updates" if session.config.batched else "epochs"
+            text = Text(f"zero_grad OFF: .grad accumulates across {across}", style="bold yellow")
             growing = [r.grad_w for r in records[-4:] if r.grad_state == GRAD_VALUE]
             if growing:
                 text.append("   w.grad: " + " → ".join(number(g, 6) for g in growing))
-            return text
+            return text + _batch_note(session.config)
         if last is None:
-            return Text("zero_grad on: .grad is cleared after each update", style="dim")
-        how = "set to None by optimizer.zero_grad()" if last.grad_state == GRAD_NONE else "zeroed"
-        return Text(f"zero_grad on: .grad {how} after each update", style="dim")
+            text = Text("zero_grad on: .grad is cleared after each update", style="dim")
+        else:
+            how = (
+                "set to None by optimizer.zero_grad()" if last.grad_state == GRAD_NONE else "zeroed"
+            )
+            text = Text(f"zero_grad on: .grad {how} after each update", style="dim")
+        return text + _batch_note(session.config)
+
+
+def _batch_note(config: RunConfig) -> Text:
+    """With mini-batches, what the rows are and what the full-data gradient beside .grad is."""
+    if not config.batched:
+        return Text()
+    order = "shuffled" if config.shuffle else "in order"
+    return Text(
+        f"\nbatches of {config.batch} ({config.batches} updates an epoch, {order}): w.grad is "
+        "the batch's; full ∇w is all points' gradient at the same w",
+        style="dim",
+    )
 
 
 def _divergence_note(session: TrainingSession) -> Text:

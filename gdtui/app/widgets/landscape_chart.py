@@ -17,7 +17,9 @@ class LandscapeChart(Plot):
             self.draw(None)
             return
         config = session.config
-        self.draw(landscape(config.dataset, session.history, session.initial, config.has_bias))
+        # With mini-batches the path is every update's: the batches' zig-zag.
+        history = session.history.updates or session.history
+        self.draw(landscape(config.dataset, history, session.initial, config.has_bias))
 
     def draw(self, view: Landscape | None) -> None:
         """Redraw; None before the first epoch."""

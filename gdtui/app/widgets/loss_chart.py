@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.reactive import reactive
 
 from gdtui.app.widgets.plot import Plot
-from gdtui.core.chart import loss_series, lr_series, ticks_for_rows
+from gdtui.core.chart import batch_loss_series, loss_series, lr_series, ticks_for_rows
 from gdtui.core.history import RunHistory
 from gdtui.core.session import RunState, TrainingSession
 
@@ -34,12 +34,15 @@ class LossChart(Plot):
         self._subtitle = ""
         self.points = 0
         """How many points the last redraw plotted (for the benchmarks and tests)."""
+        self._batches = 1
+        """Updates per epoch (with mini-batches)."""
 
     def show(self, session: TrainingSession) -> None:
         """Draw the session's run: its losses, the mid-run changes, the epoch in view, and
         why it diverged if it did."""
         diverging = session.state in (RunState.DIVERGED, RunState.DIVERGING)
         subtitle = session.message if diverging else ""
+        self._batches = session.config.batches
         self.draw(session.history, subtitle, session.changes, session.cursor)
 
     def draw(
@@ -63,14 +66,24 @@ class LossChart(Plot):
         labels = [f"{label} at {epoch}" for epoch, label in self._changes[-3:]]
         title = _fit("; ".join([subtitle, *labels] if subtitle else labels), width - 8)
         rows = self.size.height - FRAME_ROWS - (1 if title else 0)
-        data = loss_series(
-            history, width * POINTS_PER_COLUMN, self.log_scale, ticks_for_rows(rows)
-        )
-        self.points = len(data.x)
-        if data.x:
-            plt.plot(data.x, data.y, marker="braille")
-            if len(data.x) == 1:
-                plt.xlim(data.x[0] - 1, data.x[0] + 1)
+        points, ticks = width * POINTS_PER_COLUMN, ticks_for_rows(rows)
+        if history.batched:
+            batch, data = batch_loss_series(history, self._batches, points, self.log_scale, ticks)
+            self.points = len(batch.x) + len(data.x)
+            if batch.x:
+                plt.plot(batch.x, batch.y, marker="braille", color="gray", label="batch loss")
+            if data.x:
+                marker = "dot" if self.app.no_color else "braille"
+                plt.plot(data.x, data.y, marker=marker, label="full-data loss")
+            if batch.x and batch.x[0] < 1:  # the first epoch's batches start before epoch 1
+                plt.xlim(0, max(data.x or [1.0]))
+        else:
+            data = loss_series(history, points, self.log_scale, ticks)
+            self.points = len(data.x)
+            if data.x:
+                plt.plot(data.x, data.y, marker="braille")
+                if len(data.x) == 1:
+                    plt.xlim(data.x[0] - 1, data.x[0] + 1)
         if data.yticks:
             plt.yticks(data.yticks, data.ylabels)
         if data.ylim is not None:

@@ -74,10 +74,15 @@ class StatusLine(Static):
             parts.append((1, Text(f"epoch {session.epoch}/{config.epochs}  ")))
         line = session.line
         if line is not None and line.record is None:  # stepping lines, inside an epoch
-            parts.append((1, Text(f"in epoch {session.epoch + 1}: ran line {line.number}  ")))
+            batch = f", batch {line.batch}" if line.batch else ""
+            ran = f"in epoch {session.epoch + 1}{batch}: ran line {line.number}  "
+            parts.append((1, Text(ran)))
         double = config.dtype == "float64"
         if record is not None:
-            parts.append((3, Text(f"loss {exact(record.loss, double)}  ")))
+            if record.full_loss is None:
+                parts.append((3, Text(f"loss {exact(record.loss, double)}  ")))
+            else:  # mini-batches: the whole data's loss at the epoch's end
+                parts.append((3, Text(f"full loss {exact(record.full_loss, double)}  ")))
             parts.append((4, Text(f"w {exact(record.w, double)}  ")))
             if record.b is not None:
                 parts.append((5, Text(f"b {exact(record.b, double)}  ")))
