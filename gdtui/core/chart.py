@@ -3,7 +3,6 @@ plotext (which raises on inf, crashes with its own log scale and overflows near 
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -71,8 +70,11 @@ def batch_loss_series(
     both = series(
         np.concatenate([steps / batches, epochs]), np.concatenate([losses, full]), log, max_ticks
     )
-    shared = {"yticks": both.yticks, "ylabels": both.ylabels, "xticks": whole.xticks}
-    return dataclasses.replace(batch, **shared), dataclasses.replace(whole, **shared)
+    ticks, labels, xticks = both.yticks, both.ylabels, whole.xticks
+    return (
+        Series(batch.x, batch.y, ticks, labels, xticks),
+        Series(whole.x, whole.y, ticks, labels, xticks),
+    )
 
 
 def ticks_for_rows(rows: int) -> int:
