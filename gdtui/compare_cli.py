@@ -32,7 +32,7 @@ def format_comparison(comparison: Comparison, config: RunConfig, across: str) ->
             lines.append(f"{name:<16}{0:>8}{'':>18}{'':>18}{'':>18}  {end}")
             continue
         last = history.record(-1)
-        loss, w, grad = (exact(v) for v in (last.loss, last.w, last.grad_w))
+        loss, w, grad = (exact(v) for v in (last.epoch_loss, last.w, last.grad_w))
         lines.append(f"{name:<16}{last.epoch:>8}{loss:>18}{w:>18}{grad:>18}  {end}")
     lines.append("")
     lines.append(f"largest difference between {across} over {comparison.epochs} common epochs:")

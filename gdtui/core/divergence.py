@@ -107,15 +107,17 @@ def stable_lr(config: RunConfig) -> StableRate | None:
     if config.optimizer not in ("sgd", "momentum") or config.nesterov:
         return None
     x = np.asarray(config.dataset.x, dtype=np.float64)
+    batches = _batches(config, x)
     if config.has_bias:
-        moments = np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
-        largest = float(np.linalg.eigvalsh(moments)[-1])
+        largest = max(float(np.linalg.eigvalsh(_moments(x[b]))[-1]) for b in batches)
         what = "λmax of [[mean x², mean x], [mean x, 1]]"
     else:
-        largest = float(np.mean(x * x))
+        largest = max(float(np.mean(x[b] * x[b])) for b in batches)
         what = "mean(x²)"
+    if config.batched:
+        what = f"{what} of the worst batch"
     if config.grad_formula == "tutorial" and config.variant == "numpy-manual":
-        largest *= len(x)
+        largest *= max(len(b) for b in batches)  # a batch's sum is its size times its mean
         what = f"N·{what}"
     if config.weight_decay:  # the penalty L·w adds L/2 to M's eigenvalues
         largest += config.weight_decay / 2
@@ -128,6 +130,25 @@ def stable_lr(config: RunConfig) -> StableRate | None:
     if not config.zero_grad:
         return StableRate(2 / largest, f"2/{what}, while .grad accumulates")
     return StableRate(1 / largest, f"1/{what}")
+
+
+def _moments(x: np.ndarray) -> np.ndarray:
+    return np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+
+
+def _batches(config: RunConfig, x: np.ndarray) -> list[np.ndarray]:
+    """The batches whose curvature bounds the rate (each batch's step is stable below 1/λ of
+    that batch): all the points with the full batch; the epoch's slices, in order; shuffled,
+    the draws with the largest mean(x²), the B points (and, for a smaller last batch, the
+    fewer) with the largest x²."""
+    n, size = len(x), config.batch
+    if not config.batched:
+        return [np.arange(n)]
+    if not config.shuffle:
+        return [np.arange(start, min(start + size, n)) for start in range(0, n, size)]
+    ranked = np.argsort(-(x * x), kind="stable")
+    sizes = {size, n - size * (n // size) or size}
+    return [ranked[:k] for k in sorted(sizes)]
 
 
 def diverging_message(found: Diverging) -> str:

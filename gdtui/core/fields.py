@@ -505,7 +505,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "seed",
         "a whole number from 0 to 2^63-1",
-        "random seed (default 0)",
+        "random seed: torch-module's init and --shuffle's order (default 0)",
         parse_int,
         metavar="N",
         label="seed",

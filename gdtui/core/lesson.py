@@ -184,7 +184,7 @@ def parse_lesson(data: object, name: str = "") -> Lesson:
             epoch, position = epoch + epochs, 0
         if lines:
             if config not in loops:  # one program per settings, not one per step
-                loops[config] = len(build_program(config).loop)
+                loops[config] = build_program(config).epoch_lines(config.batches)
             loop = loops[config]
             epoch, position = epoch + (position + lines) // loop, (position + lines) % loop
         if epoch > config.epochs or (epoch == config.epochs and position):

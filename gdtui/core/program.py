@@ -104,6 +104,14 @@ class Program:
         lines += [INDENT * (1 + line.inner) + self.shown(line, zero_grad) for line in self.loop]
         return lines
 
+    def epoch_lines(self, batches: int) -> int:
+        """How many lines an epoch steps: the batch loop's header and body once per batch."""
+        header = self.index(BATCH)
+        if header is None:
+            return len(self.loop)
+        inner = sum(line.inner for line in self.loop)
+        return len(self.loop) + (batches - 1) * (1 + inner)
+
     @property
     def batched(self) -> bool:
         """Whether the loop has a batch loop inside it."""

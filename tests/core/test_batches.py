@@ -178,6 +178,25 @@ def test_stepping_lines_walks_the_batch_loop_and_equals_an_epoch() -> None:
     assert by_line.updates == by_epoch.updates
     assert seen.count("batch") == 3 and seen.count("update") == 3  # batches of 2, 2, 1
     assert seen[-1] == "full"
+    assert len(seen) == program.epoch_lines(config.batches)  # what a lesson's lines count
+
+
+def test_a_lesson_counts_the_batch_loop_s_lines() -> None:
+    """A lesson's ``lines`` walk the batch loop: one line short of a 3-batch epoch is within
+    a 1-epoch run, one line past it is beyond."""
+    from gdtui.core.lesson import LessonError, read_lesson
+
+    config = RunConfig(variant="torch-optim", dataset=FIVE, batch_size=2, epochs=1)
+    lines = Trainer(config).program.epoch_lines(config.batches)
+    settings = 'variant = "torch-optim"\nbatch_size = 2\nepochs = 1\nx = [1, 2, 3, 4, 5]\n'
+    settings += "y = [2.5, 4, 6.5, 8, 9.5]\n"
+
+    def lesson(count: int) -> str:
+        return f'title = "t"\n[settings]\n{settings}[[steps]]\nnote = "n"\nlines = {count}\n'
+
+    read_lesson(lesson(lines - 1), "t")
+    with pytest.raises(LessonError, match="step 1: lines: goes beyond"):
+        read_lesson(lesson(lines + 1), "t")
 
 
 def test_the_shown_code_has_the_batch_loop() -> None:
@@ -201,3 +220,23 @@ def test_gdtui_run_writes_one_record_per_update() -> None:
     for row, want in zip(rows, expected, strict=True):
         assert row["w"] == pytest.approx(want[4], rel=1e-6)
         assert (row["full_loss"] is None) == (want[6] is None)
+
+
+def test_the_stable_rate_is_the_worst_batch_s() -> None:
+    """x = 1..4 in batches of 1: the batch x = 4 needs lr < 1/16 (the full batch 1/7.5);
+    shuffled batches of 3 may draw 2, 3, 4 (mean x² = 29/3) or 4 alone as the last."""
+    from gdtui.core.divergence import stable_lr
+
+    whole = stable_lr(RunConfig())
+    assert whole is not None and whole.lr == pytest.approx(1 / 7.5)
+    ones = stable_lr(RunConfig(batch_size=1))
+    assert ones is not None and ones.lr == pytest.approx(1 / 16)
+    assert "worst batch" in ones.why
+    threes = stable_lr(RunConfig(batch_size=2))  # slices 1, 2 and 3, 4
+    assert threes is not None and threes.lr == pytest.approx(1 / 12.5)
+    shuffled = stable_lr(RunConfig(batch_size=3, shuffle=True))
+    assert shuffled is not None and shuffled.lr == pytest.approx(1 / 16)  # 4 alone, last
+    below = updates(RunConfig(batch_size=1, lr=0.99 / 16, epochs=200))
+    assert abs(below[-1].w - 2) < 1e-3
+    above = Stepper(RunConfig(batch_size=1, lr=3 / 16, epochs=200)).step(200)
+    assert above.stop is not None and above.stop.value in ("diverging", "diverged")

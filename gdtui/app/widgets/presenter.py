@@ -113,7 +113,10 @@ def figures(session: TrainingSession, seen: dict[str, object] | None = None) -> 
         return inside
     epoch, config = session.viewed_epoch, session.config
     cell = partial(_cell, double=config.dtype == "float64")
-    shown = steps(session.history, session.initial, 1, epoch)
+    history, end = session.history, epoch
+    if history.updates is not None:  # mini-batches: the epoch's last update
+        history, end = history.updates, session.history.record(epoch - 1).step if epoch else 0
+    shown = steps(history, session.initial, 1, end)
     step = shown[-1] if shown else None
     epoch_label = Text.assemble(("epoch", "bold"), f"  of {config.epochs:,}")
     out = [Figure(str(epoch), epoch_label)]
@@ -124,7 +127,11 @@ def figures(session: TrainingSession, seen: dict[str, object] | None = None) -> 
         out.append(cell("b", b0) if config.has_bias else cell("lr", config.lr))
         return out
     record = step.record
-    out += [cell("loss", record.loss), cell("w", record.w), cell("w.grad", record.grad_w)]
+    if record.full_loss is None:
+        out.append(cell("loss", record.loss))
+    else:  # mini-batches: the whole data's loss at the epoch's end
+        out.append(cell("full loss", record.full_loss))
+    out += [cell("w", record.w), cell("w.grad", record.grad_w)]
     out.append(cell("update Δw", step.dw))
     out.append(cell("b", record.b) if config.has_bias else cell("lr", record.lr))
     return out
