@@ -13,6 +13,7 @@ from gdtui.core.history import RunHistory
 from gdtui.core.record import EpochRecord, predict_at
 from gdtui.core.run import StopReason, divergence_message, stop_reason
 from gdtui.core.stepper import Batch, ReplayPlan
+from gdtui.core.steps import Step, steps
 
 if TYPE_CHECKING:
     from gdtui.core.graph import GraphNode
@@ -139,6 +140,15 @@ class TrainingSession:
         """The record the panes show, or None before the first epoch."""
         epoch = self.viewed_epoch
         return self.history.record(epoch - 1) if epoch else None
+
+    def viewed_steps(self, count: int) -> list[Step]:
+        """The last ``count`` updates up to the epoch in view, oldest first, each with the
+        parameters before it: one an epoch with the full batch, every batch's with
+        mini-batches."""
+        history, end = self.history, self.viewed_epoch
+        if history.updates is not None:  # the epoch's row is its last update's
+            history, end = history.updates, self.history.record(end - 1).step if end else 0
+        return steps(history, self.initial, count, end)
 
     def move_cursor(self, step: int) -> None:
         """Look ``step`` epochs back (negative) or forward; reaching the latest follows it."""

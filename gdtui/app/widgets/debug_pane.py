@@ -15,7 +15,7 @@ from textual.widgets import Static
 from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
 from gdtui.core.session import RunState, TrainingSession
-from gdtui.core.steps import Step, float32_spacing, steps
+from gdtui.core.steps import Step, float32_spacing
 from gdtui.format import exact, number
 
 if TYPE_CHECKING:
@@ -179,14 +179,10 @@ class DebugPane(Vertical):
         gives_way = [(c.gives_way, i) for i, c in enumerate(columns) if c.gives_way is not None]
         table = self.query_one(TextTable)
         rows = table.size.height - 1 if table.size.height > 1 else ROWS
-        history, end = session.history, session.viewed_epoch
-        updates = history.updates
-        if updates is not None:  # mini-batches: a row per update, to the epoch in view
-            history, end = updates, history.record(end - 1).step if end else 0
-        shown = steps(history, session.initial, rows, end)
+        shown = session.viewed_steps(rows)  # with mini-batches, a row per update
         # The gradient check takes the whole data's gradient: with mini-batches the table
         # shows it beside each batch's instead.
-        checked = self._checks(session, rows) if updates is None else [[] for _ in shown]
+        checked = self._checks(session, rows) if not config.batched else [[] for _ in shown]
         table.show(
             [column.header for column in columns],
             [

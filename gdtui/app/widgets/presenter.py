@@ -14,7 +14,6 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Digits, Static
 
 from gdtui.core.session import TrainingSession
-from gdtui.core.steps import steps
 from gdtui.format import exact
 
 BIG_DIGITS = 5
@@ -113,10 +112,7 @@ def figures(session: TrainingSession, seen: dict[str, object] | None = None) -> 
         return inside
     epoch, config = session.viewed_epoch, session.config
     cell = partial(_cell, double=config.dtype == "float64")
-    history, end = session.history, epoch
-    if history.updates is not None:  # mini-batches: the epoch's last update
-        history, end = history.updates, session.history.record(epoch - 1).step if epoch else 0
-    shown = steps(history, session.initial, 1, end)
+    shown = session.viewed_steps(1)
     step = shown[-1] if shown else None
     epoch_label = Text.assemble(("epoch", "bold"), f"  of {config.epochs:,}")
     out = [Figure(str(epoch), epoch_label)]

@@ -99,8 +99,9 @@ class Trainer:
                     on_setup(index, self.names)
         self._compile_loop()
         self._full_data = self._points() if self.program.batched else None
-        self._before = (self.w, self.b)
-        """The parameters before the next update (its full-data gradient is taken there)."""
+        self._before = (self.w, self.b) if self._full_data is not None else (0.0, None)
+        """With mini-batches, the parameters before the next update (its full-data gradient
+        is taken there)."""
 
     def _points(self) -> tuple[np.ndarray, np.ndarray]:
         """The data as the model holds it (in its dtype), in float64."""
@@ -122,14 +123,13 @@ class Trainer:
         # record is read between the two.
         self._zero = max(i for i, line in enumerate(loop) if line.role == ZERO)
         assert loop[self._zero - 1].role == UPDATE
-        start = 0 if header is None else header + 1
         if header is None:
             runs = [line.code for line in loop[: self._zero] if not self._skips(line)]
             self._epoch = _compile(runs, "<epoch>")
             return
         head = [line.code for line in loop[:header] if not self._skips(line)]
         self._head = _compile(head, "<epoch head>")
-        self._body = _compile([line.code for line in loop[start : self._zero]], "<batch>")
+        self._body = _compile([line.code for line in loop[header + 1 : self._zero]], "<batch>")
         self._tail = _compile([line.code for line in loop[self._zero + 1 :]], "<epoch tail>")
 
     def _skips(self, line: Line) -> bool:
