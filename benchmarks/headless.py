@@ -1,12 +1,14 @@
 """Headless speed: `gdtui run` against the plain tutorial loop of each variant, in one process.
 
-    python benchmarks/headless.py [--epochs 20000] [--repeats 5] [--smoke]
+    python benchmarks/headless.py [--epochs 20000] [--repeats 9] [--smoke]
 
-The plain loops are the seeds' loops, reading loss, w and grad as Python floats each epoch.
+The plain loops are the seeds' loops, reading loss, w and grad as Python floats each epoch
+(each update, in the mini-batch rows, which read the whole data's loss after each epoch).
 With a CUDA GPU the torch variants are measured again with ``--device cuda``; without one the
 script says so.
-`gdtui run` logs every 1,000 epochs to /dev/null. Each pair runs alternately, and the table
-shows medians of the repeats: epochs/s and gdtui's ratio to the plain loop.
+`gdtui run` logs every 1,000 epochs to /dev/null. Each pair runs back to back, each first in
+turn, and the table shows medians of the repeats: epochs/s and of gdtui's ratio to the plain
+loop pair by pair.
 """
 
 from __future__ import annotations
@@ -84,16 +86,61 @@ def plain_module(epochs: int, device: str = "cpu") -> None:
         optimizer.zero_grad()
 
 
+def plain_numpy_batches(epochs: int, device: str = "cpu") -> None:
+    """Shuffled mini-batches of 2, and the whole data's loss after each epoch."""
+    x, y = np.array(X, dtype=np.float32), np.array(Y, dtype=np.float32)
+    w = np.float32(0.0)
+    rng = np.random.default_rng(0)
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for i in range(0, len(x), BATCH):
+            xb, yb = x[order[i : i + BATCH]], y[order[i : i + BATCH]]
+            y_pred = w * xb
+            loss = ((y_pred - yb) ** 2).mean()
+            dw = (2 * xb * (y_pred - yb)).mean()
+            w = w - np.float32(LR) * dw
+            float(loss), float(w), float(dw)
+        float(((w * x - y) ** 2).mean())
+
+
+def plain_autograd_batches(epochs: int, device: str = "cpu") -> None:
+    """Shuffled mini-batches of 2, and the whole data's loss after each epoch."""
+    import torch
+
+    x, y = torch.tensor(X, device=device), torch.tensor(Y, device=device)
+    w = torch.tensor(0.0, requires_grad=True, device=device)
+    rng = np.random.default_rng(0)
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for i in range(0, len(x), BATCH):
+            xb, yb = x[order[i : i + BATCH]], y[order[i : i + BATCH]]
+            loss = ((w * xb - yb) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                w -= LR * w.grad
+            loss.item(), w.item(), w.grad.item()
+            w.grad.zero_()
+        with torch.no_grad():
+            ((w * x - y) ** 2).mean().item()
+
+
 PLAIN: dict[str, Callable[[int, str], None]] = {
     "numpy-manual": plain_numpy,
     "torch-autograd": plain_autograd,
     "torch-optim": plain_optim,
     "torch-module": plain_module,
+    "numpy-manual, batches": plain_numpy_batches,
+    "torch-autograd, batches": plain_autograd_batches,
 }
+BATCH = 2
+"""The mini-batch rows: batches of 2, shuffled (2 updates an epoch)."""
 
 
-def gdtui_run(variant: str, epochs: int, device: str = "cpu") -> None:
+def gdtui_run(name: str, epochs: int, device: str = "cpu") -> None:
+    variant, _, batches = name.partition(", ")
     config = RunConfig(variant=variant, epochs=epochs, device=device)
+    if batches:
+        config = config.replace(batch_size=BATCH, shuffle=True)
     run_headless(config, "text", 1000, out=io.StringIO())
 
 
@@ -105,24 +152,30 @@ def rate(work: Callable[[int, str], None], epochs: int, device: str) -> float:
 
 def compare(variants: list[str], epochs: int, repeats: int, device: str) -> None:
     """Print a row per variant: the plain loop's and gdtui's epochs/s, medians of
-    ``repeats`` alternating runs, and their ratio."""
-    print(f"{'variant':<16}{'plain ep/s':>12}{'gdtui ep/s':>12}{'ratio':>8}")
+    ``repeats`` alternating runs, and the median of the pairs' ratios (a pair runs back to
+    back, so the machine's drift touches both alike)."""
+    print(f"{'variant':<26}{'plain ep/s':>12}{'gdtui ep/s':>12}{'ratio':>8}")
     for variant in variants:
         plain = PLAIN[variant]
         plain(100, device)
         gdtui_run(variant, 100, device)  # warm up: imports, first-step costs
-        plain_rates, gdtui_rates = [], []
-        for _ in range(repeats):
-            plain_rates.append(rate(plain, epochs, device))
-            gdtui_rates.append(rate(partial(gdtui_run, variant), epochs, device))
+        plain_rates, gdtui_rates, ratios = [], [], []
+        for turn in range(repeats):
+            # Each goes first in turn: whichever runs second may find the caches warmer.
+            first, second = (plain, partial(gdtui_run, variant))[:: 1 if turn % 2 else -1]
+            a, b = rate(first, epochs, device), rate(second, epochs, device)
+            p, g = (a, b) if turn % 2 else (b, a)
+            plain_rates.append(p)
+            gdtui_rates.append(g)
+            ratios.append(g / p)
         p, g = statistics.median(plain_rates), statistics.median(gdtui_rates)
-        print(f"{variant:<16}{p:>12,.0f}{g:>12,.0f}{g / p:>8.2f}")
+        print(f"{variant:<26}{p:>12,.0f}{g:>12,.0f}{statistics.median(ratios):>8.2f}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--smoke", action="store_true", help="a few hundred epochs, once")
     args = parser.parse_args()
     epochs, repeats = (300, 1) if args.smoke else (args.epochs, args.repeats)
@@ -136,7 +189,7 @@ def main() -> int:
     # On a GPU the plain loop syncs three times an epoch (loss, w and grad each .item());
     # gdtui reads them back in one transfer.
     print(f"\nCUDA: {torch.cuda.get_device_name()}")
-    compare([v for v in PLAIN if v != "numpy-manual"], epochs, repeats, "cuda")
+    compare([v for v in PLAIN if not v.startswith("numpy")], epochs, repeats, "cuda")
     return 0
 
 

@@ -62,6 +62,34 @@ class DivergenceWatch:
         self.start = None
         self._growth.clear()
 
+    @property
+    def ceiling(self) -> float | None:
+        """A loss below this cannot be found diverging at the next epoch (it is below
+        :data:`ABOVE_START` times the start); None before the first epoch, which sets it."""
+        if self.start is None:
+            return None
+        if self.flagged:
+            return math.inf
+        return ABOVE_START * max(self.start, FLOAT32_NORMAL)
+
+    def catch_up(self, records: list[EpochRecord]) -> None:
+        """Take epochs known not to be found diverging (each loss below :attr:`ceiling`, with
+        a start): as :meth:`observe` would, at a fraction of the cost."""
+        if len(records) <= WINDOW:
+            for record in records:
+                self.observe(record)
+            return
+        losses = [record.epoch_loss for record in records[-WINDOW - 1 :]]
+        self._previous = losses[-1]
+        # The growth is the run of rises at the end, the last WINDOW of them.
+        rises: list[float] = []
+        for previous, loss in zip(losses[-2::-1], losses[:0:-1], strict=True):
+            if not loss > previous:
+                break
+            rises.append(loss / previous if previous else math.inf)
+        self._growth.clear()
+        self._growth.extend(reversed(rises))
+
     def observe(self, record: EpochRecord) -> Diverging | None:
         """Take the next epoch; returns what was found the first time the run diverges."""
         loss, previous = record.epoch_loss, self._previous

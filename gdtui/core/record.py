@@ -84,6 +84,25 @@ def full_gradient(
     return grad_w, grad_b
 
 
+def full_gradients(
+    x: np.ndarray,
+    y: np.ndarray,
+    ws: list[float],
+    bs: list[float] | None,
+    scale: float = 1.0,
+    decay: float = 0.0,
+) -> tuple[list[float], list[float] | None]:
+    """:func:`full_gradient` at each of several parameters at once, the same numbers."""
+    w = np.asarray(ws, dtype=np.float64)[:, None]
+    b = 0.0 if bs is None else np.asarray(bs, dtype=np.float64)[:, None]
+    residual = w * x + b - y
+    grad_w = np.mean(2 * x * residual, axis=1) * scale + decay * w[:, 0]
+    if bs is None:
+        return grad_w.tolist(), None
+    grad_b = np.mean(2 * residual, axis=1) + decay * np.asarray(bs, dtype=np.float64)
+    return grad_w.tolist(), grad_b.tolist()
+
+
 def predict_at(w: float, b: float | None, x: float, dtype: str = "float32") -> float:
     """f(x) = w·x (+ b), in the run's ``dtype`` as the model computes it."""
     kind = np.float64 if dtype == "float64" else np.float32

@@ -7,6 +7,7 @@ waits for it and it never waits for the UI.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -75,6 +76,8 @@ class ReplayPlan:
         return cls(len(lrs), index + 1, lrs[index].copy(), zero_grads[index].copy())
 
 
+BLOCK_EPOCHS = 4096
+"""The most epochs a timed step runs as one block between looks at the clock."""
 MARKED = ("lr", "schedule", "zero_grad")
 """The live settings whose mid-run changes are marked on the chart (the rest, epochs, eps and
 predict, change when the run ends or what is reported, not the path it takes)."""
@@ -154,30 +157,51 @@ class Stepper:
         trainer = self.trainer
         initial = (trainer.w, trainer.b) if trainer.epoch == 0 else None
         changes = self._take_changes(trainer)
-        step = trainer.step
         epochs, eps = self.config.epochs, self.config.eps
         timed = max_seconds != float("inf")
-        deadline = time.perf_counter() + max_seconds
+        start = time.perf_counter()
+        deadline = start + max_seconds
         records: list[EpochRecord] = []
-        append = records.append
         updates: list[EpochRecord] = []
-        batched = trainer.program.batched
         reason: StopReason | None = None
         diverged = diverging = None
-        observe = self._watch.observe
-        for _ in range(max_epochs):
-            record = step()
-            reason = stop_reason(record, epochs, eps)
+        watch = self._watch
+        left = max_epochs
+        # Blocks of epochs run as compiled loops; each ends early at an epoch that may end
+        # the run, which is judged here as every epoch would be one by one.
+        block = 1 if timed else left
+        while left > 0:
+            if trainer.position:  # mid-epoch, after line steps
+                ran, more = [trainer.step()], list(trainer.updates)
+            else:
+                ceiling = watch.ceiling
+                size = 1 if ceiling is None else min(block, left, max(1, epochs - trainer.epoch))
+                ran, more = trainer.run(size, eps, math.inf if ceiling is None else ceiling)
+            left -= len(ran)
+            last = ran[-1]
+            watch.catch_up(ran[:-1])
+            records += ran[:-1]
+            reason = stop_reason(last, epochs, eps)
             if reason is StopReason.DIVERGED:
-                diverged = record
+                diverged = last
+                updates += more[: len(more) - last.batch]
                 break
-            append(record)
-            if batched:
-                updates += trainer.updates
-            if reason is None and (diverging := observe(record)) is not None:
+            records.append(last)
+            updates += more
+            if reason is None and (diverging := watch.observe(last)) is not None:
                 reason = StopReason.DIVERGING
-            if reason is not None or (timed and time.perf_counter() > deadline):
+            if reason is not None:
                 break
+            if timed:
+                now = time.perf_counter()
+                if now > deadline:
+                    break
+                # As many epochs as fit in the slice's time left, at the pace so far.
+                pace = (now - start) / len(records)
+                block = max(1, min(BLOCK_EPOCHS, int((deadline - now) / pace)))
+        batched = trainer.program.batched
+        if not batched:
+            updates = []
         self._finished = reason is not None and reason is not StopReason.DIVERGING
         return Batch(
             self.run_id,

@@ -5,6 +5,7 @@ variant is a program; there is no other implementation of the loop."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ import numpy as np
 
 from gdtui.core.config import RunConfig
 from gdtui.core.program import BATCH, SCHEDULE, UPDATE, ZERO, Line, Program, build_program
-from gdtui.core.record import GRAD_VALUE, EpochRecord, full_gradient, predict_at
+from gdtui.core.record import GRAD_VALUE, EpochRecord, full_gradient, full_gradients, predict_at
+from gdtui.core.trainers.epoch_block import BlockCode, EpochBlock, compile_block
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,20 @@ def _compile(lines: list[str], name: str) -> CodeType:
     return compile("\n".join(lines) or "pass", name, "exec")
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector off for a while: a block keeps thousands of new records,
+    which it would scan again and again (a tenth of a fast block's time), and an epoch
+    makes no reference cycles for it to find."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Trainer:
     """Trains y ≈ w·x (+ b) by mean squared error: runs ``build_program(config)``, its setup
     once, then its loop one epoch per :meth:`step` (compiled as one block, so a run flat out
@@ -87,6 +103,8 @@ class Trainer:
         self.follow_schedule = True
         """Whether the schedule's lines run (a replay sets each epoch's rate itself)."""
         self._read: CodeType = compile(self._reader(config), "<record>", "eval")
+        self._blocks: dict[bool, EpochBlock] = {}
+        """The whole-epoch blocks compiled so far, by zero_grad."""
         self._captured: tuple[float, ...] = ()
         self._binds: dict[int, CodeType] = {}
         setup = self.program.setup
@@ -123,6 +141,7 @@ class Trainer:
         # record is read between the two.
         self._zero = max(i for i, line in enumerate(loop) if line.role == ZERO)
         assert loop[self._zero - 1].role == UPDATE
+        self._blocks = {}
         if header is None:
             runs = [line.code for line in loop[: self._zero] if not self._skips(line)]
             self._epoch = _compile(runs, "<epoch>")
@@ -142,7 +161,11 @@ class Trainer:
     def _reader(self, config: RunConfig) -> str:
         program = self.program
         pairs = zip(program.parameters, program.gradients, strict=True)
-        values = ["l", *(value for pair in pairs for value in pair)]
+        return self._reader_of(["l", *(value for pair in pairs for value in pair)])
+
+    def _reader_of(self, values: list[str]) -> str:
+        """A tuple of ``values`` as Python floats, read from the model's device."""
+        program, config = self.program, self.config
         if not program.uses_torch:
             return f"({', '.join(f'float({v})' for v in values)})"
         if config.resolved_device == "cuda":  # one transfer, so one sync per epoch
@@ -189,6 +212,83 @@ class Trainer:
         exec(self._tail, names)
         self.batch = 0
         return self._epoch_record()
+
+    def run(
+        self, epochs: int, eps: float, ceiling: float = math.inf
+    ) -> tuple[list[EpochRecord], list[EpochRecord]]:
+        """Run up to ``epochs`` whole epochs (between epochs only): (their records, with
+        mini-batches every update's, else an empty list). It stops early after the first
+        epoch whose record may end the run: a number not finite, the epoch's loss below
+        ``eps``, or at or above ``ceiling``. The same numbers as :meth:`step` that many
+        times; with the full batch the epochs run as one compiled loop, so that a run pays
+        no more than the code itself."""
+        assert not self.position, "between epochs only"
+        block = self._blocks.get(self.zero_grad)
+        if block is None:
+            block = self._blocks[self.zero_grad] = compile_block(self._block_code(), self.names)
+        state = self.program.cleared if self.zero_grad else GRAD_VALUE
+        with _no_cycle_collection():
+            records, updates = block(
+                self.names, epochs, self.epoch, self.steps, state, eps, ceiling
+            )
+        self.epoch += len(records)
+        if not updates:
+            self.steps += len(records)
+            self.updates = records[-1:]
+            return records, []
+        self.steps += len(updates)
+        updates = self._with_full_gradients(updates)
+        records = [update for update in updates if update.full_loss is not None]
+        self.updates = updates[len(updates) - records[-1].batch :]
+        return records, updates
+
+    def _block_code(self) -> BlockCode:
+        program, loop = self.program, self.program.loop
+        # A module's parameters are the same tensors all along: found once per block.
+        hoisted = {p: f"_p{i}" for i, p in enumerate(program.parameters) if "." in p}
+        prelude = tuple(f"{name} = {p}" for p, name in hoisted.items())
+        values = []
+        for parameter, gradient in zip(program.parameters, program.gradients, strict=True):
+            name = hoisted.get(parameter, parameter)
+            values += [name, gradient.replace(parameter, name, 1)]
+        reader = self._reader_of(["l", *values])
+        zero = [loop[self._zero].code] if self.zero_grad else []
+        bias = len(program.parameters) == 2
+        if self._header < 0:
+            head = [line.code for line in loop[: self._zero] if not self._skips(line)]
+            return BlockCode(head, reader, zero, bias, prelude=prelude)
+        header = self._header
+        return BlockCode(
+            head=[line.code for line in loop[:header] if not self._skips(line)],
+            reader=reader,
+            zero=zero,
+            bias=bias,
+            bind=program.runs(loop[header], 0).replace("[0]", "[_k]"),
+            body=tuple(line.code for line in loop[header + 1 : self._zero]),
+            tail=tuple(line.code for line in loop[self._zero + 1 :]),
+            full_loss="full_l.item()" if program.uses_torch else "float(full_l)",
+            prelude=prelude,
+        )
+
+    def _with_full_gradients(self, updates: list[EpochRecord]) -> list[EpochRecord]:
+        """``updates`` with the whole data's gradient at each one's parameters before it."""
+        assert self._full_data is not None
+        config = self.config
+        x, y = self._full_data
+        scale = len(x) if config.grad_formula == "tutorial" else 1.0
+        decay = 0.0 if self.program.uses_torch else config.weight_decay
+        ws = [self._before[0], *(update.w for update in updates[:-1])]
+        b = self._before[1]
+        bs = None if b is None else [b, *(float(u.b or 0.0) for u in updates[:-1])]
+        grad_w, grad_b = full_gradients(x, y, ws, bs, scale, decay)
+        last = updates[-1]
+        self._before = (last.w, last.b)
+        new = tuple.__new__
+        biases: list[float | None] = [None] * len(updates) if grad_b is None else list(grad_b)
+        return [
+            new(EpochRecord, (*u[:11], g, gb))
+            for u, g, gb in zip(updates, grad_w, biases, strict=True)
+        ]
 
     def _bind(self, batch: int) -> CodeType:
         code = self._binds.get(batch)

@@ -1,0 +1,175 @@
+"""Epochs run as one compiled block give the numbers of the same epochs stepped one by one —
+every record, every update, the namespace after — and stop where the run may end; the
+divergence watch caught up over a block is where observing each epoch leaves it."""
+
+from __future__ import annotations
+
+import gc
+import math
+import random
+
+import numpy as np
+import pytest
+
+from gdtui.core.config import RunConfig
+from gdtui.core.divergence import DivergenceWatch
+from gdtui.core.record import EpochRecord, full_gradient, full_gradients
+from gdtui.core.run import StopReason, stop_reason
+from gdtui.core.stepper import Stepper
+from gdtui.core.trainers import create_trainer
+
+from .test_trace import _id, _matrix
+
+BLOCKS = (1, 3, 1, 7, 20)
+"""Block sizes, in turn, that cover one epoch, a few, and the rest."""
+
+
+def _one_by_one(config: RunConfig, epochs: int) -> tuple[list[EpochRecord], list[EpochRecord]]:
+    trainer = create_trainer(config)
+    records, updates = [], []
+    for _ in range(epochs):
+        records.append(trainer.step())
+        updates += trainer.updates
+    return records, updates
+
+
+@pytest.mark.parametrize("config", _matrix(), ids=_id)
+def test_blocks_give_the_numbers_of_epochs_stepped_one_by_one(config: RunConfig) -> None:
+    epochs = sum(BLOCKS)
+    config = config.replace(epochs=epochs)
+    trainer = create_trainer(config)
+    records: list[EpochRecord] = []
+    updates: list[EpochRecord] = []
+    for size in BLOCKS:
+        ran, more = trainer.run(size, 0.0)
+        assert len(ran) == size
+        records += ran
+        updates += more
+    expected, expected_updates = _one_by_one(config, epochs)
+    assert records == expected
+    assert updates == (expected_updates if config.batched else [])
+    assert trainer.updates == expected_updates[-len(trainer.updates) :]
+    assert (trainer.epoch, trainer.steps) == (epochs, expected[-1].step)
+    other = create_trainer(config)
+    for _ in range(epochs):
+        other.step()
+    assert (trainer.w, trainer.b) == (other.w, other.b)
+    # And the block carries on where a line-stepped epoch would: the next epoch agrees.
+    assert trainer.step() == other.step()
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        RunConfig(variant="numpy-manual", epochs=50),
+        RunConfig(variant="torch-module", epochs=50),
+        RunConfig(variant="torch-autograd", batch_size=3, shuffle=True, epochs=50),
+    ],
+    ids=["numpy", "module", "batches"],
+)
+def test_a_block_stops_after_the_first_epoch_that_may_end_the_run(config: RunConfig) -> None:
+    expected, _ = _one_by_one(config, 50)
+    losses = [r.epoch_loss for r in expected]
+    # Below eps: the first epoch whose loss is under the tenth epoch's.
+    eps = losses[9]
+    ran, _ = create_trainer(config).run(50, eps)
+    first = next(i for i, loss in enumerate(losses) if loss < eps)
+    assert ran == expected[: first + 1]
+    # At or above a ceiling (the run's start, from the second epoch on it falls below it).
+    ran, _ = create_trainer(config).run(50, 0.0, ceiling=losses[3])
+    first = next(i for i, loss in enumerate(losses) if loss >= losses[3])
+    assert ran == expected[: first + 1]
+
+
+@pytest.mark.parametrize("variant", ["numpy-manual", "torch-optim"])
+@np.errstate(over="ignore", invalid="ignore")
+def test_a_block_stops_at_the_first_number_that_is_not_finite(variant: str) -> None:
+    config = RunConfig(variant=variant, lr=0.5, epochs=2000, dtype="float32")
+    ran, _ = create_trainer(config).run(2000, 0.0)
+    assert not ran[-1].is_finite()
+    assert all(record.is_finite() for record in ran[:-1])
+    trainer = create_trainer(config)
+    for record in ran:
+        assert trainer.step() == record or not record.is_finite()
+
+
+def test_the_stepper_stops_where_it_stopped_epoch_by_epoch() -> None:
+    """Diverging (found by the watch), converged, done: the same epoch and reason as
+    judging every epoch's record in turn."""
+    cases = [
+        RunConfig(variant="torch-autograd", lr=0.2, epochs=5000),
+        RunConfig(variant="numpy-manual", eps=1e-9, epochs=5000),
+        RunConfig(variant="torch-module", epochs=777),
+    ]
+    for config in cases:
+        batch = Stepper(config).step(10**6)
+        trainer, watch = create_trainer(config), DivergenceWatch()
+        while True:
+            record = trainer.step()
+            reason = stop_reason(record, config.epochs, config.eps)
+            if reason is None and watch.observe(record) is not None:
+                reason = StopReason.DIVERGING
+            if reason is not None:
+                break
+        assert (batch.stop, batch.records[-1].epoch) == (reason, record.epoch)
+
+
+def test_catching_up_leaves_the_watch_where_observing_each_epoch_does() -> None:
+    rng = random.Random(4)
+    for _ in range(300):
+        losses = [rng.choice([rng.uniform(0.5, 2.0), 1.0, 0.0]) for _ in range(rng.randint(1, 12))]
+        rises = rng.randint(0, 8)
+        losses += [losses[-1] * 1.01 ** (k + 1) for k in range(rises)]
+        records = [EpochRecord(i + 1, loss, 0.0, 0.0) for i, loss in enumerate(losses)]
+        observed, caught_up = DivergenceWatch(), DivergenceWatch()
+        observed.observe(EpochRecord(0, 1.0, 0.0, 0.0))
+        caught_up.observe(EpochRecord(0, 1.0, 0.0, 0.0))
+        for record in records:
+            assert observed.observe(record) is None
+        caught_up.catch_up(records)
+        assert vars(caught_up) == vars(observed)
+
+
+def test_the_ceiling_is_below_any_loss_the_watch_would_flag() -> None:
+    watch = DivergenceWatch()
+    assert watch.ceiling is None
+    watch.observe(EpochRecord(1, 2.0, 0.0, 0.0))
+    ceiling = watch.ceiling
+    assert ceiling is not None
+    loss = 2.0
+    for epoch in range(2, 100):
+        loss *= 1.5
+        if watch.observe(EpochRecord(epoch, loss, 0.0, 0.0)) is not None:
+            assert loss >= ceiling
+            break
+    else:
+        pytest.fail("never flagged")
+    assert watch.ceiling == math.inf
+
+
+def test_full_gradients_at_once_are_those_one_at_a_time() -> None:
+    rng = np.random.default_rng(1)
+    for n in (1, 4, 5, 9, 33):
+        x, y = rng.normal(size=n), rng.normal(size=n)
+        ws, bs = rng.normal(size=6).tolist(), rng.normal(size=6).tolist()
+        for scale, decay in ((1.0, 0.0), (float(n), 0.1)):
+            grad_w, grad_b = full_gradients(x, y, ws, bs, scale, decay)
+            assert grad_b is not None
+            for w, b, gw, gb in zip(ws, bs, grad_w, grad_b, strict=True):
+                assert (gw, gb) == full_gradient(x, y, w, b, scale, decay)
+            grad_w, none = full_gradients(x, y, ws, None, scale, decay)
+            assert none is None
+            assert grad_w == [full_gradient(x, y, w, None, scale, decay)[0] for w in ws]
+
+
+def test_a_block_leaves_the_cycle_collector_as_it_found_it() -> None:
+    trainer = create_trainer(RunConfig(variant="numpy-manual"))
+    assert gc.isenabled()
+    trainer.run(5, 0.0)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        trainer.run(5, 0.0)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
