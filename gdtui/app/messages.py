@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from gdtui.core.compare import Comparison
     from gdtui.core.line_step import LineStep
     from gdtui.core.stepper import Batch
@@ -50,11 +52,13 @@ class ComparisonReady(Message):
 
 @dataclass
 class ComparisonProgressed(Message):
-    """Comparison ``request`` has done ``epochs`` of its ``total``."""
+    """Comparison ``request``'s lanes have got this far: epochs per lane of ``total`` (all
+    of them once a lane has ended), and each lane's loss so far, (epochs, losses)."""
 
     request: int
-    epochs: int
+    lanes: dict[str, int]
     total: int
+    series: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass

@@ -142,7 +142,9 @@ class TrainerLink:
         elif isinstance(message, CompareProgress):
             with self._lock:
                 target = self._askers.get(message.request, (None, None))[0]
-            event = ComparisonProgressed(message.request, message.epochs, message.total)
+            event = ComparisonProgressed(
+                message.request, message.lanes, message.total, message.series
+            )
         elif isinstance(message, Compared):
             target = self._answered(message.request)
             event = ComparisonReady(message.request, message.comparison, message.across)

@@ -3,6 +3,7 @@ and how far apart their numbers drift."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,7 +12,7 @@ import numpy as np
 from gdtui.core.config import RunConfig
 from gdtui.core.history import RunHistory
 from gdtui.core.run import StopReason
-from gdtui.core.stepper import Stepper
+from gdtui.core.stepper import Batch, Stepper
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
 
 ACROSS = ("variants", "optimizers", "zero-grad", "formula")
@@ -19,7 +20,11 @@ ACROSS = ("variants", "optimizers", "zero-grad", "formula")
 with zero_grad on and off, or numpy-manual's mean gradient against the seeds' tutorial one."""
 COMPARED = ("loss", "w", "grad_w")
 PROGRESS_EPOCHS = 64
-"""A comparison reports its progress (and can be cancelled) this often: a few ms apart."""
+"""A comparison in one process reports its progress (and can be cancelled) this often: a
+few ms apart."""
+PARALLEL_EPOCHS = 20_000
+"""From this many epochs a comparison runs its lanes in processes of their own, one per core
+(fewer, and starting them costs more than it saves)."""
 
 
 def describe(config: RunConfig, across: str) -> str:
@@ -129,24 +134,70 @@ class Comparison:
         return float(spread[index]), index + 1
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+Progress = Callable[["Comparison", int], bool]
+"""``progress(the comparison so far, epochs per lane)``: False cancels it."""
+
+
 def compare(
     config: RunConfig,
     across: str = "variants",
-    progress: Callable[[int, int], bool] | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> Comparison:
-    """Run every lane of ``config`` for its epochs in lockstep; a lane stops on its own when
-    it converges or diverges (its diverged epoch is not kept, as in a single run).
+    """Run every lane of ``config`` for its epochs; a lane stops on its own when it
+    converges or diverges (its diverged epoch is not kept, as in a single run).
 
-    ``progress(epochs done, epochs in all)`` is called every :data:`PROGRESS_EPOCHS` epochs;
-    when it returns False the comparison stops with :class:`CompareCancelled`.
+    The lanes run in ``workers`` processes of their own (by default one per core, from
+    :data:`PARALLEL_EPOCHS` epochs), or here, in lockstep, when that is 1. ``progress`` is
+    called with the comparison so far as it grows (every :data:`PROGRESS_EPOCHS` epochs, or
+    each slice a worker sends); when it returns False the comparison stops with
+    :class:`CompareCancelled`.
     """
     configs = lanes(config, across)
+    if workers is None:
+        workers = min(len(configs), cores()) if config.epochs >= PARALLEL_EPOCHS else 1
+    comparison = Comparison(
+        {
+            name: RunHistory(has_bias=lane.has_bias, batched=lane.batched)
+            for name, lane in configs.items()
+        },
+        dict.fromkeys(configs),
+    )
+
+    def take(name: str, batch: Batch) -> None:
+        history = comparison.histories[name]
+        history.extend(batch.records)
+        if batch.updates:
+            history.extend_updates(batch.updates)
+        if batch.stop is not None:
+            comparison.stops[name] = batch.stop
+
+    def going() -> bool:
+        return progress is None or progress(comparison, config.epochs)
+
+    if workers > 1:
+        from gdtui.core.lane_workers import run_in_workers
+
+        given_up = False
+
+        def cancelled() -> bool:
+            nonlocal given_up
+            given_up = given_up or not going()
+            return given_up
+
+        run_in_workers(configs, workers, take, cancelled)
+        if given_up:
+            raise CompareCancelled
+        return comparison
     steppers = {name: Stepper(lane) for name, lane in configs.items()}
-    histories = {
-        name: RunHistory(has_bias=lane.has_bias, batched=lane.batched)
-        for name, lane in configs.items()
-    }
-    stops: dict[str, StopReason | None] = dict.fromkeys(configs)
     active = list(configs)
     done = 0
     # The lanes are independent, so each steps a block at a time: the same numbers as
@@ -155,13 +206,10 @@ def compare(
         block = min(PROGRESS_EPOCHS, config.epochs - done)
         for name in list(active):
             batch = steppers[name].step(block)
-            histories[name].extend(batch.records)
-            if batch.updates:
-                histories[name].extend_updates(batch.updates)
+            take(name, batch)
             if batch.stop is not None:
-                stops[name] = batch.stop
                 active.remove(name)
         done += block
-        if done % PROGRESS_EPOCHS == 0 and progress and not progress(done, config.epochs):
+        if done % PROGRESS_EPOCHS == 0 and not going():
             raise CompareCancelled
-    return Comparison(histories, stops)
+    return comparison

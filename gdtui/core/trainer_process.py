@@ -54,6 +54,8 @@ MAX_PENDING = 1000
 """Commands that may wait for a child that does not read them; one more and it is given up."""
 PROGRESS_SECONDS = 0.2
 """How often a comparison or a replay reports how far it has got."""
+SERIES_POINTS = 200
+"""Points per lane of a comparison's loss sent with its progress (the chart's)."""
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,13 @@ class Compared:
 
 @dataclass(frozen=True)
 class CompareProgress:
-    """How many of a comparison's epochs are done."""
+    """How far each lane of a comparison has got: its epochs so far (``total`` once it has
+    ended), and its loss so far as the chart draws it (see :func:`lane_series`)."""
 
     request: int
-    epochs: int
+    lanes: dict[str, int]
     total: int
+    series: dict[str, tuple[Any, Any]]
 
 
 @dataclass(frozen=True)
@@ -274,12 +278,20 @@ def _compare(channel: _Channel, request: int, config: RunConfig, across: str) ->
 
     report = time.perf_counter()
 
-    def progress(epochs: int, total: int) -> bool:
+    def progress(comparison: Comparison, total: int) -> bool:
         nonlocal report
         if channel.cancelled_request >= request:
             return False
         if time.perf_counter() >= report:
-            channel.send(CompareProgress(request, epochs, total))
+            lanes = {
+                name: total if comparison.stops[name] else len(history)
+                for name, history in comparison.histories.items()
+            }
+            series = {
+                name: history.downsample("loss", SERIES_POINTS)
+                for name, history in comparison.histories.items()
+            }
+            channel.send(CompareProgress(request, lanes, total, series))
             report = time.perf_counter() + PROGRESS_SECONDS
         return True
 

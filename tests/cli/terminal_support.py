@@ -14,43 +14,14 @@ import subprocess
 import sys
 import termios
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from cli_support import ROOT, cli_env
 
+from tests.core.processes import descendants, is_alive, wait_gone  # noqa: F401 (theirs too)
+
 FIRST_FRAME = b"Run/Pause"
 ALT_SCREEN_OFF = b"\x1b[?1049l"
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below ``pid``, read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def is_alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie awaiting its reaper does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 def state_of(pid: int) -> str:
@@ -59,16 +30,6 @@ def state_of(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return ""
-
-
-def wait_gone(pids: Sequence[int] | set[int], timeout: float) -> set[int]:
-    """Wait up to ``timeout`` seconds for every pid to end; return those still alive."""
-    deadline = time.monotonic() + timeout
-    alive = {pid for pid in pids if is_alive(pid)}
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.05)
-        alive = {pid for pid in alive if is_alive(pid)}
-    return alive
 
 
 class TerminalApp:
@@ -126,8 +87,11 @@ class TerminalApp:
         """What the app wrote so far, without escape sequences, whitespace, box lines or the
         notices' edge: the words of every frame run together, so that a phrase a notice wraps
         beside a bordered panel still reads as one."""
-        return re.sub(r"\x1b\[[0-9;?<>$]*[A-Za-z~]|\x1b\][^\x07]*\x07|[\s▌\u2500-\u257f]", "",
-                      self.seen.decode(errors="replace"))
+        return re.sub(
+            r"\x1b\[[0-9;?<>$]*[A-Za-z~]|\x1b\][^\x07]*\x07|[\s▌\u2500-\u257f]",
+            "",
+            self.seen.decode(errors="replace"),
+        )
 
     def wait_for_text(self, *phrases: str, timeout: float = 10) -> bool:
         """Read until every phrase (compared without whitespace) shows in :meth:`text`."""

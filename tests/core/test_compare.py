@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from gdtui.core.compare import compare, lanes
+from gdtui.core.compare import CompareCancelled, compare, lanes
 from gdtui.core.config import RunConfig
+from gdtui.core.lane_workers import EPOCH_COST, shares
 from gdtui.core.run import StopReason
 from gdtui.core.trainers import VARIANT_NAMES, create_trainer
 from gdtui.core.trainers.registry import OPTIMIZERS
+
+from .processes import descendants, wait_gone
 
 
 def test_variant_lanes_share_data_settings_and_start():
@@ -58,3 +67,75 @@ def test_a_diverging_lane_stops_while_the_others_go_on():
     assert comparison.stops["adagrad"] is StopReason.DONE
     assert len(comparison.histories["adagrad"]) == 60
     assert comparison.epochs == len(comparison.histories["sgd"]) < 60
+
+
+# -- lanes in processes of their own ---------------------------------------------------
+
+
+def _same(a, b) -> None:
+    """Two comparisons hold the same records and stops."""
+    assert a.stops == b.stops
+    assert list(a.histories) == list(b.histories)
+    for name, history in a.histories.items():
+        assert list(history) == list(b.histories[name])
+
+
+@pytest.mark.parametrize(
+    ("across", "lr"), [("variants", 0.01), ("optimizers", 0.3), ("formula", 0.05)]
+)
+def test_lanes_in_worker_processes_give_the_lockstep_numbers(across, lr):
+    config = RunConfig(lr=lr, epochs=400)
+    parallel = compare(config, across, workers=2)
+    _same(parallel, compare(config, across, workers=1))
+
+
+def test_the_lanes_are_shared_so_that_the_workers_finish_together():
+    configs = lanes(RunConfig())
+    two = [["torch-optim", "torch-autograd"], ["torch-module", "numpy-manual"]]
+    assert shares(configs, 2) == two
+    assert shares(configs, 8) == [[name] for name in sorted(configs, key=lambda n: -EPOCH_COST[n])]
+    assert shares(configs, 1) == [sorted(configs, key=lambda n: -EPOCH_COST[n])]
+
+
+def test_workers_stream_each_lane_and_are_gone_at_once_when_cancelled():
+    seen: list[dict[str, int]] = []
+    workers: set[int] = set()
+
+    def progress(comparison, total):
+        workers.update(descendants(os.getpid()))
+        seen.append({name: len(h) for name, h in comparison.histories.items()})
+        return max(seen[-1].values()) < 2000
+
+    start = time.monotonic()
+    with pytest.raises(CompareCancelled):
+        compare(RunConfig(epochs=10**6), workers=2, progress=progress)
+    assert time.monotonic() - start < 60
+    assert len(workers) == 2
+    # Every lane got going before the end, and each grew as the slices came.
+    assert all(seen[-1].values())
+    assert seen[0] != seen[-1]
+    for pid in workers:  # reaped: no process left with that pid
+        assert not Path(f"/proc/{pid}").exists()
+
+
+def test_a_worker_ends_by_itself_when_its_parent_goes(tmp_path):
+    """A comparison's parent killed mid-run (SIGKILL: no clean-up) takes its workers with
+    it, through their pipes closing."""
+    script = (
+        "import os, sys\n"
+        "from gdtui.core.compare import compare\n"
+        "from gdtui.core.config import RunConfig\n"
+        "def progress(comparison, total):\n"
+        "    if len(comparison.histories['numpy-manual']):\n"
+        "        print('going', flush=True)\n"
+        "    return True\n"
+        "compare(RunConfig(epochs=10**7), workers=2, progress=progress)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    assert parent.stdout is not None
+    assert parent.stdout.readline() == b"going\n"
+    workers = descendants(parent.pid)
+    assert len(workers) == 2
+    parent.kill()
+    parent.wait()
+    assert not wait_gone(workers, 2.0)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from gdtui.core.compare import lanes
 from gdtui.core.config import RunConfig
 from gdtui.core.data import Dataset
 from gdtui.core.session import TrainingSession
@@ -24,6 +25,8 @@ from gdtui.core.trainer_process import (
     TrainerProcess,
     _Child,
 )
+
+from .processes import descendants, wait_gone
 
 
 class Listener:
@@ -205,7 +208,10 @@ def test_a_comparison_streams_its_progress_and_stops_at_once_when_cancelled(trai
     config = RunConfig(variant="torch-autograd", epochs=100_000)
     process.start(config, run_id=1)
     request = process.compare(config, "variants")
-    listener.wait_for(CompareProgress, 60, where=lambda m: m.request == request and m.epochs)
+    going = listener.wait_for(
+        CompareProgress, 60, where=lambda m: m.request == request and any(m.lanes.values())
+    )
+    assert set(going.series) == set(going.lanes) == set(lanes(config))
     start = time.monotonic()
     process.cancel_compare(request)
     compared = listener.wait_for(Compared, 5)
@@ -223,11 +229,14 @@ def test_the_child_ends_by_itself_when_its_parent_goes_even_mid_comparison(train
     listener.wait_for(CompareProgress, 60, where=lambda m: m.request == request)
     child = process._child
     assert child is not None
+    workers = descendants(child.process.pid)  # the comparison's lanes run in these
+    assert workers
     child.closing = True
     child._commands.close()  # what the parent's death does to the pipe
     start = time.monotonic()
     child.process.wait(timeout=2)
     assert time.monotonic() - start < 1.0
+    assert not wait_gone(workers, 2.0)
 
 
 def test_each_step_is_answered_with_its_number_even_once_the_run_has_ended(trainer):

@@ -22,10 +22,12 @@ from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.chart import epoch_ticks, log_ticks, series, tick_span
 from gdtui.core.compare import ACROSS, COMPARED, Comparison, describe
 from gdtui.core.config import RunConfig
+from gdtui.core.trainer_process import SERIES_POINTS
 from gdtui.format import exact
 
 ROWS = 12
-POINTS = 200
+Series = dict[str, tuple[np.ndarray, np.ndarray]]
+"""Each lane's (epochs, losses) as the chart draws them."""
 MAX_EPOCHS = 100_000
 """Compare mode runs at most this many epochs: it answers in seconds, not hours."""
 MONOCHROME_MARKERS = ("braille", "+", "x", "o", "*")
@@ -54,6 +56,8 @@ class CompareScreen(AskingScreen):
         self.problem: str | None = None
         """Why no comparison will come (the training process stopped), or None."""
         self.log_scale = True
+        self._streamed: Series = {}
+        """Each lane's loss so far, while the comparison is under way."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="compare-body"):
@@ -76,25 +80,27 @@ class CompareScreen(AskingScreen):
         """Ask the training process for the comparison (giving up any still under way)."""
         self._cancel()
         self.comparison, self.problem = None, None
-        self._show_progress(0)
+        self._show_progress({})
+        self._draw_chart({})
         self.request_id = self.link.compare(self, self.config, self.across)
 
     def _cancel(self) -> None:
         if self.waiting and self.request_id:
             self.link.cancel_compare(self.request_id)
 
-    def _show_progress(self, epochs: int) -> None:
+    def _show_progress(self, lanes: dict[str, int]) -> None:
         total = self.config.epochs
         cap = f" · at most {MAX_EPOCHS:,} in compare mode" if self.capped else ""
+        done = " · ".join(f"{name} {epochs / total:.0%}" for name, epochs in lanes.items())
         self.query_one("#compare-title", Static).update(
-            f"Comparing {self.across}: {epochs:,} of {total:,} epochs ({epochs / total:.0%})"
-            f"{cap} · escape cancels"
+            f"Comparing {self.across}, {total:,} epochs{cap}: {done or 'starting'} · escape cancels"
         )
 
     @on(ComparisonProgressed)
     def _progressed(self, event: ComparisonProgressed) -> None:
         if event.request == self.request_id and self.waiting:
-            self._show_progress(event.epochs)
+            self._show_progress(event.lanes)
+            self._draw_chart(event.series)
 
     @on(ComparisonReady)
     def _ready(self, event: ComparisonReady) -> None:
@@ -137,9 +143,19 @@ class CompareScreen(AskingScreen):
         )
         self._fill_table(comparison)
 
-    def _draw_chart(self) -> None:
+    def _series(self) -> Series:
+        """Each lane's (epochs, losses), at most :data:`SERIES_POINTS` of them."""
         if self.comparison is None:
-            return
+            return self._streamed
+        return {
+            name: history.downsample("loss", SERIES_POINTS)
+            for name, history in self.comparison.histories.items()
+        }
+
+    def _draw_chart(self, streamed: Series | None = None) -> None:
+        """Draw each lane's loss: the comparison's, or as far as the lanes have got."""
+        if streamed is not None:
+            self._streamed = streamed
         chart = self.query_one(Plot)
         plt = chart.plt
         plt.clear_data()
@@ -149,9 +165,8 @@ class CompareScreen(AskingScreen):
         plotted = []
         # Without colour (NO_COLOR) the lanes differ only in shades of grey: a marker each.
         markers = MONOCHROME_MARKERS if self.app.no_color else ("braille",)
-        lanes = self.comparison.histories.items()
-        for (name, history), marker in zip(lanes, itertools.cycle(markers)):
-            epochs, losses = history.downsample("loss", POINTS)
+        lanes = self._series().items()
+        for (name, (epochs, losses)), marker in zip(lanes, itertools.cycle(markers)):
             data = series(epochs, losses, self.log_scale)
             if data.x:
                 plt.plot(data.x, data.y, label=name, marker=marker)
@@ -164,8 +179,12 @@ class CompareScreen(AskingScreen):
                 plt.yticks(ticks, labels)
                 if (span := tick_span(ticks)) is not None:
                     plt.ylim(*span)
-            xs = epoch_ticks(np.array([1.0, max(d.x[-1] for d in plotted)]))
+            # While the lanes run, the axis spans the whole run, so that lines grow across it.
+            last = max(d.x[-1] for d in plotted) if self.comparison else self.config.epochs
+            xs = epoch_ticks(np.array([1.0, last]))
             plt.xticks(xs, [f"{int(x):,}" for x in xs])
+            if self.comparison is None:
+                plt.xlim(1, last)
         chart.refresh()
 
     def _fill_table(self, comparison: Comparison) -> None:

@@ -1,0 +1,176 @@
+"""A comparison's lanes in processes of their own, so that a comparison uses every core.
+
+Each worker is a fresh interpreter (a plain subprocess, as the training process is) given its
+share of the lanes, balanced by what an epoch of each costs. It steps its lanes in turn, a
+slice of time each, and sends each slice's records as it goes, so that every lane's progress
+streams back. A worker reads its end of a pipe on a thread of its own, and ends the moment the
+pipe closes: it never outlives the process that asked for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from gdtui.core.config import RunConfig
+from gdtui.core.stepper import Batch, Stepper
+
+SLICE_SECONDS = 0.05
+"""How long a worker steps one lane before it sends the records and turns to the next."""
+WAIT_SECONDS = 0.1
+"""How often the parent looks whether it has been cancelled while it waits for records."""
+EPOCH_COST = {"numpy-manual": 1.0, "torch-autograd": 4.0, "torch-optim": 6.5, "torch-module": 6.5}
+"""An epoch's time, relative to numpy-manual's (benchmarks/headless.py): how lanes are shared."""
+WORKER_COMMAND = "from gdtui.core.lane_workers import worker; worker()"
+
+
+class WorkerFailed(Exception):
+    """A worker ended without finishing its lanes, or reported an error."""
+
+
+@dataclass(frozen=True)
+class LaneBatch:
+    """A slice of one lane's run, as a worker sends it."""
+
+    lane: str
+    batch: Batch
+
+
+def shares(configs: dict[str, RunConfig], workers: int) -> list[list[str]]:
+    """The lanes each of ``workers`` processes runs: the costliest lane first to the least
+    loaded worker, so that the workers finish together."""
+    loads = [0.0] * workers
+    share: list[list[str]] = [[] for _ in range(workers)]
+    cost = {name: EPOCH_COST.get(c.variant, 8.0) for name, c in configs.items()}
+    for name in sorted(configs, key=lambda n: -cost[n]):
+        least = loads.index(min(loads))
+        share[least].append(name)
+        loads[least] += cost[name]
+    return [names for names in share if names]
+
+
+def run_in_workers(
+    configs: dict[str, RunConfig],
+    workers: int,
+    on_batch: Callable[[str, Batch], None],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> None:
+    """Run every lane of ``configs`` to its end in ``workers`` processes, passing each slice
+    of records to ``on_batch(lane, batch)`` as it arrives (in each lane's order). Returns
+    when every lane has ended; returns early, killing the workers, once ``cancelled()``."""
+    with _started(configs, workers) as connections:
+        running = set(connections)
+        while running:
+            if cancelled():
+                return
+            for connection in wait(list(running), WAIT_SECONDS):
+                assert isinstance(connection, Connection)
+                try:
+                    message = connection.recv()
+                except EOFError:
+                    raise WorkerFailed("a comparison's worker ended early") from None
+                if isinstance(message, LaneBatch):
+                    on_batch(message.lane, message.batch)
+                elif isinstance(message, str):
+                    raise WorkerFailed(message)
+                else:  # the worker's lanes are all done
+                    running.discard(connection)
+
+
+@contextlib.contextmanager
+def _started(configs: dict[str, RunConfig], workers: int) -> Iterator[list[Connection]]:
+    """The workers' reply ends, each worker given its lanes; on leaving, every worker is
+    killed and reaped."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    processes: list[subprocess.Popen[bytes]] = []
+    ends: list[Connection] = []  # both ends of each pipe: a worker ends when its input closes
+    replies: list[Connection] = []
+    try:
+        for names in shares(configs, workers):
+            process = subprocess.Popen(
+                [sys.executable, "-c", WORKER_COMMAND],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,  # the terminal's ctrl+c is the parent's
+            )
+            processes.append(process)
+            assert process.stdin is not None and process.stdout is not None
+            commands = Connection(os.dup(process.stdin.fileno()), readable=False)
+            reply = Connection(os.dup(process.stdout.fileno()), writable=False)
+            process.stdin.close()
+            process.stdout.close()
+            ends += [commands, reply]
+            replies.append(reply)
+            commands.send({name: configs[name] for name in names})
+        yield replies
+    finally:
+        for end in ends:
+            end.close()
+        for process in processes:
+            with contextlib.suppress(OSError):
+                process.kill()
+            process.wait()
+
+
+# -- the worker ---------------------------------------------------------------------------
+
+
+def worker() -> None:
+    """A worker's entry point: its lanes on stdin, records on stdout."""
+    commands = Connection(os.dup(0), writable=False)
+    replies = Connection(os.dup(1), readable=False)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    import numpy as np
+
+    np.seterr(all="ignore")  # overflow is reported as divergence
+    with contextlib.suppress(OSError):
+        os.nice(5)  # where cores are few, the screen and the keys come first
+    lanes: dict[str, RunConfig] = commands.recv()
+    # The pipe closing means the parent has gone or given up: end at once.
+    threading.Thread(target=_end_with, args=(commands,), daemon=True).start()
+    try:
+        step_lanes(lanes, lambda lane, batch: replies.send(LaneBatch(lane, batch)))
+    except OSError:
+        os._exit(0)
+    except Exception:
+        replies.send(traceback.format_exc(limit=4))
+        return
+    replies.send(None)
+
+
+def step_lanes(
+    lanes: dict[str, RunConfig],
+    send: Callable[[str, Batch], None],
+    slice_seconds: float = SLICE_SECONDS,
+) -> None:
+    """Step each lane in turn for ``slice_seconds`` and ``send`` what it did, until every
+    lane has ended (done, converged, diverged, or found diverging)."""
+    steppers = {name: Stepper(config) for name, config in lanes.items()}
+    while steppers:
+        for name, stepper in list(steppers.items()):
+            batch = stepper.step(10**9, slice_seconds)
+            send(name, batch)
+            if batch.stop is not None:
+                del steppers[name]
+
+
+def _end_with(commands: Connection) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        commands.recv()
+    os._exit(0)
