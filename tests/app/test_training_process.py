@@ -11,7 +11,7 @@ from gdtui.app import make_app
 from gdtui.app.showcase import settle
 from gdtui.core.config import RunConfig
 from gdtui.core.session import RunState
-from gdtui.core.trainers import create_trainer
+from gdtui.core.trainers import VARIANT_NAMES, create_trainer
 
 from .conftest import press_and_settle
 
@@ -117,9 +117,15 @@ async def test_escape_cancels_a_comparison_at_once_and_the_run_goes_on():
         await settle(app, pilot)
         await pilot.press("c")
         title = app.screen.query_one("#compare-title")
-        await _wait(pilot, lambda: "(0%)" not in str(title.render()))
+        # Every lane's progress shows as it streams in.
+        await _wait(
+            pilot,
+            lambda: " 0%" not in str(title.render()) and "starting" not in str(title.render()),
+            60,
+        )
         text = str(title.render())
-        assert "of 100,000 epochs" in text and "at most 100,000 in compare mode" in text
+        assert "100,000 epochs" in text and "at most 100,000 in compare mode" in text
+        assert all(f"{name} " in text for name in VARIANT_NAMES)
         assert "escape cancels" in text
         await pilot.press("escape")
         start = time.monotonic()
