@@ -13,7 +13,11 @@ from gdtui.core.record import EpochRecord
 COLUMNS: tuple[str, ...] = ("epoch", "loss", "w", "grad_w", "b", "grad_b", "lr", "grad_state")
 BATCH_COLUMNS: tuple[str, ...] = ("step", "batch", "full_loss", "full_grad_w", "full_grad_b")
 """Kept only by a mini-batch run's history: with the full batch they follow from the rest."""
-_DTYPES = {"epoch": np.int64, "grad_state": np.int8, "step": np.int64, "batch": np.int64}
+_NARROW = {"epoch": np.int32, "grad_state": np.int8, "step": np.int32, "batch": np.int32}
+"""How a column starts: ints as int32, floats as float32 (:data:`_WIDE` once a value needs it)."""
+_WIDE = {np.dtype(np.float32): np.float64, np.dtype(np.int32): np.int64}
+BIAS_COLUMNS = ("b", "grad_b", "full_grad_b")
+"""Not kept for a run without a bias (they read as nan)."""
 EXPORT_CHUNK = 10_000
 """Records per piece of an export: small enough to check for a cancelled export often."""
 BLOCK = 64
@@ -35,9 +39,13 @@ def record_fields(has_bias: bool, batched: bool = False) -> tuple[str, ...]:
 class RunHistory:
     """Every epoch of one run, appended in order; columns grow by doubling.
 
-    ``b``/``grad_b`` hold nan for variants without a bias. A mini-batch run's history
-    (``batched``) keeps :data:`BATCH_COLUMNS` too (nan where a record has no value), and
-    :attr:`updates` holds every update, as a history of its own.
+    ``b``/``grad_b`` read as nan for variants without a bias (and take no memory). A
+    mini-batch run's history (``batched``) keeps :data:`BATCH_COLUMNS` too (nan where a
+    record has no value), and :attr:`updates` holds every update, as a history of its own.
+
+    Every number is kept exactly, in as few bytes as that allows: a column is float32 (int32)
+    while every value in it is one exactly — a float32 run's losses, weights and gradients
+    are — and becomes float64 (int64) the first time a value is not.
     """
 
     def __init__(self, has_bias: bool = False, capacity: int = 1024, batched: bool = False) -> None:
@@ -46,7 +54,9 @@ class RunHistory:
         self._size = 0
         names = COLUMNS + BATCH_COLUMNS if batched else COLUMNS
         self._columns = {
-            name: np.zeros(capacity, dtype=_DTYPES.get(name, np.float64)) for name in names
+            name: np.zeros(capacity, dtype=_NARROW.get(name, np.float32))
+            for name in names
+            if has_bias or name not in BIAS_COLUMNS
         }
         self._blocks: dict[str, _Extremes] = {}
         self.updates: RunHistory | None = None
@@ -64,10 +74,19 @@ class RunHistory:
         return sum(column.nbytes for column in self._columns.values()) + summaries
 
     def column(self, name: str) -> np.ndarray:
-        """A read-only view of one column's filled part."""
-        view = self._columns[name][: self._size]
+        """One column's filled part, read-only, as float64 (int64 for counts, int8 for
+        ``grad_state``)."""
+        if name not in self._columns and name in BIAS_COLUMNS:
+            return np.broadcast_to(np.float64(math.nan), (self._size,))
+        view = self._stored(name)
+        if view.dtype in _WIDE:
+            view = view.astype(_WIDE[view.dtype])
         view.flags.writeable = False
         return view
+
+    def _stored(self, name: str) -> np.ndarray:
+        """A column's filled part as it is kept (float32 where its values all are)."""
+        return self._columns[name][: self._size]
 
     def _reserve(self, extra: int) -> None:
         needed = self._size + extra
@@ -121,8 +140,15 @@ class RunHistory:
             dtype=np.float64,
         )
         end = self._size + len(rows)
-        for index, name in enumerate(self._columns):
-            self._columns[name][self._size : end] = table[:, index]
+        names = COLUMNS + BATCH_COLUMNS if self.batched else COLUMNS
+        for index, name in enumerate(names):
+            column = self._columns.get(name)
+            if column is None:
+                continue  # a bias column of a run without a bias
+            values = table[:, index]
+            if column.dtype in _WIDE and not _fits(values, column.dtype):
+                column = self._columns[name] = column.astype(_WIDE[column.dtype])
+            column[self._size : end] = values
         self._size = end
 
     def extend_updates(self, records: Sequence[EpochRecord]) -> None:
@@ -179,13 +205,14 @@ class RunHistory:
         and bounces survive; the first and last epochs are always kept. Past a few thousand
         epochs the buckets are whole blocks (see :data:`BLOCK`), so the cost stops growing.
         """
-        epochs, values = self.column(x), self.column(name)
+        # As kept (no copy of a million values per redraw); only the points drawn widen.
+        epochs, values = self._stored(x), self._stored(name)
         n = self._size
         if n <= max_points:
-            return epochs.astype(np.float64), values.copy()
+            return epochs.astype(np.float64), values.astype(np.float64)
         if max_points < 4:  # no room for a bucket's low and high: the ends only
             ends = np.array([0, n - 1])[max(0, 2 - max_points) :]
-            return epochs[ends].astype(np.float64), values[ends]
+            return epochs[ends].astype(np.float64), values[ends].astype(np.float64)
         buckets = (max_points - 4) // 2  # the ends and the last, partial block take 4
         blocks = n // BLOCK
         if buckets >= 1 and blocks >= 2 * buckets:
@@ -193,7 +220,7 @@ class RunHistory:
         else:
             keep = _bucket_extremes(values, np.arange(n), max(1, (max_points - 2) // 2))
         keep = np.unique(np.concatenate(([0], keep, [n - 1])))
-        return epochs[keep].astype(np.float64), values[keep]
+        return epochs[keep].astype(np.float64), values[keep].astype(np.float64)
 
     def _block_extremes(self, name: str, blocks: int, buckets: int) -> np.ndarray:
         """Indices of each bucket's lowest and highest value, buckets being runs of whole
@@ -249,6 +276,12 @@ class RunHistory:
         columns = [own[name][:size] for name in fields]
         for start in range(0, size, rows):
             yield zip(*(column[start : start + rows].tolist() for column in columns), strict=True)
+
+
+def _fits(values: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether every one of ``values`` is exactly a ``dtype`` (nan is a float32)."""
+    with np.errstate(all="ignore"):  # a value out of range is what is being asked about
+        return bool(np.array_equal(values.astype(dtype), values, equal_nan=dtype.kind == "f"))
 
 
 def _cell(value: float | int) -> str:

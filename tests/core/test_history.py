@@ -16,8 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gdtui.core.config import RunConfig
 from gdtui.core.history import RunHistory, record_fields
 from gdtui.core.record import GRAD_NONE, GRAD_VALUE, GRAD_ZERO, EpochRecord
+from gdtui.core.trainers import create_trainer
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
 
@@ -27,8 +29,16 @@ def _records(n: int, bias: bool, seed: int = 0) -> list[EpochRecord]:
     rng = random.Random(seed)
 
     def value() -> float:
-        return rng.choice([rng.uniform(-1e3, 1e3), rng.uniform(-1, 1) * 1e-30,
-                           rng.uniform(-1, 1) * 1e300, 0.1, -0.0, 1 / 3])
+        return rng.choice(
+            [
+                rng.uniform(-1e3, 1e3),
+                rng.uniform(-1, 1) * 1e-30,
+                rng.uniform(-1, 1) * 1e300,
+                0.1,
+                -0.0,
+                1 / 3,
+            ]
+        )
 
     return [
         EpochRecord(
@@ -179,8 +189,10 @@ def test_csv_round_trip(bias: bool) -> None:
     assert tuple(rows[0]) == fields
     assert len(rows) == len(records) + 1
     for row, record in zip(rows[1:], records, strict=True):
-        parsed = {name: (int(cell) if name == "epoch" else float(cell))
-                  for name, cell in zip(fields, row, strict=True)}
+        parsed = {
+            name: (int(cell) if name == "epoch" else float(cell))
+            for name, cell in zip(fields, row, strict=True)
+        }
         assert parsed == {name: getattr(record, name) for name in fields}
         # -0.0 keeps its sign
         for name in fields[1:]:
@@ -259,3 +271,36 @@ def test_downsample_cost_does_not_grow_with_the_run() -> None:
     assert extremes.blocks == 200_000 // 64  # the new epoch is in the unfinished block
     assert np.array_equal(extremes.low[: len(summarised)], summarised)
     assert epochs[-1] == 200_001 and kept[-1] == 5.0
+
+
+def test_columns_keep_every_number_exactly_in_as_few_bytes_as_that_allows():
+    """A float32 run's numbers are float32 exactly: kept in 4 bytes; a number that is not
+    widens its column to float64, the numbers before it intact; no bias, no bias columns."""
+    trainer = create_trainer(RunConfig(variant="torch-autograd", epochs=300))
+    records = [trainer.step() for _ in range(300)]
+    history = RunHistory(has_bias=False)
+    history.extend(records)
+    assert list(history) == records
+    assert history._stored("loss").dtype == np.float32  # a float32 run's loss
+    assert history._stored("lr").dtype == np.float64  # 0.01 is no float32
+    assert history.column("loss").dtype == np.float64
+    assert np.isnan(history.column("b")).all() and len(history.column("b")) == 300
+    assert "b" not in history._columns
+    # 8 columns of float64 and int64 would take 57 bytes a record; these take 25.
+    assert history.nbytes <= 25 * 1024
+    # A number that is not a float32, then an epoch past int32: widened, nothing lost.
+    odd = records[-1]._replace(epoch=2**31 + 5, step=2**31 + 5, loss=0.1, w=1e300)
+    history.append(odd)
+    assert history._stored("loss").dtype == np.float64
+    assert history._stored("epoch").dtype == np.int64
+    assert list(history) == [*records, odd]
+    assert history.column("w")[-1] == 1e300
+
+
+def test_a_float64_run_keeps_float64():
+    trainer = create_trainer(RunConfig(variant="numpy-manual", dtype="float64", bias=True))
+    records = [trainer.step() for _ in range(50)]
+    history = RunHistory(has_bias=True)
+    history.extend(records)
+    assert list(history) == records
+    assert history._stored("w").dtype == np.float64
