@@ -1,7 +1,7 @@
 """The app running flat out, in a real pseudo-terminal, against headless `gdtui run`.
 
     python benchmarks/app.py [--epochs 100000] [--variant torch-autograd] [--fps 15 [5 ...]]
-                             [--repeats 3] [--scale 1000000] [--smoke]
+                             [--repeats 3] [--scale 1000000] [--scale-batch B] [--smoke]
 
 Two scenarios, each a real ``gdtui`` in a pseudo-terminal of 120×40 whose output this script
 reads (and counts) as a terminal would:
@@ -292,10 +292,13 @@ def flat_out(
     return result
 
 
-def scale(epochs: int) -> dict[str, float]:
-    """Scenario 2 (see the module's docstring)."""
+def scale(epochs: int, batch: int | None = None) -> dict[str, float]:
+    """Scenario 2 (see the module's docstring); in shuffled mini-batches of ``batch``."""
+    batches = ["--batch-size", str(batch), "--shuffle"] if batch else []
     report, _ = drive(
-        ["--variant", "numpy-manual", "--epochs", str(epochs)], press_log=False, timeout=600
+        ["--variant", "numpy-manual", "--epochs", str(epochs), *batches],
+        press_log=False,
+        timeout=900,
     )
     # One redraw is the points' preparation plus the plotext build of the next render.
     redraws, renders = report["chart_redraws"], report["chart_renders"]
@@ -339,7 +342,10 @@ def main() -> int:
     parser.add_argument(
         "--scale", type=int, default=1_000_000, help="epochs of the scale run; 0 skips it"
     )
-    parser.add_argument("--repeats", type=int, default=3, help="flat-out runs per --fps")
+    parser.add_argument(
+        "--scale-batch", type=int, help="the scale run in shuffled mini-batches of this size"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="flat-out runs per --fps (0: none)")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: 3,000 epochs each")
     parser.add_argument(
         "--view",
@@ -355,27 +361,29 @@ def main() -> int:
         (3_000, 3_000, 1) if args.smoke else (args.epochs, args.scale, args.repeats)
     )
 
-    print(
-        f"Flat out: {epochs:,} epochs of {args.variant} at {COLUMNS}×{ROWS}, {args.view} view, "
-        f"medians of {repeats} runs (key latencies pooled)"
-    )
-    print(
-        f"{'--fps':>5}{'headless ep/s':>15}{'app ep/s':>10}{'ratio':>7}{'chart fps':>11}"
-        f"{'KB/s':>8}{'ratio, keys':>13}{'key p50':>9}{'key p99':>9}{'keys':>6}"
-    )
-    for fps in args.fps:
-        r = flat_out(args.variant, epochs, fps, repeats, VIEW_KEYS[args.view])
+    if repeats:  # --repeats 0: the scale run only
         print(
-            f"{fps:>5g}{r['headless']:>15,.0f}{r['app']:>10,.0f}{r['ratio']:>7.2f}"
-            f"{r['chart_fps']:>11.1f}{r['bytes_per_s'] / 1000:>8.1f}"
-            f"{r['ratio_pressed']:>13.2f}{r['key_p50']:>7.1f}ms"
-            f"{r['key_p99']:>7.1f}ms{r['keys']:>6}"
+            f"Flat out: {epochs:,} epochs of {args.variant} at {COLUMNS}×{ROWS}, {args.view} view, "
+            f"medians of {repeats} runs (key latencies pooled)"
         )
+        print(
+            f"{'--fps':>5}{'headless ep/s':>15}{'app ep/s':>10}{'ratio':>7}{'chart fps':>11}"
+            f"{'KB/s':>8}{'ratio, keys':>13}{'key p50':>9}{'key p99':>9}{'keys':>6}"
+        )
+        for fps in args.fps:
+            r = flat_out(args.variant, epochs, fps, repeats, VIEW_KEYS[args.view])
+            print(
+                f"{fps:>5g}{r['headless']:>15,.0f}{r['app']:>10,.0f}{r['ratio']:>7.2f}"
+                f"{r['chart_fps']:>11.1f}{r['bytes_per_s'] / 1000:>8.1f}"
+                f"{r['ratio_pressed']:>13.2f}{r['key_p50']:>7.1f}ms"
+                f"{r['key_p99']:>7.1f}ms{r['keys']:>6}"
+            )
 
     if not scale_epochs:
         return 0  # --scale 0: the flat-out runs only
-    s = scale(scale_epochs)
-    print(f"\nScale: {s['epochs']:,} epochs of numpy-manual in the app ({s['state']})")
+    s = scale(scale_epochs, args.scale_batch)
+    batches = f", in shuffled batches of {args.scale_batch}" if args.scale_batch else ""
+    print(f"\nScale: {s['epochs']:,} epochs of numpy-manual{batches} in the app ({s['state']})")
     print(
         f"resident memory: app {s['rss_app']:.0f} MB (history {s['history']:.0f} MB), "
         f"training process {s['rss_trainer']:.0f} MB; besides the history the app holds "

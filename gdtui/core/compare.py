@@ -11,17 +11,18 @@ import numpy as np
 
 from gdtui.core.config import RunConfig
 from gdtui.core.history import RunHistory
+from gdtui.core.lane_workers import run_in_workers, step_lanes
 from gdtui.core.run import StopReason
-from gdtui.core.stepper import Batch, Stepper
+from gdtui.core.stepper import Batch
 from gdtui.core.trainers.registry import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
 
 ACROSS = ("variants", "optimizers", "zero-grad", "formula")
 """What a comparison runs side by side: the four variants, torch-optim's optimizers, the run
 with zero_grad on and off, or numpy-manual's mean gradient against the seeds' tutorial one."""
 COMPARED = ("loss", "w", "grad_w")
-PROGRESS_EPOCHS = 64
-"""A comparison in one process reports its progress (and can be cancelled) this often: a
-few ms apart."""
+SLICE_SECONDS = 0.02
+"""A comparison in one process steps each lane this long in turn, then reports its progress
+(and can be cancelled)."""
 PARALLEL_EPOCHS = 20_000
 """From this many epochs a comparison runs its lanes in processes of their own, one per core
 (fewer, and starting them costs more than it saves)."""
@@ -156,9 +157,9 @@ def compare(
     converges or diverges (its diverged epoch is not kept, as in a single run).
 
     The lanes run in ``workers`` processes of their own (by default one per core, from
-    :data:`PARALLEL_EPOCHS` epochs), or here, in lockstep, when that is 1. ``progress`` is
-    called with the comparison so far as it grows (every :data:`PROGRESS_EPOCHS` epochs, or
-    each slice a worker sends); when it returns False the comparison stops with
+    :data:`PARALLEL_EPOCHS` epochs), or here, each in turn for :data:`SLICE_SECONDS`, when
+    that is 1. ``progress`` is called with the comparison so far as it grows (after each
+    slice of a lane); when it returns False the comparison stops with
     :class:`CompareCancelled`.
     """
     configs = lanes(config, across)
@@ -184,8 +185,6 @@ def compare(
         return progress is None or progress(comparison, config.epochs)
 
     if workers > 1:
-        from gdtui.core.lane_workers import run_in_workers
-
         given_up = False
 
         def cancelled() -> bool:
@@ -197,19 +196,11 @@ def compare(
         if given_up:
             raise CompareCancelled
         return comparison
-    steppers = {name: Stepper(lane) for name, lane in configs.items()}
-    active = list(configs)
-    done = 0
-    # The lanes are independent, so each steps a block at a time: the same numbers as
-    # stepping them epoch by epoch, at a fraction of the cost.
-    while active and done < config.epochs:
-        block = min(PROGRESS_EPOCHS, config.epochs - done)
-        for name in list(active):
-            batch = steppers[name].step(block)
-            take(name, batch)
-            if batch.stop is not None:
-                active.remove(name)
-        done += block
-        if done % PROGRESS_EPOCHS == 0 and not going():
+
+    def take_here(name: str, batch: Batch) -> None:
+        take(name, batch)
+        if not going():
             raise CompareCancelled
+
+    step_lanes(configs, take_here, SLICE_SECONDS)
     return comparison

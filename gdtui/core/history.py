@@ -69,9 +69,10 @@ class RunHistory:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the columns and the downsampling summary."""
+        """Memory held by the columns and the downsampling summary (and the updates')."""
         summaries = sum(e.low.nbytes + e.high.nbytes for e in self._blocks.values())
-        return sum(column.nbytes for column in self._columns.values()) + summaries
+        updates = 0 if self.updates is None else self.updates.nbytes
+        return sum(column.nbytes for column in self._columns.values()) + summaries + updates
 
     def column(self, name: str) -> np.ndarray:
         """One column's filled part, read-only, as float64 (int64 for counts, int8 for
