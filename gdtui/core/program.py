@@ -117,9 +117,10 @@ class Program:
         """Whether the loop has a batch loop inside it."""
         return self.index(BATCH) is not None
 
-    def runs(self, line: Line, batch: int) -> str:
-        """The statement that ``line`` executes for batch ``batch`` (from 0): the batch loop's
-        header takes that batch (``xb, yb = batches[1]``), any other line is itself."""
+    def runs(self, line: Line, batch: int | str) -> str:
+        """The statement that ``line`` executes for batch ``batch`` (from 0, or the name of
+        the variable that holds it): the batch loop's header takes that batch
+        (``xb, yb = batches[1]``), any other line is itself."""
         if line.role == BATCH:
             return f"xb, yb = batches[{batch}]"
         return line.code

@@ -72,8 +72,9 @@ def _no_cycle_collection() -> Iterator[None]:
 
 class Trainer:
     """Trains y ≈ w·x (+ b) by mean squared error: runs ``build_program(config)``, its setup
-    once, then its loop one epoch per :meth:`step` (compiled as one block, so a run flat out
-    pays no more than the code itself) or one line per :meth:`step_line`.
+    once, then its loop many epochs per :meth:`run` (compiled as one loop, so that a run flat
+    out pays no more than the code itself), one per :meth:`step` or one line per
+    :meth:`step_line`.
 
     Each update's record is read right after the update line (the gradient it used, before
     the zeroing line clears it). With mini-batches the epoch's records are in
@@ -263,7 +264,7 @@ class Trainer:
             reader=reader,
             zero=zero,
             bias=bias,
-            bind=program.runs(loop[header], 0).replace("[0]", "[_k]"),
+            bind=program.runs(loop[header], "_k"),
             body=tuple(line.code for line in loop[header + 1 : self._zero]),
             tail=tuple(line.code for line in loop[self._zero + 1 :]),
             full_loss="full_l.item()" if program.uses_torch else "float(full_l)",
@@ -272,15 +273,10 @@ class Trainer:
 
     def _with_full_gradients(self, updates: list[EpochRecord]) -> list[EpochRecord]:
         """``updates`` with the whole data's gradient at each one's parameters before it."""
-        assert self._full_data is not None
-        config = self.config
-        x, y = self._full_data
-        scale = len(x) if config.grad_formula == "tutorial" else 1.0
-        decay = 0.0 if self.program.uses_torch else config.weight_decay
         ws = [self._before[0], *(update.w for update in updates[:-1])]
         b = self._before[1]
         bs = None if b is None else [b, *(float(u.b or 0.0) for u in updates[:-1])]
-        grad_w, grad_b = full_gradients(x, y, ws, bs, scale, decay)
+        grad_w, grad_b = full_gradients(*self._whole_data(), ws, bs, *self._gradient_scale())
         last = updates[-1]
         self._before = (last.w, last.b)
         new = tuple.__new__
@@ -352,12 +348,19 @@ class Trainer:
         )  # fmt: skip
 
     def _full_gradient(self, w: float, b: float | None) -> tuple[float, float | None]:
+        return full_gradient(*self._whole_data(), w, b, *self._gradient_scale())
+
+    def _whole_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The whole data, for its gradient (mini-batches only)."""
         assert self._full_data is not None
-        config = self.config
-        x, y = self._full_data
-        scale = len(x) if config.grad_formula == "tutorial" else 1.0
-        decay = 0.0 if self.program.uses_torch else config.weight_decay
-        return full_gradient(x, y, w, b, scale, decay)
+        return self._full_data
+
+    def _gradient_scale(self) -> tuple[float, float]:
+        """(scale, decay) of the whole data's gradient as the program's own is formed: the
+        tutorial formula's N, and weight decay where the gradient line adds it."""
+        scale = len(self.config.dataset.x) if self.config.grad_formula == "tutorial" else 1.0
+        decay = 0.0 if self.program.uses_torch else self.config.weight_decay
+        return scale, decay
 
     def _epoch_record(self) -> EpochRecord:
         """The record of the epoch just run: its last update's, with the full-data loss at
