@@ -30,7 +30,7 @@ PARALLEL_EPOCHS = 20_000
 
 def describe(config: RunConfig, across: str) -> str:
     """What the lanes share: ``lr = 0.01, 100 epochs, data line4, zero_grad on``."""
-    parts = [f"lr = {config.lr:g}", f"{config.epochs} epochs", f"data {config.dataset.name}"]
+    parts = [f"lr = {config.lr:g}", f"{config.epochs:,} epochs", f"data {config.dataset.name}"]
     if across == "zero-grad":
         parts.append(config.variant)
     else:
