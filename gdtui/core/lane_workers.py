@@ -1,4 +1,5 @@
-"""A comparison's lanes in processes of their own, so that a comparison uses every core.
+"""A comparison's lanes on every core: one share in the process that asked, the others in
+processes of their own.
 
 Each worker is a fresh interpreter (a plain subprocess, as the training process is) given its
 share of the lanes, balanced by what an epoch of each costs. It steps its lanes in turn, a
@@ -46,8 +47,8 @@ class LaneBatch:
 
 
 def shares(configs: dict[str, RunConfig], workers: int) -> list[list[str]]:
-    """The lanes each of ``workers`` processes runs: the costliest lane first to the least
-    loaded worker, so that the workers finish together."""
+    """The lanes each of ``workers`` processes runs, the busiest share first: the costliest
+    lane first to the least loaded worker, so that the workers finish together."""
     loads = [0.0] * workers
     share: list[list[str]] = [[] for _ in range(workers)]
     cost = {name: EPOCH_COST.get(c.variant, 8.0) for name, c in configs.items()}
@@ -55,7 +56,8 @@ def shares(configs: dict[str, RunConfig], workers: int) -> list[list[str]]:
         least = loads.index(min(loads))
         share[least].append(name)
         loads[least] += cost[name]
-    return [names for names in share if names]
+    busiest = sorted(range(workers), key=lambda i: -loads[i])
+    return [share[i] for i in busiest if share[i]]
 
 
 def run_in_workers(
@@ -64,15 +66,21 @@ def run_in_workers(
     on_batch: Callable[[str, Batch], None],
     cancelled: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Run every lane of ``configs`` to its end in ``workers`` processes, passing each slice
-    of records to ``on_batch(lane, batch)`` as it arrives (in each lane's order). Returns
-    when every lane has ended; returns early, killing the workers, once ``cancelled()``."""
-    with _started(configs, workers) as connections:
+    """Run every lane of ``configs`` to its end on ``workers`` cores, passing each slice of
+    records to ``on_batch(lane, batch)`` as it arrives (in each lane's order). This process
+    takes the lightest share itself (it has torch imported already, and it also takes in
+    what the others send), a worker process each of the others. Returns when every lane has
+    ended; returns early, killing the workers, once ``cancelled()``."""
+    *there, here = shares(configs, workers)
+    local = {name: Stepper(configs[name]) for name in here}
+    with _started(configs, there) as connections:
         running = set(connections)
-        while running:
+        while running or local:
             if cancelled():
                 return
-            for connection in wait(list(running), WAIT_SECONDS):
+            if local:  # a slice of each lane here, then whatever the workers have sent
+                _slice_each(local, on_batch, SLICE_SECONDS)
+            for connection in wait(list(running), 0 if local else WAIT_SECONDS):
                 assert isinstance(connection, Connection)
                 try:
                     message = connection.recv()
@@ -87,8 +95,8 @@ def run_in_workers(
 
 
 @contextlib.contextmanager
-def _started(configs: dict[str, RunConfig], workers: int) -> Iterator[list[Connection]]:
-    """The workers' reply ends, each worker given its lanes; on leaving, every worker is
+def _started(configs: dict[str, RunConfig], groups: list[list[str]]) -> Iterator[list[Connection]]:
+    """A worker for each group of lanes, and their reply ends; on leaving, every worker is
     killed and reaped."""
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
@@ -97,7 +105,7 @@ def _started(configs: dict[str, RunConfig], workers: int) -> Iterator[list[Conne
     ends: list[Connection] = []  # both ends of each pipe: a worker ends when its input closes
     replies: list[Connection] = []
     try:
-        for names in shares(configs, workers):
+        for names in groups:
             process = subprocess.Popen(
                 [sys.executable, "-c", WORKER_COMMAND],
                 stdin=subprocess.PIPE,
@@ -163,11 +171,19 @@ def step_lanes(
     lane has ended (done, converged, diverged, or found diverging)."""
     steppers = {name: Stepper(config) for name, config in lanes.items()}
     while steppers:
-        for name, stepper in list(steppers.items()):
-            batch = stepper.step(10**9, slice_seconds)
-            send(name, batch)
-            if batch.stop is not None:
-                del steppers[name]
+        _slice_each(steppers, send, slice_seconds)
+
+
+def _slice_each(
+    steppers: dict[str, Stepper], send: Callable[[str, Batch], None], slice_seconds: float
+) -> None:
+    """Step each lane once, for ``slice_seconds``, and ``send`` what it did; a lane that has
+    ended leaves ``steppers``."""
+    for name, stepper in list(steppers.items()):
+        batch = stepper.step(10**9, slice_seconds)
+        send(name, batch)
+        if batch.stop is not None:
+            del steppers[name]
 
 
 def _end_with(commands: Connection) -> None:

@@ -110,7 +110,7 @@ def test_workers_stream_each_lane_and_are_gone_at_once_when_cancelled():
     with pytest.raises(CompareCancelled):
         compare(RunConfig(epochs=10**6), workers=2, progress=progress)
     assert time.monotonic() - start < 60
-    assert len(workers) == 2
+    assert len(workers) == 1  # this process runs the other share itself
     assert seen[-1] != seen[0] and all(seen[-1].values())  # every lane streamed in
     for pid in workers:  # reaped: no process left with that pid
         assert not Path(f"/proc/{pid}").exists()
@@ -133,7 +133,7 @@ def test_a_worker_ends_by_itself_when_its_parent_goes(tmp_path):
     assert parent.stdout is not None
     assert parent.stdout.readline() == b"going\n"
     workers = descendants(parent.pid)
-    assert len(workers) == 2
+    assert len(workers) == 1
     parent.kill()
     parent.wait()
     assert not wait_gone(workers, 2.0)
