@@ -185,15 +185,7 @@ def compare(
         return progress is None or progress(comparison, config.epochs)
 
     if workers > 1:
-        given_up = False
-
-        def cancelled() -> bool:
-            nonlocal given_up
-            given_up = given_up or not going()
-            return given_up
-
-        run_in_workers(configs, workers, take, cancelled)
-        if given_up:
+        if not run_in_workers(configs, workers, take, lambda: not going()):
             raise CompareCancelled
         return comparison
 

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
-import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 
+from gdtui.core import child_process
 from gdtui.core.config import RunConfig
 from gdtui.core.stepper import Batch, Stepper
 
@@ -65,19 +63,19 @@ def run_in_workers(
     workers: int,
     on_batch: Callable[[str, Batch], None],
     cancelled: Callable[[], bool] = lambda: False,
-) -> None:
+) -> bool:
     """Run every lane of ``configs`` to its end on ``workers`` cores, passing each slice of
     records to ``on_batch(lane, batch)`` as it arrives (in each lane's order). This process
     takes the lightest share itself (it has torch imported already, and it also takes in
-    what the others send), a worker process each of the others. Returns when every lane has
-    ended; returns early, killing the workers, once ``cancelled()``."""
+    what the others send), a worker process each of the others. Returns True when every lane
+    has ended; False, early, killing the workers, once ``cancelled()``."""
     *there, here = shares(configs, workers)
     local = {name: Stepper(configs[name]) for name in here}
     with _started(configs, there) as connections:
         running = set(connections)
         while running or local:
             if cancelled():
-                return
+                return False
             if local:  # a slice of each lane here, then whatever the workers have sent
                 _slice_each(local, on_batch, SLICE_SECONDS)
             for connection in wait(list(running), 0 if local else WAIT_SECONDS):
@@ -92,34 +90,20 @@ def run_in_workers(
                     raise WorkerFailed(message)
                 else:  # the worker's lanes are all done
                     running.discard(connection)
+    return True
 
 
 @contextlib.contextmanager
 def _started(configs: dict[str, RunConfig], groups: list[list[str]]) -> Iterator[list[Connection]]:
     """A worker for each group of lanes, and their reply ends; on leaving, every worker is
     killed and reaped."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     processes: list[subprocess.Popen[bytes]] = []
     ends: list[Connection] = []  # both ends of each pipe: a worker ends when its input closes
     replies: list[Connection] = []
     try:
         for names in groups:
-            process = subprocess.Popen(
-                [sys.executable, "-c", WORKER_COMMAND],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,  # the terminal's ctrl+c is the parent's
-            )
+            process, commands, reply = child_process.start(WORKER_COMMAND)
             processes.append(process)
-            assert process.stdin is not None and process.stdout is not None
-            commands = Connection(os.dup(process.stdin.fileno()), readable=False)
-            reply = Connection(os.dup(process.stdout.fileno()), writable=False)
-            process.stdin.close()
-            process.stdout.close()
             ends += [commands, reply]
             replies.append(reply)
             commands.send({name: configs[name] for name in names})
@@ -138,17 +122,7 @@ def _started(configs: dict[str, RunConfig], groups: list[list[str]]) -> Iterator
 
 def worker() -> None:
     """A worker's entry point: its lanes on stdin, records on stdout."""
-    commands = Connection(os.dup(0), writable=False)
-    replies = Connection(os.dup(1), readable=False)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    import numpy as np
-
-    np.seterr(all="ignore")  # overflow is reported as divergence
-    with contextlib.suppress(OSError):
-        os.nice(5)  # where cores are few, the screen and the keys come first
+    commands, replies = child_process.attach()
     lanes: dict[str, RunConfig] = commands.recv()
     # The pipe closing means the parent has gone or given up: end at once.
     threading.Thread(target=_end_with, args=(commands,), daemon=True).start()

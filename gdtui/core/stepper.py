@@ -172,7 +172,8 @@ class Stepper:
         block = 1 if timed else left
         while left > 0:
             if trainer.position:  # mid-epoch, after line steps
-                ran, more = [trainer.step()], list(trainer.updates)
+                ran = [trainer.step()]
+                more = list(trainer.updates) if trainer.program.batched else []
             else:
                 ceiling = watch.ceiling
                 size = 1 if ceiling is None else min(block, left, max(1, epochs - trainer.epoch))
@@ -199,9 +200,6 @@ class Stepper:
                 # As many epochs as fit in the slice's time left, at the pace so far.
                 pace = (now - start) / len(records)
                 block = max(1, min(BLOCK_EPOCHS, int((deadline - now) / pace)))
-        batched = trainer.program.batched
-        if not batched:
-            updates = []
         self._finished = reason is not None and reason is not StopReason.DIVERGING
         return Batch(
             self.run_id,

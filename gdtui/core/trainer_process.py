@@ -22,7 +22,6 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 import traceback
@@ -30,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gdtui.core import child_process
 from gdtui.core.config import RunConfig
 from gdtui.core.stepper import Batch, ReplayPlan, Stepper
 from gdtui.core.trainers.registry import VARIANTS
@@ -153,12 +152,7 @@ CHILD_COMMAND = "import sys; from gdtui.core.trainer_process import main; main(s
 
 def main(slice_seconds: str = str(SLICE_SECONDS)) -> None:
     """The child's entry point: commands on stdin, replies on stdout."""
-    commands = Connection(os.dup(0), writable=False)
-    replies = Connection(os.dup(1), readable=False)
-    _detach_from_terminal()
-    # Where cores are few, the screen and the keys come first: the loop takes what is left.
-    with contextlib.suppress(OSError):
-        os.nice(5)
+    commands, replies = child_process.attach()
     serve(commands, replies, float(slice_seconds))
 
 
@@ -350,19 +344,6 @@ def _warm_up_torch() -> float:
     return time.perf_counter() - start
 
 
-def _detach_from_terminal() -> None:
-    """Stdout carries replies now and the terminal belongs to the UI: stray output goes
-    nowhere, and ctrl+c is the parent's to handle."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 0)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    import numpy as np
-
-    np.seterr(all="ignore")  # overflow is reported as divergence, not as a warning
-
-
 # -- the parent ---------------------------------------------------------------------------
 
 
@@ -385,24 +366,9 @@ class _Child:
         slice_seconds: float,
         start_reader: StartReader,
     ) -> None:
-        # A plain subprocess rather than multiprocessing's spawn, which re-imports the
-        # parent's __main__ and fails for a script read from stdin or a notebook.
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", CHILD_COMMAND, str(slice_seconds)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,  # the terminal's ctrl+c and hang-up are the parent's
+        self.process, self._commands, self._replies = child_process.start(
+            CHILD_COMMAND, str(slice_seconds)
         )
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self._commands = Connection(os.dup(self.process.stdin.fileno()), readable=False)
-        self._replies = Connection(os.dup(self.process.stdout.fileno()), writable=False)
-        self.process.stdin.close()
-        self.process.stdout.close()
         self._on_message = on_message
         self._outbox: queue.Queue[tuple[Any, ...] | None] = queue.Queue(MAX_PENDING)
         self.closing = False

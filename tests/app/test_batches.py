@@ -11,8 +11,8 @@ import numpy as np
 from gdtui.app import make_app
 from gdtui.core.config import RunConfig
 from gdtui.core.data import Dataset
-from gdtui.core.record import EpochRecord
 from gdtui.core.trainers.trainer import Trainer
+from tests.core.stepping import one_by_one
 
 from .conftest import press_and_settle, run_to_end
 
@@ -22,22 +22,12 @@ CONFIG = RunConfig(
 )
 
 
-def core_updates(config: RunConfig, epochs: int) -> tuple[list[EpochRecord], list[EpochRecord]]:
-    """The core's epochs and updates on their own."""
-    trainer = Trainer(config)
-    records, updates = [], []
-    for _ in range(epochs):
-        records.append(trainer.step())
-        updates += trainer.updates
-    return records, updates
-
-
 async def test_n_steps_every_batch_of_an_epoch_and_the_panes_show_them() -> None:
     app = make_app(CONFIG)
     async with app.run_test(size=(160, 50)) as pilot:
         await press_and_settle(app, pilot, "n", "n")
         session = app.main.session
-        records, updates = core_updates(CONFIG, 2)
+        records, updates = one_by_one(CONFIG, 2)
         assert list(session.history) == records
         assert session.history.updates is not None
         assert list(session.history.updates) == updates
@@ -71,7 +61,7 @@ async def test_an_epoch_stepped_by_lines_walks_each_batch_and_equals_n() -> None
         status = str(app.query_one("#status").render())
         assert "in epoch 1, batch 3: ran line" in status
         await press_and_settle(app, pilot, "full_stop")
-        records, updates = core_updates(CONFIG, 1)
+        records, updates = one_by_one(CONFIG, 1)
         assert list(session.history) == records
         assert list(session.history.updates or []) == updates
 
@@ -102,7 +92,7 @@ async def test_the_export_has_a_record_per_update(tmp_path) -> None:
         exported = sorted(tmp_path.glob("*.jsonl"))
         assert exported, list(tmp_path.iterdir())
         rows = [json.loads(line) for line in exported[-1].read_text().splitlines()]
-        _, updates = core_updates(config, 3)
+        _, updates = one_by_one(config, 3)
         assert [(r["epoch"], r["step"], r["batch"]) for r in rows] == [
             (u.epoch, u.step, u.batch) for u in updates
         ]

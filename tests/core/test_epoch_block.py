@@ -18,23 +18,15 @@ from gdtui.core.run import StopReason, stop_reason
 from gdtui.core.stepper import Stepper
 from gdtui.core.trainers import create_trainer
 
+from .stepping import one_by_one
 from .test_trace import _id, _matrix
 
 BLOCKS = (1, 3, 1, 7, 20)
 """Block sizes, in turn, that cover one epoch, a few, and the rest."""
 
 
-def _one_by_one(config: RunConfig, epochs: int) -> tuple[list[EpochRecord], list[EpochRecord]]:
-    trainer = create_trainer(config)
-    records, updates = [], []
-    for _ in range(epochs):
-        records.append(trainer.step())
-        updates += trainer.updates
-    return records, updates
-
-
 @pytest.mark.parametrize("config", _matrix(), ids=_id)
-def test_blocks_give_the_numbers_of_epochs_stepped_one_by_one(config: RunConfig) -> None:
+def test_blocks_give_the_numbers_of_epochs_steppedone_by_one(config: RunConfig) -> None:
     epochs = sum(BLOCKS)
     config = config.replace(epochs=epochs)
     trainer = create_trainer(config)
@@ -45,7 +37,7 @@ def test_blocks_give_the_numbers_of_epochs_stepped_one_by_one(config: RunConfig)
         assert len(ran) == size
         records += ran
         updates += more
-    expected, expected_updates = _one_by_one(config, epochs)
+    expected, expected_updates = one_by_one(config, epochs)
     assert records == expected
     assert updates == (expected_updates if config.batched else [])
     assert trainer.updates == expected_updates[-len(trainer.updates) :]
@@ -68,7 +60,7 @@ def test_blocks_give_the_numbers_of_epochs_stepped_one_by_one(config: RunConfig)
     ids=["numpy", "module", "batches"],
 )
 def test_a_block_stops_after_the_first_epoch_that_may_end_the_run(config: RunConfig) -> None:
-    expected, _ = _one_by_one(config, 50)
+    expected, _ = one_by_one(config, 50)
     losses = [r.epoch_loss for r in expected]
     # Below eps: the first epoch whose loss is under the tenth epoch's.
     eps = losses[9]

@@ -276,7 +276,8 @@ class Trainer:
         ws = [self._before[0], *(update.w for update in updates[:-1])]
         b = self._before[1]
         bs = None if b is None else [b, *(float(u.b or 0.0) for u in updates[:-1])]
-        grad_w, grad_b = full_gradients(*self._whole_data(), ws, bs, *self._gradient_scale())
+        assert self._full_data is not None
+        grad_w, grad_b = full_gradients(*self._full_data, ws, bs, *self._gradient_scale())
         last = updates[-1]
         self._before = (last.w, last.b)
         new = tuple.__new__
@@ -348,12 +349,8 @@ class Trainer:
         )  # fmt: skip
 
     def _full_gradient(self, w: float, b: float | None) -> tuple[float, float | None]:
-        return full_gradient(*self._whole_data(), w, b, *self._gradient_scale())
-
-    def _whole_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """The whole data, for its gradient (mini-batches only)."""
         assert self._full_data is not None
-        return self._full_data
+        return full_gradient(*self._full_data, w, b, *self._gradient_scale())
 
     def _gradient_scale(self) -> tuple[float, float]:
         """(scale, decay) of the whole data's gradient as the program's own is formed: the
