@@ -20,14 +20,26 @@ from gdtui.core.config import RunConfig
 from gdtui.core.data import parse_noisy
 
 SAME_ON_EVERY_MACHINE: dict[str, str] = {
-    # float32 sums come out in a different order, and so differ in their last bits, from one
-    # CPU to another: torch's own kernels by vector width (AVX2, AVX-512), MKL's (nn.Linear,
-    # Adam, Adagrad) by vendor too. Pinned to the paths every x86-64 machine with AVX2 takes
-    # alike, the pictures and the snapshot tests show the same digits everywhere.
-    "ATEN_CPU_CAPABILITY": "avx2",
+    # float32 sums and fused multiply-adds come out differently, in their last bits, from one
+    # CPU to another: torch's vector kernels by vector width (Adam's lerp and addcmul, by FMA;
+    # pinned to AVX2 they still gave Adam another last digit on an AMD EPYC than on the
+    # machine that drew the pictures), MKL's (nn.Linear) by vendor. On torch's scalar kernels
+    # and MKL's compatible path every x86-64 machine computes alike, so the pictures and the
+    # snapshot tests show the same digits everywhere.
+    "ATEN_CPU_CAPABILITY": "default",
     "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+    "MKL_CBWR": "COMPATIBLE",
 }
 """The training process's environment for the showcase states (it inherits this one's)."""
+
+ANOTHER_MACHINE: dict[str, str] = {
+    **SAME_ON_EVERY_MACHINE,
+    "OMP_NUM_THREADS": "1",  # torch.set_num_threads(1) in the training process
+    "MKL_NUM_THREADS": "1",
+    "NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL",
+}
+"""The same, computing as another machine would (one thread, numpy without AVX-512): the
+snapshot and README tests compare the two, bit for bit."""
 
 
 @dataclass(frozen=True)

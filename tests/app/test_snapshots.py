@@ -17,17 +17,10 @@ from gdtui.app import make_app
 from gdtui.app.app import GdtuiApp
 from gdtui.app.screens.compare import CompareScreen
 from gdtui.app.screens.tour import TourScreen
-from gdtui.app.showcase import SAME_ON_EVERY_MACHINE, STATES, play
+from gdtui.app.showcase import ANOTHER_MACHINE, SAME_ON_EVERY_MACHINE, STATES, play
 from gdtui.core.config import RunConfig
 from gdtui.core.stepper import Batch
 from gdtui.core.trainer_process import Compared, TourRan, TrainerProcess
-
-ANOTHER_MACHINE = {
-    **SAME_ON_EVERY_MACHINE,
-    "OMP_NUM_THREADS": "1",  # torch.set_num_threads(1) in the training process
-    "MKL_NUM_THREADS": "1",
-    "NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL",
-}
 
 
 @pytest.fixture(autouse=True)

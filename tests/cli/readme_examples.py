@@ -5,8 +5,8 @@ it leaves out: those above it are the output's first lines, those below it its l
 ``python tests/cli/readme_examples.py --write`` runs every example and writes its output
 into the README, keeping each one's ``…`` where it is.
 
-The examples are run with the math libraries on the paths every x86-64 machine with AVX2
-takes alike (see :data:`gdtui.app.showcase.SAME_ON_EVERY_MACHINE`), as the screenshots are.
+The examples are run with the math libraries on the paths every x86-64 machine takes alike
+(see :data:`gdtui.app.showcase.SAME_ON_EVERY_MACHINE`), as the screenshots are.
 """
 
 from __future__ import annotations
@@ -19,16 +19,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from gdtui.app.showcase import SAME_ON_EVERY_MACHINE
+
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 ELLIPSIS = "…"
-SAME_ON_EVERY_MACHINE = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}
-ANOTHER_MACHINE = {
-    **SAME_ON_EVERY_MACHINE,
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL",
-}
 _BLOCK = re.compile(r"^```console\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
 
 
