@@ -1,6 +1,10 @@
 """Epochs run as one compiled block give the numbers of the same epochs stepped one by one —
 every record, every update, the namespace after — and stop where the run may end; the
-divergence watch caught up over a block is where observing each epoch leaves it."""
+divergence watch caught up over a block is where observing each epoch leaves it.
+
+Each is checked with the block's values read as they come and read in one transfer at its
+end (``deferred``, as on a GPU, with the epochs past a stop undone): on the CPU the two give
+the same bits, so the GPU's block logic is tested here too."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from gdtui.core.record import EpochRecord, full_gradient, full_gradients
 from gdtui.core.run import StopReason, stop_reason
 from gdtui.core.stepper import Stepper
 from gdtui.core.trainers import create_trainer
+from gdtui.core.trainers.trainer import Trainer
 
 from .stepping import one_by_one
 from .test_trace import _id, _matrix
@@ -24,12 +29,26 @@ from .test_trace import _id, _matrix
 BLOCKS = (1, 3, 1, 7, 20)
 """Block sizes, in turn, that cover one epoch, a few, and the rest."""
 
+CASES = [
+    pytest.param(config, deferred, id=f"{_id(config)}{'-deferred' if deferred else ''}")
+    for config in _matrix()
+    for deferred in ((False, True) if config.variant != "numpy-manual" else (False,))
+]
 
-@pytest.mark.parametrize("config", _matrix(), ids=_id)
-def test_blocks_give_the_numbers_of_epochs_steppedone_by_one(config: RunConfig) -> None:
+
+def _trainer(config: RunConfig, deferred: bool = False) -> Trainer:
+    trainer = create_trainer(config)
+    trainer.deferred = deferred
+    return trainer
+
+
+@pytest.mark.parametrize(("config", "deferred"), CASES)
+def test_blocks_give_the_numbers_of_epochs_steppedone_by_one(
+    config: RunConfig, deferred: bool
+) -> None:
     epochs = sum(BLOCKS)
     config = config.replace(epochs=epochs)
-    trainer = create_trainer(config)
+    trainer = _trainer(config, deferred)
     records: list[EpochRecord] = []
     updates: list[EpochRecord] = []
     for size in BLOCKS:
@@ -51,38 +70,83 @@ def test_blocks_give_the_numbers_of_epochs_steppedone_by_one(config: RunConfig) 
 
 
 @pytest.mark.parametrize(
-    "config",
+    ("config", "deferred"),
     [
-        RunConfig(variant="numpy-manual", epochs=50),
-        RunConfig(variant="torch-module", epochs=50),
-        RunConfig(variant="torch-autograd", batch_size=3, shuffle=True, epochs=50),
+        (RunConfig(variant="numpy-manual", epochs=50), False),
+        (RunConfig(variant="torch-module", epochs=50), False),
+        (RunConfig(variant="torch-module", epochs=50), True),
+        (RunConfig(variant="torch-autograd", batch_size=3, shuffle=True, epochs=50), False),
+        (RunConfig(variant="torch-autograd", batch_size=3, shuffle=True, epochs=50), True),
+        (RunConfig(variant="torch-optim", optimizer="adam", zero_grad=False, epochs=50), True),
     ],
-    ids=["numpy", "module", "batches"],
+    ids=["numpy", "module", "module-deferred", "batches", "batches-deferred", "adam-deferred"],
 )
-def test_a_block_stops_after_the_first_epoch_that_may_end_the_run(config: RunConfig) -> None:
-    expected, _ = one_by_one(config, 50)
+def test_a_block_stops_after_the_first_epoch_that_may_end_the_run(
+    config: RunConfig, deferred: bool
+) -> None:
+    expected, expected_updates = one_by_one(config, 50)
     losses = [r.epoch_loss for r in expected]
     # Below eps: the first epoch whose loss is under the tenth epoch's.
     eps = losses[9]
-    ran, _ = create_trainer(config).run(50, eps)
     first = next(i for i, loss in enumerate(losses) if loss < eps)
+    trainer = _trainer(config, deferred)
+    ran, updates = trainer.run(50, eps)
     assert ran == expected[: first + 1]
+    kept = [u for u in expected_updates if u.epoch <= first + 1]
+    assert updates == (kept if config.batched else [])
+    # From there it goes on as the epochs stepped one by one: what ran past was undone.
+    assert trainer.run(5, 0.0)[0] == expected[first + 1 : first + 6]
     # At or above a ceiling (the run's start, from the second epoch on it falls below it).
-    ran, _ = create_trainer(config).run(50, 0.0, ceiling=losses[3])
+    ran, _ = _trainer(config, deferred).run(50, 0.0, ceiling=losses[3])
     first = next(i for i, loss in enumerate(losses) if loss >= losses[3])
     assert ran == expected[: first + 1]
 
 
-@pytest.mark.parametrize("variant", ["numpy-manual", "torch-optim"])
+@pytest.mark.parametrize(
+    ("variant", "deferred"),
+    [("numpy-manual", False), ("torch-optim", False), ("torch-optim", True)],
+)
 @np.errstate(over="ignore", invalid="ignore")
-def test_a_block_stops_at_the_first_number_that_is_not_finite(variant: str) -> None:
+def test_a_block_stops_at_the_first_number_that_is_not_finite(variant: str, deferred: bool) -> None:
     config = RunConfig(variant=variant, lr=0.5, epochs=2000, dtype="float32")
-    ran, _ = create_trainer(config).run(2000, 0.0)
+    ran, _ = _trainer(config, deferred).run(2000, 0.0)
     assert not ran[-1].is_finite()
     assert all(record.is_finite() for record in ran[:-1])
     trainer = create_trainer(config)
     for record in ran:
         assert trainer.step() == record or not record.is_finite()
+
+
+@pytest.mark.parametrize(
+    ("config", "transfers"),
+    [
+        (RunConfig(variant="torch-module", epochs=300), 1),
+        (RunConfig(variant="torch-autograd", batch_size=2, epochs=300), 2),
+    ],
+    ids=["full-batch", "batches"],
+)
+def test_a_deferred_block_reads_its_values_once(
+    config: RunConfig, transfers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transfer a block (with mini-batches one more, for the epochs' full losses), none
+    an epoch: where a read is a GPU sync, a block of 300 epochs syncs once, not 300 times."""
+    import torch
+
+    expected, _ = one_by_one(config, 300)
+    trainer = _trainer(config, deferred=True)
+    trainer.run(1, 0.0)  # the block compiled, and the setup's reads done
+    reads = {"item": 0, "tolist": 0}
+    for name in reads:
+        method = getattr(torch.Tensor, name)
+
+        def counted(tensor, *args, _name=name, _method=method):
+            reads[_name] += 1
+            return _method(tensor, *args)
+
+        monkeypatch.setattr(torch.Tensor, name, counted)
+    ran, _ = trainer.run(299, 0.0)
+    assert ran == expected[1:]
+    assert reads == {"item": 0, "tolist": transfers}
 
 
 def test_the_stepper_stops_where_it_stopped_epoch_by_epoch() -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from rich.text import Text
 from textual import on
+from textual._context import active_app
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
@@ -90,6 +91,22 @@ class Pane(Protocol):
     """A part of the screen drawn from the session."""
 
     def show(self, session: TrainingSession) -> None: ...
+
+
+def _breakpoint_classes(
+    horizontal: list[tuple[int, str]], vertical: list[tuple[int, str]]
+) -> list[str]:
+    """The breakpoint classes Textual gives a screen of the terminal's size on its first
+    resize (the widest breakpoint at or under each dimension)."""
+    try:
+        width, height = active_app.get().size
+    except LookupError:  # made outside a running app: the resize says
+        return []
+    return [
+        next(name for start, name in sorted(points, reverse=True) if size >= start)
+        for size, points in ((width, horizontal), (height, vertical))
+        if any(size >= start for start, _ in points)
+    ]
 
 
 class MainScreen(Screen[Any]):
@@ -196,7 +213,14 @@ class MainScreen(Screen[Any]):
         record: Path | None = None,
         present: bool = False,
     ) -> None:
-        super().__init__(id="_default")
+        # The classes the first resize and focus give, set now: here they cost nothing, where
+        # set once the screen is styled each styles it all again (~50 ms of the first frame).
+        classes = _breakpoint_classes(self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS)
+        if present:
+            classes.append("-present")
+        if classes and "-narrow" not in classes and lesson is None and not present:
+            classes.append("-open")  # the variants get the focus (in a closed drawer, not)
+        super().__init__(id="_default", classes=" ".join(classes))
         self.present = present
         """Presenter mode (``p``, ``--present``): big numbers, the form and table hidden."""
         self.lesson = lesson
@@ -285,7 +309,6 @@ class MainScreen(Screen[Any]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.set_class(self.present, "-present")
         self.query_one(SettingsForm).show_config(self.session.config)
         if self.lesson is None and not self.present:
             self.query_one(VariantPane).focus()

@@ -67,10 +67,17 @@ class BlockCode:
     full_loss: str | None = None
     prelude: tuple[str, ...] = ()
     """Lines run once at the block's start (names for what ``reader`` reads each update)."""
+    deferred: bool = False
+    """Read in one transfer at the block's end, not each update: ``reader`` is then a 1-D
+    tensor of the values on the model's device and ``full_loss`` a 0-d one (a GPU syncs once
+    a block, not once an epoch). The block then runs all its epochs and its records end at
+    the first that may end the run: what ran after it is the caller's to undo."""
 
 
 def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
     """``code`` as an :data:`EpochBlock` over the namespace ``names``."""
+    if code.deferred:
+        return _compile_deferred(code, names)
     values = "_l, _w, _g, _b, _gb" if code.bias else "_l, _w, _g"
     fields = "_b, _gb" if code.bias else "None, None"
     batch = "1" if code.bind is None else "_k + 1"
@@ -104,26 +111,86 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
         "if not (_eps <= _full < _ceiling and _t - _t == 0.0):",
         "    break",
     ]
+    start = [
+        "_records = []",
+        "_updates = []",
+        f"_append = {'_records' if code.bind is None else '_updates'}.append",
+    ]
+    return _assemble(code, names, start, epoch, ["return _records, _updates"])
+
+
+def _compile_deferred(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
+    """The deferred block: each update's values stay on the device, with the Python ones
+    (epoch, batch, lr) beside them, until one stack and one ``tolist`` at the end; the
+    records are built and judged from those."""
+    fields = "_r[3], _r[4]" if code.bias else "None, None"
+    batched = code.bind is not None
+    batch = "_k + 1" if batched else "1"
+    update = ["_values.append(" + code.reader + ")", f"_keys.append((_epoch, {batch}, lr))"]
+    update += code.zero
+    if code.bind is None:
+        epoch = [*code.head, *update]
+    else:
+        epoch = [
+            *code.head,
+            "for _k in range(len(batches)):",
+            *(_INDENT + line for line in (code.bind, *code.body, *update)),
+            *code.tail,
+            f"_fulls.append({code.full_loss})",
+        ]
+    start = ["_values = []", "_keys = []", "_fulls = []"]
+    full = "_full = _r[0]" if not batched else "_full = _fulls[_e] if _k == _last_k else None"
+    end = [
+        "_rows = _stack(_values).tolist() if _values else []",
+        "_fulls = _stack(_fulls).tolist() if _fulls else []",
+        "_records = []",
+        "_updates = []",
+        "_last_k = len(batches) if _fulls else 1" if batched else "_last_k = 1",
+        "_e = 0",
+        "for (_epoch, _k, _lr), _r in zip(_keys, _rows):",
+        "    _steps += 1",
+        f"    {full}",
+        f"    _u = _new(_Record, (_epoch, _r[0], _r[1], _r[2], {fields}, _lr, _state, _steps,"
+        f" _k, {'_full' if batched else 'None'}, None, None))",
+        "    _updates.append(_u)",
+        "    if _k != _last_k:",
+        "        continue",
+        "    _e += 1",
+        "    _records.append(_u)",
+        "    _t = sum(_r) + (0.0 if _full is None else _full)",
+        "    if not (_eps <= _full < _ceiling and _t - _t == 0.0):",
+        "        break",
+        f"return _records, {'_updates[: _steps - _steps0]' if batched else '[]'}",
+    ]
+    return _assemble(code, names, [*start, "_steps0 = _steps"], epoch, end)
+
+
+def _assemble(
+    code: BlockCode, names: dict[str, Any], start: list[str], epoch: list[str], end: list[str]
+) -> EpochBlock:
+    """The block's function: the namespace's names it uses as locals, ``start``, the epochs'
+    loop of ``epoch``, the names it assigns written back, then ``end``."""
     used, assigned = scope_names("\n".join([*code.prelude, *epoch, "lr"]))
     loaded = sorted(name for name in used if name in names and not name.startswith("_"))
     stored = sorted(name for name in assigned if not name.startswith("_"))
     lines = [
         "def _block(_names, _n, _epoch, _steps, _state, _eps, _ceiling):",
         *(f"    {name} = _names[{name!r}]" for name in loaded),
-        *(_INDENT + line for line in code.prelude),
-        "    _records = []",
-        "    _updates = []",
-        f"    _append = {'_records' if code.bind is None else '_updates'}.append",
+        *(_INDENT + line for line in (*code.prelude, *start)),
         "    for _epoch in range(_epoch + 1, _epoch + 1 + _n):",
         *(2 * _INDENT + line for line in epoch),
         f"    _names.update({{{', '.join(f'{name!r}: {name}' for name in stored)}}})",
-        "    return _records, _updates",
+        *(_INDENT + line for line in end),
     ]
     scope: dict[str, Any] = {
         "__builtins__": builtins,
         "_new": tuple.__new__,
         "_Record": EpochRecord,
     }
+    if code.deferred:
+        import torch  # only a torch program's block is deferred
+
+        scope["_stack"] = torch.stack
     exec(compile("\n".join(lines), "<epochs>", "exec"), scope)
     block: EpochBlock = scope["_block"]
     return block

@@ -5,8 +5,10 @@ variant is a program; there is no other implementation of the loop."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import math
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import CodeType
@@ -104,8 +106,12 @@ class Trainer:
         self.follow_schedule = True
         """Whether the schedule's lines run (a replay sets each epoch's rate itself)."""
         self._read: CodeType = compile(self._reader(config), "<record>", "eval")
-        self._blocks: dict[bool, EpochBlock] = {}
-        """The whole-epoch blocks compiled so far, by zero_grad."""
+        self._blocks: dict[tuple[bool, bool], EpochBlock] = {}
+        """The whole-epoch blocks compiled so far, by (zero_grad, deferred)."""
+        self.deferred = self.program.uses_torch and config.resolved_device == "cuda"
+        """Whether :meth:`run` reads a block's values in one transfer at its end (on a GPU,
+        where each read is a sync), undoing the epochs run past one that may end the run.
+        The tests set it on the CPU, where the numbers are the same either way."""
         self._captured: tuple[float, ...] = ()
         self._binds: dict[int, CodeType] = {}
         setup = self.program.setup
@@ -224,14 +230,24 @@ class Trainer:
         times; with the full batch the epochs run as one compiled loop, so that a run pays
         no more than the code itself."""
         assert not self.position, "between epochs only"
-        block = self._blocks.get(self.zero_grad)
+        key = (self.zero_grad, self.deferred)
+        block = self._blocks.get(key)
         if block is None:
-            block = self._blocks[self.zero_grad] = compile_block(self._block_code(), self.names)
+            block = self._blocks[key] = compile_block(self._block_code(), self.names)
         state = self.program.cleared if self.zero_grad else GRAD_VALUE
         with _no_cycle_collection():
+            before = self._saved() if self.deferred else None
             records, updates = block(
                 self.names, epochs, self.epoch, self.steps, state, eps, ceiling
             )
+            if before is not None and len(records) < epochs:
+                # It ran on past the epoch that may end the run: from where the block
+                # began, the same epochs again, as many as the records keep.
+                self.names.clear()
+                self.names.update(before)
+                records, updates = block(
+                    self.names, len(records), self.epoch, self.steps, state, eps, ceiling
+                )
         self.epoch += len(records)
         if not updates:
             self.steps += len(records)
@@ -243,6 +259,20 @@ class Trainer:
         self.updates = updates[len(updates) - records[-1].batch :]
         return records, updates
 
+    def _saved(self) -> dict[str, Any]:
+        """A copy of the namespace to go back to: its tensors, model, optimizer and
+        generator copied together (so the optimizer holds the copied parameters); modules,
+        functions and classes, and the tensors an epoch makes afresh, shared."""
+        import torch
+
+        shared = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
+        memo: dict[int, Any] = {}
+        for value in self.names.values():
+            made = isinstance(value, torch.Tensor) and value.grad_fn is not None
+            if made or isinstance(value, shared) or value is self.names.get("__builtins__"):
+                memo[id(value)] = value
+        return copy.deepcopy(self.names, memo)
+
     def _block_code(self) -> BlockCode:
         program, loop = self.program, self.program.loop
         # A module's parameters are the same tensors all along: found once per block.
@@ -252,12 +282,17 @@ class Trainer:
         for parameter, gradient in zip(program.parameters, program.gradients, strict=True):
             name = hoisted.get(parameter, parameter)
             values += [name, gradient.replace(parameter, name, 1)]
-        reader = self._reader_of(["l", *values])
+        deferred = self.deferred
+        if deferred:
+            listed = ", ".join(["l", *values])
+            reader = f"_stack([v.detach().reshape(()) for v in ({listed},)])"
+        else:
+            reader = self._reader_of(["l", *values])
         zero = [loop[self._zero].code] if self.zero_grad else []
         bias = len(program.parameters) == 2
         if self._header < 0:
             head = [line.code for line in loop[: self._zero] if not self._skips(line)]
-            return BlockCode(head, reader, zero, bias, prelude=prelude)
+            return BlockCode(head, reader, zero, bias, prelude=prelude, deferred=deferred)
         header = self._header
         return BlockCode(
             head=[line.code for line in loop[:header] if not self._skips(line)],
@@ -267,9 +302,15 @@ class Trainer:
             bind=program.runs(loop[header], "_k"),
             body=tuple(line.code for line in loop[header + 1 : self._zero]),
             tail=tuple(line.code for line in loop[self._zero + 1 :]),
-            full_loss="full_l.item()" if program.uses_torch else "float(full_l)",
+            full_loss=self._full_loss_reader(),
             prelude=prelude,
+            deferred=deferred,
         )
+
+    def _full_loss_reader(self) -> str:
+        if self.deferred:
+            return "full_l.detach().reshape(())"
+        return "full_l.item()" if self.program.uses_torch else "float(full_l)"
 
     def _with_full_gradients(self, updates: list[EpochRecord]) -> list[EpochRecord]:
         """``updates`` with the whole data's gradient at each one's parameters before it."""
