@@ -2,6 +2,7 @@
 
     python benchmarks/app.py [--epochs 100000] [--variant torch-autograd] [--fps 15 [5 ...]]
                              [--repeats 3] [--scale 1000000] [--scale-batch B] [--smoke]
+                             [--device cuda]
 
 Two scenarios, each a real ``gdtui`` in a pseudo-terminal of 120×40 whose output this script
 reads (and counts) as a terminal would:
@@ -230,14 +231,15 @@ def drive(
         return json.loads(out.read_text()), reads
 
 
-def headless_rate(variant: str, epochs: int) -> float:
+def headless_rate(variant: str, epochs: int, device: str = "auto") -> float:
     """Epochs/s of `gdtui run` (text, logging every 1,000 epochs) in this process."""
     from gdtui.core.config import RunConfig
     from gdtui.headless import run_headless
 
-    run_headless(RunConfig(variant=variant, epochs=200), "text", 1000, out=io.StringIO())
+    config = RunConfig(variant=variant, epochs=200, device=device)
+    run_headless(config, "text", 1000, out=io.StringIO())
     start = time.perf_counter()
-    run_headless(RunConfig(variant=variant, epochs=epochs), "text", 1000, out=io.StringIO())
+    run_headless(config.replace(epochs=epochs), "text", 1000, out=io.StringIO())
     return epochs / (time.perf_counter() - start)
 
 
@@ -254,17 +256,18 @@ def during_run(times: list[float], report: dict[str, Any]) -> list[float]:
 
 
 def flat_out(
-    variant: str, epochs: int, fps: float, repeats: int, first: bytes = b""
+    variant: str, epochs: int, fps: float, repeats: int, first: bytes = b"", device: str = "auto"
 ) -> dict[str, float]:
     """Scenario 1 (see the module's docstring), ``repeats`` times: each time the headless rate,
     a quiet app run for the rates and bytes, then one with keys pressed for their latency
     (each l also redraws the chart, adding bytes). Medians of the repeats; the key latencies
     of all repeats pooled."""
     args = ["--variant", variant, "--epochs", str(epochs), "--fps", f"{fps:g}"]
+    args += ["--device", device]
     runs: dict[str, list[float]] = {}
     latencies: list[float] = []
     for _ in range(repeats):
-        headless = headless_rate(variant, epochs)
+        headless = headless_rate(variant, epochs, device)
         timeout = 60 + 3 * epochs / headless
         report, reads = drive(args, press_log=False, timeout=timeout, first=first)
         seconds = report["run_end"] - report["run_start"]
@@ -353,6 +356,7 @@ def main() -> int:
         default="loss",
         help="the view in sight while running flat out (code: the Code view)",
     )
+    parser.add_argument("--device", default="auto", help="the flat-out runs' --device")
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -364,6 +368,7 @@ def main() -> int:
     if repeats:  # --repeats 0: the scale run only
         print(
             f"Flat out: {epochs:,} epochs of {args.variant} at {COLUMNS}×{ROWS}, {args.view} view, "
+            f"--device {args.device}, "
             f"medians of {repeats} runs (key latencies pooled)"
         )
         print(
@@ -371,7 +376,7 @@ def main() -> int:
             f"{'KB/s':>8}{'ratio, keys':>13}{'key p50':>9}{'key p99':>9}{'keys':>6}"
         )
         for fps in args.fps:
-            r = flat_out(args.variant, epochs, fps, repeats, VIEW_KEYS[args.view])
+            r = flat_out(args.variant, epochs, fps, repeats, VIEW_KEYS[args.view], args.device)
             print(
                 f"{fps:>5g}{r['headless']:>15,.0f}{r['app']:>10,.0f}{r['ratio']:>7.2f}"
                 f"{r['chart_fps']:>11.1f}{r['bytes_per_s'] / 1000:>8.1f}"
