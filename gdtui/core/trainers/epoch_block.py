@@ -89,7 +89,7 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
         " None, None, None)))",
     ]
     if code.bind is None:
-        epoch = [*code.head, *update, "_last = _records[-1]", "_full = _l"]
+        epoch = [*code.head, *update, "_full = _l"]
     else:
         epoch = [
             *code.head,
@@ -100,12 +100,13 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
             "_last = _updates[-1] = _new(_Record, (*_updates[-1][:10], _full, None, None))",
             "_records.append(_last)",
         ]
-    # is_finite's sum, in its order: one comparison covers every number.
-    total = "_last[1] + _last[2] + _last[3]"
+    # is_finite's sum, in its order, of the last update's values: one comparison covers
+    # every number.
+    total = "_l + _w + _g"
     if code.bind is not None:
         total += " + _full"
     if code.bias:
-        total += " + (_last[4] + _last[5])"
+        total += " + (_b + _gb)"
     epoch += [
         f"_t = {total}",
         "if not (_eps <= _full < _ceiling and _t - _t == 0.0):",
