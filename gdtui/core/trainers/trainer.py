@@ -54,6 +54,11 @@ def _scalar(value: Any) -> float:
     return float(value.item() if hasattr(value, "item") else value)
 
 
+def _stacked(values: list[str]) -> str:
+    """The expression of ``values`` (one-element tensors) as one 1-D tensor on their device."""
+    return f"torch.stack([v.detach().reshape(()) for v in ({', '.join(values)},)])"
+
+
 def _compile(lines: list[str], name: str) -> CodeType:
     return compile("\n".join(lines) or "pass", name, "exec")
 
@@ -176,8 +181,7 @@ class Trainer:
         if not program.uses_torch:
             return f"({', '.join(f'float({v})' for v in values)})"
         if config.resolved_device == "cuda":  # one transfer, so one sync per epoch
-            listed = ", ".join(values)
-            return f"torch.stack([v.detach().reshape(()) for v in ({listed},)]).tolist()"
+            return f"{_stacked(values)}.tolist()"
         return f"({', '.join(f'{v}.item()' for v in values)})"
 
     @contextlib.contextmanager
@@ -266,10 +270,11 @@ class Trainer:
         import torch
 
         shared = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
+        builtins = self.names.get("__builtins__")
         memo: dict[int, Any] = {}
         for value in self.names.values():
             made = isinstance(value, torch.Tensor) and value.grad_fn is not None
-            if made or isinstance(value, shared) or value is self.names.get("__builtins__"):
+            if made or isinstance(value, shared) or value is builtins:
                 memo[id(value)] = value
         return copy.deepcopy(self.names, memo)
 
@@ -283,11 +288,7 @@ class Trainer:
             name = hoisted.get(parameter, parameter)
             values += [name, gradient.replace(parameter, name, 1)]
         deferred = self.deferred
-        if deferred:
-            listed = ", ".join(["l", *values])
-            reader = f"_stack([v.detach().reshape(()) for v in ({listed},)])"
-        else:
-            reader = self._reader_of(["l", *values])
+        reader = _stacked(["l", *values]) if deferred else self._reader_of(["l", *values])
         zero = [loop[self._zero].code] if self.zero_grad else []
         bias = len(program.parameters) == 2
         if self._header < 0:
