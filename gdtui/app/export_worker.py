@@ -56,6 +56,12 @@ def export_run(
         more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
         replay = f"as they are now, without the changes made mid-run: {made}{more}"
     count = f"{epochs:,} epoch" + ("" if epochs == 1 else "s")
+    updates = history.updates
+    if updates is not None and updates.kept_from:
+        count += (
+            f" (before update {updates.kept_from + 1:,}, each epoch's last update: the latest "
+            f"{updates.window:,} are kept in full)"
+        )
     notify(
         f"Exported {count} to {stem}.csv and .jsonl; the settings to "
         f"{stem.name}.toml ({replay})"

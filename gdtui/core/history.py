@@ -23,6 +23,13 @@ EXPORT_CHUNK = 10_000
 BLOCK = 64
 """Epochs per block of the downsampling summary: each block's lowest and highest epoch are
 kept as the run grows, so a redraw at epoch 1,000,000 reads 15,625 blocks, not 10^6 values."""
+UPDATE_WINDOW = 1_000_000
+"""The updates of a mini-batch run kept at full resolution: the latest ones. Older updates are
+summarised (see :class:`RunHistory`); every epoch stays at full resolution."""
+HEAD = 64
+"""The first rows of a windowed history, kept when they are summarised (where a run started)."""
+SUMMARY_ENTRIES = 8192
+"""A windowed history's summary is halved (neighbours merged) when it reaches twice this."""
 
 
 def record_fields(has_bias: bool, batched: bool = False) -> tuple[str, ...]:
@@ -46,18 +53,43 @@ class RunHistory:
     Every number is kept exactly, in as few bytes as that allows: a column is float32 (int32)
     while every value in it is one exactly — a float32 run's losses, weights and gradients
     are — and becomes float64 (int64) the first time a value is not.
+
+    A history with a ``window`` (the updates' of a mini-batch run: :data:`UPDATE_WINDOW`)
+    keeps only its latest ``window`` to ``1.25 × window`` rows at full resolution, from
+    :attr:`kept_from` on; indices still count from the first row. What came before is
+    summarised: each column's lowest and highest value over runs of rows (64 at first, merged
+    pairwise to keep at most :data:`SUMMARY_ENTRIES` to twice as many), which
+    :meth:`downsample` draws, and the first :data:`HEAD` rows, which :meth:`head` reads.
     """
 
-    def __init__(self, has_bias: bool = False, capacity: int = 1024, batched: bool = False) -> None:
+    def __init__(
+        self,
+        has_bias: bool = False,
+        capacity: int = 1024,
+        batched: bool = False,
+        window: int | None = None,
+        update_window: int = UPDATE_WINDOW,
+    ) -> None:
         self.has_bias = has_bias
         self.batched = batched
+        self.window = window
+        """Rows kept at full resolution (at least; None: all of them)."""
+        self.update_window = update_window
+        """The window of :attr:`updates`."""
         self._size = 0
+        self._start = 0
+        self._anchor: EpochRecord | None = None
+        self._head: dict[str, np.ndarray] = {}
+        self._summary: _Summary | None = None
         names = COLUMNS + BATCH_COLUMNS if batched else COLUMNS
         self._columns = {
             name: np.zeros(capacity, dtype=_NARROW.get(name, np.float32))
             for name in names
             if has_bias or name not in BIAS_COLUMNS
         }
+        self._view = (self._start, self._columns)
+        """:attr:`kept_from` and the columns as one pair, replaced at once when rows are
+        dropped: what another thread reads (growing the columns keeps the rows they hold)."""
         self._blocks: dict[str, _Extremes] = {}
         self.updates: RunHistory | None = None
         """With mini-batches, the record of every update (each epoch's last is its row here)."""
@@ -68,39 +100,87 @@ class RunHistory:
         return self._size
 
     @property
+    def kept_from(self) -> int:
+        """The index of the first row kept at full resolution (0 until a window drops any)."""
+        return self._start
+
+    @property
     def nbytes(self) -> int:
-        """Memory held by the columns and the downsampling summary (and the updates')."""
+        """Memory held by the columns and the summaries (and the updates')."""
         summaries = sum(e.low.nbytes + e.high.nbytes for e in self._blocks.values())
+        summaries += sum(head.nbytes for head in self._head.values())
+        summaries += 0 if self._summary is None else self._summary.nbytes
         updates = 0 if self.updates is None else self.updates.nbytes
         return sum(column.nbytes for column in self._columns.values()) + summaries + updates
 
     def column(self, name: str) -> np.ndarray:
-        """One column's filled part, read-only, as float64 (int64 for counts, int8 for
-        ``grad_state``)."""
+        """One column's rows at full resolution (all but a windowed history's summarised
+        ones), read-only, as float64 (int64 for counts, int8 for ``grad_state``)."""
         if name not in self._columns and name in BIAS_COLUMNS:
-            return np.broadcast_to(np.float64(math.nan), (self._size,))
+            return np.broadcast_to(np.float64(math.nan), (self._size - self._start,))
         view = self._stored(name)
         if view.dtype in _WIDE:
             view = view.astype(_WIDE[view.dtype])
         view.flags.writeable = False
         return view
 
+    def head(self, name: str, count: int) -> np.ndarray:
+        """The first ``count`` values (at most :data:`HEAD`) of a column, summarised or not."""
+        if name not in self._columns and name in BIAS_COLUMNS:
+            return np.full(min(count, self._size), math.nan)
+        kept = self._head.get(name, self._stored(name))
+        return kept[:count].astype(np.float64)
+
     def _stored(self, name: str) -> np.ndarray:
-        """A column's filled part as it is kept (float32 where its values all are)."""
-        return self._columns[name][: self._size]
+        """A column's rows at full resolution as they are kept (float32 where all are)."""
+        return self._columns[name][: self._size - self._start]
 
     def _reserve(self, extra: int) -> None:
-        needed = self._size + extra
+        needed = self._size - self._start + extra
+        if self.window is not None and needed > self.window + self.window // 4:
+            # Keep the latest window: what comes before is summarised and dropped.
+            self._drop(needed - self.window)
+            needed = self._size - self._start + extra
         capacity = len(self._columns["epoch"])
         if needed <= capacity:
             return
         capacity = max(capacity, 1)  # doubling 0 would never grow
         while capacity < needed:
             capacity *= 2
+        if self.window is not None:
+            capacity = max(needed, min(capacity, self.window + self.window // 4))
         for name, column in self._columns.items():
             grown = np.zeros(capacity, dtype=column.dtype)
-            grown[: self._size] = column[: self._size]
+            grown[: self._size - self._start] = column[: self._size - self._start]
             self._columns[name] = grown
+
+    def _drop(self, count: int) -> None:
+        """Summarise the oldest ``count`` rows kept (rounded down to whole blocks) and drop
+        them."""
+        kept = self._size - self._start
+        count = min(kept, count) // BLOCK * BLOCK
+        if not count:
+            return
+        if not self._start:
+            self._head = {name: column[:HEAD].copy() for name, column in self._columns.items()}
+        if self._summary is None:
+            self._summary = _Summary(list(self._columns))
+        self._summary.add({name: column[:count] for name, column in self._columns.items()})
+        self._anchor = self.record(self._start + count - 1)
+        # New arrays, not a shift in place: an export on another thread may be reading these.
+        columns = {}
+        for name, column in self._columns.items():
+            columns[name] = np.zeros(len(column), dtype=column.dtype)
+            columns[name][: kept - count] = column[count:kept]
+        self._columns, self._start = columns, self._start + count
+        self._view = (self._start, columns)
+        shift = count // BLOCK
+        for extremes in self._blocks.values():  # their indices move with the rows
+            extremes.low, extremes.high = (
+                extremes.low[shift:] - count,
+                extremes.high[shift:] - count,
+            )
+            extremes.blocks = max(0, extremes.blocks - shift)
 
     def append(self, record: EpochRecord) -> None:
         """Add one epoch."""
@@ -111,6 +191,14 @@ class RunHistory:
         rows = list(records)
         if not rows:
             return
+        if self.window is not None and len(rows) > self.window // 4:
+            # In pieces, so that a window's worth of rows is summarised as it is passed.
+            for first in range(0, len(rows), max(1, self.window // 4)):
+                self._extend(rows[first : first + max(1, self.window // 4)])
+            return
+        self._extend(rows)
+
+    def _extend(self, rows: list[EpochRecord]) -> None:
         self._reserve(len(rows))
         nan = math.nan
         table = np.array(
@@ -140,7 +228,8 @@ class RunHistory:
             ],
             dtype=np.float64,
         )
-        end = self._size + len(rows)
+        start = self._size - self._start
+        end = start + len(rows)
         names = COLUMNS + BATCH_COLUMNS if self.batched else COLUMNS
         for index, name in enumerate(names):
             column = self._columns.get(name)
@@ -149,22 +238,26 @@ class RunHistory:
             values = table[:, index]
             if column.dtype in _WIDE and not _fits(values, column.dtype):
                 column = self._columns[name] = column.astype(_WIDE[column.dtype])
-            column[self._size : end] = values
-        self._size = end
+            column[start:end] = values
+        self._size += len(rows)
 
     def extend_updates(self, records: Sequence[EpochRecord]) -> None:
         """Add updates of a mini-batch run (kept in :attr:`updates`)."""
         if self.updates is None:
-            self.updates = RunHistory(self.has_bias, batched=True)
+            self.updates = RunHistory(self.has_bias, batched=True, window=self.update_window)
             self.updates.per_update = True
         self.updates.extend(records)
 
     def record(self, index: int) -> EpochRecord:
-        """The record at ``index`` (negative counts from the end)."""
+        """The record at ``index`` (negative counts from the end); of a windowed history's
+        summarised rows only the last (the one before :attr:`kept_from`)."""
         if index < 0:
             index += self._size
-        if not 0 <= index < self._size:
+        if index == self._start - 1 and self._anchor is not None:
+            return self._anchor
+        if not self._start <= index < self._size:
             raise IndexError(index)
+        index -= self._start
         c = self._columns
         epoch = int(c["epoch"][index])
         record = EpochRecord(
@@ -189,12 +282,14 @@ class RunHistory:
         )
 
     def last(self, count: int, end: int | None = None) -> list[EpochRecord]:
-        """The ``count`` records up to epoch ``end`` (the latest when None), oldest first."""
+        """The ``count`` records up to epoch ``end`` (the latest when None), oldest first
+        (fewer where they reach into a windowed history's summarised rows)."""
         stop = self._size if end is None else max(0, min(end, self._size))
-        return [self.record(i) for i in range(max(0, stop - count), stop)]
+        return [self.record(i) for i in range(max(self._start, stop - count), stop)]
 
     def __iter__(self) -> Iterator[EpochRecord]:
-        return (self.record(i) for i in range(self._size))
+        """The records kept at full resolution."""
+        return (self.record(i) for i in range(self._start, self._size))
 
     def downsample(
         self, name: str, max_points: int, x: str = "epoch"
@@ -205,10 +300,20 @@ class RunHistory:
         Long runs are cut into buckets and each keeps its lowest and highest value, so spikes
         and bounces survive; the first and last epochs are always kept. Past a few thousand
         epochs the buckets are whole blocks (see :data:`BLOCK`), so the cost stops growing.
+        A windowed history's summarised rows take their share of the points by rows.
         """
+        if self._summary is None or max_points < 4:  # (too few points to share)
+            return self._downsample_kept(name, max_points, x)
+        share = min(max_points - 2, max(2, round(max_points * self._start / self._size)))
+        old_x, old_values = self._summary.points(name, x, share)
+        new_x, new_values = self._downsample_kept(name, max(2, max_points - len(old_x)), x)
+        return np.concatenate((old_x, new_x)), np.concatenate((old_values, new_values))
+
+    def _downsample_kept(self, name: str, max_points: int, x: str) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`downsample` of the rows kept at full resolution."""
         # As kept (no copy of a million values per redraw); only the points drawn widen.
         epochs, values = self._stored(x), self._stored(name)
-        n = self._size
+        n = self._size - self._start
         if n <= max_points:
             return epochs.astype(np.float64), values.astype(np.float64)
         if max_points < 4:  # no room for a bucket's low and high: the ends only
@@ -233,7 +338,7 @@ class RunHistory:
         per_bucket = -(-blocks // buckets)
         lows = _bucket_extremes(values, low, -(-blocks // per_bucket), "low")
         highs = _bucket_extremes(values, high, -(-blocks // per_bucket), "high")
-        rest = np.arange(blocks * BLOCK, self._size)
+        rest = np.arange(blocks * BLOCK, self._size - self._start)
         return np.concatenate((lows, highs, _bucket_extremes(values, rest, 1)))
 
     def csv_chunks(self, stop: int | None = None, rows: int = EXPORT_CHUNK) -> Iterator[str]:
@@ -259,24 +364,46 @@ class RunHistory:
         """The first ``stop`` epochs' records (those so far when None) as tuples of
         ``fields``, ``rows`` at a time: with mini-batches, those of their updates.
 
+        Where the updates were summarised (see :attr:`kept_from`), each epoch's row stands for
+        them: its last update, with the whole data's loss and gradient.
+
         The columns are taken as they are when this starts: epochs added meanwhile (a run
         going on while an export is written on another thread) are not included, and growing
-        the columns replaces their arrays without touching these.
+        the columns replaces their arrays without touching these, and so does dropping rows.
         """
         size = self._size if stop is None else min(stop, self._size)
+        view = self._view
         if self.batched and not self.per_update:
             updates = self.updates
             if updates is None or not size:
                 return
-            last_step = int(self._columns["step"][size - 1])
-            yield from updates._chunks(fields, last_step, rows)
+            last_step = int(view[1]["step"][size - 1])
+            kept = updates._view  # as it is now: the window may move on while this is written
+            if kept[0]:
+                steps = view[1]["step"][:size]
+                summarised = int(np.searchsorted(steps, kept[0], "right"))
+                yield from self._rows(fields, 0, summarised, rows, view)
+            yield from updates._rows(fields, kept[0], last_step, rows, kept)
             return
-        own = self._columns
+        yield from self._rows(fields, view[0], size, rows, view)
+
+    def _rows(
+        self,
+        fields: Sequence[str],
+        start: int,
+        stop: int,
+        rows: int,
+        view: tuple[int, dict[str, np.ndarray]],
+    ) -> Iterator[Iterator[tuple[float | int, ...]]]:
+        """Records ``start`` to ``stop`` as tuples of ``fields``, read from ``view`` (see
+        :attr:`_view`); both indices count from the first row and are at full resolution."""
+        kept_from, own = view
+        start, stop = start - kept_from, max(0, stop - kept_from)
         if not self.batched:  # each record is an epoch: its step is the epoch, its batch 1
-            own = {**own, "step": own["epoch"], "batch": np.ones(size, dtype=np.int64)}
-        columns = [own[name][:size] for name in fields]
-        for start in range(0, size, rows):
-            yield zip(*(column[start : start + rows].tolist() for column in columns), strict=True)
+            own = {**own, "step": own["epoch"], "batch": np.ones(stop, dtype=np.int64)}
+        columns = [own[name][:stop] for name in fields]
+        for first in range(start, stop, rows):
+            yield zip(*(column[first : first + rows].tolist() for column in columns), strict=True)
 
 
 def _fits(values: np.ndarray, dtype: np.dtype) -> bool:
@@ -342,3 +469,48 @@ def _bucket_extremes(
     if which in ("high", "both"):
         found.append(index[rows, np.argmax(grid, axis=1)])
     return np.concatenate(found)
+
+
+class _Summary:
+    """Each column's lowest and highest value over runs of a windowed history's dropped rows,
+    oldest first; neighbours merge when there are too many, so its size is bounded."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.low = {name: np.zeros(0) for name in names}
+        self.high = {name: np.zeros(0) for name in names}
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.low.values()) + sum(a.nbytes for a in self.high.values())
+
+    def add(self, columns: dict[str, np.ndarray]) -> None:
+        """Summarise rows (a whole number of blocks of :data:`BLOCK`) in blocks."""
+        for name, values in columns.items():
+            grid = values.astype(np.float64).reshape(-1, BLOCK)
+            # fmin/fmax skip nan (a record without the value) unless a whole block is nan.
+            self.low[name] = np.concatenate((self.low[name], np.fmin.reduce(grid, axis=1)))
+            self.high[name] = np.concatenate((self.high[name], np.fmax.reduce(grid, axis=1)))
+        if len(next(iter(self.low.values()))) >= 2 * SUMMARY_ENTRIES:
+            for name in self.low:
+                self.low[name] = _pairs(np.fmin, self.low[name])
+                self.high[name] = _pairs(np.fmax, self.high[name])
+
+    def points(self, name: str, x: str, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+        """At most ``max_points`` (x, value) points: each run's lowest and highest value at
+        the run's first x, thinned to the lowest and highest of buckets of runs."""
+        if name not in self.low and name in BIAS_COLUMNS:
+            return np.zeros(0), np.zeros(0)
+        starts, low, high = self.low[x], self.low[name], self.high[name]
+        xs, values = np.repeat(starts, 2), np.stack((low, high), axis=1).ravel()
+        if len(values) > max_points:
+            keep = np.unique(
+                _bucket_extremes(values, np.arange(len(values)), max(1, max_points // 2))
+            )
+            xs, values = xs[keep], values[keep]
+        return xs, values
+
+
+def _pairs(merge: np.ufunc, values: np.ndarray) -> np.ndarray:
+    """Neighbours merged pairwise (an odd last one stays as it is)."""
+    even = len(values) // 2 * 2
+    return np.concatenate((merge(values[:even:2], values[1:even:2]), values[even:]))

@@ -71,9 +71,9 @@ def landscape(
     """The landscape around the optimum, wide enough for where the run started and went in
     its first epochs (later excursions of a diverging run leave the window)."""
     w_star, b_star = optimum(dataset, has_bias)
-    epochs, ws = history.downsample("w", points)
+    _, ws = history.downsample("w", points)
     w_path = np.concatenate([[initial[0]], ws])
-    early = np.concatenate([[initial[0]], history.column("w")[:20]])
+    early = np.concatenate([[initial[0]], history.head("w", 20)])
     w_range = _window(w_star, early)
     if not has_bias:
         curve_w = np.linspace(*w_range, 4 * points)
@@ -90,11 +90,10 @@ def landscape(
             left,
         )
     assert b_star is not None
-    b_column = history.column("b")
-    _, bs = history.downsample("b", points) if len(history) else (epochs, b_column)
+    _, bs = history.downsample("b", points)
     b0 = initial[1] if initial[1] is not None else 0.0
     b_path = np.concatenate([[b0], bs])[: len(w_path)]
-    b_range = _window(b_star, np.concatenate([[b0], b_column[:20]]))
+    b_range = _window(b_star, np.concatenate([[b0], history.head("b", 20)]))
     grid_w, grid_b = np.meshgrid(np.linspace(*w_range, grid), np.linspace(*b_range, grid))
     loss_grid = np.log10(np.maximum(losses(dataset, grid_w, grid_b), 1e-300))
     low, high = float(loss_grid.min()), float(loss_grid.max())

@@ -148,6 +148,8 @@ class TrainingSession:
         history, end = self.history, self.viewed_epoch
         if history.updates is not None:  # the epoch's row is its last update's
             history, end = history.updates, self.history.record(end - 1).step if end else 0
+            if 0 < end <= history.kept_from:  # summarised: the epoch's row stands for them
+                return [Step(self.history.record(self.viewed_epoch - 1), None, None)]
         return steps(history, self.initial, count, end)
 
     def move_cursor(self, step: int) -> None:

@@ -52,9 +52,10 @@ def steps(
     end: int | None = None,
 ) -> list[Step]:
     """The ``count`` epochs up to epoch ``end`` (the latest when None), oldest first, each with
-    the parameters before it: those after the epoch before, or ``initial`` before epoch 1."""
+    the parameters before it: those after the epoch before, or ``initial`` before epoch 1
+    (fewer where they reach into a windowed history's summarised rows)."""
     stop = len(history) if end is None else max(0, min(end, len(history)))
-    start = max(0, stop - count)
+    start = max(history.kept_from, stop - count)
     if start > 0:
         previous = history.record(start - 1)
         before: tuple[float | None, float | None] = (previous.w, previous.b)

@@ -19,7 +19,6 @@ from gdtui.core.steps import Step, float32_spacing
 from gdtui.format import exact, number
 
 if TYPE_CHECKING:
-    from gdtui.core.config import RunConfig
     from gdtui.core.gradcheck import GradCheck
 
 DIGITS = 6
@@ -256,7 +255,7 @@ class DebugPane(Vertical):
             growing = [r.grad_w for r in records[-4:] if r.grad_state == GRAD_VALUE]
             if growing:
                 text.append("   w.grad: " + " → ".join(number(g, 6) for g in growing))
-            return text + _batch_note(session.config)
+            return text + _batch_note(session)
         if last is None:
             text = Text("zero_grad on: .grad is cleared after each update", style="dim")
         else:
@@ -264,19 +263,28 @@ class DebugPane(Vertical):
                 "set to None by optimizer.zero_grad()" if last.grad_state == GRAD_NONE else "zeroed"
             )
             text = Text(f"zero_grad on: .grad {how} after each update", style="dim")
-        return text + _batch_note(session.config)
+        return text + _batch_note(session)
 
 
-def _batch_note(config: RunConfig) -> Text:
-    """With mini-batches, what the rows are and what the full-data gradient beside .grad is."""
+def _batch_note(session: TrainingSession) -> Text:
+    """With mini-batches, what the rows are and what the full-data gradient beside .grad is
+    (and which updates a long run keeps row by row)."""
+    config, updates = session.config, session.history.updates
     if not config.batched:
         return Text()
     order = "shuffled" if config.shuffle else "in order"
-    return Text(
+    text = Text(
         f"\nbatches of {config.batch} ({config.batches} updates an epoch, {order}): w.grad is "
         "the batch's; full ∇w is all points' gradient at the same w",
         style="dim",
     )
+    if updates is not None and updates.kept_from:
+        text.append(
+            f"\nupdates before step {updates.kept_from + 1:,} are summarised: each epoch's "
+            f"last is kept, and the latest {updates.window:,} updates",
+            style="dim",
+        )
+    return text
 
 
 def _divergence_note(session: TrainingSession) -> Text:
