@@ -473,44 +473,72 @@ def _bucket_extremes(
 
 class _Summary:
     """Each column's lowest and highest value over runs of a windowed history's dropped rows,
-    oldest first; neighbours merge when there are too many, so its size is bounded."""
+    oldest first, and the run being made. The runs are all as long (:data:`BLOCK` rows at
+    first); when there are twice :data:`SUMMARY_ENTRIES`, neighbours merge and runs are twice
+    as long, so the size is bounded and every stretch is drawn as finely as any other."""
 
     def __init__(self, names: list[str]) -> None:
         self.low = {name: np.zeros(0) for name in names}
         self.high = {name: np.zeros(0) for name in names}
+        self.blocks = 1
+        """Blocks of :data:`BLOCK` rows in each run."""
+        self._part_low = {name: np.zeros(0) for name in names}
+        self._part_high = {name: np.zeros(0) for name in names}
+        self._part = 0
+        """The run being made (a value a column, or none) and the blocks it holds so far."""
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in self.low.values()) + sum(a.nbytes for a in self.high.values())
+        kept = (self.low, self.high, self._part_low, self._part_high)
+        return sum(a.nbytes for table in kept for a in table.values())
 
     def add(self, columns: dict[str, np.ndarray]) -> None:
-        """Summarise rows (a whole number of blocks of :data:`BLOCK`) in blocks."""
+        """Summarise rows that follow those summarised so far (whole blocks of :data:`BLOCK`)."""
+        count = len(next(iter(columns.values()))) // BLOCK
+        ending = min(self.blocks - self._part, count)  # the blocks that end the run being made
+        whole = (count - ending) // self.blocks * self.blocks
+        finished = self._part + ending == self.blocks
         for name, values in columns.items():
             grid = values.astype(np.float64).reshape(-1, BLOCK)
-            # fmin/fmax skip nan (a record without the value) unless a whole block is nan.
-            self.low[name] = np.concatenate((self.low[name], np.fmin.reduce(grid, axis=1)))
-            self.high[name] = np.concatenate((self.high[name], np.fmax.reduce(grid, axis=1)))
-        if len(next(iter(self.low.values()))) >= 2 * SUMMARY_ENTRIES:
-            for name in self.low:
-                self.low[name] = _pairs(np.fmin, self.low[name])
-                self.high[name] = _pairs(np.fmax, self.high[name])
+            # fmin/fmax skip nan (a record without the value) unless a whole run is nan.
+            for reduce, done, part in (
+                (np.fmin, self.low, self._part_low),
+                (np.fmax, self.high, self._part_high),
+            ):
+                blocks = reduce.reduce(grid, axis=1)
+                made = reduce.reduce(np.concatenate((part[name], blocks[:ending])), keepdims=True)
+                runs = reduce.reduce(blocks[ending : ending + whole].reshape(-1, self.blocks), 1)
+                rest = blocks[ending + whole :]
+                done[name] = np.concatenate((done[name], made if finished else (), runs))
+                part[name] = reduce.reduce(rest, keepdims=True) if len(rest) else made
+                if finished and not len(rest):
+                    part[name] = np.zeros(0)
+        self._part = count - ending - whole if finished else self._part + ending
+        while len(next(iter(self.low.values()))) >= 2 * SUMMARY_ENTRIES:
+            odd = len(next(iter(self.low.values()))) % 2
+            for reduce, done, part in (
+                (np.fmin, self.low, self._part_low),
+                (np.fmax, self.high, self._part_high),
+            ):
+                for name, runs in done.items():
+                    if odd:  # half a longer run: it begins the one being made
+                        both = np.concatenate((runs[-1:], part[name]))
+                        part[name], runs = reduce.reduce(both, keepdims=True), runs[:-1]
+                    done[name] = reduce(runs[::2], runs[1::2])
+            self._part += self.blocks * odd
+            self.blocks *= 2
 
     def points(self, name: str, x: str, max_points: int) -> tuple[np.ndarray, np.ndarray]:
         """At most ``max_points`` (x, value) points: each run's lowest and highest value at
         the run's first x, thinned to the lowest and highest of buckets of runs."""
         if name not in self.low and name in BIAS_COLUMNS:
             return np.zeros(0), np.zeros(0)
-        starts, low, high = self.low[x], self.low[name], self.high[name]
+        starts = np.concatenate((self.low[x], self._part_low[x]))
+        low = np.concatenate((self.low[name], self._part_low[name]))
+        high = np.concatenate((self.high[name], self._part_high[name]))
         xs, values = np.repeat(starts, 2), np.stack((low, high), axis=1).ravel()
         if len(values) > max_points:
-            keep = np.unique(
-                _bucket_extremes(values, np.arange(len(values)), max(1, max_points // 2))
-            )
+            runs = np.arange(len(values))
+            keep = np.unique(_bucket_extremes(values, runs, max(1, max_points // 2)))
             xs, values = xs[keep], values[keep]
         return xs, values
-
-
-def _pairs(merge: np.ufunc, values: np.ndarray) -> np.ndarray:
-    """Neighbours merged pairwise (an odd last one stays as it is)."""
-    even = len(values) // 2 * 2
-    return np.concatenate((merge(values[:even:2], values[1:even:2]), values[even:]))

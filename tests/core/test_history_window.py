@@ -8,6 +8,8 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdtui.core import history as history_module
 from gdtui.core.config import RunConfig
@@ -94,6 +96,11 @@ def test_memory_stops_growing_and_the_summary_stays_bounded(monkeypatch) -> None
     assert history.nbytes < 100_000  # every row of these would take 72,000 × 53 bytes
     x, loss = history.downsample("loss", 100)
     assert loss.max() == 50.0 and loss.min() == -7.0 and x[0] == 1 and x[-1] == 72_000
+    # Every summarised stretch as finely as any other: runs of one length, oldest to newest.
+    summary = history._summary
+    assert summary is not None and 16 <= len(summary.low["epoch"]) < 32
+    spans = np.diff(summary.low["epoch"])
+    assert np.all(spans[:-1] == summary.blocks * BLOCK) and summary.blocks >= 8
 
 
 def test_an_export_writes_each_summarised_epoch_and_every_kept_update() -> None:
@@ -156,3 +163,26 @@ def test_the_panes_and_the_landscape_of_a_long_mini_batch_run() -> None:
         landscape(config.dataset, every, session.initial, True).w_range
     )
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.lists(st.integers(1, 40), min_size=1, max_size=30), seed=st.integers(0, 99))
+def test_the_summary_is_each_runs_lowest_and_highest(counts: list[int], seed: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(history_module, "SUMMARY_ENTRIES", 4)
+        summary = history_module._Summary(["epoch", "loss"])
+        rng = np.random.default_rng(seed)
+        loss = rng.normal(size=sum(counts) * BLOCK)
+        loss[rng.integers(0, len(loss), 5)] = np.nan  # a record without the value
+        done = 0
+        for count in counts:
+            rows = slice(done, done + count * BLOCK)
+            summary.add({"epoch": np.arange(rows.start, rows.stop) + 1.0, "loss": loss[rows]})
+            done = rows.stop
+    run = summary.blocks * BLOCK
+    x, values = summary.points("loss", "epoch", 10**6)
+    starts = np.arange(0, done, run)
+    assert np.array_equal(x, np.repeat(starts + 1.0, 2))
+    expected = [(np.nanmin(loss[s : s + run]), np.nanmax(loss[s : s + run])) for s in starts]
+    assert np.array_equal(values, np.ravel(expected))
+    assert len(summary.low["loss"]) < 2 * 4 and len(x) <= 2 * (2 * 4 + 1)
