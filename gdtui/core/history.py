@@ -510,9 +510,10 @@ class _Summary:
                 runs = reduce.reduce(blocks[ending : ending + whole].reshape(-1, self.blocks), 1)
                 rest = blocks[ending + whole :]
                 done[name] = np.concatenate((done[name], made if finished else (), runs))
-                part[name] = reduce.reduce(rest, keepdims=True) if len(rest) else made
-                if finished and not len(rest):
-                    part[name] = np.zeros(0)
+                if not finished:
+                    part[name] = made
+                else:
+                    part[name] = reduce.reduce(rest, keepdims=True) if len(rest) else rest
         self._part = count - ending - whole if finished else self._part + ending
         while len(next(iter(self.low.values()))) >= 2 * SUMMARY_ENTRIES:
             odd = len(next(iter(self.low.values()))) % 2
