@@ -9,6 +9,7 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.widgets import Static
 
 from gdtui.app import make_app
 from gdtui.app.showcase import finish_work
@@ -457,3 +458,26 @@ async def test_the_drawer_comes_back_as_it_was_left(keys) -> None:
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert main.has_class("-open") and main.focused is app.query_one("#field-epochs")
+
+
+async def test_the_debug_notes_height_follows_its_text() -> None:
+    """The note is laid out again only when its height changes: it must still be as tall as
+    its text wraps to, whichever way it changed."""
+    app = make_app(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        note = app.query_one("#grad-note", Static)
+
+        def rows() -> int:
+            text = note.content
+            assert isinstance(text, Text)
+            width = note.content_region.width
+            return len(text.wrap(Console(width=width), width))
+
+        await press_and_settle(app, pilot, "n", "n")  # the tutorial gradient's long note
+        tall = note.size.height
+        assert tall == rows() and tall >= 2
+        await press_and_settle(app, pilot, "v")  # torch-autograd: the one-line zero_grad note
+        await press_and_settle(app, pilot, "n", "n")
+        assert note.size.height == rows() < tall
+        await press_and_settle(app, pilot, "n")  # a new epoch, the same height
+        assert note.size.height == rows()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.visual import VisualType, visualize
 from textual.widgets import Static
 
 from gdtui.app.widgets.text_table import TextTable
@@ -19,6 +20,8 @@ from gdtui.core.steps import Step, float32_spacing
 from gdtui.format import exact, number
 
 if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
+
     from gdtui.core.gradcheck import GradCheck
 
 DIGITS = 6
@@ -311,7 +314,18 @@ def _rounding_note(step: Step) -> Text:
 
 
 def _update(line: Static, text: Text) -> None:
-    """Update a line of text only if it changed: its height may change with it, and a layout
-    pass on every frame of a flat-out run is time the UI thread needs for keys."""
-    if text != line.content:
-        line.update(text)
+    """Update a line of text only if it changed, and lay the screen out again only if its
+    height changed with it: a layout pass repaints every widget on the screen, and on every
+    frame of a flat-out run (the note names the epoch) that was most of the UI thread's time."""
+    if text == line.content:
+        return
+    width = line.content_region.width
+    same = width > 0 and _height(line, line.content, width) == _height(line, text, width)
+    line.update(text, layout=not same)
+
+
+def _height(line: Static, text: VisualType, width: int) -> int:
+    """The rows ``text`` takes in ``line`` at ``width`` columns."""
+    # As Textual's own Widget.get_content_height does (its styles serve as the rules map).
+    styles = cast("RulesMap", line.styles)
+    return visualize(line, text, markup=False).get_height(styles, width)
