@@ -77,17 +77,16 @@ class RunHistory:
         self.update_window = update_window
         """The window of :attr:`updates`."""
         self._size = 0
-        self._start = 0
         self._anchor: EpochRecord | None = None
         self._head: dict[str, np.ndarray] = {}
         self._summary: _Summary | None = None
         names = COLUMNS + BATCH_COLUMNS if batched else COLUMNS
-        self._columns = {
+        columns = {
             name: np.zeros(capacity, dtype=_NARROW.get(name, np.float32))
             for name in names
             if has_bias or name not in BIAS_COLUMNS
         }
-        self._view = (self._start, self._columns)
+        self._view = (0, columns)
         """:attr:`kept_from` and the columns as one pair, replaced at once when rows are
         dropped: what another thread reads (growing the columns keeps the rows they hold)."""
         self._blocks: dict[str, _Extremes] = {}
@@ -102,7 +101,16 @@ class RunHistory:
     @property
     def kept_from(self) -> int:
         """The index of the first row kept at full resolution (0 until a window drops any)."""
-        return self._start
+        return self._view[0]
+
+    @property
+    def _columns(self) -> dict[str, np.ndarray]:
+        return self._view[1]
+
+    @property
+    def _kept(self) -> int:
+        """How many rows are kept at full resolution."""
+        return self._size - self._view[0]
 
     @property
     def nbytes(self) -> int:
@@ -117,7 +125,7 @@ class RunHistory:
         """One column's rows at full resolution (all but a windowed history's summarised
         ones), read-only, as float64 (int64 for counts, int8 for ``grad_state``)."""
         if name not in self._columns and name in BIAS_COLUMNS:
-            return np.broadcast_to(np.float64(math.nan), (self._size - self._start,))
+            return np.broadcast_to(np.float64(math.nan), (self._kept,))
         view = self._stored(name)
         if view.dtype in _WIDE:
             view = view.astype(_WIDE[view.dtype])
@@ -133,47 +141,47 @@ class RunHistory:
 
     def _stored(self, name: str) -> np.ndarray:
         """A column's rows at full resolution as they are kept (float32 where all are)."""
-        return self._columns[name][: self._size - self._start]
+        return self._columns[name][: self._kept]
 
     def _reserve(self, extra: int) -> None:
-        needed = self._size - self._start + extra
-        if self.window is not None and needed > self.window + self.window // 4:
+        needed, window = self._kept + extra, self.window
+        if window is not None and needed > window + window // 4:
             # Keep the latest window: what comes before is summarised and dropped.
-            self._drop(needed - self.window)
-            needed = self._size - self._start + extra
+            self._drop(needed - window)
+            needed = self._kept + extra
         capacity = len(self._columns["epoch"])
         if needed <= capacity:
             return
         capacity = max(capacity, 1)  # doubling 0 would never grow
         while capacity < needed:
             capacity *= 2
-        if self.window is not None:
-            capacity = max(needed, min(capacity, self.window + self.window // 4))
+        if window is not None:
+            capacity = max(needed, min(capacity, window + window // 4))
+        kept = self._kept
         for name, column in self._columns.items():
             grown = np.zeros(capacity, dtype=column.dtype)
-            grown[: self._size - self._start] = column[: self._size - self._start]
+            grown[:kept] = column[:kept]
             self._columns[name] = grown
 
     def _drop(self, count: int) -> None:
         """Summarise the oldest ``count`` rows kept (rounded down to whole blocks) and drop
         them."""
-        kept = self._size - self._start
+        start, kept = self.kept_from, self._kept
         count = min(kept, count) // BLOCK * BLOCK
         if not count:
             return
-        if not self._start:
+        if not start:
             self._head = {name: column[:HEAD].copy() for name, column in self._columns.items()}
         if self._summary is None:
             self._summary = _Summary(list(self._columns))
         self._summary.add({name: column[:count] for name, column in self._columns.items()})
-        self._anchor = self.record(self._start + count - 1)
+        self._anchor = self.record(start + count - 1)
         # New arrays, not a shift in place: an export on another thread may be reading these.
         columns = {}
         for name, column in self._columns.items():
             columns[name] = np.zeros(len(column), dtype=column.dtype)
             columns[name][: kept - count] = column[count:kept]
-        self._columns, self._start = columns, self._start + count
-        self._view = (self._start, columns)
+        self._view = (start + count, columns)
         shift = count // BLOCK
         for extremes in self._blocks.values():  # their indices move with the rows
             extremes.low, extremes.high = (
@@ -191,12 +199,10 @@ class RunHistory:
         rows = list(records)
         if not rows:
             return
-        if self.window is not None and len(rows) > self.window // 4:
-            # In pieces, so that a window's worth of rows is summarised as it is passed.
-            for first in range(0, len(rows), max(1, self.window // 4)):
-                self._extend(rows[first : first + max(1, self.window // 4)])
-            return
-        self._extend(rows)
+        # A windowed history takes many rows in pieces, so it summarises as it goes.
+        piece = len(rows) if self.window is None else max(1, self.window // 4)
+        for first in range(0, len(rows), piece):
+            self._extend(rows[first : first + piece])
 
     def _extend(self, rows: list[EpochRecord]) -> None:
         self._reserve(len(rows))
@@ -228,7 +234,7 @@ class RunHistory:
             ],
             dtype=np.float64,
         )
-        start = self._size - self._start
+        start = self._kept
         end = start + len(rows)
         names = COLUMNS + BATCH_COLUMNS if self.batched else COLUMNS
         for index, name in enumerate(names):
@@ -253,11 +259,12 @@ class RunHistory:
         summarised rows only the last (the one before :attr:`kept_from`)."""
         if index < 0:
             index += self._size
-        if index == self._start - 1 and self._anchor is not None:
+        start = self.kept_from
+        if index == start - 1 and self._anchor is not None:
             return self._anchor
-        if not self._start <= index < self._size:
+        if not start <= index < self._size:
             raise IndexError(index)
-        index -= self._start
+        index -= start
         c = self._columns
         epoch = int(c["epoch"][index])
         record = EpochRecord(
@@ -285,11 +292,11 @@ class RunHistory:
         """The ``count`` records up to epoch ``end`` (the latest when None), oldest first
         (fewer where they reach into a windowed history's summarised rows)."""
         stop = self._size if end is None else max(0, min(end, self._size))
-        return [self.record(i) for i in range(max(self._start, stop - count), stop)]
+        return [self.record(i) for i in range(max(self.kept_from, stop - count), stop)]
 
     def __iter__(self) -> Iterator[EpochRecord]:
         """The records kept at full resolution."""
-        return (self.record(i) for i in range(self._start, self._size))
+        return (self.record(i) for i in range(self.kept_from, self._size))
 
     def downsample(
         self, name: str, max_points: int, x: str = "epoch"
@@ -304,7 +311,7 @@ class RunHistory:
         """
         if self._summary is None or max_points < 4:  # (too few points to share)
             return self._downsample_kept(name, max_points, x)
-        share = min(max_points - 2, max(2, round(max_points * self._start / self._size)))
+        share = min(max_points - 2, max(2, round(max_points * self.kept_from / self._size)))
         old_x, old_values = self._summary.points(name, x, share)
         new_x, new_values = self._downsample_kept(name, max(2, max_points - len(old_x)), x)
         return np.concatenate((old_x, new_x)), np.concatenate((old_values, new_values))
@@ -313,7 +320,7 @@ class RunHistory:
         """:meth:`downsample` of the rows kept at full resolution."""
         # As kept (no copy of a million values per redraw); only the points drawn widen.
         epochs, values = self._stored(x), self._stored(name)
-        n = self._size - self._start
+        n = self._kept
         if n <= max_points:
             return epochs.astype(np.float64), values.astype(np.float64)
         if max_points < 4:  # no room for a bucket's low and high: the ends only
@@ -338,7 +345,7 @@ class RunHistory:
         per_bucket = -(-blocks // buckets)
         lows = _bucket_extremes(values, low, -(-blocks // per_bucket), "low")
         highs = _bucket_extremes(values, high, -(-blocks // per_bucket), "high")
-        rest = np.arange(blocks * BLOCK, self._size - self._start)
+        rest = np.arange(blocks * BLOCK, self._kept)
         return np.concatenate((lows, highs, _bucket_extremes(values, rest, 1)))
 
     def csv_chunks(self, stop: int | None = None, rows: int = EXPORT_CHUNK) -> Iterator[str]:
@@ -487,6 +494,10 @@ class _Summary:
         self._part = 0
         """The run being made (a value a column, or none) and the blocks it holds so far."""
 
+    def _sides(self) -> tuple[tuple[np.ufunc, dict[str, np.ndarray], dict[str, np.ndarray]], ...]:
+        """(how runs merge, the runs, the run being made): the lows', then the highs'."""
+        return (np.fmin, self.low, self._part_low), (np.fmax, self.high, self._part_high)
+
     @property
     def nbytes(self) -> int:
         kept = (self.low, self.high, self._part_low, self._part_high)
@@ -501,10 +512,7 @@ class _Summary:
         for name, values in columns.items():
             grid = values.astype(np.float64).reshape(-1, BLOCK)
             # fmin/fmax skip nan (a record without the value) unless a whole run is nan.
-            for reduce, done, part in (
-                (np.fmin, self.low, self._part_low),
-                (np.fmax, self.high, self._part_high),
-            ):
+            for reduce, done, part in self._sides():
                 blocks = reduce.reduce(grid, axis=1)
                 made = reduce.reduce(np.concatenate((part[name], blocks[:ending])), keepdims=True)
                 runs = reduce.reduce(blocks[ending : ending + whole].reshape(-1, self.blocks), 1)
@@ -517,10 +525,7 @@ class _Summary:
         self._part = count - ending - whole if finished else self._part + ending
         while len(next(iter(self.low.values()))) >= 2 * SUMMARY_ENTRIES:
             odd = len(next(iter(self.low.values()))) % 2
-            for reduce, done, part in (
-                (np.fmin, self.low, self._part_low),
-                (np.fmax, self.high, self._part_high),
-            ):
+            for reduce, done, part in self._sides():
                 for name, runs in done.items():
                     if odd:  # half a longer run: it begins the one being made
                         both = np.concatenate((runs[-1:], part[name]))
