@@ -16,7 +16,7 @@ from gdtui.core.config import ConfigError, RunConfig, config_from_options
 from gdtui.core.config_file import load_options, merge_options
 from gdtui.core.fields import BY_KEY, FIELDS, OPTION_KEYS, option_name
 from gdtui.core.parse import ParseError, parse_float, parse_int
-from gdtui.output import OutputError, abandon_stdout, writing
+from gdtui.output import OutputError, abandon, flush_or_abandon, writing
 
 if TYPE_CHECKING:
     from gdtui.core.lesson import Lesson
@@ -280,12 +280,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{command}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OutputError as error:
-        abandon_stdout()
+        abandon(sys.stdout)
         with contextlib.suppress(OSError):
             print(f"{command}: {error}", file=sys.stderr)
         return error.status
     except KeyboardInterrupt:
         return 130
+    finally:
+        flush_or_abandon()
 
 
 def _run(args: list[str]) -> int:

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from typing import TextIO
 
 EXIT_OUTPUT = 74
 """The output could not be written (sysexits' EX_IOERR)."""
@@ -48,10 +49,22 @@ def writing() -> Iterator[None]:
         raise OutputError(error) from None
 
 
-def abandon_stdout() -> None:
-    """Point standard output at /dev/null, so that what is still buffered for it is not
+def abandon(stream: TextIO | None) -> None:
+    """Point ``stream``'s file at /dev/null, so that what is still buffered for it is not
     written (and fails again) when the interpreter exits."""
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())  # type: ignore[union-attr]
         os.close(devnull)
+
+
+def flush_or_abandon() -> None:
+    """Flush standard output and standard error now, and abandon one that can no longer be
+    written (its terminal has gone: an SSH connection dropped). Otherwise the interpreter's
+    own flush at exit fails on what is still buffered, and turns the exit status into 120."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            abandon(stream)

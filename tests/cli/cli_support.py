@@ -56,6 +56,10 @@ def cli_env(changes: dict[str, str | None] | None = None) -> dict[str, str]:
     does no large linear algebra)."""
     env = dict(os.environ)
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # As a user's shell runs it: no developer's PYTHONUNBUFFERED (which hid a failed flush
+    # at exit, status 120 for 129) nor PYTHONDONTWRITEBYTECODE.
+    env.pop("PYTHONUNBUFFERED", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     # pytest-xdist's workers export COLUMNS=80 and LINES=24, which Textual (through
     # shutil.get_terminal_size) would take over the real size of a test's terminal.
     env.pop("COLUMNS", None)
