@@ -53,11 +53,11 @@ def probe(out: Path, args: list[str]) -> int:
     from textual import events
     from textual._context import active_app
 
-    import gdtui.cli
+    import gdtui.cli.main
     from gdtui.app.app import GdtuiApp
     from gdtui.app.screens.main import MainScreen
     from gdtui.app.widgets.loss_chart import LossChart
-    from gdtui.core.session import RunState, TrainingSession
+    from gdtui.core.run.session import RunState, TrainingSession
 
     seen: dict[str, Any] = {
         "frames": [],  # monotonic time of each frame written to the terminal
@@ -163,7 +163,7 @@ def probe(out: Path, args: list[str]) -> int:
 
     TrainingSession.accept = accept_probe  # type: ignore[method-assign, assignment]
     try:
-        return gdtui.cli.main(args)
+        return gdtui.cli.main.main(args)
     finally:
         out.write_text(json.dumps(seen))
 
@@ -233,8 +233,8 @@ def drive(
 
 def headless_rate(variant: str, epochs: int, device: str = "auto") -> float:
     """Epochs/s of `gdtui run` (text, logging every 1,000 epochs) in this process."""
-    from gdtui.core.config import RunConfig
-    from gdtui.headless import run_headless
+    from gdtui.cli.run import run_headless
+    from gdtui.core.settings.config import RunConfig
 
     config = RunConfig(variant=variant, epochs=200, device=device)
     run_headless(config, "text", 1000, out=io.StringIO())

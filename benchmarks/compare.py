@@ -15,9 +15,9 @@ import argparse
 import io
 import time
 
-from gdtui.core.compare import compare, cores, lanes
-from gdtui.core.config import RunConfig
-from gdtui.headless import run_headless
+from gdtui.cli.run import run_headless
+from gdtui.core.compare.comparison import compare, cores, lanes
+from gdtui.core.settings.config import RunConfig
 
 
 def main() -> int:

@@ -15,8 +15,8 @@ import argparse
 import sys
 import time
 
-from gdtui.core.config import RunConfig
-from gdtui.core.trainers import create_trainer
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
 
 CASES = {
     "torch-autograd": RunConfig(variant="torch-autograd"),
@@ -28,7 +28,7 @@ CASES = {
 
 def timed(config: RunConfig, deferred: bool, epochs: int, block: int) -> tuple[float, list]:
     """(epochs/s, records) of ``epochs`` epochs run in blocks of ``block``."""
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     trainer.deferred = deferred
     trainer.run(1, 0.0)  # compiled, and the device warmed
     records = []

@@ -22,8 +22,8 @@ from functools import partial
 
 import numpy as np
 
-from gdtui.core.config import RunConfig
-from gdtui.headless import run_headless
+from gdtui.cli.run import run_headless
+from gdtui.core.settings.config import RunConfig
 
 X = [1.0, 2.0, 3.0, 4.0]
 Y = [2.0, 4.0, 6.0, 8.0]

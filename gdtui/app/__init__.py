@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from gdtui.app.app import GdtuiApp
-    from gdtui.core.config import RunConfig
-    from gdtui.core.lesson import Lesson
+    from gdtui.core.lessons.lesson import Lesson
+    from gdtui.core.settings.config import RunConfig
 
 
 def make_app(
@@ -51,7 +51,7 @@ def make_app(
         there as a lesson file, after each key that acts on the run and at exit. With ``present``
     the app starts in presenter mode."""
     from gdtui.app.app import GdtuiApp
-    from gdtui.core.config import RunConfig
+    from gdtui.core.settings.config import RunConfig
 
     app = GdtuiApp(
         config or RunConfig(),

@@ -24,13 +24,13 @@ from gdtui.app import DEFAULT_FPS, OUTPUT_DIR
 from gdtui.app.keys import described
 from gdtui.app.lifecycle import QUIT_SIGNALS, TERMINAL_LOST, Watchdog, signal_status
 from gdtui.app.screens.main import MainScreen
-from gdtui.core import user_settings
-from gdtui.core.config import RunConfig
-from gdtui.core.export import write_atomic
-from gdtui.core.fields import FIELDS
+from gdtui.core.files import write_atomic
+from gdtui.core.settings import remembered as remembered_settings
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.fields import FIELDS
 
 if TYPE_CHECKING:
-    from gdtui.core.lesson import Lesson
+    from gdtui.core.lessons.lesson import Lesson
 
 TEXTUAL_COMMANDS_REPLACED = frozenset({"Quit", "Screenshot"})
 """Textual's palette commands that gdtui's own replace (q quits at once; s saves whole)."""
@@ -236,8 +236,8 @@ class GdtuiApp(App[None]):
         self.main.save_recording()
         if self.settings is not None:
             final = self.main.session.config
-            kept = user_settings.to_remember(self._remembered, self._config, final)
-            self.settings_problem = user_settings.save(self.settings, self.theme, kept)
+            kept = remembered_settings.to_remember(self._remembered, self._config, final)
+            self.settings_problem = remembered_settings.save(self.settings, self.theme, kept)
 
 
 def _driver_class() -> type[Any] | None:

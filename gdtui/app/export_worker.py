@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from gdtui.core.config import RunConfig
-from gdtui.core.config_file import config_text
-from gdtui.core.export import Cancelled, PartlyWritten, write_all_atomic
-from gdtui.core.history import RunHistory
+from gdtui.core.files import Cancelled, PartlyWritten, write_all_atomic
+from gdtui.core.run.history import RunHistory
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.files import config_text
 
 Notify = Callable[..., None]
 """``notify(message, severity=...)``, safe to call from the worker's thread."""

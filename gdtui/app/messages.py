@@ -1,4 +1,4 @@
-"""Messages from the training process (through :mod:`gdtui.app.trainer_link`) and from
+"""Messages from the training process (through :mod:`gdtui.app.training.link`) and from
 widgets, to the screens."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from textual.message import Message
 if TYPE_CHECKING:
     import numpy as np
 
-    from gdtui.core.compare import Comparison
-    from gdtui.core.line_step import LineStep
-    from gdtui.core.stepper import Batch
-    from gdtui.core.trainer_process import Restored
+    from gdtui.core.compare.comparison import Comparison
+    from gdtui.core.engine.lines import LineStep
+    from gdtui.core.engine.runner import Batch
+    from gdtui.core.process.parent import Restored
 
 
 @dataclass

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from gdtui.app.app import GdtuiApp
-from gdtui.app.showcase import settle
-from gdtui.core.config import RunConfig
-from gdtui.core.record import EpochRecord
-from gdtui.core.session import RunState
-from gdtui.core.trainers import create_trainer
+from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.run.session import RunState
+from gdtui.core.settings.config import RunConfig
+from tests.showcase import settle
 
 
 async def press_and_settle(app: GdtuiApp, pilot, *keys: str) -> None:
@@ -30,5 +30,5 @@ async def run_to_end(app: GdtuiApp, pilot) -> None:
 
 def core_records(config: RunConfig, epochs: int) -> list[EpochRecord]:
     """What the core's trainer produces on its own for ``config``."""
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     return [trainer.step() for _ in range(epochs)]

@@ -9,9 +9,9 @@ import json
 import numpy as np
 
 from gdtui.app import make_app
-from gdtui.core.config import RunConfig
-from gdtui.core.data import Dataset
-from gdtui.core.trainers.trainer import Trainer
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.data import Dataset
 from tests.core.stepping import one_by_one
 
 from .conftest import press_and_settle, run_to_end

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from gdtui.app import make_app
 from gdtui.app.widgets.loss_chart import LossChart
-from gdtui.core.chart import LOG_FLOOR, PLOT_LIMIT, linear_ticks, series, tick_label
-from gdtui.core.history import RunHistory
-from gdtui.core.record import EpochRecord
+from gdtui.core.engine.record import EpochRecord
+from gdtui.core.run.chart import LOG_FLOOR, PLOT_LIMIT, linear_ticks, series, tick_label
+from gdtui.core.run.history import RunHistory
 
 NASTY = [math.inf, math.nan, 0.0, -3.0, 1e308, 1e-320, -math.inf, 30.0, 5e-324, 2.5]
 
@@ -96,8 +96,8 @@ def test_a_tick_at_zero_reads_zero():
 
 async def test_no_chart_spells_a_large_number_out():
     from gdtui.app.widgets.data_chart import DataChart
-    from gdtui.core.config import RunConfig
-    from gdtui.core.data import Dataset
+    from gdtui.core.settings.config import RunConfig
+    from gdtui.core.settings.data import Dataset
 
     huge = Dataset("custom", (-6.6e14, 1.0, 3.3e14), (1e30, -2.0, 5e29))
     app = make_app(RunConfig(variant="numpy-manual", dataset=huge))
@@ -113,8 +113,8 @@ async def test_no_chart_spells_a_large_number_out():
 
 
 async def test_a_changing_rate_is_shown_in_the_status_line_the_table_and_on_a_second_axis():
-    from gdtui.core.config import RunConfig
-    from gdtui.core.schedule import scheduled_lr
+    from gdtui.core.settings.config import RunConfig
+    from gdtui.core.settings.schedules import scheduled_lr
 
     from .conftest import press_and_settle
 
@@ -146,8 +146,8 @@ QUADRANTS = "▖▗▘▙▚▛▜▝▞▟"
 
 
 async def test_the_data_points_are_drawn_over_the_fit_line_where_they_lie():
-    from gdtui.core.config import RunConfig
-    from gdtui.core.data import PRESETS
+    from gdtui.core.settings.config import RunConfig
+    from gdtui.core.settings.data import PRESETS
 
     from .conftest import run_to_end
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from gdtui.app import make_app
-from gdtui.app.showcase import finish_work, settle
-from gdtui.core import user_settings
-from gdtui.core.config import RunConfig
+from gdtui.core.settings import remembered
+from gdtui.core.settings.config import RunConfig
+from tests.showcase import finish_work, settle
 
 from .conftest import press_and_settle
 
@@ -110,4 +110,4 @@ async def test_a_large_csv_loads_on_a_thread_and_is_remembered_by_its_path(tmp_p
         await press_and_settle(app, pilot, "escape", "n", "plus")
         assert app.main.session.epoch == 1
     assert settings.stat().st_size < 1000  # the path, not 100,000 points
-    assert user_settings.load(settings).config == app.main.session.config
+    assert remembered.load(settings).config == app.main.session.config

@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import Select, Static
 
 from gdtui.app import make_app
-from gdtui.core.config import RunConfig
+from gdtui.core.settings.config import RunConfig
 
 from .conftest import press_and_settle
 
@@ -92,7 +92,7 @@ async def test_initial_value_change_resets_and_says_so():
 
 
 async def test_cuda_without_a_gpu_is_refused_beside_the_device_field(monkeypatch):
-    monkeypatch.setattr("gdtui.core.config.cuda_available", lambda: False)
+    monkeypatch.setattr("gdtui.core.settings.config.cuda_available", lambda: False)
     app = make_app(RunConfig())
     async with app.run_test(size=(120, 40)) as pilot:
         app.query_one("#field-device", Select).value = "cuda"
@@ -120,7 +120,7 @@ async def test_optimizer_and_dataset_selects_apply():
 async def test_every_setting_is_on_the_form_and_in_the_palette(variant):
     from textual.widgets import OptionList
 
-    from gdtui.core.fields import FIELDS
+    from gdtui.core.settings.fields import FIELDS
 
     config = RunConfig(variant=variant)
     app = make_app(config)

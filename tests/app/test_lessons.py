@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from gdtui.app import make_app
-from gdtui.core.config import RunConfig, config_from_options
-from gdtui.core.lesson import Lesson, builtin_lessons
+from gdtui.core.lessons.lesson import Lesson, builtin_lessons
+from gdtui.core.settings.config import RunConfig, config_from_options
 from tests.core.references import (
     ACCUMULATED_GRADS,
     Row,

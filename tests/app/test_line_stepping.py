@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from gdtui.app import make_app
-from gdtui.core.config import RunConfig
-from gdtui.core.program import build_program
-from gdtui.core.record import GRAD_VALUE
-from gdtui.core.session import RunState
-from gdtui.core.trainers import create_trainer
+from gdtui.core.engine.program import build_program
+from gdtui.core.engine.record import GRAD_VALUE
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.run.session import RunState
+from gdtui.core.settings.config import RunConfig
 
 from .conftest import core_records, press_and_settle
 
@@ -83,7 +83,7 @@ async def test_zero_grad_switched_mid_epoch_acts_at_the_zeroing_line() -> None:
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, "n", *[LINE] * (lines - 1), "z", LINE, "n")
-        reference = create_trainer(config)
+        reference = Trainer(config)
         expected = [reference.step()]
         for _ in range(lines - 1):
             reference.step_line()

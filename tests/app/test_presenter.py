@@ -10,8 +10,8 @@ from textual.widgets import Digits, Static
 
 from gdtui.app import make_app
 from gdtui.app.widgets.presenter import big_number
-from gdtui.core.config import RunConfig
-from gdtui.format import exact
+from gdtui.core.numbers import exact
+from gdtui.core.settings.config import RunConfig
 from tests.core.references import torch_loop
 
 from .conftest import press_and_settle

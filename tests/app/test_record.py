@@ -4,10 +4,10 @@ written as a lesson file that plays back to the very same records."""
 from __future__ import annotations
 
 from gdtui.app import make_app
-from gdtui.core.config import RunConfig
-from gdtui.core.lesson import load_lesson
-from gdtui.core.record import EpochRecord
-from gdtui.core.session import RunState
+from gdtui.core.engine.record import EpochRecord
+from gdtui.core.lessons.lesson import load_lesson
+from gdtui.core.run.session import RunState
+from gdtui.core.settings.config import RunConfig
 
 from .conftest import press_and_settle
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from gdtui.app import make_app
-from gdtui.app.showcase import finish_work, settle
-from gdtui.core.config import RunConfig
-from gdtui.core.record import EpochRecord
-from gdtui.core.session import TrainingSession
-from gdtui.core.trainer_process import CHILD_COMMAND
+from gdtui.core.engine.record import EpochRecord
+from gdtui.core.process.parent import CHILD_COMMAND
+from gdtui.core.run.session import TrainingSession
+from gdtui.core.settings.config import RunConfig
+from tests.showcase import finish_work, settle
 
 from .conftest import core_records
 

@@ -1,7 +1,7 @@
 """SVG snapshots of the telling states (the same states as the README's screenshots).
 
 The training process runs with the math libraries pinned to the paths every machine of ours
-takes alike (:data:`~gdtui.app.showcase.SAME_ON_EVERY_MACHINE`), and every number behind each
+takes alike (:data:`~tests.showcase.SAME_ON_EVERY_MACHINE`), and every number behind each
 state is computed again as another machine would (one thread, numpy without AVX-512): a bit
 that moves between the two fails the test, for that screen would fail on some machine.
 """
@@ -17,10 +17,10 @@ from gdtui.app import make_app
 from gdtui.app.app import GdtuiApp
 from gdtui.app.screens.compare import CompareScreen
 from gdtui.app.screens.tour import TourScreen
-from gdtui.app.showcase import ANOTHER_MACHINE, SAME_ON_EVERY_MACHINE, STATES, play
-from gdtui.core.config import RunConfig
-from gdtui.core.stepper import Batch
-from gdtui.core.trainer_process import Compared, TourRan, TrainerProcess
+from gdtui.core.engine.runner import Batch
+from gdtui.core.process.parent import Compared, TourRan, TrainerProcess
+from gdtui.core.settings.config import RunConfig
+from tests.showcase import ANOTHER_MACHINE, SAME_ON_EVERY_MACHINE, STATES, play
 
 
 @pytest.fixture(autouse=True)

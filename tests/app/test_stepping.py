@@ -10,13 +10,13 @@ import pytest
 from rich.text import Text
 
 from gdtui.app import make_app
-from gdtui.app.showcase import finish_work, settle
-from gdtui.core.config import RunConfig, config_from_options
-from gdtui.core.config_file import load_options
-from gdtui.core.session import RunState
-from gdtui.core.trainers import create_trainer
-from gdtui.format import exact
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.numbers import exact
+from gdtui.core.run.session import RunState
+from gdtui.core.settings.config import RunConfig, config_from_options
+from gdtui.core.settings.files import load_options
 from tests.core.references import ACCUMULATED_GRADS
+from tests.showcase import finish_work, settle
 
 from .conftest import core_records, press_and_settle, run_to_end
 
@@ -55,7 +55,7 @@ async def test_zero_grad_toggled_mid_run_accumulates_from_that_epoch():
     app = make_app(RunConfig())
     async with app.run_test() as pilot:
         await press_and_settle(app, pilot, "n", "n", "z", "n", "n", "z", "n")
-        reference = create_trainer(RunConfig())
+        reference = Trainer(RunConfig())
         expected = [reference.step(), reference.step()]
         reference.set_zero_grad(False)
         expected += [reference.step(), reference.step()]
@@ -84,7 +84,7 @@ async def test_learning_rate_changed_mid_run_from_the_form_and_keys():
         app.query_one("#field-lr").focus()
         await pilot.press(*"0.02", "enter", "escape")
         await press_and_settle(app, pilot, "n", "plus", "n", "minus", "minus", "n")
-        reference = create_trainer(RunConfig(variant="numpy-manual"))
+        reference = Trainer(RunConfig(variant="numpy-manual"))
         expected = [reference.step(), reference.step()]
         for lr in (0.02, 0.04, 0.01):
             reference.set_lr(lr)
@@ -166,7 +166,7 @@ async def test_divergence_stops_with_a_message_and_keeps_the_chart():
         await _run_on_past_diverging(app, pilot)
         session = app.main.session
         assert session.state is RunState.DIVERGED
-        reference = create_trainer(RunConfig(lr=1.0))
+        reference = Trainer(RunConfig(lr=1.0))
         first_bad = next(k for k in range(1, 1000) if not reference.step().is_finite())
         assert session.message.startswith(f"diverged at epoch {first_bad}")
         assert len(session.history) == first_bad - 1
@@ -181,7 +181,7 @@ async def test_zero_grad_off_explosion_stops_keeps_its_records_and_exports(tmp_p
     app = make_app(config, output_dir=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await _run_on_past_diverging(app, pilot)
-        reference = create_trainer(config)
+        reference = Trainer(config)
         records = [reference.step() for _ in range(1000)]
         first_bad = next(r.epoch for r in records if not r.is_finite())
         session = app.main.session
@@ -385,9 +385,9 @@ async def test_debug_pane_shows_adams_moments():
 
 
 async def test_compare_mode_shows_the_cores_comparison_and_switches_to_optimizers():
-    from gdtui.app.showcase import play
-    from gdtui.core.compare import compare
-    from gdtui.core.trainers.registry import OPTIMIZERS
+    from gdtui.core.compare.comparison import compare
+    from gdtui.core.settings.variants import OPTIMIZERS
+    from tests.showcase import play
 
     config = RunConfig(lr=0.02, epochs=60)
     app = make_app(config)
@@ -412,8 +412,8 @@ async def test_compare_mode_shows_the_cores_comparison_and_switches_to_optimizer
 
 
 async def test_autograd_tour_steps_through_the_lessons_with_their_output():
-    from gdtui.app.showcase import play
-    from gdtui.core.autograd_tour import LESSONS
+    from gdtui.core.lessons.tour import LESSONS
+    from tests.showcase import play
 
     app = make_app(RunConfig())
     async with app.run_test(size=(120, 40)) as pilot:
@@ -429,7 +429,7 @@ async def test_autograd_tour_steps_through_the_lessons_with_their_output():
 
 
 async def test_g_cycles_loss_data_landscape_and_code_views():
-    from gdtui.app.showcase import play
+    from tests.showcase import play
 
     app = make_app(RunConfig(lr=0.2, epochs=300))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -450,7 +450,7 @@ async def test_g_cycles_loss_data_landscape_and_code_views():
 
 
 async def test_loading_a_csv_and_choosing_a_noisy_line(tmp_path):
-    from gdtui.app.showcase import play
+    from tests.showcase import play
 
     good, bad = tmp_path / "points.csv", tmp_path / "bad.csv"
     good.write_text("x,y\n1,3\n2,5\n3,7\n")
@@ -517,7 +517,7 @@ async def test_a_run_replays_exactly_after_a_reset():
 
 
 async def test_the_app_remembers_its_theme_and_settings_and_survives_an_unwritable_dir(tmp_path):
-    from gdtui.core import user_settings
+    from gdtui.core.settings import remembered as remembered_settings
 
     path = tmp_path / "gdtui" / "settings.json"
     config = RunConfig(variant="torch-optim", lr=0.03, optimizer="rmsprop")
@@ -525,7 +525,7 @@ async def test_the_app_remembers_its_theme_and_settings_and_survives_an_unwritab
     async with app.run_test() as pilot:
         app.theme = "nord"
         await press_and_settle(app, pilot, "plus")
-    remembered = user_settings.load(path)
+    remembered = remembered_settings.load(path)
     assert remembered.theme == "nord" and remembered.config == config.replace(lr=0.06)
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from gdtui.app.export_worker import export_run
 from gdtui.app.widgets.debug_pane import _batch_note
-from gdtui.core.config import RunConfig
-from gdtui.core.history import RunHistory
-from gdtui.core.session import TrainingSession
-from gdtui.core.stepper import Batch
+from gdtui.core.engine.runner import Batch
+from gdtui.core.run.history import RunHistory
+from gdtui.core.run.session import TrainingSession
+from gdtui.core.settings.config import RunConfig
 from tests.core.stepping import one_by_one
 
 WINDOW = 256

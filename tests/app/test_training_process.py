@@ -8,10 +8,11 @@ import signal
 import time
 
 from gdtui.app import make_app
-from gdtui.app.showcase import settle
-from gdtui.core.config import RunConfig
-from gdtui.core.session import RunState
-from gdtui.core.trainers import VARIANT_NAMES, create_trainer
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.run.session import RunState
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.variants import VARIANT_NAMES
+from tests.showcase import settle
 
 from .conftest import press_and_settle
 
@@ -63,7 +64,7 @@ async def test_a_killed_training_process_is_told_once_and_the_run_carries_on(mon
             await _wait(pilot, lambda e=epochs: app.main.session.epoch == e)
             kept = list(app.main.session.history)
         # the same numbers as one uninterrupted run with the same changes
-        reference = create_trainer(config)
+        reference = Trainer(config)
         expected = [reference.step() for _ in range(4)]
         reference.set_zero_grad(False)
         expected += [reference.step() for _ in range(3)]
@@ -107,7 +108,7 @@ async def test_a_stopped_training_process_is_replaced_by_n_and_the_run_goes_on(m
         await press_and_settle(app, pilot, "n")
         await _wait(pilot, lambda: app.main.session.epoch == 4)
         assert app.main.trainer.pid != old
-        trainer = create_trainer(config)
+        trainer = Trainer(config)
         assert list(app.main.session.history) == [trainer.step() for _ in range(4)]
 
 
@@ -148,8 +149,8 @@ async def test_a_death_during_a_comparison_says_so_instead_of_comparing_forever(
 
 
 async def test_a_reader_that_fails_is_a_lost_process_and_the_run_carries_on(monkeypatch):
-    from gdtui.app.trainer_link import TrainerLink
-    from gdtui.core.stepper import Batch
+    from gdtui.app.training.link import TrainerLink
+    from gdtui.core.engine.runner import Batch
 
     received = TrainerLink._received
     failures = []
@@ -175,7 +176,7 @@ async def test_a_reader_that_fails_is_a_lost_process_and_the_run_carries_on(monk
         await press_and_settle(app, pilot, "n")
         await _wait(pilot, lambda: app.main.session.epoch == 1)
         assert app.main.trainer.pid != first
-        assert list(app.main.session.history) == [create_trainer(config).step()]
+        assert list(app.main.session.history) == [Trainer(config).step()]
 
 
 async def test_a_comparison_that_fails_is_told_to_its_screen_and_the_run_is_untouched(monkeypatch):

@@ -12,11 +12,11 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from gdtui.app import make_app
-from gdtui.app.showcase import finish_work
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.plot import Plot, ansi_lines
 from gdtui.app.widgets.text_table import TextTable
-from gdtui.core.config import RunConfig
+from gdtui.core.settings.config import RunConfig
+from tests.showcase import finish_work
 
 from .conftest import press_and_settle
 
@@ -235,8 +235,8 @@ async def test_without_colour_each_compare_lane_has_a_marker_of_its_own(monkeypa
 
 @pytest.mark.parametrize("width", [80, 120, 200])
 async def test_compare_never_cuts_a_number_it_drops_whole_columns_and_says_which(width) -> None:
-    from gdtui.app.showcase import play
-    from gdtui.format import exact
+    from gdtui.core.numbers import exact
+    from tests.showcase import play
 
     app = make_app(RunConfig(lr=0.02, epochs=200))
     async with app.run_test(size=(width, 40)) as pilot:
@@ -410,8 +410,8 @@ def test_a_chart_with_more_ticks_than_rows_is_drawn_the_same_in_every_process() 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_status_line_leaves_parts_out_whole_and_never_cuts_a_number(size) -> None:
-    from gdtui.core.session import RunState
-    from gdtui.format import exact
+    from gdtui.core.numbers import exact
+    from gdtui.core.run.session import RunState
 
     from .conftest import run_to_end
 

@@ -6,7 +6,7 @@ it leaves out: those above it are the output's first lines, those below it its l
 into the README, keeping each one's ``…`` where it is.
 
 The examples are run with the math libraries on the paths every x86-64 machine takes alike
-(see :data:`gdtui.app.showcase.SAME_ON_EVERY_MACHINE`), as the screenshots are.
+(see :data:`tests.showcase.SAME_ON_EVERY_MACHINE`), as the screenshots are.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from gdtui.app.showcase import SAME_ON_EVERY_MACHINE
+from tests.showcase import SAME_ON_EVERY_MACHINE
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"

@@ -16,8 +16,7 @@ import termios
 import time
 from pathlib import Path
 
-from cli_support import ROOT, cli_env
-
+from tests.cli.cli_support import ROOT, cli_env
 from tests.core.processes import descendants, is_alive, wait_gone  # noqa: F401 (theirs too)
 
 FIRST_FRAME = b"Run/Pause"

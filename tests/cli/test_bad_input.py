@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from cli_support import Result, run_gdtui
+
+from tests.cli.cli_support import Result, run_gdtui
 
 NM = ("--variant", "numpy-manual")
 

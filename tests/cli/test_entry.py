@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from cli_support import ROOT, cli_env, run_gdtui
 
 from gdtui import __version__
+from tests.cli.cli_support import ROOT, cli_env, run_gdtui
 
 
 def test_help_exits_0_and_lists_the_options() -> None:
@@ -89,7 +89,7 @@ def test_a_plotext_the_charts_cannot_use_is_reported_before_the_app_starts(
 ) -> None:
     import plotext
 
-    from gdtui import cli
+    from gdtui.cli import main as cli
 
     if version is None:
         monkeypatch.setitem(sys.modules, "plotext", None)  # import plotext raises ImportError

@@ -8,8 +8,8 @@ import io
 import re
 
 import pytest
-from cli_support import SEEDS, Result, assert_records_close, reference_gd, run_gdtui
 
+from tests.cli.cli_support import SEEDS, Result, assert_records_close, reference_gd, run_gdtui
 from tests.core.references import SEED_001_TORCH
 
 SEED_LINE = re.compile(r"epoch (\d+): w = (-?[0-9.]+), loss = (-?[0-9.]+)")

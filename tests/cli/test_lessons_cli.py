@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from cli_support import run_gdtui
-from terminal_support import TerminalApp
 
-from gdtui.core.lesson import builtin_lessons, load_lesson
+from gdtui.core.lessons.lesson import builtin_lessons, load_lesson
+from tests.cli.cli_support import run_gdtui
+from tests.cli.terminal_support import TerminalApp
 
 
 def test_gdtui_lessons_lists_every_builtin_lesson_with_how_to_play_it() -> None:

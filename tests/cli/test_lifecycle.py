@@ -15,8 +15,9 @@ import time
 import uuid
 
 import pytest
-from cli_support import ROOT, cli_env
-from terminal_support import (
+
+from tests.cli.cli_support import ROOT, cli_env
+from tests.cli.terminal_support import (
     ALT_SCREEN_OFF,
     FIRST_FRAME,
     TerminalApp,
@@ -280,8 +281,8 @@ def test_tmux_killed_takes_the_app_with_it(tmp_path, when):
 def test_one_off_options_are_not_remembered_and_the_next_start_says_what_it_restored(
     terminal_app,
 ):
-    from gdtui.core import user_settings
-    from gdtui.core.config import RunConfig
+    from gdtui.core.settings import remembered as remembered_settings
+    from gdtui.core.settings.config import RunConfig
 
     first = terminal_app("--variant", "numpy-manual", "--epochs", "1000000")
     first.started()
@@ -289,7 +290,7 @@ def test_one_off_options_are_not_remembered_and_the_next_start_says_what_it_rest
     assert first.wait_for_output(b"0.02", 5)
     first.press(b"q")
     assert first.wait(BOUND) == 0
-    remembered = user_settings.load(first.settings).config
+    remembered = remembered_settings.load(first.settings).config
     assert remembered == RunConfig(lr=0.02)  # not a million epochs, not numpy-manual
     second = terminal_app("--variant", "numpy-manual")
     second.started()
@@ -302,4 +303,4 @@ def test_one_off_options_are_not_remembered_and_the_next_start_says_what_it_rest
     assert b"Restored" not in fresh.seen
     fresh.press(b"q")
     assert fresh.wait(BOUND) == 0
-    assert user_settings.load(first.settings).config == RunConfig()  # started afresh
+    assert remembered_settings.load(first.settings).config == RunConfig()  # started afresh

@@ -4,9 +4,9 @@ math paths and on those of a machine without AVX-512."""
 from __future__ import annotations
 
 import pytest
-from readme_examples import ELLIPSIS, Example, examples
 
-from gdtui.app.showcase import ANOTHER_MACHINE
+from tests.cli.readme_examples import ELLIPSIS, Example, examples
+from tests.showcase import ANOTHER_MACHINE
 
 EXAMPLES = examples()
 

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from cli_support import cli_env, run_gdtui
-from terminal_support import descendants, wait_gone
+
+from tests.cli.cli_support import cli_env, run_gdtui
+from tests.cli.terminal_support import descendants, wait_gone
 
 FIRST_FRAME = b"Run/Pause"
 

@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_support import ROOT, cli_env, read_until
+
+from tests.cli.cli_support import ROOT, cli_env, read_until
 
 ALT_SCREEN_OFF = b"\x1b[?1049l"
 

@@ -16,7 +16,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from cli_support import ROOT, cli_env, read_until
+
+from tests.cli.cli_support import ROOT, cli_env, read_until
 
 SGR = re.compile(rb"\x1b\[([0-9;]*)m")
 LEGIBLE = (b"Hyperparameters", b"epoch 3/100", b"Run/Pause", b"Help", b"w.grad", b"epoch")

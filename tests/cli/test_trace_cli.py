@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from cli_support import run_gdtui
 
-from gdtui.core.trace import TracedLine
+from gdtui.core.engine.trace import TracedLine
+from tests.cli.cli_support import run_gdtui
 from tests.core.references import first_mismatch
 
 OPTIONS = ("--variant", "torch-optim", "--optimizer", "momentum", "--no-zero-grad", "--lr", "0.02")

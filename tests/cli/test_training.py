@@ -11,14 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_support import (
+
+from tests.cli.cli_support import (
     SEEDS,
     assert_records_close,
     is_finite_record,
     reference_gd,
     run_gdtui,
 )
-
 from tests.core.references import ACCUMULATED_GRADS, SEED_003, SEED_003_PREDICTION
 
 

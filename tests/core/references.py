@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gdtui.core.trace import TracedLine, plain, same_value
+from gdtui.core.engine.trace import TracedLine, plain, same_value
 
 Row = tuple[float, float, float | None, float, float | None]
 

@@ -3,14 +3,14 @@ the app shows, are checked against it."""
 
 from __future__ import annotations
 
-from gdtui.core.config import RunConfig
-from gdtui.core.record import EpochRecord
-from gdtui.core.trainers import create_trainer
+from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
 
 
 def one_by_one(config: RunConfig, epochs: int) -> tuple[list[EpochRecord], list[EpochRecord]]:
     """``epochs`` epochs of ``config``, one ``step()`` each: (their records, every update's)."""
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     records: list[EpochRecord] = []
     updates: list[EpochRecord] = []
     for _ in range(epochs):

@@ -7,7 +7,7 @@ import re
 import pytest
 import torch
 
-from gdtui.core.autograd_tour import LESSONS, run_tour
+from gdtui.core.lessons.tour import LESSONS, run_tour
 
 
 def numbers(text: str) -> list[float]:

@@ -13,11 +13,11 @@ import sys
 import numpy as np
 import pytest
 
-from gdtui.core.config import RunConfig
-from gdtui.core.data import Dataset
-from gdtui.core.record import EpochRecord
-from gdtui.core.stepper import Stepper
-from gdtui.core.trainers.trainer import Trainer
+from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.data import Dataset
 
 VARIANTS = ("numpy-manual", "torch-autograd", "torch-optim", "torch-module")
 FIVE = Dataset("five", (1.0, 2.0, 3.0, 4.0, 5.0), (2.5, 4.0, 6.5, 8.0, 9.5))
@@ -184,7 +184,7 @@ def test_stepping_lines_walks_the_batch_loop_and_equals_an_epoch() -> None:
 def test_a_lesson_counts_the_batch_loop_s_lines() -> None:
     """A lesson's ``lines`` walk the batch loop: one line short of a 3-batch epoch is within
     a 1-epoch run, one line past it is beyond."""
-    from gdtui.core.lesson import LessonError, read_lesson
+    from gdtui.core.lessons.lesson import LessonError, read_lesson
 
     config = RunConfig(variant="torch-optim", dataset=FIVE, batch_size=2, epochs=1)
     lines = Trainer(config).program.epoch_lines(config.batches)
@@ -225,7 +225,7 @@ def test_gdtui_run_writes_one_record_per_update() -> None:
 def test_the_stable_rate_is_the_worst_batch_s() -> None:
     """x = 1..4 in batches of 1: the batch x = 4 needs lr < 1/16 (the full batch 1/7.5);
     shuffled batches of 3 may draw 2, 3, 4 (mean x² = 29/3) or 4 alone as the last."""
-    from gdtui.core.divergence import stable_lr
+    from gdtui.core.engine.divergence import stable_lr
 
     whole = stable_lr(RunConfig())
     assert whole is not None and whole.lr == pytest.approx(1 / 7.5)

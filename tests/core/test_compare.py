@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gdtui.core.compare import CompareCancelled, compare, lanes
-from gdtui.core.config import RunConfig
-from gdtui.core.lane_workers import EPOCH_COST, shares
-from gdtui.core.run import StopReason
-from gdtui.core.trainers import VARIANT_NAMES, create_trainer
-from gdtui.core.trainers.registry import OPTIMIZERS
+from gdtui.core.compare.comparison import CompareCancelled, compare, lanes
+from gdtui.core.compare.workers import EPOCH_COST, shares
+from gdtui.core.engine.stops import StopReason
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.variants import OPTIMIZERS, VARIANT_NAMES
 
 from .processes import descendants, wait_gone
 
@@ -38,7 +38,7 @@ def test_the_four_variants_agree_and_the_spread_is_their_largest_gap(zero_grad):
     # Independently: every lane stepped on its own, then compared epoch by epoch.
     table = {}
     for name, lane in lanes(config).items():
-        trainer = create_trainer(lane)
+        trainer = Trainer(lane)
         records = [trainer.step() for _ in range(150)]
         table[name] = np.array([[r.loss, r.w, r.grad_w] for r in records])
     stacked = np.stack(list(table.values()))
@@ -56,7 +56,7 @@ def test_optimizers_lane_by_lane_match_their_own_runs():
     comparison = compare(config, "optimizers")
     assert list(comparison.histories) == list(OPTIMIZERS)
     for name in OPTIMIZERS:
-        alone = create_trainer(config.replace(variant="torch-optim", optimizer=name, w0=0.0))
+        alone = Trainer(config.replace(variant="torch-optim", optimizer=name, w0=0.0))
         assert list(comparison.histories[name]) == [alone.step() for _ in range(40)]
 
 
@@ -121,8 +121,8 @@ def test_a_worker_ends_by_itself_when_its_parent_goes(tmp_path):
     it, through their pipes closing."""
     script = (
         "import os, sys\n"
-        "from gdtui.core.compare import compare\n"
-        "from gdtui.core.config import RunConfig\n"
+        "from gdtui.core.compare.comparison import compare\n"
+        "from gdtui.core.settings.config import RunConfig\n"
         "def progress(comparison, total):\n"
         "    if len(comparison.histories['numpy-manual']):\n"
         "        print('going', flush=True)\n"

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdtui.core import config as config_module
-from gdtui.core.config import ConfigError, RunConfig, config_from_options
-from gdtui.core.data import PRESETS, Dataset
+from gdtui.core.settings import config as config_module
+from gdtui.core.settings.config import ConfigError, RunConfig, config_from_options
+from gdtui.core.settings.data import PRESETS, Dataset
 
 VARIANTS = ("numpy-manual", "torch-autograd", "torch-optim", "torch-module")
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")

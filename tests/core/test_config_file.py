@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from gdtui.core.config import ConfigError, RunConfig, config_from_options
-from gdtui.core.config_file import config_text, load_options, merge_options
-from gdtui.core.data import PRESETS, Dataset
+from gdtui.core.settings.config import ConfigError, RunConfig, config_from_options
+from gdtui.core.settings.data import PRESETS, Dataset
+from gdtui.core.settings.files import config_text, load_options, merge_options
 
 CONFIGS = [
     RunConfig(),

@@ -19,8 +19,8 @@ PACKAGE = ROOT / "gdtui"
 TORCH_MODULES = {
     # Where torch is imported at the top: loaded only when a torch trainer or the autograd
     # tour runs (in the training process).
-    "gdtui.core.trainers.torch_common",
-    "gdtui.core.autograd_tour",
+    "gdtui.core.engine.torch_support",
+    "gdtui.core.lessons.tour",
 }
 
 
@@ -53,7 +53,7 @@ def _among(imports: set[str], packages: tuple[str, ...]) -> set[str]:
     }
 
 
-CLI = ("gdtui.cli", "gdtui.serve", "gdtui.headless", "gdtui.compare_cli")
+CLI = ("gdtui.cli.main", "gdtui.cli.serve", "gdtui.cli.run", "gdtui.cli.compare")
 
 
 @pytest.mark.parametrize("module", _modules(PACKAGE / "core"))
@@ -93,10 +93,10 @@ def test_the_core_imports_neither_torch_nor_textual() -> None:
     code = (
         CORE_IMPORTS
         + """
-from gdtui.core.config import RunConfig, config_from_options
-from gdtui.core.trainers import create_trainer
+from gdtui.core.settings.config import RunConfig, config_from_options
+from gdtui.core.engine.trainer import Trainer
 config = config_from_options({"variant": "torch-module", "optimizer": "adam", "lr": "0.1"})
-trainer = create_trainer(RunConfig(variant="numpy-manual"))
+trainer = Trainer(RunConfig(variant="numpy-manual"))
 trainer.step()
 """
     )
@@ -107,11 +107,11 @@ def test_creating_a_torch_trainer_imports_torch_but_not_textual() -> None:
     code = (
         CORE_IMPORTS
         + """
-from gdtui.core.config import RunConfig
-from gdtui.core.trainers import create_trainer
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.engine.trainer import Trainer
 import sys
 assert "torch" not in sys.modules
-create_trainer(RunConfig(variant="torch-autograd")).step()
+Trainer(RunConfig(variant="torch-autograd")).step()
 """
     )
     assert _modules_after(code) == {"torch": True, "textual": False, "numpy": True}

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdtui.core.data import PRESETS, Dataset, load_csv, parse_csv
-from gdtui.core.parse import ParseError
+from gdtui.core.settings.data import PRESETS, Dataset, load_csv, parse_csv
+from gdtui.core.settings.parse import ParseError
 
 
 def test_presets_are_the_seeds_data() -> None:
@@ -127,7 +127,7 @@ def test_load_csv_unreadable(tmp_path: Path) -> None:
 
 
 def test_load_csv_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import gdtui.core.data as data
+    import gdtui.core.settings.data as data
 
     monkeypatch.setattr(data, "MAX_FILE_BYTES", 20)
     path = _write(tmp_path, "x,y\n" + "1,2\n" * 10)
@@ -183,7 +183,7 @@ def test_a_duplicated_column_is_refused_naming_it() -> None:
 
 
 def test_rows_beyond_the_limit_are_refused_saying_the_limit() -> None:
-    from gdtui.core.data import MAX_POINTS
+    from gdtui.core.settings.data import MAX_POINTS
 
     assert len(parse_csv("x,y\n" + "1,2\n" * MAX_POINTS)) == MAX_POINTS
     with pytest.raises(ParseError, match=f"more than {MAX_POINTS:,} data rows"):

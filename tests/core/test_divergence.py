@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from gdtui.core.config import RunConfig
-from gdtui.core.data import PRESETS
-from gdtui.core.divergence import divergence_hint, stable_lr
-from gdtui.core.run import StopReason
-from gdtui.core.stepper import Stepper
+from gdtui.core.engine.divergence import divergence_hint, stable_lr
+from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.stops import StopReason
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.data import PRESETS
 
 X = PRESETS["line4"].x
 pytestmark = pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # runs that blow up

@@ -15,13 +15,12 @@ import random
 import numpy as np
 import pytest
 
-from gdtui.core.config import RunConfig
-from gdtui.core.divergence import DivergenceWatch
-from gdtui.core.record import EpochRecord, full_gradient, full_gradients
-from gdtui.core.run import StopReason, stop_reason
-from gdtui.core.stepper import Stepper
-from gdtui.core.trainers import create_trainer
-from gdtui.core.trainers.trainer import Trainer
+from gdtui.core.engine.divergence import DivergenceWatch
+from gdtui.core.engine.record import EpochRecord, full_gradient, full_gradients
+from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.stops import StopReason, stop_reason
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
 
 from .stepping import one_by_one
 from .test_trace import _id, _matrix
@@ -37,7 +36,7 @@ CASES = [
 
 
 def _trainer(config: RunConfig, deferred: bool = False) -> Trainer:
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     trainer.deferred = deferred
     return trainer
 
@@ -61,7 +60,7 @@ def test_blocks_give_the_numbers_of_epochs_steppedone_by_one(
     assert updates == (expected_updates if config.batched else [])
     assert trainer.updates == expected_updates[-len(trainer.updates) :]
     assert (trainer.epoch, trainer.steps) == (epochs, expected[-1].step)
-    other = create_trainer(config)
+    other = Trainer(config)
     for _ in range(epochs):
         other.step()
     assert (trainer.w, trainer.b) == (other.w, other.b)
@@ -112,7 +111,7 @@ def test_a_block_stops_at_the_first_number_that_is_not_finite(variant: str, defe
     ran, _ = _trainer(config, deferred).run(2000, 0.0)
     assert not ran[-1].is_finite()
     assert all(record.is_finite() for record in ran[:-1])
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     for record in ran:
         assert trainer.step() == record or not record.is_finite()
 
@@ -159,7 +158,7 @@ def test_the_stepper_stops_where_it_stopped_epoch_by_epoch() -> None:
     ]
     for config in cases:
         batch = Stepper(config).step(10**6)
-        trainer, watch = create_trainer(config), DivergenceWatch()
+        trainer, watch = Trainer(config), DivergenceWatch()
         while True:
             record = trainer.step()
             reason = stop_reason(record, config.epochs, config.eps)
@@ -219,7 +218,7 @@ def test_full_gradients_at_once_are_those_one_at_a_time() -> None:
 
 
 def test_a_block_leaves_the_cycle_collector_as_it_found_it() -> None:
-    trainer = create_trainer(RunConfig(variant="numpy-manual"))
+    trainer = Trainer(RunConfig(variant="numpy-manual"))
     assert gc.isenabled()
     trainer.run(5, 0.0)
     assert gc.isenabled()

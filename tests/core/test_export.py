@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gdtui.core.export import Cancelled, write_atomic
+from gdtui.core.files import Cancelled, write_atomic
 
 
 def test_pieces_are_written_whole_and_renamed_into_place(tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_a_process_killed_mid_write_leaves_the_target_absent(tmp_path: Path) -> 
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from gdtui.core.export import write_atomic\n"
+        "from gdtui.core.files import write_atomic\n"
         "def pieces():\n"
         "    for i in range(10**6):\n"
         "        if i == 100: print('writing', flush=True)\n"

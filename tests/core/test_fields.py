@@ -7,11 +7,11 @@ import dataclasses
 
 import pytest
 
-from gdtui.cli import build_parser, build_run_parser, parse_config
-from gdtui.core.config import RunConfig, config_from_options
-from gdtui.core.config_file import config_options, config_text, load_options
-from gdtui.core.fields import BY_KEY, FIELDS, LIVE_FIELDS
-from gdtui.core.session import needs_reset
+from gdtui.cli.main import build_parser, build_run_parser, parse_config
+from gdtui.core.run.session import needs_reset
+from gdtui.core.settings.config import RunConfig, config_from_options
+from gdtui.core.settings.fields import BY_KEY, FIELDS, LIVE_FIELDS
+from gdtui.core.settings.files import config_options, config_text, load_options
 
 EXAMPLES: dict[str, tuple[str, object]] = {
     # key: (as typed on the command line, what RunConfig then holds), none of them defaults.

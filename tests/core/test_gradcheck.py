@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdtui.core.config import RunConfig
-from gdtui.core.data import PRESETS, Dataset
-from gdtui.core.gradcheck import GradChecker, check, numerical_gradient, own_gradient
-from gdtui.core.trainers import VARIANT_NAMES, create_trainer
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.run.gradcheck import GradChecker, check, numerical_gradient, own_gradient
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.data import PRESETS, Dataset
+from gdtui.core.settings.variants import VARIANT_NAMES
 
 DATA = [PRESETS["line4"], PRESETS["line5"], Dataset("d", (-2.0, 0.5, 3.0), (1.0, -1.5, 4.0))]
 
@@ -39,7 +40,7 @@ def test_own_gradient_undoes_accumulation():
 def test_the_tutorial_formula_is_flagged_and_its_ratio_named(points):
     dataset = PRESETS[points]
     config = RunConfig(variant="numpy-manual", grad_formula="tutorial", dataset=dataset)
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     checker = GradChecker(dataset, has_bias=False)
     record = trainer.step()
     checker.observe(0.0, None, record)
@@ -54,7 +55,7 @@ def test_the_tutorial_formula_is_flagged_and_its_ratio_named(points):
 @pytest.mark.parametrize("zero_grad", [True, False])
 def test_correct_gradients_are_never_flagged_over_a_whole_run(variant, zero_grad):
     config = RunConfig(variant=variant, zero_grad=zero_grad, epochs=400, lr=0.003)
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     checker = GradChecker(config.dataset, config.has_bias)
     for _ in range(config.epochs):
         w, b = trainer.w, trainer.b
@@ -71,7 +72,7 @@ def test_switching_zero_grad_off_and_on_again_is_never_flagged(variant):
     # Switching zero_grad back on clears .grad before the next epoch: that epoch's gradient
     # is its own, not the accumulated total minus the previous one.
     config = RunConfig(variant=variant, epochs=30, lr=0.01)
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     checker = GradChecker(config.dataset, config.has_bias)
     for epoch in range(1, 31):
         if epoch in (4, 14):

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from gdtui.core.config import RunConfig
-from gdtui.core.graph import GraphWatch, draw, read_graph
-from gdtui.core.line_step import LineStepper
-from gdtui.core.program import BACKWARD, UPDATE
-from gdtui.core.stepper import Stepper
-from gdtui.core.trainers import create_trainer
+from gdtui.core.engine.graph import GraphWatch, draw, read_graph
+from gdtui.core.engine.lines import LineStepper
+from gdtui.core.engine.program import BACKWARD, UPDATE
+from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
 
 
 def _structure(node) -> tuple:
@@ -80,7 +80,7 @@ def test_a_graph_built_here_is_drawn_as_built_with_each_edges_gradient() -> None
 def test_each_variants_graph_is_torchs_and_its_leaf_gets_the_fresh_gradient(
     config: RunConfig, expected: list[str]
 ) -> None:
-    trainer = create_trainer(config.replace(zero_grad=False))
+    trainer = Trainer(config.replace(zero_grad=False))
     trainer.step()  # .grad now holds epoch 1's gradient: the graph shows epoch 2's own
     lines = LineStepper(trainer)
     while trainer.program.loop[trainer.position].role != BACKWARD:
@@ -102,7 +102,7 @@ def test_each_variants_graph_is_torchs_and_its_leaf_gets_the_fresh_gradient(
 
 
 def test_the_per_point_sums_are_the_loss_and_the_gradient() -> None:
-    trainer = create_trainer(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
+    trainer = Trainer(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
     lines = LineStepper(trainer)
     steps = [lines.step() for _ in range(len(trainer.program.loop))]
     loss = next(s for s in steps if s.arithmetic and "l" in s.values)
@@ -122,7 +122,7 @@ def test_the_per_point_sums_are_the_loss_and_the_gradient() -> None:
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop", "adagrad"])
 def test_the_update_formula_ends_at_the_parameter_torch_reached(optimizer: str) -> None:
     config = RunConfig(variant="torch-optim", optimizer=optimizer, epochs=5)
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     lines = LineStepper(trainer)
     updates = []
     for _ in range(3 * len(trainer.program.loop)):

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdtui.core.config import RunConfig
-from gdtui.core.history import RunHistory, record_fields
-from gdtui.core.record import GRAD_NONE, GRAD_VALUE, GRAD_ZERO, EpochRecord
-from gdtui.core.trainers import create_trainer
+from gdtui.core.engine.record import GRAD_NONE, GRAD_VALUE, GRAD_ZERO, EpochRecord
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.run.history import RunHistory, record_fields
+from gdtui.core.settings.config import RunConfig
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
 
@@ -276,7 +276,7 @@ def test_downsample_cost_does_not_grow_with_the_run() -> None:
 def test_columns_keep_every_number_exactly_in_as_few_bytes_as_that_allows():
     """A float32 run's numbers are float32 exactly: kept in 4 bytes; a number that is not
     widens its column to float64, the numbers before it intact; no bias, no bias columns."""
-    trainer = create_trainer(RunConfig(variant="torch-autograd", epochs=300))
+    trainer = Trainer(RunConfig(variant="torch-autograd", epochs=300))
     records = [trainer.step() for _ in range(300)]
     history = RunHistory(has_bias=False)
     history.extend(records)
@@ -298,7 +298,7 @@ def test_columns_keep_every_number_exactly_in_as_few_bytes_as_that_allows():
 
 
 def test_a_float64_run_keeps_float64():
-    trainer = create_trainer(RunConfig(variant="numpy-manual", dtype="float64", bias=True))
+    trainer = Trainer(RunConfig(variant="numpy-manual", dtype="float64", bias=True))
     records = [trainer.step() for _ in range(50)]
     history = RunHistory(has_bias=True)
     history.extend(records)

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdtui.core import history as history_module
-from gdtui.core.config import RunConfig
-from gdtui.core.history import BLOCK, RunHistory
-from gdtui.core.landscape import landscape
-from gdtui.core.record import EpochRecord
-from gdtui.core.session import TrainingSession
-from gdtui.core.stepper import Batch
-from gdtui.core.steps import steps
-from gdtui.core.trainers import create_trainer
+from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.runner import Batch
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.run import history as history_module
+from gdtui.core.run.deltas import steps
+from gdtui.core.run.history import BLOCK, RunHistory
+from gdtui.core.run.landscape import landscape
+from gdtui.core.run.session import TrainingSession
+from gdtui.core.settings.config import RunConfig
 from tests.core.stepping import one_by_one
 
 WINDOW = 256
@@ -133,7 +133,7 @@ def test_an_export_writes_each_summarised_epoch_and_every_kept_update() -> None:
 def test_the_panes_and_the_landscape_of_a_long_mini_batch_run() -> None:
     config = RunConfig(batch_size=1, epochs=300, bias=True)
     records, updates = one_by_one(config, 300)
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     session = TrainingSession(config)
     session.history.update_window = WINDOW
     per = config.batches

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from gdtui.core.config import RunConfig, config_from_options
-from gdtui.core.divergence import stable_lr
-from gdtui.core.program import build_program
-from gdtui.core.stepper import Stepper
+from gdtui.core.engine.divergence import stable_lr
+from gdtui.core.engine.program import build_program
+from gdtui.core.engine.runner import Stepper
+from gdtui.core.settings.config import RunConfig, config_from_options
 
 EPOCHS = 40
 TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
@@ -171,8 +171,8 @@ def test_the_stable_rate_follows_momentum_and_weight_decay():
 
 @pytest.mark.parametrize("variant", ["numpy-manual", "torch-autograd", "torch-optim"])
 def test_the_gradient_check_passes_with_weight_decay_and_a_bias(variant):
-    from gdtui.core.gradcheck import check_history, penalty
-    from gdtui.core.history import RunHistory
+    from gdtui.core.run.gradcheck import check_history, penalty
+    from gdtui.core.run.history import RunHistory
 
     config = config_from_options({"variant": variant, "bias": True, "weight_decay": 0.1})
     history = RunHistory(has_bias=True)

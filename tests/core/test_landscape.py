@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdtui.core.config import RunConfig
-from gdtui.core.data import PRESETS, Dataset, noisy_line, parse_noisy
-from gdtui.core.history import RunHistory
-from gdtui.core.landscape import landscape, losses, optimum
-from gdtui.core.trainers import create_trainer
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.run.history import RunHistory
+from gdtui.core.run.landscape import landscape, losses, optimum
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.data import PRESETS, Dataset, noisy_line, parse_noisy
 
 DATA = Dataset("d", (-2.0, 0.5, 3.0, 4.0), (1.0, -1.5, 4.0, 9.0))
 
 
 def run(config: RunConfig, epochs: int) -> tuple[RunHistory, tuple[float, float | None]]:
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     initial = (trainer.w, trainer.b)
     history = RunHistory(config.has_bias)
     for _ in range(epochs):

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gdtui.core.config import RunConfig
-from gdtui.core.lesson import (
+from gdtui.core.lessons.lesson import (
     LessonError,
     builtin_lessons,
     builtin_names,
@@ -14,6 +13,7 @@ from gdtui.core.lesson import (
     load_lesson,
     read_lesson,
 )
+from gdtui.core.settings.config import RunConfig
 
 GOOD = """
 title = "t"

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdtui.core.parse import ParseError, parse_bool, parse_float, parse_float_list, parse_int
+from gdtui.core.settings.parse import (
+    ParseError,
+    parse_bool,
+    parse_float,
+    parse_float_list,
+    parse_int,
+)
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@ merged into the lesson steps that replay them (the app's own replay is tests/app
 
 from __future__ import annotations
 
-from gdtui.core.config import RunConfig, config_from_options
-from gdtui.core.lesson import read_lesson
-from gdtui.core.recorder import Recorder, changed_options
+from gdtui.core.lessons.lesson import read_lesson
+from gdtui.core.lessons.recorder import Recorder, changed_options
+from gdtui.core.settings.config import RunConfig, config_from_options
 
 
 def _actions(recorder: Recorder) -> list[tuple[str, object]]:

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from gdtui.core.config import RunConfig
-from gdtui.core.data import PRESETS
-from gdtui.core.record import EpochRecord
-from gdtui.core.run import StopReason, divergence_message, stop_reason
-from gdtui.core.trainers import create_trainer
+from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.stops import StopReason, divergence_message, stop_reason
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.data import PRESETS
 
 NAN, INF = math.nan, math.inf
 
@@ -90,7 +90,7 @@ def test_lr_1_diverges_at_the_first_non_finite_loss(variant: str, extra: dict) -
     assert 5 < expected < 100  # |w| grows ×14 per epoch: the loss overflows after a while
     config = RunConfig(variant=variant, dataset=PRESETS["line4"], lr=1.0, w0=0.0, epochs=1000,
                        **extra)
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     with np.errstate(all="ignore"):
         for _ in range(config.epochs):
             record = trainer.step()
@@ -105,7 +105,7 @@ def test_lr_1_diverges_at_the_first_non_finite_loss(variant: str, extra: dict) -
 
 def test_converges_with_a_real_trainer() -> None:
     config = RunConfig(variant="torch-autograd", eps=1e-6)
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     records = []
     while True:
         records.append(trainer.step())

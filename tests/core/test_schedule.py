@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gdtui.core.config import ConfigError, RunConfig, config_from_options
-from gdtui.core.schedule import SCHEDULES, scheduled_lr
-from gdtui.core.stepper import Stepper
+from gdtui.core.engine.runner import Stepper
+from gdtui.core.settings.config import ConfigError, RunConfig, config_from_options
+from gdtui.core.settings.schedules import SCHEDULES, scheduled_lr
 
 EPOCHS = 40
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gdtui.core.config import RunConfig
-from gdtui.core.data import PRESETS, Dataset
-from gdtui.core.run import StopReason, stop_reason
-from gdtui.core.trainers import create_trainer
+from gdtui.core.engine.stops import StopReason, stop_reason
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.data import PRESETS, Dataset
 
 from .references import (
     ACCUMULATED_GRADS,
@@ -53,7 +53,7 @@ def test_expected_lines_are_copied_faithfully(number: str, lines: tuple[str, ...
 def _seed_run(variant: str, **changes: object) -> tuple[list, object]:
     """The seeds' loop: x = 1..4, y = 2x, w0 = 0, lr = 0.01, 100 epochs, break once l < 1e-9."""
     config = RunConfig(variant=variant, dataset=PRESETS["line4"], w0=0.0, lr=0.01, **changes)
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     records = []
     while True:
         record = trainer.step()
@@ -84,14 +84,14 @@ def test_seed_001_numpy_log() -> None:
 
 
 def test_seed_003_tutorial_formula_log() -> None:
-    trainer = create_trainer(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
+    trainer = Trainer(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
     records = [trainer.step() for _ in range(10)]
     assert [f"epoch {r.epoch}: w = {r.w:.3f}, l = {r.loss:8f}" for r in records] == list(SEED_003)
     assert f"Prediction after training: f(5) = {trainer.predict(5):.3f}" == SEED_003_PREDICTION
 
 
 def test_seed_000_tutorial_formula_log() -> None:
-    trainer = create_trainer(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
+    trainer = Trainer(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
     records = [trainer.step() for _ in range(20)]
     printed = [f"Epoch {r.epoch}: weight = {r.w:.3f}, loss = {r.loss:.8f}" for r in records[::2]]
     assert printed == list(SEED_000_NUMPY)
@@ -99,7 +99,7 @@ def test_seed_000_tutorial_formula_log() -> None:
 
 
 def test_seed_004_optimizer_log() -> None:
-    trainer = create_trainer(RunConfig(variant="torch-optim"))
+    trainer = Trainer(RunConfig(variant="torch-optim"))
     records = [trainer.step() for _ in range(10)]
     printed = [f"epoch {r.epoch}: w = {r.w:.3f},loss={r.loss:.8f}" for r in records]
     assert printed == list(SEED_004_OPTIM)
@@ -119,11 +119,11 @@ def test_seed_004_gradient_accumulates_without_zero_grad(variant: str, extra: di
     # lr = 0.01: grad at w=0 is mean(2x(0-2x)) = -4·7.5 = -30, then w = 0.3 gives -25.5
     # (sum -55.5), then w = 0.3 + 0.555 = 0.855 gives -17.175 (sum -72.675).
     config = RunConfig(variant=variant, w0=0.0, lr=0.01, zero_grad=False, **extra)
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     grads = [trainer.step().grad_w for _ in range(3)]
     assert grads == pytest.approx(ACCUMULATED_GRADS, rel=1e-6)
     # and with zero_grad on the gradient of epoch 2 is its own: -25.5
-    trainer = create_trainer(config.replace(zero_grad=True))
+    trainer = Trainer(config.replace(zero_grad=True))
     assert [trainer.step().grad_w for _ in range(2)] == pytest.approx([-30.0, -25.5], rel=1e-6)
 
 
@@ -141,7 +141,7 @@ def test_seed_004_gradient_accumulates_without_zero_grad(variant: str, extra: di
 def test_tutorial_formula_is_n_times_the_mean_formula(dataset: Dataset, w0: float) -> None:
     def first_grad(formula: str) -> float:
         config = RunConfig(variant="numpy-manual", dataset=dataset, w0=w0, grad_formula=formula)
-        return create_trainer(config).step().grad_w
+        return Trainer(config).step().grad_w
 
     n = len(dataset)
     tutorial, mean = first_grad("tutorial"), first_grad("mean")
@@ -154,10 +154,10 @@ def test_tutorial_formula_is_n_times_the_mean_formula(dataset: Dataset, w0: floa
 @pytest.mark.parametrize("w0", [0.0, 1.0, 1.5, -2.0, 3.0])
 def test_tutorial_formula_is_exactly_n_times_on_integer_data(w0: float) -> None:
     # every product and sum is exact in float32 here, so the factor is exactly N = 4
-    tutorial = create_trainer(
+    tutorial = Trainer(
         RunConfig(variant="numpy-manual", w0=w0, grad_formula="tutorial")
     ).step()
-    mean = create_trainer(RunConfig(variant="numpy-manual", w0=w0)).step()
+    mean = Trainer(RunConfig(variant="numpy-manual", w0=w0)).step()
     assert tutorial.grad_w == 4 * mean.grad_w
     assert tutorial.loss == mean.loss
     assert mean.grad_w == 15 * w0 - 30  # mean(2x(wx − 2x)) = 2(w − 2)·mean(x²) = 15w − 30

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from gdtui.core.config import RunConfig
-from gdtui.core.stepper import Stepper
+from gdtui.core.engine.runner import Stepper
+from gdtui.core.settings.config import RunConfig
 
 from .references import closed_form
 

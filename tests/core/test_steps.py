@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from gdtui.core.config import RunConfig
-from gdtui.core.history import RunHistory
-from gdtui.core.stepper import Stepper
-from gdtui.core.steps import float32_spacing, steps
+from gdtui.core.engine.runner import Stepper
+from gdtui.core.run.deltas import float32_spacing, steps
+from gdtui.core.run.history import RunHistory
+from gdtui.core.settings.config import RunConfig
 
 EPOCHS = 6
 

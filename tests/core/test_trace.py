@@ -12,13 +12,14 @@ import pytest
 import torch
 from torch import nn
 
-from gdtui.core.config import RunConfig
-from gdtui.core.data import Dataset
-from gdtui.core.program import ZERO, build_program
-from gdtui.core.schedule import SCHEDULES, scheduled_lr
-from gdtui.core.stepper import Stepper
-from gdtui.core.trace import plain, trace
-from gdtui.core.trainers import VARIANTS, create_trainer
+from gdtui.core.engine.program import ZERO, build_program
+from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.trace import plain, trace
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.data import Dataset
+from gdtui.core.settings.schedules import SCHEDULES, scheduled_lr
+from gdtui.core.settings.variants import VARIANTS
 
 from .references import first_mismatch
 
@@ -204,7 +205,7 @@ def test_stepping_lines_through_an_epoch_is_stepping_the_epoch(
     variant: str, zero_grad: bool
 ) -> None:
     config = RunConfig(variant=variant, zero_grad=zero_grad, optimizer="sgd", epochs=10)
-    by_epoch, by_line = create_trainer(config), create_trainer(config)
+    by_epoch, by_line = Trainer(config), Trainer(config)
     lines = len(by_line.program.loop)
     for epoch in range(1, 6):
         expected = by_epoch.step()
@@ -219,7 +220,7 @@ def test_stepping_lines_through_an_epoch_is_stepping_the_epoch(
 
 @pytest.mark.parametrize("variant", ["torch-autograd", "torch-optim", "numpy-manual"])
 def test_zero_grad_switched_mid_epoch_acts_at_the_zeroing_line(variant: str) -> None:
-    trainer = create_trainer(RunConfig(variant=variant, zero_grad=True, epochs=10))
+    trainer = Trainer(RunConfig(variant=variant, zero_grad=True, epochs=10))
     trainer.step()
     zero = len(trainer.program.loop) - 1
     assert trainer.program.loop[zero].role == ZERO
@@ -237,7 +238,7 @@ def test_zero_grad_switched_mid_epoch_acts_at_the_zeroing_line(variant: str) -> 
 
 @pytest.mark.parametrize("schedule", [s for s in SCHEDULES if s != "constant"])
 def test_the_schedules_line_is_the_schedule(schedule: str) -> None:
-    """The line shown evaluates to exactly the rate :mod:`gdtui.core.schedule` defines."""
+    """The line shown evaluates to exactly the rate :mod:`gdtui.core.settings.schedules` defines."""
     config = RunConfig(schedule=schedule, lr=0.03, epochs=37)
     line = next(line for line in build_program(config).loop if line.role == "schedule")
     import math

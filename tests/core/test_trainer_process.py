@@ -11,12 +11,9 @@ from typing import Any
 
 import pytest
 
-from gdtui.core.compare import lanes
-from gdtui.core.config import RunConfig
-from gdtui.core.data import Dataset
-from gdtui.core.session import TrainingSession
-from gdtui.core.stepper import Batch, Stepper
-from gdtui.core.trainer_process import (
+from gdtui.core.compare.comparison import lanes
+from gdtui.core.engine.runner import Batch, Stepper
+from gdtui.core.process.parent import (
     MAX_PENDING,
     Compared,
     CompareProgress,
@@ -25,6 +22,9 @@ from gdtui.core.trainer_process import (
     TrainerProcess,
     _Child,
 )
+from gdtui.core.run.session import TrainingSession
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.data import Dataset
 
 from .processes import descendants, wait_gone
 

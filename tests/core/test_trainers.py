@@ -7,10 +7,11 @@ import math
 
 import pytest
 
-from gdtui.core.config import RunConfig
-from gdtui.core.data import PRESETS, Dataset
-from gdtui.core.record import GRAD_NONE, GRAD_VALUE, GRAD_ZERO
-from gdtui.core.trainers import VARIANT_NAMES, create_trainer
+from gdtui.core.engine.record import GRAD_NONE, GRAD_VALUE, GRAD_ZERO
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.data import PRESETS, Dataset
+from gdtui.core.settings.variants import VARIANT_NAMES
 
 from .references import assert_rows_close, closed_form, record_row, torch_loop
 
@@ -47,7 +48,7 @@ def _config(variant: str, dataset: Dataset, lr: float, w0: float, **changes: obj
 
 
 def _run(config: RunConfig, epochs: int = EPOCHS) -> list:
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     return [record_row(trainer.step()) for _ in range(epochs)]
 
 
@@ -174,7 +175,7 @@ SETUP_IDS = ["numpy-manual", "torch-autograd", "torch-optim", "torch-module", "t
 def test_set_lr_takes_effect_at_the_next_epoch(variant: str, extra: dict) -> None:
     dataset, w0 = CUSTOM, 1.0
     lrs = [0.01] * 4 + [0.08] * 6 + [0.02] * 5  # changed before epochs 5 and 11
-    trainer = create_trainer(RunConfig(variant=variant, dataset=dataset, lr=0.01, w0=w0, **extra))
+    trainer = Trainer(RunConfig(variant=variant, dataset=dataset, lr=0.01, w0=w0, **extra))
     records = []
     for epoch in range(1, len(lrs) + 1):
         if epoch == 5:
@@ -202,7 +203,7 @@ def test_set_lr_reaches_the_torch_optimizer(variant: str, optimizer: str) -> Non
     config = RunConfig(
         variant=variant, dataset=dataset, lr=0.01, w0=w0, optimizer=optimizer, **extra
     )
-    trainer = create_trainer(config)
+    trainer = Trainer(config)
     rows = []
     for epoch in range(1, len(lrs) + 1):
         if epoch == 6:
@@ -218,7 +219,7 @@ def test_zero_grad_off_then_on_mid_run(variant: str, extra: dict) -> None:
     # on for epochs 1-3, off (accumulating) for 4-6, on again from 7: switching it on clears
     # what accumulated during 4-6, so epoch 7 uses only its own gradient.
     zero_grads = [True] * 3 + [False] * 3 + [True] * 4
-    trainer = create_trainer(RunConfig(variant=variant, dataset=dataset, lr=lr, w0=w0, **extra))
+    trainer = Trainer(RunConfig(variant=variant, dataset=dataset, lr=lr, w0=w0, **extra))
     records = []
     for epoch in range(1, len(zero_grads) + 1):
         if epoch == 4:
@@ -246,7 +247,7 @@ def test_zero_grad_off_then_on_mid_run(variant: str, extra: dict) -> None:
 
 @pytest.mark.parametrize(("variant", "extra"), ALL_SETUPS, ids=SETUP_IDS)
 def test_grad_state_field(variant: str, extra: dict) -> None:
-    trainer = create_trainer(RunConfig(variant=variant, **extra))
+    trainer = Trainer(RunConfig(variant=variant, **extra))
     cleared = GRAD_ZERO if variant in ("numpy-manual", "torch-autograd") else GRAD_NONE
     assert trainer.step().grad_state == cleared
     trainer.set_zero_grad(False)
@@ -257,7 +258,7 @@ def test_grad_state_field(variant: str, extra: dict) -> None:
 
 
 def test_torch_optim_grad_really_is_none_after_zero_grad() -> None:
-    trainer = create_trainer(RunConfig(variant="torch-optim"))
+    trainer = Trainer(RunConfig(variant="torch-optim"))
     record = trainer.step()
     assert record.grad_state == GRAD_NONE
     assert trainer.names["w"].grad is None
@@ -271,7 +272,7 @@ def test_torch_optim_grad_really_is_none_after_zero_grad() -> None:
 
 
 def test_torch_autograd_grad_is_zeroed_in_place() -> None:
-    trainer = create_trainer(RunConfig(variant="torch-autograd"))
+    trainer = Trainer(RunConfig(variant="torch-autograd"))
     assert trainer.step().grad_state == GRAD_ZERO
     assert trainer.names["w"].grad is not None
     assert trainer.names["w"].grad.item() == 0.0
@@ -282,7 +283,7 @@ def test_torch_autograd_grad_is_zeroed_in_place() -> None:
 
 
 def test_torch_module_grads_are_none_after_zero_grad() -> None:
-    trainer = create_trainer(RunConfig(variant="torch-module", w0=0.0, b0=0.0))
+    trainer = Trainer(RunConfig(variant="torch-module", w0=0.0, b0=0.0))
     assert trainer.step().grad_state == GRAD_NONE
     assert trainer.names["model"].weight.grad is None
     assert trainer.names["model"].bias.grad is None
@@ -307,10 +308,10 @@ def _linear_params(seed: int, bias: bool = True) -> tuple[float, float | None]:
 
 @pytest.mark.parametrize("seed", [0, 1, 42, 2**63 - 1])
 def test_torch_module_default_start_is_seeded_nn_linear(seed: int) -> None:
-    trainer = create_trainer(RunConfig(variant="torch-module", seed=seed))
+    trainer = Trainer(RunConfig(variant="torch-module", seed=seed))
     w, b = _linear_params(seed)
     assert (trainer.w, trainer.b) == (w, b)
-    again = create_trainer(RunConfig(variant="torch-module", seed=seed))
+    again = Trainer(RunConfig(variant="torch-module", seed=seed))
     assert (again.w, again.b) == (trainer.w, trainer.b)
     # the first epoch trains from that start
     record = trainer.step()
@@ -320,25 +321,25 @@ def test_torch_module_default_start_is_seeded_nn_linear(seed: int) -> None:
 
 def test_torch_module_different_seeds_start_differently() -> None:
     starts = {
-        (create_trainer(RunConfig(variant="torch-module", seed=s)).w,
-         create_trainer(RunConfig(variant="torch-module", seed=s)).b)
+        (Trainer(RunConfig(variant="torch-module", seed=s)).w,
+         Trainer(RunConfig(variant="torch-module", seed=s)).b)
         for s in range(5)
     }
     assert len(starts) == 5
 
 
 def test_torch_module_without_bias_uses_the_seeded_weight() -> None:
-    trainer = create_trainer(RunConfig(variant="torch-module", seed=7, bias=False))
+    trainer = Trainer(RunConfig(variant="torch-module", seed=7, bias=False))
     assert trainer.b is None
     assert trainer.w == _linear_params(7, bias=False)[0]
     assert trainer.w == _linear_params(7, bias=True)[0]
 
 
 def test_torch_module_given_w0_keeps_the_seeded_bias() -> None:
-    trainer = create_trainer(RunConfig(variant="torch-module", seed=3, w0=0.25))
+    trainer = Trainer(RunConfig(variant="torch-module", seed=3, w0=0.25))
     assert trainer.w == 0.25
     assert trainer.b == _linear_params(3)[1]
-    trainer = create_trainer(RunConfig(variant="torch-module", seed=3, b0=-0.5))
+    trainer = Trainer(RunConfig(variant="torch-module", seed=3, b0=-0.5))
     assert (trainer.w, trainer.b) == (_linear_params(3)[0], -0.5)
 
 
@@ -349,7 +350,7 @@ def test_torch_module_leaves_the_global_rng_alone() -> None:
     state = torch.get_rng_state()
     expected = torch.rand(3)
     torch.set_rng_state(state)
-    create_trainer(RunConfig(variant="torch-module", seed=99))
+    Trainer(RunConfig(variant="torch-module", seed=99))
     assert torch.equal(torch.get_rng_state(), state)
     assert torch.equal(torch.rand(3), expected)
 
@@ -359,7 +360,7 @@ def test_torch_module_leaves_the_global_rng_alone() -> None:
 
 @pytest.mark.parametrize(("variant", "extra"), ALL_SETUPS, ids=SETUP_IDS)
 def test_predict_uses_current_parameters(variant: str, extra: dict) -> None:
-    trainer = create_trainer(RunConfig(variant=variant, dataset=CUSTOM, w0=1.0, lr=0.05, **extra))
+    trainer = Trainer(RunConfig(variant=variant, dataset=CUSTOM, w0=1.0, lr=0.05, **extra))
     for _ in range(5):
         trainer.step()
     b = trainer.b or 0.0

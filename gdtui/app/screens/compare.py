@@ -15,15 +15,15 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from gdtui.app.messages import ComparisonProgressed, ComparisonReady
-from gdtui.app.trainer_link import AskingScreen, TrainerLink
+from gdtui.app.training.link import AskingScreen, TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.plot import Plot
 from gdtui.app.widgets.text_table import TextTable
-from gdtui.core.chart import epoch_ticks, log_ticks, series, tick_span
-from gdtui.core.compare import ACROSS, COMPARED, Comparison, describe
-from gdtui.core.config import RunConfig
-from gdtui.core.trainer_process import SERIES_POINTS
-from gdtui.format import exact
+from gdtui.core.compare.comparison import ACROSS, COMPARED, Comparison, describe
+from gdtui.core.numbers import exact
+from gdtui.core.process.parent import SERIES_POINTS
+from gdtui.core.run.chart import epoch_ticks, log_ticks, series, tick_span
+from gdtui.core.settings.config import RunConfig
 
 ROWS = 12
 Series = dict[str, tuple[np.ndarray, np.ndarray]]

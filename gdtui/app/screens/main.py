@@ -31,8 +31,8 @@ from gdtui.app.messages import (
     TrainingFailed,
     VariantChosen,
 )
-from gdtui.app.supervisor import CHECK_SECONDS, Supervisor
-from gdtui.app.trainer_link import READER_GROUP, TrainerLink, reader_name
+from gdtui.app.training.link import READER_GROUP, TrainerLink, reader_name
+from gdtui.app.training.supervisor import CHECK_SECONDS, Supervisor
 from gdtui.app.widgets.code_pane import CodePane
 from gdtui.app.widgets.data_chart import DataChart
 from gdtui.app.widgets.debug_pane import DebugPane
@@ -43,18 +43,18 @@ from gdtui.app.widgets.presenter import Presenter
 from gdtui.app.widgets.settings_form import FIELD_WIDGETS, SettingsForm
 from gdtui.app.widgets.status_line import StatusLine
 from gdtui.app.widgets.variant_pane import VariantPane
-from gdtui.core.config import (
+from gdtui.core.process.parent import TrainerProcess
+from gdtui.core.run.session import RunState, TrainingSession, describe_changes
+from gdtui.core.settings.config import (
     ConfigError,
     RunConfig,
     config_from_options,
     dataset_from_options,
     scale_lr,
 )
-from gdtui.core.data import Dataset
-from gdtui.core.fields import setting_label
-from gdtui.core.session import RunState, TrainingSession, describe_changes
-from gdtui.core.trainer_process import TrainerProcess
-from gdtui.core.trainers.registry import VARIANT_NAMES, VARIANTS
+from gdtui.core.settings.data import Dataset
+from gdtui.core.settings.fields import setting_label
+from gdtui.core.settings.variants import VARIANT_NAMES, VARIANTS
 
 RECORD_ABOUT = (
     "Recorded with gdtui --record: each key that acted on the run is a step. "
@@ -63,8 +63,8 @@ RECORD_ABOUT = (
 
 if TYPE_CHECKING:
     from gdtui.app.app import GdtuiApp
-    from gdtui.core.lesson import Lesson, Step
-    from gdtui.core.recorder import Recorder
+    from gdtui.core.lessons.lesson import Lesson, Step
+    from gdtui.core.lessons.recorder import Recorder
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 """Below this the panes cannot fit: a notice replaces them (the keys still work)."""
@@ -236,7 +236,7 @@ class MainScreen(Screen[Any]):
         """Where what the user does is written as a lesson file (--record), or None."""
         self.recorder: Recorder | None = None
         if record is not None:
-            from gdtui.core.recorder import Recorder
+            from gdtui.core.lessons.recorder import Recorder
 
             self.recorder = Recorder(config, f"Recorded: {record.stem}")
         self._record_problem: str | None = None
@@ -892,8 +892,8 @@ class MainScreen(Screen[Any]):
         and the next save tries again."""
         if self.recorder is None or self.record is None:
             return
-        from gdtui.core.export import write_atomic
-        from gdtui.core.lesson import LessonError
+        from gdtui.core.files import write_atomic
+        from gdtui.core.lessons.lesson import LessonError
 
         try:
             write_atomic(self.record, self.recorder.text(RECORD_ABOUT.format(self.record.name)))

@@ -13,9 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 
 from gdtui.app.messages import TourReady
-from gdtui.app.trainer_link import AskingScreen, TrainerLink
+from gdtui.app.training.link import AskingScreen, TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
-from gdtui.core.autograd_tour import LESSONS
+from gdtui.core.lessons.tour import LESSONS
 
 
 class TourScreen(AskingScreen):

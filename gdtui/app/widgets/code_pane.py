@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from gdtui.core.graph import draw
-from gdtui.core.line_step import LineStep
-from gdtui.core.program import ZERO, Program, build_program
-from gdtui.core.session import TrainingSession
-from gdtui.format import shown
+from gdtui.core.engine.graph import draw
+from gdtui.core.engine.lines import LineStep
+from gdtui.core.engine.program import ZERO, Program, build_program
+from gdtui.core.numbers import shown
+from gdtui.core.run.session import TrainingSession
 
 SKIPPED = "  ← skipped: zero_grad is off"
 MIN_LISTING = 4

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 from gdtui.app.widgets.plot import Plot
-from gdtui.core.chart import linear_ticks
-from gdtui.core.data import Dataset
-from gdtui.core.record import predict_at
-from gdtui.core.session import TrainingSession
+from gdtui.core.engine.record import predict_at
+from gdtui.core.run.chart import linear_ticks
+from gdtui.core.run.session import TrainingSession
+from gdtui.core.settings.data import Dataset
 
 
 class DataChart(Plot):

@@ -14,15 +14,15 @@ from textual.visual import VisualType, visualize
 from textual.widgets import Static
 
 from gdtui.app.widgets.text_table import TextTable
-from gdtui.core.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
-from gdtui.core.session import RunState, TrainingSession
-from gdtui.core.steps import Step, float32_spacing
-from gdtui.format import exact, number
+from gdtui.core.engine.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
+from gdtui.core.numbers import exact, number
+from gdtui.core.run.deltas import Step, float32_spacing
+from gdtui.core.run.session import RunState, TrainingSession
 
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
 
-    from gdtui.core.gradcheck import GradCheck
+    from gdtui.core.run.gradcheck import GradCheck
 
 DIGITS = 6
 """Significant digits in the table: enough to see float32 noise, narrow enough for 80 columns."""
@@ -230,7 +230,7 @@ class DebugPane(Vertical):
         """The gradient checks of the last ``rows`` epochs in view, oldest first."""
         if session.initial is None:
             return [[] for _ in session.history.last(rows, session.viewed_epoch)]
-        from gdtui.core.gradcheck import check_history, penalty  # not needed at start-up
+        from gdtui.core.run.gradcheck import check_history, penalty  # not needed at start-up
 
         config = session.config
         checked = check_history(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from gdtui.app.widgets.plot import Plot
-from gdtui.core.chart import linear_ticks
-from gdtui.core.landscape import Landscape, landscape
-from gdtui.core.session import TrainingSession
+from gdtui.core.run.chart import linear_ticks
+from gdtui.core.run.landscape import Landscape, landscape
+from gdtui.core.run.session import TrainingSession
 
 
 class LandscapeChart(Plot):
-    """Draws a :class:`~gdtui.core.landscape.Landscape`."""
+    """Draws a :class:`~gdtui.core.run.landscape.Landscape`."""
 
     def show(self, session: TrainingSession) -> None:
         """Draw the loss surface around the session's path (nothing before the first epoch)."""

@@ -13,8 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Digits, Static
 
-from gdtui.core.session import TrainingSession
-from gdtui.format import exact
+from gdtui.core.numbers import exact
+from gdtui.core.run.session import TrainingSession
 
 BIG_DIGITS = 5
 """Significant digits in the big font: "-1.2345" is 19 columns, so three cells fit in 80."""

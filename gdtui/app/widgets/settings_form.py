@@ -14,9 +14,9 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from gdtui.app.messages import SettingsEdited
-from gdtui.core.config import ConfigError, RunConfig, config_from_options
-from gdtui.core.fields import BY_KEY, FORM_FIELDS, Field
-from gdtui.core.trainers.registry import VARIANTS
+from gdtui.core.settings.config import ConfigError, RunConfig, config_from_options
+from gdtui.core.settings.fields import BY_KEY, FORM_FIELDS, Field
+from gdtui.core.settings.variants import VARIANTS
 
 SWITCH_STATES = {"zero_grad": (" on", " OFF: accumulates")}
 """What the label beside a switch says when on and when off (default: on / off)."""

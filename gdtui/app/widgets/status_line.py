@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from gdtui.core.session import RunState, TrainingSession
-from gdtui.format import exact, number
+from gdtui.core.numbers import exact, number
+from gdtui.core.run.session import RunState, TrainingSession
 
 STATE_STYLES = {
     RunState.READY: "bold",

@@ -8,7 +8,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from gdtui.app.messages import VariantChosen
-from gdtui.core.trainers.registry import VARIANTS
+from gdtui.core.settings.variants import VARIANTS
 
 
 class VariantPane(OptionList):

@@ -1,0 +1,146 @@
+"""``gdtui run``: train to the end and print records as text, JSON lines or CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import TextIO
+
+import numpy as np
+
+from gdtui.cli.output import writing
+from gdtui.core.engine.divergence import divergence_hint, diverging_message
+from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.runner import Batch, Stepper
+from gdtui.core.engine.stops import StopReason, divergence_message
+from gdtui.core.run.gradcheck import GradChecker, penalty
+from gdtui.core.run.history import record_fields
+from gdtui.core.settings.config import RunConfig
+
+BLOCK_EPOCHS = 1024
+"""Epochs stepped between reads of the records (each batch is a list of this many)."""
+EXIT_DIVERGED = 3
+"""``gdtui run``'s exit status when a loss, parameter or gradient went inf or nan, or the
+loss grew geometrically (unless ``--keep-going``)."""
+EXIT_WRONG_GRADIENT = 5
+"""``gdtui run --check-grad``'s exit status when the gradient disagreed with the numerical
+one (unless the run diverged: 3), so that a script can stop on it."""
+
+
+def format_text_line(record: EpochRecord) -> str:
+    """A seed-style line: ``epoch 1: w = 0.300, loss = 30.00000000``; with mini-batches the
+    whole data's loss at the epoch's end, after its batches."""
+    bias = "" if record.b is None else f", b = {record.b:.3f}"
+    if record.full_loss is None:
+        return f"epoch {record.epoch}: w = {record.w:.3f}{bias}, loss = {record.loss:.8f}"
+    batches = f"{record.batch} batch{'es' if record.batch > 1 else ''}"
+    return (
+        f"epoch {record.epoch}: w = {record.w:.3f}{bias}, "
+        f"full-data loss = {record.full_loss:.8f} (after {batches})"
+    )
+
+
+# Overflow is how a run diverges: the record says so, and numpy need not warn on stderr.
+@np.errstate(over="ignore", invalid="ignore")
+def run_headless(
+    config: RunConfig,
+    fmt: str,
+    log_every: int,
+    out: TextIO | None = None,
+    check_grad: bool = False,
+    keep_going: bool = False,
+) -> int:
+    """Train ``config`` to the end, printing as ``fmt``; returns the exit status (0, 3 or 5).
+    Raises :class:`~gdtui.cli.output.OutputError` if the output cannot be written.
+
+    With ``check_grad`` each record gains ``num_grad_w`` (and ``num_grad_b``), and the first
+    epoch whose gradient disagrees with them is reported on stderr. A run found diverging
+    stops there, unless ``keep_going``.
+    """
+    out = out or sys.stdout
+    stepper = Stepper(config)
+    fields = record_fields(config.has_bias, config.batched)
+    checker = GradChecker(config.dataset, config.has_bias, penalty(config)) if check_grad else None
+    if checker is not None:
+        fields = (*fields, *checker.fields)
+    write = out.write
+    csv_writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    last_logged = 0
+    previous: EpochRecord | None = None
+    before: tuple[float, float | None] = (0.0, None)  # the parameters the record started from
+    with writing():
+        if csv_writer is not None:
+            csv_writer.writerow(fields)
+        while True:
+            batch = stepper.step(BLOCK_EPOCHS)
+            if batch.initial is not None:
+                before = batch.initial
+            ends = batch.stop not in (None, StopReason.DIVERGED) and not (
+                keep_going and batch.stop is StopReason.DIVERGING
+            )
+            last = batch.records[-1] if ends else None
+            # With mini-batches the records are one per update; text shows epochs.
+            rows = batch.updates if config.batched and fmt != "text" else batch.records
+            for record in rows:
+                if checker is not None:
+                    extra = checker.observe(*before, record)
+                    before = (record.w, record.b)
+                if fmt == "text":
+                    if (record.epoch - 1) % log_every == 0 or record is last:
+                        write(format_text_line(record) + "\n")
+                        last_logged = record.epoch
+                    continue
+                values = record._asdict()
+                if checker is not None:
+                    values.update(extra)
+                if fmt == "jsonl":
+                    write(json.dumps({name: values[name] for name in fields}) + "\n")
+                else:
+                    assert csv_writer is not None
+                    csv_writer.writerow([_cell(values[name]) for name in fields])
+            if batch.records:
+                previous = batch.records[-1]
+            if batch.diverging is not None and keep_going:
+                print(f"gdtui run: {diverging_message(batch.diverging)}; going on", file=sys.stderr)
+                continue
+            if batch.stop is not None:
+                break
+        warning = checker.warning() if checker is not None else None
+        if warning is not None:
+            out.flush()
+            print(f"gdtui run: {warning}", file=sys.stderr)
+        told = _divergence(batch)
+        if told is not None:
+            message, epoch, then = told
+            # At inf, the text log ends with the last finite epoch, then the reason.
+            at_inf = batch.diverged is not None and fmt == "text"
+            if at_inf and previous is not None and previous.epoch != last_logged:
+                write(format_text_line(previous) + "\n")
+            out.flush()
+            hint = divergence_hint(config, epoch, "--lr")
+            print(f"gdtui run: {message}; {hint}{then}", file=sys.stderr)
+            return EXIT_DIVERGED
+        if fmt == "text":
+            write(
+                f"Prediction after training: f({config.predict:g}) = "
+                f"{stepper.trainer.predict(config.predict):.3f}\n"
+            )
+        out.flush()
+    return 0 if warning is None else EXIT_WRONG_GRADIENT
+
+
+def _cell(value: float | int | None) -> str:
+    """A CSV cell: the number's repr, or empty where a record has none (a mini-batch's
+    full-data loss before the epoch's last update)."""
+    return "" if value is None else repr(value)
+
+
+def _divergence(batch: Batch) -> tuple[str, int, str] | None:
+    """What to say of a run that diverged (at inf) or is diverging, at which epoch, and what
+    follows the hint; None if it did neither."""
+    if batch.diverged is not None:
+        return divergence_message(batch.diverged), batch.diverged.epoch, ""
+    if batch.diverging is not None:
+        return diverging_message(batch.diverging), batch.diverging.epoch, "; --keep-going runs on"
+    return None

@@ -1,0 +1,334 @@
+"""``gdtui serve``: the same app in a browser, through textual-serve, for a projector, a
+classroom or an SSH tunnel. Each browser tab starts its own ``gdtui`` with the options given.
+
+Safe by default, as Jupyter Server is: a random token in the printed URL (the page and the
+websocket both need it, compared in constant time); a Host header that must name the loopback
+or a host given with ``--allow-host`` (against DNS rebinding); a websocket that must come from
+the page's own origin (against cross-site websockets); at most ``--max-sessions`` sessions,
+each ended after ``--idle-timeout`` without input, its terminal no larger than
+:data:`MAX_COLUMNS` × :data:`MAX_ROWS`, and its app and training process gone within
+:data:`STOP_SECONDS` of its websocket closing, stalling or misbehaving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import html
+import ipaddress
+import json
+import logging
+import os
+import secrets
+import shlex
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server
+
+from gdtui.cli.main import SERVE_ROOT_VARIABLE
+
+TEMPLATES = Path(__file__).parent / "serve_templates"
+MAX_COLUMNS, MAX_ROWS = 500, 200
+"""The largest terminal a browser may ask for (a 10000×10000 resize took gigabytes)."""
+STOP_SECONDS = 1.5
+"""How long a session's app may take to quit once its websocket has gone; then it is killed."""
+HEARTBEAT_SECONDS = 5.0
+"""The server pings each browser this often; one that does not answer is dropped."""
+MAX_MESSAGE_BYTES = 64 * 1024
+"""A browser's messages are keys and sizes: anything larger is not one."""
+TOKEN_COOKIE = "gdtui-token"
+SESSION_MEGABYTES = 360
+"""Resident memory of one session with a torch variant (the app ~60 MB, its training
+process ~300 MB), measured; numpy-manual's is about half."""
+
+log = logging.getLogger("gdtui.cli.serve")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How ``gdtui serve`` listens and whom it lets in."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token: str | None = field(default_factory=lambda: secrets.token_urlsafe(24))
+    """None: no token (allowed on a loopback address only)."""
+    allowed_hosts: frozenset[str] = frozenset()
+    """Host names besides the loopback's that the Host header may carry."""
+    max_sessions: int = 10
+    idle_timeout: float | None = 30 * 60.0
+    """Seconds without input after which a session ends; None: never."""
+    root: Path = field(default_factory=Path.cwd)
+    """The folder a session's files (CSV to load, exports, screenshots) stay inside."""
+    public_url: str | None = None
+    """The address to print, when the browser reaches the server under another name."""
+
+    @property
+    def url(self) -> str:
+        """The address a browser opens, token included."""
+        base = self.public_url or f"http://{_url_host(self.host)}:{self.port}/"
+        base = base if base.endswith("/") else base + "/"
+        return f"{base}?token={self.token}" if self.token else base
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this
+    machine's loopback."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def _host_name(host_header: str) -> str:
+    """The name in a Host header, without its port."""
+    if host_header.startswith("["):
+        return host_header[1 : host_header.find("]")] if "]" in host_header else host_header
+    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+def _page(status: int, title: str, text: str) -> web.Response:
+    body = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>gdtui</title></head>"
+        "<body style='font-family: monospace; background: #0c181f; color: #eee; "
+        f"padding: 2em'><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>"
+    )
+    return web.Response(status=status, text=body, content_type="text/html")
+
+
+class GdtuiServer(Server):
+    """textual-serve's server with gdtui's guards (see the module's docstring)."""
+
+    def __init__(self, app_args: list[str], options: ServeOptions) -> None:
+        # exec: the shell becomes the app, so that the app itself is what gets stopped.
+        command = "exec " + shlex.join([sys.executable, "-m", "gdtui", *app_args])
+        super().__init__(
+            command,
+            host=options.host,
+            port=options.port,
+            title="gdtui",
+            templates_path=TEMPLATES,
+            public_url=options.public_url,
+        )
+        self.options = options
+        self.sessions: set[AppService] = set()
+
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.router.add_get("/ws/{token}", self.handle_websocket)
+        app.middlewares.append(self._guard)
+        return app
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every request: a Host that is allowed; the page and the websocket: the token."""
+        name = _host_name(request.host)
+        if not (is_loopback(name) or name.lower() in self.options.allowed_hosts):
+            return _page(
+                403,
+                "Host not allowed",
+                f"gdtui serve answers to the loopback only, not to {name!r}: start it with "
+                f"--allow-host {name} to let browsers reach it under that name.",
+            )
+        if request.path.startswith("/static/"):
+            return await handler(request)  # the page's script and styles hold no secret
+        given = request.match_info.get("token") or request.query.get("token")
+        given = given or request.cookies.get(TOKEN_COOKIE)
+        if not self._token_ok(given):
+            return _page(
+                403,
+                "Token needed",
+                "Open the address that gdtui serve printed when it started: it ends with "
+                "?token=… (a wrong or missing token starts nothing).",
+            )
+        response: web.StreamResponse = await handler(request)
+        if request.path == "/" and self.options.token and not response.prepared:
+            response.set_cookie(TOKEN_COOKIE, self.options.token, httponly=True, samesite="Strict")
+        return response
+
+    def _token_ok(self, given: str | None) -> bool:
+        token = self.options.token
+        if token is None:
+            return True
+        return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
+    def serve(self, debug: bool = False) -> None:
+        """Serve until SIGINT or SIGTERM; the address is printed once the port listens."""
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signal_number, self.request_exit)
+        web.run_app(
+            self._make_app(),
+            host=self.host,
+            port=self.port,
+            handle_signals=False,
+            loop=loop,
+            print=lambda *_: self._announce(),
+        )
+
+    async def on_startup(self, app: web.Application) -> None:
+        """Nothing to say before the port listens (see :meth:`_announce`)."""
+
+    def _announce(self) -> None:
+        options = self.options
+        idle = (
+            f"{options.idle_timeout / 60:g} min" if options.idle_timeout is not None else "no limit"
+        )
+        print(
+            f"gdtui serve: open {options.url}\n"
+            f"  at most {options.max_sessions} sessions (about {SESSION_MEGABYTES} MB each), "
+            f"idle timeout {idle}, files inside {options.root}. Ctrl+C stops it.",
+            flush=True,
+        )
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        await asyncio.gather(*(self._stop(service) for service in list(self.sessions)))
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        if len(self.sessions) >= self.options.max_sessions:
+            return self._full()
+        import aiohttp_jinja2
+
+        token = self.options.token
+        context = {
+            "font_size": 16,
+            # Relative: the page builds the absolute address from its own location, so a
+            # tunnel on another port (or a proxy) works.
+            "app_websocket_url": f"ws/{token}" if token else "ws",
+            "config": {"static": {"url": "static/"}},
+            "application": {"name": self.title},
+        }
+        return aiohttp_jinja2.render_template("app_index.html", request, context)
+
+    def _full(self) -> web.Response:
+        return _page(
+            503,
+            "All sessions in use",
+            f"This gdtui serve runs at most {self.options.max_sessions} sessions at once; "
+            "try again when one closes (or start it with a larger --max-sessions).",
+        )
+
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        origin = request.headers.get("Origin")
+        if origin not in (f"http://{request.host}", f"https://{request.host}"):
+            return _page(403, "Origin not allowed", "Only gdtui's own page may open a session.")
+        if len(self.sessions) >= self.options.max_sessions:
+            return self._full()
+        width = _clamp(request.query.get("width"), 80, MAX_COLUMNS)
+        height = _clamp(request.query.get("height"), 24, MAX_ROWS)
+        websocket = web.WebSocketResponse(
+            heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_MESSAGE_BYTES
+        )
+        await websocket.prepare(request)
+
+        async def close() -> None:
+            await websocket.close()
+
+        service = AppService(
+            self.command,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=close,
+            download_manager=self.download_manager,
+        )
+        self.sessions.add(service)
+        try:
+            await service.start(width, height)
+            await self._relay(websocket, service)
+        except Exception as error:  # the session ends; the server goes on
+            log.warning("session ended by an error: %r", error)
+        finally:
+            await self._stop(service)
+            self.sessions.discard(service)
+            with contextlib.suppress(Exception):
+                await websocket.close()
+        return websocket
+
+    async def _relay(self, websocket: web.WebSocketResponse, service: AppService) -> None:
+        """Pass the browser's keys and sizes to the app until the browser goes, falls
+        silent for the idle timeout, or sends something that is not a message of ours."""
+        while True:
+            try:
+                message = await asyncio.wait_for(websocket.receive(), self.options.idle_timeout)
+            except asyncio.TimeoutError:
+                return
+            if message.type != WSMsgType.TEXT:
+                return  # closed, an error, a ping unanswered, or binary: not a browser of ours
+            try:
+                envelope = json.loads(message.data)
+            except ValueError:
+                return
+            if not await self._obey(envelope, websocket, service):
+                return  # not a message of textual-serve's page: this is no browser of ours
+
+    async def _obey(
+        self, envelope: object, websocket: web.WebSocketResponse, service: AppService
+    ) -> bool:
+        """Carry out one message from the page; False if it is not one it sends."""
+        if not (isinstance(envelope, list) and envelope and isinstance(envelope[0], str)):
+            return False
+        kind, rest = envelope[0], envelope[1:]
+        if kind == "stdin" and len(rest) == 1 and isinstance(rest[0], str):
+            await service.send_bytes(rest[0].encode("utf-8"))
+        elif kind == "resize" and len(rest) == 1 and isinstance(rest[0], dict):
+            size = rest[0]
+            await service.set_terminal_size(
+                _clamp(size.get("width"), 80, MAX_COLUMNS),
+                _clamp(size.get("height"), 24, MAX_ROWS),
+            )
+        elif kind == "ping" and len(rest) == 1:
+            await websocket.send_json(["pong", str(rest[0])[:32]])
+        elif kind == "blur" and not rest:
+            await service.blur()
+        elif kind == "focus" and not rest:
+            await service.focus()
+        else:
+            return False
+        return True
+
+    async def _stop(self, service: AppService) -> None:
+        """Ask the session's app to quit; kill it if it has not within :data:`STOP_SECONDS`
+        (its training process then ends by itself, its pipe closed)."""
+        try:
+            await asyncio.wait_for(asyncio.shield(service.stop()), STOP_SECONDS)
+        except Exception:  # the time is up (TimeoutError), or stopping failed
+            process = service._process  # textual-serve keeps it private; nothing else kills it
+            if process is not None and process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(process.wait(), STOP_SECONDS)
+
+
+def _clamp(value: object, default: int, high: int) -> int:
+    """A terminal dimension from a browser: a whole number from 1 to ``high``."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return default
+    return max(1, min(high, number))
+
+
+def serve(app_args: list[str], options: ServeOptions) -> int:
+    """Serve the app until interrupted."""
+    os.environ[SERVE_ROOT_VARIABLE] = str(options.root)
+    GdtuiServer(app_args, options).serve()
+    return 0

@@ -1,0 +1,166 @@
+"""A comparison's lanes on every core: one share in the process that asked, the others in
+processes of their own.
+
+Each worker is a fresh interpreter (a plain subprocess, as the training process is) given its
+share of the lanes, balanced by what an epoch of each costs. It steps its lanes in turn, a
+slice of time each, and sends each slice's records as it goes, so that every lane's progress
+streams back. A worker reads its end of a pipe on a thread of its own, and ends the moment the
+pipe closes: it never outlives the process that asked for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+
+from gdtui.core.engine.runner import Batch, Stepper
+from gdtui.core.process import spawn
+from gdtui.core.settings.config import RunConfig
+
+SLICE_SECONDS = 0.05
+"""How long a worker steps one lane before it sends the records and turns to the next."""
+WAIT_SECONDS = 0.1
+"""How often the parent looks whether it has been cancelled while it waits for records."""
+EPOCH_COST = {"numpy-manual": 1.0, "torch-autograd": 4.0, "torch-optim": 6.5, "torch-module": 6.5}
+"""An epoch's time, relative to numpy-manual's (benchmarks/headless.py): how lanes are shared."""
+WORKER_COMMAND = "from gdtui.core.compare.workers import worker; worker()"
+
+
+class WorkerFailed(Exception):
+    """A worker ended without finishing its lanes, or reported an error."""
+
+
+@dataclass(frozen=True)
+class LaneBatch:
+    """A slice of one lane's run, as a worker sends it."""
+
+    lane: str
+    batch: Batch
+
+
+def shares(configs: dict[str, RunConfig], workers: int) -> list[list[str]]:
+    """The lanes each of ``workers`` processes runs, the busiest share first: the costliest
+    lane first to the least loaded worker, so that the workers finish together."""
+    loads = [0.0] * workers
+    share: list[list[str]] = [[] for _ in range(workers)]
+    cost = {name: EPOCH_COST.get(c.variant, 8.0) for name, c in configs.items()}
+    for name in sorted(configs, key=lambda n: -cost[n]):
+        least = loads.index(min(loads))
+        share[least].append(name)
+        loads[least] += cost[name]
+    busiest = sorted(range(workers), key=lambda i: -loads[i])
+    return [share[i] for i in busiest if share[i]]
+
+
+def run_in_workers(
+    configs: dict[str, RunConfig],
+    workers: int,
+    on_batch: Callable[[str, Batch], None],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Run every lane of ``configs`` to its end on ``workers`` cores, passing each slice of
+    records to ``on_batch(lane, batch)`` as it arrives (in each lane's order). This process
+    takes the lightest share itself (it has torch imported already, and it also takes in
+    what the others send), a worker process each of the others. Returns True when every lane
+    has ended; False, early, killing the workers, once ``cancelled()``."""
+    *there, here = shares(configs, workers)
+    local = {name: Stepper(configs[name]) for name in here}
+    with _started(configs, there) as connections:
+        running = set(connections)
+        while running or local:
+            if cancelled():
+                return False
+            if local:  # a slice of each lane here, then whatever the workers have sent
+                _slice_each(local, on_batch, SLICE_SECONDS)
+            for connection in wait(list(running), 0 if local else WAIT_SECONDS):
+                assert isinstance(connection, Connection)
+                try:
+                    message = connection.recv()
+                except EOFError:
+                    raise WorkerFailed("a comparison's worker ended early") from None
+                if isinstance(message, LaneBatch):
+                    on_batch(message.lane, message.batch)
+                elif isinstance(message, str):
+                    raise WorkerFailed(message)
+                else:  # the worker's lanes are all done
+                    running.discard(connection)
+    return True
+
+
+@contextlib.contextmanager
+def _started(configs: dict[str, RunConfig], groups: list[list[str]]) -> Iterator[list[Connection]]:
+    """A worker for each group of lanes, and their reply ends; on leaving, every worker is
+    killed and reaped."""
+    processes: list[subprocess.Popen[bytes]] = []
+    ends: list[Connection] = []  # both ends of each pipe: a worker ends when its input closes
+    replies: list[Connection] = []
+    try:
+        for names in groups:
+            process, commands, reply = spawn.start(WORKER_COMMAND)
+            processes.append(process)
+            ends += [commands, reply]
+            replies.append(reply)
+            commands.send({name: configs[name] for name in names})
+        yield replies
+    finally:
+        for end in ends:
+            end.close()
+        for process in processes:
+            with contextlib.suppress(OSError):
+                process.kill()
+            process.wait()
+
+
+# -- the worker ---------------------------------------------------------------------------
+
+
+def worker() -> None:
+    """A worker's entry point: its lanes on stdin, records on stdout."""
+    commands, replies = spawn.attach()
+    lanes: dict[str, RunConfig] = commands.recv()
+    # The pipe closing means the parent has gone or given up: end at once.
+    threading.Thread(target=_end_with, args=(commands,), daemon=True).start()
+    try:
+        step_lanes(lanes, lambda lane, batch: replies.send(LaneBatch(lane, batch)))
+    except OSError:
+        os._exit(0)
+    except Exception:
+        replies.send(traceback.format_exc(limit=4))
+        return
+    replies.send(None)
+
+
+def step_lanes(
+    lanes: dict[str, RunConfig],
+    send: Callable[[str, Batch], None],
+    slice_seconds: float = SLICE_SECONDS,
+) -> None:
+    """Step each lane in turn for ``slice_seconds`` and ``send`` what it did, until every
+    lane has ended (done, converged, diverged, or found diverging)."""
+    steppers = {name: Stepper(config) for name, config in lanes.items()}
+    while steppers:
+        _slice_each(steppers, send, slice_seconds)
+
+
+def _slice_each(
+    steppers: dict[str, Stepper], send: Callable[[str, Batch], None], slice_seconds: float
+) -> None:
+    """Step each lane once, for ``slice_seconds``, and ``send`` what it did; a lane that has
+    ended leaves ``steppers``."""
+    for name, stepper in list(steppers.items()):
+        batch = stepper.step(10**9, slice_seconds)
+        send(name, batch)
+        if batch.stop is not None:
+            del steppers[name]
+
+
+def _end_with(commands: Connection) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        commands.recv()
+    os._exit(0)

@@ -1,0 +1,289 @@
+"""Steps one run's trainer in batches: the part of a session that does the arithmetic.
+
+It lives in the training process (see :mod:`gdtui.core.process.parent`), so the UI never
+waits for it and it never waits for the UI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gdtui.core.engine.divergence import DivergenceWatch, Diverging
+from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
+from gdtui.core.engine.stops import StopReason, stop_reason
+from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.config import RunConfig
+
+if TYPE_CHECKING:
+    from gdtui.core.engine.lines import LineStep, LineStepper
+
+
+@dataclasses.dataclass(frozen=True)
+class Batch:
+    """Epochs stepped in one go, tagged with the run they belong to.
+
+    ``diverged`` is the record of the epoch that went non-finite (not among ``records``);
+    ``diverging`` says where the loss was found growing geometrically (the last of
+    ``records``); ``optimizer_state`` is the optimizer's own state after the last epoch.
+    """
+
+    run_id: int
+    records: list[EpochRecord]
+    optimizer_state: dict[str, float] = dataclasses.field(default_factory=dict)
+    stop: StopReason | None = None
+    diverged: EpochRecord | None = None
+    initial: tuple[float, float | None] | None = None
+    """(w, b) before epoch 1, in the batch that starts the run (gradient checks need them)."""
+    changes: tuple[tuple[int, str], ...] = ()
+    """Settings changed mid-run that took effect in this batch: (the first epoch that used
+    the new value, "lr 0.01 -> 0.02"), for the chart's markers."""
+    diverging: Diverging | None = None
+    request: int = 0
+    """The number of the step request this batch answers (0: a slice of a run)."""
+    after: int = 0
+    """How many commands the training process had obeyed when it stepped this slice of a
+    run (so a recording can place it among the keys: :mod:`gdtui.core.lessons.recorder`)."""
+    updates: list[EpochRecord] = dataclasses.field(default_factory=list)
+    """With mini-batches, the record of every update of ``records``' epochs, in order
+    (each epoch's last is its record); empty with the full batch, where they are
+    ``records``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplayPlan:
+    """How to step a run again, exactly: how many epochs, and at each epoch (from 1) whose
+    learning rate or zero_grad differs from the epoch before, the values it used."""
+
+    epochs: int
+    at: np.ndarray
+    lr: np.ndarray
+    zero_grad: np.ndarray
+
+    @classmethod
+    def of(cls, lrs: np.ndarray, grad_states: np.ndarray) -> ReplayPlan:
+        """The plan of a run whose epochs had these ``lr`` and ``grad_state`` columns."""
+        zero_grads = grad_states != GRAD_VALUE  # .grad was cleared after the epoch
+        changed = np.ones(len(lrs), dtype=bool)
+        changed[1:] = (lrs[1:] != lrs[:-1]) | (zero_grads[1:] != zero_grads[:-1])
+        index = np.flatnonzero(changed)
+        return cls(len(lrs), index + 1, lrs[index].copy(), zero_grads[index].copy())
+
+
+BLOCK_EPOCHS = 4096
+"""The most epochs a timed step runs as one block between looks at the clock."""
+MARKED = ("lr", "schedule", "zero_grad")
+"""The live settings whose mid-run changes are marked on the chart (the rest, epochs, eps and
+predict, change when the run ends or what is reported, not the path it takes)."""
+
+
+def _marker(key: str, old: object, new: object) -> str:
+    if key == "zero_grad":
+        return f"zero_grad {'on' if new else 'off'}"
+    shown = (f"{v:g}" if isinstance(v, float) else str(v) for v in (old, new))
+    return f"{key} {' -> '.join(shown)}"
+
+
+class Stepper:
+    """The trainer of one run, created on first use, and the settings it runs under: the one
+    place that steps trainers and decides that a run stops (the app's training process,
+    ``gdtui run`` and compare mode all step through it).
+
+    A run found diverging stops there once (:attr:`StopReason.DIVERGING`); stepping it again
+    goes on, to the end or to inf, unless the rate changes, which watches it afresh."""
+
+    def __init__(self, config: RunConfig, run_id: int = 0) -> None:
+        self.config = config
+        self.run_id = run_id
+        self._trainer: Trainer | None = None
+        self._finished = False
+        self._pending: dict[str, tuple[object, object]] = {}
+        """Live settings changed since the last epoch: key → (value before, value now)."""
+        self._watch = DivergenceWatch()
+        self._lines: LineStepper | None = None
+        self._initial: tuple[float, float | None] | None = None
+        self._line_changes: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def trainer(self) -> Trainer:
+        """The run's trainer (a torch variant imports torch on first use)."""
+        if self._trainer is None:
+            self._trainer = Trainer(self.config)
+        return self._trainer
+
+    @property
+    def finished(self) -> bool:
+        """Whether the last epoch stepped ended the run under the current settings."""
+        return self._finished
+
+    def apply(self, config: RunConfig) -> None:
+        """Adopt live settings from the next epoch: zero_grad, and the learning rate, whose
+        schedule's line the trainer rewrites whenever lr, schedule or epochs change."""
+        old, self.config = self.config, config
+        trainer = self._trainer
+        if trainer is not None:
+            if config.zero_grad != old.zero_grad:
+                trainer.set_zero_grad(config.zero_grad)
+            if (config.lr, config.schedule, config.epochs) != (old.lr, old.schedule, old.epochs):
+                trainer.retune(config)
+            if (config.lr, config.schedule) != (old.lr, old.schedule):
+                self._watch.rearm()
+            for key in MARKED:
+                before, now = getattr(old, key), getattr(config, key)
+                if before != now:
+                    first = self._pending.get(key, (before, now))[0]
+                    self._pending[key] = (first, now)
+        self._finished = False
+
+    def _take_changes(self, trainer: Trainer) -> tuple[tuple[int, str], ...]:
+        pending, self._pending = self._pending, {}
+        if not trainer.epoch:
+            return ()  # before the first epoch nothing has changed mid-run
+        epoch = trainer.epoch + 1
+        return tuple(
+            sorted(
+                (epoch, _marker(key, old, new)) for key, (old, new) in pending.items() if old != new
+            )
+        )
+
+    def step(self, max_epochs: int, max_seconds: float = float("inf")) -> Batch:
+        """Step up to ``max_epochs`` epochs or for ``max_seconds``, stopping when the run ends."""
+        trainer = self.trainer
+        initial = (trainer.w, trainer.b) if trainer.epoch == 0 else None
+        changes = self._take_changes(trainer)
+        epochs, eps = self.config.epochs, self.config.eps
+        timed = max_seconds != float("inf")
+        start = time.perf_counter()
+        deadline = start + max_seconds
+        records: list[EpochRecord] = []
+        updates: list[EpochRecord] = []
+        reason: StopReason | None = None
+        diverged = diverging = None
+        watch = self._watch
+        left = max_epochs
+        # Blocks of epochs run as compiled loops; each ends early at an epoch that may end
+        # the run, which is judged here as every epoch would be one by one.
+        block = 1 if timed else left
+        while left > 0:
+            if trainer.position:  # mid-epoch, after line steps
+                ran = [trainer.step()]
+                more = list(trainer.updates) if trainer.program.batched else []
+            else:
+                ceiling = watch.ceiling
+                size = 1 if ceiling is None else min(block, left, max(1, epochs - trainer.epoch))
+                ran, more = trainer.run(size, eps, math.inf if ceiling is None else ceiling)
+            left -= len(ran)
+            last = ran[-1]
+            watch.catch_up(ran[:-1])
+            records += ran[:-1]
+            reason = stop_reason(last, epochs, eps)
+            if reason is StopReason.DIVERGED:
+                diverged = last
+                updates += more[: len(more) - last.batch]
+                break
+            records.append(last)
+            updates += more
+            if reason is None and (diverging := watch.observe(last)) is not None:
+                reason = StopReason.DIVERGING
+            if reason is not None:
+                break
+            if timed:
+                now = time.perf_counter()
+                if now > deadline:
+                    break
+                # As many epochs as fit in the slice's time left, at the pace so far.
+                pace = (now - start) / len(records)
+                block = max(1, min(BLOCK_EPOCHS, int((deadline - now) / pace)))
+        self._finished = reason is not None and reason is not StopReason.DIVERGING
+        return Batch(
+            self.run_id,
+            records,
+            trainer.optimizer_state(),
+            reason,
+            diverged,
+            initial,
+            changes,
+            diverging,
+            updates=updates,
+        )
+
+    def step_line(self) -> tuple[LineStep, Batch | None]:
+        """Run the next line of the loop; the epoch's batch too when it was the last line
+        (judged as :meth:`step` judges an epoch: the same record, the same stops)."""
+        from gdtui.core.engine.lines import LineStepper
+
+        trainer = self.trainer
+        if trainer.epoch == 0 and trainer.position == 0:
+            self._initial = (trainer.w, trainer.b)
+        if self._lines is None or self._lines.trainer is not trainer:
+            self._lines = LineStepper(trainer)
+        changes = self._take_changes(trainer) if trainer.position == 0 else ()
+        self._line_changes += changes
+        line = self._lines.step()
+        record = line.record
+        if record is None:
+            return line, None
+        reason = stop_reason(record, self.config.epochs, self.config.eps)
+        diverged = record if reason is StopReason.DIVERGED else None
+        diverging = None
+        if reason is None and (diverging := self._watch.observe(record)) is not None:
+            reason = StopReason.DIVERGING
+        self._finished = reason is not None and reason is not StopReason.DIVERGING
+        initial, self._initial = self._initial, None
+        changes, self._line_changes = self._line_changes, ()
+        records = [] if diverged else [record]
+        updates = list(trainer.updates) if records and trainer.program.batched else []
+        state = trainer.optimizer_state()
+        return line, Batch(
+            self.run_id,
+            records,
+            state,
+            reason,
+            diverged,
+            initial,
+            changes,
+            diverging,
+            updates=updates,
+        )
+
+    def replay(
+        self,
+        plan: ReplayPlan,
+        progress: Callable[[int], None] = lambda epoch: None,
+        every: float = 0.2,
+    ) -> EpochRecord | None:
+        """Step a new trainer through ``plan``'s epochs with the settings each used, then adopt
+        the current settings; returns the last record (None for an empty plan). Reports the
+        epoch reached to ``progress`` every ``every`` seconds."""
+        if not plan.epochs:
+            return None
+        values = zip(plan.lr.tolist(), plan.zero_grad.tolist(), strict=True)
+        settings = dict(zip(plan.at.tolist(), values, strict=True))
+        first_lr, first_zero_grad = settings[1]
+        self._trainer = trainer = Trainer(
+            self.config.replace(lr=first_lr, zero_grad=first_zero_grad)
+        )
+        trainer.replaying(True)
+        step, report = trainer.step, time.perf_counter() + every
+        self._watch = watch = DivergenceWatch()  # told as the run was, so not told again
+        record = None
+        for epoch in range(1, plan.epochs + 1):
+            setting = settings.get(epoch)
+            if setting is not None:
+                trainer.set_lr(setting[0])
+                trainer.set_zero_grad(setting[1])
+            record = step()
+            watch.observe(record)
+            if epoch % 256 == 0 and time.perf_counter() > report:
+                progress(epoch)
+                report = time.perf_counter() + every
+        trainer.replaying(False)
+        trainer.retune(self.config)
+        trainer.set_zero_grad(self.config.zero_grad)
+        self._finished, self._pending = False, {}
+        return record

@@ -1,0 +1,117 @@
+"""Recording what a user does as a lesson (``gdtui --record FILE``) that replays to the same
+numbers: each key that acts on the run becomes a step, and the epochs run flat out between
+keys become ``epochs`` steps, counted exactly.
+
+Exactly, because the training process obeys its commands in order and says, in each batch it
+runs on its own (``space``), how many commands it had obeyed by then (``Batch.after``). A key
+is filed with the number of commands sent once it has acted, so a batch belongs after every
+key whose number it has reached, and before the rest: a setting changed mid-run splits the
+run at the epoch where the change took effect, not where the key was pressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gdtui.core.lessons.lesson import Lesson, Step, lesson_toml, parse_lesson
+from gdtui.core.run.session import describe_changes, needs_reset
+from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.files import config_options, parse_settings_text
+
+
+@dataclass
+class _Entry:
+    at: int
+    """How many commands had been sent once this key had acted."""
+    step: Step
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def changed_options(old: RunConfig, new: RunConfig) -> dict[str, Any]:
+    """The settings, as a lesson's ``set`` table, that take ``old`` to ``new`` (a setting
+    cleared, such as w0 back to seeded, is written as ``""``, which the settings read as
+    unset)."""
+    before, after = config_options(old), config_options(new)
+    changes = {key: value for key, value in after.items() if before.get(key) != value}
+    changes.update({key: "" for key in before if key not in after})
+    return changes
+
+
+@dataclass
+class Recorder:
+    """What a user did to one run, from ``start``, as lesson steps (see the module
+    docstring). The app files each key as it acts and each batch as it lands."""
+
+    start: RunConfig
+    title: str = "A recorded session"
+    _entries: list[_Entry] = field(default_factory=list)
+    _runs: list[tuple[int, int]] = field(default_factory=list)
+    """(Batch.after, epochs) of each batch run flat out, in the order they landed."""
+    _view: str = "loss"
+
+    def reset(self, at: int) -> None:
+        """``r``: the run again from epoch 0."""
+        self._file(at, Step("r: started again from epoch 0.", reset=True))
+
+    def set(self, old: RunConfig, new: RunConfig, at: int) -> None:
+        """Settings changed (a key, the form, the palette): from ``old`` to ``new``."""
+        words = "; ".join(describe_changes(old, new))
+        again = " The run starts again from epoch 0." if needs_reset(old, new) else ""
+        self._file(at, Step(f"Changed {words}.{again}", set=changed_options(old, new)))
+
+    def view(self, name: str, at: int) -> None:
+        """The chart's view shown (``g``, a tab); nothing if it is the one in sight."""
+        if name != self._view:
+            self._view = name
+            self._file(at, Step(f"The {name} view.", view=name))
+
+    def epochs(self, count: int, at: int) -> None:
+        """``n``: the rest of the epoch, or ``count`` epochs."""
+        self._file(at, Step(f"n: {_plural(count, 'epoch')}.", epochs=count))
+
+    def lines(self, at: int) -> None:
+        """``.``: the next line of the loop (shown in the code view)."""
+        self.view("code", at)
+        self._file(at, Step(".: the next line of the loop.", lines=1))
+
+    def ran(self, after: int, epochs: int) -> None:
+        """A batch run flat out landed: ``epochs`` epochs (a diverged one counted), stepped
+        once the training process had obeyed ``after`` commands."""
+        if epochs:
+            self._runs.append((after, epochs))
+
+    def _file(self, at: int, step: Step) -> None:
+        self._entries.append(_Entry(at, step))
+
+    def steps(self) -> list[Step]:
+        """Every step so far, the runs between keys merged into one step each."""
+        steps: list[Step] = []
+        runs = iter(self._runs)
+        pending = next(runs, None)
+        for entry in [*self._entries, None]:
+            total = 0
+            while pending is not None and (entry is None or pending[0] < entry.at):
+                total += pending[1]
+                pending = next(runs, None)
+            if total:
+                steps.append(Step(f"space: ran {_plural(total, 'epoch')}.", epochs=total))
+            if entry is not None:
+                steps.append(entry.step)
+        return steps
+
+    def lesson(self, about: str = "") -> Lesson:
+        """What was done, as a lesson (a session with no steps yet gets one note)."""
+        steps = self.steps() or [Step("The run before any step.")]
+        settings = config_options(self.start)
+        return Lesson(self.title, about, self.start, tuple(steps), settings)
+
+    def text(self, about: str = "") -> str:
+        """The lesson file's text, checked: it reads back as a lesson (raises LessonError if
+        what was done cannot be replayed, which would be a bug)."""
+        text = lesson_toml(self.lesson(about))
+        parse_lesson(parse_settings_text(text, "TOML"))
+        return text

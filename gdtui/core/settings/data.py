@@ -1,0 +1,209 @@
+"""Datasets: the seeds' presets, lists typed by hand, and CSV files with columns x,y."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gdtui.core.settings.parse import ParseError, parse_float, parse_int
+
+FLOAT32_MAX = 3.4028234663852886e38
+MAX_FILE_BYTES = 10_000_000
+"""Larger data and config files are refused: gdtui trains on a handful of points."""
+MAX_POINTS = 100_000
+"""The most points a dataset may have, from a file or generated."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Points (x, y) to fit with y ≈ w·x (+ b), and a name to show for them."""
+
+    name: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    source: str | None = None
+    """The CSV file the points were read from (remembered by path, not copied), or None."""
+
+    def __post_init__(self) -> None:
+        if not self.x:
+            raise ParseError("the data has no points")
+        if len(self.x) > MAX_POINTS:
+            raise ParseError(f"the data has {len(self.x):,} points; at most {MAX_POINTS:,}")
+        if len(self.x) != len(self.y):
+            raise ParseError(f"x has {len(self.x)} values but y has {len(self.y)}; they must match")
+        if not all(math.isfinite(v) for v in (*self.x, *self.y)):
+            raise ParseError("every x and y must be a finite number")
+        # Checked once, here, rather than by every configuration built on this data.
+        if not all(abs(v) <= FLOAT32_MAX for v in (*self.x, *self.y)):
+            raise ParseError("every x and y must be within ±3.4e38 (float32)")
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+PRESETS: dict[str, Dataset] = {
+    "line4": Dataset("line4", (1.0, 2.0, 3.0, 4.0), (2.0, 4.0, 6.0, 8.0)),
+    "line5": Dataset("line5", (1.0, 2.0, 3.0, 4.0, 5.0), (2.0, 4.0, 6.0, 8.0, 10.0)),
+}
+"""The seeds' data: y = 2x on x = 1..4 (seeds 000, 001, 003, 004) and on x = 1..5 (seed 002)."""
+
+DEFAULT_PRESET = "line4"
+
+
+def load_csv(path: str | Path) -> Dataset:
+    """Read a CSV file with a header row naming columns ``x`` and ``y`` (other columns ignored).
+
+    Raises ParseError with a message naming the row and column of the first bad cell.
+    """
+    path = Path(path)
+    dataset = parse_csv(read_text(path, "a CSV file"), name=path.name)
+    return Dataset(dataset.name, dataset.x, dataset.y, source=str(path.absolute()))
+
+
+def read_text(path: Path, kind: str, limit: int | None = None) -> str:
+    """A small UTF-8 text file's contents; ParseError says plainly why it cannot be read.
+
+    Only a regular file is read: a FIFO or a device would block, or never end. Larger than
+    ``limit`` bytes (:data:`MAX_FILE_BYTES` by default) is refused.
+    """
+    limit = MAX_FILE_BYTES if limit is None else limit
+    try:
+        # Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise ParseError(f"no such file: {str(path)!r}") from None
+    except OSError as error:
+        raise ParseError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise ParseError(f"{str(path)!r} is a directory, not {kind}")
+        if not stat.S_ISREG(mode):
+            what = "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
+            raise ParseError(f"{str(path)!r} is {what}, not {kind}: give a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := os.read(descriptor, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+    except OSError as error:
+        raise ParseError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
+    if len(raw) > limit:
+        most = f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
+        raise ParseError(f"{str(path)!r} is larger than {most}, the most gdtui reads")
+    if b"\x00" in raw:
+        raise ParseError(f"{str(path)!r} is a binary file, not {kind}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ParseError(f"{str(path)!r} is not UTF-8 text") from None
+
+
+def parse_csv(text: str, name: str = "csv") -> Dataset:
+    """Parse CSV text with a header naming columns ``x`` and ``y``."""
+    reader = csv.reader(io.StringIO(text))
+    # (the file's line number, the row): errors name the line, blank lines included
+    numbered: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                numbered.append((reader.line_num, row))
+                if len(numbered) > MAX_POINTS + 1:  # a header and more rows than allowed
+                    raise ParseError(f"the CSV file has more than {MAX_POINTS:,} data rows")
+    except csv.Error as error:
+        raise ParseError(f"not a valid CSV file: {error}") from None
+    if not numbered:
+        raise ParseError("the CSV file is empty; it needs a header row x,y and data rows")
+    rows = [row for _, row in numbered]
+    header = [cell.strip().lower() for cell in rows[0]]
+    twice = sorted({cell for cell in header if cell and header.count(cell) > 1})
+    if twice:
+        raise ParseError(
+            f"the CSV header names column {' and '.join(_brief(c) for c in twice)} more than "
+            "once; each column needs a name of its own"
+        )
+    missing = [column for column in ("x", "y") if column not in header]
+    if missing:
+        # Not the header's own text: whatever file this is, its content stays unquoted.
+        count = f"{len(header)} column{'s' if len(header) != 1 else ''}"
+        raise ParseError(
+            f"the CSV header (line {numbered[0][0]}) has no column "
+            f"{' or '.join(repr(m) for m in missing)}; it needs columns named x and y "
+            f"(it has {count})"
+        )
+    ix, iy = header.index("x"), header.index("y")
+    xs: list[float] = []
+    ys: list[float] = []
+    for line, row in numbered[1:]:
+        values = []
+        for column, index in (("x", ix), ("y", iy)):
+            if index >= len(row):
+                raise ParseError(f"row {line} has no value in column {column!r}")
+            try:
+                values.append(parse_float(row[index]))
+            except ParseError as error:
+                raise ParseError(f"row {line}, column {column!r}: {error}") from None
+        xs.append(values[0])
+        ys.append(values[1])
+    if not xs:
+        raise ParseError("the CSV file has a header but no data rows")
+    return Dataset(name, tuple(xs), tuple(ys))
+
+
+def _brief(text: str, most: int = 12) -> str:
+    """``text`` quoted, escaped and cut to ``most`` characters: enough to find it by, not
+    enough to read a file through an error message."""
+    return repr(text[:most] + ("…" if len(text) > most else ""))
+
+
+NOISY_DEFAULTS: dict[str, float] = {
+    "slope": 2.0,
+    "intercept": 1.0,
+    "noise": 0.5,
+    "n": 20,
+    "seed": 0,
+}
+"""A generated line's parameters when ``noisy`` names none."""
+
+
+def noisy_line(
+    slope: float = 2.0, intercept: float = 1.0, noise: float = 0.5, n: int = 20, seed: int = 0
+) -> Dataset:
+    """``n`` points y = slope·x + intercept + noise·N(0, 1) at x = 1 … n, seeded."""
+    if not (1 <= n <= MAX_POINTS):
+        raise ParseError(f"n must be from 1 to {MAX_POINTS}, got {n}")
+    if noise < 0:
+        raise ParseError(f"noise must be >= 0, got {noise:g}")
+    if seed < 0:
+        raise ParseError(f"seed must be >= 0, got {seed}")
+    rng = np.random.default_rng(seed)
+    x = np.arange(1, n + 1, dtype=np.float64)
+    y = slope * x + intercept + noise * rng.standard_normal(n)
+    name = f"noisy:slope={slope:g},intercept={intercept:g},noise={noise:g},n={n},seed={seed}"
+    return Dataset(name, tuple(x.tolist()), tuple(float(v) for v in y))
+
+
+def parse_noisy(spec: str) -> Dataset:
+    """``noisy`` or ``noisy:slope=2,intercept=1,noise=0.5,n=20,seed=0`` (any subset)."""
+    head, _, rest = spec.strip().partition(":")
+    if head.strip() != "noisy":
+        raise ParseError(f"a generated line is written noisy:slope=2,noise=0.5,…, got {spec!r}")
+    values: dict[str, float] = dict(NOISY_DEFAULTS)
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, equals, text = (piece.strip() for piece in item.partition("="))
+        if not equals or key not in NOISY_DEFAULTS:
+            raise ParseError(f"{item!r}: the parameters are {', '.join(NOISY_DEFAULTS)}")
+        values[key] = parse_int(text) if key in ("n", "seed") else parse_float(text)
+    return noisy_line(
+        values["slope"], values["intercept"], values["noise"], int(values["n"]), int(values["seed"])
+    )
