@@ -20,9 +20,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from gdtui import exits
 from gdtui.app import DEFAULT_FPS, OUTPUT_DIR
 from gdtui.app.keys import described
-from gdtui.app.lifecycle import QUIT_SIGNALS, TERMINAL_LOST, Watchdog, signal_status
+from gdtui.app.lifecycle import QUIT_SIGNALS, Watchdog
 from gdtui.app.screens.main import MainScreen
 from gdtui.core.files import write_atomic
 from gdtui.core.settings import remembered as remembered_settings
@@ -135,12 +136,12 @@ class GdtuiApp(App[None]):
         self.app_resume_signal.subscribe(self, self._resumed)
 
     def _on_signal(self, signal_number: int, _frame: object) -> None:
-        self.end_session(signal_status(signal_number))
+        self.end_session(exits.by_signal(signal_number))
 
     def terminal_lost(self) -> None:
         """The terminal went away (called by the driver, on its own thread): end the session
         without waiting on it."""
-        self.end_session(TERMINAL_LOST)
+        self.end_session(exits.TERMINAL_LOST)
 
     def end_session(self, status: int) -> None:
         """Quit with exit status ``status``, within the watchdog's deadline whatever blocks.
@@ -216,11 +217,11 @@ class GdtuiApp(App[None]):
 
     async def action_quit(self) -> None:
         """Stop any run and quit."""
-        self.end_session(0)
+        self.end_session(exits.OK)
 
     async def action_quit_now(self) -> None:
         """ctrl+c: quit from anywhere, a form field too."""
-        self.end_session(0)
+        self.end_session(exits.OK)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a form field of the run's screen, the app's single keys (s, ?, q) do not act

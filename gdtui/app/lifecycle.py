@@ -14,14 +14,8 @@ from collections.abc import Callable
 EXIT_DEADLINE = 1.5
 """Seconds an orderly shutdown may take before the watchdog ends the process."""
 QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
-"""Signals that end a session, each with exit status 128 + its number."""
-TERMINAL_LOST = 128 + signal.SIGHUP
-"""The exit status when the terminal goes away: as if it had hung up, which it did."""
-
-
-def signal_status(signal_number: int) -> int:
-    """The shell's convention for a process ended by a signal: 128 + its number."""
-    return 128 + signal_number
+"""Signals that end a session, each with exit status 128 + its number
+(:func:`gdtui.exits.by_signal`)."""
 
 
 class Watchdog:

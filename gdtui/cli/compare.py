@@ -2,20 +2,63 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
 from collections.abc import Iterator
 from typing import TextIO
 
+from gdtui import exits
+from gdtui.cli.options import FORMATS, Parser, UsageError, add_settings, parse_config
 from gdtui.cli.output import writing
-from gdtui.core.compare.comparison import COMPARED, Comparison, compare, describe
+from gdtui.core.compare.comparison import ACROSS, COMPARED, IGNORED, Comparison, compare, describe
 from gdtui.core.engine.record import EpochRecord
 from gdtui.core.numbers import exact
 from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.fields import option_name
 
 COMPARED_FIELDS = ("epoch", "loss", "w", "grad_w", "lr")
 """A record's fields as jsonl and csv write them (every lane has no bias)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``gdtui compare`` parser: the settings, and what to compare across."""
+    parser = Parser(
+        prog="gdtui compare",
+        description="Run the four variants (or the optimizers, zero_grad on and off, the "
+        "gradient formulas) in lockstep on the same data and settings; print each one's final "
+        "epoch and the largest difference between them.",
+    )
+    add_settings(parser)
+    parser.add_argument(
+        "--across",
+        choices=ACROSS,
+        default="variants",
+        help="compare the four variants (no bias, same w0), torch-optim's optimizers, the run "
+        "with zero_grad on and off, or numpy-manual's gradient formulas (mean, tutorial)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text: each run's last epoch and the largest differences; jsonl, csv: every "
+        "epoch of every run, in lockstep (epoch by epoch), full precision",
+    )
+    return parser
+
+
+def main(args: list[str]) -> int:
+    """``gdtui compare [OPTIONS]``: compare and print; returns the exit status."""
+    namespace = build_parser().parse_args(args)
+    for key, why in IGNORED[namespace.across].items():
+        given = getattr(namespace, key)
+        if given is not None and not (key == "bias" and given is False):  # --no-bias agrees
+            raise UsageError(
+                f"{option_name(key)}: compare --across {namespace.across} sets it itself "
+                f"({why}); leave it out"
+            )
+    return run_compare(parse_config(namespace), namespace.across, namespace.format)
 
 
 def format_comparison(comparison: Comparison, config: RunConfig, across: str) -> str:
@@ -74,4 +117,4 @@ def run_compare(
                 else:
                     out.write(json.dumps(dict(zip(fields, values, strict=True))) + "\n")
         out.flush()
-    return 0
+    return exits.OK

@@ -6,15 +6,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-EXIT_OUTPUT = 74
-"""The output could not be written (sysexits' EX_IOERR)."""
-EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
-"""The reader went away: the status a shell shows for a tool that SIGPIPE ended."""
+from gdtui import exits
 
 
 class OutputError(Exception):
@@ -32,7 +28,7 @@ class OutputError(Exception):
     @property
     def status(self) -> int:
         """The exit status to end with."""
-        return EXIT_BROKEN_PIPE if self.broken_pipe else EXIT_OUTPUT
+        return exits.BROKEN_PIPE if self.broken_pipe else exits.OUTPUT_FAILED
 
     def __str__(self) -> str:
         if self.broken_pipe:

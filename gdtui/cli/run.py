@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
@@ -9,6 +10,8 @@ from typing import TextIO
 
 import numpy as np
 
+from gdtui import exits
+from gdtui.cli.options import FORMATS, Parser, UsageError, add_settings, bounded, parse_config
 from gdtui.cli.output import writing
 from gdtui.core.engine.divergence import divergence_hint, diverging_message
 from gdtui.core.engine.record import EpochRecord
@@ -17,15 +20,55 @@ from gdtui.core.engine.stops import StopReason, divergence_message
 from gdtui.core.run.gradcheck import GradChecker, penalty
 from gdtui.core.run.history import record_fields
 from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.parse import parse_int
 
 BLOCK_EPOCHS = 1024
 """Epochs stepped between reads of the records (each batch is a list of this many)."""
-EXIT_DIVERGED = 3
-"""``gdtui run``'s exit status when a loss, parameter or gradient went inf or nan, or the
-loss grew geometrically (unless ``--keep-going``)."""
-EXIT_WRONG_GRADIENT = 5
-"""``gdtui run --check-grad``'s exit status when the gradient disagreed with the numerical
-one (unless the run diverged: 3), so that a script can stop on it."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``gdtui run`` parser: the settings plus output options."""
+    parser = Parser(prog="gdtui run", description="Train headless and print every epoch's record.")
+    add_settings(parser)
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--log-every",
+        metavar="K",
+        default="10",
+        help="text: print epoch 1, 1+K, 1+2K, … (default 10)",
+    )
+    output.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    output.add_argument(
+        "--check-grad",
+        action="store_true",
+        help="add num_grad_w (num_grad_b): central differences at the pre-update parameters; "
+        "warn on stderr and exit with status 5 when the gradient disagrees",
+    )
+    output.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="run on when the loss grows geometrically (by default the run stops there, "
+        "diverging, with status 3), to the last epoch or to inf",
+    )
+    return parser
+
+
+def main(args: list[str]) -> int:
+    """``gdtui run [OPTIONS]``: train headless; returns the exit status."""
+    namespace = build_parser().parse_args(args)
+    log_every = bounded("--log-every", namespace.log_every, 1, 10**9, parse_int, "a whole number")
+    config = parse_config(namespace)
+    if namespace.check_grad and config.batched:
+        raise UsageError(
+            "--check-grad: checks the full batch's gradient; leave out --batch-size and --shuffle"
+        )
+    return run_headless(
+        config,
+        namespace.format,
+        log_every,
+        check_grad=namespace.check_grad,
+        keep_going=namespace.keep_going,
+    )
 
 
 def format_text_line(record: EpochRecord) -> str:
@@ -120,14 +163,14 @@ def run_headless(
             out.flush()
             hint = divergence_hint(config, epoch, "--lr")
             print(f"gdtui run: {message}; {hint}{then}", file=sys.stderr)
-            return EXIT_DIVERGED
+            return exits.DIVERGED
         if fmt == "text":
             write(
                 f"Prediction after training: f({config.predict:g}) = "
                 f"{stepper.trainer.predict(config.predict):.3f}\n"
             )
         out.flush()
-    return 0 if warning is None else EXIT_WRONG_GRADIENT
+    return exits.OK if warning is None else exits.WRONG_GRADIENT
 
 
 def _cell(value: float | int | None) -> str:

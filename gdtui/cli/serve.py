@@ -12,6 +12,7 @@ each ended after ``--idle-timeout`` without input, its terminal no larger than
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import hmac
@@ -32,7 +33,21 @@ from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from gdtui.cli.main import SERVE_ROOT_VARIABLE
+from gdtui import exits
+from gdtui.cli.app import SERVE_ROOT_VARIABLE
+from gdtui.cli.options import (
+    Parser,
+    UsageError,
+    add_display_options,
+    add_lesson_option,
+    add_settings,
+    app_args,
+    bounded,
+    load_lesson,
+    parse_config,
+    parse_fps,
+)
+from gdtui.core.settings.parse import parse_float, parse_int
 
 TEMPLATES = Path(__file__).parent / "serve_templates"
 MAX_COLUMNS, MAX_ROWS = 500, 200
@@ -115,9 +130,9 @@ def _page(status: int, title: str, text: str) -> web.Response:
 class GdtuiServer(Server):
     """textual-serve's server with gdtui's guards (see the module's docstring)."""
 
-    def __init__(self, app_args: list[str], options: ServeOptions) -> None:
+    def __init__(self, args: list[str], options: ServeOptions) -> None:
         # exec: the shell becomes the app, so that the app itself is what gets stopped.
-        command = "exec " + shlex.join([sys.executable, "-m", "gdtui", *app_args])
+        command = "exec " + shlex.join([sys.executable, "-m", "gdtui", *args])
         super().__init__(
             command,
             host=options.host,
@@ -327,8 +342,101 @@ def _clamp(value: object, default: int, high: int) -> int:
     return max(1, min(high, number))
 
 
-def serve(app_args: list[str], options: ServeOptions) -> int:
+def serve(args: list[str], options: ServeOptions) -> int:
     """Serve the app until interrupted."""
     os.environ[SERVE_ROOT_VARIABLE] = str(options.root)
-    GdtuiServer(app_args, options).serve()
-    return 0
+    GdtuiServer(args, options).serve()
+    return exits.OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``gdtui serve`` parser: where to listen, whom to let in, and the app's settings."""
+    parser = Parser(
+        prog="gdtui serve",
+        description="Serve the app to a browser (each tab runs its own gdtui with these "
+        "settings), behind a token. For a remote machine, tunnel the port over SSH rather "
+        "than listening widely; for a classroom, see --host and --allow-host.",
+    )
+    server = parser.add_argument_group("server")
+    server.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    server.add_argument("--port", metavar="N", default="8000", help="port (default 8000)")
+    server.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a host name or address browsers may use besides the loopback (repeatable): "
+        "the Host header must be one of them",
+    )
+    server.add_argument(
+        "--no-token",
+        action="store_true",
+        help="serve without a token (only on a loopback --host)",
+    )
+    server.add_argument(
+        "--max-sessions",
+        metavar="N",
+        default="10",
+        help="browser tabs served at once, 1 to 1000 (default 10; about 360 MB each)",
+    )
+    server.add_argument(
+        "--idle-timeout",
+        metavar="MIN",
+        default="30",
+        help="end a session after this many minutes without input (default 30; 0: never)",
+    )
+    server.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the folder a session may load CSV files from and exports into "
+        "(default: the working directory)",
+    )
+    server.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address to print, when browsers reach the server under another one",
+    )
+    server.add_argument("--allow-root", action="store_true", help="serve even when running as root")
+    add_lesson_option(server)
+    add_settings(parser)
+    add_display_options(parser)
+    return parser
+
+
+def main(args: list[str]) -> int:
+    """``gdtui serve [OPTIONS]``: serve until interrupted; returns the exit status."""
+    namespace = build_parser().parse_args(args)
+    port = bounded("--port", namespace.port, 1, 65535, parse_int, "a whole number")
+    sessions = bounded(
+        "--max-sessions", namespace.max_sessions, 1, 1000, parse_int, "a whole number"
+    )
+    idle = bounded("--idle-timeout", namespace.idle_timeout, 0, 7 * 24 * 60, parse_float, "minutes")
+    fps = parse_fps(namespace.fps)
+    if load_lesson(namespace) is None:  # bad settings or lessons are reported now, not in a tab
+        parse_config(namespace)
+    if namespace.no_token and not is_loopback(namespace.host):
+        raise UsageError(
+            f"--no-token: only on a loopback --host (127.0.0.1, ::1), not {namespace.host!r}; "
+            "anyone who reaches the port would drive the app"
+        )
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and not namespace.allow_root:
+        raise UsageError(
+            "--allow-root: gdtui serve is running as root, and every browser tab would run "
+            "as root too; run it as another user, or give --allow-root"
+        )
+    root = Path(namespace.root or os.getcwd())
+    if not root.is_dir():
+        raise UsageError(f"--root: expects a folder, got {namespace.root!r}")
+    options = ServeOptions(
+        host=namespace.host,
+        port=port,
+        allowed_hosts=frozenset(name.strip().lower() for name in namespace.allow_host),
+        max_sessions=sessions,
+        idle_timeout=idle * 60 if idle else None,
+        root=root.resolve(),
+        public_url=namespace.public_url,
+        **({"token": None} if namespace.no_token else {}),
+    )
+    return serve(app_args(namespace, fps), options)

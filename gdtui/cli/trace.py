@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import sys
 from typing import Any, TextIO
 
+from gdtui import exits
+from gdtui.cli.options import Parser, add_settings, parse_config
 from gdtui.cli.output import writing
 from gdtui.core.engine.program import build_program
 from gdtui.core.engine.trace import TracedLine, accumulated, same_value, trace
@@ -14,6 +17,34 @@ from gdtui.core.numbers import shown
 from gdtui.core.settings.config import RunConfig
 
 SKIPPED = "← skipped: zero_grad is off"
+TRACE_EPOCHS = "2"
+"""``gdtui trace`` traces this many epochs unless --epochs says otherwise."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``gdtui trace`` parser: the settings (``--epochs`` defaults to 2) and a format."""
+    parser = Parser(
+        prog="gdtui trace",
+        description="Print the training loop's code line by line as it runs, each line with "
+        "the values right after it: the setup, then every line of every epoch. jsonl has one "
+        "object per line of code; executing their code in order reproduces every value.",
+    )
+    add_settings(parser)
+    parser.add_argument(
+        "--format",
+        choices=("text", "jsonl"),
+        default="text",
+        help="text: a handout (each line, then the values it changed); jsonl: epoch, line, "
+        "code, skipped and values of every line",
+    )
+    return parser
+
+
+def main(args: list[str]) -> int:
+    """``gdtui trace [OPTIONS]``: print the loop's lines as they run; the exit status."""
+    namespace = build_parser().parse_args(args)
+    config = parse_config(namespace, defaults={"epochs": TRACE_EPOCHS})
+    return run_trace(config, namespace.format)
 
 
 def handout_line(traced: TracedLine, before: dict[str, Any], indent: str) -> list[str]:
@@ -68,4 +99,4 @@ def run_trace(config: RunConfig, fmt: str = "text", out: TextIO | None = None) -
             for traced in trace(config):
                 out.write(json.dumps(traced.as_json()) + "\n")
         out.flush()
-    return 0
+    return exits.OK

@@ -89,17 +89,19 @@ def test_a_plotext_the_charts_cannot_use_is_reported_before_the_app_starts(
 ) -> None:
     import plotext
 
-    from gdtui.cli import main as cli
+    from gdtui import exits
+    from gdtui.cli.app import plotext_problem
+    from gdtui.cli.main import main
 
     if version is None:
         monkeypatch.setitem(sys.modules, "plotext", None)  # import plotext raises ImportError
     else:
         monkeypatch.setattr(plotext, "__version__", version)
-    assert cli.main(["--variant", "numpy-manual"]) == cli.EXIT_ENVIRONMENT
+    assert main(["--variant", "numpy-manual"]) == exits.ENVIRONMENT
     err = capsys.readouterr().err
     assert words in err and "plotext>=5.2,<6" in err and len(err.splitlines()) == 1
     monkeypatch.undo()
-    assert cli.plotext_problem() is None  # the one installed here is 5.x
+    assert plotext_problem() is None  # the one installed here is 5.x
 
 
 @pytest.mark.parametrize("command", [("run", "--format", "jsonl"), ("compare",)])

@@ -53,7 +53,7 @@ def _among(imports: set[str], packages: tuple[str, ...]) -> set[str]:
     }
 
 
-CLI = ("gdtui.cli.main", "gdtui.cli.serve", "gdtui.cli.run", "gdtui.cli.compare")
+CLI = ("gdtui.cli",)
 
 
 @pytest.mark.parametrize("module", _modules(PACKAGE / "core"))

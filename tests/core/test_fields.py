@@ -7,7 +7,9 @@ import dataclasses
 
 import pytest
 
-from gdtui.cli.main import build_parser, build_run_parser, parse_config
+from gdtui.cli.app import build_parser
+from gdtui.cli.options import parse_config
+from gdtui.cli.run import build_parser as build_run_parser
 from gdtui.core.run.session import needs_reset
 from gdtui.core.settings.config import RunConfig, config_from_options
 from gdtui.core.settings.fields import BY_KEY, FIELDS, LIVE_FIELDS

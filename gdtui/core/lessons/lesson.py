@@ -46,6 +46,8 @@ LESSON_KEYS: tuple[str, ...] = ("title", "about", "settings", "steps")
 STEP_KEYS: tuple[str, ...] = ("note", "reset", "set", "view", "epochs", "lines")
 MAX_NOTE = 400
 """A note is read from the back of a room while the step is current: a sentence or two."""
+BUILTIN = resources.files("gdtui.core.lessons") / "builtin"
+"""The built-in lessons' folder, inside the package."""
 MAX_COUNT = 10**6
 """The most epochs or lines one step may run."""
 
@@ -207,14 +209,13 @@ def lesson_number(name: str) -> str:
 
 def builtin_names() -> list[str]:
     """The built-in lessons' names, in order (``000-numpy-then-autograd``, …)."""
-    folder = resources.files("gdtui.core.lessons") / "builtin"
     return sorted(
-        entry.name[: -len(".toml")] for entry in folder.iterdir() if entry.name.endswith(".toml")
+        entry.name[: -len(".toml")] for entry in BUILTIN.iterdir() if entry.name.endswith(".toml")
     )
 
 
 def _builtin_text(name: str) -> str:
-    return (resources.files("gdtui.core.lessons") / "builtin" / f"{name}.toml").read_text(encoding="utf-8")
+    return (BUILTIN / f"{name}.toml").read_text(encoding="utf-8")
 
 
 def read_lesson(text: str, name: str) -> Lesson:
