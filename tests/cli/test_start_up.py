@@ -41,9 +41,9 @@ def test_a_one_off_option_for_the_remembered_optimizer_is_taken(settings: Path) 
 def test_an_option_for_another_optimizer_than_the_remembered_one_is_refused(
     settings: Path,
 ) -> None:
-    with pytest.raises(UsageError, match="--betas: is for Adam .* optimizer is momentum"):
+    with pytest.raises(UsageError, match=r"--betas: is for Adam .* optimizer is momentum"):
         _start(settings, "--betas", "0.8,0.9")
-    with pytest.raises(UsageError, match="--momentum: .* optimizer is sgd"):
+    with pytest.raises(UsageError, match=r"--momentum: .* optimizer is sgd"):
         _start(settings, "--defaults", "--momentum", "0.5")  # the defaults: plain sgd
 
 
