@@ -48,8 +48,10 @@ COLUMNS, ROWS = 120, 40
 
 def probe(out: Path, args: list[str]) -> int:
     """Run ``gdtui ARGS`` with timers on the app's chart, frames and keys."""
-    # First, as `gdtui` does: gdtui.app sets Textual's frame rate before Textual loads.
-    import gdtui.app  # noqa: I001
+    # First, as `gdtui` does: the app's frame rate, set before Textual loads.
+    import gdtui.app
+
+    gdtui.app.set_frame_rate()
     from textual import events
     from textual._context import active_app
 
@@ -57,7 +59,8 @@ def probe(out: Path, args: list[str]) -> int:
     from gdtui.app.app import GdtuiApp
     from gdtui.app.screens.main import MainScreen
     from gdtui.app.widgets.loss_chart import LossChart
-    from gdtui.core.run.session import RunState, TrainingSession
+    from gdtui.core.engine.stops import RunState
+    from gdtui.core.run.session import TrainingSession
 
     seen: dict[str, Any] = {
         "frames": [],  # monotonic time of each frame written to the terminal

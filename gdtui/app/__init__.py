@@ -5,12 +5,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-# Textual paints a changed screen at most TEXTUAL_FPS times a second (60 by default), so a key's
-# frame may wait 16.7 ms for its turn. At 120 the key-to-frame p99 of a flat-out run fell from
-# 53 to 36 ms (benchmarks/app.py); redraws while running stay at --fps. Read when Textual is
-# first imported, which is after this; a value the user set wins.
-os.environ.setdefault("TEXTUAL_FPS", "120")
-
 DEFAULT_FPS = 15.0
 """Redraws per second while a run goes flat out, unless ``--fps`` says otherwise."""
 OUTPUT_DIR = "gdtui-output"
@@ -23,6 +17,15 @@ if TYPE_CHECKING:
     from gdtui.app.app import GdtuiApp
     from gdtui.core.lessons.lesson import Lesson
     from gdtui.core.settings.config import RunConfig
+
+
+def set_frame_rate() -> None:
+    """Let Textual paint a changed screen up to 120 times a second, unless the user set
+    ``TEXTUAL_FPS``. At its default 60 a key's frame may wait 16.7 ms for its turn; at 120 the
+    key-to-frame p99 of a flat-out run fell from 53 to 36 ms (benchmarks/app.py), while
+    redraws during a run stay at ``--fps``. Textual reads it when it is first imported, so
+    this acts only before that (:func:`make_app` calls it first)."""
+    os.environ.setdefault("TEXTUAL_FPS", "120")
 
 
 def make_app(
@@ -50,6 +53,7 @@ def make_app(
         its settings, which are then ``config``. With ``record`` what the user does is written
         there as a lesson file, after each key that acts on the run and at exit. With ``present``
     the app starts in presenter mode."""
+    set_frame_rate()
     from gdtui.app.app import GdtuiApp
     from gdtui.core.settings.config import RunConfig
 

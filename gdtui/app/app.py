@@ -234,7 +234,8 @@ class GdtuiApp(App[None]):
     def on_unmount(self) -> None:
         self._quitting = True
         self.main.trainer.close(timeout=0.2)
-        self.main.save_recording()
+        if self.main.recording is not None:
+            self.main.recording.save()
         if self.settings is not None:
             final = self.main.session.config
             kept = remembered_settings.to_remember(self._remembered, self._config, final)

@@ -13,17 +13,17 @@ import numpy as np
 from gdtui import exits
 from gdtui.cli.options import FORMATS, Parser, UsageError, add_settings, bounded, parse_config
 from gdtui.cli.output import writing
-from gdtui.core.engine.divergence import divergence_hint, diverging_message
+from gdtui.core.engine.divergence import divergence_hint
 from gdtui.core.engine.record import EpochRecord
-from gdtui.core.engine.runner import Batch, Stepper
-from gdtui.core.engine.stops import StopReason, divergence_message
+from gdtui.core.engine.runner import Runner
+from gdtui.core.engine.stops import RunState
 from gdtui.core.run.gradcheck import GradChecker, penalty
 from gdtui.core.run.history import record_fields
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.parse import parse_int
 
-BLOCK_EPOCHS = 1024
-"""Epochs stepped between reads of the records (each batch is a list of this many)."""
+STRETCH_EPOCHS = 1024
+"""Epochs run between writes of the records (each stretch holds a list of this many)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,7 +102,7 @@ def run_headless(
     stops there, unless ``keep_going``.
     """
     out = out or sys.stdout
-    stepper = Stepper(config)
+    runner = Runner(config)
     fields = record_fields(config.has_bias, config.batched)
     checker = GradChecker(config.dataset, config.has_bias, penalty(config)) if check_grad else None
     if checker is not None:
@@ -116,15 +116,16 @@ def run_headless(
         if csv_writer is not None:
             csv_writer.writerow(fields)
         while True:
-            batch = stepper.step(BLOCK_EPOCHS)
-            if batch.initial is not None:
-                before = batch.initial
-            ends = batch.stop not in (None, StopReason.DIVERGED) and not (
-                keep_going and batch.stop is StopReason.DIVERGING
-            )
-            last = batch.records[-1] if ends else None
+            stretch = runner.run(STRETCH_EPOCHS)
+            stop = stretch.stop
+            if stretch.initial is not None:
+                before = stretch.initial
+            going_on = keep_going and stop is not None and stop.state is RunState.DIVERGING
+            # The last epoch is printed whatever --log-every says, unless it went inf.
+            ends = stop is not None and stop.record is None and not going_on
+            last = stretch.records[-1] if ends else None
             # With mini-batches the records are one per update; text shows epochs.
-            rows = batch.updates if config.batched and fmt != "text" else batch.records
+            rows = stretch.updates if config.batched and fmt != "text" else stretch.records
             for record in rows:
                 if checker is not None:
                     extra = checker.observe(*before, record)
@@ -142,32 +143,32 @@ def run_headless(
                 else:
                     assert csv_writer is not None
                     csv_writer.writerow([_cell(values[name]) for name in fields])
-            if batch.records:
-                previous = batch.records[-1]
-            if batch.diverging is not None and keep_going:
-                print(f"gdtui run: {diverging_message(batch.diverging)}; going on", file=sys.stderr)
+            if stretch.records:
+                previous = stretch.records[-1]
+            if going_on:
+                assert stop is not None
+                print(f"gdtui run: {stop.message}; going on", file=sys.stderr)
                 continue
-            if batch.stop is not None:
+            if stop is not None:
                 break
         warning = checker.warning() if checker is not None else None
         if warning is not None:
             out.flush()
             print(f"gdtui run: {warning}", file=sys.stderr)
-        told = _divergence(batch)
-        if told is not None:
-            message, epoch, then = told
+        if stop is not None and stop.state in (RunState.DIVERGED, RunState.DIVERGING):
             # At inf, the text log ends with the last finite epoch, then the reason.
-            at_inf = batch.diverged is not None and fmt == "text"
+            at_inf = stop.state is RunState.DIVERGED and fmt == "text"
             if at_inf and previous is not None and previous.epoch != last_logged:
                 write(format_text_line(previous) + "\n")
             out.flush()
-            hint = divergence_hint(config, epoch, "--lr")
-            print(f"gdtui run: {message}; {hint}{then}", file=sys.stderr)
+            hint = divergence_hint(config, stop.epoch, "--lr")
+            then = "; --keep-going runs on" if stop.state is RunState.DIVERGING else ""
+            print(f"gdtui run: {stop.message}; {hint}{then}", file=sys.stderr)
             return exits.DIVERGED
         if fmt == "text":
             write(
                 f"Prediction after training: f({config.predict:g}) = "
-                f"{stepper.trainer.predict(config.predict):.3f}\n"
+                f"{runner.trainer.predict(config.predict):.3f}\n"
             )
         out.flush()
     return exits.OK if warning is None else exits.WRONG_GRADIENT
@@ -177,13 +178,3 @@ def _cell(value: float | int | None) -> str:
     """A CSV cell: the number's repr, or empty where a record has none (a mini-batch's
     full-data loss before the epoch's last update)."""
     return "" if value is None else repr(value)
-
-
-def _divergence(batch: Batch) -> tuple[str, int, str] | None:
-    """What to say of a run that diverged (at inf) or is diverging, at which epoch, and what
-    follows the hint; None if it did neither."""
-    if batch.diverged is not None:
-        return divergence_message(batch.diverged), batch.diverged.epoch, ""
-    if batch.diverging is not None:
-        return diverging_message(batch.diverging), batch.diverging.epoch, "; --keep-going runs on"
-    return None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from gdtui.app.app import GdtuiApp
 from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.stops import RunState
 from gdtui.core.engine.trainer import Trainer
-from gdtui.core.run.session import RunState
 from gdtui.core.settings.config import RunConfig
 from tests.showcase import settle
 
@@ -31,4 +31,4 @@ async def run_to_end(app: GdtuiApp, pilot) -> None:
 def core_records(config: RunConfig, epochs: int) -> list[EpochRecord]:
     """What the core's trainer produces on its own for ``config``."""
     trainer = Trainer(config)
-    return [trainer.step() for _ in range(epochs)]
+    return [trainer.run_epoch() for _ in range(epochs)]

@@ -46,7 +46,7 @@ async def test_n_steps_every_batch_of_an_epoch_and_the_panes_show_them() -> None
             ["1", "2"],
             ["1", "1"],
         ]
-        chart = app.query_one("#chart")
+        chart = app.query_one("#loss-pane")
         assert chart.points == len(updates) + len(records)  # every batch, every epoch's end
 
 

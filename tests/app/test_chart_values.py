@@ -157,7 +157,7 @@ async def test_the_data_points_are_drawn_over_the_fit_line_where_they_lie():
         assert app.main.session.last_record.w == 2.0  # the line runs through every point
         await pilot.press("g")
         await pilot.pause()
-        lines = str(app.query_one("#data-chart").render()).splitlines()
+        lines = str(app.query_one("#data-pane").render()).splitlines()
         top = next(i for i, line in enumerate(lines) if "┌" in line)
         bottom = next(i for i, line in enumerate(lines) if "└" in line)
         left, right = lines[top].index("┌"), lines[top].index("┐")

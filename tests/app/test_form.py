@@ -179,12 +179,12 @@ async def test_the_knobs_show_for_their_optimizer_and_apply_from_the_form():
         shown = {key: main.query_one(f"#row-{key}").display for key in ("momentum", "betas")}
         assert shown == {"momentum": False, "betas": False}
         assert main.query_one("#row-bias").display and main.query_one("#row-weight_decay").display
-        main.apply_settings({"optimizer": "momentum"})
+        main.change({"optimizer": "momentum"})
         await pilot.pause()
         assert main.query_one("#row-momentum").display and main.query_one("#row-nesterov").display
         await type_into(app, pilot, "momentum", "0.5")
         assert main.session.config.momentum == 0.5
-        main.apply_settings({"optimizer": "adam"})
+        main.change({"optimizer": "adam"})
         await pilot.pause()
         assert main.query_one("#field-betas").value == "0.9,0.999"
         await type_into(app, pilot, "betas", "0.8,0.99")
@@ -195,6 +195,6 @@ async def test_the_knobs_show_for_their_optimizer_and_apply_from_the_form():
         assert main.session.config.betas == (0.8, 0.99)  # refused, beside the field
         assert "1 number, not 2" in str(main.query_one("#error-betas").render())
         await pilot.press("escape")
-        main.apply_settings({"bias": True})
+        main.change({"bias": True})
         await pilot.pause()
         assert main.session.config.has_bias and main.query_one("#row-b0").display

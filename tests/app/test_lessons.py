@@ -94,11 +94,11 @@ async def test_a_builtin_lesson_plays_to_its_end_with_the_plain_loops_numbers(
             assert f"step {number}/{len(lesson.steps)}" in str(head.render())
             assert lesson.steps[number - 1].note in " ".join(str(note.render()).split())
             view = lesson.view_at(number)
-            assert app.query_one("#views").active == f"tab-{view}"
+            assert app.query_one("#views").active == view
         # Back one step: played again from the start, the same records exactly.
         await press_and_settle(app, pilot, "backspace")
         assert list(main.session.history) == seen[-2]
-        assert main.lesson_at == len(lesson.steps) - 1
+        assert main.player.at == len(lesson.steps) - 1
         await press_and_settle(app, pilot, "enter")
         assert list(main.session.history) == seen[-1]
 
@@ -120,10 +120,10 @@ async def test_enter_in_a_field_is_the_fields_and_the_ends_say_so() -> None:
     app = make_app(lesson=lesson)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await press_and_settle(app, pilot, "backspace")
-        assert app.main.lesson_at == 0
+        assert app.main.player.at == 0
         assert any("lesson's start" in n.message for n in app._notifications)
         await press_and_settle(app, pilot, *["enter"] * len(lesson.steps), "enter")
-        assert app.main.lesson_at == len(lesson.steps)
+        assert app.main.player.at == len(lesson.steps)
         assert any("last step" in n.message for n in app._notifications)
         # Step 3 starts the run again (grad_formula): its note says so, no notice covers it.
         assert not any("Started again" in n.message for n in app._notifications)
@@ -138,11 +138,11 @@ async def test_keys_of_ones_own_between_steps_are_off_script_and_enter_gets_back
         await press_and_settle(app, pilot, "enter")
         assert "off script" not in str(head.render())
         await press_and_settle(app, pilot, "g")  # a view changes no number: still on script
-        assert not main.off_script
+        assert not main.player.off_script
         await press_and_settle(app, pilot, "n", "plus", "n")  # the learner's own epochs
-        assert main.off_script and "off script" in str(head.render())
+        assert main.player.off_script and "off script" in str(head.render())
         await press_and_settle(app, pilot, "enter")  # replayed to step 1, then step 2
-        assert not main.off_script and "off script" not in str(head.render())
-        assert main.lesson_at == 2
+        assert not main.player.off_script and "off script" not in str(head.render())
+        assert main.player.at == 2
         assert_rows_close([record_row(r) for r in main.session.history], expected[1])
         assert main.session.config.lr == lesson.config.lr

@@ -8,8 +8,8 @@ import pytest
 from gdtui.app import make_app
 from gdtui.core.engine.program import build_program
 from gdtui.core.engine.record import GRAD_VALUE
+from gdtui.core.engine.stops import RunState
 from gdtui.core.engine.trainer import Trainer
-from gdtui.core.run.session import RunState
 from gdtui.core.settings.config import RunConfig
 
 from .conftest import core_records, press_and_settle
@@ -36,7 +36,7 @@ async def test_an_epoch_stepped_by_lines_is_the_epoch_n_steps(config: RunConfig)
         await press_and_settle(app, pilot, *[LINE] * (lines - 1))
         session = app.main.session
         assert session.epoch == 0 and session.line is not None
-        assert app.query_one("#views").active == "tab-code"
+        assert app.query_one("#views").active == "code"
         status = str(app.query_one("#status").render())
         program = build_program(config)
         assert f"epoch 0/{config.epochs}" in status
@@ -84,11 +84,11 @@ async def test_zero_grad_switched_mid_epoch_acts_at_the_zeroing_line() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, "n", *[LINE] * (lines - 1), "z", LINE, "n")
         reference = Trainer(config)
-        expected = [reference.step()]
+        expected = [reference.run_epoch()]
         for _ in range(lines - 1):
-            reference.step_line()
+            reference.run_line()
         reference.set_zero_grad(False)  # before the zeroing line: it is skipped
-        expected += [reference.step_line().record, reference.step()]
+        expected += [reference.run_line().record, reference.run_epoch()]
         history = list(app.main.session.history)
         assert history == expected
         assert history[1].grad_state == GRAD_VALUE

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from gdtui.app import make_app
 from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.stops import RunState
 from gdtui.core.lessons.lesson import load_lesson
-from gdtui.core.run.session import RunState
 from gdtui.core.settings.config import RunConfig
 
 from .conftest import press_and_settle

@@ -12,7 +12,8 @@ import pytest
 
 from gdtui.app import make_app
 from gdtui.core.engine.record import EpochRecord
-from gdtui.core.process.parent import CHILD_COMMAND
+from gdtui.core.process.child import COMMAND as CHILD_COMMAND
+from gdtui.core.process.protocol import RunEpochs
 from gdtui.core.run.session import TrainingSession
 from gdtui.core.settings.config import RunConfig
 from tests.showcase import finish_work, settle
@@ -145,7 +146,7 @@ async def test_a_long_run_holds_no_memory_beyond_its_history():
         tracemalloc.start()
         try:
             await pilot.press("n")  # warm-up: 1 epoch, then 29,999 more, known in advance
-            app.main.link.step(29_999)
+            app.main.link.ask(RunEpochs(29_999))
             await held()
             await pilot.press("space")
             while not session.finished:

@@ -17,8 +17,9 @@ from gdtui.app import make_app
 from gdtui.app.app import GdtuiApp
 from gdtui.app.screens.compare import CompareScreen
 from gdtui.app.screens.tour import TourScreen
-from gdtui.core.engine.runner import Batch
-from gdtui.core.process.parent import Compared, TourRan, TrainerProcess
+from gdtui.core.engine.runner import Stretch
+from gdtui.core.process.parent import TrainerProcess
+from gdtui.core.process.protocol import Compare, Compared, RunEpochs, Tour, TourRan
 from gdtui.core.settings.config import RunConfig
 from tests.showcase import ANOTHER_MACHINE, SAME_ON_EVERY_MACHINE, STATES, play
 
@@ -54,11 +55,11 @@ def recompute(app: GdtuiApp, another_machine) -> tuple[object, object]:
     screen = app.screen
     if isinstance(screen, CompareScreen):
         assert screen.comparison is not None
-        process.compare(screen.config, screen.across)
+        process.ask(Compare(screen.config, screen.across))
         there = _reply(replies, Compared).comparison
         return _lanes(screen.comparison), _lanes(there)
     if isinstance(screen, TourScreen):
-        process.tour()
+        process.ask(Tour())
         return screen.outputs, _reply(replies, TourRan).outputs
     session = app.main.session
     run_id = session.run_id + 1000
@@ -70,10 +71,10 @@ def recompute(app: GdtuiApp, another_machine) -> tuple[object, object]:
     segments = zip(plan.at.tolist(), ends, plan.lr, plan.zero_grad, strict=True)
     for start, end, lr, zero_grad in segments:
         process.apply(session.config.replace(lr=float(lr), zero_grad=bool(zero_grad)))
-        process.step(end - start)
-        batch = _reply(replies, Batch)
-        records += batch.records
-        updates += batch.updates  # with mini-batches, every update
+        process.ask(RunEpochs(end - start))
+        stretch = _reply(replies, Stretch)
+        records += stretch.records
+        updates += stretch.updates  # with mini-batches, every update
     return (list(session.history), list(session.history.updates or [])), (records, updates)
 
 

@@ -10,10 +10,11 @@ import pytest
 from rich.text import Text
 
 from gdtui.app import make_app
+from gdtui.core.engine.stops import RunState
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.numbers import exact
-from gdtui.core.run.session import RunState
 from gdtui.core.settings.config import RunConfig, config_from_options
+from gdtui.core.settings.fields import FIELDS
 from gdtui.core.settings.files import load_options
 from tests.core.references import ACCUMULATED_GRADS
 from tests.showcase import finish_work, settle
@@ -56,11 +57,11 @@ async def test_zero_grad_toggled_mid_run_accumulates_from_that_epoch():
     async with app.run_test() as pilot:
         await press_and_settle(app, pilot, "n", "n", "z", "n", "n", "z", "n")
         reference = Trainer(RunConfig())
-        expected = [reference.step(), reference.step()]
+        expected = [reference.run_epoch(), reference.run_epoch()]
         reference.set_zero_grad(False)
-        expected += [reference.step(), reference.step()]
+        expected += [reference.run_epoch(), reference.run_epoch()]
         reference.set_zero_grad(True)
-        expected.append(reference.step())
+        expected.append(reference.run_epoch())
         assert list(app.main.session.history) == expected
         grads = [r.grad_w for r in app.main.session.history]
         # Off from epoch 3: epoch 4's gradient is epoch 3's plus its own.
@@ -85,10 +86,10 @@ async def test_learning_rate_changed_mid_run_from_the_form_and_keys():
         await pilot.press(*"0.02", "enter", "escape")
         await press_and_settle(app, pilot, "n", "plus", "n", "minus", "minus", "n")
         reference = Trainer(RunConfig(variant="numpy-manual"))
-        expected = [reference.step(), reference.step()]
+        expected = [reference.run_epoch(), reference.run_epoch()]
         for lr in (0.02, 0.04, 0.01):
             reference.set_lr(lr)
-            expected.append(reference.step())
+            expected.append(reference.run_epoch())
         assert list(app.main.session.history) == expected
         assert app.main.session.config.lr == 0.01
 
@@ -167,13 +168,13 @@ async def test_divergence_stops_with_a_message_and_keeps_the_chart():
         session = app.main.session
         assert session.state is RunState.DIVERGED
         reference = Trainer(RunConfig(lr=1.0))
-        first_bad = next(k for k in range(1, 1000) if not reference.step().is_finite())
+        first_bad = next(k for k in range(1, 1000) if not reference.run_epoch().is_finite())
         assert session.message.startswith(f"diverged at epoch {first_bad}")
         assert len(session.history) == first_bad - 1
-        assert app.query_one("#chart").points == first_bad - 1
+        assert app.query_one("#loss-pane").points == first_bad - 1
         assert f"diverged at epoch {first_bad}" in str(app.query_one("#status").render())
         await press_and_settle(app, pilot, "l")  # the log axis copes with 1e38 too
-        assert app.query_one("#chart").points == first_bad - 1
+        assert app.query_one("#loss-pane").points == first_bad - 1
 
 
 async def test_zero_grad_off_explosion_stops_keeps_its_records_and_exports(tmp_path):
@@ -182,16 +183,16 @@ async def test_zero_grad_off_explosion_stops_keeps_its_records_and_exports(tmp_p
     async with app.run_test(size=(120, 40)) as pilot:
         await _run_on_past_diverging(app, pilot)
         reference = Trainer(config)
-        records = [reference.step() for _ in range(1000)]
+        records = [reference.run_epoch() for _ in range(1000)]
         first_bad = next(r.epoch for r in records if not r.is_finite())
         session = app.main.session
         assert session.state is RunState.DIVERGED
         assert session.message.startswith(f"diverged at epoch {first_bad}")
         assert list(session.history) == records[: first_bad - 1]
         # The last finite losses reach ~1e37: the chart still plots every one, on both axes.
-        assert app.query_one("#chart").points == first_bad - 1
+        assert app.query_one("#loss-pane").points == first_bad - 1
         await press_and_settle(app, pilot, "l", "e")
-        assert app.query_one("#chart").points == first_bad - 1
+        assert app.query_one("#loss-pane").points == first_bad - 1
         await finish_work(app)
         (exported,) = tmp_path.glob("*.csv")
         rows = list(csv.DictReader(exported.open()))
@@ -235,6 +236,11 @@ async def test_help_screen_and_command_palette():
         assert app.screen.__class__.__name__ == "HelpScreen"
         text = app.export_screenshot().replace("&#160;", " ")
         assert "Run / pause" in text and "zero_grad on / off" in text
+        # Which settings change a run in place, read off the settings table: every live one.
+        about = str(app.screen.query_one("#help-about").render())
+        in_place = about.split("change the run in place")[0]
+        live = [field for field in FIELDS if field.live]
+        assert len(live) == 6 and all(field.label and field.label in in_place for field in live)
         await pilot.press("escape")
         assert app.screen.__class__.__name__ != "HelpScreen"
         await pilot.press("ctrl+p")
@@ -337,7 +343,7 @@ async def test_debug_pane_shows_the_step_applied_and_lr_grad_only_where_they_agr
         assert applied[:2] == pytest.approx([w[4] - w[3], w[3] - w[2]], rel=1e-6)
         assert applied[0] == pytest.approx(0.576, abs=1e-3)  # not lr·grad's 0.0205
         await press_and_settle(app, pilot, "r")
-        app.main.apply_settings({"optimizer": "sgd"})
+        app.main.change({"optimizer": "sgd"})
         await press_and_settle(app, pilot, "n", "n")
         header = [str(cell) for cell in table.header]
         row = table.rows[0]
@@ -412,7 +418,7 @@ async def test_compare_mode_shows_the_cores_comparison_and_switches_to_optimizer
 
 
 async def test_autograd_tour_steps_through_the_lessons_with_their_output():
-    from gdtui.core.lessons.tour import LESSONS
+    from gdtui.core.lessons.tour import CELLS
     from tests.showcase import play
 
     app = make_app(RunConfig())
@@ -421,7 +427,7 @@ async def test_autograd_tour_steps_through_the_lessons_with_their_output():
         screen = app.screen
         assert screen.query_one("#tour-code").border_title.startswith("In [5]")
         assert "4.3283" in str(screen.query_one("#tour-output").render())  # seed 0's x
-        for _ in LESSONS:
+        for _ in CELLS:
             await pilot.press("right")
         assert str(screen.query_one("#tour-output").render()).endswith("tensor(-1.)")
         await play(app, pilot, ("escape",))
@@ -434,18 +440,18 @@ async def test_g_cycles_loss_data_landscape_and_code_views():
     app = make_app(RunConfig(lr=0.2, epochs=300))
     async with app.run_test(size=(120, 40)) as pilot:
         await play(app, pilot, ("space", "space", "g"))  # told diverging, then on to inf
-        assert app.query_one("TabbedContent").active == "tab-data"
-        data_chart = app.query_one("#data-chart")
+        assert app.query_one("TabbedContent").active == "data"
+        data_chart = app.query_one("#data-pane")
         assert "f(x) =" in str(data_chart.render())
         await play(app, pilot, ("g",))
-        assert app.query_one("TabbedContent").active == "tab-landscape"
-        assert "leaves the valley" in str(app.query_one("#landscape").render())
+        assert app.query_one("TabbedContent").active == "landscape"
+        assert "leaves the valley" in str(app.query_one("#landscape-pane").render())
         await play(app, pilot, ("g",))
-        assert app.query_one("TabbedContent").active == "tab-code"
+        assert app.query_one("TabbedContent").active == "code"
         assert app.main.has_class("-code") and not app.query_one("#debug").display
         assert "while epoch < 300:" in str(app.query_one("#code-listing").render())
         await play(app, pilot, ("g",))
-        assert app.query_one("TabbedContent").active == "tab-loss"
+        assert app.query_one("TabbedContent").active == "loss"
         assert not app.main.has_class("-code") and app.query_one("#debug").display
 
 
@@ -486,7 +492,7 @@ async def test_left_and_right_step_through_history_and_markers_show_changes():
         table = app.query_one("#debug-table")
         assert str(table.rows[0][0]) == "7"
         assert session.changes == [(6, "lr 0.01 -> 0.02")]
-        assert "lr 0.01 -> 0.02 at 6" in str(app.query_one("#chart").render())
+        assert "lr 0.01 -> 0.02 at 6" in str(app.query_one("#loss-pane").render())
         await press_and_settle(app, pilot, "n")  # stepping goes on from the latest epoch
         assert session.epoch == 11 and session.cursor == 7
         await press_and_settle(app, pilot, *["right"] * 10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gdtui.app.export_worker import export_run
 from gdtui.app.widgets.debug_pane import _batch_note
-from gdtui.core.engine.runner import Batch
+from gdtui.core.engine.runner import Stretch
 from gdtui.core.run.history import RunHistory
 from gdtui.core.run.session import TrainingSession
 from gdtui.core.settings.config import RunConfig
@@ -35,9 +35,9 @@ def test_the_debug_pane_says_which_updates_are_summarised() -> None:
     records, updates = one_by_one(config, 100)
     session = TrainingSession(config)
     session.history.update_window = WINDOW
-    session.accept(Batch(session.run_id, records[:10], updates=updates[:40]))
+    session.accept(Stretch(session.run_id, records[:10], updates=updates[:40]))
     assert "summarised" not in _batch_note(session).plain
-    session.accept(Batch(session.run_id, records[10:], updates=updates[40:]))
+    session.accept(Stretch(session.run_id, records[10:], updates=updates[40:]))
     start = session.history.updates.kept_from
     assert f"updates before step {start + 1:,} are summarised" in _batch_note(session).plain
     assert "the latest 256 updates" in _batch_note(session).plain

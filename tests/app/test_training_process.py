@@ -8,8 +8,8 @@ import signal
 import time
 
 from gdtui.app import make_app
+from gdtui.core.engine.stops import RunState
 from gdtui.core.engine.trainer import Trainer
-from gdtui.core.run.session import RunState
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.variants import VARIANT_NAMES
 from tests.showcase import settle
@@ -65,11 +65,11 @@ async def test_a_killed_training_process_is_told_once_and_the_run_carries_on(mon
             kept = list(app.main.session.history)
         # the same numbers as one uninterrupted run with the same changes
         reference = Trainer(config)
-        expected = [reference.step() for _ in range(4)]
+        expected = [reference.run_epoch() for _ in range(4)]
         reference.set_zero_grad(False)
-        expected += [reference.step() for _ in range(3)]
+        expected += [reference.run_epoch() for _ in range(3)]
         reference.set_lr(0.02)
-        expected += [reference.step() for _ in range(3)]
+        expected += [reference.run_epoch() for _ in range(3)]
         assert kept == expected
         assert any("Replayed 9 epochs: the same numbers" in n for n in notices)
 
@@ -109,7 +109,7 @@ async def test_a_stopped_training_process_is_replaced_by_n_and_the_run_goes_on(m
         await _wait(pilot, lambda: app.main.session.epoch == 4)
         assert app.main.trainer.pid != old
         trainer = Trainer(config)
-        assert list(app.main.session.history) == [trainer.step() for _ in range(4)]
+        assert list(app.main.session.history) == [trainer.run_epoch() for _ in range(4)]
 
 
 async def test_escape_cancels_a_comparison_at_once_and_the_run_goes_on():
@@ -150,13 +150,13 @@ async def test_a_death_during_a_comparison_says_so_instead_of_comparing_forever(
 
 async def test_a_reader_that_fails_is_a_lost_process_and_the_run_carries_on(monkeypatch):
     from gdtui.app.training.link import TrainerLink
-    from gdtui.core.engine.runner import Batch
+    from gdtui.core.engine.runner import Stretch
 
     received = TrainerLink._received
     failures = []
 
     def fail_once(link, message):
-        if isinstance(message, Batch) and not failures:
+        if isinstance(message, Stretch) and not failures:
             failures.append(message)
             raise RuntimeError("a bug in the reader")
         received(link, message)
@@ -176,7 +176,7 @@ async def test_a_reader_that_fails_is_a_lost_process_and_the_run_carries_on(monk
         await press_and_settle(app, pilot, "n")
         await _wait(pilot, lambda: app.main.session.epoch == 1)
         assert app.main.trainer.pid != first
-        assert list(app.main.session.history) == [Trainer(config).step()]
+        assert list(app.main.session.history) == [Trainer(config).run_epoch()]
 
 
 async def test_a_comparison_that_fails_is_told_to_its_screen_and_the_run_is_untouched(monkeypatch):

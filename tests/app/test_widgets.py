@@ -281,7 +281,7 @@ async def test_in_a_field_the_bar_shows_only_its_keys_and_the_runs_keys_rest(fie
         await pilot.press(*"nnnnn", "g", "z", "r")  # typed into a text field, or nothing
         await pilot.pause(0.3)
         session = app.main.session
-        assert session.epoch == 0 and app.query_one("TabbedContent").active == "tab-loss"
+        assert session.epoch == 0 and app.query_one("TabbedContent").active == "loss"
         if field != "#field-lr":
             assert session.config == before  # no letter changed a choice or a switch
         await pilot.press("escape")
@@ -410,8 +410,8 @@ def test_a_chart_with_more_ticks_than_rows_is_drawn_the_same_in_every_process() 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_status_line_leaves_parts_out_whole_and_never_cuts_a_number(size) -> None:
+    from gdtui.core.engine.stops import RunState
     from gdtui.core.numbers import exact
-    from gdtui.core.run.session import RunState
 
     from .conftest import run_to_end
 

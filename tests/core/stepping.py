@@ -14,6 +14,6 @@ def one_by_one(config: RunConfig, epochs: int) -> tuple[list[EpochRecord], list[
     records: list[EpochRecord] = []
     updates: list[EpochRecord] = []
     for _ in range(epochs):
-        records.append(trainer.step())
+        records.append(trainer.run_epoch())
         updates += trainer.updates
     return records, updates

@@ -7,7 +7,7 @@ import re
 import pytest
 import torch
 
-from gdtui.core.lessons.tour import LESSONS, run_tour
+from gdtui.core.lessons.tour import CELLS, run_tour
 
 
 def numbers(text: str) -> list[float]:
@@ -20,7 +20,7 @@ def outputs() -> list[str]:
 
 
 def test_every_lesson_prints_something(outputs):
-    assert len(outputs) == len(LESSONS) and all(outputs)
+    assert len(outputs) == len(CELLS) and all(outputs)
 
 
 def test_grad_of_x_plus_2_then_accumulated_grad_of_the_mean(outputs):

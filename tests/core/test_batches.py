@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from gdtui.core.engine.record import EpochRecord
-from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.runner import Runner
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import Dataset
@@ -78,7 +78,7 @@ def updates(config: RunConfig) -> list[EpochRecord]:
     trainer = Trainer(config)
     found: list[EpochRecord] = []
     for _ in range(config.epochs):
-        trainer.step()
+        trainer.run_epoch()
         found += trainer.updates
     return found
 
@@ -139,7 +139,7 @@ def test_shuffling_draws_a_new_order_each_epoch_from_the_seed() -> None:
 def test_the_full_batch_gains_only_fields() -> None:
     """Without mini-batches a record is an epoch: step == epoch, batch == 1, no full_* values;
     and --batch-size n gives the same parameters, as one batch per epoch."""
-    whole = Stepper(RunConfig(epochs=5)).step(10).records
+    whole = Runner(RunConfig(epochs=5)).run(10).records
     assert [(r.epoch, r.step, r.batch) for r in whole] == [(k, k, 1) for k in range(1, 6)]
     assert all(r.full_loss is None and r.full_grad_w is None for r in whole)
     one = updates(RunConfig(epochs=5, batch_size=4))
@@ -165,12 +165,12 @@ def test_the_full_data_gradient_is_taken_where_the_batch_gradient_was() -> None:
 def test_stepping_lines_walks_the_batch_loop_and_equals_an_epoch() -> None:
     config = RunConfig(variant="torch-optim", dataset=FIVE, batch_size=2, shuffle=True, epochs=2)
     by_epoch = Trainer(config)
-    record = by_epoch.step()
+    record = by_epoch.run_epoch()
     by_line = Trainer(config)
     program = by_line.program
     seen = []
     while True:
-        run = by_line.step_line()
+        run = by_line.run_line()
         seen.append(program.loop[run.index].role)
         if run.record is not None:
             break
@@ -238,5 +238,5 @@ def test_the_stable_rate_is_the_worst_batch_s() -> None:
     assert shuffled is not None and shuffled.lr == pytest.approx(1 / 16)  # 4 alone, last
     below = updates(RunConfig(batch_size=1, lr=0.99 / 16, epochs=200))
     assert abs(below[-1].w - 2) < 1e-3
-    above = Stepper(RunConfig(batch_size=1, lr=3 / 16, epochs=200)).step(200)
-    assert above.stop is not None and above.stop.value in ("diverging", "diverged")
+    above = Runner(RunConfig(batch_size=1, lr=3 / 16, epochs=200)).run(200)
+    assert above.stop is not None and above.stop.state.value in ("diverging", "diverged")

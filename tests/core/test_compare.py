@@ -13,7 +13,7 @@ import pytest
 
 from gdtui.core.compare.comparison import CompareCancelled, compare, lanes
 from gdtui.core.compare.workers import EPOCH_COST, shares
-from gdtui.core.engine.stops import StopReason
+from gdtui.core.engine.stops import RunState
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.variants import OPTIMIZERS, VARIANT_NAMES
@@ -39,7 +39,7 @@ def test_the_four_variants_agree_and_the_spread_is_their_largest_gap(zero_grad):
     table = {}
     for name, lane in lanes(config).items():
         trainer = Trainer(lane)
-        records = [trainer.step() for _ in range(150)]
+        records = [trainer.run_epoch() for _ in range(150)]
         table[name] = np.array([[r.loss, r.w, r.grad_w] for r in records])
     stacked = np.stack(list(table.values()))
     for column, name in enumerate(("loss", "w", "grad_w")):
@@ -57,14 +57,14 @@ def test_optimizers_lane_by_lane_match_their_own_runs():
     assert list(comparison.histories) == list(OPTIMIZERS)
     for name in OPTIMIZERS:
         alone = Trainer(config.replace(variant="torch-optim", optimizer=name, w0=0.0))
-        assert list(comparison.histories[name]) == [alone.step() for _ in range(40)]
+        assert list(comparison.histories[name]) == [alone.run_epoch() for _ in range(40)]
 
 
 def test_a_diverging_lane_stops_while_the_others_go_on():
     config = RunConfig(lr=0.3, epochs=60)
     comparison = compare(config, "optimizers")
-    assert comparison.stops["sgd"] is StopReason.DIVERGING  # told early, long before inf
-    assert comparison.stops["adagrad"] is StopReason.DONE
+    assert comparison.stops["sgd"] is RunState.DIVERGING  # told early, long before inf
+    assert comparison.stops["adagrad"] is RunState.DONE
     assert len(comparison.histories["adagrad"]) == 60
     assert comparison.epochs == len(comparison.histories["sgd"]) < 60
 

@@ -97,7 +97,7 @@ from gdtui.core.settings.config import RunConfig, config_from_options
 from gdtui.core.engine.trainer import Trainer
 config = config_from_options({"variant": "torch-module", "optimizer": "adam", "lr": "0.1"})
 trainer = Trainer(RunConfig(variant="numpy-manual"))
-trainer.step()
+trainer.run_epoch()
 """
     )
     assert _modules_after(code) == {"torch": False, "textual": False, "numpy": True}
@@ -111,7 +111,7 @@ from gdtui.core.settings.config import RunConfig
 from gdtui.core.engine.trainer import Trainer
 import sys
 assert "torch" not in sys.modules
-Trainer(RunConfig(variant="torch-autograd")).step()
+Trainer(RunConfig(variant="torch-autograd")).run_epoch()
 """
     )
     assert _modules_after(code) == {"torch": True, "textual": False, "numpy": True}

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from gdtui.core.engine.divergence import divergence_hint, stable_lr
-from gdtui.core.engine.runner import Stepper
-from gdtui.core.engine.stops import StopReason
+from gdtui.core.engine.runner import Runner
+from gdtui.core.engine.stops import RunState
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import PRESETS
 
@@ -55,14 +55,14 @@ def test_just_below_the_stable_rate_a_run_stays_bounded_and_just_above_it_is_tol
     rate = stable_lr(base)
     assert rate is not None
     epochs = 600
-    below = Stepper(base.replace(lr=0.97 * rate.lr, epochs=epochs)).step(epochs)
-    assert below.stop is StopReason.DONE
+    below = Runner(base.replace(lr=0.97 * rate.lr, epochs=epochs)).run(epochs)
+    assert below.stop.state is RunState.DONE
     losses = [r.loss for r in below.records]
     assert max(losses[len(losses) // 2 :]) < 100 * losses[0]
-    above = Stepper(base.replace(lr=1.03 * rate.lr, epochs=epochs)).step(epochs)
-    assert above.stop is StopReason.DIVERGING and above.diverging is not None
-    assert above.diverging.epoch == above.records[-1].epoch < epochs
-    assert above.diverging.loss >= 10 * above.diverging.start
+    above = Runner(base.replace(lr=1.03 * rate.lr, epochs=epochs)).run(epochs)
+    assert above.stop.state is RunState.DIVERGING and above.stop.diverging is not None
+    assert above.stop.diverging.epoch == above.records[-1].epoch < epochs
+    assert above.stop.diverging.loss >= 10 * above.stop.diverging.start
 
 
 @pytest.mark.parametrize(
@@ -74,37 +74,37 @@ def test_just_below_the_stable_rate_a_run_stays_bounded_and_just_above_it_is_tol
     ids=["adam", "momentum"],
 )
 def test_an_overshoot_that_comes_back_is_not_called_diverging(config):
-    batch = Stepper(config.replace(epochs=400)).step(400)
-    assert batch.stop is StopReason.DONE
-    losses = np.array([r.loss for r in batch.records])
+    stretch = Runner(config.replace(epochs=400)).run(400)
+    assert stretch.stop.state is RunState.DONE
+    losses = np.array([r.loss for r in stretch.records])
     assert (np.diff(losses) > 0).sum() >= 3  # it does climb, more than once
 
 
 def test_a_run_told_it_is_diverging_goes_on_when_asked_and_is_told_again_after_a_new_rate():
     config = RunConfig(variant="numpy-manual", lr=0.2, epochs=500)
-    stepper = Stepper(config)
-    first = stepper.step(500)
-    assert first.stop is StopReason.DIVERGING and not stepper.finished
-    assert [r.loss for r in first.records][-1] == first.diverging.loss
-    on = stepper.step(500)  # asked to go on: to inf, where it stops for good
-    assert on.stop is StopReason.DIVERGED and on.diverging is None and stepper.finished
+    runner = Runner(config)
+    first = runner.run(500)
+    assert first.stop.state is RunState.DIVERGING and not runner.finished
+    assert [r.loss for r in first.records][-1] == first.stop.diverging.loss
+    on = runner.run(500)  # asked to go on: to inf, where it stops for good
+    assert on.stop.state is RunState.DIVERGED and on.stop.diverging is None and runner.finished
     # A new rate watches afresh, from where the run stands: a stable one is not told so,
     # however far above its start the loss still is; another unstable one is told again.
-    again = Stepper(config)
-    again.step(500)
+    again = Runner(config)
+    again.run(500)
     again.apply(config.replace(lr=0.05))
-    assert again.step(200).stop is None  # 200 epochs on, and not told
-    unstable = Stepper(config)
-    unstable.step(500)
+    assert again.run(200).stop is None  # 200 epochs on, and not told
+    unstable = Runner(config)
+    unstable.run(500)
     unstable.apply(config.replace(lr=0.19))
-    assert unstable.step(500).stop is StopReason.DIVERGING
+    assert unstable.run(500).stop.state is RunState.DIVERGING
 
 
 def test_the_hint_names_the_starting_value_when_the_first_loss_overflows():
     config = RunConfig(variant="numpy-manual", w0=1e19)
-    batch = Stepper(config).step(10)
-    assert batch.stop is StopReason.DIVERGED and batch.diverged.epoch == 1
-    hint = divergence_hint(config, batch.diverged.epoch, "--lr")
+    stretch = Runner(config).run(10)
+    assert stretch.stop.state is RunState.DIVERGED and stretch.stop.epoch == 1
+    hint = divergence_hint(config, stretch.stop.epoch, "--lr")
     assert hint.startswith("the initial --w0 = 1e+19 puts the first loss beyond float32")
     assert "lr" not in hint
     too_fast = RunConfig(variant="numpy-manual", lr=0.5)

@@ -17,8 +17,8 @@ import pytest
 
 from gdtui.core.engine.divergence import DivergenceWatch
 from gdtui.core.engine.record import EpochRecord, full_gradient, full_gradients
-from gdtui.core.engine.runner import Stepper
-from gdtui.core.engine.stops import StopReason, stop_reason
+from gdtui.core.engine.runner import Runner
+from gdtui.core.engine.stops import RunState, stop_reason
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
 
@@ -62,10 +62,10 @@ def test_blocks_give_the_numbers_of_epochs_steppedone_by_one(
     assert (trainer.epoch, trainer.steps) == (epochs, expected[-1].step)
     other = Trainer(config)
     for _ in range(epochs):
-        other.step()
+        other.run_epoch()
     assert (trainer.w, trainer.b) == (other.w, other.b)
     # And the block carries on where a line-stepped epoch would: the next epoch agrees.
-    assert trainer.step() == other.step()
+    assert trainer.run_epoch() == other.run_epoch()
 
 
 @pytest.mark.parametrize(
@@ -113,7 +113,7 @@ def test_a_block_stops_at_the_first_number_that_is_not_finite(variant: str, defe
     assert all(record.is_finite() for record in ran[:-1])
     trainer = Trainer(config)
     for record in ran:
-        assert trainer.step() == record or not record.is_finite()
+        assert trainer.run_epoch() == record or not record.is_finite()
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,7 @@ def test_a_deferred_block_reads_its_values_once(
     assert reads == {"item": 0, "tolist": transfers}
 
 
-def test_the_stepper_stops_where_it_stopped_epoch_by_epoch() -> None:
+def test_the_runner_stops_where_it_stopped_epoch_by_epoch() -> None:
     """Diverging (found by the watch), converged, done: the same epoch and reason as
     judging every epoch's record in turn."""
     cases = [
@@ -157,16 +157,17 @@ def test_the_stepper_stops_where_it_stopped_epoch_by_epoch() -> None:
         RunConfig(variant="torch-module", epochs=777),
     ]
     for config in cases:
-        batch = Stepper(config).step(10**6)
+        batch = Runner(config).run(10**6)
         trainer, watch = Trainer(config), DivergenceWatch()
         while True:
-            record = trainer.step()
+            record = trainer.run_epoch()
             reason = stop_reason(record, config.epochs, config.eps)
             if reason is None and watch.observe(record) is not None:
-                reason = StopReason.DIVERGING
+                reason = RunState.DIVERGING
             if reason is not None:
                 break
-        assert (batch.stop, batch.records[-1].epoch) == (reason, record.epoch)
+        assert batch.stop is not None
+        assert (batch.stop.state, batch.records[-1].epoch) == (reason, record.epoch)
 
 
 def test_catching_up_leaves_the_watch_where_observing_each_epoch_does() -> None:

@@ -42,7 +42,7 @@ def test_the_tutorial_formula_is_flagged_and_its_ratio_named(points):
     config = RunConfig(variant="numpy-manual", grad_formula="tutorial", dataset=dataset)
     trainer = Trainer(config)
     checker = GradChecker(dataset, has_bias=False)
-    record = trainer.step()
+    record = trainer.run_epoch()
     checker.observe(0.0, None, record)
     epoch, failed = checker.first_failure
     assert epoch == 1 and failed.failed
@@ -59,7 +59,7 @@ def test_correct_gradients_are_never_flagged_over_a_whole_run(variant, zero_grad
     checker = GradChecker(config.dataset, config.has_bias)
     for _ in range(config.epochs):
         w, b = trainer.w, trainer.b
-        extra = checker.observe(w, b, trainer.step())
+        extra = checker.observe(w, b, trainer.run_epoch())
         expected_w, expected_b = closed_form(config.dataset, w, b or 0.0)
         assert extra["num_grad_w"] == pytest.approx(expected_w, rel=1e-6, abs=1e-9)
         if config.has_bias:
@@ -79,7 +79,7 @@ def test_switching_zero_grad_off_and_on_again_is_never_flagged(variant):
             trainer.set_zero_grad(False)
         if epoch in (7, 15):
             trainer.set_zero_grad(True)
-        checker.observe(trainer.w, trainer.b, trainer.step())
+        checker.observe(trainer.w, trainer.b, trainer.run_epoch())
     assert checker.first_failure is None, checker.warning()
 
 

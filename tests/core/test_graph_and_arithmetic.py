@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from gdtui.core.engine.graph import GraphWatch, draw, read_graph
-from gdtui.core.engine.lines import LineStepper
+from gdtui.core.engine.lines import LineRunner
 from gdtui.core.engine.program import BACKWARD, UPDATE
-from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.runner import Runner
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
 
@@ -81,16 +81,16 @@ def test_each_variants_graph_is_torchs_and_its_leaf_gets_the_fresh_gradient(
     config: RunConfig, expected: list[str]
 ) -> None:
     trainer = Trainer(config.replace(zero_grad=False))
-    trainer.step()  # .grad now holds epoch 1's gradient: the graph shows epoch 2's own
-    lines = LineStepper(trainer)
+    trainer.run_epoch()  # .grad now holds epoch 1's gradient: the graph shows epoch 2's own
+    lines = LineRunner(trainer)
     while trainer.program.loop[trainer.position].role != BACKWARD:
-        lines.step()
+        lines.run()
     names = trainer.names
     root = names["l"].grad_fn
     leaves = {id(v): k for k, v in names.items() if getattr(v, "requires_grad", False)}
     if "model" in names:
         leaves = {id(p): f"model.{n}" for n, p in names["model"].named_parameters()}
-    step = lines.step()
+    step = lines.run()
     assert step.graph is not None
     assert _structure(step.graph) == _torchs(root, leaves)
     assert [node.label for node in step.graph.walk()] == expected
@@ -103,8 +103,8 @@ def test_each_variants_graph_is_torchs_and_its_leaf_gets_the_fresh_gradient(
 
 def test_the_per_point_sums_are_the_loss_and_the_gradient() -> None:
     trainer = Trainer(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
-    lines = LineStepper(trainer)
-    steps = [lines.step() for _ in range(len(trainer.program.loop))]
+    lines = LineRunner(trainer)
+    steps = [lines.run() for _ in range(len(trainer.program.loop))]
     loss = next(s for s in steps if s.arithmetic and "l" in s.values)
     gradient = next(s for s in steps if s.arithmetic and "dw" in s.values)
     assert loss.arithmetic[0].split() == ["x", "y", "ŷ", "ŷ−y", "(ŷ−y)²", "2x(ŷ−y)"]
@@ -123,10 +123,10 @@ def test_the_per_point_sums_are_the_loss_and_the_gradient() -> None:
 def test_the_update_formula_ends_at_the_parameter_torch_reached(optimizer: str) -> None:
     config = RunConfig(variant="torch-optim", optimizer=optimizer, epochs=5)
     trainer = Trainer(config)
-    lines = LineStepper(trainer)
+    lines = LineRunner(trainer)
     updates = []
     for _ in range(3 * len(trainer.program.loop)):
-        step = lines.step()
+        step = lines.run()
         if trainer.program.loop[step.index].role == UPDATE:
             updates.append(step)
     reference = torch.tensor(0.0, requires_grad=True)
@@ -150,11 +150,11 @@ def test_the_update_formula_ends_at_the_parameter_torch_reached(optimizer: str) 
         assert float(final.rsplit("= ", 1)[1]) == pytest.approx(reference.item(), rel=1e-6)
 
 
-def test_an_epoch_of_lines_through_the_stepper_is_the_epochs_batch() -> None:
+def test_an_epoch_of_lines_through_the_runner_is_the_epochs_stretch() -> None:
     config = RunConfig(variant="torch-module", epochs=3)
-    by_lines, by_epoch = Stepper(config), Stepper(config)
-    expected = by_epoch.step(1)
-    batches = [by_lines.step_line()[1] for _ in range(len(by_lines.trainer.program.loop))]
+    by_lines, by_epoch = Runner(config), Runner(config)
+    expected = by_epoch.run(1)
+    batches = [by_lines.run_line()[1] for _ in range(len(by_lines.trainer.program.loop))]
     assert batches[:-1] == [None] * (len(batches) - 1)
     batch = batches[-1]
     assert batch is not None

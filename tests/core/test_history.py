@@ -277,7 +277,7 @@ def test_columns_keep_every_number_exactly_in_as_few_bytes_as_that_allows():
     """A float32 run's numbers are float32 exactly: kept in 4 bytes; a number that is not
     widens its column to float64, the numbers before it intact; no bias, no bias columns."""
     trainer = Trainer(RunConfig(variant="torch-autograd", epochs=300))
-    records = [trainer.step() for _ in range(300)]
+    records = [trainer.run_epoch() for _ in range(300)]
     history = RunHistory(has_bias=False)
     history.extend(records)
     assert list(history) == records
@@ -299,7 +299,7 @@ def test_columns_keep_every_number_exactly_in_as_few_bytes_as_that_allows():
 
 def test_a_float64_run_keeps_float64():
     trainer = Trainer(RunConfig(variant="numpy-manual", dtype="float64", bias=True))
-    records = [trainer.step() for _ in range(50)]
+    records = [trainer.run_epoch() for _ in range(50)]
     history = RunHistory(has_bias=True)
     history.extend(records)
     assert list(history) == records

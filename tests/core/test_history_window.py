@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdtui.core.engine.record import EpochRecord
-from gdtui.core.engine.runner import Batch
+from gdtui.core.engine.runner import Stretch
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.run import history as history_module
-from gdtui.core.run.deltas import steps
+from gdtui.core.run.deltas import deltas
 from gdtui.core.run.history import BLOCK, RunHistory
 from gdtui.core.run.landscape import landscape
 from gdtui.core.run.session import TrainingSession
@@ -139,7 +139,7 @@ def test_the_panes_and_the_landscape_of_a_long_mini_batch_run() -> None:
     per = config.batches
     for epoch in range(0, 300, 20):
         session.accept(
-            Batch(
+            Stretch(
                 session.run_id,
                 records[epoch : epoch + 20],
                 initial=(trainer.w, trainer.b) if not epoch else None,
@@ -148,12 +148,12 @@ def test_the_panes_and_the_landscape_of_a_long_mini_batch_run() -> None:
         )
     kept = session.history.updates
     assert kept is not None and kept.kept_from > 0
-    shown = session.viewed_steps(10)
+    shown = session.viewed_deltas(10)
     assert [step.record for step in shown] == updates[-10:]
     assert (shown[0].w_before, shown[0].b_before) == (updates[-11].w, updates[-11].b)
     session.cursor = 5  # an epoch whose updates were summarised: its row, no step before it
-    assert [(s.record, s.w_before) for s in session.viewed_steps(10)] == [(records[4], None)]
-    window_edge = steps(kept, None, 10, kept.kept_from + 3)
+    assert [(s.record, s.w_before) for s in session.viewed_deltas(10)] == [(records[4], None)]
+    window_edge = deltas(kept, None, 10, kept.kept_from + 3)
     assert [step.record for step in window_edge] == updates[kept.kept_from : kept.kept_from + 3]
     assert window_edge[0].w_before == updates[kept.kept_from - 1].w
     # The landscape's window is set by where the run started, summarised or not.

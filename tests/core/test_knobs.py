@@ -11,7 +11,7 @@ import torch
 
 from gdtui.core.engine.divergence import stable_lr
 from gdtui.core.engine.program import build_program
-from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.runner import Runner
 from gdtui.core.settings.config import RunConfig, config_from_options
 
 EPOCHS = 40
@@ -29,7 +29,7 @@ KNOBS = [
 
 
 def _rows(config: RunConfig) -> np.ndarray:
-    records = Stepper(config).step(EPOCHS).records
+    records = Runner(config).run(EPOCHS).records
     assert len(records) == EPOCHS
     columns = [(r.loss, r.w, r.grad_w, r.b or 0.0, r.grad_b or 0.0) for r in records]
     return np.array(columns, dtype=np.float64)
@@ -135,8 +135,8 @@ def test_hand_written_updates_with_a_bias_and_weight_decay_equal_the_closed_form
 
 
 def test_float64_shows_what_float32_rounded():
-    float32 = Stepper(RunConfig(variant="numpy-manual")).step(1).records[0]
-    float64 = Stepper(RunConfig(variant="numpy-manual", dtype="float64")).step(1).records[0]
+    float32 = Runner(RunConfig(variant="numpy-manual")).run(1).records[0]
+    float64 = Runner(RunConfig(variant="numpy-manual", dtype="float64")).run(1).records[0]
     in_float32 = np.float32(0.0) - np.float32(0.01) * np.float32(-30.0)
     assert float64.w == 0.01 * 30 == 0.3 and float32.w == float(in_float32) != 0.3
 
@@ -176,7 +176,7 @@ def test_the_gradient_check_passes_with_weight_decay_and_a_bias(variant):
 
     config = config_from_options({"variant": variant, "bias": True, "weight_decay": 0.1})
     history = RunHistory(has_bias=True)
-    history.extend(Stepper(config).step(20).records)
+    history.extend(Runner(config).run(20).records)
     checked = check_history(history, config.dataset, (0.0, 0.0), 20, decay=penalty(config))
     assert len(checked) == 20
     assert not [check for _, checks in checked for check in checks if check.failed]

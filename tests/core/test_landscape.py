@@ -19,7 +19,7 @@ def run(config: RunConfig, epochs: int) -> tuple[RunHistory, tuple[float, float 
     initial = (trainer.w, trainer.b)
     history = RunHistory(config.has_bias)
     for _ in range(epochs):
-        record = trainer.step()
+        record = trainer.run_epoch()
         if not record.is_finite():
             break
         history.append(record)

@@ -1,4 +1,4 @@
-"""stop_reason: when a run ends, and why."""
+"""stop_reason and Stop: when a run ends, and how it is told."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gdtui.core.engine.record import EpochRecord
-from gdtui.core.engine.stops import StopReason, divergence_message, stop_reason
+from gdtui.core.engine.stops import RunState, Stop, stop_reason
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import PRESETS
@@ -28,16 +28,16 @@ def test_goes_on_before_the_last_epoch() -> None:
 
 
 def test_done_at_the_last_epoch() -> None:
-    assert stop_reason(_record(epoch=100), epochs=100, eps=0.0) is StopReason.DONE
-    assert stop_reason(_record(epoch=1), epochs=1, eps=0.0) is StopReason.DONE
+    assert stop_reason(_record(epoch=100), epochs=100, eps=0.0) is RunState.DONE
+    assert stop_reason(_record(epoch=1), epochs=1, eps=0.0) is RunState.DONE
 
 
 def test_converged_when_loss_below_eps() -> None:
-    assert stop_reason(_record(loss=0.009), epochs=100, eps=0.01) is StopReason.CONVERGED
+    assert stop_reason(_record(loss=0.009), epochs=100, eps=0.01) is RunState.CONVERGED
     assert stop_reason(_record(loss=0.01), epochs=100, eps=0.01) is None  # strictly below
     assert stop_reason(_record(loss=0.0), epochs=100, eps=0.0) is None  # eps 0: never
     # converged wins over done at the last epoch
-    assert stop_reason(_record(epoch=100, loss=0.0), 100, 1e-9) is StopReason.CONVERGED
+    assert stop_reason(_record(epoch=100, loss=0.0), 100, 1e-9) is RunState.CONVERGED
 
 
 @pytest.mark.parametrize("field", ["loss", "w", "grad_w", "b", "grad_b"])
@@ -47,9 +47,9 @@ def test_diverged_on_any_non_finite_field(field: str, bad: float) -> None:
     record = EpochRecord(3, values["loss"], values["w"], values["grad_w"], values["b"],
                          values["grad_b"])
     # diverged even at the last epoch, and even with a loss below eps
-    assert stop_reason(record, epochs=3, eps=10.0) is StopReason.DIVERGED
-    assert stop_reason(record, epochs=100, eps=0.0) is StopReason.DIVERGED
-    message = divergence_message(record)
+    assert stop_reason(record, epochs=3, eps=10.0) is RunState.DIVERGED
+    assert stop_reason(record, epochs=100, eps=0.0) is RunState.DIVERGED
+    message = Stop(RunState.DIVERGED, record.epoch, record=record).message
     assert message.startswith("diverged at epoch 3: ")
     assert f"{field} = {bad}" in message
 
@@ -93,14 +93,15 @@ def test_lr_1_diverges_at_the_first_non_finite_loss(variant: str, extra: dict) -
     trainer = Trainer(config)
     with np.errstate(all="ignore"):
         for _ in range(config.epochs):
-            record = trainer.step()
+            record = trainer.run_epoch()
             reason = stop_reason(record, config.epochs, config.eps)
             if reason is not None:
                 break
-    assert reason is StopReason.DIVERGED
+    assert reason is RunState.DIVERGED
     assert record.epoch == expected
     assert not math.isfinite(record.loss)
-    assert divergence_message(record).startswith(f"diverged at epoch {expected}: loss = ")
+    message = Stop(RunState.DIVERGED, record.epoch, record=record).message
+    assert message.startswith(f"diverged at epoch {expected}: loss = ")
 
 
 def test_converges_with_a_real_trainer() -> None:
@@ -108,11 +109,11 @@ def test_converges_with_a_real_trainer() -> None:
     trainer = Trainer(config)
     records = []
     while True:
-        records.append(trainer.step())
+        records.append(trainer.run_epoch())
         reason = stop_reason(records[-1], config.epochs, config.eps)
         if reason is not None:
             break
-    assert reason is StopReason.CONVERGED
+    assert reason is RunState.CONVERGED
     assert records[-1].loss < 1e-6
     assert all(r.loss >= 1e-6 for r in records[:-1])
     assert records[-1].epoch < config.epochs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.runner import Runner
 from gdtui.core.settings.config import ConfigError, RunConfig, config_from_options
 from gdtui.core.settings.schedules import SCHEDULES, scheduled_lr
 
@@ -42,7 +42,7 @@ def test_every_variant_follows_torchs_scheduler(schedule):
     for variant in ("numpy-manual", "torch-autograd", "torch-optim", "torch-module"):
         config = RunConfig(variant=variant, lr=0.02, epochs=EPOCHS, schedule=schedule, w0=0.0,
                            bias=False)
-        batch = Stepper(config).step(EPOCHS)
+        batch = Runner(config).run(EPOCHS)
         assert [r.lr for r in batch.records] == pytest.approx([e[0] for e in expected], rel=1e-9)
         assert [r.w for r in batch.records] == pytest.approx([e[1] for e in expected], rel=1e-5)
 
@@ -57,5 +57,5 @@ def test_schedule_values_and_validation():
 
 
 def test_a_schedule_puts_no_lr_markers_on_the_chart():
-    batch = Stepper(RunConfig(schedule="cosine", epochs=20)).step(20)
+    batch = Runner(RunConfig(schedule="cosine", epochs=20)).run(20)
     assert len(set(r.lr for r in batch.records)) == 20 and batch.changes == ()

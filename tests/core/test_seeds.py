@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gdtui.core.engine.stops import StopReason, stop_reason
+from gdtui.core.engine.stops import RunState, stop_reason
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import PRESETS, Dataset
@@ -56,7 +56,7 @@ def _seed_run(variant: str, **changes: object) -> tuple[list, object]:
     trainer = Trainer(config)
     records = []
     while True:
-        record = trainer.step()
+        record = trainer.run_epoch()
         records.append(record)
         if stop_reason(record, config.epochs, config.eps) is not None:
             return records, trainer
@@ -68,7 +68,7 @@ def test_seed_001_torch_log(variant: str) -> None:
     printed = [f"epoch {r.epoch}: w = {r.w:3f}, loss = {r.loss:.8f}" for r in records[::10]]
     # the seed printed epoch 71 but not 81: its loop broke (l < EPS) somewhere in 71..80
     assert printed == list(SEED_001_TORCH)
-    assert stop_reason(records[-1], 100, 1e-9) is StopReason.CONVERGED
+    assert stop_reason(records[-1], 100, 1e-9) is RunState.CONVERGED
     assert 71 <= records[-1].epoch <= 80
     assert f"Prediction before training: f(5) = {trainer.predict(5):.3f}" == (
         SEED_001_TORCH_PREDICTION
@@ -85,14 +85,14 @@ def test_seed_001_numpy_log() -> None:
 
 def test_seed_003_tutorial_formula_log() -> None:
     trainer = Trainer(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
-    records = [trainer.step() for _ in range(10)]
+    records = [trainer.run_epoch() for _ in range(10)]
     assert [f"epoch {r.epoch}: w = {r.w:.3f}, l = {r.loss:8f}" for r in records] == list(SEED_003)
     assert f"Prediction after training: f(5) = {trainer.predict(5):.3f}" == SEED_003_PREDICTION
 
 
 def test_seed_000_tutorial_formula_log() -> None:
     trainer = Trainer(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
-    records = [trainer.step() for _ in range(20)]
+    records = [trainer.run_epoch() for _ in range(20)]
     printed = [f"Epoch {r.epoch}: weight = {r.w:.3f}, loss = {r.loss:.8f}" for r in records[::2]]
     assert printed == list(SEED_000_NUMPY)
     assert f"Prediction after training: f(17) = {trainer.predict(17):.3f}" == SEED_000_PREDICTION
@@ -100,7 +100,7 @@ def test_seed_000_tutorial_formula_log() -> None:
 
 def test_seed_004_optimizer_log() -> None:
     trainer = Trainer(RunConfig(variant="torch-optim"))
-    records = [trainer.step() for _ in range(10)]
+    records = [trainer.run_epoch() for _ in range(10)]
     printed = [f"epoch {r.epoch}: w = {r.w:.3f},loss={r.loss:.8f}" for r in records]
     assert printed == list(SEED_004_OPTIM)
 
@@ -120,11 +120,11 @@ def test_seed_004_gradient_accumulates_without_zero_grad(variant: str, extra: di
     # (sum -55.5), then w = 0.3 + 0.555 = 0.855 gives -17.175 (sum -72.675).
     config = RunConfig(variant=variant, w0=0.0, lr=0.01, zero_grad=False, **extra)
     trainer = Trainer(config)
-    grads = [trainer.step().grad_w for _ in range(3)]
+    grads = [trainer.run_epoch().grad_w for _ in range(3)]
     assert grads == pytest.approx(ACCUMULATED_GRADS, rel=1e-6)
     # and with zero_grad on the gradient of epoch 2 is its own: -25.5
     trainer = Trainer(config.replace(zero_grad=True))
-    assert [trainer.step().grad_w for _ in range(2)] == pytest.approx([-30.0, -25.5], rel=1e-6)
+    assert [trainer.run_epoch().grad_w for _ in range(2)] == pytest.approx([-30.0, -25.5], rel=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_seed_004_gradient_accumulates_without_zero_grad(variant: str, extra: di
 def test_tutorial_formula_is_n_times_the_mean_formula(dataset: Dataset, w0: float) -> None:
     def first_grad(formula: str) -> float:
         config = RunConfig(variant="numpy-manual", dataset=dataset, w0=w0, grad_formula=formula)
-        return Trainer(config).step().grad_w
+        return Trainer(config).run_epoch().grad_w
 
     n = len(dataset)
     tutorial, mean = first_grad("tutorial"), first_grad("mean")
@@ -156,8 +156,8 @@ def test_tutorial_formula_is_exactly_n_times_on_integer_data(w0: float) -> None:
     # every product and sum is exact in float32 here, so the factor is exactly N = 4
     tutorial = Trainer(
         RunConfig(variant="numpy-manual", w0=w0, grad_formula="tutorial")
-    ).step()
-    mean = Trainer(RunConfig(variant="numpy-manual", w0=w0)).step()
+    ).run_epoch()
+    mean = Trainer(RunConfig(variant="numpy-manual", w0=w0)).run_epoch()
     assert tutorial.grad_w == 4 * mean.grad_w
     assert tutorial.loss == mean.loss
     assert mean.grad_w == 15 * w0 - 30  # mean(2x(wx − 2x)) = 2(w − 2)·mean(x²) = 15w − 30

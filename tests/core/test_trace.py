@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from gdtui.core.engine.program import ZERO, build_program
-from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.runner import Runner
 from gdtui.core.engine.trace import plain, trace
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
@@ -94,7 +94,7 @@ def test_executing_the_traced_code_reproduces_every_value(config: RunConfig) -> 
 @pytest.mark.parametrize("config", _matrix(), ids=_id)
 def test_the_trace_reaches_the_records_of_a_run(config: RunConfig) -> None:
     program = build_program(config)
-    records = Stepper(config).step(config.epochs).records
+    records = Runner(config).run(config.epochs).records
     ends = [line for line in trace(config) if line.record is not None]
     assert [line.record for line in ends] == records
     for line, record in zip(ends, records, strict=True):
@@ -208,30 +208,30 @@ def test_stepping_lines_through_an_epoch_is_stepping_the_epoch(
     by_epoch, by_line = Trainer(config), Trainer(config)
     lines = len(by_line.program.loop)
     for epoch in range(1, 6):
-        expected = by_epoch.step()
-        runs = [by_line.step_line() for _ in range(lines)]
+        expected = by_epoch.run_epoch()
+        runs = [by_line.run_line() for _ in range(lines)]
         assert [run.record for run in runs[:-1]] == [None] * (lines - 1)
         assert runs[-1].record == expected and expected.epoch == epoch
     # Part of an epoch by lines, the rest by step(): the same record again.
-    by_line.step_line()
-    by_line.step_line()
-    assert by_line.step() == by_epoch.step()
+    by_line.run_line()
+    by_line.run_line()
+    assert by_line.run_epoch() == by_epoch.run_epoch()
 
 
 @pytest.mark.parametrize("variant", ["torch-autograd", "torch-optim", "numpy-manual"])
 def test_zero_grad_switched_mid_epoch_acts_at_the_zeroing_line(variant: str) -> None:
     trainer = Trainer(RunConfig(variant=variant, zero_grad=True, epochs=10))
-    trainer.step()
+    trainer.run_epoch()
     zero = len(trainer.program.loop) - 1
     assert trainer.program.loop[zero].role == ZERO
     for _ in range(zero):
-        trainer.step_line()
+        trainer.run_line()
     before = trainer.names  # the gradient this epoch computed, not yet cleared
     gradient = trainer.program.gradients[0]
     kept = plain(eval(gradient, before))
     trainer.set_zero_grad(False)  # mid-epoch: nothing is cleared now …
     assert plain(eval(gradient, trainer.names)) == kept
-    run = trainer.step_line()  # … and the zeroing line is skipped
+    run = trainer.run_line()  # … and the zeroing line is skipped
     assert run.skipped and run.record is not None and run.record.grad_state == 0
     assert plain(eval(gradient, trainer.names)) == kept
 

@@ -12,15 +12,19 @@ from typing import Any
 import pytest
 
 from gdtui.core.compare.comparison import lanes
-from gdtui.core.engine.runner import Batch, Stepper
-from gdtui.core.process.parent import (
-    MAX_PENDING,
+from gdtui.core.engine.runner import Runner, Stretch
+from gdtui.core.process.parent import MAX_PENDING, TrainerProcess, _Child
+from gdtui.core.process.protocol import (
+    Apply,
+    Cancel,
+    Compare,
     Compared,
     CompareProgress,
     Died,
+    Reset,
+    Restore,
     Restored,
-    TrainerProcess,
-    _Child,
+    RunEpochs,
 )
 from gdtui.core.run.session import TrainingSession
 from gdtui.core.settings.config import RunConfig
@@ -77,8 +81,8 @@ NUMPY = RunConfig(variant="numpy-manual", epochs=10**9)
 
 
 def _steps(trainer: TrainerProcess, listener: Listener, epochs: int) -> list:
-    trainer.step(epochs)
-    return listener.wait_for(Batch).records
+    trainer.ask(RunEpochs(epochs))
+    return listener.wait_for(Stretch).records
 
 
 def test_every_death_is_reported_once_and_a_second_death_too(trainer):
@@ -138,10 +142,10 @@ def test_a_child_that_answers_again_is_responding_again(trainer):
 
 
 def test_only_the_settings_that_changed_cross_the_pipe(trainer, monkeypatch):
-    sent: list[tuple] = []
+    sent: list[object] = []
     original = _Child.send
 
-    def spy(self: _Child, command: tuple) -> None:
+    def spy(self: _Child, command: object) -> None:
         sent.append(command)
         original(self, command)
 
@@ -150,14 +154,15 @@ def test_only_the_settings_that_changed_cross_the_pipe(trainer, monkeypatch):
     data = Dataset("mine", (1.0, 2.0, 3.0), (2.0, 4.0, 6.0))
     config = NUMPY.replace(dataset=data)
     process.start(config, run_id=1)
-    assert sent[0][0] == "reset" and sent[0][2]["dataset"] == data  # the first time: all
+    first = sent[0]
+    assert isinstance(first, Reset) and first.changes["dataset"] == data  # the first time: all
     process.apply(config.replace(lr=0.02))
     process.reset(2, config.replace(lr=0.02, variant="torch-autograd"))
-    assert sent[-2] == ("apply", {"lr": 0.02})
-    assert sent[-1] == ("reset", 2, {"variant": "torch-autograd"})
+    assert sent[-2] == Apply({"lr": 0.02})
+    assert sent[-1] == Reset(2, {"variant": "torch-autograd"})
     # and the child has the whole configuration all the same
     records = _steps(process, listener, 2)
-    reference = Stepper(config.replace(lr=0.02, variant="torch-autograd")).step(2).records
+    reference = Runner(config.replace(lr=0.02, variant="torch-autograd")).run(2).records
     assert records == reference
 
 
@@ -176,18 +181,17 @@ def test_a_new_child_replays_the_run_and_carries_on_exactly(trainer, config):
     process, listener = trainer()
     session = TrainingSession(config)
     process.start(config, session.run_id)
-    reference = Stepper(config)
+    reference = Runner(config)
     expected = []
     current = config
     done = 0
     for epoch, change in [*changes, (120, {})]:
-        process.step(epoch - done)
-        batch = listener.wait_for(Batch, 60)
-        session.accept(batch)
-        expected += reference.step(epoch - done).records
+        process.ask(RunEpochs(epoch - done))
+        session.accept(listener.wait_for(Stretch, 60))
+        expected += reference.run(epoch - done).records
         done = epoch
         current = current.replace(**change)
-        session.apply(current)
+        assert session.change(current).applied
         process.apply(current)
         reference.apply(current)
     assert [r for r in session.history] == expected
@@ -195,25 +199,25 @@ def test_a_new_child_replays_the_run_and_carries_on_exactly(trainer, config):
     listener.wait_for(Died, 5)
     process.close(timeout=0)
     process.start(current, session.run_id)
-    process.restore(session.replay_plan())
+    process.send(Restore(session.replay_plan()))
     restored = listener.wait_for(Restored, 60)
     assert restored.record == session.last_record
     assert restored.optimizer_state == session.optimizer_state
     after = _steps(process, listener, 30)
-    assert after == reference.step(30).records
+    assert after == reference.run(30).records
 
 
 def test_a_comparison_streams_its_progress_and_stops_at_once_when_cancelled(trainer):
     process, listener = trainer()
     config = RunConfig(variant="torch-autograd", epochs=100_000)
     process.start(config, run_id=1)
-    request = process.compare(config, "variants")
+    request = process.ask(Compare(config, "variants")).request
     going = listener.wait_for(
         CompareProgress, 60, where=lambda m: m.request == request and any(m.lanes.values())
     )
     assert set(going.series) == set(going.lanes) == set(lanes(config))
     start = time.monotonic()
-    process.cancel_compare(request)
+    process.send(Cancel(request))
     compared = listener.wait_for(Compared, 5)
     assert compared.request == request and compared.comparison is None
     assert time.monotonic() - start < 0.5
@@ -225,7 +229,7 @@ def test_the_child_ends_by_itself_when_its_parent_goes_even_mid_comparison(train
     process, listener = trainer()
     config = RunConfig(variant="torch-autograd", epochs=100_000)
     process.start(config, run_id=1)
-    request = process.compare(config, "variants")
+    request = process.ask(Compare(config, "variants")).request
     listener.wait_for(CompareProgress, 60, where=lambda m: m.request == request)
     child = process._child
     assert child is not None
@@ -242,9 +246,9 @@ def test_the_child_ends_by_itself_when_its_parent_goes_even_mid_comparison(train
 def test_each_step_is_answered_with_its_number_even_once_the_run_has_ended(trainer):
     process, listener = trainer()
     process.start(RunConfig(variant="numpy-manual", epochs=3), run_id=1)
-    first = process.step(5)
-    batch = listener.wait_for(Batch)
-    assert batch.request == first and [r.epoch for r in batch.records] == [1, 2, 3]
-    second = process.step(1)  # the run is over: an empty answer, so no one waits for ever
-    batch = listener.wait_for(Batch)
-    assert second == first + 1 and batch.request == second and batch.records == []
+    first = process.ask(RunEpochs(5)).request
+    stretch = listener.wait_for(Stretch)
+    assert stretch.request == first and [r.epoch for r in stretch.records] == [1, 2, 3]
+    second = process.ask(RunEpochs(1)).request  # the run is over: an empty answer, so no one
+    stretch = listener.wait_for(Stretch)  # waits for ever
+    assert second == first + 1 and stretch.request == second and stretch.records == []

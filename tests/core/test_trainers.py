@@ -49,7 +49,7 @@ def _config(variant: str, dataset: Dataset, lr: float, w0: float, **changes: obj
 
 def _run(config: RunConfig, epochs: int = EPOCHS) -> list:
     trainer = Trainer(config)
-    return [record_row(trainer.step()) for _ in range(epochs)]
+    return [record_row(trainer.run_epoch()) for _ in range(epochs)]
 
 
 def _case_id(case: tuple) -> str:
@@ -182,7 +182,7 @@ def test_set_lr_takes_effect_at_the_next_epoch(variant: str, extra: dict) -> Non
             trainer.set_lr(0.08)
         if epoch == 11:
             trainer.set_lr(0.02)
-        records.append(trainer.step())
+        records.append(trainer.run_epoch())
     assert [r.lr for r in records] == lrs
     want = closed_form(dataset.x, dataset.y, w0, lrs, [True] * len(lrs), b0=extra.get("b0"))
     assert_rows_close([record_row(r) for r in records], want)
@@ -208,7 +208,7 @@ def test_set_lr_reaches_the_torch_optimizer(variant: str, optimizer: str) -> Non
     for epoch in range(1, len(lrs) + 1):
         if epoch == 6:
             trainer.set_lr(0.002)
-        rows.append(record_row(trainer.step()))
+        rows.append(record_row(trainer.run_epoch()))
     want = torch_loop(dataset.x, dataset.y, w0, lrs, [True] * len(lrs), optimizer=optimizer)
     assert_rows_close(rows, want)
 
@@ -226,7 +226,7 @@ def test_zero_grad_off_then_on_mid_run(variant: str, extra: dict) -> None:
             trainer.set_zero_grad(False)
         if epoch == 7:
             trainer.set_zero_grad(True)
-        records.append(trainer.step())
+        records.append(trainer.run_epoch())
     b0 = extra.get("b0")
     want = closed_form(dataset.x, dataset.y, w0, [lr] * 10, zero_grads, b0=b0)
     assert_rows_close([record_row(r) for r in records], want)
@@ -249,21 +249,21 @@ def test_zero_grad_off_then_on_mid_run(variant: str, extra: dict) -> None:
 def test_grad_state_field(variant: str, extra: dict) -> None:
     trainer = Trainer(RunConfig(variant=variant, **extra))
     cleared = GRAD_ZERO if variant in ("numpy-manual", "torch-autograd") else GRAD_NONE
-    assert trainer.step().grad_state == cleared
+    assert trainer.run_epoch().grad_state == cleared
     trainer.set_zero_grad(False)
-    assert trainer.step().grad_state == GRAD_VALUE
-    assert trainer.step().grad_state == GRAD_VALUE
+    assert trainer.run_epoch().grad_state == GRAD_VALUE
+    assert trainer.run_epoch().grad_state == GRAD_VALUE
     trainer.set_zero_grad(True)
-    assert trainer.step().grad_state == cleared
+    assert trainer.run_epoch().grad_state == cleared
 
 
 def test_torch_optim_grad_really_is_none_after_zero_grad() -> None:
     trainer = Trainer(RunConfig(variant="torch-optim"))
-    record = trainer.step()
+    record = trainer.run_epoch()
     assert record.grad_state == GRAD_NONE
     assert trainer.names["w"].grad is None
     trainer.set_zero_grad(False)
-    record = trainer.step()
+    record = trainer.run_epoch()
     assert record.grad_state == GRAD_VALUE
     assert trainer.names["w"].grad is not None
     assert trainer.names["w"].grad.item() == pytest.approx(record.grad_w, rel=1e-6)
@@ -273,22 +273,22 @@ def test_torch_optim_grad_really_is_none_after_zero_grad() -> None:
 
 def test_torch_autograd_grad_is_zeroed_in_place() -> None:
     trainer = Trainer(RunConfig(variant="torch-autograd"))
-    assert trainer.step().grad_state == GRAD_ZERO
+    assert trainer.run_epoch().grad_state == GRAD_ZERO
     assert trainer.names["w"].grad is not None
     assert trainer.names["w"].grad.item() == 0.0
     trainer.set_zero_grad(False)
-    record = trainer.step()
+    record = trainer.run_epoch()
     assert trainer.names["w"].grad.item() == pytest.approx(record.grad_w, rel=1e-6)
     assert record.grad_w != 0.0
 
 
 def test_torch_module_grads_are_none_after_zero_grad() -> None:
     trainer = Trainer(RunConfig(variant="torch-module", w0=0.0, b0=0.0))
-    assert trainer.step().grad_state == GRAD_NONE
+    assert trainer.run_epoch().grad_state == GRAD_NONE
     assert trainer.names["model"].weight.grad is None
     assert trainer.names["model"].bias.grad is None
     trainer.set_zero_grad(False)
-    record = trainer.step()
+    record = trainer.run_epoch()
     assert trainer.names["model"].weight.grad.item() == pytest.approx(record.grad_w, rel=1e-6)
     assert trainer.names["model"].bias.grad.item() == pytest.approx(record.grad_b, rel=1e-6)
 
@@ -314,7 +314,7 @@ def test_torch_module_default_start_is_seeded_nn_linear(seed: int) -> None:
     again = Trainer(RunConfig(variant="torch-module", seed=seed))
     assert (again.w, again.b) == (trainer.w, trainer.b)
     # the first epoch trains from that start
-    record = trainer.step()
+    record = trainer.run_epoch()
     want = closed_form(LINE4.x, LINE4.y, w, [0.01], [True], b0=b)
     assert_rows_close([record_row(record)], want)
 
@@ -362,7 +362,7 @@ def test_torch_module_leaves_the_global_rng_alone() -> None:
 def test_predict_uses_current_parameters(variant: str, extra: dict) -> None:
     trainer = Trainer(RunConfig(variant=variant, dataset=CUSTOM, w0=1.0, lr=0.05, **extra))
     for _ in range(5):
-        trainer.step()
+        trainer.run_epoch()
     b = trainer.b or 0.0
     assert trainer.predict(-3.0) == pytest.approx(-3.0 * trainer.w + b, rel=1e-6)
     assert math.isfinite(trainer.predict(5.0))

@@ -8,20 +8,19 @@ from typing import ClassVar
 
 import numpy as np
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from gdtui.app.messages import ComparisonProgressed, ComparisonReady
 from gdtui.app.training.link import AskingScreen, TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.plot import Plot
 from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.compare.comparison import ACROSS, COMPARED, Comparison, describe
 from gdtui.core.numbers import exact
-from gdtui.core.process.parent import SERIES_POINTS
+from gdtui.core.process.child import SERIES_POINTS
+from gdtui.core.process.protocol import Cancel, Compare, Compared, CompareProgress, Reply
 from gdtui.core.run.chart import epoch_ticks, log_ticks, series, tick_span
 from gdtui.core.settings.config import RunConfig
 
@@ -82,11 +81,11 @@ class CompareScreen(AskingScreen):
         self.comparison, self.problem = None, None
         self._show_progress({})
         self._draw_chart({})
-        self.request_id = self.link.compare(self, self.config, self.across)
+        self.request_id = self.link.ask(Compare(self.config, self.across), self).request
 
     def _cancel(self) -> None:
         if self.waiting and self.request_id:
-            self.link.cancel_compare(self.request_id)
+            self.link.process.send(Cancel(self.request_id))
 
     def _show_progress(self, lanes: dict[str, int]) -> None:
         total = self.config.epochs
@@ -96,15 +95,15 @@ class CompareScreen(AskingScreen):
             f"Comparing {self.across}, {total:,} epochs{cap}: {done or 'starting'} · escape cancels"
         )
 
-    @on(ComparisonProgressed)
-    def _progressed(self, event: ComparisonProgressed) -> None:
-        if event.request == self.request_id and self.waiting:
-            self._show_progress(event.lanes)
-            self._draw_chart(event.series)
-
-    @on(ComparisonReady)
-    def _ready(self, event: ComparisonReady) -> None:
-        self.show(event.request, event.comparison, event.across)
+    def answered(self, reply: Reply) -> None:
+        """The comparison's progress, or the comparison."""
+        match reply:
+            case CompareProgress() as progress:
+                if progress.request == self.request_id and self.waiting:
+                    self._show_progress(progress.lanes)
+                    self._draw_chart(progress.series)
+            case Compared() as compared:
+                self.show(compared.request, compared.comparison, compared.across)
 
     def failed(self, why: str) -> None:
         """No comparison will come: say why instead of "Comparing…"."""

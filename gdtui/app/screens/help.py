@@ -13,14 +13,28 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from gdtui.app.widgets.key_bar import KeyBar
+from gdtui.core.settings.fields import FIELDS
 
-ABOUT = (
-    "gdtui trains y ≈ w·x (+ b) one epoch at a time. Each epoch: forward pass, loss "
-    "(before the update), gradient, update. Turn zero_grad off to watch .grad accumulate "
-    "in the Debug pane. Edit a field and press Enter; learning rate and zero_grad change "
-    "the run from the next epoch, other settings start it again. In a field only its own "
-    "keys act: escape leaves it, and an entry that cannot apply goes back to the run's value."
-)
+
+def about() -> str:
+    """What the help screen says first: what gdtui does, and which settings change a run in
+    place (read off the settings table)."""
+    live = [_named(field.label or field.key) for field in FIELDS if field.live]
+    in_place = ", ".join(live[:-1]) + f" and {live[-1]}"
+    return (
+        "gdtui trains y ≈ w·x (+ b) one epoch at a time. Each epoch: forward pass, loss "
+        "(before the update), gradient, update. Turn zero_grad off to watch .grad accumulate "
+        f"in the Debug pane. Edit a field and press Enter: {in_place} change the run in "
+        "place, from the next epoch; other settings start it again. In a field only its own "
+        "keys act: escape leaves it, and an entry that cannot apply goes back to the run's "
+        "value."
+    )
+
+
+def _named(label: str) -> str:
+    """A field's label as a name in a sentence: quoted where it is more than words
+    (``"stop at loss <"``)."""
+    return label if label.replace(" ", "").replace("_", "").isalnum() else f'"{label}"'
 
 
 class HelpScreen(ModalScreen[None]):
@@ -43,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(key, description)
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Keys"
-            yield Static(Text(ABOUT), id="help-about")
+            yield Static(Text(about()), id="help-about")
             yield Static(table)
             yield Static(Text("escape: close", style="dim"))
         yield KeyBar()

@@ -1,18 +1,19 @@
-"""The main screen owns the run: its panes, its keys, its training process and its settings."""
+"""The main screen: the run's panes and keys. The run itself is its session's
+(:class:`~gdtui.core.run.session.TrainingSession`): a key asks the session, the session tells
+the training process (through the supervisor) and its listeners, and the panes are drawn
+from it."""
 
 from __future__ import annotations
 
 import contextlib
-import time
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
-from rich.text import Text
 from textual import on
 from textual._context import active_app
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
@@ -20,17 +21,9 @@ from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gdtui.app.export_worker import export_run
-from gdtui.app.messages import (
-    EpochsCompleted,
-    LineStepped,
-    RunRestored,
-    RunRestoring,
-    SettingsEdited,
-    TorchLoaded,
-    TrainerStopped,
-    TrainingFailed,
-    VariantChosen,
-)
+from gdtui.app.keys import RUN_KEYS
+from gdtui.app.messages import SettingsEdited, TrainerReplied, VariantChosen
+from gdtui.app.recording import Recording
 from gdtui.app.training.link import READER_GROUP, TrainerLink, reader_name
 from gdtui.app.training.supervisor import CHECK_SECONDS, Supervisor
 from gdtui.app.widgets.code_pane import CodePane
@@ -38,33 +31,25 @@ from gdtui.app.widgets.data_chart import DataChart
 from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.landscape_chart import LandscapeChart
+from gdtui.app.widgets.lesson_banner import LessonBanner
 from gdtui.app.widgets.loss_chart import LossChart
 from gdtui.app.widgets.presenter import Presenter
 from gdtui.app.widgets.settings_form import FIELD_WIDGETS, SettingsForm
 from gdtui.app.widgets.status_line import StatusLine
 from gdtui.app.widgets.variant_pane import VariantPane
-from gdtui.core.process.parent import TrainerProcess
-from gdtui.core.run.session import RunState, TrainingSession, describe_changes
-from gdtui.core.settings.config import (
-    ConfigError,
-    RunConfig,
-    config_from_options,
-    dataset_from_options,
-    scale_lr,
-)
-from gdtui.core.settings.data import Dataset
+from gdtui.core.engine.runner import Stretch
+from gdtui.core.engine.stops import RunState
+from gdtui.core.lessons.player import LessonPlayer
+from gdtui.core.process.protocol import Died, Failed, LineRan, Restored, Restoring, TorchReady
+from gdtui.core.run.session import VIEWS, Change, Listener, TrainingSession
+from gdtui.core.settings.config import ConfigError, RunConfig, scale_lr
 from gdtui.core.settings.fields import setting_label
-from gdtui.core.settings.variants import VARIANT_NAMES, VARIANTS
-
-RECORD_ABOUT = (
-    "Recorded with gdtui --record: each key that acted on the run is a step. "
-    "Play it with gdtui --lesson {0}, and write your own notes over these."
-)
+from gdtui.core.settings.variants import VARIANT_NAMES
 
 if TYPE_CHECKING:
     from gdtui.app.app import GdtuiApp
-    from gdtui.core.lessons.lesson import Lesson, Step
-    from gdtui.core.lessons.recorder import Recorder
+    from gdtui.core.lessons.lesson import Lesson
+    from gdtui.core.process.parent import TrainerProcess
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 """Below this the panes cannot fit: a notice replaces them (the keys still work)."""
@@ -76,15 +61,15 @@ WIDE_WIDTH = 160
 column in sight."""
 LONG_EXPORT = 100_000
 """Exports of this many epochs or more say that they have started (they take a second)."""
-VIEWS: dict[str, type[LossChart | DataChart | LandscapeChart | CodePane]] = {
-    "tab-loss": LossChart,
-    "tab-data": DataChart,
-    "tab-landscape": LandscapeChart,
-    "tab-code": CodePane,
+VIEW_PANES: dict[str, tuple[str, type[LossChart | DataChart | LandscapeChart | CodePane]]] = {
+    "loss": ("Loss", LossChart),
+    "data": ("Data", DataChart),
+    "landscape": ("Landscape", LandscapeChart),
+    "code": ("Code", CodePane),
 }
-"""The views, by the tab that shows each; ``g`` goes through them in this order."""
-LR = Binding.Group("lr")
-HISTORY = Binding.Group("History", compact=True)
+"""Each of the session's views (:data:`~gdtui.core.run.session.VIEWS`, in their order): its
+tab's title and the pane it shows. The tab's id is the view's name."""
+assert tuple(VIEW_PANES) == VIEWS
 
 
 class Pane(Protocol):
@@ -109,10 +94,27 @@ def _breakpoint_classes(
     ]
 
 
+class _Panes(Listener):
+    """The screen's widgets follow the session: the form and the variant pane its settings,
+    the tabs its view."""
+
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+
+    def restarted(self, at: int) -> None:
+        self.screen.show_settings()
+
+    def changed(self, change: Change, at: int) -> None:
+        self.screen.show_settings()
+
+    def viewed(self, view: str, at: int) -> None:
+        self.screen.query_one(TabbedContent).active = view
+
+
 class MainScreen(Screen[Any]):
-    """The run: the variant, the settings, the charts and the debug table, stepped by a
-    training process of its own. Its keys act here only: another screen on top (compare, the
-    tour, help) never steps the run hidden behind it."""
+    """The run: the variant, the settings, the charts and the debug table, run by a training
+    process of its own. Its keys act here only: another screen on top (compare, the tour,
+    help) never steps the run hidden behind it."""
 
     AUTO_FOCUS = ""
     """Nothing is focused for us: on_mount focuses the variants, unless a lesson or presenter
@@ -124,83 +126,7 @@ class MainScreen(Screen[Any]):
         (WIDE_WIDTH, "-wide"),
     ]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "open_settings", "Settings", tooltip="Open the settings (narrow screens)"),
-        Binding("tab", "app.focus_next", "Next", show=False),  # when the drawer is open
-        Binding("escape", "close_settings", "Close settings", tooltip="Close the settings"),
-        Binding("space", "toggle_run", "Run/Pause", tooltip="Run / pause"),
-        Binding("n", "step", "Epoch", tooltip="One epoch (the rest of it, mid-epoch)"),
-        Binding(
-            "full_stop",
-            "step_line",
-            "Line",
-            key_display=".",
-            tooltip="Run the next line of the loop",
-        ),
-        Binding("r", "reset", "Reset", tooltip="Reset the run"),
-        Binding("z", "toggle_zero_grad", "zero_grad", tooltip="zero_grad on / off"),
-        Binding("v", "next_variant", "Variant", tooltip="Next variant"),
-        Binding(
-            "plus,equals_sign",
-            "scale_lr(2)",
-            "lr×2",
-            key_display="+",
-            group=LR,
-            tooltip="Learning rate × 2",
-        ),
-        Binding(
-            "minus", "scale_lr(0.5)", "lr÷2", key_display="-", group=LR, tooltip="Learning rate ÷ 2"
-        ),
-        Binding("l", "toggle_log", "Log", tooltip="Log / linear loss axis"),
-        Binding("g", "next_view", "View", tooltip="Chart: loss → data and fit → loss landscape"),
-        Binding(
-            "left",
-            "move_cursor(-1)",
-            "Back",
-            key_display="←",
-            group=HISTORY,
-            tooltip="Step back through the history",
-        ),
-        Binding(
-            "right",
-            "move_cursor(1)",
-            "Forward",
-            key_display="→",
-            group=HISTORY,
-            tooltip="Step forward (to the latest: follow it again)",
-        ),
-        Binding("c", "compare", "Compare", tooltip="Compare the variants (o: the optimizers)"),
-        Binding(
-            "p",
-            "toggle_present",
-            "Present",
-            tooltip="Presenter mode: the numbers in big digits, the chart and code enlarged",
-        ),
-        Binding(
-            "t", "tour", "Tour", tooltip="Autograd tour: requires_grad, backward, .grad, no_grad"
-        ),
-        Binding(
-            "e",
-            "export",
-            "Export",
-            tooltip="Export the history (CSV, JSONL) and the settings (TOML)",
-        ),
-        Binding("escape", "leave_field", "Leave field", tooltip="Leave a field"),
-        Binding(
-            "enter",
-            "lesson_step(1)",
-            "Next step",
-            priority=True,
-            tooltip="With --lesson: its next step",
-        ),
-        Binding(
-            "backspace",
-            "lesson_step(-1)",
-            "Step back",
-            priority=True,
-            tooltip="With --lesson: back one step (played again from the start)",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = RUN_KEYS
 
     def __init__(
         self,
@@ -223,35 +149,25 @@ class MainScreen(Screen[Any]):
         super().__init__(id="_default", classes=" ".join(classes))
         self.present = present
         """Presenter mode (``p``, ``--present``): big numbers, the form and table hidden."""
-        self.lesson = lesson
-        """The lesson being played, or None."""
-        self.lesson_at = 0
-        """How many of its steps have been done."""
-        self.off_script = False
-        """Whether keys since the last step changed the run (the next step replays first)."""
-        self._playing = False
-        """Inside a lesson's own steps (their keys are the script's)."""
-        self._shown_waiting = False
-        self.record = record
-        """Where what the user does is written as a lesson file (--record), or None."""
-        self.recorder: Recorder | None = None
-        if record is not None:
-            from gdtui.core.lessons.recorder import Recorder
-
-            self.recorder = Recorder(config, f"Recorded: {record.stem}")
-        self._record_problem: str | None = None
         self.fps = fps
         self.output_dir = output_dir
         self.files_root = files_root
         """Where CSV files may be loaded from (a served tab), or None: anywhere."""
-        self.session = TrainingSession(config)
         self.link = TrainerLink(self)
-        self.supervisor = Supervisor(self)
-        self.torch_note = "loading torch…" if VARIANTS[config.variant].uses_torch else ""
-        """What the status line says while the training process imports torch."""
+        self.session = TrainingSession(config)
+        self.supervisor = Supervisor(self.link, self.session, self)
+        self.session.trainer = self.supervisor
+        self.session.listeners.append(_Panes(self))
+        self.player = LessonPlayer(lesson, self.session) if lesson is not None else None
+        """The lesson being played, or None."""
+        self.recording: Recording | None = None
+        """Where what the user does is written as a lesson file (``--record``), or None."""
+        if record is not None:
+            self.recording = Recording(record, config, self._tell_error)
+            self.session.listeners.append(self.recording)
         self._dirty = True
-        self._speed: float | None = None
-        self._speed_mark: tuple[float, int] | None = None
+        self._shown_lesson: tuple[int, bool, bool] | None = None
+        self._shown_config: RunConfig | None = None
         self._open_when_left = False
         """Whether the settings drawer was open when another screen went on top."""
         self._resumed = False
@@ -266,8 +182,7 @@ class MainScreen(Screen[Any]):
     def busy(self) -> bool:
         """Whether anything waits on the training process: torch loading, a replay, or an
         answer some screen asked for (a comparison, the tour)."""
-        replaying = self.supervisor.replaying is not None
-        return bool(self.torch_note) or replaying or self.link.waiting
+        return self.supervisor.busy
 
     @property
     def quitting(self) -> bool:
@@ -285,35 +200,26 @@ class MainScreen(Screen[Any]):
         with Container(id="main"):
             with Vertical(id="left"):
                 yield VariantPane(config.variant, id="variants")
-                yield SettingsForm(config, id="settings")
+                yield SettingsForm(config, files_root=self.files_root, id="settings")
             with TabbedContent(id="views"):
-                with TabPane("Loss", id="tab-loss"):
-                    yield LossChart(id="chart")
-                with TabPane("Data", id="tab-data"):
-                    yield DataChart(id="data-chart")
-                with TabPane("Landscape", id="tab-landscape"):
-                    yield LandscapeChart(id="landscape")
-                with TabPane("Code", id="tab-code"):
-                    yield CodePane(id="code")
+                for view, (title, pane) in VIEW_PANES.items():
+                    with TabPane(title, id=view):
+                        yield pane(id=f"{view}-pane")
             yield DebugPane(id="debug")
         yield Static(
             f"The terminal is too small for gdtui's panes: make it at least "
             f"{MIN_WIDTH}×{MIN_HEIGHT}. Keys still work; the status line below stays live.",
             id="too-small",
         )
-        if self.lesson is not None:
-            with Vertical(id="lesson-banner"):
-                yield Static(id="lesson-head")
-                yield Static(id="lesson-note")
+        if self.player is not None:
+            yield LessonBanner(id="lesson-banner")
         yield StatusLine(id="status")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one(SettingsForm).show_config(self.session.config)
-        if self.lesson is None and not self.present:
+        self.show_settings()
+        if self.player is None and not self.present:
             self.query_one(VariantPane).focus()
-        else:  # enter and backspace are the lesson's, not a pane's
-            self._show_lesson()
         self.adapt_layout()
         self.redraw()
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
@@ -387,80 +293,67 @@ class MainScreen(Screen[Any]):
 
     def redraw(self) -> None:
         """Draw every pane from the session (on the UI thread, at most ``fps`` times a second):
-        the chart in view, the debug table and the status line."""
+        the view in sight, the debug table (or presenter mode's digits) and the status line."""
         self._dirty = False
-        self._measure_speed()
+        session, supervisor = self.session, self.supervisor
         status = self.query_one(StatusLine)
-        status.speed, status.note = self._speed, self.torch_note
-        status.alert = self.supervisor.alert
-        chart = self.query_one(VIEWS[self.query_one(TabbedContent).active])
+        status.measure(session, supervisor.replaying is not None)
+        status.note, status.alert = supervisor.note, supervisor.alert
+        chart = self.query_one(VIEW_PANES[session.view][1])
         numbers: Pane = self.query_one(Presenter) if self.present else self.query_one(DebugPane)
         panes: tuple[Pane, ...] = (chart, numbers, status)
         for pane in panes:
-            pane.show(self.session)
-        if self.lesson is not None and self.link.waiting != self._shown_waiting:
-            self._show_lesson()  # "running…" while a step's numbers are on their way
+            pane.show(session)
+        self.show_lesson()
 
-    def _measure_speed(self) -> None:
-        now, epoch = time.perf_counter(), self.session.epoch
-        if self.session.state is not RunState.RUNNING or self.supervisor.replaying is not None:
-            self._speed_mark, self._speed = None, None
+    def show_lesson(self) -> None:
+        """Redraw the lesson's banner, if what it says has changed: the step, off script, or
+        "running…" while a step's numbers are on their way."""
+        player = self.player
+        if player is None:
             return
-        if self._speed_mark is None:
-            self._speed_mark = (now, epoch)
-        elif now - self._speed_mark[0] >= 0.5:
-            self._speed = (epoch - self._speed_mark[1]) / (now - self._speed_mark[0])
-            self._speed_mark = (now, epoch)
+        shown = (player.at, player.off_script, self.link.waiting)
+        if shown != self._shown_lesson:
+            self._shown_lesson = shown
+            self.query_one(LessonBanner).show(player, self.link.waiting)
+
+    def show_settings(self) -> None:
+        """The form and the variant pane show the run's settings, if they are new to them."""
+        config = self.session.config
+        if config != self._shown_config:
+            self._shown_config = config
+            self.query_one(SettingsForm).show_config(config)
+            self.query_one(VariantPane).show(config.variant)
 
     # -- the training process's replies ------------------------------------------------------
 
-    @on(EpochsCompleted)
-    def _epochs_completed(self, event: EpochsCompleted) -> None:
-        session, batch = self.session, event.batch
-        if not session.accept(batch):
-            return  # from a run that has since been reset
-        if self.recorder is not None and not batch.request:
-            self.recorder.ran(batch.after, len(batch.records) + (batch.diverged is not None))
-            if batch.stop is not None:
-                self.save_recording()
-        if session.state is RunState.RUNNING:
-            self._dirty = True
-        else:
-            self.redraw()
-
-    @on(LineStepped)
-    def _line_stepped(self, event: LineStepped) -> None:
-        if event.step is None:
-            return  # the run had ended: action_step_line said so
-        if self.session.accept_line(event.run_id, event.step, event.batch):
-            self.redraw()
-
-    @on(TorchLoaded)
-    def _torch_loaded(self) -> None:
-        self.torch_note = ""
-        self._dirty = True
-
-    @on(TrainerStopped)
-    def _trainer_stopped(self, event: TrainerStopped) -> None:
-        if not self.quitting:
-            self.supervisor.stopped(event.why, event.pid)
-
-    @on(RunRestoring)
-    def _run_restoring(self, event: RunRestoring) -> None:
-        self.supervisor.progress(event.run_id, event.epoch, event.total)
-
-    @on(RunRestored)
-    def _run_restored(self, event: RunRestored) -> None:
-        self.supervisor.restored(event.restored)
-
-    @on(TrainingFailed)
-    def _training_failed(self, event: TrainingFailed) -> None:
-        if self.quitting:
-            return
-        if event.run_id in (0, self.session.run_id) and not self.session.finished:
-            self.session.state = RunState.PAUSED
-        self.notify(event.message, title="Training stopped", severity="error", timeout=10)
-        self.redraw()
+    @on(TrainerReplied)
+    def _replied(self, event: TrainerReplied) -> None:
+        session, supervisor = self.session, self.supervisor
+        match event.reply:
+            case Stretch() as stretch:
+                if session.accept(stretch):
+                    if session.state is RunState.RUNNING:
+                        self._dirty = True  # redrawn at the next frame, not per stretch
+                    else:
+                        self.redraw()
+            case LineRan(run_id, line, stretch):
+                if line is not None and session.accept_line(run_id, line, stretch):
+                    self.redraw()
+            case TorchReady():
+                supervisor.torch_loaded()
+                self._dirty = True
+            case Restoring(run_id, epoch, total):
+                supervisor.progress(run_id, epoch, total)
+            case Restored() as restored:
+                supervisor.restored(restored)
+            case Died(why, pid):
+                supervisor.stopped(why, pid)
+            case Failed(message, run_id) if not self.quitting:
+                if run_id in (0, session.run_id) and not session.finished:
+                    session.state = RunState.PAUSED
+                self.notify(message, title="Training stopped", severity="error", timeout=10)
+                self.redraw()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -470,81 +363,54 @@ class MainScreen(Screen[Any]):
         if event.state is not WorkerState.ERROR or self.quitting:
             return
         if worker.group == READER_GROUP:
-            pid = self.trainer.pid
+            process = self.supervisor.process
+            pid = process.pid
             if pid is not None and worker.name == reader_name(pid):  # not an older process's
-                self.trainer.kill()
+                process.kill()
                 self.supervisor.stopped(f"its reader failed: {worker.error!r}", pid)
         else:
             self.notify(f"{worker.name} failed: {worker.error!r}", severity="error", timeout=10)
 
     # -- the run's keys ---------------------------------------------------------------------
 
-    def _pause(self) -> None:
-        if self.session.state is RunState.RUNNING:
-            self.trainer.pause()
-            self.session.state = RunState.PAUSED
+    def _ended(self) -> bool:
+        """Whether the run has ended (and the person is told how to go on)."""
+        if self.session.finished:
+            self.notify(f"{self.session.message}. Press r to reset, or raise the epochs.")
+        return self.session.finished
 
     def action_toggle_run(self) -> None:
         """Run flat out, or pause."""
-        session = self.session
-        if session.state is RunState.RUNNING:
-            self._pause()
-        elif session.finished:
-            self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
-        elif self.supervisor.ready():
-            session.state = RunState.RUNNING
-            self.trainer.run()
-            self._left_script()
+        if self.session.state is RunState.RUNNING:
+            self.session.pause()
+        elif not self._ended():
+            self.session.run()
         self.redraw()
 
-    def _paused_to_step(self) -> bool:
-        """Pause for a step of ``n`` or ``.``; False (saying why, if the run has ended) when
-        there is nothing to step or the training process is not ready."""
-        session = self.session
-        if session.finished:
-            self.notify(f"{session.message}. Press r to reset, or raise the epochs.")
-            return False
-        if not self.supervisor.ready():
-            return False
-        self._pause()
-        session.state = RunState.PAUSED
-        return True
-
-    def action_step(self) -> None:
+    def action_run_epoch(self) -> None:
         """Run exactly one epoch."""
-        if self._paused_to_step():
-            self.link.step(1)
-            self._left_script()
-            if self.recorder is not None:
-                self.recorder.epochs(1, self.trainer.sent)
-                self.save_recording()
+        if not self._ended():
+            self.session.run_epochs(1)
 
-    def action_step_line(self) -> None:
+    def action_run_line(self) -> None:
         """Run the next line of the loop, shown in the Code view."""
-        if self._paused_to_step():
-            self.link.step_line()
-            self._left_script()
-            if self.recorder is not None:
-                self.recorder.lines(self.trainer.sent)
-                self.save_recording()
-            self.query_one(TabbedContent).active = "tab-code"
+        if not self._ended():
+            self.session.show("code")
+            self.session.run_line()
 
     def action_reset(self) -> None:
         """Start the run again from epoch 0."""
-        self._restart(self.session.config)
-        self._left_script()
-        if self.recorder is not None:
-            self.recorder.reset(self.trainer.sent)
-            self.save_recording()
+        self.session.restart()
+        self.redraw()
 
     def action_toggle_zero_grad(self) -> None:
         """Switch zero_grad on or off from the next epoch."""
-        self.apply_settings({"zero_grad": not self.session.config.zero_grad})
+        self.change({"zero_grad": not self.session.config.zero_grad})
 
     def action_next_variant(self) -> None:
         """Switch to the next variant (resets the run)."""
         index = VARIANT_NAMES.index(self.session.config.variant)
-        self.apply_settings({"variant": VARIANT_NAMES[(index + 1) % len(VARIANT_NAMES)]})
+        self.change({"variant": VARIANT_NAMES[(index + 1) % len(VARIANT_NAMES)]})
 
     def action_scale_lr(self, factor: float) -> None:
         """Double or halve the learning rate from the next epoch."""
@@ -553,102 +419,16 @@ class MainScreen(Screen[Any]):
         except ConfigError as error:
             self.notify(str(error), severity="warning")
             return
-        self._adopt(config)
-
-    # -- a lesson ---------------------------------------------------------------------------
+        self.change(config)
 
     def action_lesson_step(self, direction: int) -> None:
-        """Do the lesson's next step, or go back one: play it again from the start to the
-        step before, so every number is the one playing forward gives."""
-        lesson = self.lesson
-        if lesson is None:
+        """Do the lesson's next step, or go back one."""
+        if self.player is None:
             return
-        if direction > 0:
-            if self.lesson_at == len(lesson.steps):
-                self.notify("That was the lesson's last step: backspace goes back one.")
-                return
-            self._playing = True
-            if self.off_script:  # back to where the script stands, so the note's numbers hold
-                self._replay(self.lesson_at)
-            self._do_step(lesson.steps[self.lesson_at])
-            self._playing = False
-            self.lesson_at += 1
-        else:
-            if self.lesson_at == 0:
-                self.notify("This is the lesson's start: enter does its first step.")
-                return
-            self.lesson_at -= 1
-            self._playing = True
-            self._replay(self.lesson_at)
-            self._playing = False
-        self.off_script = False
-        self._show_lesson()
-
-    def _replay(self, count: int) -> None:
-        """The lesson played again from its start to its first ``count`` steps."""
-        lesson = self.lesson
-        assert lesson is not None
-        self._restart(lesson.config)
-        for step in lesson.steps[:count]:
-            self._do_step(step)
-        self.query_one(TabbedContent).active = f"tab-{lesson.view_at(count)}"
-
-    def _left_script(self) -> None:
-        """A key of the user's own changed the run between a lesson's steps: say so."""
-        if self.lesson is not None and not self._playing and not self.off_script:
-            self.off_script = True
-            self._show_lesson()
-
-    def _do_step(self, step: Step) -> None:
-        """A step's actions, in the lesson file's order: reset, settings, view, epochs,
-        lines. The training process answers them in the order they are sent."""
-        if step.reset:
-            self._restart(self.session.config)
-        if step.set:  # the note says what changed: a notice would only cover it
-            self.apply_settings(dict(step.set), announce=False)
-        if step.view:
-            self.query_one(TabbedContent).active = f"tab-{step.view}"
-        if step.epochs and self._paused_to_step():
-            self.link.step(step.epochs)
-        if step.lines and self._paused_to_step():
-            for _ in range(step.lines):
-                self.link.step_line()
-
-    def _restart(self, config: RunConfig) -> None:
-        """The run from epoch 0 with ``config`` (the training process stops running at the
-        reset); the form and the variant pane show it if it is new."""
-        session = self.session
-        changed = config != session.config
-        session.reset(config)
-        self.supervisor.reset()
-        self.trainer.reset(session.run_id, config)
-        if changed:
-            self.query_one(SettingsForm).show_config(config)
-            self.query_one(VariantPane).show(config.variant)
+        said = self.player.forward() if direction > 0 else self.player.back()
+        if said is not None:
+            self.notify(said)
         self.redraw()
-
-    def _show_lesson(self) -> None:
-        lesson = self.lesson
-        if lesson is None:
-            return
-        at, count = self.lesson_at, len(lesson.steps)
-        keys = "enter: next · backspace: back" if at < count else "the end · backspace: back"
-        self._shown_waiting = waiting = self.link.waiting
-        marks: list[tuple[str, str]] = []
-        if self.off_script:
-            marks.append((" off script: enter replays to here first ", "bold black on yellow"))
-        elif waiting:
-            marks.append((" running… ", "bold"))
-        head = Text.assemble(
-            (f" step {at}/{count} ", "bold reverse"),
-            *marks,
-            f"  {keys}  ",
-            (lesson.title, "dim"),
-        )
-        head.no_wrap, head.overflow = True, "ellipsis"
-        note = lesson.steps[at - 1].note if at else (lesson.about or "Press enter to begin.")
-        self.query_one("#lesson-head", Static).update(head)
-        self.query_one("#lesson-note", Static).update(note)
 
     def action_toggle_present(self) -> None:
         """Presenter mode on or off: the numbers that matter in big digits, high contrast,
@@ -666,21 +446,19 @@ class MainScreen(Screen[Any]):
 
     def action_move_cursor(self, step: int) -> None:
         """Step back or forward through the run's history (pauses a running run)."""
-        self._pause()
+        self.session.pause()
         self.session.move_cursor(step)
         self.redraw()
 
     def action_next_view(self) -> None:
-        """Show the next chart: loss, data and fit, loss landscape."""
-        tabs, views = self.query_one(TabbedContent), list(VIEWS)
-        tabs.active = views[(views.index(tabs.active) + 1) % len(views)]
+        """Show the next view: loss, data and fit, loss landscape, code."""
+        self.session.show(VIEWS[(VIEWS.index(self.session.view) + 1) % len(VIEWS)])
 
     @on(TabbedContent.TabActivated)
     def _view_changed(self) -> None:
-        active = self.query_one(TabbedContent).active
-        self.set_class(active == "tab-code", "-code")
-        if self.recorder is not None:
-            self.recorder.view(active.removeprefix("tab-"), self.trainer.sent)
+        view = self.query_one(TabbedContent).active
+        self.set_class(view == "code", "-code")
+        self.session.show(view)  # a tab clicked; or the session's own view, already in sight
         self.redraw()
 
     def action_compare(self) -> None:
@@ -688,15 +466,15 @@ class MainScreen(Screen[Any]):
         from gdtui.app.screens.compare import CompareScreen
 
         if self.supervisor.ready():
-            self._pause()
+            self.session.pause()
             self.app.push_screen(CompareScreen(self.link, self.session.config))
 
     def action_tour(self) -> None:
-        """Step through autograd's basics with live tensors (seed 004's lessons)."""
+        """Step through autograd's basics with live tensors (seed 004's cells)."""
         from gdtui.app.screens.tour import TourScreen
 
         if self.supervisor.ready():
-            self._pause()
+            self.session.pause()
             self.app.push_screen(TourScreen(self.link))
 
     def action_export(self) -> None:
@@ -731,6 +509,10 @@ class MainScreen(Screen[Any]):
         with contextlib.suppress(RuntimeError):  # the app closed meanwhile
             self.app.call_from_thread(self.notify, message, severity=severity)
 
+    def _tell_error(self, message: str) -> None:
+        if not self.quitting:
+            self.notify(message, severity="error", timeout=10)
+
     @property
     def in_field(self) -> bool:
         """Whether a form field has the focus (a text field, a choice, a switch, or a
@@ -746,7 +528,7 @@ class MainScreen(Screen[Any]):
         if action == "leave_field":
             return self.in_field
         if action == "lesson_step":
-            return self.lesson is not None and not self.in_field
+            return self.player is not None and not self.in_field
         if action == "open_settings":
             return self.drawer and not self.has_class("-open")
         if action == "close_settings":
@@ -761,15 +543,29 @@ class MainScreen(Screen[Any]):
 
     # -- settings ---------------------------------------------------------------------------
 
+    def change(self, options: dict[str, Any] | RunConfig, notify: bool = False) -> bool:
+        """Change the run's settings through its session: a refusal shows in the form (and,
+        with ``notify``, in a notice), a restart is said. True if they applied."""
+        change = self.session.change(options)
+        if not change.applied:
+            self.query_one(SettingsForm).show_errors(dict(change.errors))
+            if notify:  # in the form's words: the palette is no command line
+                field, why = next(iter(change.errors.items()))
+                self.notify(f"{setting_label(field)}: {why}", severity="warning")
+            return False
+        if change.restarted:
+            self.notify(f"Started again from epoch 0: {change.words}.", title="Run reset")
+        self.redraw()
+        return True
+
     @on(VariantChosen)
     def _variant_chosen(self, event: VariantChosen) -> None:
         if event.variant != self.session.config.variant:
-            self.apply_settings({"variant": event.variant})
+            self.change({"variant": event.variant})
 
     @on(SettingsEdited)
     def _settings_edited(self, event: SettingsEdited) -> None:
-        applied = self.apply_settings(event.options)
-        if not applied and event.left and "data" not in event.options:
+        if not self.change(event.options) and event.left:
             (name,) = event.options
             self.query_one(SettingsForm).revert(name)
 
@@ -782,126 +578,11 @@ class MainScreen(Screen[Any]):
                 self.set_class(True, "-open")
             self.query_one(f"#field-{key}", Widget).focus()
         else:
-            self.apply_settings(change, notify=True)
+            self.change(change, notify=True)
 
     def reset_settings(self) -> None:
         """Every setting back to its default (the seeds' setup), starting the run again."""
         if self.session.config == RunConfig():
             self.notify("The settings are the defaults already.")
         else:
-            self._try(RunConfig())
-
-    def apply_settings(
-        self, options: dict[str, Any], notify: bool = False, announce: bool = True
-    ) -> bool:
-        """Validate ``options`` through the core and adopt them; errors show in the form (and,
-        with ``notify``, in a notice). A CSV file to load is read on a thread (see
-        :meth:`_load_data`)."""
-        data = options.get("data")
-        if isinstance(data, str) and data.strip() and len(options) == 1:
-            self._load_data(data.strip())
-            return False
-        try:
-            config = config_from_options(options, base=self.session.config)
-        except ConfigError as error:
-            self.query_one(SettingsForm).show_errors(error.errors)
-            if notify:  # in the form's words: the palette is no command line
-                words = f"{setting_label(error.field)}: {error.errors[error.field]}"
-                self.notify(words, severity="warning")
-            return False
-        return self._try(config, announce)
-
-    def _load_data(self, path: str) -> None:
-        """Read a CSV file on a thread: a large one takes a moment, and the keys, the screen
-        and the run go on meanwhile. A newer file given replaces one still being read."""
-        form = self.query_one(SettingsForm)
-        form.show_error("data", "")  # the last file's error is old news
-        if self.files_root is not None:
-            resolved = (self.files_root / path).resolve()
-            if not resolved.is_relative_to(self.files_root.resolve()):
-                form.show_error(
-                    "data", f"this served session loads files from {self.files_root} only"
-                )
-                return
-            path = str(resolved)
-        self.run_worker(
-            partial(self._read_data, path),
-            name="reading the file",
-            thread=True,
-            exclusive=True,
-            group="load-data",
-            exit_on_error=False,
-        )
-
-    def _read_data(self, path: str) -> None:
-        """On the worker thread: parse the file, then hand the result to the UI thread."""
-        try:
-            dataset = dataset_from_options({"data": path})
-        except ConfigError as error:
-            dataset, errors = None, error.errors
-        else:
-            errors = {}
-        if not get_current_worker().is_cancelled and not self.quitting:
-            with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-                self.app.call_from_thread(self._data_read, dataset, errors)
-
-    def _data_read(self, dataset: Dataset | None, errors: dict[str, str]) -> None:
-        if dataset is None:
-            self.query_one(SettingsForm).show_errors(errors)
-        else:
-            self._try(self.session.config.replace(dataset=dataset))
-
-    def _try(self, config: RunConfig, announce: bool = True) -> bool:
-        """Adopt ``config`` unless the run refuses it (the refusal shows in the form)."""
-        refusal = self.session.refusal(config)
-        if refusal is not None:
-            self.query_one(SettingsForm).show_error(*refusal)
-            return False
-        self._adopt(config, announce)
-        return True
-
-    def _adopt(self, config: RunConfig, announce: bool = True) -> None:
-        session = self.session
-        old = session.config
-        if config == old:
-            return
-        if session.apply(config):
-            self.supervisor.reset()
-            self.trainer.reset(session.run_id, config)
-            if VARIANTS[config.variant].uses_torch and self.torch_note:
-                self.trainer.warm_up()
-            changed = "; ".join(describe_changes(old, config))
-            if announce:
-                self.notify(f"Started again from epoch 0: {changed}.", title="Run reset")
-        else:
-            self.trainer.apply(config)
-            if session.finished:
-                self.trainer.pause()  # the new epochs or eps end the run here
-        self._left_script()
-        if self.recorder is not None:
-            self.recorder.set(old, config, self.trainer.sent)
-            self.save_recording()
-        self.query_one(SettingsForm).show_config(config)
-        self.query_one(VariantPane).show(config.variant)
-        self.redraw()
-
-    # -- recording (--record) ----------------------------------------------------------------
-
-    def save_recording(self) -> None:
-        """Write what was done so far as a lesson file (atomically); a failure is said once,
-        and the next save tries again."""
-        if self.recorder is None or self.record is None:
-            return
-        from gdtui.core.files import write_atomic
-        from gdtui.core.lessons.lesson import LessonError
-
-        try:
-            write_atomic(self.record, self.recorder.text(RECORD_ABOUT.format(self.record.name)))
-        except (OSError, LessonError) as error:
-            why = error.strerror if isinstance(error, OSError) else None
-            problem = f"Could not write the recording {self.record}: {why or error}"
-            if problem != self._record_problem and not self.quitting:
-                self.notify(problem, severity="error", timeout=10)
-            self._record_problem = problem
-        else:
-            self._record_problem = None
+            self.change(RunConfig())

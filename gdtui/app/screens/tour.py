@@ -1,4 +1,4 @@
-"""The autograd tour: seed 004's lessons one at a time, the code beside what it printed."""
+"""The autograd tour: seed 004's cells one at a time, the code beside what it printed."""
 
 from __future__ import annotations
 
@@ -6,22 +6,21 @@ from typing import ClassVar
 
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 
-from gdtui.app.messages import TourReady
 from gdtui.app.training.link import AskingScreen, TrainerLink
 from gdtui.app.widgets.key_bar import KeyBar
-from gdtui.core.lessons.tour import LESSONS
+from gdtui.core.lessons.tour import CELLS
+from gdtui.core.process.protocol import Reply, Tour, TourRan
 
 
 class TourScreen(AskingScreen):
-    """Steps through the lessons; their code runs for real in the training process."""
+    """Steps through the cells; their code runs for real in the training process."""
 
-    WHAT = "running the lessons"
+    WHAT = "running the cells"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,t", "app.pop_screen", "Back"),
@@ -38,11 +37,11 @@ class TourScreen(AskingScreen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="tour-body"):
-            lessons = OptionList(
-                *(f"{i}. {lesson.title}" for i, lesson in enumerate(LESSONS, 1)), id="tour-list"
+            cells = OptionList(
+                *(f"{i}. {cell.title}" for i, cell in enumerate(CELLS, 1)), id="tour-list"
             )
-            lessons.border_title = "Autograd tour"
-            yield lessons
+            cells.border_title = "Autograd tour"
+            yield cells
             with Vertical(id="tour-lesson"):
                 yield Static(id="tour-code")
                 yield Static(id="tour-output")
@@ -52,25 +51,26 @@ class TourScreen(AskingScreen):
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0
         self.query_one(OptionList).focus()
-        self.link.tour(self)
-        self.show_lesson(0)
+        self.link.ask(Tour(), self)
+        self.show_cell(0)
 
-    @on(TourReady)
-    def _ready(self, event: TourReady) -> None:
-        self.outputs = event.outputs
-        self.show_lesson(self.query_one(OptionList).highlighted or 0)
+    def answered(self, reply: Reply) -> None:
+        """What each cell printed."""
+        if isinstance(reply, TourRan):
+            self.outputs = reply.outputs
+            self.show_cell(self.query_one(OptionList).highlighted or 0)
 
     def failed(self, why: str) -> None:
-        """The outputs will not come: each lesson says why instead of "running…"."""
+        """The outputs will not come: each cell says why instead of "running…"."""
         self.problem = why
-        self.show_lesson(self.query_one(OptionList).highlighted or 0)
+        self.show_cell(self.query_one(OptionList).highlighted or 0)
 
-    def show_lesson(self, index: int) -> None:
-        """Show lesson ``index``: its code, what it printed, and what to notice."""
-        lesson = LESSONS[index]
+    def show_cell(self, index: int) -> None:
+        """Show cell ``index``: its code, what it printed, and what to notice."""
+        cell = CELLS[index]
         code = self.query_one("#tour-code", Static)
-        code.update(Syntax(lesson.code, "python", theme="ansi_dark", background_color="default"))
-        code.border_title = f"In [{index + 1}]: {lesson.title}"
+        code.update(Syntax(cell.code, "python", theme="ansi_dark", background_color="default"))
+        code.border_title = f"In [{index + 1}]: {cell.title}"
         if self.outputs is not None:
             output = self.outputs[index]
         else:
@@ -78,13 +78,13 @@ class TourScreen(AskingScreen):
         printed = self.query_one("#tour-output", Static)
         printed.update(Text(output))
         printed.border_title = "Out"
-        self.query_one("#tour-note", Static).update(Text(lesson.note, style="italic"))
+        self.query_one("#tour-note", Static).update(Text(cell.note, style="italic"))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.show_lesson(event.option_index)
+        self.show_cell(event.option_index)
 
     def action_move(self, step: int) -> None:
-        """Go to the next or previous lesson."""
-        lessons = self.query_one(OptionList)
-        current = lessons.highlighted or 0
-        lessons.highlighted = max(0, min(len(LESSONS) - 1, current + step))
+        """Go to the next or previous cell."""
+        cells = self.query_one(OptionList)
+        current = cells.highlighted or 0
+        cells.highlighted = max(0, min(len(CELLS) - 1, current + step))

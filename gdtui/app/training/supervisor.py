@@ -1,27 +1,61 @@
 """Keeps the training process fit for the run: notices when it dies or stops answering, says
 so once, and replaces it when the user carries on, replaying the run in the new process so
-that the history on screen carries on too (nothing recorded is thrown away)."""
+that the history on screen carries on too (nothing recorded is thrown away).
+
+It is the session's :class:`~gdtui.core.run.session.TrainerPort`: what the session asks of
+its training process goes through here, which makes sure there is a usable one first.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from gdtui.core.run.session import RunState
+from textual.notifications import SeverityLevel
+
+from gdtui.core.engine.stops import RunState
+from gdtui.core.process.protocol import Pause, Restore, Run, RunEpochs, RunLine, WarmUp
 from gdtui.core.settings.variants import VARIANTS
 
 if TYPE_CHECKING:
-    from gdtui.app.screens.main import MainScreen
-    from gdtui.core.process.parent import Restored
+    from gdtui.app.training.link import TrainerLink
+    from gdtui.core.process.parent import TrainerProcess
+    from gdtui.core.process.protocol import Restored
+    from gdtui.core.run.session import TrainingSession
+    from gdtui.core.settings.config import RunConfig
 
 CHECK_SECONDS = 0.5
 """How often the app asks whether the training process still answers."""
 
 
-class Supervisor:
-    """The run screen's watch over its :class:`~gdtui.core.process.parent.TrainerProcess`."""
+class Watcher(Protocol):
+    """Whom the supervisor tells: the run's screen."""
 
-    def __init__(self, run: MainScreen) -> None:
-        self.run = run
+    @property
+    def quitting(self) -> bool:
+        """Whether the session is ending (nothing is to be started or said then)."""
+        ...
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+    ) -> None: ...
+
+    def redraw(self) -> None: ...
+
+
+class Supervisor:
+    """The run's watch over its training process (through ``link``)."""
+
+    def __init__(self, link: TrainerLink, session: TrainingSession, watcher: Watcher) -> None:
+        self.link = link
+        self.session = session
+        self.watcher = watcher
+        self.loading_torch = VARIANTS[session.config.variant].uses_torch
+        """Whether the training process is importing torch (the status line says so)."""
         self.trouble: str | None = None
         """Why the training process cannot be used ("killed by SIGKILL", "not responding"), or
         None."""
@@ -29,6 +63,17 @@ class Supervisor:
         """(epoch reached, epochs to replay) while a new process replays the run."""
         self.mismatch: str | None = None
         """Set when a replay did not reproduce the run: it cannot carry on until reset."""
+
+    @property
+    def process(self) -> TrainerProcess:
+        """The training process."""
+        return self.link.process
+
+    @property
+    def busy(self) -> bool:
+        """Whether anything waits on the training process: torch loading, a replay, or an
+        answer some screen asked for (a comparison, the tour)."""
+        return self.loading_torch or self.replaying is not None or self.link.waiting
 
     @property
     def alert(self) -> tuple[str, str]:
@@ -44,38 +89,93 @@ class Supervisor:
             return f"replaying {done}", "bold"
         return "", ""
 
+    @property
+    def note(self) -> str:
+        """What the status line says last: that torch is loading."""
+        return "loading torch…" if self.loading_torch else ""
+
+    # -- the session's port -------------------------------------------------------------------
+
+    @property
+    def sent(self) -> int:
+        """How many commands the process has been sent that it counts as it obeys them."""
+        return self.process.sent
+
+    def reset(self, run_id: int, config: RunConfig) -> None:
+        """The run starts again: nothing is left to replay or to reconcile."""
+        self.mismatch = None
+        self.replaying = None
+        self.process.reset(run_id, config)
+        if VARIANTS[config.variant].uses_torch and self.loading_torch:
+            self.process.send(WarmUp())
+
+    def apply(self, config: RunConfig) -> None:
+        """Live settings change from the next epoch."""
+        self.process.apply(config)
+
+    def pause(self) -> None:
+        """Stop running after the slice in progress."""
+        self.process.send(Pause())
+
+    def run(self) -> bool:
+        """Run flat out (a usable process first)."""
+        if not self.ready():
+            return False
+        self.process.send(Run())
+        return True
+
+    def run_epochs(self, epochs: int) -> bool:
+        """Run exactly ``epochs`` epochs (a usable process first)."""
+        if not self.ready():
+            return False
+        self.link.ask(RunEpochs(epochs))
+        return True
+
+    def run_line(self) -> bool:
+        """Run the next line of the loop (a usable process first)."""
+        if not self.ready():
+            return False
+        self.link.ask(RunLine())
+        return True
+
+    # -- keeping a usable process -------------------------------------------------------------
+
     def ready(self) -> bool:
         """Make sure a usable training process is there before a key uses it: start one if a
         key came before it; replace a dead or silent one, replaying the run so far. False
         (with a notice) only when the run cannot carry on."""
-        run, trainer, session = self.run, self.run.trainer, self.run.session
+        process, session = self.process, self.session
         if self.mismatch is not None:
-            run.notify(self.mismatch, severity="error", timeout=10)
+            self.watcher.notify(self.mismatch, severity="error", timeout=10)
             return False
-        if not trainer.started:
-            trainer.start(session.config, session.run_id)
+        if not process.started:
+            process.start(session.config, session.run_id)
             return True
-        if trainer.alive and trainer.responding and self.trouble is None:
+        if process.alive and process.responding and self.trouble is None:
             return True
-        trainer.close(timeout=0)
+        process.close(timeout=0)
         self.trouble = None
-        trainer.start(session.config, session.run_id)
+        process.start(session.config, session.run_id)
         if VARIANTS[session.config.variant].uses_torch:
-            run.torch_note = "loading torch…"
+            self.loading_torch = True
         if session.epoch:
             self.replaying = (0, session.epoch)
-            trainer.restore(session.replay_plan())
-        run.redraw()
+
+            process.send(Restore(session.replay_plan()))
+        self.watcher.redraw()
         return True
+
+    def torch_loaded(self) -> None:
+        """The training process has imported torch."""
+        self.loading_torch = False
 
     def stopped(self, why: str, pid: int) -> None:
         """The training process ``pid`` ended without being asked: say so, once (not again
         for another process, or when told already)."""
-        run = self.run
-        if run.trainer.pid != pid or self.trouble is not None:
+        if self.process.pid != pid or self.trouble is not None or self.watcher.quitting:
             return
         self._in_trouble(why)
-        run.notify(
+        self.watcher.notify(
             f"It stopped unexpectedly ({why}).{self._kept()}",
             title="Training process stopped",
             severity="error",
@@ -84,34 +184,32 @@ class Supervisor:
 
     def check(self) -> None:
         """Notice a training process that has stopped answering, or answers again."""
-        run = self.run
-        trainer = run.trainer
-        if run.quitting or not trainer.started:
+        process = self.process
+        if self.watcher.quitting or not process.started:
             return
-        if not trainer.responding and self.trouble is None:
-            trainer.pause()  # should it wake up, it must not run on unseen
+        if not process.responding and self.trouble is None:
+            process.send(Pause())  # should it wake up, it must not run on unseen
             self._in_trouble("not responding")
-            run.notify(
-                f"pid {trainer.pid} is silent (stopped or hung).{self._kept()} q quits at once.",
+            self.watcher.notify(
+                f"pid {process.pid} is silent (stopped or hung).{self._kept()} q quits at once.",
                 title="Training process not responding",
                 severity="error",
                 timeout=15,
             )
-        elif trainer.responding and self.trouble == "not responding" and trainer.alive:
+        elif process.responding and self.trouble == "not responding" and process.alive:
             self.trouble = None
-            run.notify("The training process is responding again.")
-            run.redraw()
+            self.watcher.notify("The training process is responding again.")
+            self.watcher.redraw()
 
     def _in_trouble(self, trouble: str) -> None:
-        session = self.run.session
         self.trouble = trouble
         self.replaying = None
-        if session.state is RunState.RUNNING:
-            session.state = RunState.PAUSED
-        self.run.redraw()
+        if self.session.state is RunState.RUNNING:
+            self.session.state = RunState.PAUSED
+        self.watcher.redraw()
 
     def _kept(self) -> str:
-        epochs = self.run.session.epoch
+        epochs = self.session.epoch
         if not epochs:
             return " n or space starts a new one."
         kept = "1 epoch is" if epochs == 1 else f"{epochs:,} epochs are"
@@ -119,35 +217,30 @@ class Supervisor:
 
     def progress(self, run_id: int, epoch: int, total: int) -> None:
         """A replay has reached ``epoch``."""
-        if run_id == self.run.session.run_id and self.replaying is not None:
+        if run_id == self.session.run_id and self.replaying is not None:
             self.replaying = (epoch, total)
-            self.run.redraw()
+            self.watcher.redraw()
 
     def restored(self, restored: Restored) -> None:
         """A replay has finished: carry on if it reached the same numbers."""
-        run, session = self.run, self.run.session
+        session = self.session
         if restored.run_id != session.run_id:
             return
         self.replaying = None
         expected = session.last_record
         if restored.record == expected:
             session.optimizer_state = restored.optimizer_state
-            run.notify(
+            self.watcher.notify(
                 f"Replayed {session.epoch:,} epochs: the same numbers; the run carries on.",
                 title="Training process replaced",
             )
         else:
-            run.trainer.pause()
+            self.process.send(Pause())
             session.state = RunState.PAUSED
             self.mismatch = (
                 f"A new training process replayed the run but did not reach the same epoch "
                 f"{session.epoch:,} (it got {restored.record}, the history has {expected}). "
                 "The history is kept (e exports it); r starts the run again."
             )
-            run.notify(self.mismatch, severity="error", timeout=15)
-        run.redraw()
-
-    def reset(self) -> None:
-        """The run starts again: nothing is left to replay or to reconcile."""
-        self.mismatch = None
-        self.replaying = None
+            self.watcher.notify(self.mismatch, severity="error", timeout=15)
+        self.watcher.redraw()

@@ -15,9 +15,10 @@ from textual.widgets import Static
 
 from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.engine.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
+from gdtui.core.engine.stops import RunState
 from gdtui.core.numbers import exact, number
-from gdtui.core.run.deltas import Step, float32_spacing
-from gdtui.core.run.session import RunState, TrainingSession
+from gdtui.core.run.deltas import Delta, float32_spacing
+from gdtui.core.run.session import TrainingSession
 
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
@@ -42,7 +43,7 @@ class Column:
 
     header: str
     gives_way: int | None
-    cell: Callable[[Step, Checks], Cell]
+    cell: Callable[[Delta, Checks], Cell]
     bias: bool = False
     """Shown only when the run has a bias."""
     plain_sgd: bool = False
@@ -53,53 +54,53 @@ class Column:
     """Shown only with mini-batches (True) or only without (False); None: always."""
 
 
-def _grad_after(step: Step, checks: Checks) -> Cell:
-    kept = step.record.grad_state == GRAD_VALUE
+def _grad_after(delta: Delta, checks: Checks) -> Cell:
+    kept = delta.record.grad_state == GRAD_VALUE
     return Text(
-        "accumulating" if kept else GRAD_STATE_NAMES[step.record.grad_state],
+        "accumulating" if kept else GRAD_STATE_NAMES[delta.record.grad_state],
         style="bold yellow" if kept else "dim",
     )
 
 
-def _grad(parameter: str, double: bool) -> Callable[[Step, Checks], Cell]:
+def _grad(parameter: str, double: bool) -> Callable[[Delta, Checks], Cell]:
     """``.grad`` as the variant computed it: in red when the gradient check finds it wrong
     (the numerical value beside it is the reference, never the one marked)."""
 
-    def cell(step: Step, checks: Checks) -> Cell:
-        value = exact(getattr(step.record, f"grad_{parameter}"), double)
+    def cell(delta: Delta, checks: Checks) -> Cell:
+        value = exact(getattr(delta.record, f"grad_{parameter}"), double)
         check = checks.get(parameter)
         return Text(value, style="bold red") if check is not None and check.failed else value
 
     return cell
 
 
-def _numerical(parameter: str) -> Callable[[Step, Checks], Cell]:
+def _numerical(parameter: str) -> Callable[[Delta, Checks], Cell]:
     """The finite-difference gradient at the parameters the epoch started from."""
 
-    def cell(step: Step, checks: Checks) -> Cell:
+    def cell(delta: Delta, checks: Checks) -> Cell:
         check = checks.get(parameter)
         return "—" if check is None else number(check.numerical, DIGITS)
 
     return cell
 
 
-def _applied(parameter: str, double: bool) -> Callable[[Step, Checks], Cell]:
+def _applied(parameter: str, double: bool) -> Callable[[Delta, Checks], Cell]:
     """The step the update took, after − before; "0 rounded" when float32 rounded it away."""
 
-    def cell(step: Step, checks: Checks) -> Cell:
-        if parameter in step.rounded_away():
+    def cell(delta: Delta, checks: Checks) -> Cell:
+        if parameter in delta.rounded_away():
             return Text("0 rounded", style="yellow")
-        return exact(step.dw if parameter == "w" else step.db, double)
+        return exact(delta.dw if parameter == "w" else delta.db, double)
 
     return cell
 
 
-def _full(name: str, double: bool) -> Callable[[Step, Checks], Cell]:
+def _full(name: str, double: bool) -> Callable[[Delta, Checks], Cell]:
     """A mini-batch update's whole-data value: the gradient at the same parameters, or the
     loss at the epoch's end (blank on the epoch's other updates)."""
 
-    def cell(step: Step, checks: Checks) -> Cell:
-        value = getattr(step.record, name)
+    def cell(delta: Delta, checks: Checks) -> Cell:
+        value = getattr(delta.record, name)
         return "" if value is None else exact(value, double)
 
     return cell
@@ -181,21 +182,21 @@ class DebugPane(Vertical):
         gives_way = [(c.gives_way, i) for i, c in enumerate(columns) if c.gives_way is not None]
         table = self.query_one(TextTable)
         rows = table.size.height - 1 if table.size.height > 1 else ROWS
-        shown = session.viewed_steps(rows)  # with mini-batches, a row per update
+        shown = session.viewed_deltas(rows)  # with mini-batches, a row per update
         # The gradient check takes the whole data's gradient: with mini-batches the table
         # shows it beside each batch's instead.
         checked = self._checks(session, rows) if not config.batched else [[] for _ in shown]
         table.show(
             [column.header for column in columns],
             [
-                [column.cell(step, by_parameter) for column in columns]
-                for step, checks in reversed(list(zip(shown, checked, strict=True)))
+                [column.cell(delta, by_parameter) for column in columns]
+                for delta, checks in reversed(list(zip(shown, checked, strict=True)))
                 for by_parameter in [{check.parameter: check for check in checks}]
             ],
             [index for _, index in sorted(gives_way)],
         )
         self._say_hidden(table.hidden)
-        note = self._grad_note(session, [step.record for step in shown])
+        note = self._grad_note(session, [delta.record for delta in shown])
         failed = next((c for cs in reversed(checked) for c in cs if c.failed), None)
         if failed is not None:
             note = Text("gradient check: ", style="bold red") + Text(
@@ -298,11 +299,11 @@ def _divergence_note(session: TrainingSession) -> Text:
     return text
 
 
-def _rounding_note(step: Step) -> Text:
+def _rounding_note(delta: Delta) -> Text:
     """Why a parameter did not move although lr·grad is not zero."""
-    record = step.record
+    record = delta.record
     parts = []
-    for name in step.rounded_away():
+    for name in delta.rounded_away():
         value = getattr(record, name)
         update = record.update_w if name == "w" else record.update_b
         parts.append(

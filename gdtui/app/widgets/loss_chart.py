@@ -6,9 +6,10 @@ from __future__ import annotations
 from textual.reactive import reactive
 
 from gdtui.app.widgets.plot import Plot
+from gdtui.core.engine.stops import RunState
 from gdtui.core.run.chart import batch_loss_series, loss_series, lr_series, ticks_for_rows
 from gdtui.core.run.history import RunHistory
-from gdtui.core.run.session import RunState, TrainingSession
+from gdtui.core.run.session import TrainingSession
 
 MARKERS = 20
 """At most this many change markers (the latest): a restless user can change lr every epoch."""

@@ -112,7 +112,7 @@ def figures(session: TrainingSession, seen: dict[str, object] | None = None) -> 
         return inside
     epoch, config = session.viewed_epoch, session.config
     cell = partial(_cell, double=config.dtype == "float64")
-    shown = session.viewed_steps(1)
+    shown = session.viewed_deltas(1)
     step = shown[-1] if shown else None
     epoch_label = Text.assemble(("epoch", "bold"), f"  of {config.epochs:,}")
     out = [Figure(str(epoch), epoch_label)]

@@ -1,8 +1,11 @@
 """The hyperparameter form. Every value goes through the core's validation; an error shows
-next to its field and never reaches the run."""
+next to its field and never reaches the run. A CSV file to load is read on a thread."""
 
 from __future__ import annotations
 
+import contextlib
+from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
@@ -12,9 +15,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
+from textual.worker import get_current_worker
 
 from gdtui.app.messages import SettingsEdited
-from gdtui.core.settings.config import ConfigError, RunConfig, config_from_options
+from gdtui.core.settings.config import (
+    ConfigError,
+    RunConfig,
+    config_from_options,
+    dataset_from_options,
+)
+from gdtui.core.settings.data import Dataset
 from gdtui.core.settings.fields import BY_KEY, FORM_FIELDS, Field
 from gdtui.core.settings.variants import VARIANTS
 
@@ -63,10 +73,14 @@ class SettingsForm(VerticalScroll):
 
     can_focus = False  # its fields take the focus (and scroll it); it would be a stop of none
 
-    def __init__(self, config: RunConfig, *, id: str | None = None) -> None:
+    def __init__(
+        self, config: RunConfig, *, files_root: Path | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.border_title = "Hyperparameters"
         self._config = config
+        self.files_root = files_root
+        """Where CSV files may be loaded from (a served tab), or None: anywhere."""
 
     def compose(self) -> ComposeResult:
         config = self._config
@@ -194,11 +208,50 @@ class SettingsForm(VerticalScroll):
     def _entered(self, event: Input.Submitted | Input.Blurred) -> None:
         event.stop()
         name = _name(event.input)
-        if name == "data" and (isinstance(event, Input.Blurred) or not event.value.strip()):
-            return  # load a file on Enter only
+        if name == "data":
+            if isinstance(event, Input.Submitted) and event.value.strip():
+                self._load(event.value.strip())  # on Enter only
+            return
         if event.value != _text(self._config, BY_KEY[name]):
             left = isinstance(event, Input.Blurred)
             self.post_message(SettingsEdited({name: event.value}, left=left))
+
+    def _load(self, path: str) -> None:
+        """Read a CSV file on a thread: a large one takes a moment, and the keys, the screen
+        and the run go on meanwhile. A newer file given replaces one still being read."""
+        self.show_error("data", "")  # the last file's error is old news
+        if self.files_root is not None:
+            resolved = (self.files_root / path).resolve()
+            if not resolved.is_relative_to(self.files_root.resolve()):
+                why = f"this served session loads files from {self.files_root} only"
+                self.show_error("data", why)
+                return
+            path = str(resolved)
+        self.run_worker(
+            partial(self._read, path),
+            name="reading the file",
+            thread=True,
+            exclusive=True,
+            group="load-data",
+            exit_on_error=False,
+        )
+
+    def _read(self, path: str) -> None:
+        """On the worker's thread: parse the file, then hand the result to the UI thread."""
+        try:
+            dataset, errors = dataset_from_options({"data": path}), {}
+        except ConfigError as error:
+            dataset, errors = None, error.errors
+        # Not once the session ends: the answer would wait for an event loop that has gone.
+        if not get_current_worker().is_cancelled and not getattr(self.app, "quitting", True):
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+                self.app.call_from_thread(self._read_done, dataset, errors)
+
+    def _read_done(self, dataset: Dataset | None, errors: dict[str, str]) -> None:
+        if dataset is None:
+            self.show_errors(errors)
+        else:
+            self.post_message(SettingsEdited({"dataset": dataset}))
 
     @on(Select.Changed)
     def _selected(self, event: Select.Changed) -> None:

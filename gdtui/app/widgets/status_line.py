@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.widgets import Static
 
+from gdtui.core.engine.stops import RunState
 from gdtui.core.numbers import exact, number
-from gdtui.core.run.session import RunState, TrainingSession
+from gdtui.core.run.session import TrainingSession
 
 STATE_STYLES = {
     RunState.READY: "bold",
@@ -30,6 +33,19 @@ class StatusLine(Static):
     """Text and style right after the state: the training process's trouble or replay."""
 
     _session: TrainingSession | None = None
+    _speed_mark: tuple[float, int] | None = None
+
+    def measure(self, session: TrainingSession, replaying: bool) -> None:
+        """Update :attr:`speed`: epochs a second over the last half second while the run
+        goes flat out (not while a new training process replays it)."""
+        now, epoch = time.perf_counter(), session.epoch
+        if session.state is not RunState.RUNNING or replaying:
+            self._speed_mark, self.speed = None, None
+        elif self._speed_mark is None:
+            self._speed_mark = (now, epoch)
+        elif now - self._speed_mark[0] >= 0.5:
+            self.speed = (epoch - self._speed_mark[1]) / (now - self._speed_mark[0])
+            self._speed_mark = (now, epoch)
 
     def on_resize(self) -> None:
         if self._session is not None:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gdtui.core.compare.workers import run_in_workers, step_lanes
-from gdtui.core.engine.runner import Batch
-from gdtui.core.engine.stops import StopReason
+from gdtui.core.compare.workers import run_in_workers, run_lanes
+from gdtui.core.engine.runner import Stretch
+from gdtui.core.engine.stops import RunState
 from gdtui.core.run.history import RunHistory
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.variants import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
@@ -112,7 +112,7 @@ class Comparison:
     """The runs' histories, and where they end."""
 
     histories: dict[str, RunHistory]
-    stops: dict[str, StopReason | None] = field(default_factory=dict)
+    stops: dict[str, RunState | None] = field(default_factory=dict)
 
     @property
     def epochs(self) -> int:
@@ -173,13 +173,13 @@ def compare(
         dict.fromkeys(configs),
     )
 
-    def take(name: str, batch: Batch) -> None:
+    def take(name: str, stretch: Stretch) -> None:
         history = comparison.histories[name]
-        history.extend(batch.records)
-        if batch.updates:
-            history.extend_updates(batch.updates)
-        if batch.stop is not None:
-            comparison.stops[name] = batch.stop
+        history.extend(stretch.records)
+        if stretch.updates:
+            history.extend_updates(stretch.updates)
+        if stretch.stop is not None:
+            comparison.stops[name] = stretch.stop.state
 
     def going() -> bool:
         return progress is None or progress(comparison, config.epochs)
@@ -189,10 +189,10 @@ def compare(
             raise CompareCancelled
         return comparison
 
-    def take_here(name: str, batch: Batch) -> None:
-        take(name, batch)
+    def take_here(name: str, stretch: Stretch) -> None:
+        take(name, stretch)
         if not going():
             raise CompareCancelled
 
-    step_lanes(configs, take_here, SLICE_SECONDS)
+    run_lanes(configs, take_here, SLICE_SECONDS)
     return comparison

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
-from gdtui.core.engine.runner import Batch, Stepper
+from gdtui.core.engine.runner import Runner, Stretch
 from gdtui.core.process import spawn
 from gdtui.core.settings.config import RunConfig
 
@@ -37,11 +37,11 @@ class WorkerFailed(Exception):
 
 
 @dataclass(frozen=True)
-class LaneBatch:
+class LaneStretch:
     """A slice of one lane's run, as a worker sends it."""
 
     lane: str
-    batch: Batch
+    stretch: Stretch
 
 
 def shares(configs: dict[str, RunConfig], workers: int) -> list[list[str]]:
@@ -61,31 +61,31 @@ def shares(configs: dict[str, RunConfig], workers: int) -> list[list[str]]:
 def run_in_workers(
     configs: dict[str, RunConfig],
     workers: int,
-    on_batch: Callable[[str, Batch], None],
+    on_stretch: Callable[[str, Stretch], None],
     cancelled: Callable[[], bool] = lambda: False,
 ) -> bool:
     """Run every lane of ``configs`` to its end on ``workers`` cores, passing each slice of
-    records to ``on_batch(lane, batch)`` as it arrives (in each lane's order). This process
+    records to ``on_stretch(lane, stretch)`` as it arrives (in each lane's order). This process
     takes the lightest share itself (it has torch imported already, and it also takes in
     what the others send), a worker process each of the others. Returns True when every lane
     has ended; False, early, killing the workers, once ``cancelled()``."""
     *there, here = shares(configs, workers)
-    local = {name: Stepper(configs[name]) for name in here}
+    local = {name: Runner(configs[name]) for name in here}
     with _started(configs, there) as connections:
         running = set(connections)
         while running or local:
             if cancelled():
                 return False
             if local:  # a slice of each lane here, then whatever the workers have sent
-                _slice_each(local, on_batch, SLICE_SECONDS)
+                _slice_each(local, on_stretch, SLICE_SECONDS)
             for connection in wait(list(running), 0 if local else WAIT_SECONDS):
                 assert isinstance(connection, Connection)
                 try:
                     message = connection.recv()
                 except EOFError:
                     raise WorkerFailed("a comparison's worker ended early") from None
-                if isinstance(message, LaneBatch):
-                    on_batch(message.lane, message.batch)
+                if isinstance(message, LaneStretch):
+                    on_stretch(message.lane, message.stretch)
                 elif isinstance(message, str):
                     raise WorkerFailed(message)
                 else:  # the worker's lanes are all done
@@ -127,7 +127,7 @@ def worker() -> None:
     # The pipe closing means the parent has gone or given up: end at once.
     threading.Thread(target=_end_with, args=(commands,), daemon=True).start()
     try:
-        step_lanes(lanes, lambda lane, batch: replies.send(LaneBatch(lane, batch)))
+        run_lanes(lanes, lambda lane, stretch: replies.send(LaneStretch(lane, stretch)))
     except OSError:
         os._exit(0)
     except Exception:
@@ -136,28 +136,28 @@ def worker() -> None:
     replies.send(None)
 
 
-def step_lanes(
+def run_lanes(
     lanes: dict[str, RunConfig],
-    send: Callable[[str, Batch], None],
+    send: Callable[[str, Stretch], None],
     slice_seconds: float = SLICE_SECONDS,
 ) -> None:
     """Step each lane in turn for ``slice_seconds`` and ``send`` what it did, until every
     lane has ended (done, converged, diverged, or found diverging)."""
-    steppers = {name: Stepper(config) for name, config in lanes.items()}
-    while steppers:
-        _slice_each(steppers, send, slice_seconds)
+    runners = {name: Runner(config) for name, config in lanes.items()}
+    while runners:
+        _slice_each(runners, send, slice_seconds)
 
 
 def _slice_each(
-    steppers: dict[str, Stepper], send: Callable[[str, Batch], None], slice_seconds: float
+    runners: dict[str, Runner], send: Callable[[str, Stretch], None], slice_seconds: float
 ) -> None:
     """Step each lane once, for ``slice_seconds``, and ``send`` what it did; a lane that has
-    ended leaves ``steppers``."""
-    for name, stepper in list(steppers.items()):
-        batch = stepper.step(10**9, slice_seconds)
-        send(name, batch)
-        if batch.stop is not None:
-            del steppers[name]
+    ended leaves ``runners``."""
+    for name, runner in list(runners.items()):
+        stretch = runner.run(10**9, slice_seconds)
+        send(name, stretch)
+        if stretch.stop is not None:
+            del runners[name]
 
 
 def _end_with(commands: Connection) -> None:

@@ -179,16 +179,6 @@ def _batches(config: RunConfig, x: np.ndarray) -> list[np.ndarray]:
     return [ranked[:k] for k in sorted(sizes)]
 
 
-def diverging_message(found: Diverging) -> str:
-    """``diverging at epoch 6: the loss grows ×4 an epoch, 1,024 times where it started``."""
-    times = found.loss / found.start if found.start else math.inf
-    told = f"{times:,.0f}" if times < 1e7 else f"{times:.2g}"
-    return (
-        f"diverging at epoch {found.epoch}: the loss grows ×{found.growth:.3g} an epoch, "
-        f"{told} times where it started"
-    )
-
-
 def divergence_hint(config: RunConfig, epoch: int, flag: str = "lr") -> str:
     """What to change, for a run of ``config`` that diverged at ``epoch``: the starting value
     when epoch 1's loss (at the initial parameters, before any update) already overflowed,

@@ -16,7 +16,7 @@ from gdtui.core.engine.trainer import Trainer
 
 
 @dataclass(frozen=True)
-class LineStep:
+class LineRun:
     """What one line did. ``index`` is into the program's loop, ``number`` its line in the
     listing; ``changed`` names the values it changed; ``was`` gives, for a gradient that
     ``backward()`` added to (zero_grad off), what it held before."""
@@ -34,7 +34,7 @@ class LineStep:
     """In the batch loop (its header and body), the batch it ran for, from 1; else 0."""
 
 
-class LineStepper:
+class LineRunner:
     """Steps ``trainer``'s loop a line at a time (the trainer may step whole epochs in
     between: the values before a line are read afresh then)."""
 
@@ -43,7 +43,7 @@ class LineStepper:
         self._before: dict[str, Any] | None = None
         self._at: tuple[int, int, int] = (-1, -1, -1)
 
-    def step(self) -> LineStep:
+    def run(self) -> LineRun:
         """Run the next line (see :meth:`Trainer.step_line`) and describe it."""
         trainer = self.trainer
         program, names = trainer.program, trainer.names
@@ -55,7 +55,7 @@ class LineStepper:
         watch = None
         if line.role == BACKWARD and program.uses_torch and names.get("l") is not None:
             watch = GraphWatch(names["l"].grad_fn)
-        run = trainer.step_line()
+        run = trainer.run_line()
         values = values_after(program, line, names)
         changed = tuple(
             key for key, value in values.items() if not same_value(before.get(key), value)
@@ -71,7 +71,7 @@ class LineStepper:
         )
         graph = watch.read(names) if watch is not None else None
         self._before, self._at = values, (trainer.epoch, trainer.batch, trainer.position)
-        return LineStep(
+        return LineRun(
             run.index,
             program.number(run.index),
             run.skipped,

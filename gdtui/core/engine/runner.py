@@ -1,7 +1,8 @@
-"""Steps one run's trainer in batches: the part of a session that does the arithmetic.
+"""Runs one run's trainer in stretches of epochs and decides when the run stops: the part of
+a session that does the arithmetic.
 
-It lives in the training process (see :mod:`gdtui.core.process.parent`), so the UI never
-waits for it and it never waits for the UI.
+It lives in the training process (see :mod:`gdtui.core.process.child`), so the UI never
+waits for it and it never waits for the UI; ``gdtui run`` and compare mode run it directly.
 """
 
 from __future__ import annotations
@@ -14,41 +15,36 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gdtui.core.engine.divergence import DivergenceWatch, Diverging
+from gdtui.core.engine.divergence import DivergenceWatch
 from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
-from gdtui.core.engine.stops import StopReason, stop_reason
+from gdtui.core.engine.stops import RunState, Stop, stop_reason
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.fields import MARKED
 
 if TYPE_CHECKING:
-    from gdtui.core.engine.lines import LineStep, LineStepper
+    from gdtui.core.engine.lines import LineRun, LineRunner
 
 
 @dataclasses.dataclass(frozen=True)
-class Batch:
-    """Epochs stepped in one go, tagged with the run they belong to.
-
-    ``diverged`` is the record of the epoch that went non-finite (not among ``records``);
-    ``diverging`` says where the loss was found growing geometrically (the last of
-    ``records``); ``optimizer_state`` is the optimizer's own state after the last epoch.
-    """
+class Stretch:
+    """Epochs run in one go, tagged with the run they belong to; ``optimizer_state`` is the
+    optimizer's own state after the last of them, ``stop`` how the run stopped with them."""
 
     run_id: int
     records: list[EpochRecord]
     optimizer_state: dict[str, float] = dataclasses.field(default_factory=dict)
-    stop: StopReason | None = None
-    diverged: EpochRecord | None = None
+    stop: Stop | None = None
     initial: tuple[float, float | None] | None = None
-    """(w, b) before epoch 1, in the batch that starts the run (gradient checks need them)."""
+    """(w, b) before epoch 1, in the stretch that starts the run (gradient checks need them)."""
     changes: tuple[tuple[int, str], ...] = ()
-    """Settings changed mid-run that took effect in this batch: (the first epoch that used
+    """Settings changed mid-run that took effect in this stretch: (the first epoch that used
     the new value, "lr 0.01 -> 0.02"), for the chart's markers."""
-    diverging: Diverging | None = None
     request: int = 0
-    """The number of the step request this batch answers (0: a slice of a run)."""
+    """The number of the request this stretch answers (0: a slice of a run going flat out)."""
     after: int = 0
-    """How many commands the training process had obeyed when it stepped this slice of a
-    run (so a recording can place it among the keys: :mod:`gdtui.core.lessons.recorder`)."""
+    """How many commands the training process had obeyed when it ran this slice of a run
+    (so a recording can place it among the keys: :mod:`gdtui.core.lessons.recorder`)."""
     updates: list[EpochRecord] = dataclasses.field(default_factory=list)
     """With mini-batches, the record of every update of ``records``' epochs, in order
     (each epoch's last is its record); empty with the full batch, where they are
@@ -75,11 +71,8 @@ class ReplayPlan:
         return cls(len(lrs), index + 1, lrs[index].copy(), zero_grads[index].copy())
 
 
-BLOCK_EPOCHS = 4096
-"""The most epochs a timed step runs as one block between looks at the clock."""
-MARKED = ("lr", "schedule", "zero_grad")
-"""The live settings whose mid-run changes are marked on the chart (the rest, epochs, eps and
-predict, change when the run ends or what is reported, not the path it takes)."""
+MAX_TIMED_BLOCK = 4096
+"""The most epochs a timed stretch runs as one compiled block between looks at the clock."""
 
 
 def _marker(key: str, old: object, new: object) -> str:
@@ -89,12 +82,12 @@ def _marker(key: str, old: object, new: object) -> str:
     return f"{key} {' -> '.join(shown)}"
 
 
-class Stepper:
+class Runner:
     """The trainer of one run, created on first use, and the settings it runs under: the one
-    place that steps trainers and decides that a run stops (the app's training process,
-    ``gdtui run`` and compare mode all step through it).
+    place that runs trainers and decides that a run stops (the app's training process,
+    ``gdtui run`` and compare mode all run through it).
 
-    A run found diverging stops there once (:attr:`StopReason.DIVERGING`); stepping it again
+    A run found diverging stops there once (:attr:`RunState.DIVERGING`); running it again
     goes on, to the end or to inf, unless the rate changes, which watches it afresh."""
 
     def __init__(self, config: RunConfig, run_id: int = 0) -> None:
@@ -105,7 +98,7 @@ class Stepper:
         self._pending: dict[str, tuple[object, object]] = {}
         """Live settings changed since the last epoch: key → (value before, value now)."""
         self._watch = DivergenceWatch()
-        self._lines: LineStepper | None = None
+        self._lines: LineRunner | None = None
         self._initial: tuple[float, float | None] | None = None
         self._line_changes: tuple[tuple[int, str], ...] = ()
 
@@ -118,7 +111,7 @@ class Stepper:
 
     @property
     def finished(self) -> bool:
-        """Whether the last epoch stepped ended the run under the current settings."""
+        """Whether the last epoch run ended the run under the current settings."""
         return self._finished
 
     def apply(self, config: RunConfig) -> None:
@@ -151,8 +144,8 @@ class Stepper:
             )
         )
 
-    def step(self, max_epochs: int, max_seconds: float = float("inf")) -> Batch:
-        """Step up to ``max_epochs`` epochs or for ``max_seconds``, stopping when the run ends."""
+    def run(self, max_epochs: int, max_seconds: float = float("inf")) -> Stretch:
+        """Run up to ``max_epochs`` epochs or for ``max_seconds``, stopping when the run ends."""
         trainer = self.trainer
         initial = (trainer.w, trainer.b) if trainer.epoch == 0 else None
         changes = self._take_changes(trainer)
@@ -162,8 +155,7 @@ class Stepper:
         deadline = start + max_seconds
         records: list[EpochRecord] = []
         updates: list[EpochRecord] = []
-        reason: StopReason | None = None
-        diverged = diverging = None
+        stop: Stop | None = None
         watch = self._watch
         left = max_epochs
         # Blocks of epochs run as compiled loops; each ends early at an epoch that may end
@@ -171,7 +163,7 @@ class Stepper:
         block = 1 if timed else left
         while left > 0:
             if trainer.position:  # mid-epoch, after line steps
-                ran = [trainer.step()]
+                ran = [trainer.run_epoch()]
                 more = list(trainer.updates) if trainer.program.batched else []
             else:
                 ceiling = watch.ceiling
@@ -181,16 +173,13 @@ class Stepper:
             last = ran[-1]
             watch.catch_up(ran[:-1])
             records += ran[:-1]
-            reason = stop_reason(last, epochs, eps)
-            if reason is StopReason.DIVERGED:
-                diverged = last
+            stop = self._judge(last)
+            if stop is not None and stop.record is not None:  # diverged: not kept
                 updates += more[: len(more) - last.batch]
                 break
             records.append(last)
             updates += more
-            if reason is None and (diverging := watch.observe(last)) is not None:
-                reason = StopReason.DIVERGING
-            if reason is not None:
+            if stop is not None:
                 break
             if timed:
                 now = time.perf_counter()
@@ -198,58 +187,50 @@ class Stepper:
                     break
                 # As many epochs as fit in the slice's time left, at the pace so far.
                 pace = (now - start) / len(records)
-                block = max(1, min(BLOCK_EPOCHS, int((deadline - now) / pace)))
-        self._finished = reason is not None and reason is not StopReason.DIVERGING
-        return Batch(
-            self.run_id,
-            records,
-            trainer.optimizer_state(),
-            reason,
-            diverged,
-            initial,
-            changes,
-            diverging,
-            updates=updates,
+                block = max(1, min(MAX_TIMED_BLOCK, int((deadline - now) / pace)))
+        return Stretch(
+            self.run_id, records, trainer.optimizer_state(), stop, initial, changes, updates=updates
         )
 
-    def step_line(self) -> tuple[LineStep, Batch | None]:
-        """Run the next line of the loop; the epoch's batch too when it was the last line
-        (judged as :meth:`step` judges an epoch: the same record, the same stops)."""
-        from gdtui.core.engine.lines import LineStepper
+    def _judge(self, record: EpochRecord) -> Stop | None:
+        """Whether the run stops at ``record``, as every epoch is judged, whether it came
+        from a block, an epoch or a line."""
+        config = self.config
+        reason = stop_reason(record, config.epochs, config.eps)
+        if reason is RunState.DIVERGED:
+            stop: Stop | None = Stop(reason, record.epoch, record=record)
+        elif reason is not None:
+            stop = Stop(reason, record.epoch, eps=config.eps)
+        elif (diverging := self._watch.observe(record)) is not None:
+            stop = Stop(RunState.DIVERGING, record.epoch, diverging=diverging)
+        else:
+            stop = None
+        self._finished = stop is not None and stop.ended
+        return stop
+
+    def run_line(self) -> tuple[LineRun, Stretch | None]:
+        """Run the next line of the loop; the epoch's stretch too when it was the last line
+        (judged as :meth:`run` judges an epoch: the same record, the same stops)."""
+        from gdtui.core.engine.lines import LineRunner
 
         trainer = self.trainer
         if trainer.epoch == 0 and trainer.position == 0:
             self._initial = (trainer.w, trainer.b)
         if self._lines is None or self._lines.trainer is not trainer:
-            self._lines = LineStepper(trainer)
+            self._lines = LineRunner(trainer)
         changes = self._take_changes(trainer) if trainer.position == 0 else ()
         self._line_changes += changes
-        line = self._lines.step()
+        line = self._lines.run()
         record = line.record
         if record is None:
             return line, None
-        reason = stop_reason(record, self.config.epochs, self.config.eps)
-        diverged = record if reason is StopReason.DIVERGED else None
-        diverging = None
-        if reason is None and (diverging := self._watch.observe(record)) is not None:
-            reason = StopReason.DIVERGING
-        self._finished = reason is not None and reason is not StopReason.DIVERGING
+        stop = self._judge(record)
         initial, self._initial = self._initial, None
         changes, self._line_changes = self._line_changes, ()
-        records = [] if diverged else [record]
+        records = [] if stop is not None and stop.record is not None else [record]
         updates = list(trainer.updates) if records and trainer.program.batched else []
         state = trainer.optimizer_state()
-        return line, Batch(
-            self.run_id,
-            records,
-            state,
-            reason,
-            diverged,
-            initial,
-            changes,
-            diverging,
-            updates=updates,
-        )
+        return line, Stretch(self.run_id, records, state, stop, initial, changes, updates=updates)
 
     def replay(
         self,
@@ -269,7 +250,7 @@ class Stepper:
             self.config.replace(lr=first_lr, zero_grad=first_zero_grad)
         )
         trainer.replaying(True)
-        step, report = trainer.step, time.perf_counter() + every
+        run_epoch, report = trainer.run_epoch, time.perf_counter() + every
         self._watch = watch = DivergenceWatch()  # told as the run was, so not told again
         record = None
         for epoch in range(1, plan.epochs + 1):
@@ -277,7 +258,7 @@ class Stepper:
             if setting is not None:
                 trainer.set_lr(setting[0])
                 trainer.set_zero_grad(setting[1])
-            record = step()
+            record = run_epoch()
             watch.observe(record)
             if epoch % 256 == 0 and time.perf_counter() > report:
                 progress(epoch)

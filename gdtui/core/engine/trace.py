@@ -19,7 +19,7 @@ import numpy as np
 
 from gdtui.core.engine.program import BACKWARD, BATCH, FORWARD, SETUP, Line, Program, build_program
 from gdtui.core.engine.record import EpochRecord
-from gdtui.core.engine.stops import StopReason, stop_reason
+from gdtui.core.engine.stops import stop_reason
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
 
@@ -118,7 +118,7 @@ def trace(config: RunConfig) -> Iterator[TracedLine]:
     yield from setup
     while True:
         batch = trainer.batch
-        run = trainer.step_line()
+        run = trainer.run_line()
         line = program.loop[run.index]
         values = values_after(program, line, trainer.names)
         code = program.shown(line, not run.skipped)
@@ -139,7 +139,7 @@ def trace(config: RunConfig) -> Iterator[TracedLine]:
         )
         if run.record is not None:
             reason = stop_reason(run.record, config.epochs, config.eps)
-            if reason is not None and reason is not StopReason.DIVERGING:
+            if reason is not None:
                 return
 
 

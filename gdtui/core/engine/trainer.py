@@ -203,7 +203,7 @@ class Trainer:
 
     # Stepping ----------------------------------------------------------------------------
 
-    def step(self) -> EpochRecord:
+    def run_epoch(self) -> EpochRecord:
         """Run the rest of the epoch (all of it between epochs); return its record (with
         mini-batches, its last update's, with the full-data loss)."""
         if self.position:
@@ -343,7 +343,7 @@ class Trainer:
             self._binds[batch] = code
         return code
 
-    def step_line(self) -> LineRun:
+    def run_line(self) -> LineRun:
         """Run the next line of the loop (a zeroing line that is off is skipped); the batch
         loop's lines run once per batch."""
         index, line = self.position, self.program.loop[self.position]
@@ -372,7 +372,7 @@ class Trainer:
 
     def _finish_epoch(self) -> EpochRecord:
         while True:
-            run = self.step_line()
+            run = self.run_line()
             if run.record is not None:
                 return run.record
 

@@ -34,14 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from gdtui.core.engine.program import build_program
-from gdtui.core.run.session import needs_reset
+from gdtui.core.run.session import VIEWS, needs_reset
 from gdtui.core.settings.config import ConfigError, RunConfig, config_from_options
 from gdtui.core.settings.data import read_text
 from gdtui.core.settings.files import parse_settings_text, toml_value
 from gdtui.core.settings.parse import ParseError
 
-VIEWS: tuple[str, ...] = ("loss", "data", "landscape", "code")
-"""The views a step can show, as the ``g`` key cycles them."""
 LESSON_KEYS: tuple[str, ...] = ("title", "about", "settings", "steps")
 STEP_KEYS: tuple[str, ...] = ("note", "reset", "set", "view", "epochs", "lines")
 MAX_NOTE = 400
@@ -57,7 +55,7 @@ class LessonError(ValueError):
 
 
 @dataclass(frozen=True)
-class Step:
+class LessonStep:
     """One step: its note and its actions (see the module docstring)."""
 
     note: str
@@ -77,7 +75,7 @@ class Lesson:
     title: str
     about: str
     config: RunConfig
-    steps: tuple[Step, ...]
+    steps: tuple[LessonStep, ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
     name: str = ""
     """The built-in lesson's name, or the file it was read from."""
@@ -147,7 +145,7 @@ def parse_lesson(data: object, name: str = "") -> Lesson:
     raw = data.get("steps")
     if not isinstance(raw, list) or not raw:
         raise LessonError("steps: expects one [[steps]] table or more, each with a note")
-    steps: list[Step] = []
+    steps: list[LessonStep] = []
     epoch, position = 0, 0  # epochs done, lines into the next one
     loops: dict[RunConfig, int] = {}
     for number, table in enumerate(raw, start=1):
@@ -195,7 +193,7 @@ def parse_lesson(data: object, name: str = "") -> Lesson:
                 f"step {number}: {what}: goes beyond the run's {config.epochs} epochs; "
                 "raise epochs in [settings] (or with set) or step less"
             )
-        steps.append(Step(note, dict(changes), view, epochs, lines, reset))
+        steps.append(LessonStep(note, dict(changes), view, epochs, lines, reset))
     return Lesson(title, about, start, tuple(steps), dict(settings), name)
 
 

@@ -2,10 +2,10 @@
 numbers: each key that acts on the run becomes a step, and the epochs run flat out between
 keys become ``epochs`` steps, counted exactly.
 
-Exactly, because the training process obeys its commands in order and says, in each batch it
-runs on its own (``space``), how many commands it had obeyed by then (``Batch.after``). A key
-is filed with the number of commands sent once it has acted, so a batch belongs after every
-key whose number it has reached, and before the rest: a setting changed mid-run splits the
+Exactly, because the training process obeys its commands in order and says, in each stretch
+it runs on its own (``space``), how many commands it had obeyed by then (``Stretch.after``). A
+key is filed with the number of commands sent once it has acted, so a stretch belongs after
+every key whose number it has reached, and before the rest: a setting changed mid-run splits the
 run at the epoch where the change took effect, not where the key was pressed.
 """
 
@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gdtui.core.lessons.lesson import Lesson, Step, lesson_toml, parse_lesson
-from gdtui.core.run.session import describe_changes, needs_reset
+from gdtui.core.engine.runner import Stretch
+from gdtui.core.lessons.lesson import Lesson, LessonStep, lesson_toml, parse_lesson
+from gdtui.core.run.session import VIEWS, Change, Listener
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.files import config_options, parse_settings_text
 
@@ -24,7 +25,7 @@ from gdtui.core.settings.files import config_options, parse_settings_text
 class _Entry:
     at: int
     """How many commands had been sent once this key had acted."""
-    step: Step
+    step: LessonStep
 
 
 def _plural(count: int, word: str) -> str:
@@ -42,54 +43,56 @@ def changed_options(old: RunConfig, new: RunConfig) -> dict[str, Any]:
 
 
 @dataclass
-class Recorder:
+class Recorder(Listener):
     """What a user did to one run, from ``start``, as lesson steps (see the module
-    docstring). The app files each key as it acts and each batch as it lands."""
+    docstring): it listens to the run's session, which tells it each act as it is done and
+    each stretch run flat out as it lands."""
 
     start: RunConfig
     title: str = "A recorded session"
     _entries: list[_Entry] = field(default_factory=list)
     _runs: list[tuple[int, int]] = field(default_factory=list)
-    """(Batch.after, epochs) of each batch run flat out, in the order they landed."""
-    _view: str = "loss"
+    """(Stretch.after, epochs) of each stretch run flat out, in the order they landed."""
+    _view: str = VIEWS[0]
 
-    def reset(self, at: int) -> None:
+    def restarted(self, at: int) -> None:
         """``r``: the run again from epoch 0."""
-        self._file(at, Step("r: started again from epoch 0.", reset=True))
+        self._file(at, LessonStep("r: started again from epoch 0.", reset=True))
 
-    def set(self, old: RunConfig, new: RunConfig, at: int) -> None:
-        """Settings changed (a key, the form, the palette): from ``old`` to ``new``."""
-        words = "; ".join(describe_changes(old, new))
-        again = " The run starts again from epoch 0." if needs_reset(old, new) else ""
-        self._file(at, Step(f"Changed {words}.{again}", set=changed_options(old, new)))
+    def changed(self, change: Change, at: int) -> None:
+        """Settings changed (a key, the form, the palette)."""
+        again = " The run starts again from epoch 0." if change.restarted else ""
+        options = changed_options(change.old, change.new)
+        self._file(at, LessonStep(f"Changed {change.words}.{again}", set=options))
 
-    def view(self, name: str, at: int) -> None:
-        """The chart's view shown (``g``, a tab); nothing if it is the one in sight."""
-        if name != self._view:
-            self._view = name
-            self._file(at, Step(f"The {name} view.", view=name))
+    def viewed(self, view: str, at: int) -> None:
+        """Another view in sight (``g``, a tab, ``.``'s code view)."""
+        if view != self._view:
+            self._view = view
+            self._file(at, LessonStep(f"The {view} view.", view=view))
 
-    def epochs(self, count: int, at: int) -> None:
-        """``n``: the rest of the epoch, or ``count`` epochs."""
-        self._file(at, Step(f"n: {_plural(count, 'epoch')}.", epochs=count))
+    def ran_epochs(self, epochs: int, at: int) -> None:
+        """``n``: the rest of the epoch, or ``epochs`` epochs."""
+        self._file(at, LessonStep(f"n: {_plural(epochs, 'epoch')}.", epochs=epochs))
 
-    def lines(self, at: int) -> None:
-        """``.``: the next line of the loop (shown in the code view)."""
-        self.view("code", at)
-        self._file(at, Step(".: the next line of the loop.", lines=1))
+    def ran_line(self, at: int) -> None:
+        """``.``: the next line of the loop."""
+        self._file(at, LessonStep(".: the next line of the loop.", lines=1))
 
-    def ran(self, after: int, epochs: int) -> None:
-        """A batch run flat out landed: ``epochs`` epochs (a diverged one counted), stepped
-        once the training process had obeyed ``after`` commands."""
+    def landed(self, stretch: Stretch) -> None:
+        """A stretch run flat out landed: its epochs (a diverged one counted), run once the
+        training process had obeyed ``stretch.after`` commands."""
+        diverged = stretch.stop is not None and stretch.stop.record is not None
+        epochs = len(stretch.records) + diverged
         if epochs:
-            self._runs.append((after, epochs))
+            self._runs.append((stretch.after, epochs))
 
-    def _file(self, at: int, step: Step) -> None:
+    def _file(self, at: int, step: LessonStep) -> None:
         self._entries.append(_Entry(at, step))
 
-    def steps(self) -> list[Step]:
+    def steps(self) -> list[LessonStep]:
         """Every step so far, the runs between keys merged into one step each."""
-        steps: list[Step] = []
+        steps: list[LessonStep] = []
         runs = iter(self._runs)
         pending = next(runs, None)
         for entry in [*self._entries, None]:
@@ -98,14 +101,14 @@ class Recorder:
                 total += pending[1]
                 pending = next(runs, None)
             if total:
-                steps.append(Step(f"space: ran {_plural(total, 'epoch')}.", epochs=total))
+                steps.append(LessonStep(f"space: ran {_plural(total, 'epoch')}.", epochs=total))
             if entry is not None:
                 steps.append(entry.step)
         return steps
 
     def lesson(self, about: str = "") -> Lesson:
         """What was done, as a lesson (a session with no steps yet gets one note)."""
-        steps = self.steps() or [Step("The run before any step.")]
+        steps = self.steps() or [LessonStep("The run before any step.")]
         settings = config_options(self.start)
         return Lesson(self.title, about, self.start, tuple(steps), settings)
 

@@ -18,8 +18,9 @@ def float32_spacing(value: float) -> float:
     return float(np.spacing(np.abs(np.float32(value))))
 
 
-class Step(NamedTuple):
-    """One epoch's record with the parameters it started from (None where unknown)."""
+class Delta(NamedTuple):
+    """What one update changed: its record, with the parameters it started from (None where
+    unknown)."""
 
     record: EpochRecord
     w_before: float | None
@@ -45,12 +46,12 @@ class Step(NamedTuple):
         return [name for name, delta, update in moved if delta == 0 and update]
 
 
-def steps(
+def deltas(
     history: RunHistory,
     initial: tuple[float, float | None] | None,
     count: int,
     end: int | None = None,
-) -> list[Step]:
+) -> list[Delta]:
     """The ``count`` epochs up to epoch ``end`` (the latest when None), oldest first, each with
     the parameters before it: those after the epoch before, or ``initial`` before epoch 1
     (fewer where they reach into a windowed history's summarised rows)."""
@@ -64,6 +65,6 @@ def steps(
     found = []
     for index in range(start, stop):
         record = history.record(index)
-        found.append(Step(record, *before))
+        found.append(Delta(record, *before))
         before = (record.w, record.b)
     return found

@@ -1,39 +1,34 @@
-"""The run being watched: its settings, history and state, and which settings can change
-mid-run. The app owns one; batches of epochs arrive from the training process."""
+"""The run being watched: its settings, history and state, the view in sight, and the one
+call that changes it (:meth:`TrainingSession.change`).
+
+A session tells its training process what to do through a :class:`TrainerPort` (in the app,
+the supervisor, which keeps a usable process), and tells its :class:`Listener` objects what
+was done to it (the recorder, a lesson's player). Stretches of epochs come back from the
+training process to :meth:`TrainingSession.accept`.
+"""
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
-from gdtui.core.engine.divergence import divergence_hint, diverging_message
+from gdtui.core.engine.divergence import divergence_hint
 from gdtui.core.engine.record import EpochRecord, predict_at
-from gdtui.core.engine.runner import Batch, ReplayPlan
-from gdtui.core.engine.stops import StopReason, divergence_message, stop_reason
-from gdtui.core.run.deltas import Step, steps
+from gdtui.core.engine.runner import ReplayPlan, Stretch
+from gdtui.core.engine.stops import ENDED, RunState, Stop, stop_reason
+from gdtui.core.run.deltas import Delta, deltas
 from gdtui.core.run.history import RunHistory
-from gdtui.core.settings.config import RunConfig, changed_fields
+from gdtui.core.settings.config import ConfigError, RunConfig, changed_fields, config_from_options
 from gdtui.core.settings.fields import LIVE_FIELDS, setting_words, shown_value
 
 if TYPE_CHECKING:
     from gdtui.core.engine.graph import GraphNode
-    from gdtui.core.engine.lines import LineStep
+    from gdtui.core.engine.lines import LineRun
 
-
-class RunState(Enum):
-    """Where a run stands, as the status line tells it."""
-
-    READY = "ready"
-    RUNNING = "running"
-    PAUSED = "paused"
-    DONE = "done"
-    CONVERGED = "converged"
-    DIVERGED = "diverged"
-    DIVERGING = "diverging"
-    """Paused where the loss was found growing geometrically; running again goes on."""
-
-
-FINISHED = frozenset({RunState.DONE, RunState.CONVERGED, RunState.DIVERGED})
+VIEWS: tuple[str, ...] = ("loss", "data", "landscape", "code")
+"""What a run can be watched through, in the order ``g`` goes through them: the loss chart,
+the data and the fit, the loss landscape, the code."""
 
 
 def describe_changes(old: RunConfig, new: RunConfig) -> list[str]:
@@ -49,20 +44,123 @@ def needs_reset(old: RunConfig, new: RunConfig) -> bool:
     return bool(set(changed_fields(old, new)) - LIVE_FIELDS)
 
 
+@dataclass(frozen=True)
+class Change:
+    """What :meth:`TrainingSession.change` did: refused (``errors``, a reason per setting),
+    nothing (the settings were those already), carried the run on with the new settings, or
+    started it again (``restarted``)."""
+
+    old: RunConfig
+    new: RunConfig
+    errors: Mapping[str, str] = field(default_factory=dict)
+    restarted: bool = False
+
+    @property
+    def applied(self) -> bool:
+        """Whether the settings are now ``new`` (nothing was refused)."""
+        return not self.errors
+
+    @property
+    def words(self) -> str:
+        """``learning rate 0.02 (was 0.01); zero_grad off (was on)``."""
+        return "; ".join(describe_changes(self.old, self.new))
+
+
+class TrainerPort(Protocol):
+    """What a session asks of its training process. The asks that need a process answer
+    False when none can be had (the port has said why)."""
+
+    @property
+    def sent(self) -> int:
+        """How many commands the process has been sent that it counts as it obeys them."""
+        ...
+
+    def reset(self, run_id: int, config: RunConfig) -> None: ...
+
+    def apply(self, config: RunConfig) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def run(self) -> bool: ...
+
+    def run_epochs(self, epochs: int) -> bool: ...
+
+    def run_line(self) -> bool: ...
+
+
+class Unattached:
+    """The port of a session with no training process (the core's own tests, a run whose
+    stretches come from elsewhere): it is told everything and does nothing."""
+
+    sent = 0
+
+    def reset(self, run_id: int, config: RunConfig) -> None:
+        """Nothing to reset."""
+
+    def apply(self, config: RunConfig) -> None:
+        """Nothing to tell."""
+
+    def pause(self) -> None:
+        """Nothing runs."""
+
+    def run(self) -> bool:
+        """Nothing will run."""
+        return True
+
+    def run_epochs(self, epochs: int) -> bool:
+        """Nothing will run."""
+        return True
+
+    def run_line(self) -> bool:
+        """Nothing will run."""
+        return True
+
+
+class Listener:
+    """Hears what is done to a session, each act with ``at``: how many commands its training
+    process had been sent once the act was done (so that a stretch run flat out, which says
+    how many it had obeyed, can be placed among them). Every method does nothing here."""
+
+    def restarted(self, at: int) -> None:
+        """The run was started again from epoch 0 (``r``), its settings as they stand."""
+
+    def changed(self, change: Change, at: int) -> None:
+        """Settings were changed (and applied)."""
+
+    def ran_epochs(self, epochs: int, at: int) -> None:
+        """``epochs`` epochs were asked for (``n``; a partial epoch's rest counts as one)."""
+
+    def ran_line(self, at: int) -> None:
+        """The next line of the loop was asked for (``.``)."""
+
+    def ran_on(self, at: int) -> None:
+        """The run was set going flat out (``space``)."""
+
+    def viewed(self, view: str, at: int) -> None:
+        """Another view came into sight."""
+
+    def landed(self, stretch: Stretch) -> None:
+        """A stretch of the run going flat out arrived."""
+
+
 class TrainingSession:
     """One run at a time: settings, history and state. Each reset starts a new ``run_id``, and
-    batches tagged with an older one are ignored, so nothing from an old run shows."""
+    stretches tagged with an older one are ignored, so nothing from an old run shows."""
 
-    def __init__(self, config: RunConfig) -> None:
+    def __init__(self, config: RunConfig, trainer: TrainerPort | None = None) -> None:
         self.run_id = 0
         self.config = config
-        self.reset(config)
+        self.trainer: TrainerPort = trainer if trainer is not None else Unattached()
+        self.listeners: list[Listener] = []
+        self.view = VIEWS[0]
+        """The view in sight (one of :data:`VIEWS`)."""
+        self._reset(config)
 
-    def reset(self, config: RunConfig | None = None) -> None:
-        """Start again from epoch 0, with ``config`` if given."""
+    def _reset(self, config: RunConfig) -> None:
+        """Start again from epoch 0 with ``config`` (the training process is not told)."""
         self.run_id += 1
-        self.config = config or self.config
-        self.history = RunHistory(has_bias=self.config.has_bias, batched=self.config.batched)
+        self.config = config
+        self.history = RunHistory(has_bias=config.has_bias, batched=config.batched)
         self.state = RunState.READY
         self.message = ""
         self.hint = ""
@@ -74,25 +172,58 @@ class TrainingSession:
         epoch with the new value, a label), for the chart's markers and the export's note."""
         self.optimizer_state: dict[str, float] = {}
         self.initial: tuple[float, float | None] | None = None
-        """(w, b) before epoch 1, once the first batch has arrived."""
+        """(w, b) before epoch 1, once the first stretch has arrived."""
         self.cursor: int | None = None
         """The epoch being looked at when stepping back through history; None: the latest."""
-        self.line: LineStep | None = None
-        """The line of the loop run last when stepping lines; None between epochs."""
+        self.line: LineRun | None = None
+        """The line of the loop run last when running lines; None between epochs."""
         self.graph: GraphNode | None = None
-        """The autograd graph of the last ``backward()`` stepped, and its epoch."""
+        """The autograd graph of the last ``backward()`` run by lines, and its epoch."""
         self.graph_epoch = 0
 
-    def apply(self, config: RunConfig) -> bool:
-        """Adopt ``config``: live settings change the run in place; returns True if it reset."""
-        if needs_reset(self.config, config):
-            self.reset(config)
-            return True
-        old, self.config = self.config, config
+    # -- acting on the run ------------------------------------------------------------------
+
+    def change(self, options: Mapping[str, Any] | RunConfig) -> Change:
+        """The one way a run's settings change, whether from the form, a key, the palette, a
+        lesson's step or a file read on a thread: ``options`` (settings as typed or read, on
+        top of the settings as they stand; or a whole configuration) are validated, and
+        refused with a reason for each setting at fault, or applied: in place from the next
+        epoch when only live settings change, else by starting the run again. The training
+        process and the listeners are told."""
+        old = self.config
+        if isinstance(options, RunConfig):
+            new = options
+        else:
+            try:
+                new = config_from_options(options, base=old)
+            except ConfigError as error:
+                return Change(old, old, error.errors)
+        if new == old:
+            return Change(old, new)
+        restarted = needs_reset(old, new)
+        if not restarted and new.epochs < self.epoch:
+            why = f"the run is at epoch {self.epoch}: give {self.epoch} or more, or reset it (r)"
+            return Change(old, old, {"epochs": f"{why} first"})
+        if restarted:
+            self._reset(new)
+            self.trainer.reset(self.run_id, new)
+        else:
+            self._carry_on(old, new)
+            self.trainer.apply(new)
+            if self.finished:
+                self.trainer.pause()  # the new epochs or eps end the run here
+        change = Change(old, new, restarted=restarted)
+        for listener in self.listeners:
+            listener.changed(change, self.trainer.sent)
+        return change
+
+    def _carry_on(self, old: RunConfig, new: RunConfig) -> None:
+        """Adopt live settings in place: a new rate is watched afresh; new epochs or eps may
+        end the run where it stands, or let an ended one go on."""
+        self.config = new
         last = self.last_record
-        reason = None if last is None else stop_reason(last, config.epochs, config.eps)
-        new_rate = (old.lr, old.schedule) != (config.lr, config.schedule)
-        if new_rate:  # the training process watches the new rate afresh
+        reason = None if last is None else stop_reason(last, new.epochs, new.eps)
+        if (old.lr, old.schedule) != (new.lr, new.schedule):
             self.diverging_since = None
             if self.state is RunState.DIVERGING:
                 self.state = RunState.PAUSED
@@ -100,20 +231,120 @@ class TrainingSession:
         if self.state in (RunState.DONE, RunState.CONVERGED) and reason is None:
             self.state = RunState.PAUSED
             self.message = ""
-        elif not self.finished and reason is not None:
-            self._finish(reason)  # epochs or eps now end the run where it stands
-        return False
+        elif not self.finished and reason is not None:  # epochs or eps end the run here
+            self._stopped(Stop(reason, self.epoch, eps=new.eps))
 
-    def refusal(self, config: RunConfig) -> tuple[str, str] | None:
-        """(field, why) if ``config`` cannot apply to this run in place: fewer epochs than
-        it has already run. None if it can (or if it resets the run anyway)."""
-        if not needs_reset(self.config, config) and config.epochs < self.epoch:
-            return (
-                "epochs",
-                f"the run is at epoch {self.epoch}: give {self.epoch} or more, "
-                "or reset it (r) first",
-            )
-        return None
+    def restart(self, config: RunConfig | None = None) -> None:
+        """Start the run again from epoch 0, with its settings as they stand (``r``) or with
+        ``config`` (a lesson's own, valid already)."""
+        self._reset(config or self.config)
+        self.trainer.reset(self.run_id, self.config)
+        for listener in self.listeners:
+            listener.restarted(self.trainer.sent)
+
+    def pause(self) -> None:
+        """Stop running flat out (after the slice in progress)."""
+        if self.state is RunState.RUNNING:
+            self.trainer.pause()
+            self.state = RunState.PAUSED
+
+    def run(self) -> bool:
+        """Run flat out; False if the run has ended or no training process can be had."""
+        if self.finished or not self.trainer.run():
+            return False
+        self.state = RunState.RUNNING
+        for listener in self.listeners:
+            listener.ran_on(self.trainer.sent)
+        return True
+
+    def run_epochs(self, epochs: int) -> bool:
+        """Run exactly ``epochs`` epochs (the rest of a partial one counts as one), paused;
+        False if the run has ended or no training process can be had."""
+        if self.finished:
+            return False
+        self.pause()
+        self.state = RunState.PAUSED
+        if not self.trainer.run_epochs(epochs):
+            return False
+        for listener in self.listeners:
+            listener.ran_epochs(epochs, self.trainer.sent)
+        return True
+
+    def run_line(self) -> bool:
+        """Run the next line of the loop, paused; False if the run has ended or no training
+        process can be had."""
+        if self.finished:
+            return False
+        self.pause()
+        self.state = RunState.PAUSED
+        if not self.trainer.run_line():
+            return False
+        for listener in self.listeners:
+            listener.ran_line(self.trainer.sent)
+        return True
+
+    def show(self, view: str) -> None:
+        """Bring ``view`` (one of :data:`VIEWS`) into sight."""
+        if view != self.view:
+            self.view = view
+            for listener in self.listeners:
+                listener.viewed(view, self.trainer.sent)
+
+    def move_cursor(self, step: int) -> None:
+        """Look ``step`` epochs back (negative) or forward; reaching the latest follows it."""
+        if not self.epoch:
+            return
+        epoch = max(1, min(self.epoch, self.viewed_epoch + step))
+        self.cursor = None if epoch == self.epoch else epoch
+
+    # -- what the training process sends ---------------------------------------------------
+
+    def accept(self, stretch: Stretch) -> bool:
+        """Add a stretch of epochs to the history; False (and nothing changes) if it is from
+        an old run."""
+        if not self._add(stretch):
+            return False
+        if not stretch.request:  # a slice of the run going flat out
+            for listener in self.listeners:
+                listener.landed(stretch)
+        return True
+
+    def accept_line(self, run_id: int, line: LineRun, stretch: Stretch | None) -> bool:
+        """A line of the loop has run (and its epoch's stretch, after the last line); False if
+        it is from an old run."""
+        if run_id != self.run_id or (stretch is not None and not self._add(stretch)):
+            return False
+        self.line = line
+        if line.graph is not None:
+            self.graph, self.graph_epoch = line.graph, self.epoch + (line.record is None)
+        return True
+
+    def _add(self, stretch: Stretch) -> bool:
+        if stretch.run_id != self.run_id:
+            return False
+        self.line = None  # whole epochs: the loop stands at the start of the next one
+        self.history.extend(stretch.records)
+        if stretch.updates:
+            self.history.extend_updates(stretch.updates)
+        self.changes += stretch.changes
+        self.optimizer_state = stretch.optimizer_state
+        if stretch.initial is not None:
+            self.initial = stretch.initial
+        if stretch.stop is not None:
+            self._stopped(stretch.stop)
+        return True
+
+    def _stopped(self, stop: Stop) -> None:
+        self.state = stop.state
+        self.message = stop.message
+        if stop.state is RunState.DIVERGING:
+            self.diverging_since = stop.epoch
+        if stop.state in (RunState.DIVERGED, RunState.DIVERGING):
+            self.hint = divergence_hint(self.config, stop.epoch)
+        elif stop.state is RunState.DONE and self.diverging_since is not None:
+            self.message += f", diverging since epoch {self.diverging_since}"
+
+    # -- what it stands at ------------------------------------------------------------------
 
     @property
     def epoch(self) -> int:
@@ -128,7 +359,7 @@ class TrainingSession:
     @property
     def finished(self) -> bool:
         """True once the run is done, has converged or has diverged."""
-        return self.state in FINISHED
+        return self.state in ENDED
 
     @property
     def viewed_epoch(self) -> int:
@@ -141,7 +372,7 @@ class TrainingSession:
         epoch = self.viewed_epoch
         return self.history.record(epoch - 1) if epoch else None
 
-    def viewed_steps(self, count: int) -> list[Step]:
+    def viewed_deltas(self, count: int) -> list[Delta]:
         """The last ``count`` updates up to the epoch in view, oldest first, each with the
         parameters before it: one an epoch with the full batch, every batch's with
         mini-batches."""
@@ -149,66 +380,12 @@ class TrainingSession:
         if history.updates is not None:  # the epoch's row is its last update's
             history, end = history.updates, self.history.record(end - 1).step if end else 0
             if 0 < end <= history.kept_from:  # summarised: the epoch's row stands for them
-                return [Step(self.history.record(self.viewed_epoch - 1), None, None)]
-        return steps(history, self.initial, count, end)
-
-    def move_cursor(self, step: int) -> None:
-        """Look ``step`` epochs back (negative) or forward; reaching the latest follows it."""
-        if not self.epoch:
-            return
-        epoch = max(1, min(self.epoch, self.viewed_epoch + step))
-        self.cursor = None if epoch == self.epoch else epoch
+                return [Delta(self.history.record(self.viewed_epoch - 1), None, None)]
+        return deltas(history, self.initial, count, end)
 
     def replay_plan(self) -> ReplayPlan:
-        """How a new training process steps this run again to where it stands."""
+        """How a new training process runs this run again to where it stands."""
         return ReplayPlan.of(self.history.column("lr"), self.history.column("grad_state"))
-
-    def accept_line(self, run_id: int, step: LineStep, batch: Batch | None) -> bool:
-        """A line of the loop has run (and its epoch's batch, after the last line); False if
-        it is from an old run."""
-        if run_id != self.run_id or (batch is not None and not self.accept(batch)):
-            return False
-        self.line = step
-        if step.graph is not None:
-            self.graph, self.graph_epoch = step.graph, self.epoch + (step.record is None)
-        return True
-
-    def accept(self, batch: Batch) -> bool:
-        """Add a batch to the history; False (and nothing changes) if it is from an old run."""
-        if batch.run_id != self.run_id:
-            return False
-        self.line = None  # whole epochs: the loop stands at the start of the next one
-        self.history.extend(batch.records)
-        if batch.updates:
-            self.history.extend_updates(batch.updates)
-        self.changes += batch.changes
-        self.optimizer_state = batch.optimizer_state
-        if batch.initial is not None:
-            self.initial = batch.initial
-        if batch.stop is StopReason.DIVERGED:
-            assert batch.diverged is not None
-            self.state = RunState.DIVERGED
-            self.message = divergence_message(batch.diverged)
-            self.hint = divergence_hint(self.config, batch.diverged.epoch)
-        elif batch.stop is StopReason.DIVERGING:
-            assert batch.diverging is not None
-            self.state = RunState.DIVERGING
-            self.diverging_since = batch.diverging.epoch
-            self.message = diverging_message(batch.diverging)
-            self.hint = divergence_hint(self.config, batch.diverging.epoch)
-        elif batch.stop is not None:
-            self._finish(batch.stop)
-        return True
-
-    def _finish(self, reason: StopReason) -> None:
-        if reason is StopReason.CONVERGED:
-            self.state = RunState.CONVERGED
-            self.message = f"converged at epoch {self.epoch}: loss < eps = {self.config.eps:g}"
-        elif reason is StopReason.DONE:
-            self.state = RunState.DONE
-            self.message = f"done: {self.epoch} epochs"
-            if self.diverging_since is not None:
-                self.message += f", diverging since epoch {self.diverging_since}"
 
     @property
     def lr_varies(self) -> bool:

@@ -266,8 +266,8 @@ def scale_lr(config: RunConfig, factor: float) -> RunConfig:
 
 
 def dataset_from_options(options: Mapping[str, Any]) -> Dataset | None:
-    """The dataset named by ``dataset``, ``x`` and ``y``, or ``data`` (a CSV path); None if
-    none is given. Raises ConfigError."""
+    """The dataset named by ``dataset`` (or that dataset itself), ``x`` and ``y``, or ``data``
+    (a CSV path); None if none is given. Raises ConfigError."""
     given = {key for key in DATA_OPTIONS if options.get(key) is not None}
     if "data" in given and given & {"x", "y", "dataset"}:
         other = option_name(sorted(given & {"x", "y", "dataset"})[0])
@@ -299,6 +299,8 @@ def dataset_from_options(options: Mapping[str, Any]) -> Dataset | None:
             raise ConfigError({"data": str(error)}) from None
     if "dataset" in given:
         name = options["dataset"]
+        if isinstance(name, Dataset):  # read already (a file, on the app's worker thread)
+            return name
         if isinstance(name, str) and name.strip().startswith("noisy"):
             try:
                 return parse_noisy(name)

@@ -175,6 +175,10 @@ class Field:
     live: bool = False
     """Whether changing it mid-run changes the run in place from the next epoch (otherwise
     the run starts again)."""
+    marked: bool = False
+    """Whether a change mid-run changes the path the run takes from the next epoch, and is
+    marked there on the chart (the other live settings change when the run ends, or what is
+    reported)."""
     label: str | None = None
     """Its name on the form and in the palette; None: not on the form."""
     widget: Widget | None = None
@@ -299,6 +303,7 @@ FIELDS: tuple[Field, ...] = (
         parse_float,
         metavar="F",
         live=True,
+        marked=True,
         label="learning rate",
         widget="input",
         check=_rate,
@@ -388,6 +393,7 @@ FIELDS: tuple[Field, ...] = (
         "clear .grad after each update; --no-zero-grad lets it accumulate (default on)",
         parse_bool,
         live=True,
+        marked=True,
         label="zero_grad",
         widget="switch",
         check=_bool,
@@ -483,6 +489,7 @@ FIELDS: tuple[Field, ...] = (
         f"learning-rate schedule: {', '.join(SCHEDULES)} (default constant)",
         metavar="NAME",
         live=True,
+        marked=True,
         label="lr schedule",
         widget="select",
         choices=SCHEDULES,
@@ -549,6 +556,8 @@ OPTION_KEYS: tuple[str, ...] = tuple(field.key for field in FIELDS)
 """Every key that the command line, files and the form may give."""
 LIVE_FIELDS = frozenset(field.key for field in FIELDS if field.live)
 """Settings that change a run in place from the next epoch; any other change resets it."""
+MARKED: tuple[str, ...] = tuple(field.key for field in FIELDS if field.marked)
+"""The live settings whose mid-run changes are marked on the chart."""
 FORM_FIELDS: tuple[Field, ...] = tuple(
     field for field in FIELDS if field.widget not in (None, "variants")
 )

@@ -1,6 +1,6 @@
 """Learning-rate schedules: the rate each epoch uses, from the base rate and the epoch.
 
-Applied the same way to every variant (the stepper sets each epoch's rate through
+Applied the same way to every variant (the runner sets each epoch's rate through
 ``Trainer.set_lr``), so the variants stay comparable; each record's ``lr`` is the rate that
 epoch used.
 """

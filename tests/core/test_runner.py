@@ -1,4 +1,4 @@
-"""The stepper, the one loop: live changes from the next epoch, the learning rate derived again
+"""The runner, the one loop: live changes from the next epoch, the learning rate derived again
 from (lr, schedule, epoch), and the markers of what changed mid-run."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from gdtui.core.engine.runner import Stepper
+from gdtui.core.engine.runner import Runner
 from gdtui.core.settings.config import RunConfig
 
 from .references import closed_form
@@ -24,10 +24,10 @@ def cosine(epoch: int) -> float:
 
 def _run(variant: str, first: str, then: str) -> tuple[list[float], list[float], tuple]:
     config = RunConfig(variant=variant, lr=LR, epochs=EPOCHS, schedule=first, w0=0.0, bias=False)
-    stepper = Stepper(config)
-    before = stepper.step(SWITCH)
-    stepper.apply(config.replace(schedule=then))
-    after = stepper.step(EPOCHS)
+    runner = Runner(config)
+    before = runner.run(SWITCH)
+    runner.apply(config.replace(schedule=then))
+    after = runner.run(EPOCHS)
     records = before.records + after.records
     return [r.lr for r in records], [r.w for r in records], after.changes
 
@@ -53,10 +53,10 @@ def test_switching_the_schedule_mid_run_changes_the_rate_from_the_next_epoch(var
 
 def test_more_epochs_under_a_schedule_stretch_it_from_the_next_epoch():
     config = RunConfig(variant="numpy-manual", lr=LR, epochs=EPOCHS, schedule="cosine")
-    stepper = Stepper(config)
-    stepper.step(SWITCH)
-    stepper.apply(config.replace(epochs=2 * EPOCHS))
-    batch = stepper.step(1)
+    runner = Runner(config)
+    runner.run(SWITCH)
+    runner.apply(config.replace(epochs=2 * EPOCHS))
+    batch = runner.run(1)
     longer = LR * 0.5 * (1 + math.cos(math.pi * SWITCH / (2 * EPOCHS)))
     assert batch.records[0].lr == pytest.approx(longer, rel=1e-12)
     assert batch.changes == ()  # the epochs change where the run ends, not its path
@@ -64,16 +64,16 @@ def test_more_epochs_under_a_schedule_stretch_it_from_the_next_epoch():
 
 def test_markers_name_the_first_epoch_with_each_new_value():
     config = RunConfig(variant="numpy-manual")
-    stepper = Stepper(config)
-    stepper.apply(config.replace(lr=0.1))  # before epoch 1: the run's own setting
-    assert stepper.step(5).changes == ()
-    stepper.apply(stepper.config.replace(lr=0.02))
-    stepper.apply(stepper.config.replace(lr=0.04))  # twice before an epoch: one change
-    stepper.apply(stepper.config.replace(zero_grad=False))
-    stepper.apply(stepper.config.replace(eps=1e-9))  # not a marked setting
-    batch = stepper.step(3)
+    runner = Runner(config)
+    runner.apply(config.replace(lr=0.1))  # before epoch 1: the run's own setting
+    assert runner.run(5).changes == ()
+    runner.apply(runner.config.replace(lr=0.02))
+    runner.apply(runner.config.replace(lr=0.04))  # twice before an epoch: one change
+    runner.apply(runner.config.replace(zero_grad=False))
+    runner.apply(runner.config.replace(eps=1e-9))  # not a marked setting
+    batch = runner.run(3)
     assert batch.changes == ((6, "lr 0.1 -> 0.04"), (6, "zero_grad off"))
     assert [r.lr for r in batch.records] == [0.04] * 3
-    stepper.apply(stepper.config.replace(lr=0.08))
-    stepper.apply(stepper.config.replace(lr=0.04))  # and back: nothing changed
-    assert stepper.step(1).changes == ()
+    runner.apply(runner.config.replace(lr=0.08))
+    runner.apply(runner.config.replace(lr=0.04))  # and back: nothing changed
+    assert runner.run(1).changes == ()
