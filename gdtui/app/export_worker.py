@@ -3,14 +3,25 @@ TOML, all three files or none."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.worker import get_current_worker
 
 from gdtui.core.files import Cancelled, PartlyWritten, write_all_atomic
 from gdtui.core.run.history import RunHistory
+from gdtui.core.run.session import TrainingSession
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.files import config_text
 
+if TYPE_CHECKING:
+    from gdtui.app.screens.main import MainScreen
+
+LONG_EXPORT = 100_000
+"""Exports of this many epochs or more say that they have started (they take a second)."""
 Notify = Callable[..., None]
 """``notify(message, severity=...)``, safe to call from the worker's thread."""
 
@@ -63,6 +74,38 @@ def export_run(
             f"{updates.window:,} are kept in full)"
         )
     notify(
-        f"Exported {count} to {stem}.csv and .jsonl; the settings to "
-        f"{stem.name}.toml ({replay})"
+        f"Exported {count} to {stem}.csv and .jsonl; the settings to {stem.name}.toml ({replay})"
+    )
+
+
+def start_export(screen: MainScreen, session: TrainingSession, output_dir: Path) -> None:
+    """Export ``session``'s run into ``output_dir`` on a worker of ``screen``'s: a million
+    epochs take seconds to write, and the keys and the run go on meanwhile. The files hold
+    the epochs up to now; a newer export replaces an unfinished one."""
+    if not len(session.history):
+        screen.notify("Nothing to export yet: step at least one epoch.", severity="warning")
+        return
+    epochs = session.epoch
+    stem = output_dir / f"gdtui-{session.config.variant}-{epochs}-epochs"
+    if epochs >= LONG_EXPORT:
+        screen.notify(f"Exporting {epochs:,} epochs…", timeout=3)
+
+    def notify(message: str, severity: Any = "information") -> None:
+        if screen.quitting:
+            return
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            screen.app.call_from_thread(screen.notify, message, severity=severity)
+
+    work = partial(
+        export_run,
+        session.history,
+        epochs,
+        session.config,
+        stem,
+        list(session.changes),
+        notify,
+        lambda: get_current_worker().is_cancelled or screen.quitting,
+    )
+    screen.run_worker(
+        work, name="export", thread=True, exclusive=True, group="export", exit_on_error=False
     )

@@ -38,7 +38,7 @@ RUN_KEYS: list[BindingType] = [
         "minus", "scale_lr(0.5)", "lr÷2", key_display="-", group=LR, tooltip="Learning rate ÷ 2"
     ),
     Binding("l", "toggle_log", "Log", tooltip="Log / linear loss axis"),
-    Binding("g", "next_view", "View", tooltip="Chart: loss → data and fit → loss landscape"),
+    Binding("g", "next_view", "View", tooltip="View: loss → data and fit → loss landscape → code"),
     Binding(
         "left",
         "move_cursor(-1)",
@@ -62,9 +62,7 @@ RUN_KEYS: list[BindingType] = [
         "Present",
         tooltip="Presenter mode: the numbers in big digits, the chart and code enlarged",
     ),
-    Binding(
-        "t", "tour", "Tour", tooltip="Autograd tour: requires_grad, backward, .grad, no_grad"
-    ),
+    Binding("t", "tour", "Tour", tooltip="Autograd tour: requires_grad, backward, .grad, no_grad"),
     Binding(
         "e",
         "export",

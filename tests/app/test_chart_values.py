@@ -114,7 +114,7 @@ async def test_no_chart_spells_a_large_number_out():
 
 async def test_a_changing_rate_is_shown_in_the_status_line_the_table_and_on_a_second_axis():
     from gdtui.core.settings.config import RunConfig
-    from gdtui.core.settings.schedules import scheduled_lr
+    from tests.core.references import scheduled_lr
 
     from .conftest import press_and_settle
 

@@ -11,6 +11,7 @@ mid-run changes are schedules. Switching zero_grad on clears the gradient accumu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -236,3 +237,18 @@ def first_mismatch(lines: Sequence[TracedLine], codes: list[str]) -> str | None:
                 if not same_value(found, value):
                     return f"line {traced.line} ({code}): {expression} = {found}, traced {value}"
     return None
+
+
+def scheduled_lr(schedule: str, lr: float, epoch: int, epochs: int) -> float:
+    """The learning rate of ``epoch`` (from 1) in a run of ``epochs`` with base rate ``lr``,
+    from each schedule's definition (gdtui's own is the line the program writes)."""
+    progress = (epoch - 1) / max(1, epochs)
+    if schedule == "constant":
+        return lr
+    if schedule == "step":
+        return lr * 0.5 ** ((epoch - 1) // max(1, epochs // 4))
+    if schedule == "exponential":
+        return float(lr * 0.01**progress)
+    if schedule == "cosine":
+        return lr * 0.5 * (1 + math.cos(math.pi * progress))
+    raise ValueError(f"unknown schedule {schedule!r}")

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from gdtui.core.engine.divergence import DivergenceWatch
-from gdtui.core.engine.record import EpochRecord, full_gradient, full_gradients
+from gdtui.core.engine.model import full_gradient, full_gradients
+from gdtui.core.engine.record import EpochRecord
 from gdtui.core.engine.runner import Runner
 from gdtui.core.engine.stops import RunState, stop_reason
 from gdtui.core.engine.trainer import Trainer

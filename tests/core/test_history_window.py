@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 from gdtui.core.engine.record import EpochRecord
 from gdtui.core.engine.runner import Stretch
 from gdtui.core.engine.trainer import Trainer
-from gdtui.core.run import history as history_module
+from gdtui.core.run import summary as summary_module
 from gdtui.core.run.deltas import deltas
-from gdtui.core.run.history import BLOCK, RunHistory
+from gdtui.core.run.history import RunHistory
 from gdtui.core.run.landscape import landscape
 from gdtui.core.run.session import TrainingSession
+from gdtui.core.run.summary import BLOCK
 from gdtui.core.settings.config import RunConfig
 from tests.core.stepping import one_by_one
 
@@ -85,7 +86,7 @@ def test_a_chart_of_it_keeps_the_spikes_that_were_summarised(max_points: int) ->
 
 
 def test_memory_stops_growing_and_the_summary_stays_bounded(monkeypatch) -> None:
-    monkeypatch.setattr(history_module, "SUMMARY_ENTRIES", 16)
+    monkeypatch.setattr(summary_module, "SUMMARY_ENTRIES", 16)
     history = RunHistory(True, window=WINDOW)
     records = _records(6000)
     sizes = []
@@ -169,8 +170,8 @@ def test_the_panes_and_the_landscape_of_a_long_mini_batch_run() -> None:
 @given(counts=st.lists(st.integers(1, 40), min_size=1, max_size=30), seed=st.integers(0, 99))
 def test_the_summary_is_each_runs_lowest_and_highest(counts: list[int], seed: int) -> None:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(history_module, "SUMMARY_ENTRIES", 4)
-        summary = history_module._Summary(["epoch", "loss"])
+        patch.setattr(summary_module, "SUMMARY_ENTRIES", 4)
+        summary = summary_module.Summary(["epoch", "loss"])
         rng = np.random.default_rng(seed)
         loss = rng.normal(size=sum(counts) * BLOCK)
         loss[rng.integers(0, len(loss), 5)] = np.nan  # a record without the value

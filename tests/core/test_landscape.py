@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gdtui.core.engine.model import losses, optimum
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.run.history import RunHistory
-from gdtui.core.run.landscape import landscape, losses, optimum
+from gdtui.core.run.landscape import landscape
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import PRESETS, Dataset, noisy_line, parse_noisy
 

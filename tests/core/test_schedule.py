@@ -7,7 +7,8 @@ import torch
 
 from gdtui.core.engine.runner import Runner
 from gdtui.core.settings.config import ConfigError, RunConfig, config_from_options
-from gdtui.core.settings.schedules import SCHEDULES, scheduled_lr
+from gdtui.core.settings.schedules import SCHEDULES
+from tests.core.references import scheduled_lr
 
 EPOCHS = 40
 

@@ -18,8 +18,9 @@ from gdtui.core.engine.trace import plain, trace
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import Dataset
-from gdtui.core.settings.schedules import SCHEDULES, scheduled_lr
+from gdtui.core.settings.schedules import SCHEDULES
 from gdtui.core.settings.variants import VARIANTS
+from tests.core.references import scheduled_lr
 
 from .references import first_mismatch
 

@@ -5,25 +5,22 @@ from it."""
 
 from __future__ import annotations
 
-import contextlib
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from textual import on
-from textual._context import active_app
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Vertical
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
-from gdtui.app.export_worker import export_run
+from gdtui.app.export_worker import start_export
 from gdtui.app.keys import RUN_KEYS
 from gdtui.app.messages import SettingsEdited, TrainerReplied, VariantChosen
 from gdtui.app.recording import Recording
+from gdtui.app.screens.run_layout import MIN_HEIGHT, MIN_WIDTH, RunLayout
 from gdtui.app.training.link import READER_GROUP, TrainerLink, reader_name
 from gdtui.app.training.supervisor import CHECK_SECONDS, Supervisor
 from gdtui.app.widgets.code_pane import CodePane
@@ -34,7 +31,7 @@ from gdtui.app.widgets.landscape_chart import LandscapeChart
 from gdtui.app.widgets.lesson_banner import LessonBanner
 from gdtui.app.widgets.loss_chart import LossChart
 from gdtui.app.widgets.presenter import Presenter
-from gdtui.app.widgets.settings_form import FIELD_WIDGETS, SettingsForm
+from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.app.widgets.status_line import StatusLine
 from gdtui.app.widgets.variant_pane import VariantPane
 from gdtui.core.engine.runner import Stretch
@@ -51,16 +48,6 @@ if TYPE_CHECKING:
     from gdtui.core.lessons.lesson import Lesson
     from gdtui.core.process.parent import TrainerProcess
 
-MIN_WIDTH, MIN_HEIGHT = 60, 18
-"""Below this the panes cannot fit: a notice replaces them (the keys still work)."""
-NARROW_WIDTH = 100
-"""Below this many columns the settings are a drawer, so the chart and the table keep the
-room."""
-WIDE_WIDTH = 160
-"""From this many columns the debug table runs under the settings and the chart, every
-column in sight."""
-LONG_EXPORT = 100_000
-"""Exports of this many epochs or more say that they have started (they take a second)."""
 VIEW_PANES: dict[str, tuple[str, type[LossChart | DataChart | LandscapeChart | CodePane]]] = {
     "loss": ("Loss", LossChart),
     "data": ("Data", DataChart),
@@ -76,22 +63,6 @@ class Pane(Protocol):
     """A part of the screen drawn from the session."""
 
     def show(self, session: TrainingSession) -> None: ...
-
-
-def _breakpoint_classes(
-    horizontal: list[tuple[int, str]], vertical: list[tuple[int, str]]
-) -> list[str]:
-    """The breakpoint classes Textual gives a screen of the terminal's size on its first
-    resize (the widest breakpoint at or under each dimension)."""
-    try:
-        width, height = active_app.get().size
-    except LookupError:  # made outside a running app: the resize says
-        return []
-    return [
-        next(name for start, name in sorted(points, reverse=True) if size >= start)
-        for size, points in ((width, horizontal), (height, vertical))
-        if any(size >= start for start, _ in points)
-    ]
 
 
 class _Panes(Listener):
@@ -111,21 +82,11 @@ class _Panes(Listener):
         self.screen.query_one(TabbedContent).active = view
 
 
-class MainScreen(Screen[Any]):
+class MainScreen(RunLayout):
     """The run: the variant, the settings, the charts and the debug table, run by a training
     process of its own. Its keys act here only: another screen on top (compare, the tour,
     help) never steps the run hidden behind it."""
 
-    AUTO_FOCUS = ""
-    """Nothing is focused for us: on_mount focuses the variants, unless a lesson or presenter
-    mode makes the keys the run's (no field, no drawer, to start in)."""
-    # Textual declares these as plain attributes (a ClassVar annotation fails type checks).
-    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
-        (0, "-narrow"),
-        (NARROW_WIDTH, "-medium"),
-        (WIDE_WIDTH, "-wide"),
-    ]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = RUN_KEYS
 
     def __init__(
@@ -139,16 +100,7 @@ class MainScreen(Screen[Any]):
         record: Path | None = None,
         present: bool = False,
     ) -> None:
-        # The classes the first resize and focus give, set now: here they cost nothing, where
-        # set once the screen is styled each styles it all again (~50 ms of the first frame).
-        classes = _breakpoint_classes(self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS)
-        if present:
-            classes.append("-present")
-        if classes and "-narrow" not in classes and lesson is None and not present:
-            classes.append("-open")  # the variants get the focus (in a closed drawer, not)
-        super().__init__(id="_default", classes=" ".join(classes))
-        self.present = present
-        """Presenter mode (``p``, ``--present``): big numbers, the form and table hidden."""
+        super().__init__(present=present, playing=lesson is not None)
         self.fps = fps
         self.output_dir = output_dir
         self.files_root = files_root
@@ -168,10 +120,6 @@ class MainScreen(Screen[Any]):
         self._dirty = True
         self._shown_lesson: tuple[int, bool, bool] | None = None
         self._shown_config: RunConfig | None = None
-        self._open_when_left = False
-        """Whether the settings drawer was open when another screen went on top."""
-        self._resumed = False
-        """Back on top, and the focus not yet settled (see on_descendant_focus)."""
 
     @property
     def trainer(self) -> TrainerProcess:
@@ -226,64 +174,6 @@ class MainScreen(Screen[Any]):
         self.set_interval(CHECK_SECONDS, self.supervisor.check)
         # Only once the first frame is on screen: starting the process takes a moment.
         self.call_after_refresh(self.supervisor.ready)
-
-    def on_resize(self) -> None:
-        self.adapt_layout()
-        self.refresh_bindings()  # the drawer's keys come and go with the breakpoints
-
-    def adapt_layout(self) -> None:
-        """On a terminal too small for the panes, a notice instead (the breakpoints do the
-        rest)."""
-        width, height = self.app.size
-        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
-
-    @property
-    def drawer(self) -> bool:
-        """Whether the settings are a drawer (a narrow screen, or presenter mode), open or
-        not."""
-        return self.has_class("-narrow") or self.present
-
-    def on_screen_suspend(self) -> None:
-        self._open_when_left = self.has_class("-open")
-
-    def on_screen_resume(self) -> None:
-        self._resumed = True
-
-    def on_descendant_focus(self) -> None:
-        if self._resumed:
-            # Back from compare, the tour or help with nothing focused, Textual focuses the
-            # first focusable widget, which is in the closed drawer: keep it as it was left.
-            self._resumed = False
-            back = self._open_when_left or self.has_class("-open")
-            if self.drawer and self._focus_in_settings() and not back:
-                self.set_focus(None)
-                return
-        self._follow_focus()
-
-    def on_descendant_blur(self) -> None:
-        self.call_after_refresh(self._follow_focus)
-
-    def _follow_focus(self) -> None:
-        """The drawer is open exactly while the settings have the focus."""
-        inside = self._focus_in_settings()
-        if self.has_class("-open") != inside:
-            self.set_class(inside, "-open")
-            self.refresh_bindings()
-
-    def _focus_in_settings(self) -> bool:
-        focused = self.focused
-        return focused is not None and self.query_one("#left") in focused.ancestors_with_self
-
-    def action_open_settings(self) -> None:
-        """Open the settings drawer and go to the variants."""
-        self.set_class(True, "-open")
-        self.call_after_refresh(self.query_one(VariantPane).focus)
-
-    def action_close_settings(self) -> None:
-        """Close the settings drawer: the keys act on the run, the chart has the room."""
-        self.set_focus(None)
-        self.set_class(False, "-open")
-        self.refresh_bindings()
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -421,6 +311,13 @@ class MainScreen(Screen[Any]):
             return
         self.change(config)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A lesson's keys act only while one is played (and not in a field)."""
+        if action == "lesson_step":
+            return self.player is not None and not self.in_field
+        allowed: bool | None = super().check_action(action, parameters)
+        return allowed
+
     def action_lesson_step(self, direction: int) -> None:
         """Do the lesson's next step, or go back one."""
         if self.player is None:
@@ -479,67 +376,11 @@ class MainScreen(Screen[Any]):
 
     def action_export(self) -> None:
         """Write the history as CSV and JSON lines, and the run's settings as TOML."""
-        session = self.session
-        if not len(session.history):
-            self.notify("Nothing to export yet: step at least one epoch.", severity="warning")
-            return
-        epochs = session.epoch
-        stem = self.output_dir / f"gdtui-{session.config.variant}-{epochs}-epochs"
-        if epochs >= LONG_EXPORT:
-            self.notify(f"Exporting {epochs:,} epochs…", timeout=3)
-        # A million epochs take seconds to write: on a thread, so keys and the run go on.
-        # The files hold the epochs up to now; a newer export replaces an unfinished one.
-        work = partial(
-            export_run,
-            session.history,
-            epochs,
-            session.config,
-            stem,
-            list(session.changes),
-            self._notify_from_thread,
-            lambda: get_current_worker().is_cancelled or self.quitting,
-        )
-        self.run_worker(
-            work, name="export", thread=True, exclusive=True, group="export", exit_on_error=False
-        )
-
-    def _notify_from_thread(self, message: str, severity: Any = "information") -> None:
-        if self.quitting:
-            return
-        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-            self.app.call_from_thread(self.notify, message, severity=severity)
+        start_export(self, self.session, self.output_dir)
 
     def _tell_error(self, message: str) -> None:
         if not self.quitting:
             self.notify(message, severity="error", timeout=10)
-
-    @property
-    def in_field(self) -> bool:
-        """Whether a form field has the focus (a text field, a choice, a switch, or a
-        choice's open menu): the run's single keys do not act there."""
-        focused = self.focused
-        if focused is None:
-            return False
-        return any(isinstance(node, FIELD_WIDGETS) for node in focused.ancestors_with_self)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """In a form field only leaving it acts (and the field's own keys): the key bar shows
-        no key that would type, or do nothing. The drawer's keys act on a narrow screen."""
-        if action == "leave_field":
-            return self.in_field
-        if action == "lesson_step":
-            return self.player is not None and not self.in_field
-        if action == "open_settings":
-            return self.drawer and not self.has_class("-open")
-        if action == "close_settings":
-            return self.drawer and self.has_class("-open") and not self.in_field
-        return not self.in_field
-
-    def action_leave_field(self) -> None:
-        """Leave the field (an invalid entry goes back to the run's value), so that single
-        keys act again."""
-        if self.in_field:
-            self.query_one(VariantPane).focus()
 
     # -- settings ---------------------------------------------------------------------------
 

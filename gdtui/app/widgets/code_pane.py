@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from gdtui.core.engine.graph import draw
-from gdtui.core.engine.lines import LineRun
+from gdtui.core.engine.lines import ExplainedLine
 from gdtui.core.engine.program import ZERO, Program, build_program
 from gdtui.core.numbers import shown
 from gdtui.core.run.session import TrainingSession
@@ -60,7 +60,7 @@ def listing(program: Program, zero_grad: bool, current: int | None, rows: int = 
     return text
 
 
-def gradient_text(key: str, value: Any, step: LineRun) -> str:
+def gradient_text(key: str, value: Any, step: ExplainedLine) -> str:
     """``.grad`` told apart: None, zeroed in place, a value, or added to."""
     if value is None:
         return "None"
@@ -74,7 +74,7 @@ def gradient_text(key: str, value: Any, step: LineRun) -> str:
     return shown(value)
 
 
-def variables(program: Program, step: LineRun) -> Text:
+def variables(program: Program, step: ExplainedLine) -> Text:
     """The values after the line, one per row; those it changed in bold with ``◀``."""
     text = Text(no_wrap=True, overflow="ellipsis")
     gradients = set(program.gradients)

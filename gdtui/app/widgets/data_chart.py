@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from gdtui.app.widgets.plot import Plot
-from gdtui.core.engine.record import predict_at
+from gdtui.core.engine.model import predict_at
 from gdtui.core.run.chart import linear_ticks
 from gdtui.core.run.session import TrainingSession
 from gdtui.core.settings.data import Dataset

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdtui.core.engine.model import curvature, initial_loss
 from gdtui.core.engine.record import EpochRecord
-from gdtui.core.run.gradcheck import mse
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import FLOAT32_MAX
 
@@ -136,12 +136,8 @@ def stable_lr(config: RunConfig) -> StableRate | None:
         return None
     x = np.asarray(config.dataset.x, dtype=np.float64)
     batches = _batches(config, x)
-    if config.has_bias:
-        largest = max(float(np.linalg.eigvalsh(_moments(x[b]))[-1]) for b in batches)
-        what = "λmax of [[mean x², mean x], [mean x, 1]]"
-    else:
-        largest = max(float(np.mean(x[b] * x[b])) for b in batches)
-        what = "mean(x²)"
+    largest = max(curvature(x[b], config.has_bias) for b in batches)
+    what = "λmax of [[mean x², mean x], [mean x, 1]]" if config.has_bias else "mean(x²)"
     if config.batched:
         what = f"{what} of the worst batch"
     if config.grad_formula == "tutorial" and config.variant == "numpy-manual":
@@ -158,10 +154,6 @@ def stable_lr(config: RunConfig) -> StableRate | None:
     if not config.zero_grad:
         return StableRate(2 / largest, f"2/{what}, while .grad accumulates")
     return StableRate(1 / largest, f"1/{what}")
-
-
-def _moments(x: np.ndarray) -> np.ndarray:
-    return np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
 
 
 def _batches(config: RunConfig, x: np.ndarray) -> list[np.ndarray]:
@@ -184,7 +176,7 @@ def divergence_hint(config: RunConfig, epoch: int, flag: str = "lr") -> str:
     when epoch 1's loss (at the initial parameters, before any update) already overflowed,
     else the rate, with the largest stable one when there is a formula for it. ``flag``
     names the rate as the reader sets it (``--lr`` on the command line)."""
-    if epoch == 1 and _first_loss(config) > FLOAT32_MAX:
+    if epoch == 1 and initial_loss(config) > FLOAT32_MAX:
         prefix = "--" if flag.startswith("--") else ""
         named = [
             f"{prefix}{name} = {value:g}"
@@ -203,10 +195,3 @@ def divergence_hint(config: RunConfig, epoch: int, flag: str = "lr") -> str:
         largest = f"{rate.lr:.4g}, the largest stable rate here ({rate.why})"
         return f"{flag} {config.lr:g} is above {largest}"
     return f"try a smaller {flag} (the largest stable one here is {rate.lr:.4g}, {rate.why})"
-
-
-def _first_loss(config: RunConfig) -> float:
-    """The loss at the initial parameters, in float64 (0 stands for a seeded start)."""
-    b = (config.b0 or 0.0) if config.has_bias else 0.0
-    with np.errstate(over="ignore"):
-        return mse(config.dataset, config.w0 or 0.0, b)

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Callable
+import contextlib
+import copy
+import gc
+import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,3 +199,49 @@ def _assemble(
     exec(compile("\n".join(lines), "<epochs>", "exec"), scope)
     block: EpochBlock = scope["_block"]
     return block
+
+
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector off for a while: a block keeps thousands of new records,
+    which it would scan again and again (a tenth of a fast block's time), and an epoch
+    makes no reference cycles for it to find."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def snapshot(names: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a torch program's namespace to go back to (a deferred block that ran past
+    the epoch that may end the run): its tensors, model, optimizer and generator copied
+    together (so the optimizer holds the copied parameters); modules, functions and
+    classes, and the tensors an epoch makes afresh, shared."""
+    import torch
+
+    shared = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
+    own_builtins = names.get("__builtins__")
+    memo: dict[int, Any] = {}
+    for value in names.values():
+        made = isinstance(value, torch.Tensor) and value.grad_fn is not None
+        if made or isinstance(value, shared) or value is own_builtins:
+            memo[id(value)] = value
+    return copy.deepcopy(names, memo)
+
+
+def stacked(values: list[str]) -> str:
+    """The expression of ``values`` (one-element tensors) as one 1-D tensor on their device."""
+    return f"torch.stack([v.detach().reshape(()) for v in ({', '.join(values)},)])"
+
+
+def reader(values: list[str], uses_torch: bool, cuda: bool) -> str:
+    """The expression of ``values`` as a tuple of Python floats, read from the model's device:
+    on a GPU in one transfer, so one sync an epoch."""
+    if not uses_torch:
+        return f"({', '.join(f'float({v})' for v in values)})"
+    if cuda:
+        return f"{stacked(values)}.tolist()"
+    return f"({', '.join(f'{v}.item()' for v in values)})"

@@ -16,7 +16,7 @@ from gdtui.core.engine.trainer import Trainer
 
 
 @dataclass(frozen=True)
-class LineRun:
+class ExplainedLine:
     """What one line did. ``index`` is into the program's loop, ``number`` its line in the
     listing; ``changed`` names the values it changed; ``was`` gives, for a gradient that
     ``backward()`` added to (zero_grad off), what it held before."""
@@ -43,8 +43,8 @@ class LineRunner:
         self._before: dict[str, Any] | None = None
         self._at: tuple[int, int, int] = (-1, -1, -1)
 
-    def run(self) -> LineRun:
-        """Run the next line (see :meth:`Trainer.step_line`) and describe it."""
+    def run(self) -> ExplainedLine:
+        """Run the next line (see :meth:`Trainer.run_line`) and describe it."""
         trainer = self.trainer
         program, names = trainer.program, trainer.names
         batch = trainer.batch
@@ -71,7 +71,7 @@ class LineRunner:
         )
         graph = watch.read(names) if watch is not None else None
         self._before, self._at = values, (trainer.epoch, trainer.batch, trainer.position)
-        return LineRun(
+        return ExplainedLine(
             run.index,
             program.number(run.index),
             run.skipped,

@@ -162,8 +162,8 @@ def _device(config: RunConfig) -> str:
 
 
 def schedule_line(config: RunConfig) -> str | None:
-    """The line that sets this epoch's rate, evaluating exactly as
-    :func:`~gdtui.core.settings.schedules.scheduled_lr` does; None for a constant rate."""
+    """The line that sets this epoch's rate under ``config``'s schedule (see
+    :data:`~gdtui.core.settings.schedules.SCHEDULES`); None for a constant rate."""
     base, span = repr(config.lr), max(1, config.epochs)
     if config.schedule == "step":
         return f"lr = {base} * 0.5 ** ((epoch - 1) // {max(1, config.epochs // 4)})"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
-
 GRAD_VALUE = 0
 """After the epoch, ``.grad`` still holds a value (zero_grad off: it will accumulate)."""
 GRAD_ZERO = 1
@@ -70,43 +68,3 @@ class EpochRecord(NamedTuple):
             total += self.b + self.grad_b
         # inf - inf is nan and nan != nan, so one comparison covers every component.
         return total - total == 0.0
-
-
-def full_gradient(
-    x: np.ndarray, y: np.ndarray, w: float, b: float | None, scale: float = 1.0, decay: float = 0.0
-) -> tuple[float, float | None]:
-    """The whole data's gradient of the mean squared error of w·x (+ b) at (w, b), in float64:
-    ``mean(2x(ŷ−y))`` times ``scale`` (the tutorial formula's N), plus ``decay``·w where the
-    gradient has the penalty in it; and the bias's ``mean(2(ŷ−y))``."""
-    residual = w * x + (0.0 if b is None else b) - y
-    grad_w = float(np.mean(2 * x * residual)) * scale + decay * w
-    grad_b = None if b is None else float(np.mean(2 * residual)) + decay * b
-    return grad_w, grad_b
-
-
-def full_gradients(
-    x: np.ndarray,
-    y: np.ndarray,
-    ws: list[float],
-    bs: list[float] | None,
-    scale: float = 1.0,
-    decay: float = 0.0,
-) -> tuple[list[float], list[float] | None]:
-    """:func:`full_gradient` at each of several parameters at once, the same numbers."""
-    w = np.asarray(ws, dtype=np.float64)[:, None]
-    b = 0.0 if bs is None else np.asarray(bs, dtype=np.float64)[:, None]
-    residual = w * x + b - y
-    grad_w = np.mean(2 * x * residual, axis=1) * scale + decay * w[:, 0]
-    if bs is None:
-        return grad_w.tolist(), None
-    grad_b = np.mean(2 * residual, axis=1) + decay * np.asarray(bs, dtype=np.float64)
-    return grad_w.tolist(), grad_b.tolist()
-
-
-def predict_at(w: float, b: float | None, x: float, dtype: str = "float32") -> float:
-    """f(x) = w·x (+ b), in the run's ``dtype`` as the model computes it."""
-    kind = np.float64 if dtype == "float64" else np.float32
-    value = kind(w) * kind(x)
-    if b is not None:
-        value += kind(b)
-    return float(value)

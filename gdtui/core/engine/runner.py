@@ -23,7 +23,7 @@ from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.fields import MARKED
 
 if TYPE_CHECKING:
-    from gdtui.core.engine.lines import LineRun, LineRunner
+    from gdtui.core.engine.lines import ExplainedLine, LineRunner
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,7 +208,7 @@ class Runner:
         self._finished = stop is not None and stop.ended
         return stop
 
-    def run_line(self) -> tuple[LineRun, Stretch | None]:
+    def run_line(self) -> tuple[ExplainedLine, Stretch | None]:
         """Run the next line of the loop; the epoch's stretch too when it was the last line
         (judged as :meth:`run` judges an epoch: the same record, the same stops)."""
         from gdtui.core.engine.lines import LineRunner

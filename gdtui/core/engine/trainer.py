@@ -5,10 +5,7 @@ variant is a program; there is no other implementation of the loop."""
 from __future__ import annotations
 
 import contextlib
-import copy
-import gc
 import math
-import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import CodeType
@@ -16,21 +13,24 @@ from typing import Any
 
 import numpy as np
 
-from gdtui.core.engine.epoch_block import BlockCode, EpochBlock, compile_block
-from gdtui.core.engine.program import BATCH, SCHEDULE, UPDATE, ZERO, Line, Program, build_program
-from gdtui.core.engine.record import (
-    GRAD_VALUE,
-    EpochRecord,
-    full_gradient,
-    full_gradients,
-    predict_at,
+from gdtui.core.engine.epoch_block import (
+    BlockCode,
+    EpochBlock,
+    compile_block,
+    no_cycle_collection,
+    reader,
+    snapshot,
+    stacked,
 )
+from gdtui.core.engine.model import full_gradient, full_gradients, points, predict_at
+from gdtui.core.engine.program import BATCH, SCHEDULE, UPDATE, ZERO, Line, Program, build_program
+from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
 from gdtui.core.settings.config import RunConfig
 
 
 @dataclass(frozen=True)
-class LineRun:
-    """What :meth:`ProgramTrainer.step_line` did: which loop line (an index into
+class ExecutedLine:
+    """What :meth:`Trainer.run_line` did: which loop line (an index into
     ``program.loop``), whether it was skipped, and the epoch's record once it was the last."""
 
     index: int
@@ -60,38 +60,19 @@ def _scalar(value: Any) -> float:
     return float(value.item() if hasattr(value, "item") else value)
 
 
-def _stacked(values: list[str]) -> str:
-    """The expression of ``values`` (one-element tensors) as one 1-D tensor on their device."""
-    return f"torch.stack([v.detach().reshape(()) for v in ({', '.join(values)},)])"
-
-
 def _compile(lines: list[str], name: str) -> CodeType:
     return compile("\n".join(lines) or "pass", name, "exec")
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector off for a while: a block keeps thousands of new records,
-    which it would scan again and again (a tenth of a fast block's time), and an epoch
-    makes no reference cycles for it to find."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class Trainer:
     """Trains y ≈ w·x (+ b) by mean squared error: runs ``build_program(config)``, its setup
     once, then its loop many epochs per :meth:`run` (compiled as one loop, so that a run flat
-    out pays no more than the code itself), one per :meth:`step` or one line per
-    :meth:`step_line`.
+    out pays no more than the code itself), one per :meth:`run_epoch` or one line per
+    :meth:`run_line`.
 
     Each update's record is read right after the update line (the gradient it used, before
     the zeroing line clears it). With mini-batches the epoch's records are in
-    :attr:`updates`, and :meth:`step` returns the last, which carries the full-data loss.
+    :attr:`updates`, and :meth:`run_epoch` returns the last, which carries the full-data loss.
     Learning rate, schedule and zero_grad can change between epochs without a reset;
     anything else in the configuration needs a new trainer.
     """
@@ -134,16 +115,10 @@ class Trainer:
                     exec(compile(line.code, f"<setup {index}>", "exec"), self.names)
                     on_setup(index, self.names)
         self._compile_loop()
-        self._full_data = self._points() if self.program.batched else None
+        self._full_data = points(config.dataset, config.dtype) if self.program.batched else None
         self._before = (self.w, self.b) if self._full_data is not None else (0.0, None)
         """With mini-batches, the parameters before the next update (its full-data gradient
         is taken there)."""
-
-    def _points(self) -> tuple[np.ndarray, np.ndarray]:
-        """The data as the model holds it (in its dtype), in float64."""
-        data, dtype = self.config.dataset, self.config.dtype
-        x, y = (np.asarray(v, dtype=dtype).astype(np.float64) for v in (data.x, data.y))
-        return x, y
 
     # The program as code objects -------------------------------------------------------
 
@@ -183,12 +158,7 @@ class Trainer:
 
     def _reader_of(self, values: list[str]) -> str:
         """A tuple of ``values`` as Python floats, read from the model's device."""
-        program, config = self.program, self.config
-        if not program.uses_torch:
-            return f"({', '.join(f'float({v})' for v in values)})"
-        if config.resolved_device == "cuda":  # one transfer, so one sync per epoch
-            return f"{_stacked(values)}.tolist()"
-        return f"({', '.join(f'{v}.item()' for v in values)})"
+        return reader(values, self.program.uses_torch, self.config.resolved_device == "cuda")
 
     @contextlib.contextmanager
     def _own_generator(self) -> Iterator[None]:
@@ -236,7 +206,7 @@ class Trainer:
         """Run up to ``epochs`` whole epochs (between epochs only): (their records, with
         mini-batches every update's, else an empty list). It stops early after the first
         epoch whose record may end the run: a number not finite, the epoch's loss below
-        ``eps``, or at or above ``ceiling``. The same numbers as :meth:`step` that many
+        ``eps``, or at or above ``ceiling``. The same numbers as :meth:`run_epoch` that many
         times; with the full batch the epochs run as one compiled loop, so that a run pays
         no more than the code itself."""
         assert not self.position, "between epochs only"
@@ -245,8 +215,8 @@ class Trainer:
         if block is None:
             block = self._blocks[key] = compile_block(self._block_code(), self.names)
         state = self.program.cleared if self.zero_grad else GRAD_VALUE
-        with _no_cycle_collection():
-            before = self._saved() if self.deferred else None
+        with no_cycle_collection():
+            before = snapshot(self.names) if self.deferred else None
             records, updates = block(
                 self.names, epochs, self.epoch, self.steps, state, eps, ceiling
             )
@@ -269,21 +239,6 @@ class Trainer:
         self.updates = updates[len(updates) - records[-1].batch :]
         return records, updates
 
-    def _saved(self) -> dict[str, Any]:
-        """A copy of the namespace to go back to: its tensors, model, optimizer and
-        generator copied together (so the optimizer holds the copied parameters); modules,
-        functions and classes, and the tensors an epoch makes afresh, shared."""
-        import torch
-
-        shared = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
-        builtins = self.names.get("__builtins__")
-        memo: dict[int, Any] = {}
-        for value in self.names.values():
-            made = isinstance(value, torch.Tensor) and value.grad_fn is not None
-            if made or isinstance(value, shared) or value is builtins:
-                memo[id(value)] = value
-        return copy.deepcopy(self.names, memo)
-
     def _block_code(self) -> BlockCode:
         program, loop = self.program, self.program.loop
         # A module's parameters are the same tensors all along: found once per block.
@@ -294,16 +249,16 @@ class Trainer:
             name = hoisted.get(parameter, parameter)
             values += [name, gradient.replace(parameter, name, 1)]
         deferred = self.deferred
-        reader = _stacked(["l", *values]) if deferred else self._reader_of(["l", *values])
+        read = stacked(["l", *values]) if deferred else self._reader_of(["l", *values])
         zero = [loop[self._zero].code] if self.zero_grad else []
         bias = len(program.parameters) == 2
         if self._header < 0:
             head = [line.code for line in loop[: self._zero] if not self._skips(line)]
-            return BlockCode(head, reader, zero, bias, prelude=prelude, deferred=deferred)
+            return BlockCode(head, read, zero, bias, prelude=prelude, deferred=deferred)
         header = self._header
         return BlockCode(
             head=[line.code for line in loop[:header] if not self._skips(line)],
-            reader=reader,
+            reader=read,
             zero=zero,
             bias=bias,
             bind=program.runs(loop[header], "_k"),
@@ -343,7 +298,7 @@ class Trainer:
             self._binds[batch] = code
         return code
 
-    def run_line(self) -> LineRun:
+    def run_line(self) -> ExecutedLine:
         """Run the next line of the loop (a zeroing line that is off is skipped); the batch
         loop's lines run once per batch."""
         index, line = self.position, self.program.loop[self.position]
@@ -366,9 +321,9 @@ class Trainer:
             self.batch += 1
             self.position = self._header
         if self.position < len(self.program.loop):
-            return LineRun(index, skipped)
+            return ExecutedLine(index, skipped)
         self.position = self.batch = 0
-        return LineRun(index, skipped, self._epoch_record())
+        return ExecutedLine(index, skipped, self._epoch_record())
 
     def _finish_epoch(self) -> EpochRecord:
         while True:

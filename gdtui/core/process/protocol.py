@@ -17,7 +17,7 @@ from gdtui.core.engine.runner import ReplayPlan, Stretch
 
 if TYPE_CHECKING:
     from gdtui.core.compare.comparison import Comparison
-    from gdtui.core.engine.lines import LineRun
+    from gdtui.core.engine.lines import ExplainedLine
     from gdtui.core.engine.record import EpochRecord
     from gdtui.core.settings.config import RunConfig
 
@@ -124,7 +124,7 @@ class LineRan:
     when it was the epoch's last line."""
 
     run_id: int
-    line: LineRun | None
+    line: ExplainedLine | None
     stretch: Stretch | None
     request: int = 0
 

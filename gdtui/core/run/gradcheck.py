@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdtui.core.engine.model import mse
 from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
 from gdtui.core.run.history import RunHistory
 from gdtui.core.settings.config import RunConfig
@@ -21,13 +22,6 @@ TOLERANCE = 1e-3
 """Relative error above which a gradient is flagged: float32 arithmetic stays far below it."""
 ROUNDING = 1e-6
 """Float32 rounding error relative to the magnitudes summed (eps 6e-8 with a margin)."""
-
-
-def mse(dataset: Dataset, w: float, b: float = 0.0) -> float:
-    """The mean squared error of y ≈ w·x + b, in float64."""
-    x = np.asarray(dataset.x, dtype=np.float64)
-    y = np.asarray(dataset.y, dtype=np.float64)
-    return float(np.mean((w * x + b - y) ** 2))
 
 
 def numerical_gradient(

@@ -9,6 +9,13 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 from gdtui.core.engine.record import EpochRecord
+from gdtui.core.run.summary import (
+    BIAS_COLUMNS,
+    BLOCK,
+    BlockExtremes,
+    Summary,
+    bucket_extremes,
+)
 
 COLUMNS: tuple[str, ...] = ("epoch", "loss", "w", "grad_w", "b", "grad_b", "lr", "grad_state")
 BATCH_COLUMNS: tuple[str, ...] = ("step", "batch", "full_loss", "full_grad_w", "full_grad_b")
@@ -16,20 +23,13 @@ BATCH_COLUMNS: tuple[str, ...] = ("step", "batch", "full_loss", "full_grad_w", "
 _NARROW = {"epoch": np.int32, "grad_state": np.int8, "step": np.int32, "batch": np.int32}
 """How a column starts: ints as int32, floats as float32 (:data:`_WIDE` once a value needs it)."""
 _WIDE = {np.dtype(np.float32): np.float64, np.dtype(np.int32): np.int64}
-BIAS_COLUMNS = ("b", "grad_b", "full_grad_b")
-"""Not kept for a run without a bias (they read as nan)."""
 EXPORT_CHUNK = 10_000
 """Records per piece of an export: small enough to check for a cancelled export often."""
-BLOCK = 64
-"""Epochs per block of the downsampling summary: each block's lowest and highest epoch are
-kept as the run grows, so a redraw at epoch 1,000,000 reads 15,625 blocks, not 10^6 values."""
 UPDATE_WINDOW = 1_000_000
 """The updates of a mini-batch run kept at full resolution: the latest ones. Older updates are
 summarised (see :class:`RunHistory`); every epoch stays at full resolution."""
 HEAD = 64
 """The first rows of a windowed history, kept when they are summarised (where a run started)."""
-SUMMARY_ENTRIES = 8192
-"""A windowed history's summary is halved (neighbours merged) when it reaches twice this."""
 
 
 def record_fields(has_bias: bool, batched: bool = False) -> tuple[str, ...]:
@@ -57,8 +57,8 @@ class RunHistory:
     A history with a ``window`` (the updates' of a mini-batch run: :data:`UPDATE_WINDOW`)
     keeps only its latest ``window`` to ``1.25 × window`` rows at full resolution, from
     :attr:`kept_from` on; indices still count from the first row. What came before is
-    summarised: each column's lowest and highest value over runs of rows (64 at first, merged
-    pairwise to keep at most :data:`SUMMARY_ENTRIES` to twice as many), which
+    summarised (:class:`~gdtui.core.run.summary.Summary`): each column's lowest and highest
+    value over runs of rows (64 at first, merged pairwise to keep their number bounded), which
     :meth:`downsample` draws, and the first :data:`HEAD` rows, which :meth:`head` reads.
     """
 
@@ -79,7 +79,7 @@ class RunHistory:
         self._size = 0
         self._anchor: EpochRecord | None = None
         self._head: dict[str, np.ndarray] = {}
-        self._summary: _Summary | None = None
+        self._summary: Summary | None = None
         names = COLUMNS + BATCH_COLUMNS if batched else COLUMNS
         columns = {
             name: np.zeros(capacity, dtype=_NARROW.get(name, np.float32))
@@ -89,7 +89,7 @@ class RunHistory:
         self._view = (0, columns)
         """:attr:`kept_from` and the columns as one pair, replaced at once when rows are
         dropped: what another thread reads (growing the columns keeps the rows they hold)."""
-        self._blocks: dict[str, _Extremes] = {}
+        self._blocks: dict[str, BlockExtremes] = {}
         self.updates: RunHistory | None = None
         """With mini-batches, the record of every update (each epoch's last is its row here)."""
         self.per_update = False
@@ -173,7 +173,7 @@ class RunHistory:
         if not start:
             self._head = {name: column[:HEAD].copy() for name, column in self._columns.items()}
         if self._summary is None:
-            self._summary = _Summary(list(self._columns))
+            self._summary = Summary(list(self._columns))
         self._summary.add({name: column[:count] for name, column in self._columns.items()})
         self._anchor = self.record(start + count - 1)
         # New arrays, not a shift in place: an export on another thread may be reading these.
@@ -331,22 +331,22 @@ class RunHistory:
         if buckets >= 1 and blocks >= 2 * buckets:
             keep = self._block_extremes(name, blocks, buckets)
         else:
-            keep = _bucket_extremes(values, np.arange(n), max(1, (max_points - 2) // 2))
+            keep = bucket_extremes(values, np.arange(n), max(1, (max_points - 2) // 2))
         keep = np.unique(np.concatenate(([0], keep, [n - 1])))
         return epochs[keep].astype(np.float64), values[keep].astype(np.float64)
 
     def _block_extremes(self, name: str, blocks: int, buckets: int) -> np.ndarray:
         """Indices of each bucket's lowest and highest value, buckets being runs of whole
         blocks, plus those of the epochs after the last whole block."""
-        extremes = self._blocks.setdefault(name, _Extremes())
+        extremes = self._blocks.setdefault(name, BlockExtremes())
         values = self._columns[name]
         extremes.update(values, blocks)
         low, high = extremes.low[:blocks], extremes.high[:blocks]
         per_bucket = -(-blocks // buckets)
-        lows = _bucket_extremes(values, low, -(-blocks // per_bucket), "low")
-        highs = _bucket_extremes(values, high, -(-blocks // per_bucket), "high")
+        lows = bucket_extremes(values, low, -(-blocks // per_bucket), "low")
+        highs = bucket_extremes(values, high, -(-blocks // per_bucket), "high")
         rest = np.arange(blocks * BLOCK, self._kept)
-        return np.concatenate((lows, highs, _bucket_extremes(values, rest, 1)))
+        return np.concatenate((lows, highs, bucket_extremes(values, rest, 1)))
 
     def csv_chunks(self, stop: int | None = None, rows: int = EXPORT_CHUNK) -> Iterator[str]:
         """The first ``stop`` epochs' records (all when None) as CSV text with a header,
@@ -431,120 +431,3 @@ def _json(value: float | int) -> float | int | None:
 
 def _number(value: np.floating) -> float | None:
     return None if math.isnan(value) else float(value)
-
-
-class _Extremes:
-    """The indices of each whole block's lowest and highest value, grown as the run grows."""
-
-    def __init__(self) -> None:
-        self.low = np.zeros(0, dtype=np.int64)
-        self.high = np.zeros(0, dtype=np.int64)
-        self.blocks = 0
-
-    def update(self, values: np.ndarray, blocks: int) -> None:
-        """Summarise the blocks from the last one summarised up to ``blocks``."""
-        if blocks <= self.blocks:
-            return
-        if blocks > len(self.low):
-            capacity = max(blocks, 2 * len(self.low), 64)
-            self.low = np.resize(self.low, capacity)
-            self.high = np.resize(self.high, capacity)
-        start = self.blocks
-        grid = values[start * BLOCK : blocks * BLOCK].reshape(-1, BLOCK)
-        offsets = np.arange(start, blocks) * BLOCK
-        self.low[start:blocks] = offsets + np.argmin(grid, axis=1)
-        self.high[start:blocks] = offsets + np.argmax(grid, axis=1)
-        self.blocks = blocks
-
-
-def _bucket_extremes(
-    values: np.ndarray, candidates: np.ndarray, buckets: int, which: str = "both"
-) -> np.ndarray:
-    """Cut ``candidates`` (indices into ``values``) into ``buckets`` runs and return the index
-    of each run's lowest and/or highest value."""
-    count = len(candidates)
-    if count == 0:
-        return candidates
-    size = -(-count // buckets)  # ceiling: every candidate falls in some bucket
-    grid_index = np.minimum(np.arange(buckets * size).reshape(buckets, size), count - 1)
-    index = candidates[grid_index]  # the last bucket repeats the final candidate as padding
-    grid = values[index]
-    rows = np.arange(buckets)
-    found = []
-    if which in ("low", "both"):
-        found.append(index[rows, np.argmin(grid, axis=1)])
-    if which in ("high", "both"):
-        found.append(index[rows, np.argmax(grid, axis=1)])
-    return np.concatenate(found)
-
-
-class _Summary:
-    """Each column's lowest and highest value over runs of a windowed history's dropped rows,
-    oldest first, and the run being made. The runs are all as long (:data:`BLOCK` rows at
-    first); when there are twice :data:`SUMMARY_ENTRIES`, neighbours merge and runs are twice
-    as long, so the size is bounded and every stretch is drawn as finely as any other."""
-
-    def __init__(self, names: list[str]) -> None:
-        self.low = {name: np.zeros(0) for name in names}
-        self.high = {name: np.zeros(0) for name in names}
-        self.blocks = 1
-        """Blocks of :data:`BLOCK` rows in each run."""
-        self._part_low = {name: np.zeros(0) for name in names}
-        self._part_high = {name: np.zeros(0) for name in names}
-        self._part = 0
-        """The run being made (a value a column, or none) and the blocks it holds so far."""
-
-    def _sides(self) -> tuple[tuple[np.ufunc, dict[str, np.ndarray], dict[str, np.ndarray]], ...]:
-        """(how runs merge, the runs, the run being made): the lows', then the highs'."""
-        return (np.fmin, self.low, self._part_low), (np.fmax, self.high, self._part_high)
-
-    @property
-    def nbytes(self) -> int:
-        kept = (self.low, self.high, self._part_low, self._part_high)
-        return sum(a.nbytes for table in kept for a in table.values())
-
-    def add(self, columns: dict[str, np.ndarray]) -> None:
-        """Summarise rows that follow those summarised so far (whole blocks of :data:`BLOCK`)."""
-        count = len(next(iter(columns.values()))) // BLOCK
-        ending = min(self.blocks - self._part, count)  # the blocks that end the run being made
-        whole = (count - ending) // self.blocks * self.blocks
-        finished = self._part + ending == self.blocks
-        for name, values in columns.items():
-            grid = values.astype(np.float64).reshape(-1, BLOCK)
-            # fmin/fmax skip nan (a record without the value) unless a whole run is nan.
-            for reduce, done, part in self._sides():
-                blocks = reduce.reduce(grid, axis=1)
-                made = reduce.reduce(np.concatenate((part[name], blocks[:ending])), keepdims=True)
-                runs = reduce.reduce(blocks[ending : ending + whole].reshape(-1, self.blocks), 1)
-                rest = blocks[ending + whole :]
-                done[name] = np.concatenate((done[name], made if finished else (), runs))
-                if not finished:
-                    part[name] = made
-                else:
-                    part[name] = reduce.reduce(rest, keepdims=True) if len(rest) else rest
-        self._part = count - ending - whole if finished else self._part + ending
-        while len(next(iter(self.low.values()))) >= 2 * SUMMARY_ENTRIES:
-            odd = len(next(iter(self.low.values()))) % 2
-            for reduce, done, part in self._sides():
-                for name, runs in done.items():
-                    if odd:  # half a longer run: it begins the one being made
-                        both = np.concatenate((runs[-1:], part[name]))
-                        part[name], runs = reduce.reduce(both, keepdims=True), runs[:-1]
-                    done[name] = reduce(runs[::2], runs[1::2])
-            self._part += self.blocks * odd
-            self.blocks *= 2
-
-    def points(self, name: str, x: str, max_points: int) -> tuple[np.ndarray, np.ndarray]:
-        """At most ``max_points`` (x, value) points: each run's lowest and highest value at
-        the run's first x, thinned to the lowest and highest of buckets of runs."""
-        if name not in self.low and name in BIAS_COLUMNS:
-            return np.zeros(0), np.zeros(0)
-        starts = np.concatenate((self.low[x], self._part_low[x]))
-        low = np.concatenate((self.low[name], self._part_low[name]))
-        high = np.concatenate((self.high[name], self._part_high[name]))
-        xs, values = np.repeat(starts, 2), np.stack((low, high), axis=1).ravel()
-        if len(values) > max_points:
-            runs = np.arange(len(values))
-            keep = np.unique(_bucket_extremes(values, runs, max(1, max_points // 2)))
-            xs, values = xs[keep], values[keep]
-        return xs, values

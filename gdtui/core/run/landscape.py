@@ -7,33 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdtui.core.engine.model import losses, optimum
 from gdtui.core.run.history import RunHistory
 from gdtui.core.settings.data import Dataset
 
 LEVELS = 7
 """Level lines drawn over (w, b), spaced evenly in log10(loss)."""
-
-
-def optimum(dataset: Dataset, has_bias: bool) -> tuple[float, float | None]:
-    """The least-squares (w, b): the bottom of the valley."""
-    x = np.asarray(dataset.x, dtype=np.float64)
-    y = np.asarray(dataset.y, dtype=np.float64)
-    if not has_bias:
-        denominator = float(np.dot(x, x))
-        return (float(np.dot(x, y)) / denominator if denominator else 0.0), None
-    design = np.column_stack([x, np.ones_like(x)])
-    (w, b), *_ = np.linalg.lstsq(design, y, rcond=None)
-    return float(w), float(b)
-
-
-def losses(dataset: Dataset, w: np.ndarray, b: np.ndarray | float = 0.0) -> np.ndarray:
-    """MSE at every (w, b) given (broadcast), in float64."""
-    x = np.asarray(dataset.x, dtype=np.float64)
-    y = np.asarray(dataset.y, dtype=np.float64)
-    w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    residual = w[..., None] * x + b[..., None] - y
-    result: np.ndarray = np.mean(residual**2, axis=-1)
-    return result
 
 
 @dataclass(frozen=True)

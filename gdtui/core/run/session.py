@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gdtui.core.engine.divergence import divergence_hint
-from gdtui.core.engine.record import EpochRecord, predict_at
+from gdtui.core.engine.model import predict_at
+from gdtui.core.engine.record import EpochRecord
 from gdtui.core.engine.runner import ReplayPlan, Stretch
 from gdtui.core.engine.stops import ENDED, RunState, Stop, stop_reason
 from gdtui.core.run.deltas import Delta, deltas
@@ -24,7 +25,7 @@ from gdtui.core.settings.fields import LIVE_FIELDS, setting_words, shown_value
 
 if TYPE_CHECKING:
     from gdtui.core.engine.graph import GraphNode
-    from gdtui.core.engine.lines import LineRun
+    from gdtui.core.engine.lines import ExplainedLine
 
 VIEWS: tuple[str, ...] = ("loss", "data", "landscape", "code")
 """What a run can be watched through, in the order ``g`` goes through them: the loss chart,
@@ -175,7 +176,7 @@ class TrainingSession:
         """(w, b) before epoch 1, once the first stretch has arrived."""
         self.cursor: int | None = None
         """The epoch being looked at when stepping back through history; None: the latest."""
-        self.line: LineRun | None = None
+        self.line: ExplainedLine | None = None
         """The line of the loop run last when running lines; None between epochs."""
         self.graph: GraphNode | None = None
         """The autograd graph of the last ``backward()`` run by lines, and its epoch."""
@@ -309,7 +310,7 @@ class TrainingSession:
                 listener.landed(stretch)
         return True
 
-    def accept_line(self, run_id: int, line: LineRun, stretch: Stretch | None) -> bool:
+    def accept_line(self, run_id: int, line: ExplainedLine, stretch: Stretch | None) -> bool:
         """A line of the loop has run (and its epoch's stretch, after the last line); False if
         it is from an old run."""
         if run_id != self.run_id or (stretch is not None and not self._add(stretch)):

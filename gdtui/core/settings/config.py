@@ -23,10 +23,10 @@ from gdtui.core.settings.fields import (
     DATA_OPTIONS,
     FIELDS,
     OPTION_KEYS,
-    is_number,
     option_name,
 )
 from gdtui.core.settings.parse import ParseError, parse_float_list
+from gdtui.core.settings.rules import is_number
 from gdtui.core.settings.variants import DEFAULT_BETAS, DEFAULT_VARIANT, VARIANTS
 
 

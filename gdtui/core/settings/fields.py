@@ -9,19 +9,22 @@ A new setting is one entry here and one attribute of
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from gdtui.core.settings.data import FLOAT32_MAX, MAX_POINTS, PRESETS
+from gdtui.core.settings import rules
+from gdtui.core.settings.data import PRESETS
 from gdtui.core.settings.parse import (
-    ParseError,
+    parse_batch_size,
+    parse_betas,
     parse_bool,
     parse_float,
-    parse_float_list,
     parse_int,
+    parse_name,
+    parse_start,
 )
+from gdtui.core.settings.rules import MAX_BATCH, MAX_EPOCHS, MAX_SEED, Check
 from gdtui.core.settings.schedules import SCHEDULES
 from gdtui.core.settings.variants import (
     DTYPES,
@@ -35,126 +38,14 @@ if TYPE_CHECKING:
     from gdtui.core.settings.config import RunConfig
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
-MAX_EPOCHS = 10**9
-MAX_SEED = 2**63 - 1
-MAX_BATCH = MAX_POINTS
-"""The most points a batch can hold: as many as a dataset may have."""
-FLOAT32_TINY = 1.401298464324817e-45
-"""The smallest positive float32 (a subnormal): a learning rate below it trains nothing."""
 
 Widget = Literal["input", "select", "switch", "variants"]
 """How the app edits a setting: a text field, a list to pick from, an on/off switch, or the
 variant pane."""
 
 
-def parse_name(value: object) -> str:
-    """A name from a list of choices, as typed (checked against the choices by the config)."""
-    if not isinstance(value, str):
-        raise ParseError("not a name")
-    return value.strip()
-
-
-def parse_start(value: object) -> float | None:
-    """An initial value: a number, or nothing (blank) for the default start."""
-    if isinstance(value, str) and not value.strip():
-        return None
-    return parse_float(value)  # type: ignore[arg-type]
-
-
-def parse_batch_size(value: object) -> int | None:
-    """A batch size: a whole number, or ``all`` (or nothing) for the full batch."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "all")):
-        return None
-    return parse_int(value)  # type: ignore[arg-type]
-
-
-def parse_betas(value: object) -> tuple[float, float]:
-    """Adam's two betas: ``0.9,0.999`` (or a file's list of two numbers)."""
-    betas = parse_float_list(value)  # type: ignore[arg-type]
-    if len(betas) != 2:
-        raise ParseError(f"{len(betas)} number{'' if len(betas) == 1 else 's'}, not 2")
-    return (betas[0], betas[1])
-
-
 def _always(config: RunConfig) -> bool:
     return True
-
-
-Check = Callable[[Any], "str | None"]
-"""A setting's own rule: None if the value is fine, else why not ("" when what it accepts
-says it all)."""
-
-
-def is_number(value: object) -> bool:
-    """A finite float within float32's range (the dtype of every variant)."""
-    return isinstance(value, float) and math.isfinite(value) and abs(value) <= FLOAT32_MAX
-
-
-def _not_a_number(value: object) -> str:
-    """Why ``value`` is not a number a variant can compute with: "" when what the setting
-    accepts says it all, or that it is finite but beyond float32."""
-    if isinstance(value, float) and math.isfinite(value) and abs(value) > FLOAT32_MAX:
-        return "beyond ±3.4e38, the largest float32 (every variant computes in float32)"
-    return ""
-
-
-def _number(value: object) -> str | None:
-    return None if is_number(value) else _not_a_number(value)
-
-
-def _start(value: object) -> str | None:
-    return None if value is None or is_number(value) else _not_a_number(value)
-
-
-def _rate(value: object) -> str | None:
-    if not is_number(value):
-        return _not_a_number(value)
-    if not value > 0:  # type: ignore[operator]
-        return ""
-    if value < FLOAT32_TINY:  # type: ignore[operator]
-        return "too small for float32: it rounds to 0"
-    return None
-
-
-def _at_least_zero(value: object) -> str | None:
-    if not is_number(value):
-        return _not_a_number(value)
-    return None if value >= 0 else ""  # type: ignore[operator]
-
-
-def _whole(low: int, high: int) -> Check:
-    def check(value: object) -> str | None:
-        whole = isinstance(value, int) and not isinstance(value, bool)
-        return None if whole and low <= value <= high else ""  # type: ignore[operator]
-
-    return check
-
-
-def _bool(value: object) -> str | None:
-    return None if isinstance(value, bool) else ""
-
-
-def _bias(value: object) -> str | None:
-    return None if value is None or isinstance(value, bool) else ""
-
-
-def _batch_size(value: object) -> str | None:
-    if value is None:
-        return None
-    return _whole(1, MAX_BATCH)(value)
-
-
-def _fraction(value: object) -> str | None:
-    """A number in [0, 1): a decay rate (momentum's β, Adam's betas)."""
-    if not is_number(value):
-        return _not_a_number(value)
-    return None if 0 <= value < 1 else ""  # type: ignore[operator]
-
-
-def _betas(value: object) -> str | None:
-    if not isinstance(value, tuple) or len(value) != 2:
-        return ""
-    return next((why for why in map(_fraction, value) if why is not None), None)
 
 
 @dataclass(frozen=True)
@@ -270,22 +161,6 @@ def option_name(key: str) -> str:
     return f"--{key.replace('_', '-')}"
 
 
-def _has_bias(config: RunConfig) -> bool:
-    return config.has_bias
-
-
-def _momentum(config: RunConfig) -> bool:
-    return config.optimizer == "momentum"
-
-
-def _adam(config: RunConfig) -> bool:
-    return config.optimizer == "adam"
-
-
-def _has_formulas(config: RunConfig) -> bool:
-    return len(VARIANTS[config.variant].grad_formulas) > 1
-
-
 FIELDS: tuple[Field, ...] = (
     Field(
         "variant",
@@ -306,7 +181,7 @@ FIELDS: tuple[Field, ...] = (
         marked=True,
         label="learning rate",
         widget="input",
-        check=_rate,
+        check=rules.rate,
     ),
     Field(
         "epochs",
@@ -317,7 +192,7 @@ FIELDS: tuple[Field, ...] = (
         live=True,
         label="epochs",
         widget="input",
-        check=_whole(1, MAX_EPOCHS),
+        check=rules.whole(1, MAX_EPOCHS),
     ),
     Field(
         "w0",
@@ -328,7 +203,7 @@ FIELDS: tuple[Field, ...] = (
         label="w0",
         widget="input",
         placeholder="seeded init",
-        check=_start,
+        check=rules.start,
     ),
     Field(
         "b0",
@@ -339,8 +214,8 @@ FIELDS: tuple[Field, ...] = (
         label="b0",
         widget="input",
         placeholder="seeded init",
-        applies=_has_bias,
-        check=_start,
+        applies=rules.has_bias,
+        check=rules.start,
     ),
     Field(
         "bias",
@@ -349,8 +224,8 @@ FIELDS: tuple[Field, ...] = (
         parse_bool,
         label="bias",
         widget="switch",
-        check=_bias,
-        current=_has_bias,
+        check=rules.bias,
+        current=rules.has_bias,
     ),
     Field(
         "dataset",
@@ -396,7 +271,7 @@ FIELDS: tuple[Field, ...] = (
         marked=True,
         label="zero_grad",
         widget="switch",
-        check=_bool,
+        check=rules.boolean,
     ),
     Field(
         "optimizer",
@@ -415,8 +290,8 @@ FIELDS: tuple[Field, ...] = (
         metavar="B",
         label="momentum β",
         widget="input",
-        check=_fraction,
-        applies=_momentum,
+        check=rules.fraction,
+        applies=rules.momentum_optimizer,
         only="the momentum optimizer (--optimizer momentum)",
     ),
     Field(
@@ -426,8 +301,8 @@ FIELDS: tuple[Field, ...] = (
         parse_bool,
         label="nesterov",
         widget="switch",
-        check=_bool,
-        applies=_momentum,
+        check=rules.boolean,
+        applies=rules.momentum_optimizer,
         only="the momentum optimizer (--optimizer momentum)",
     ),
     Field(
@@ -438,8 +313,8 @@ FIELDS: tuple[Field, ...] = (
         metavar="B1,B2",
         label="adam betas",
         widget="input",
-        check=_betas,
-        applies=_adam,
+        check=rules.betas,
+        applies=rules.adam_optimizer,
         only="Adam (--optimizer adam)",
     ),
     Field(
@@ -451,7 +326,7 @@ FIELDS: tuple[Field, ...] = (
         metavar="L",
         label="weight decay",
         widget="input",
-        check=_at_least_zero,
+        check=rules.at_least_zero,
     ),
     Field(
         "dtype",
@@ -472,7 +347,7 @@ FIELDS: tuple[Field, ...] = (
         label="batch size",
         widget="input",
         placeholder="all",
-        check=_batch_size,
+        check=rules.batch_size,
     ),
     Field(
         "shuffle",
@@ -481,7 +356,7 @@ FIELDS: tuple[Field, ...] = (
         parse_bool,
         label="shuffle",
         widget="switch",
-        check=_bool,
+        check=rules.boolean,
     ),
     Field(
         "schedule",
@@ -502,7 +377,7 @@ FIELDS: tuple[Field, ...] = (
         label="gradient",
         widget="select",
         choices=GRAD_FORMULAS,
-        applies=_has_formulas,
+        applies=rules.has_formulas,
     ),
     Field(
         "eps",
@@ -513,7 +388,7 @@ FIELDS: tuple[Field, ...] = (
         live=True,
         label="stop at loss <",
         widget="input",
-        check=_at_least_zero,
+        check=rules.at_least_zero,
     ),
     Field(
         "seed",
@@ -523,7 +398,7 @@ FIELDS: tuple[Field, ...] = (
         metavar="N",
         label="seed",
         widget="input",
-        check=_whole(0, MAX_SEED),
+        check=rules.whole(0, MAX_SEED),
     ),
     Field(
         "device",
@@ -543,7 +418,7 @@ FIELDS: tuple[Field, ...] = (
         live=True,
         label="f(x) at x",
         widget="input",
-        check=_number,
+        check=rules.number,
     ),
 )
 """Every setting, in the order the form, ``--help`` and the files list them."""

@@ -99,3 +99,32 @@ def parse_bool(text: str | bool) -> bool:
         if lowered in {"false", "off", "no", "0"}:
             return False
     raise ParseError("not true or false")
+
+
+def parse_name(value: object) -> str:
+    """A name from a list of choices, as typed (checked against the choices by the config)."""
+    if not isinstance(value, str):
+        raise ParseError("not a name")
+    return value.strip()
+
+
+def parse_start(value: object) -> float | None:
+    """An initial value: a number, or nothing (blank) for the default start."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return parse_float(value)  # type: ignore[arg-type]
+
+
+def parse_batch_size(value: object) -> int | None:
+    """A batch size: a whole number, or ``all`` (or nothing) for the full batch."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "all")):
+        return None
+    return parse_int(value)  # type: ignore[arg-type]
+
+
+def parse_betas(value: object) -> tuple[float, float]:
+    """Adam's two betas: ``0.9,0.999`` (or a file's list of two numbers)."""
+    betas = parse_float_list(value)  # type: ignore[arg-type]
+    if len(betas) != 2:
+        raise ParseError(f"{len(betas)} number{'' if len(betas) == 1 else 's'}, not 2")
+    return (betas[0], betas[1])
