@@ -1,8 +1,10 @@
-"""Writing files so that they are either whole or absent, never half-written."""
+"""Reading and writing files: a small text file read without hanging on a FIFO or a device,
+and files written so that they are either whole or absent, never half-written."""
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -95,3 +97,54 @@ def _write_temporary(path: Path, text: str | Iterable[str], cancelled: Callable[
         temporary.unlink(missing_ok=True)
         raise
     return temporary
+
+
+MAX_FILE_BYTES = 10_000_000
+"""Larger data, config and lesson files are refused: gdtui trains on a handful of points."""
+
+
+class Unreadable(ValueError):
+    """A file that cannot be read as text: the message says plainly why."""
+
+
+def read_text(path: Path, kind: str, limit: int | None = None) -> str:
+    """A small UTF-8 text file's contents; :class:`Unreadable` says plainly why it cannot be
+    read (``kind`` names what the file should be: "a CSV file").
+
+    Only a regular file is read: a FIFO or a device would block, or never end. Larger than
+    ``limit`` bytes (:data:`MAX_FILE_BYTES` by default) is refused.
+    """
+    limit = MAX_FILE_BYTES if limit is None else limit
+    try:
+        # Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise Unreadable(f"no such file: {str(path)!r}") from None
+    except OSError as error:
+        raise Unreadable(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise Unreadable(f"{str(path)!r} is a directory, not {kind}")
+        if not stat.S_ISREG(mode):
+            what = "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
+            raise Unreadable(f"{str(path)!r} is {what}, not {kind}: give a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := os.read(descriptor, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+    except OSError as error:
+        raise Unreadable(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
+    if len(raw) > limit:
+        most = f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
+        raise Unreadable(f"{str(path)!r} is larger than {most}, the most gdtui reads")
+    if b"\x00" in raw:
+        raise Unreadable(f"{str(path)!r} is a binary file, not {kind}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unreadable(f"{str(path)!r} is not UTF-8 text") from None

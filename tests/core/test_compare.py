@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from gdtui.core.compare.comparison import CompareCancelled, compare, lanes
-from gdtui.core.compare.workers import EPOCH_COST, shares
+from gdtui.core.compare.workers import shares
 from gdtui.core.engine.stops import RunState
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
-from gdtui.core.settings.variants import OPTIMIZERS, VARIANT_NAMES
+from gdtui.core.settings.variants import OPTIMIZERS, VARIANT_NAMES, VARIANTS
 
 from .processes import descendants, wait_gone
 
@@ -93,8 +93,9 @@ def test_the_lanes_are_shared_so_that_the_workers_finish_together():
     configs = lanes(RunConfig())
     two = [["torch-optim", "torch-autograd"], ["torch-module", "numpy-manual"]]
     assert shares(configs, 2) == two
-    assert shares(configs, 8) == [[name] for name in sorted(configs, key=lambda n: -EPOCH_COST[n])]
-    assert shares(configs, 1) == [sorted(configs, key=lambda n: -EPOCH_COST[n])]
+    costliest_first = sorted(configs, key=lambda n: -VARIANTS[n].epoch_cost)
+    assert shares(configs, 8) == [[name] for name in costliest_first]
+    assert shares(configs, 1) == [costliest_first]
 
 
 def test_workers_stream_each_lane_and_are_gone_at_once_when_cancelled():

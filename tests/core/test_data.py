@@ -127,9 +127,9 @@ def test_load_csv_unreadable(tmp_path: Path) -> None:
 
 
 def test_load_csv_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import gdtui.core.settings.data as data
+    import gdtui.core.files as files
 
-    monkeypatch.setattr(data, "MAX_FILE_BYTES", 20)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 20)
     path = _write(tmp_path, "x,y\n" + "1,2\n" * 10)
     with pytest.raises(ParseError, match="is larger than"):
         load_csv(path)

@@ -143,7 +143,7 @@ class SettingsForm(VerticalScroll):
                     on if field.value(config) else off
                 )
             self.show_error(field.key, "")
-        seeded = config.variant == "torch-module"  # nn.Linear draws its own start
+        seeded = VARIANTS[config.variant].seeded_init  # nn.Linear draws its own start
         self.query_one("#field-w0", Input).placeholder = "seeded init" if seeded else "0"
         self.query_one("#field-b0", Input).placeholder = "seeded init" if seeded else "0"
         variant = VARIANTS[config.variant]

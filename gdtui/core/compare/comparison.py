@@ -14,7 +14,13 @@ from gdtui.core.engine.runner import Stretch
 from gdtui.core.engine.stops import RunState
 from gdtui.core.run.history import RunHistory
 from gdtui.core.settings.config import RunConfig
-from gdtui.core.settings.variants import GRAD_FORMULAS, OPTIMIZERS, VARIANTS
+from gdtui.core.settings.variants import (
+    GRAD_FORMULAS,
+    NUMPY_MANUAL,
+    OPTIMIZERS,
+    TORCH_OPTIM,
+    VARIANTS,
+)
 
 ACROSS = ("variants", "optimizers", "zero-grad", "formula")
 """What a comparison runs side by side: the four variants, torch-optim's optimizers, the run
@@ -36,7 +42,7 @@ def describe(config: RunConfig, across: str) -> str:
     else:
         parts.append(f"zero_grad {'on' if config.zero_grad else 'off'}")
     if across == "formula":
-        parts.append("numpy-manual")
+        parts.append(NUMPY_MANUAL)
     return ", ".join(parts)
 
 
@@ -54,10 +60,10 @@ def lanes(config: RunConfig, across: str = "variants") -> dict[str, RunConfig]:
             f"zero_grad {state}": config.replace(zero_grad=state == "on") for state in ("on", "off")
         }
     if across == "formula":
-        base = config.replace(variant="numpy-manual", w0=w0, b0=None, device="auto")
+        base = config.replace(variant=NUMPY_MANUAL, w0=w0, b0=None, device="auto")
         return {name: base.replace(grad_formula=name) for name in GRAD_FORMULAS}
     if across == "optimizers":
-        base = config.replace(variant="torch-optim", w0=w0, b0=None, grad_formula="mean")
+        base = config.replace(variant=TORCH_OPTIM, w0=w0, b0=None, grad_formula="mean")
         return {name: base.replace(optimizer=name) for name in OPTIMIZERS}
     result = {}
     for name, variant in VARIANTS.items():

@@ -22,13 +22,12 @@ from multiprocessing.connection import Connection, wait
 from gdtui.core.engine.runner import Runner, Stretch
 from gdtui.core.process import spawn
 from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.variants import VARIANTS
 
 SLICE_SECONDS = 0.05
 """How long a worker steps one lane before it sends the records and turns to the next."""
 WAIT_SECONDS = 0.1
 """How often the parent looks whether it has been cancelled while it waits for records."""
-EPOCH_COST = {"numpy-manual": 1.0, "torch-autograd": 4.0, "torch-optim": 6.5, "torch-module": 6.5}
-"""An epoch's time, relative to numpy-manual's (benchmarks/headless.py): how lanes are shared."""
 WORKER_COMMAND = "from gdtui.core.compare.workers import worker; worker()"
 
 
@@ -49,7 +48,7 @@ def shares(configs: dict[str, RunConfig], workers: int) -> list[list[str]]:
     lane first to the least loaded worker, so that the workers finish together."""
     loads = [0.0] * workers
     share: list[list[str]] = [[] for _ in range(workers)]
-    cost = {name: EPOCH_COST.get(c.variant, 8.0) for name, c in configs.items()}
+    cost = {name: VARIANTS[c.variant].epoch_cost for name, c in configs.items()}
     for name in sorted(configs, key=lambda n: -cost[n]):
         least = loads.index(min(loads))
         share[least].append(name)

@@ -140,7 +140,7 @@ def stable_lr(config: RunConfig) -> StableRate | None:
     what = "λmax of [[mean x², mean x], [mean x, 1]]" if config.has_bias else "mean(x²)"
     if config.batched:
         what = f"{what} of the worst batch"
-    if config.grad_formula == "tutorial" and config.variant == "numpy-manual":
+    if config.grad_formula == "tutorial":
         largest *= max(len(b) for b in batches)  # a batch's sum is its size times its mean
         what = f"N·{what}"
     if config.weight_decay:  # the penalty L·w adds L/2 to M's eigenvalues

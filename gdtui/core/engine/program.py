@@ -18,7 +18,13 @@ from functools import cached_property
 
 from gdtui.core.engine.record import GRAD_NONE, GRAD_ZERO
 from gdtui.core.settings.config import RunConfig
-from gdtui.core.settings.variants import DEFAULT_BETAS
+from gdtui.core.settings.variants import (
+    DEFAULT_BETAS,
+    NUMPY_MANUAL,
+    TORCH_AUTOGRAD,
+    TORCH_MODULE,
+    TORCH_OPTIM,
+)
 
 INDENT = "    "
 
@@ -206,10 +212,10 @@ def _decay(config: RunConfig, parameter: str) -> str:
 def build_program(config: RunConfig) -> Program:
     """The code of ``config``'s run, with its values filled in."""
     builders = {
-        "numpy-manual": _numpy_manual,
-        "torch-autograd": _torch_autograd,
-        "torch-optim": _torch_optim,
-        "torch-module": _torch_module,
+        NUMPY_MANUAL: _numpy_manual,
+        TORCH_AUTOGRAD: _torch_autograd,
+        TORCH_OPTIM: _torch_optim,
+        TORCH_MODULE: _torch_module,
     }
     return builders[config.variant](config)
 

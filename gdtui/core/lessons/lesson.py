@@ -34,11 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from gdtui.core.engine.program import build_program
+from gdtui.core.files import Unreadable, read_text
 from gdtui.core.run.session import VIEWS, needs_reset
 from gdtui.core.settings.config import ConfigError, RunConfig, config_from_options
-from gdtui.core.settings.data import read_text
 from gdtui.core.settings.files import parse_settings_text, toml_value
-from gdtui.core.settings.parse import ParseError
 
 LESSON_KEYS: tuple[str, ...] = ("title", "about", "settings", "steps")
 STEP_KEYS: tuple[str, ...] = ("note", "reset", "set", "view", "epochs", "lines")
@@ -243,7 +242,7 @@ def load_lesson(source: str) -> Lesson:
         )
     try:
         text = read_text(path, "a lesson file")
-    except ParseError as error:
+    except Unreadable as error:
         raise LessonError(f"--lesson: {error}") from None
     return read_lesson(text, str(path))
 

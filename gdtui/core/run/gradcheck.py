@@ -17,6 +17,7 @@ from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
 from gdtui.core.run.history import RunHistory
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import Dataset
+from gdtui.core.settings.variants import VARIANTS
 
 TOLERANCE = 1e-3
 """Relative error above which a gradient is flagged: float32 arithmetic stays far below it."""
@@ -40,7 +41,7 @@ def numerical_gradient(
 def penalty(config: RunConfig) -> float:
     """The weight decay inside the gradient a run records: numpy-manual's hand-written
     gradient adds L·w, torch's ``.grad`` holds the loss's alone (the optimizer adds L·w)."""
-    return config.weight_decay if config.variant == "numpy-manual" else 0.0
+    return config.weight_decay if VARIANTS[config.variant].gradient_by_hand else 0.0
 
 
 def relative_error(used: float, numerical: float, floor: float = 0.0) -> float:

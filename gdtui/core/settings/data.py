@@ -5,18 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from gdtui.core.files import Unreadable, read_text
 from gdtui.core.settings.parse import ParseError, parse_float, parse_int
 
 FLOAT32_MAX = 3.4028234663852886e38
-MAX_FILE_BYTES = 10_000_000
-"""Larger data and config files are refused: gdtui trains on a handful of points."""
 MAX_POINTS = 100_000
 """The most points a dataset may have, from a file or generated."""
 
@@ -63,50 +60,12 @@ def load_csv(path: str | Path) -> Dataset:
     Raises ParseError with a message naming the row and column of the first bad cell.
     """
     path = Path(path)
-    dataset = parse_csv(read_text(path, "a CSV file"), name=path.name)
+    try:
+        text = read_text(path, "a CSV file")
+    except Unreadable as error:
+        raise ParseError(str(error)) from None
+    dataset = parse_csv(text, name=path.name)
     return Dataset(dataset.name, dataset.x, dataset.y, source=str(path.absolute()))
-
-
-def read_text(path: Path, kind: str, limit: int | None = None) -> str:
-    """A small UTF-8 text file's contents; ParseError says plainly why it cannot be read.
-
-    Only a regular file is read: a FIFO or a device would block, or never end. Larger than
-    ``limit`` bytes (:data:`MAX_FILE_BYTES` by default) is refused.
-    """
-    limit = MAX_FILE_BYTES if limit is None else limit
-    try:
-        # Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise ParseError(f"no such file: {str(path)!r}") from None
-    except OSError as error:
-        raise ParseError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
-    try:
-        mode = os.fstat(descriptor).st_mode
-        if stat.S_ISDIR(mode):
-            raise ParseError(f"{str(path)!r} is a directory, not {kind}")
-        if not stat.S_ISREG(mode):
-            what = "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
-            raise ParseError(f"{str(path)!r} is {what}, not {kind}: give a regular file")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit and (chunk := os.read(descriptor, limit + 1 - size)):
-            chunks.append(chunk)
-            size += len(chunk)
-        raw = b"".join(chunks)
-    except OSError as error:
-        raise ParseError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
-    finally:
-        os.close(descriptor)
-    if len(raw) > limit:
-        most = f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
-        raise ParseError(f"{str(path)!r} is larger than {most}, the most gdtui reads")
-    if b"\x00" in raw:
-        raise ParseError(f"{str(path)!r} is a binary file, not {kind}")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ParseError(f"{str(path)!r} is not UTF-8 text") from None
 
 
 def parse_csv(text: str, name: str = "csv") -> Dataset:

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gdtui.core.files import Unreadable, read_text
 from gdtui.core.settings.config import ConfigError, RunConfig
-from gdtui.core.settings.data import PRESETS, Dataset, read_text
+from gdtui.core.settings.data import PRESETS, Dataset
 from gdtui.core.settings.fields import DATA_OPTIONS, FIELDS
-from gdtui.core.settings.parse import ParseError
 
 FORMATS = (".toml", ".json")
 
@@ -28,7 +28,7 @@ def load_options(path: str | Path) -> dict[str, Any]:
         raise _fail(f"expects a .toml or .json file, got {str(path)!r}")
     try:
         text = read_text(path, "a config file")
-    except ParseError as error:
+    except Unreadable as error:
         raise _fail(str(error)) from None
     kind = path.suffix[1:].upper()
     try:

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gdtui.core.files import write_atomic
+from gdtui.core.files import Unreadable, read_text, write_atomic
 from gdtui.core.settings.config import ConfigError, RunConfig, changed_fields, config_from_options
-from gdtui.core.settings.data import read_text
 from gdtui.core.settings.fields import DATA_OPTIONS, setting_words
 from gdtui.core.settings.files import config_options, parse_settings_text
-from gdtui.core.settings.parse import ParseError
 
 
 def settings_path() -> Path:
@@ -54,7 +52,7 @@ def load(path: Path) -> Remembered:
         return Remembered()
     try:
         data: Any = parse_settings_text(read_text(path, "a settings file", SETTINGS_LIMIT), "JSON")
-    except ParseError as error:
+    except Unreadable as error:
         return Remembered(problem=str(error))
     except ValueError as error:
         return Remembered(problem=f"not valid JSON: {error}")

@@ -22,6 +22,12 @@ GRAD_FORMULAS: tuple[str, ...] = ("mean", "tutorial")
 N times too large: the dot product is already a sum."""
 
 
+NUMPY_MANUAL = "numpy-manual"
+TORCH_AUTOGRAD = "torch-autograd"
+TORCH_OPTIM = "torch-optim"
+TORCH_MODULE = "torch-module"
+
+
 @dataclass(frozen=True)
 class Variant:
     """One way of writing the training loop, as the seed notebooks do."""
@@ -29,46 +35,62 @@ class Variant:
     name: str
     description: str
     uses_torch: bool
+    epoch_cost: float
+    """An epoch's time, relative to numpy-manual's (benchmarks/headless.py): how compare
+    mode shares its lanes among processes."""
     default_bias: bool = False
     """Whether it trains a bias unless told (``nn.Linear`` has one; every variant can)."""
+    seeded_init: bool = False
+    """Whether its parameters start where a seeded ``nn.Linear`` draws them (unless w0 and
+    b0 say otherwise); the others start at 0."""
+    optimizers: tuple[str, ...] = ("sgd",)
+    grad_formulas: tuple[str, ...] = ("mean",)
+
+    @property
+    def gradient_by_hand(self) -> bool:
+        """Whether its gradient is written by hand (with weight decay's L·w in it), not
+        torch's ``.grad``."""
+        return not self.uses_torch
 
     def trains_bias(self, bias: bool | None) -> bool:
         """Whether a run with the ``bias`` setting trains one (None: the variant's own way)."""
         return self.default_bias if bias is None else bias
-
-    optimizers: tuple[str, ...] = ("sgd",)
-    grad_formulas: tuple[str, ...] = ("mean",)
 
 
 VARIANTS: dict[str, Variant] = {
     variant.name: variant
     for variant in (
         Variant(
-            "numpy-manual",
+            NUMPY_MANUAL,
             "numpy; dw = mean(2x(ŷ−y)) derived by hand",
             uses_torch=False,
+            epoch_cost=1.0,
             grad_formulas=GRAD_FORMULAS,
         ),
         Variant(
-            "torch-autograd",
+            TORCH_AUTOGRAD,
             "autograd; w -= lr·w.grad under no_grad()",
             uses_torch=True,
+            epoch_cost=4.0,
         ),
         Variant(
-            "torch-optim",
+            TORCH_OPTIM,
             "nn.MSELoss + torch.optim step, zero_grad",
             uses_torch=True,
+            epoch_cost=6.5,
             optimizers=OPTIMIZERS,
         ),
         Variant(
-            "torch-module",
+            TORCH_MODULE,
             "nn.Module around nn.Linear(1, 1): w and b",
             uses_torch=True,
+            epoch_cost=6.5,
             default_bias=True,
+            seeded_init=True,
             optimizers=OPTIMIZERS,
         ),
     )
 }
 
 VARIANT_NAMES: tuple[str, ...] = tuple(VARIANTS)
-DEFAULT_VARIANT = "torch-autograd"
+DEFAULT_VARIANT = TORCH_AUTOGRAD
