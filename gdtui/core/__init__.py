@@ -3,8 +3,9 @@
 Its layers, bottom up; each imports only from those below it (``tests/test_layers.py``
 checks every module):
 
-- :mod:`gdtui.core.numbers` and :mod:`gdtui.core.files`: how numbers are written and bounded,
-  and how files are read and written (atomically).
+- :mod:`gdtui.core.numbers`, :mod:`gdtui.core.files` and :mod:`gdtui.core.spawn`: how numbers
+  are written and bounded, how files are read and written (atomically), and how a Python
+  child process starts and talks to its parent.
 - :mod:`gdtui.core.settings`: the one table of settings, the run's configuration, data sets,
   variants, schedules, config files and remembered settings.
 - :mod:`gdtui.core.engine`: a program is lines of Python run in a namespace; the trainer runs

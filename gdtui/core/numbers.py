@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from gdtui.core.settings.data import FLOAT32_MAX
-
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest finite float32: every variant computes in float32 unless told otherwise."""
 LIST_ITEMS = 6
 """A longer list shows this many items, then how many there are."""
 

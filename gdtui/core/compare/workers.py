@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
+from gdtui.core import spawn
 from gdtui.core.engine.runner import Runner, Stretch
-from gdtui.core.process import spawn
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.variants import VARIANTS
 

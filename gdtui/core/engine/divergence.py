@@ -16,8 +16,8 @@ import numpy as np
 
 from gdtui.core.engine.model import curvature, initial_loss
 from gdtui.core.engine.record import EpochRecord
+from gdtui.core.numbers import FLOAT32_MAX
 from gdtui.core.settings.config import RunConfig
-from gdtui.core.settings.data import FLOAT32_MAX
 
 WINDOW = 5
 """Epochs in a row the loss must have grown for, by a steady factor."""

@@ -19,8 +19,8 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gdtui.core import spawn
 from gdtui.core.engine.runner import ReplayPlan, Runner, Stretch
-from gdtui.core.process import spawn
 from gdtui.core.process.protocol import (
     Apply,
     Cancel,

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from gdtui.core.process import spawn
+from gdtui.core import spawn
 from gdtui.core.process.child import COMMAND, SLICE_SECONDS
 from gdtui.core.process.protocol import (
     Apply,

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gdtui.core.numbers import FLOAT32_MAX
 from gdtui.core.settings.data import (
     DEFAULT_PRESET,
-    FLOAT32_MAX,
     PRESETS,
     Dataset,
     load_csv,

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from gdtui.core.files import Unreadable, read_text
+from gdtui.core.numbers import FLOAT32_MAX
 from gdtui.core.settings.parse import ParseError, parse_float, parse_int
 
-FLOAT32_MAX = 3.4028234663852886e38
 MAX_POINTS = 100_000
 """The most points a dataset may have, from a file or generated."""
 

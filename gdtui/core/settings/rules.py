@@ -9,7 +9,8 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gdtui.core.settings.data import FLOAT32_MAX, MAX_POINTS
+from gdtui.core.numbers import FLOAT32_MAX
+from gdtui.core.settings.data import MAX_POINTS
 from gdtui.core.settings.variants import VARIANTS
 
 if TYPE_CHECKING:
