@@ -200,7 +200,7 @@ STATES: tuple[State, ...] = (
 async def settle(app: GdtuiApp, pilot: Pilot[None]) -> None:
     """Wait until the training process has answered and the panes are redrawn."""
     while app.main.busy:
-        await pilot.pause(0.05)
+        await pilot.pause(0.01)
     await finish_work(app)
     await pilot.pause()
     app.main.redraw()
@@ -222,7 +222,7 @@ async def play(app: GdtuiApp, pilot: Pilot[None], keys: tuple[str, ...]) -> None
         await pilot.press(key)
         await settle(app, pilot)
         while app.main.session.state.value == "running":
-            await pilot.pause(0.05)
+            await pilot.pause(0.01)
     await settle(app, pilot)
 
 

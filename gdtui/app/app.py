@@ -155,7 +155,7 @@ class GdtuiApp(App[None]):
 
     def _quit(self, status: int) -> None:
         self._quitting = True
-        self.main.trainer.close(timeout=0.2)
+        self.main.trainer.close(timeout=0)
         self.exit(return_code=status)
 
     def _resumed(self, _app: object) -> None:
@@ -233,7 +233,7 @@ class GdtuiApp(App[None]):
 
     def on_unmount(self) -> None:
         self._quitting = True
-        self.main.trainer.close(timeout=0.2)
+        self.main.trainer.close(timeout=0)
         if self.main.recording is not None:
             self.main.recording.save()
         if self.settings is not None:

@@ -24,7 +24,7 @@ async def run_to_end(app: GdtuiApp, pilot) -> None:
         session = app.main.session
         if session.finished or session.state is RunState.DIVERGING:
             break
-        await pilot.pause(0.05)
+        await pilot.pause(0.01)
     await settle(app, pilot)
 
 

@@ -22,25 +22,26 @@ from tests.showcase import finish_work, settle
 from .conftest import core_records, press_and_settle, run_to_end
 
 
-@pytest.mark.parametrize(
-    "config",
-    [
+async def test_n_steps_exactly_one_epoch_with_the_cores_numbers():
+    # Each variant in turn, in one session: a new variant starts the run again, in the same
+    # training process (which loads torch once).
+    configs = [
         RunConfig(variant="numpy-manual"),
         RunConfig(),
         RunConfig(variant="torch-optim", optimizer="momentum"),
         RunConfig(variant="torch-module", seed=3),
-    ],
-    ids=lambda c: c.variant,
-)
-async def test_n_steps_exactly_one_epoch_with_the_cores_numbers(config):
-    app = make_app(config)
+    ]
+    app = make_app(configs[0])
     async with app.run_test(size=(120, 40)) as pilot:
-        await press_and_settle(app, pilot, *"nnnnn")
-        assert list(app.main.session.history) == core_records(config, 5)
-        assert app.main.session.state is RunState.PAUSED
-        table = app.query_one("#debug-table")
-        assert len(table.rows) == 5
-        assert "epoch 5/100" in str(app.query_one("#status").render())
+        for config in configs:
+            if config != app.main.session.config:
+                assert app.main.change(config)
+            await press_and_settle(app, pilot, *"nnnnn")
+            assert list(app.main.session.history) == core_records(config, 5), config.variant
+            assert app.main.session.state is RunState.PAUSED
+            table = app.query_one("#debug-table")
+            assert len(table.rows) == 5
+            assert "epoch 5/100" in str(app.query_one("#status").render())
 
 
 async def test_quick_presses_of_n_each_make_one_epoch():

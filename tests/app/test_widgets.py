@@ -131,18 +131,14 @@ async def test_text_table_aligns_columns_to_their_widest_cell() -> None:
         table = app.query_one(TextTable)
         table.show(["epoch", "loss"], [["10", "0.5"], ["9", Text("12.25", style="bold")]])
         await pilot.pause()
-        lines = [
-            "".join(s.text for s in table.render_line(y)).rstrip() for y in range(3)
-        ]
+        lines = ["".join(s.text for s in table.render_line(y)).rstrip() for y in range(3)]
         assert lines == [" epoch  loss", " 10     0.5", " 9      12.25"]
         assert str(table.rows[1][1]) == "12.25"
 
 
 def _labels(plot: Plot) -> str:
     """What a chart writes besides its plotted dots and its frame: titles, ticks, legends."""
-    text = "\n".join(
-        "".join(s.text for s in plot.render_line(y)) for y in range(plot.size.height)
-    )
+    text = "\n".join("".join(s.text for s in plot.render_line(y)) for y in range(plot.size.height))
     braille, box_drawing = range(0x2800, 0x2900), range(0x2500, 0x2580)
     quadrants = range(0x2596, 0x25A0)  # the data points' markers: one cell wide everywhere
     return "".join(
@@ -233,33 +229,36 @@ async def test_without_colour_each_compare_lane_has_a_marker_of_its_own(monkeypa
         assert len(markers) == 4, markers  # the legend shows each lane's own marker
 
 
-@pytest.mark.parametrize("width", [80, 120, 200])
-async def test_compare_never_cuts_a_number_it_drops_whole_columns_and_says_which(width) -> None:
+async def test_compare_never_cuts_a_number_it_drops_whole_columns_and_says_which() -> None:
+    # One comparison, the terminal resized under it: 80, 120 and 200 columns.
     from gdtui.core.numbers import exact
     from tests.showcase import play
 
     app = make_app(RunConfig(lr=0.02, epochs=200))
-    async with app.run_test(size=(width, 40)) as pilot:
+    async with app.run_test(size=(80, 40)) as pilot:
         await play(app, pilot, ("c",))
-        table = app.screen.query_one("#compare-table", TextTable)
-        comparison = app.screen.comparison
-        lines = table.render().plain.splitlines()
-        assert all(len(line.rstrip()) <= table.size.width for line in lines)
-        shown = [t for t in table.titles if t not in table.hidden]
-        assert shown[:3] == ["epoch", "max Δw", "numpy-manual w"]
-        for title in shown[2:]:
-            lane, what = title.rsplit(" ", 1)
-            record = comparison.histories[lane].record(-1)
-            cell = exact(record.w if what == "w" else record.grad_w)
-            assert f" {cell} " in lines[1], (title, cell, lines[1])  # whole, never cut
-        note = app.screen.query_one("#compare-hidden").render()
-        if table.hidden:
-            assert str(note) == (
-                f"not shown at this width: {', '.join(table.hidden)} "
-                "(a wider terminal shows them)"
-            )
-        else:
-            assert str(note) == "" and width == 200
+        for width in (80, 120, 200):
+            await pilot.resize_terminal(width, 40)
+            await pilot.pause()
+            table = app.screen.query_one("#compare-table", TextTable)
+            comparison = app.screen.comparison
+            lines = table.render().plain.splitlines()
+            assert all(len(line.rstrip()) <= table.size.width for line in lines)
+            shown = [t for t in table.titles if t not in table.hidden]
+            assert shown[:3] == ["epoch", "max Δw", "numpy-manual w"]
+            for title in shown[2:]:
+                lane, what = title.rsplit(" ", 1)
+                record = comparison.histories[lane].record(-1)
+                cell = exact(record.w if what == "w" else record.grad_w)
+                assert f" {cell} " in lines[1], (width, title, cell, lines[1])  # whole, never cut
+            note = app.screen.query_one("#compare-hidden").render()
+            if table.hidden:
+                assert str(note) == (
+                    f"not shown at this width: {', '.join(table.hidden)} "
+                    "(a wider terminal shows them)"
+                )
+            else:
+                assert str(note) == "" and width == 200
 
 
 FIELD_BARS = {
@@ -269,27 +268,27 @@ FIELD_BARS = {
 }
 
 
-@pytest.mark.parametrize("field", list(FIELD_BARS))
-async def test_in_a_field_the_bar_shows_only_its_keys_and_the_runs_keys_rest(field) -> None:
+async def test_in_a_field_the_bar_shows_only_its_keys_and_the_runs_keys_rest() -> None:
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(200, 40)) as pilot:
         await pilot.pause()
-        before = app.main.session.config
-        app.screen.query_one(field).focus()
-        await pilot.pause()
-        assert _bar_text(app).rstrip() == FIELD_BARS[field]
-        await pilot.press(*"nnnnn", "g", "z", "r")  # typed into a text field, or nothing
-        await pilot.pause(0.3)
-        session = app.main.session
-        assert session.epoch == 0 and app.query_one("TabbedContent").active == "loss"
-        if field != "#field-lr":
-            assert session.config == before  # no letter changed a choice or a switch
-        await pilot.press("escape")
-        await pilot.pause()
-        assert type(app.screen.focused).__name__ == "VariantPane"
-        assert "n Epoch" in _bar_text(app)
-        await press_and_settle(app, pilot, "n")
-        assert app.main.session.epoch == 1
+        for epochs, field in enumerate(FIELD_BARS):  # a text field, a choice, a switch
+            before = app.main.session.config
+            app.screen.query_one(field).focus()
+            await pilot.pause()
+            assert _bar_text(app).rstrip() == FIELD_BARS[field]
+            await pilot.press(*"nnnnn", "g", "z", "r")  # typed into a text field, or nothing
+            await pilot.pause(0.3)
+            session = app.main.session
+            assert session.epoch == epochs and app.query_one("TabbedContent").active == "loss"
+            if field != "#field-lr":
+                assert session.config == before  # no letter changed a choice or a switch
+            await pilot.press("escape")
+            await pilot.pause()
+            assert type(app.screen.focused).__name__ == "VariantPane"
+            assert "n Epoch" in _bar_text(app)
+            await press_and_settle(app, pilot, "n")
+            assert app.main.session.epoch == epochs + 1
 
 
 async def test_an_entry_that_cannot_apply_reverts_when_left_saying_why() -> None:
@@ -400,7 +399,10 @@ def test_a_chart_with_more_ticks_than_rows_is_drawn_the_same_in_every_process() 
 
     drawn = {
         subprocess.run(
-            [sys.executable, "-c", CROWDED_TICKS], capture_output=True, text=True, check=True,
+            [sys.executable, "-c", CROWDED_TICKS],
+            capture_output=True,
+            text=True,
+            check=True,
             env={**os.environ, "PYTHONHASHSEED": seed},
         ).stdout
         for seed in ("1", "2", "3")
@@ -408,56 +410,61 @@ def test_a_chart_with_more_ticks_than_rows_is_drawn_the_same_in_every_process() 
     assert len(drawn) == 1 and "30" in drawn.pop()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_the_status_line_leaves_parts_out_whole_and_never_cuts_a_number(size) -> None:
+async def test_the_status_line_leaves_parts_out_whole_and_never_cuts_a_number() -> None:
+    # One diverging run, the terminal resized under it: 80×24, 120×40, 200×50.
     from gdtui.core.engine.stops import RunState
     from gdtui.core.numbers import exact
 
     from .conftest import run_to_end
 
     app = make_app(RunConfig(variant="torch-module", lr=0.2, epochs=1000))
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await run_to_end(app, pilot)
         session = app.main.session
         assert session.state is RunState.DIVERGING
-        text = str(app.query_one("#status").render())
-        assert len(text.rstrip()) <= size[0] and text.startswith(" diverging at epoch 6")
-        record = session.viewed_record
-        shown = dict(re.findall(r"\b(loss|w|b) (\S+)", text))
-        assert shown == {"loss": exact(record.loss), "w": exact(record.w), "b": exact(record.b)}
-        prediction = re.search(r"f\(5\) = (\S+)", text)
-        assert prediction is None or prediction.group(1) == exact(session.predict(5.0))
-        assert (prediction is not None) == (size[0] >= 120)  # left out whole at 80
-        assert ("grows ×" in text) == (size[0] >= 200)  # the why gives way before numbers
+        for size in ((80, 24), (120, 40), (200, 50)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            text = str(app.query_one("#status").render())
+            assert len(text.rstrip()) <= size[0] and text.startswith(" diverging at epoch 6")
+            record = session.viewed_record
+            shown = dict(re.findall(r"\b(loss|w|b) (\S+)", text))
+            assert shown == {"loss": exact(record.loss), "w": exact(record.w), "b": exact(record.b)}
+            prediction = re.search(r"f\(5\) = (\S+)", text)
+            assert prediction is None or prediction.group(1) == exact(session.predict(5.0))
+            assert (prediction is not None) == (size[0] >= 120)  # left out whole at 80
+            assert ("grows ×" in text) == (size[0] >= 200)  # the why gives way before numbers
 
 
-@pytest.mark.parametrize("keys", [("c", "escape"), ("t", "escape"), ("question_mark", "escape")])
-async def test_the_drawer_comes_back_as_it_was_left(keys) -> None:
+async def test_the_drawer_comes_back_as_it_was_left() -> None:
     """Back from compare, the tour or help, Textual focused the first focusable widget, which
     is in the closed drawer: the drawer opened by itself and the chart lost half its width."""
     app = make_app(RunConfig(variant="numpy-manual", epochs=20))
     async with app.run_test(size=(80, 24)) as pilot:
         main = app.main
         await pilot.pause()
-        assert not main.has_class("-open") and main.focused is None
-        for key in keys:
-            await pilot.press(key)
+        for keys in (("c", "escape"), ("t", "escape"), ("question_mark", "escape")):
+            assert not main.has_class("-open") and main.focused is None
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause(0.3)
+            assert app.screen is main and not main.has_class("-open") and main.focused is None
+            assert "tab Settings" in _bar_text(app)
+            await pilot.press("tab")  # and it opens on tab as before, at the variants
+            await pilot.pause()
+            assert main.has_class("-open") and type(main.focused).__name__ == "VariantPane"
+            await pilot.press("tab")  # the next stop is the first field, not the form around it
+            await pilot.pause()
+            assert main.focused is app.query_one("#field-lr")
+            await pilot.press("escape", "escape", "ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"Edit epochs")
             await pilot.pause(0.3)
-        assert app.screen is main and not main.has_class("-open") and main.focused is None
-        assert "tab Settings" in _bar_text(app)
-        await pilot.press("tab")  # and it opens on tab as before, at the variants
-        await pilot.pause()
-        assert main.has_class("-open") and type(main.focused).__name__ == "VariantPane"
-        await pilot.press("tab")  # the next stop is the first field, not the form around it
-        await pilot.pause()
-        assert main.focused is app.query_one("#field-lr")
-        await pilot.press("escape", "escape", "ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Edit epochs")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert main.has_class("-open") and main.focused is app.query_one("#field-epochs")
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            assert main.has_class("-open") and main.focused is app.query_one("#field-epochs")
+            await pilot.press("escape", "escape")  # leave the field, close the drawer
+            await pilot.pause()
 
 
 async def test_the_debug_notes_height_follows_its_text() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import torch
 
 
@@ -18,8 +20,17 @@ def optimizer_state(optimizer: torch.optim.Optimizer, names: dict[int, str]) -> 
 
 
 def warm_up() -> None:
-    """Pay torch's one-off costs now: its import, and the lazy imports (``torch._dynamo``,
-    about 2 s) behind the first ``optimizer.step()``, so the first epoch answers at once."""
+    """Pay torch's one-off costs now, so that the first epoch answers at once: its import
+    (done by now) and a first ``backward()`` here; the optimizers' own on a thread. Making
+    a ``torch.optim`` optimizer imports ``torch._dynamo`` (about 1 s, 800 modules), which
+    torch-autograd's loop never needs: it is ready without waiting for them, and a loop
+    with an optimizer waits only for what is left of them."""
+    w = torch.zeros((), requires_grad=True)
+    (w * w).backward()
+    threading.Thread(target=_warm_up_optimizers, name="gdtui-warm-up", daemon=True).start()
+
+
+def _warm_up_optimizers() -> None:
     w = torch.zeros((), requires_grad=True)
     optimizer = torch.optim.SGD([w], lr=0.0)
     (w * w).backward()
