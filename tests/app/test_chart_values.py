@@ -118,7 +118,7 @@ async def test_a_changing_rate_is_shown_in_the_status_line_the_table_and_on_a_se
 
     from .conftest import press_and_settle
 
-    app = make_app(RunConfig(lr=0.02, schedule="cosine", epochs=40))
+    app = make_app(RunConfig(variant="numpy-manual", lr=0.02, schedule="cosine", epochs=40))
     async with app.run_test(size=(240, 50)) as pilot:
         await press_and_settle(app, pilot, *"nnnnn")
         rate = scheduled_lr("cosine", 0.02, 5, 40)  # what epoch 5 used, from the formula
@@ -133,7 +133,7 @@ async def test_a_changing_rate_is_shown_in_the_status_line_the_table_and_on_a_se
         chart = app.query_one(LossChart)
         last_line = str(chart.render()).rstrip().splitlines()[-1]
         assert last_line.startswith("loss") and last_line.endswith("lr")  # the right axis
-    constant = make_app(RunConfig(lr=0.02, epochs=40))
+    constant = make_app(RunConfig(variant="numpy-manual", lr=0.02, epochs=40))
     async with constant.run_test(size=(240, 50)) as pilot:
         await press_and_settle(constant, pilot, *"nnnnn")
         assert " lr " not in str(constant.query_one("#status").render())
@@ -151,7 +151,7 @@ async def test_the_data_points_are_drawn_over_the_fit_line_where_they_lie():
 
     from .conftest import run_to_end
 
-    app = make_app(RunConfig(lr=0.05, epochs=300))
+    app = make_app(RunConfig(variant="numpy-manual", lr=0.05, epochs=300))
     async with app.run_test(size=(120, 40)) as pilot:
         await run_to_end(app, pilot)
         assert app.main.session.last_record.w == 2.0  # the line runs through every point
