@@ -111,3 +111,25 @@ async def test_a_large_csv_loads_on_a_thread_and_is_remembered_by_its_path(tmp_p
         assert app.main.session.epoch == 1
     assert settings.stat().st_size < 1000  # the path, not 100,000 points
     assert remembered.load(settings).config == app.main.session.config
+
+
+async def test_reading_a_csv_that_fails_unexpectedly_says_so_and_keeps_the_run(monkeypatch):
+    """The form reads a CSV file on a thread of its own: whatever goes wrong there is told
+    (a worker's failure reaches only the widget that runs it)."""
+    from gdtui.app.widgets import settings_form
+
+    def broken(options: object) -> None:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(settings_form, "dataset_from_options", broken)
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await press_and_settle(app, pilot, "n")
+        field = app.screen.query_one("#field-data")
+        field.focus()
+        await pilot.press(*"points.csv", "enter")
+        await finish_work(app)
+        await pilot.pause()
+        (notice,) = [n for n in _notices(app) if "reading the file failed" in n]
+        assert "the disk went away" in notice
+        assert app.main.session.epoch == 1 and app.main.session.config.dataset.name == "line4"

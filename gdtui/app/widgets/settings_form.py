@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from gdtui.app.messages import SettingsEdited
 from gdtui.core.settings.config import (
@@ -246,6 +246,14 @@ class SettingsForm(VerticalScroll):
         if not get_current_worker().is_cancelled and not getattr(self.app, "quitting", True):
             with contextlib.suppress(RuntimeError):  # the app closed meanwhile
                 self.app.call_from_thread(self._read_done, dataset, errors)
+
+    @on(Worker.StateChanged)
+    def _read_failed(self, event: Worker.StateChanged) -> None:
+        """Reading went wrong in a way no file should make it: say so (the screen hears only
+        of its own workers)."""
+        if event.state is WorkerState.ERROR and not getattr(self.app, "quitting", True):
+            why = f"{event.worker.name} failed: {event.worker.error!r}"
+            self.notify(why, severity="error", timeout=10)
 
     def _read_done(self, dataset: Dataset | None, errors: dict[str, str]) -> None:
         if dataset is None:
