@@ -151,8 +151,8 @@ def probe(out: Path, args: list[str]) -> int:
 
     accept = TrainingSession.accept
 
-    def accept_probe(session: TrainingSession, batch: Any) -> bool:
-        accepted = accept(session, batch)
+    def accept_probe(session: TrainingSession, stretch: Any) -> bool:
+        accepted = accept(session, stretch)
         if accepted and session.finished and "run_end" not in seen:
             seen["run_end"], seen["epochs"] = time.monotonic(), session.epoch
             seen["state"] = session.state.value
