@@ -110,7 +110,8 @@ def parse_record(text: str | None, lesson: str | None) -> Path | None:
 
 @dataclass(frozen=True)
 class Start:
-    """How the app starts: its run, what it remembers, and what it says first."""
+    """How the app starts: its run, what it remembers, and what it says first (each field
+    is one of :func:`gdtui.app.make_app`'s arguments)."""
 
     config: RunConfig
     lesson: Lesson | None = None
@@ -231,20 +232,7 @@ def main(args: list[str]) -> int:
         return exits.BAD_INPUT
     from gdtui.app import make_app
 
-    app = make_app(
-        start.config,
-        fps=fps,
-        output_dir=start.output_dir,
-        settings=start.settings,
-        theme=start.theme,
-        notice=start.notice,
-        files_root=start.files_root,
-        remembered=start.remembered,
-        greeting=start.greeting,
-        lesson=start.lesson,
-        record=record,
-        present=namespace.present,
-    )
+    app = make_app(**vars(start), fps=fps, record=record, present=namespace.present)
     app.run()
     if app.settings_problem is not None:
         with contextlib.suppress(OSError):  # the terminal may have gone with the session

@@ -266,7 +266,7 @@ class MainScreen(RunLayout):
     def _ended(self) -> bool:
         """Whether the run has ended (and the person is told how to go on)."""
         if self.session.finished:
-            self.notify(f"{self.session.message}. Press r to reset, or raise the epochs.")
+            self.notify(self.session.ended_words)
         return self.session.finished
 
     def action_toggle_run(self) -> None:

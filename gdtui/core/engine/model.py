@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 
 def points(dataset: Dataset, dtype: str = "float64") -> tuple[np.ndarray, np.ndarray]:
     """The data as a model in ``dtype`` holds it, in float64."""
-    return tuple(  # type: ignore[return-value]
-        np.asarray(v, dtype=dtype).astype(np.float64) for v in (dataset.x, dataset.y)
+    x, y = (
+        np.asarray(v, dtype=dtype).astype(np.float64, copy=False) for v in (dataset.x, dataset.y)
     )
+    return x, y
 
 
 def mse(dataset: Dataset, w: float, b: float = 0.0) -> float:

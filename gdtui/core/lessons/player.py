@@ -83,7 +83,7 @@ class LessonPlayer(Listener):
         if step.view:
             session.show(step.view)
         if (step.epochs or step.lines) and session.finished:
-            return f"{session.message}. Press r to reset, or raise the epochs."
+            return session.ended_words
         if step.epochs:
             session.run_epochs(step.epochs)
         for _ in range(step.lines):

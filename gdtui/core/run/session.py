@@ -261,11 +261,7 @@ class TrainingSession:
     def run_epochs(self, epochs: int) -> bool:
         """Run exactly ``epochs`` epochs (the rest of a partial one counts as one), paused;
         False if the run has ended or no training process can be had."""
-        if self.finished:
-            return False
-        self.pause()
-        self.state = RunState.PAUSED
-        if not self.trainer.run_epochs(epochs):
+        if not (self._paused_for_a_step() and self.trainer.run_epochs(epochs)):
             return False
         for listener in self.listeners:
             listener.ran_epochs(epochs, self.trainer.sent)
@@ -274,14 +270,18 @@ class TrainingSession:
     def run_line(self) -> bool:
         """Run the next line of the loop, paused; False if the run has ended or no training
         process can be had."""
-        if self.finished:
-            return False
-        self.pause()
-        self.state = RunState.PAUSED
-        if not self.trainer.run_line():
+        if not (self._paused_for_a_step() and self.trainer.run_line()):
             return False
         for listener in self.listeners:
             listener.ran_line(self.trainer.sent)
+        return True
+
+    def _paused_for_a_step(self) -> bool:
+        """Pause for a step (``n``, ``.``); False if the run has ended."""
+        if self.finished:
+            return False
+        self.pause()
+        self.state = RunState.PAUSED  # from READY too
         return True
 
     def show(self, view: str) -> None:
@@ -361,6 +361,11 @@ class TrainingSession:
     def finished(self) -> bool:
         """True once the run is done, has converged or has diverged."""
         return self.state in ENDED
+
+    @property
+    def ended_words(self) -> str:
+        """What to tell a person who asks an ended run for more."""
+        return f"{self.message}. Press r to reset, or raise the epochs."
 
     @property
     def viewed_epoch(self) -> int:
