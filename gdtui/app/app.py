@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from gdtui import exits
@@ -93,6 +94,21 @@ class GdtuiApp(App[None]):
         self._watchdog: Watchdog | None = None
         self.settings_problem: str | None = None
         """Why the settings could not be remembered at exit, or None."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification, shown as written: gdtui's notices quote what was typed or read
+        from files (``[w]``, ``state[w]``), which Textual would otherwise take as markup and
+        drop or choke on. Widgets' ``notify`` passes ``markup=True`` for every call, so it is
+        not asked here."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     @property
     def main(self) -> MainScreen:

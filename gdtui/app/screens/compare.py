@@ -60,7 +60,7 @@ class CompareScreen(AskingScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="compare-body"):
-            yield Static(id="compare-title")
+            yield Static(id="compare-title", markup=False)
             yield Plot(id="compare-chart")
             yield Static(id="compare-spread")
             yield TextTable(id="compare-table")

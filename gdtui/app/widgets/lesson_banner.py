@@ -17,7 +17,7 @@ class LessonBanner(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="lesson-head")
-        yield Static(id="lesson-note")
+        yield Static(id="lesson-note", markup=False)  # a file's words, as written
 
     def show(self, player: LessonPlayer, waiting: bool) -> None:
         """Redraw from ``player``; ``waiting``: a step's numbers are on their way."""

@@ -146,7 +146,7 @@ class Presenter(Grid):
     def compose(self) -> ComposeResult:
         for index in range(self.CELLS):
             with Vertical(classes="present-cell"):
-                yield Static(id=f"present-label-{index}", classes="present-label")
+                yield Static(id=f"present-label-{index}", classes="present-label", markup=False)
                 yield Digits(id=f"present-{index}", classes="present-digits")
 
     def show(self, session: TrainingSession) -> None:

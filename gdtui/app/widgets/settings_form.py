@@ -162,7 +162,7 @@ class SettingsForm(VerticalScroll):
             if not message:
                 return
             # Made on first use: thirteen hidden lines would cost the first frame ~10 ms.
-            error = Static(classes="field-error", id=f"error-{name}")
+            error = Static(classes="field-error", id=f"error-{name}", markup=False)
             self.mount(error, after=row)
         error.update(message)
         error.display = bool(message)
