@@ -10,7 +10,8 @@ from textual.widgets import Digits, Static
 
 from gdtui.app import make_app
 from gdtui.app.widgets.presenter import big_number
-from gdtui.core.numbers import exact
+from gdtui.core.lessons.lesson import load_lesson
+from gdtui.core.numbers import exact, number
 from gdtui.core.settings.config import RunConfig
 from tests.core.references import torch_loop
 
@@ -18,13 +19,23 @@ from .conftest import press_and_settle
 
 
 def _cells(app) -> dict[str, tuple[str, str]]:
-    """Each cell's label name → (the big digits, the label's words after the name)."""
+    """Each cell's label name → (the big digits, the words after the name on its first line)."""
     out = {}
     for index in range(6):
-        label = str(app.query_one(f"#present-label-{index}", Static).render())
-        name, _, rest = label.partition("  ")
+        label = str(app.query_one(f"#present-label-{index}", Static).content)
+        name, _, rest = label.split("\n")[0].partition("  ")
         out[name] = (app.query_one(f"#present-{index}", Digits).value, rest)
     return out
+
+
+def _under(app, name: str) -> tuple[str, bool]:
+    """The words under cell ``name``'s first line, and whether its digits are drawn in red."""
+    for index in range(6):
+        label = str(app.query_one(f"#present-label-{index}", Static).content)
+        first, _, under = label.partition("\n")
+        if first.partition("  ")[0] == name:
+            return under, app.query_one(f"#present-{index}", Digits).has_class("-wrong")
+    raise AssertionError(f"no cell {name}")
 
 
 @pytest.mark.parametrize(
@@ -128,3 +139,69 @@ async def test_a_float64_run_shows_every_digit_float64_has():
         await press_and_settle(app, pilot, "p")
         table = str(app.main.query_one("#debug-table").render())
         assert repr(w) in table
+
+
+def _code_values(app) -> dict[str, str]:
+    """What the Code view lists after the line just run: name → its value's first word."""
+    text = str(app.main.query_one("#code-values", Static).render())
+    out = {}
+    for row in text.splitlines()[1:]:
+        name, equals, value = row.partition(" = ")
+        if equals and not row.startswith(" "):
+            out[name] = value.split()[0].removeprefix("tensor(").rstrip("):,◀")
+    return out
+
+
+async def test_after_a_line_the_big_digits_are_the_code_views_values_under_its_names():
+    """Lesson 000 steps numpy's loop, then autograd's, a few lines at a time: at each step the
+    w and gradient cells show what the Code view lists under the same names (numpy's ``dw``
+    once computed, ``grad`` reset to 0 after the update; ``w.grad`` zeroed in place)."""
+    lesson = load_lesson("000")
+    app = make_app(lesson=lesson, present=True)
+    seen = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in lesson.steps:
+            await press_and_settle(app, pilot, "enter")
+            if app.main.session.line is None:
+                continue
+            cells, code = _cells(app), _code_values(app)
+            gradient = next(name for name in cells if name in ("dw", "grad", "w.grad"))
+            seen.append((gradient, cells[gradient][0]))
+            for name in ("w", gradient):
+                value = code[name]
+                want = "" if value == "None" else big_number(float(value))
+                assert cells[name][0] == want, (name, cells, code)
+    assert ("dw", "-120") in seen and ("grad", "0") in seen  # numpy: computed, then reset
+    assert ("w.grad", "-30") in seen and ("w.grad", "0") in seen  # autograd: then zeroed
+
+
+def _true_gradient(w: float) -> float:
+    """d/dw mean((w·x − 2x)²) over x = 1..4, by hand: mean(2x(wx − 2x))."""
+    return sum(2 * x * (w * x - 2 * x) for x in (1, 2, 3, 4)) / 4
+
+
+async def test_the_numerical_gradient_stands_beside_w_grad_and_a_wrong_one_is_red():
+    """Lesson 003's notes point at .grad in red beside the numerical gradient: in presenter
+    mode both are on screen, at the gradient's line and at the epoch's end."""
+    app = make_app(lesson=load_lesson("003"), present=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        true = _true_gradient(0.0)
+        await press_and_settle(app, pilot, "enter")  # the tutorial's gradient line
+        assert _cells(app)["dw"][0] == big_number(4 * true)
+        assert _under(app, "dw") == (f"numerical {number(true)}: 4×", True)
+        await press_and_settle(app, pilot, "enter")  # the epoch's end
+        assert _cells(app)["w.grad"][0] == big_number(4 * true)
+        assert _under(app, "w.grad") == (f"numerical {number(true)}: 4×", True)
+        await press_and_settle(app, pilot, "enter")  # the mean: right, so not red
+        assert _cells(app)["w.grad"][0] == big_number(true)
+        assert _under(app, "w.grad") == (f"numerical {number(true)}", False)
+
+
+async def test_with_zero_grad_off_the_numerical_gradient_is_this_epochs_part():
+    app = make_app(RunConfig(zero_grad=False), present=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_and_settle(app, pilot, "n", "n")
+        w1 = 0.3  # after epoch 1, from the true gradient -30 at lr 0.01
+        under, red = _under(app, "w.grad")
+        assert under == f"numerical {number(_true_gradient(w1))}, this epoch's part"
+        assert not red

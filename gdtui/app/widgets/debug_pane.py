@@ -185,7 +185,7 @@ class DebugPane(Vertical):
         shown = session.viewed_deltas(rows)  # with mini-batches, a row per update
         # The gradient check takes the whole data's gradient: with mini-batches the table
         # shows it beside each batch's instead.
-        checked = self._checks(session, rows) if not config.batched else [[] for _ in shown]
+        checked = session.viewed_checks(rows) if not config.batched else [[] for _ in shown]
         table.show(
             [column.header for column in columns],
             [
@@ -225,24 +225,6 @@ class DebugPane(Vertical):
     def _say_hidden(self, hidden: list[str]) -> None:
         names = ", ".join(dict.fromkeys(hidden))
         self.border_subtitle = f"{names}: wider terminal" if names else ""
-
-    @staticmethod
-    def _checks(session: TrainingSession, rows: int) -> list[list[GradCheck]]:
-        """The gradient checks of the last ``rows`` epochs in view, oldest first."""
-        if session.initial is None:
-            return [[] for _ in session.history.last(rows, session.viewed_epoch)]
-        from gdtui.core.run.gradcheck import check_history, penalty  # not needed at start-up
-
-        config = session.config
-        checked = check_history(
-            session.history,
-            config.dataset,
-            session.initial,
-            rows,
-            session.viewed_epoch,
-            penalty(config),
-        )
-        return [checks for _, checks in checked]
 
     @staticmethod
     def _grad_note(session: TrainingSession, records: list[EpochRecord]) -> Text:

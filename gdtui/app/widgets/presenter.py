@@ -13,7 +13,9 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Digits, Static
 
-from gdtui.core.numbers import exact
+from gdtui.core.engine.program import ZERO
+from gdtui.core.numbers import exact, number
+from gdtui.core.run.gradcheck import GradCheck
 from gdtui.core.run.session import TrainingSession
 
 BIG_DIGITS = 5
@@ -27,6 +29,8 @@ class Figure(NamedTuple):
 
     big: str
     label: Text
+    wrong: bool = False
+    """A gradient the check finds wrong: drawn in red."""
 
 
 def big_number(value: float | None) -> str:
@@ -56,11 +60,12 @@ def _label(name: str, value: float | None, big: str, double: bool = False) -> Te
 LIVE: dict[str, tuple[str, ...]] = {
     "loss": ("l",),
     "w": ("w", "model.weight"),
-    "w.grad": ("w.grad", "grad", "model.weight.grad"),
     "b": ("b", "model.bias"),
 }
-"""Where each figure is among a line's values (the names differ between the variants; numpy's
-``grad`` is what its update uses, ``dw`` only this epoch's part)."""
+"""Where each figure is among a line's values (the names differ between the variants)."""
+GRADIENTS = ("dw", "grad", "w.grad", "model.weight.grad")
+"""The names the variants' code gives the gradient of w: numpy's ``dw`` (this epoch's) and
+``grad`` (what its update uses), torch's ``.grad``."""
 
 
 def _scalar(value: object) -> object:
@@ -74,40 +79,73 @@ def _cell(name: str, value: float | None, double: bool = False) -> Figure:
     return Figure(big, _label(name, value, big, double))
 
 
-def _mid_epoch(session: TrainingSession, seen: dict[str, object]) -> list[Figure] | None:
-    """While the loop stands inside an epoch (``.``), its values after the line just run:
-    ``w.grad`` may be None there, or already added to. A line's values hold what it changed
-    and the parameters: ``seen`` keeps the epoch's loss from its line on."""
+def _checked(figure: Figure, check: GradCheck | None, shown: float | None) -> Figure:
+    """``figure`` (a gradient) with the numerical gradient under its label when there is
+    one: in red, with the digits, when the two disagree beyond rounding. ``shown``: the
+    gradient's value as the figure shows it."""
+    if check is None:
+        return figure
+    wrong = check.failed
+    label = figure.label.copy()
+    label.append(f"\nnumerical {number(check.numerical, 7)}", "bold red" if wrong else "dim")
+    if wrong and check.ratio is not None:
+        label.append(f": {check.ratio:.4g}×", "bold red")
+    elif shown is not None and shown != check.used:  # zero_grad off: .grad holds more
+        label.append(", this epoch's part", "dim")
+    return Figure(figure.big, label, wrong)
+
+
+def _at_line(session: TrainingSession, seen: dict[str, object]) -> list[Figure] | None:
+    """While the Code view stands after a line (``.``), the values the code shows there,
+    under the code's own names (numpy's ``dw`` once computed, then ``grad``; ``.grad`` None,
+    added to or zeroed). ``seen`` keeps what earlier lines of the epoch left: its loss, the
+    gradient named last."""
     line = session.line
-    if line is None or line.record is not None or session.cursor is not None:
+    if line is None or session.cursor is not None:
         return None
     config = session.config
     cell = partial(_cell, double=config.dtype == "float64")
-    epoch = session.epoch + 1
+    epoch = session.epoch + (line.record is None)
     if seen.get("epoch") != (session.run_id, epoch):
         seen.clear()
         seen["epoch"] = (session.run_id, epoch)
     seen.update({key: line.values[key] for key in LIVE["loss"] if key in line.values})
+    changed = [key for key in GRADIENTS if key in line.changed]
+    if changed:
+        seen["gradient"], seen["zeroed"] = changed[0], line.role == ZERO
     out = [Figure(str(epoch), Text.assemble(("epoch", "bold"), f"  after line {line.number}"))]
     values = {**seen, **line.values}
-    for name in ("loss", "w", "w.grad", "update Δw", "b" if config.has_bias else "lr"):
-        keys = [key for key in LIVE.get(name, (name,)) if key in values]
-        if not keys:
-            out.append(Figure("", Text.assemble((name, "bold"), "  —")))
-            continue
-        value = _scalar(values[keys[0]])
+
+    def found(keys: tuple[str, ...]) -> tuple[str, object] | None:
+        key = next((key for key in keys if key in values), None)
+        return None if key is None else (key, _scalar(values[key]))
+
+    def figure(name: str, keys: tuple[str, ...]) -> Figure:
+        at = found(keys)
+        if at is None:
+            return Figure("", Text.assemble((name, "bold"), "  —"))
+        key, value = at
         if value is None:
-            out.append(Figure("", Text.assemble((name, "bold"), "  = None")))
-        else:
-            out.append(cell(name, float(value)))  # type: ignore[arg-type]
+            return Figure("", Text.assemble((key, "bold"), "  = None"))
+        return cell(key if name == "w.grad" else name, float(value))  # type: ignore[arg-type]
+
+    out += [figure("loss", LIVE["loss"]), figure("w", LIVE["w"])]
+    gradient = (str(seen.get("gradient", "")), *GRADIENTS)
+    check = None if seen.get("zeroed") else session.line_check  # once zeroed, it is gone
+    at = found(gradient)
+    shown = at[1] if at is not None and isinstance(at[1], float) else None
+    out.append(_checked(figure("w.grad", gradient), check, shown))
+    out.append(cell("update Δw", session.line_step))
+    out.append(figure("b", LIVE["b"]) if config.has_bias else cell("lr", config.lr))
     return out
 
 
 def figures(session: TrainingSession, seen: dict[str, object] | None = None) -> list[Figure]:
-    """The cells for the epoch the panes show: epoch, loss, w, w.grad, the update Δw (the
-    step the optimizer took), then b with a bias, or else the learning rate. Inside an
-    epoch, the values after the line just run."""
-    inside = _mid_epoch(session, {} if seen is None else seen)
+    """The cells for the epoch the panes show: epoch, loss, w, w.grad (with the numerical
+    gradient when the check has one), the update Δw (the step the optimizer took), then b
+    with a bias, or else the learning rate. After a line of the loop (the Code view), what
+    the code shows there."""
+    inside = _at_line(session, {} if seen is None else seen)
     if inside is not None:
         return inside
     epoch, config = session.viewed_epoch, session.config
@@ -127,7 +165,9 @@ def figures(session: TrainingSession, seen: dict[str, object] | None = None) -> 
         out.append(cell("loss", record.loss))
     else:  # mini-batches: the whole data's loss at the epoch's end
         out.append(cell("full loss", record.full_loss))
-    out += [cell("w", record.w), cell("w.grad", record.grad_w)]
+    checks = session.viewed_checks(1) if not config.batched else []
+    check = next((c for c in (checks[-1] if checks else []) if c.parameter == "w"), None)
+    out += [cell("w", record.w), _checked(cell("w.grad", record.grad_w), check, record.grad_w)]
     out.append(cell("update Δw", step.dw))
     out.append(cell("b", record.b) if config.has_bias else cell("lr", record.lr))
     return out
@@ -155,5 +195,7 @@ class Presenter(Grid):
             if self._shown.get(index) == figure:
                 continue
             self._shown[index] = figure
-            self.query_one(f"#present-{index}", Digits).update(figure.big)
+            digits = self.query_one(f"#present-{index}", Digits)
+            digits.update(figure.big)
+            digits.set_class(figure.wrong, "-wrong")
             self.query_one(f"#present-label-{index}", Static).update(figure.label)

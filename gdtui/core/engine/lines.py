@@ -32,6 +32,8 @@ class ExplainedLine:
     was: dict[str, Any] = field(default_factory=dict)
     batch: int = 0
     """In the batch loop (its header and body), the batch it ran for, from 1; else 0."""
+    role: str = ""
+    """The line's part in the loop (:data:`~gdtui.core.engine.program.BACKWARD`, …)."""
 
 
 class LineRunner:
@@ -82,4 +84,5 @@ class LineRunner:
             run.record,
             was,
             batch + 1 if line.inner or line.role == BATCH else 0,
+            line.role,
         )

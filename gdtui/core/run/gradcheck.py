@@ -9,15 +9,20 @@ float64 it is a reference the float32 variants must meet to about 1e-6 relative.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gdtui.core.engine.model import mse
+from gdtui.core.engine.program import BACKWARD, GRADIENT
 from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
 from gdtui.core.run.history import RunHistory
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import Dataset
 from gdtui.core.settings.variants import VARIANTS
+
+if TYPE_CHECKING:
+    from gdtui.core.engine.lines import ExplainedLine
 
 TOLERANCE = 1e-3
 """Relative error above which a gradient is flagged: float32 arithmetic stays far below it."""
@@ -208,3 +213,40 @@ def check_history(
         results.append((record, check_record(record, previous, dataset, w, b, decay)))
         previous = record
     return results
+
+
+LINE_GRADIENTS = {"dw": GRADIENT, "w.grad": BACKWARD, "model.weight.grad": BACKWARD}
+"""Where a line of the loop leaves its epoch's gradient of w, by the role of that line:
+numpy's ``dw = …``, or what ``backward()`` adds to ``.grad``."""
+LINE_PARAMETERS = {"w": "w", "model.weight": "w", "b": "b", "model.bias": "b"}
+
+
+def _scalar(value: Any) -> float | None:
+    while isinstance(value, list) and len(value) == 1:  # model.weight is [[w]]
+        value = value[0]
+    return None if value is None else float(value)
+
+
+def parameters(values: dict[str, Any]) -> dict[str, float | None]:
+    """w and b among a line's values, whatever the variant names them."""
+    return {LINE_PARAMETERS[k]: _scalar(v) for k, v in values.items() if k in LINE_PARAMETERS}
+
+
+def check_line(line: ExplainedLine, dataset: Dataset, decay: float = 0.0) -> GradCheck | None:
+    """The check of the gradient of w that ``line`` computed, at the
+    parameters it was computed at (the update comes after it); None for any other line. With
+    zero_grad off, ``backward()`` adds to ``.grad``: what it held before is taken off."""
+    computed = (k for k, role in LINE_GRADIENTS.items() if role == line.role and k in line.changed)
+    key = next(computed, None)
+    if key is None or line.skipped:
+        return None
+    value = _scalar(line.values[key])
+    if value is None:
+        return None
+    at = parameters(line.values)
+    w, b = at.get("w"), at.get("b")
+    if w is None:
+        return None
+    was = _scalar(line.was.get(key))
+    accumulated = value if was is not None else 0.0
+    return check("w", value - (was or 0.0), dataset, w, b, accumulated, decay)

@@ -26,6 +26,7 @@ from gdtui.core.settings.fields import LIVE_FIELDS, setting_words, shown_value
 if TYPE_CHECKING:
     from gdtui.core.engine.graph import GraphNode
     from gdtui.core.engine.lines import ExplainedLine
+    from gdtui.core.run.gradcheck import GradCheck
 
 VIEWS: tuple[str, ...] = ("loss", "data", "landscape", "code")
 """What a run can be watched through, in the order ``g`` goes through them: the loss chart,
@@ -181,6 +182,11 @@ class TrainingSession:
         self.graph: GraphNode | None = None
         """The autograd graph of the last ``backward()`` run by lines, and its epoch."""
         self.graph_epoch = 0
+        self.line_check: GradCheck | None = None
+        """The gradient check of the gradient of w computed by the lines run in the epoch
+        the loop stands in (full batch only), once that line has run; else None."""
+        self.line_start: float | None = None
+        """w as the loop entered the epoch it stands in, when running lines."""
 
     # -- acting on the run ------------------------------------------------------------------
 
@@ -313,9 +319,18 @@ class TrainingSession:
     def accept_line(self, run_id: int, line: ExplainedLine, stretch: Stretch | None) -> bool:
         """A line of the loop has run (and its epoch's stretch, after the last line); False if
         it is from an old run."""
-        if run_id != self.run_id or (stretch is not None and not self._add(stretch)):
+        if run_id != self.run_id:
             return False
-        self.line = line
+        from gdtui.core.run.gradcheck import check_line, parameters, penalty  # (at start-up: not)
+
+        check, start = self.line_check, self.line_start
+        if self.line is None or self.line.record is not None:  # a new epoch's first line
+            check, start = None, parameters(line.values).get("w")
+        if stretch is not None and not self._add(stretch):
+            return False
+        if not self.config.batched:
+            check = check_line(line, self.config.dataset, penalty(self.config)) or check
+        self.line, self.line_check, self.line_start = line, check, start
         if line.graph is not None:
             self.graph, self.graph_epoch = line.graph, self.epoch + (line.record is None)
         return True
@@ -323,7 +338,7 @@ class TrainingSession:
     def _add(self, stretch: Stretch) -> bool:
         if stretch.run_id != self.run_id:
             return False
-        self.line = None  # whole epochs: the loop stands at the start of the next one
+        self.line = self.line_check = self.line_start = None  # whole epochs: at the next one
         self.history.extend(stretch.records)
         if stretch.updates:
             self.history.extend_updates(stretch.updates)
@@ -388,6 +403,30 @@ class TrainingSession:
             if 0 < end <= history.kept_from:  # summarised: the epoch's row stands for them
                 return [Delta(self.history.record(self.viewed_epoch - 1), None, None)]
         return deltas(history, self.initial, count, end)
+
+    @property
+    def line_step(self) -> float | None:
+        """How far the lines run so far in this epoch have moved w; None before the update
+        (or between epochs)."""
+        if self.line is None or self.line_start is None:
+            return None
+        from gdtui.core.run.gradcheck import parameters
+
+        w = parameters(self.line.values).get("w")
+        return None if w is None or w == self.line_start else w - self.line_start
+
+    def viewed_checks(self, count: int) -> list[list[GradCheck]]:
+        """The gradient checks of the last ``count`` epochs up to the one in view, oldest
+        first (none before the first stretch has told the starting parameters)."""
+        if self.initial is None:
+            return [[] for _ in self.history.last(count, self.viewed_epoch)]
+        from gdtui.core.run.gradcheck import check_history, penalty  # not needed at start-up
+
+        config = self.config
+        checked = check_history(
+            self.history, config.dataset, self.initial, count, self.viewed_epoch, penalty(config)
+        )
+        return [checks for _, checks in checked]
 
     def replay_plan(self) -> ReplayPlan:
         """How a new training process runs this run again to where it stands."""
