@@ -47,6 +47,7 @@ from gdtui.cli.options import (
     parse_config,
     parse_fps,
 )
+from gdtui.cli.serve_console import ServerConsole, access_logger, start_logging
 from gdtui.core.settings.parse import parse_float, parse_int
 
 TEMPLATES = Path(__file__).parent / "serve_templates"
@@ -59,9 +60,6 @@ HEARTBEAT_SECONDS = 5.0
 MAX_MESSAGE_BYTES = 64 * 1024
 """A browser's messages are keys and sizes: anything larger is not one."""
 TOKEN_COOKIE = "gdtui-token"
-SESSION_MEGABYTES = 360
-"""Resident memory of one session with a torch variant (the app ~60 MB, its training
-process ~300 MB), measured; numpy-manual's is about half."""
 
 log = logging.getLogger("gdtui.cli.serve")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -184,35 +182,27 @@ class GdtuiServer(Server):
         return given is not None and hmac.compare_digest(given.encode(), token.encode())
 
     def serve(self, debug: bool = False) -> None:
-        """Serve until SIGINT or SIGTERM; the address is printed once the port listens."""
-        self.initialize_logging()
+        """Serve until SIGINT or SIGTERM; the address is printed once the port listens, and
+        again on demand (see :mod:`gdtui.cli.serve_console`)."""
+        start_logging()
         loop = asyncio.new_event_loop()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signal_number, self.request_exit)
+        console = ServerConsole(self.options, lambda: len(self.sessions))
+        console.reprint_on_demand(loop)
         web.run_app(
             self._make_app(),
             host=self.host,
             port=self.port,
             handle_signals=False,
             loop=loop,
-            print=lambda *_: self._announce(),
+            print=lambda *_: console.announce(),
+            access_log_class=access_logger(self.options.token),
         )
 
     async def on_startup(self, app: web.Application) -> None:
-        """Nothing to say before the port listens (see :meth:`_announce`)."""
-
-    def _announce(self) -> None:
-        options = self.options
-        idle = (
-            f"{options.idle_timeout / 60:g} min" if options.idle_timeout is not None else "no limit"
-        )
-        print(
-            f"gdtui serve: open {options.url}\n"
-            f"  at most {options.max_sessions} sessions (about {SESSION_MEGABYTES} MB each), "
-            f"idle timeout {idle}, files inside {options.root}. Ctrl+C stops it.",
-            flush=True,
-        )
+        """Nothing to say before the port listens (see :meth:`ServerConsole.announce`)."""
 
     async def on_shutdown(self, app: web.Application) -> None:
         await asyncio.gather(*(self._stop(service) for service in list(self.sessions)))
@@ -356,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the app to a browser (each tab runs its own gdtui with these "
         "settings), behind a token. For a remote machine, tunnel the port over SSH rather "
         "than listening widely; for a classroom, see --host and --allow-host.",
+        epilog="While it runs, Enter on its terminal (or SIGUSR1: kill -USR1 PID, the PID it "
+        "prints) prints the address again, with the sessions in use. Its log is one line a "
+        "request, the token shown as ?token=[secret].",
     )
     server = parser.add_argument_group("server")
     server.add_argument(

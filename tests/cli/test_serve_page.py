@@ -1,0 +1,76 @@
+"""The page ``gdtui serve`` gives a browser, in a real one (Chromium, driven by Playwright):
+its title, and keys that reach the app as soon as it shows, with no click first."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import pytest
+
+from tests.cli.terminal_support import wait_gone
+from tests.cli.test_serve import Served
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def served(tmp_path):
+    server = Served(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    candidates = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+    chromium = next((path for path in candidates if os.path.exists(path)), None)
+    if chromium is None:
+        pytest.skip("no chromium here (.ci/run installs Debian's)")
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _words(frames: list[bytes]) -> str:
+    """What the app drew, escape sequences and whitespace left out."""
+    text = b"".join(frames).decode(errors="replace")
+    return re.sub(r"\x1b\[[0-9;?<>$]*[A-Za-z~]|\x1b\][^\x07]*\x07|\s", "", text)
+
+
+def test_the_page_has_a_title_and_takes_keys_before_any_click(served, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    drawn: list[bytes] = []
+    sent: list[str] = []
+
+    def watch(websocket) -> None:
+        websocket.on("framereceived", lambda p: drawn.append(p if isinstance(p, bytes) else b""))
+        websocket.on("framesent", lambda p: sent.append(p if isinstance(p, str) else ""))
+
+    page.on("websocket", watch)
+    page.goto(served.printed)
+    assert page.title() == "gdtui"
+    page.wait_for_selector("body.-first-byte", timeout=30_000)
+    page.wait_for_timeout(1500)  # the app settles its own focus after its first frame
+    before = len(drawn)
+    page.keyboard.press("?")  # no click anywhere: the page must have focused the terminal
+    deadline = time.monotonic() + 15
+    while "oneepochatatime" not in _words(drawn[before:]) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert '["stdin","?"]' in sent, sent
+    assert "oneepochatatime" in _words(drawn[before:])  # the help screen's first words
+    assert '["focus"]' in sent  # and the app was told that it has the focus
+    page.close()
+    assert not wait_gone(served.apps(), 5)
