@@ -257,7 +257,7 @@ class GdtuiServer(Server):
         self.sessions.add(service)
         try:
             await service.start(width, height)
-            await self._relay(websocket, service)
+            await self._until_either_ends(websocket, service)
         except Exception as error:  # the session ends; the server goes on
             log.warning("session ended by an error: %r", error)
         finally:
@@ -266,6 +266,19 @@ class GdtuiServer(Server):
             with contextlib.suppress(Exception):
                 await websocket.close()
         return websocket
+
+    async def _until_either_ends(
+        self, websocket: web.WebSocketResponse, service: AppService
+    ) -> None:
+        """Relay the browser's messages until the browser goes, or the app does: an app that
+        fails at start says nothing on its way out, and its tab would otherwise hang on a
+        blank page, holding a session, until the idle timeout."""
+        relay = asyncio.ensure_future(self._relay(websocket, service))
+        app = service._task  # textual-serve's reader of the app, which ends when the app does
+        await asyncio.wait({relay} | ({app} if app else set()), return_when="FIRST_COMPLETED")
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay
 
     async def _relay(self, websocket: web.WebSocketResponse, service: AppService) -> None:
         """Pass the browser's keys and sizes to the app until the browser goes, falls

@@ -74,3 +74,42 @@ def test_the_page_has_a_title_and_takes_keys_before_any_click(served, browser):
     assert '["focus"]' in sent  # and the app was told that it has the focus
     page.close()
     assert not wait_gone(served.apps(), 5)
+
+
+def test_an_app_that_fails_at_start_closes_its_tab_at_once(tmp_path, monkeypatch):
+    """The app of a session exits before it draws (here a sitecustomize makes every served
+    app exit): the tab's connection closes within seconds, not at the idle timeout, and the
+    session's slot is free again."""
+    import asyncio
+
+    import aiohttp
+
+    from tests.cli.test_serve import ws_url
+
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "import os\nif os.environ.get('TEXTUAL_DRIVER', '').endswith('WebDriver'):\n"
+        "    os._exit(3)\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(hooks))
+    served = Served(tmp_path, "--max-sessions", "1")
+    try:
+
+        async def connect() -> float:
+            start = time.monotonic()
+            async with (
+                aiohttp.ClientSession() as session,
+                session.ws_connect(ws_url(served), headers={"Origin": served.base}) as websocket,
+            ):
+                await websocket.send_str('["resize", {"width": 80, "height": 24}]')
+                while not websocket.closed:
+                    message = await asyncio.wait_for(websocket.receive(), 20)
+                    if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                        break
+            return time.monotonic() - start
+
+        assert asyncio.run(connect()) < 10
+        assert asyncio.run(connect()) < 10  # its one slot was given back
+    finally:
+        served.stop()
