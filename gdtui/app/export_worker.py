@@ -1,19 +1,28 @@
-"""Exporting a run, on a worker thread: the history as CSV and JSON lines and the settings as
-TOML, all three files or none."""
+"""Exporting a run, on a worker thread: the history as CSV and JSON lines, each row with the
+learning rate and zero_grad it ran with, and the settings as TOML, as the run started and with
+every change made mid-run, so that ``--config`` replays it; all three files or none. A served
+tab sends the three to the browser in one zip instead (the server's folder is out of the
+student's reach)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import shutil
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from textual.worker import get_current_worker
 
+from gdtui.app.delivery import offer
 from gdtui.core.files import Cancelled, PartlyWritten, write_all_atomic
+from gdtui.core.run.export import csv_chunks, export_bytes, jsonl_chunks, replayed_settings
 from gdtui.core.run.history import RunHistory
 from gdtui.core.run.session import TrainingSession
+from gdtui.core.settings.changes import MidRunChange
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.files import config_text
 
@@ -21,30 +30,110 @@ if TYPE_CHECKING:
     from gdtui.app.screens.main import MainScreen
 
 LONG_EXPORT = 100_000
-"""Exports of this many epochs or more say that they have started (they take a second)."""
+"""Exports of this many epochs or more say how big they will be before they are written
+(they take a second or more)."""
 Notify = Callable[..., None]
 """``notify(message, severity=...)``, safe to call from the worker's thread."""
+
+
+@dataclass(frozen=True)
+class Export:
+    """One export: the first ``epochs`` of ``history``, and the settings that replay them:
+    ``start`` and the ``changes`` made mid-run."""
+
+    history: RunHistory
+    epochs: int
+    start: RunConfig
+    changes: Sequence[MidRunChange]
+    stem: Path
+    """The files' path without a suffix (in a served tab, only their names count)."""
+
+    def files(self) -> list[tuple[str, str | Iterable[str]]]:
+        """Each file's suffix and text (the records as pieces, written one by one)."""
+        note = (
+            f"gdtui export: {self.epochs:,} epochs of this run ({self.stem.name}.csv, .jsonl);\n"
+            f"gdtui run --config {self.stem.name}.toml --format jsonl replays them, changes "
+            "and all"
+        )
+        return [
+            (".csv", csv_chunks(self.history, self.epochs)),
+            (".jsonl", jsonl_chunks(self.history, self.epochs)),
+            (".toml", config_text(self.start, ".toml", self.changes, note)),
+        ]
+
+    def size(self) -> int:
+        """About how many bytes the files take (the records; the settings are a few lines)."""
+        return export_bytes(self.history, self.epochs) + 2_000
+
+    def words(self) -> str:
+        """``1,000 epochs`` and, with summarised updates, which rows stand for them."""
+        count = f"{self.epochs:,} epoch" + ("" if self.epochs == 1 else "s")
+        updates = self.history.updates
+        if updates is not None and updates.kept_from:
+            count += (
+                f" (before update {updates.kept_from + 1:,}, each epoch's last update: the "
+                f"latest {updates.window:,} are kept in full)"
+            )
+        return count
+
+    def made(self) -> str:
+        """``the change made mid-run (lr 0.02 at epoch 3)``, or "" for a run without."""
+        changes = self.changes
+        if not changes:
+            return ""
+        listed = "; ".join(change.words() for change in changes[:3])
+        more = f"; and {len(changes) - 3} more" if len(changes) > 3 else ""
+        plural = "s" if len(changes) > 1 else ""
+        return f"the change{plural} made mid-run ({listed}{more})"
+
+    def replay_words(self, toml: str) -> str:
+        """What the settings file holds and how to replay it."""
+        if not self.changes:
+            return f"the settings to {toml} (gdtui --config {toml} replays the run)"
+        return (
+            f"the settings and {self.made()} to {toml} "
+            f"(gdtui --config {toml} replays the run, changes and all)"
+        )
+
+
+def megabytes(size: int) -> str:
+    """``91 MB``, ``2.4 MB``, ``310 kB``."""
+    if size >= 10**7:
+        return f"{size / 1e6:,.0f} MB"
+    if size >= 10**6:
+        return f"{size / 1e6:.1f} MB"
+    return f"{max(1, round(size / 1e3))} kB"
 
 
 def export_run(
     history: RunHistory,
     epochs: int,
-    config: RunConfig,
+    start: RunConfig,
     stem: Path,
-    changes: list[tuple[int, str]],
+    changes: Sequence[MidRunChange],
     notify: Notify,
     cancelled: Callable[[], bool],
 ) -> None:
-    """Write the first ``epochs`` records to ``stem``.csv and .jsonl and the settings to
-    ``stem``.toml, then say what was written (``changes``: what the settings file leaves out)."""
-    files = [
-        (stem.with_suffix(".csv"), history.csv_chunks(epochs)),
-        (stem.with_suffix(".jsonl"), history.jsonl_chunks(epochs)),
-        (stem.with_suffix(".toml"), config_text(config, ".toml")),
-    ]
+    """Write the first ``epochs`` records to ``stem``.csv and .jsonl and the settings that
+    replay them (``start`` and the ``changes`` made mid-run) to ``stem``.toml, then say what
+    was written. A long export says its size first; one that cannot fit writes nothing."""
+    export = Export(history, epochs, start, changes, stem)
+    size = export.size()
+    if epochs >= LONG_EXPORT:
+        notify(f"Exporting {export.words()}: about {megabytes(size)}…", timeout=4)
     try:
         stem.parent.mkdir(parents=True, exist_ok=True)
-        write_all_atomic(files, cancelled)
+        free = shutil.disk_usage(stem.parent).free
+        if size > free:
+            notify(
+                f"Could not export to {stem.parent}: No space left on device (about "
+                f"{megabytes(size)} needed, {megabytes(free)} free). Nothing was written.",
+                severity="error",
+            )
+            return
+        write_all_atomic(
+            [(stem.with_suffix(suffix), text) for suffix, text in export.files()], cancelled
+        )
     except Cancelled:
         return
     except PartlyWritten as error:
@@ -60,52 +149,83 @@ def export_run(
             severity="error",
         )
         return
-    replay = "gdtui --config replays them"
-    if changes:
-        # A config file holds one set of settings: the run's mid-run changes are not in it.
-        made = ", ".join(f"{label} at {epoch}" for epoch, label in changes[:3])
-        more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
-        replay = f"as they are now, without the changes made mid-run: {made}{more}"
-    count = f"{epochs:,} epoch" + ("" if epochs == 1 else "s")
-    updates = history.updates
-    if updates is not None and updates.kept_from:
-        count += (
-            f" (before update {updates.kept_from + 1:,}, each epoch's last update: the latest "
-            f"{updates.window:,} are kept in full)"
-        )
     notify(
-        f"Exported {count} to {stem}.csv and .jsonl; the settings to {stem.name}.toml ({replay})"
+        f"Exported {export.words()} to {stem}.csv and .jsonl ({megabytes(size)}); "
+        f"{export.replay_words(stem.name + '.toml')}"
     )
 
 
+def zip_run(export: Export, file: BinaryIO, cancelled: Callable[[], bool]) -> None:
+    """Write ``export``'s three files into ``file`` as one zip (Cancelled if cancelled)."""
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+        for suffix, text in export.files():
+            with archive.open(export.stem.name + suffix, "w") as member:
+                for piece in [text] if isinstance(text, str) else text:
+                    if cancelled():
+                        raise Cancelled(export.stem)
+                    member.write(piece.encode())
+
+
+def send_run(
+    export: Export,
+    deliver: Callable[[BinaryIO, str], None],
+    notify: Notify,
+    cancelled: Callable[[], bool],
+) -> None:
+    """Zip ``export`` into a temporary file (gone once delivered) and hand it to
+    ``deliver`` (the browser's download, from the UI thread)."""
+    import tempfile
+
+    if export.epochs >= LONG_EXPORT:
+        size = megabytes(export.size())
+        notify(f"Exporting {export.words()}: about {size}, less once zipped for your browser…")
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - the delivery closes it once sent
+    try:
+        zip_run(export, file, cancelled)
+    except Cancelled:
+        file.close()
+        return
+    except OSError as error:
+        file.close()
+        notify(f"Could not export: {error.strerror or error}", severity="error")
+        return
+    deliver(file, export.stem.name + ".zip")
+
+
 def start_export(screen: MainScreen, session: TrainingSession, output_dir: Path) -> None:
-    """Export ``session``'s run into ``output_dir`` on a worker of ``screen``'s: a million
-    epochs take seconds to write, and the keys and the run go on meanwhile. The files hold
-    the epochs up to now; a newer export replaces an unfinished one."""
+    """Export ``session``'s run into ``output_dir`` (in a served tab, to the browser) on a
+    worker of ``screen``'s: a million epochs take seconds to write, and the keys and the run
+    go on meanwhile. The files hold the epochs up to now; a newer export replaces an
+    unfinished one."""
     if not len(session.history):
         screen.notify("Nothing to export yet: step at least one epoch.", severity="warning")
         return
     epochs = session.epoch
+    start, changes = replayed_settings(session, epochs)
     stem = output_dir / f"gdtui-{session.config.variant}-{epochs}-epochs"
-    if epochs >= LONG_EXPORT:
-        screen.notify(f"Exporting {epochs:,} epochs…", timeout=3)
+    export = Export(session.history, epochs, start, changes, stem)
+    app = screen.app
 
-    def notify(message: str, severity: Any = "information") -> None:
+    def notify(message: str, severity: Any = "information", timeout: float | None = None) -> None:
         if screen.quitting:
             return
         with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-            screen.app.call_from_thread(screen.notify, message, severity=severity)
+            app.call_from_thread(screen.notify, message, severity=severity, timeout=timeout)
 
-    work = partial(
-        export_run,
-        session.history,
-        epochs,
-        session.config,
-        stem,
-        list(session.changes),
-        notify,
-        lambda: get_current_worker().is_cancelled or screen.quitting,
-    )
+    def cancelled() -> bool:
+        return get_current_worker().is_cancelled or screen.quitting
+
+    if app.is_web:
+        made = export.made()
+        what = f"Exported {export.words()}" + (f", with {made}," if made else "")
+
+        def deliver(file: BinaryIO, name: str) -> None:
+            with contextlib.suppress(RuntimeError):
+                app.call_from_thread(offer, app, file, name, "application/zip", what)
+
+        work = partial(send_run, export, deliver, notify, cancelled)
+    else:
+        work = partial(export_run, export.history, epochs, start, stem, changes, notify, cancelled)
     screen.run_worker(
         work, name="export", thread=True, exclusive=True, group="export", exit_on_error=False
     )

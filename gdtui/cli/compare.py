@@ -58,7 +58,9 @@ def main(args: list[str]) -> int:
                 f"{option_name(key)}: compare --across {namespace.across} sets it itself "
                 f"({why}); leave it out"
             )
-    return run_compare(parse_config(namespace), namespace.across, namespace.format)
+    return run_compare(
+        parse_config(namespace, refuses_changes="gdtui compare"), namespace.across, namespace.format
+    )
 
 
 def format_comparison(comparison: Comparison, config: RunConfig, across: str) -> str:

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import sys
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 import numpy as np
 
 from gdtui import exits
-from gdtui.cli.options import FORMATS, Parser, UsageError, add_settings, bounded, parse_config
+from gdtui.cli.options import FORMATS, Parser, UsageError, add_settings, bounded, parse_run
 from gdtui.cli.output import writing
+from gdtui.cli.progress import Progress
 from gdtui.core.engine.divergence import divergence_hint
 from gdtui.core.engine.record import EpochRecord
 from gdtui.core.engine.runner import Runner
 from gdtui.core.engine.stops import RunState
 from gdtui.core.run.gradcheck import GradChecker, penalty
 from gdtui.core.run.history import record_fields
+from gdtui.core.settings.changes import MidRunChange
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.parse import parse_int
 
@@ -57,7 +61,7 @@ def main(args: list[str]) -> int:
     """``gdtui run [OPTIONS]``: train headless; returns the exit status."""
     namespace = build_parser().parse_args(args)
     log_every = bounded("--log-every", namespace.log_every, 1, 10**9, parse_int, "a whole number")
-    config = parse_config(namespace)
+    config, script = parse_run(namespace)
     if namespace.check_grad and config.batched:
         raise UsageError(
             "--check-grad: checks the full batch's gradient; leave out --batch-size and --shuffle"
@@ -68,6 +72,7 @@ def main(args: list[str]) -> int:
         log_every,
         check_grad=namespace.check_grad,
         keep_going=namespace.keep_going,
+        script=script,
     )
 
 
@@ -93,16 +98,22 @@ def run_headless(
     out: TextIO | None = None,
     check_grad: bool = False,
     keep_going: bool = False,
+    script: Sequence[MidRunChange] = (),
 ) -> int:
     """Train ``config`` to the end, printing as ``fmt``; returns the exit status (0, 3 or 5).
     Raises :class:`~gdtui.cli.output.OutputError` if the output cannot be written.
+
+    ``script`` changes settings mid-run where it says (an exported run's changes, replayed).
+    While the records go to a file or a pipe, a long run's progress shows on standard error
+    (when that is a terminal).
 
     With ``check_grad`` each record gains ``num_grad_w`` (and ``num_grad_b``), and the first
     epoch whose gradient disagrees with them is reported on stderr. A run found diverging
     stops there, unless ``keep_going``.
     """
     out = out or sys.stdout
-    runner = Runner(config)
+    runner = Runner(config, script=script)
+    progress = Progress(out, sys.stderr)
     fields = record_fields(config.has_bias, config.batched)
     checker = GradChecker(config.dataset, config.has_bias, penalty(config)) if check_grad else None
     if checker is not None:
@@ -112,7 +123,7 @@ def run_headless(
     last_logged = 0
     previous: EpochRecord | None = None
     before: tuple[float, float | None] = (0.0, None)  # the parameters the record started from
-    with writing():
+    with writing(), _cleared(progress):
         if csv_writer is not None:
             csv_writer.writerow(fields)
         while True:
@@ -135,7 +146,7 @@ def run_headless(
                         write(format_text_line(record) + "\n")
                         last_logged = record.epoch
                     continue
-                values = record._asdict()
+                values = {**record._asdict(), "zero_grad": record.zero_grad}
                 if checker is not None:
                     values.update(extra)
                 if fmt == "jsonl":
@@ -145,12 +156,15 @@ def run_headless(
                     csv_writer.writerow([_cell(values[name]) for name in fields])
             if stretch.records:
                 previous = stretch.records[-1]
+                progress.show(previous.epoch, runner.config.epochs)
             if going_on:
                 assert stop is not None
+                progress.done()
                 print(f"gdtui run: {stop.message}; going on", file=sys.stderr)
                 continue
             if stop is not None:
                 break
+        progress.done()
         warning = checker.warning() if checker is not None else None
         if warning is not None:
             out.flush()
@@ -174,7 +188,18 @@ def run_headless(
     return exits.OK if warning is None else exits.WRONG_GRADIENT
 
 
-def _cell(value: float | int | None) -> str:
-    """A CSV cell: the number's repr, or empty where a record has none (a mini-batch's
-    full-data loss before the epoch's last update)."""
+def _cell(value: float | int | bool | None) -> str:
+    """A CSV cell: the number's repr, ``true`` or ``false``, or empty where a record has none
+    (a mini-batch's full-data loss before the epoch's last update)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return "" if value is None else repr(value)
+
+
+@contextlib.contextmanager
+def _cleared(progress: Progress) -> Iterator[None]:
+    """The progress line cleared however the run ends (a signal, a closed pipe)."""
+    try:
+        yield
+    finally:
+        progress.done()

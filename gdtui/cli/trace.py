@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(args: list[str]) -> int:
     """``gdtui trace [OPTIONS]``: print the loop's lines as they run; the exit status."""
     namespace = build_parser().parse_args(args)
-    config = parse_config(namespace, defaults={"epochs": TRACE_EPOCHS})
+    config = parse_config(
+        namespace, defaults={"epochs": TRACE_EPOCHS}, refuses_changes="gdtui trace"
+    )
     return run_trace(config, namespace.format)
 
 

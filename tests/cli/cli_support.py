@@ -136,8 +136,9 @@ def reference_gd(
             record["grad_w"] = float(grad_w)
             if b is not None:
                 record["grad_b"] = float(grad_b)
+            record["lr"], record["zero_grad"] = lr, zero_grad  # the live settings it used
             records.append(record)
-            values = [v for k, v in record.items() if k not in ("epoch", "step", "batch")]
+            values = [v for k, v in record.items() if k not in ("epoch", "step", "batch", "lr")]
             if not all(np.isfinite(values)):
                 break
             if loss < eps:
@@ -146,7 +147,8 @@ def reference_gd(
 
 
 def is_finite_record(record: dict[str, float]) -> bool:
-    return all(np.isfinite([v for k, v in record.items() if k not in ("epoch", "step", "batch")]))
+    skipped = ("epoch", "step", "batch", "lr", "zero_grad")
+    return all(np.isfinite([v for k, v in record.items() if k not in skipped]))
 
 
 def assert_records_close(

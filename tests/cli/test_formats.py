@@ -108,7 +108,8 @@ def test_jsonl_torch_autograd_matches_float32_reference() -> None:
     assert len(records) == 100
     expected = reference_gd()
     for got, want in zip(records, expected, strict=True):
-        assert list(got) == ["epoch", "step", "batch", "loss", "w", "grad_w"]
+        assert list(got) == ["epoch", "step", "batch", "loss", "w", "grad_w", "lr", "zero_grad"]
+        assert (got["lr"], got["zero_grad"]) == (want["lr"], want["zero_grad"]) == (0.01, True)
         assert got["epoch"] == want["epoch"]
         assert isinstance(got["epoch"], int)
         for key in ("loss", "w", "grad_w"):
@@ -121,6 +122,8 @@ def test_jsonl_torch_autograd_matches_float32_reference() -> None:
         "loss": 30.0,
         "w": 0.29999998211860657,
         "grad_w": -30.0,
+        "lr": 0.01,
+        "zero_grad": True,
     }
 
 
@@ -131,7 +134,7 @@ def test_jsonl_numpy_manual_is_bit_exact_float32() -> None:
 
 
 MODULE_ARGS = ("run", "--variant", "torch-module", "--w0", "0.5", "--b0", "-0.25", "--epochs", "40")
-MODULE_FIELDS = ["epoch", "step", "batch", "loss", "w", "b", "grad_w", "grad_b"]
+MODULE_FIELDS = ["epoch", "step", "batch", "loss", "w", "b", "grad_w", "grad_b", "lr", "zero_grad"]
 
 
 @pytest.fixture(scope="module")
@@ -168,16 +171,19 @@ def test_torch_module_text_lines_include_bias(torch_module_runs: dict[str, Resul
     assert lines[-1] == f"Prediction after training: f(5) = {5 * w + b:.3f}"
 
 
+def _cell(name: str, text: str) -> float | int | bool:
+    if name == "zero_grad":
+        assert text in ("true", "false")
+        return text == "true"
+    return int(text) if name == "epoch" else float(text)
+
+
 def _csv_records(text: str) -> list[dict[str, float]]:
     rows = list(csv.reader(io.StringIO(text)))
     header, body = rows[0], rows[1:]
     assert all(len(row) == len(header) for row in body)
     return [
-        {
-            name: int(cell) if name == "epoch" else float(cell)
-            for name, cell in zip(header, row, strict=True)
-        }
-        for row in body
+        {name: _cell(name, cell) for name, cell in zip(header, row, strict=True)} for row in body
     ]
 
 
@@ -188,7 +194,7 @@ def test_csv_matches_jsonl_exactly() -> None:
     assert as_csv.returncode == 0, as_csv
     assert as_jsonl.returncode == 0, as_jsonl
     rows = list(csv.reader(io.StringIO(as_csv.stdout)))
-    assert rows[0] == ["epoch", "step", "batch", "loss", "w", "grad_w"]
+    assert rows[0] == ["epoch", "step", "batch", "loss", "w", "grad_w", "lr", "zero_grad"]
     assert len(rows) == 1 + 60
     records = _csv_records(as_csv.stdout)
     assert records == as_jsonl.jsonl()

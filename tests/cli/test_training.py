@@ -88,7 +88,7 @@ def test_diverged_csv_keeps_header_and_records() -> None:
         "--keep-going",
     )
     assert result.returncode == 3, result
-    assert result.lines[0] == "epoch,step,batch,loss,w,grad_w"
+    assert result.lines[0] == "epoch,step,batch,loss,w,grad_w,lr,zero_grad"
     assert [int(line.split(",")[0]) for line in result.lines[1:]] == list(range(1, k))
 
 
@@ -324,7 +324,7 @@ def test_check_grad_is_quiet_when_the_gradient_is_right_and_adds_csv_columns() -
     )
     assert result.returncode == 0, result
     assert result.stderr == ""
-    assert result.lines[0] == "epoch,step,batch,loss,w,grad_w,num_grad_w"
+    assert result.lines[0] == "epoch,step,batch,loss,w,grad_w,lr,zero_grad,num_grad_w"
     assert len(result.lines) == 201
 
 

@@ -18,10 +18,19 @@ from hypothesis import strategies as st
 
 from gdtui.core.engine.record import GRAD_NONE, GRAD_VALUE, GRAD_ZERO, EpochRecord
 from gdtui.core.engine.trainer import Trainer
+from gdtui.core.run.export import csv_chunks, jsonl_chunks
 from gdtui.core.run.history import RunHistory, record_fields
 from gdtui.core.settings.config import RunConfig
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+def _cell(name: str, text: str) -> float | int | bool:
+    """A CSV cell read back as the record holds it."""
+    if name == "zero_grad":
+        assert text in ("true", "false")
+        return text == "true"
+    return int(text) if name in ("epoch", "step", "batch") else float(text)
 
 
 def _records(n: int, bias: bool, seed: int = 0) -> list[EpochRecord]:
@@ -184,15 +193,12 @@ def test_csv_round_trip(bias: bool) -> None:
     records = _records(200, bias, seed=2)
     history = RunHistory(bias)
     history.extend(records)
-    rows = list(csv.reader(io.StringIO("".join(history.csv_chunks()))))
+    rows = list(csv.reader(io.StringIO("".join(csv_chunks(history)))))
     fields = record_fields(bias)
     assert tuple(rows[0]) == fields
     assert len(rows) == len(records) + 1
     for row, record in zip(rows[1:], records, strict=True):
-        parsed = {
-            name: (int(cell) if name == "epoch" else float(cell))
-            for name, cell in zip(fields, row, strict=True)
-        }
+        parsed = {name: _cell(name, cell) for name, cell in zip(fields, row, strict=True)}
         assert parsed == {name: getattr(record, name) for name in fields}
         # -0.0 keeps its sign
         for name in fields[1:]:
@@ -204,7 +210,7 @@ def test_jsonl_round_trip(bias: bool) -> None:
     records = _records(200, bias, seed=3)
     history = RunHistory(bias)
     history.extend(records)
-    text = "".join(history.jsonl_chunks())
+    text = "".join(jsonl_chunks(history))
     assert text.endswith("\n")
     lines = text.splitlines()
     assert len(lines) == len(records)
@@ -223,11 +229,11 @@ def test_exports_round_trip_any_finite_numbers(values: list[tuple[float, ...]]) 
     history = RunHistory(True)
     history.extend(records)
     fields = record_fields(True)
-    parsed = [json.loads(line) for line in "".join(history.jsonl_chunks()).splitlines()]
+    parsed = [json.loads(line) for line in "".join(jsonl_chunks(history)).splitlines()]
     assert parsed == [{name: getattr(r, name) for name in fields} for r in records]
-    rows = list(csv.reader(io.StringIO("".join(history.csv_chunks()))))[1:]
-    assert [[float(c) for c in row[1:]] for row in rows] == [
-        [getattr(r, name) for name in fields[1:]] for r in records
+    rows = list(csv.reader(io.StringIO("".join(csv_chunks(history)))))[1:]
+    assert [[_cell(name, c) for name, c in zip(fields, row, strict=True)] for row in rows] == [
+        [getattr(r, name) for name in fields] for r in records
     ]
 
 

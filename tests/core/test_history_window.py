@@ -16,6 +16,7 @@ from gdtui.core.engine.runner import Stretch
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.run import summary as summary_module
 from gdtui.core.run.deltas import deltas
+from gdtui.core.run.export import csv_chunks, jsonl_chunks
 from gdtui.core.run.history import RunHistory
 from gdtui.core.run.landscape import landscape
 from gdtui.core.run.session import TrainingSession
@@ -116,18 +117,18 @@ def test_an_export_writes_each_summarised_epoch_and_every_kept_update() -> None:
             history.extend_updates(updates[epoch * per : (epoch + 10) * per])
     start = windowed.updates.kept_from
     assert start > 0 and full.updates.kept_from == 0
-    every = list(csv.reader(io.StringIO("".join(full.csv_chunks()))))
+    every = list(csv.reader(io.StringIO("".join(csv_chunks(full)))))
     ends = {record.step for record in records}
     # Before the window an epoch's row stands for its updates: its last one.
     expected = [every[0]] + [
         row for index, row in enumerate(every[1:]) if index >= start or index + 1 in ends
     ]
-    assert list(csv.reader(io.StringIO("".join(windowed.csv_chunks())))) == expected
+    assert list(csv.reader(io.StringIO("".join(csv_chunks(windowed))))) == expected
     assert len(expected) - 1 == len(updates) - start + sum(r.step <= start for r in records)
-    lines = "".join(windowed.jsonl_chunks()).splitlines()
+    lines = "".join(jsonl_chunks(windowed)).splitlines()
     assert len(lines) == len(expected) - 1
     # An export stopped at an earlier epoch ends at that epoch's last update.
-    half = list(csv.reader(io.StringIO("".join(windowed.csv_chunks(150)))))
+    half = list(csv.reader(io.StringIO("".join(csv_chunks(windowed, 150)))))
     assert half[-1] == every[records[149].step]
 
 
@@ -163,7 +164,6 @@ def test_the_panes_and_the_landscape_of_a_long_mini_batch_run() -> None:
     assert landscape(config.dataset, kept, session.initial, True).w_range == (
         landscape(config.dataset, every, session.initial, True).w_range
     )
-
 
 
 @settings(max_examples=60, deadline=None)

@@ -105,7 +105,7 @@ class Supervisor:
         """The run starts again: nothing is left to replay or to reconcile."""
         self.mismatch = None
         self.replaying = None
-        self.process.reset(run_id, config)
+        self.process.reset(run_id, config, self.session.script)
         if VARIANTS[config.variant].uses_torch and self.loading_torch:
             self.process.send(WarmUp())
 
@@ -149,13 +149,13 @@ class Supervisor:
             self.watcher.notify(self.mismatch, severity="error", timeout=10)
             return False
         if not process.started:
-            process.start(session.config, session.run_id)
+            process.start(session.config, session.run_id, session.script)
             return True
         if process.alive and process.responding and self.trouble is None:
             return True
         process.close(timeout=0)
         self.trouble = None
-        process.start(session.config, session.run_id)
+        process.start(session.config, session.run_id, session.script)
         if VARIANTS[session.config.variant].uses_torch:
             self.loading_torch = True
         if session.epoch:

@@ -50,6 +50,11 @@ class EpochRecord(NamedTuple):
         return self.loss if self.full_loss is None else self.full_loss
 
     @property
+    def zero_grad(self) -> bool:
+        """Whether ``.grad`` was cleared after the update: the zero_grad it ran with."""
+        return self.grad_state != GRAD_VALUE
+
+    @property
     def update_w(self) -> float:
         """``lr·grad_w``: the step plain gradient descent takes (momentum and Adam differ)."""
         return self.lr * self.grad_w

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +20,7 @@ from gdtui.core.engine.divergence import DivergenceWatch
 from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
 from gdtui.core.engine.stops import RunState, Stop, stop_reason
 from gdtui.core.engine.trainer import Trainer
+from gdtui.core.settings.changes import MidRunChange, live_changes
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.fields import MARKED
 
@@ -49,6 +51,10 @@ class Stretch:
     """With mini-batches, the record of every update of ``records``' epochs, in order
     (each epoch's last is its record); empty with the full batch, where they are
     ``records``."""
+    applied: tuple[MidRunChange, ...] = ()
+    """The live settings the run took on since the last stretch, each with the place in the
+    run where it did (where the training process was when it applied them), so that an
+    export can say exactly what ran with what."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,11 +94,23 @@ class Runner:
     ``gdtui run`` and compare mode all run through it).
 
     A run found diverging stops there once (:attr:`RunState.DIVERGING`); running it again
-    goes on, to the end or to inf, unless the rate changes, which watches it afresh."""
+    goes on, to the end or to inf, unless the rate changes, which watches it afresh.
 
-    def __init__(self, config: RunConfig, run_id: int = 0) -> None:
+    A ``script`` (a settings file's changes mid-run) is applied where each change came in the
+    run it replays: its epoch (after its lines); a stop before a change the script still holds
+    does not end the run, since the run replayed went on. Changing a setting ends the
+    script."""
+
+    def __init__(
+        self, config: RunConfig, run_id: int = 0, script: Sequence[MidRunChange] = ()
+    ) -> None:
         self.config = config
         self.run_id = run_id
+        self._script = deque(script)
+        self._applied: list[MidRunChange] = []
+        """Live settings taken on since the last stretch (see :attr:`Stretch.applied`)."""
+        self._epoch_lines = 0
+        """Lines of the epoch under way that have run (stepped line by line)."""
         self._trainer: Trainer | None = None
         self._finished = False
         self._pending: dict[str, tuple[object, object]] = {}
@@ -116,9 +134,18 @@ class Runner:
 
     def apply(self, config: RunConfig) -> None:
         """Adopt live settings from the next epoch: zero_grad, and the learning rate, whose
-        schedule's line the trainer rewrites whenever lr, schedule or epochs change."""
+        schedule's line the trainer rewrites whenever lr, schedule or epochs change. Ends a
+        script (the run is no longer the one it replays)."""
+        self._script.clear()
+        self._adopt(config)
+
+    def _adopt(self, config: RunConfig) -> None:
         old, self.config = self.config, config
         trainer = self._trainer
+        values = live_changes(old, config)
+        if values:
+            epoch = 1 + (trainer.epoch if trainer is not None else 0)
+            self._applied.append(MidRunChange(epoch, values, self._epoch_lines))
         if trainer is not None:
             if config.zero_grad != old.zero_grad:
                 trainer.set_zero_grad(config.zero_grad)
@@ -132,6 +159,60 @@ class Runner:
                     first = self._pending.get(key, (before, now))[0]
                     self._pending[key] = (first, now)
         self._finished = False
+
+    def _take_applied(self) -> tuple[MidRunChange, ...]:
+        applied, self._applied = tuple(self._applied), []
+        return applied
+
+    def _scripted(self, trainer: Trainer) -> tuple[tuple[int, str], ...]:
+        """Apply the script's changes that are due where the trainer stands (any it has
+        passed too); returns their chart markers."""
+        script = self._script
+        changes: tuple[tuple[int, str], ...] = ()
+        here = (trainer.epoch + 1, self._epoch_lines)
+        while script and (script[0].epoch <= trainer.epoch or script[0].at <= here):
+            change = script.popleft()
+            self._adopt(self.config.replace(**change.values))
+            changes += self._take_changes(trainer)
+        return changes
+
+    def _mid_epoch_change(self, trainer: Trainer) -> bool:
+        """Whether the script changes settings partway through the next epoch."""
+        script = self._script
+        return bool(script) and script[0].epoch == trainer.epoch + 1 and script[0].lines > 0
+
+    def _epoch_by_lines(self, trainer: Trainer) -> tuple[EpochRecord, tuple[tuple[int, str], ...]]:
+        """Run the rest of the epoch a line at a time, applying the script's changes at their
+        lines; its record and their markers."""
+        changes: tuple[tuple[int, str], ...] = ()
+        while True:
+            changes += self._scripted(trainer)
+            record = trainer.run_line().record
+            self._epoch_lines += 1
+            if record is not None:
+                self._epoch_lines = 0
+                return record, changes
+
+    def _carry_on(self, stop: Stop, last: EpochRecord, trainer: Trainer) -> Stop | None:
+        """``stop``, or None where the run replayed went on past it: past a diverging pause
+        while its script holds changes still to come, or past its end when the change at the
+        next epoch lifts it (more epochs, another eps); that change is applied next."""
+        script = self._script
+        if not script or stop.state is RunState.DIVERGED:
+            return stop
+        if stop.state is not RunState.DIVERGING:
+            next_epoch = (trainer.epoch + 1, 0)
+            if script[0].at != next_epoch:
+                return stop
+            config = self.config
+            for change in script:
+                if change.at != next_epoch:
+                    break
+                config = config.replace(**change.values)
+            if stop_reason(last, config.epochs, config.eps) is not None:
+                return stop
+        self._finished = False
+        return None
 
     def _take_changes(self, trainer: Trainer) -> tuple[tuple[int, str], ...]:
         pending, self._pending = self._pending, {}
@@ -149,7 +230,6 @@ class Runner:
         trainer = self.trainer
         initial = (trainer.w, trainer.b) if trainer.epoch == 0 else None
         changes = self._take_changes(trainer)
-        epochs, eps = self.config.epochs, self.config.eps
         timed = max_seconds != float("inf")
         start = time.perf_counter()
         deadline = start + max_seconds
@@ -162,12 +242,16 @@ class Runner:
         # the run, which is judged here as every epoch would be one by one.
         block = 1 if timed else left
         while left > 0:
-            if trainer.position:  # mid-epoch, after line steps
-                ran = [trainer.run_epoch()]
+            changes += self._scripted(trainer)
+            if trainer.position or self._mid_epoch_change(trainer):  # mid-epoch: by lines
+                record, marked = self._epoch_by_lines(trainer)
+                ran, changes = [record], changes + marked
                 more = list(trainer.updates) if trainer.program.batched else []
             else:
-                ceiling = watch.ceiling
+                epochs, eps, ceiling = self.config.epochs, self.config.eps, watch.ceiling
                 size = 1 if ceiling is None else min(block, left, max(1, epochs - trainer.epoch))
+                if self._script:  # the block ends before the next change
+                    size = max(1, min(size, self._script[0].epoch - 1 - trainer.epoch))
                 ran, more = trainer.run(size, eps, math.inf if ceiling is None else ceiling)
             left -= len(ran)
             last = ran[-1]
@@ -180,6 +264,8 @@ class Runner:
             records.append(last)
             updates += more
             if stop is not None:
+                stop = self._carry_on(stop, last, trainer)
+            if stop is not None:
                 break
             if timed:
                 now = time.perf_counter()
@@ -189,7 +275,14 @@ class Runner:
                 pace = (now - start) / len(records)
                 block = max(1, min(MAX_TIMED_BLOCK, int((deadline - now) / pace)))
         return Stretch(
-            self.run_id, records, trainer.optimizer_state(), stop, initial, changes, updates=updates
+            self.run_id,
+            records,
+            trainer.optimizer_state(),
+            stop,
+            initial,
+            changes,
+            updates=updates,
+            applied=self._take_applied(),
         )
 
     def _judge(self, record: EpochRecord) -> Stop | None:
@@ -219,18 +312,23 @@ class Runner:
         if self._lines is None or self._lines.trainer is not trainer:
             self._lines = LineRunner(trainer)
         changes = self._take_changes(trainer) if trainer.position == 0 else ()
-        self._line_changes += changes
+        self._line_changes += changes + self._scripted(trainer)
         line = self._lines.run()
+        self._epoch_lines += 1
         record = line.record
         if record is None:
             return line, None
+        self._epoch_lines = 0
         stop = self._judge(record)
+        if stop is not None:
+            stop = self._carry_on(stop, record, trainer)
         initial, self._initial = self._initial, None
         changes, self._line_changes = self._line_changes, ()
         records = [] if stop is not None and stop.record is not None else [record]
         updates = list(trainer.updates) if records and trainer.program.batched else []
         state = trainer.optimizer_state()
-        return line, Stretch(self.run_id, records, state, stop, initial, changes, updates=updates)
+        stretch = Stretch(self.run_id, records, state, stop, initial, changes, updates=updates)
+        return line, dataclasses.replace(stretch, applied=self._take_applied())
 
     def replay(
         self,
@@ -267,4 +365,7 @@ class Runner:
         trainer.retune(self.config)
         trainer.set_zero_grad(self.config.zero_grad)
         self._finished, self._pending = False, {}
+        while self._script and self._script[0].epoch <= plan.epochs:  # run already
+            self._script.popleft()
+        self._applied, self._epoch_lines = [], 0
         return record

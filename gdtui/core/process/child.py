@@ -143,9 +143,9 @@ def serve(
             match command:
                 case Quit():
                     return
-                case Reset(run_id, changes):
+                case Reset(run_id, changes, script):
                     config = dataclasses.replace(config, **changes)
-                    runner, running = Runner(config, run_id), False
+                    runner, running = Runner(config, run_id, script), False
                 case Apply(changes) if runner is not None:
                     config = dataclasses.replace(config, **changes)
                     runner.apply(config)

@@ -37,6 +37,7 @@ from gdtui.core.process.protocol import (
     Reset,
     WarmUp,
 )
+from gdtui.core.settings.changes import MidRunChange
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.variants import VARIANTS
 
@@ -194,10 +195,11 @@ class TrainerProcess:
         silent = time.monotonic() - child.last_heard
         return not child.given_up and silent < self.not_responding
 
-    def start(self, config: RunConfig, run_id: int) -> None:
-        """Start a child with a run; it imports torch at once if the variant needs it."""
+    def start(self, config: RunConfig, run_id: int, script: tuple[MidRunChange, ...] = ()) -> None:
+        """Start a child with a run (replaying ``script``'s changes mid-run); it imports torch
+        at once if the variant needs it."""
         self._child = _Child(self._on_reply, self._slice_seconds, self._start_reader)
-        self.reset(run_id, config)
+        self.reset(run_id, config, script)
         if VARIANTS[config.variant].uses_torch:
             self.send(WarmUp())
 
@@ -214,9 +216,10 @@ class TrainerProcess:
         self.send(numbered)
         return numbered
 
-    def reset(self, run_id: int, config: RunConfig) -> None:
-        """Drop the current run and start ``run_id`` with ``config``."""
-        self.send(Reset(run_id, self._changes(config)))
+    def reset(self, run_id: int, config: RunConfig, script: tuple[MidRunChange, ...] = ()) -> None:
+        """Drop the current run and start ``run_id`` with ``config`` (replaying ``script``'s
+        changes mid-run)."""
+        self.send(Reset(run_id, self._changes(config), script))
 
     def apply(self, config: RunConfig) -> None:
         """Change live settings (learning rate, zero_grad, epochs, eps) from the next epoch."""

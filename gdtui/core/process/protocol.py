@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gdtui.core.compare.comparison import Comparison
     from gdtui.core.engine.lines import ExplainedLine
     from gdtui.core.engine.record import EpochRecord
+    from gdtui.core.settings.changes import MidRunChange
     from gdtui.core.settings.config import RunConfig
 
 # -- commands (parent → child) ------------------------------------------------------------
@@ -27,10 +28,12 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Reset:
     """Drop the current run and start run ``run_id``; ``changes`` are the settings that differ
-    from those the child has (all of them the first time)."""
+    from those the child has (all of them the first time); ``script``, the changes mid-run
+    that the run replays (a settings file's)."""
 
     run_id: int
     changes: dict[str, Any]
+    script: tuple[MidRunChange, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
 from gdtui.core.run.summary import (
     BIAS_COLUMNS,
     BLOCK,
@@ -34,13 +33,15 @@ HEAD = 64
 
 def record_fields(has_bias: bool, batched: bool = False) -> tuple[str, ...]:
     """The record's fields as the CLI and exports write them; with mini-batches the whole
-    data's gradient and loss too (see :class:`~gdtui.core.engine.record.EpochRecord`)."""
+    data's gradient and loss too (see :class:`~gdtui.core.engine.record.EpochRecord`); last
+    the live settings each update ran with: its learning rate, and whether ``.grad`` was
+    cleared after it (``zero_grad``)."""
     fields: tuple[str, ...] = ("epoch", "step", "batch", "loss", "w")
     fields += ("b", "grad_w", "grad_b") if has_bias else ("grad_w",)
     if batched:
         fields += ("full_grad_w", "full_grad_b") if has_bias else ("full_grad_w",)
         fields += ("full_loss",)
-    return fields
+    return (*fields, "lr", "zero_grad")
 
 
 class RunHistory:
@@ -348,28 +349,28 @@ class RunHistory:
         rest = np.arange(blocks * BLOCK, self._kept)
         return np.concatenate((lows, highs, bucket_extremes(values, rest, 1)))
 
-    def csv_chunks(self, stop: int | None = None, rows: int = EXPORT_CHUNK) -> Iterator[str]:
-        """The first ``stop`` epochs' records (all when None) as CSV text with a header,
-        ``rows`` records at a time (with mini-batches, a record per update)."""
-        fields = record_fields(self.has_bias, self.batched)
-        yield ",".join(fields) + "\n"
-        for chunk in self._chunks(fields, stop, rows):
-            yield "".join(",".join(map(_cell, row)) + "\n" for row in chunk)
+    def export_length(self, stop: int | None = None) -> int:
+        """How many rows :meth:`export_rows` gives for the first ``stop`` epochs."""
+        size = self._size if stop is None else min(stop, self._size)
+        kept_from, columns = self._view
+        if not (self.batched and not self.per_update):
+            return max(0, size - kept_from)
+        if self.updates is None or not size:
+            return 0
+        start = self.updates.kept_from
+        summarised = int(np.searchsorted(columns["step"][:size], start, "right")) if start else 0
+        return summarised + max(0, int(columns["step"][size - 1]) - start)
 
-    def jsonl_chunks(self, stop: int | None = None, rows: int = EXPORT_CHUNK) -> Iterator[str]:
-        """The first ``stop`` epochs' records (all when None) as JSON lines, ``rows`` at a
-        time (with mini-batches, a record per update)."""
-        fields = record_fields(self.has_bias, self.batched)
-        for chunk in self._chunks(fields, stop, rows):
-            yield "".join(
-                json.dumps(dict(zip(fields, map(_json, row), strict=True))) + "\n" for row in chunk
-            )
-
-    def _chunks(
-        self, fields: Sequence[str], stop: int | None = None, rows: int = EXPORT_CHUNK
-    ) -> Iterator[Iterator[tuple[float | int, ...]]]:
+    def export_rows(
+        self,
+        fields: Sequence[str],
+        stop: int | None = None,
+        rows: int = EXPORT_CHUNK,
+        stride: int = 1,
+    ) -> Iterator[Iterator[tuple[float | int | bool, ...]]]:
         """The first ``stop`` epochs' records (those so far when None) as tuples of
-        ``fields``, ``rows`` at a time: with mini-batches, those of their updates.
+        ``fields`` (any of :func:`record_fields`), ``rows`` at a time: with mini-batches,
+        those of their updates; with a ``stride``, every ``stride``-th of them only.
 
         Where the updates were summarised (see :attr:`kept_from`), each epoch's row stands for
         them: its last update, with the whole data's loss and gradient.
@@ -389,10 +390,10 @@ class RunHistory:
             if kept[0]:
                 steps = view[1]["step"][:size]
                 summarised = int(np.searchsorted(steps, kept[0], "right"))
-                yield from self._rows(fields, 0, summarised, rows, view)
-            yield from updates._rows(fields, kept[0], last_step, rows, kept)
+                yield from self._rows(fields, 0, summarised, rows, view, stride)
+            yield from updates._rows(fields, kept[0], last_step, rows, kept, stride)
             return
-        yield from self._rows(fields, view[0], size, rows, view)
+        yield from self._rows(fields, view[0], size, rows, view, stride)
 
     def _rows(
         self,
@@ -401,32 +402,28 @@ class RunHistory:
         stop: int,
         rows: int,
         view: tuple[int, dict[str, np.ndarray]],
-    ) -> Iterator[Iterator[tuple[float | int, ...]]]:
-        """Records ``start`` to ``stop`` as tuples of ``fields``, read from ``view`` (see
-        :attr:`_view`); both indices count from the first row and are at full resolution."""
+        stride: int = 1,
+    ) -> Iterator[Iterator[tuple[float | int | bool, ...]]]:
+        """Records ``start`` to ``stop`` (every ``stride``-th) as tuples of ``fields``, read
+        from ``view`` (see :attr:`_view`); both indices count from the first row and are at
+        full resolution."""
         kept_from, own = view
         start, stop = start - kept_from, max(0, stop - kept_from)
         if not self.batched:  # each record is an epoch: its step is the epoch, its batch 1
             own = {**own, "step": own["epoch"], "batch": np.ones(stop, dtype=np.int64)}
+        if "zero_grad" in fields:  # whether .grad was cleared after the update
+            own = {**own, "zero_grad": own["grad_state"][:stop] != GRAD_VALUE}
         columns = [own[name][:stop] for name in fields]
-        for first in range(start, stop, rows):
-            yield zip(*(column[first : first + rows].tolist() for column in columns), strict=True)
+        step = rows * stride
+        for first in range(start, stop, step):
+            chunk = (column[first : first + step : stride].tolist() for column in columns)
+            yield zip(*chunk, strict=True)
 
 
 def _fits(values: np.ndarray, dtype: np.dtype) -> bool:
     """Whether every one of ``values`` is exactly a ``dtype`` (nan is a float32)."""
     with np.errstate(all="ignore"):  # a value out of range is what is being asked about
         return bool(np.array_equal(values.astype(dtype), values, equal_nan=dtype.kind == "f"))
-
-
-def _cell(value: float | int) -> str:
-    """A CSV cell: the number's repr, or empty where a record has none (nan)."""
-    return "" if value != value else repr(value)
-
-
-def _json(value: float | int) -> float | int | None:
-    """A JSON value: null where a record has none (nan)."""
-    return None if value != value else value
 
 
 def _number(value: np.floating) -> float | None:

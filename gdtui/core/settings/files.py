@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from gdtui.core.files import Unreadable, read_text
+from gdtui.core.settings.changes import MidRunChange, changes_data
 from gdtui.core.settings.config import ConfigError, RunConfig
 from gdtui.core.settings.data import PRESETS, Dataset
 from gdtui.core.settings.fields import DATA_OPTIONS, FIELDS
 
 FORMATS = (".toml", ".json")
+CHANGES = "changes"
+"""The key of a file's changes mid-run (TOML's ``[[changes]]`` tables)."""
 
 
 def _fail(message: str) -> ConfigError:
@@ -22,7 +26,16 @@ def _fail(message: str) -> ConfigError:
 
 def load_options(path: str | Path) -> dict[str, Any]:
     """The settings in a ``.toml`` or ``.json`` file, not yet validated (that is
-    :func:`~gdtui.core.settings.config.config_from_options`'s job). Raises ConfigError."""
+    :func:`~gdtui.core.settings.config.config_from_options`'s job), without the changes it
+    makes mid-run (see :func:`read_settings`). Raises ConfigError."""
+    return read_settings(path)[0]
+
+
+def read_settings(path: str | Path) -> tuple[dict[str, Any], object | None]:
+    """The settings in a ``.toml`` or ``.json`` file and its ``changes`` (the changes the run
+    makes mid-run, not yet checked: see
+    :func:`~gdtui.core.settings.changes.parse_changes`; None when it has none). Raises
+    ConfigError."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise _fail(f"expects a .toml or .json file, got {str(path)!r}")
@@ -37,10 +50,11 @@ def load_options(path: str | Path) -> dict[str, Any]:
         raise _fail(f"{str(path)!r} is not valid {kind}: {error}") from None
     if not isinstance(data, dict):
         raise _fail(f"{str(path)!r} must hold a table of settings, like lr = 0.01")
+    changes = data.pop(CHANGES, None)
     nested = sorted(key for key, value in data.items() if isinstance(value, dict))
     if nested:
         raise _fail(f"settings are plain keys, not tables: {', '.join(nested)}")
-    return data
+    return data, changes
 
 
 def parse_settings_text(text: str, kind: str) -> Any:
@@ -98,14 +112,31 @@ def _data_options(dataset: Dataset, by_path: bool) -> dict[str, Any]:
     return {"x": list(dataset.x), "y": list(dataset.y)}
 
 
-def config_text(config: RunConfig, suffix: str) -> str:
-    """``config`` as the text of a ``.toml`` or ``.json`` settings file."""
+def config_text(
+    config: RunConfig, suffix: str, changes: Iterable[MidRunChange] = (), note: str = ""
+) -> str:
+    """``config`` as the text of a ``.toml`` or ``.json`` settings file, with the ``changes``
+    the run made mid-run (and, in TOML, ``note`` as a comment at the top)."""
     options = config_options(config)
+    listed = changes_data(changes)
     if suffix.lower() == ".json":
-        return json.dumps(options, indent=2) + "\n"
-    if suffix.lower() == ".toml":
-        return "".join(f"{key} = {toml_value(value)}\n" for key, value in options.items())
-    raise _fail(f"expects a .toml or .json file, got {suffix!r}")
+        return json.dumps({**options, CHANGES: listed} if listed else options, indent=2) + "\n"
+    if suffix.lower() != ".toml":
+        raise _fail(f"expects a .toml or .json file, got {suffix!r}")
+    lines = [f"# {line}".rstrip() for line in note.splitlines()]
+    lines += [f"{key} = {toml_value(value)}" for key, value in options.items()]
+    if listed:
+        lines += [
+            "",
+            "# Changed mid-run: each change's settings from its epoch on (with lines,",
+            "# after that many lines of the epoch had run, stepped with the . key).",
+        ]
+    for item in listed:
+        table = ", ".join(f"{key} = {toml_value(value)}" for key, value in item.pop("set").items())
+        lines += ["", f"[[{CHANGES}]]"]
+        lines += [f"{key} = {toml_value(value)}" for key, value in item.items()]
+        lines.append(f"set = {{ {table} }}")
+    return "\n".join(lines) + "\n"
 
 
 def toml_value(value: Any) -> str:
