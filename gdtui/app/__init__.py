@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from gdtui.app.app import GdtuiApp
     from gdtui.core.lessons.lesson import Lesson
+    from gdtui.core.settings.changes import MidRunChange
     from gdtui.core.settings.config import RunConfig
 
 
@@ -42,6 +43,7 @@ def make_app(
     lesson: Lesson | None = None,
     record: Path | None = None,
     present: bool = False,
+    script: tuple[MidRunChange, ...] = (),
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
         exports go to ``output_dir`` (:data:`OUTPUT_DIR` in the working directory when None),
@@ -69,6 +71,7 @@ def make_app(
         lesson=lesson,
         record=record,
         present=present,
+        script=script,
     )
     if theme is not None and theme in app.available_themes:
         app.theme = theme

@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -23,6 +24,7 @@ from textual.screen import Screen
 
 from gdtui import exits
 from gdtui.app import DEFAULT_FPS, OUTPUT_DIR
+from gdtui.app.delivery import delivery_failed, offer_text
 from gdtui.app.keys import described
 from gdtui.app.lifecycle import QUIT_SIGNALS, Watchdog
 from gdtui.app.screens.main import MainScreen
@@ -33,6 +35,7 @@ from gdtui.core.settings.fields import FIELDS
 
 if TYPE_CHECKING:
     from gdtui.core.lessons.lesson import Lesson
+    from gdtui.core.settings.changes import MidRunChange
 
 TEXTUAL_COMMANDS_REPLACED = frozenset({"Quit", "Screenshot"})
 """Textual's palette commands that gdtui's own replace (q quits at once; s saves whole)."""
@@ -72,8 +75,10 @@ class GdtuiApp(App[None]):
         lesson: Lesson | None = None,
         record: Path | None = None,
         present: bool = False,
+        script: tuple[MidRunChange, ...] = (),
     ):
         super().__init__(driver_class=_driver_class())
+        self._script = script
         self._config = lesson.config if lesson is not None else config
         self._lesson = lesson
         self._record = record
@@ -122,6 +127,7 @@ class GdtuiApp(App[None]):
                 lesson=self._lesson,
                 record=self._record,
                 present=self._present,
+                script=self._script,
             )
         return self._main
 
@@ -188,6 +194,11 @@ class GdtuiApp(App[None]):
         """Save the screen as an SVG file, whole or not at all."""
         stamp = time.strftime("%Y-%m-%dT%H_%M_%S")
         path = self.output_dir / f"gdtui_{stamp}_{time.time_ns() % 10**9:09d}.svg"
+        if self.is_web:  # a served tab: the server's folders are out of the browser's reach
+            offer_text(
+                self, path.name, self.export_screenshot(), "image/svg+xml", "Sent a screenshot"
+            )
+            return
         try:
             self.output_dir.mkdir(parents=True, exist_ok=True)
             write_atomic(path, self.export_screenshot())
@@ -198,6 +209,9 @@ class GdtuiApp(App[None]):
             )
             return
         self.notify(f"Saved {path}")
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        delivery_failed(self, event)
 
     def action_help(self) -> None:
         """Show every key."""

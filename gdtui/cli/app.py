@@ -24,14 +24,15 @@ from gdtui.cli.options import (
     add_lesson_option,
     add_settings,
     load_lesson,
-    parse_config,
     parse_fps,
+    parse_run,
 )
 from gdtui.core.settings import remembered as remembered_settings
 from gdtui.core.settings.config import RunConfig
 
 if TYPE_CHECKING:
     from gdtui.core.lessons.lesson import Lesson
+    from gdtui.core.settings.changes import MidRunChange
 
 SERVE_ROOT_VARIABLE = "GDTUI_SERVE_ROOT"
 """Set by ``gdtui serve`` for each tab's app: its files stay inside this folder, and it
@@ -128,6 +129,8 @@ class Start:
     files_root: Path | None = None
     """A served tab's folder: it loads and writes files inside it only."""
     output_dir: Path | None = None
+    script: tuple[MidRunChange, ...] = ()
+    """The changes the ``--config`` file makes mid-run (an export's), which the run replays."""
 
 
 def start_up(namespace: argparse.Namespace, served: str | None, settings: Path) -> Start:
@@ -144,11 +147,12 @@ def start_up(namespace: argparse.Namespace, served: str | None, settings: Path) 
             lesson.config, lesson, theme=theme, files_root=root, output_dir=root or output_dir
         )
     if root is not None:
-        return Start(parse_config(namespace), files_root=root, output_dir=root)
+        config, script = parse_run(namespace)
+        return Start(config, files_root=root, output_dir=root, script=script)
     remembered = remembered_settings.load(settings)
     base = remembered.config if remembered.config and not namespace.defaults else None
     carried = base if namespace.config is None else None
-    config = parse_config(namespace, base=carried)
+    config, script = parse_run(namespace, base=carried)
     greeting = None if carried is None else remembered_settings.restored_notice(carried, config)
     notice = None
     if remembered.problem is not None:
@@ -164,6 +168,7 @@ def start_up(namespace: argparse.Namespace, served: str | None, settings: Path) 
         greeting=greeting,
         notice=notice,
         output_dir=output_dir,
+        script=script,
     )
 
 
@@ -219,6 +224,11 @@ def main(args: list[str]) -> int:
     )
     fps = parse_fps(namespace.fps)
     record = parse_record(namespace.record, namespace.lesson)
+    if record is not None and start.script:
+        raise UsageError(
+            "--record: records a run of your own; --config replays one, changes mid-run and "
+            "all: leave one out"
+        )
     problem = plotext_problem()
     if problem is not None:
         print(f"gdtui: {problem}", file=sys.stderr)

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from gdtui.core.settings.changes import MidRunChange, parse_changes
 from gdtui.core.settings.config import ConfigError, RunConfig, config_from_options
 from gdtui.core.settings.fields import BY_KEY, FIELDS, OPTION_KEYS, option_name
-from gdtui.core.settings.files import load_options, merge_options
+from gdtui.core.settings.files import merge_options, read_settings
 from gdtui.core.settings.parse import ParseError, parse_float
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ def add_settings(parser: argparse.ArgumentParser) -> None:
         "--config",
         metavar="FILE",
         help="settings from a .toml or .json file (keys as these options, with _ for -); "
-        "options given here override it",
+        "options given here override it; its [[changes]] (an export's) change settings "
+        "mid-run where the run it replays did",
     )
 
 
@@ -76,19 +78,40 @@ def parse_config(
     *,
     base: RunConfig | None = None,
     defaults: dict[str, str] | None = None,
+    refuses_changes: str | None = None,
 ) -> RunConfig:
     """The validated run: the options given, over a ``--config`` file, over a command's own
     ``defaults``, over ``base`` (the defaults when None). An option for one optimizer only
-    (``--momentum``) is refused when the run's optimizer, base included, is another (raises
-    UsageError)."""
+    (``--momentum``) is refused when the run's optimizer, base included, is another; so are
+    the file's changes mid-run, checked as :func:`parse_run` does, by a command that cannot
+    replay them (``refuses_changes``, its name). Raises UsageError."""
+    config, script = parse_run(namespace, base=base, defaults=defaults)
+    if script and refuses_changes:
+        raise UsageError(
+            f"--config: {namespace.config} changes settings mid-run ([[changes]]), and "
+            f"{refuses_changes} runs one set of settings; gdtui run and gdtui replay them"
+        )
+    return config
+
+
+def parse_run(
+    namespace: argparse.Namespace,
+    *,
+    base: RunConfig | None = None,
+    defaults: dict[str, str] | None = None,
+) -> tuple[RunConfig, tuple[MidRunChange, ...]]:
+    """The validated run (see :func:`parse_config`) and the changes its ``--config`` file
+    makes mid-run (an export's), checked on top of it. Raises UsageError."""
     given = given_settings(namespace)
     try:
-        options = given
+        options, changes = given, None
         if namespace.config is not None:
-            options = merge_options(load_options(namespace.config), options)
+            from_file, changes = read_settings(namespace.config)
+            options = merge_options(from_file, options)
         if defaults:
             options = merge_options(defaults, options)
         config = config_from_options(options, base)
+        script = () if changes is None else parse_changes(changes, config)
     except ConfigError as error:
         raise UsageError(str(error)) from None
     default = RunConfig()
@@ -99,7 +122,7 @@ def parse_config(
             raise UsageError(
                 f"{field.flag}: is for {field.only}; this run's optimizer is {config.optimizer}"
             )
-    return config
+    return config, script
 
 
 def bounded(

@@ -304,15 +304,15 @@ async def test_by_default_files_go_to_a_gdtui_output_folder_made_on_first_use(
         assert any(n.startswith(f"Exported 1 epoch to {folder}/") for n in notices), notices
 
 
-async def test_export_says_when_its_settings_file_cannot_replay_the_run(tmp_path):
+async def test_export_says_the_changes_made_mid_run_that_its_settings_file_replays(tmp_path):
     app = make_app(RunConfig(variant="numpy-manual"), output_dir=tmp_path)
     async with app.run_test() as pilot:
         await press_and_settle(app, pilot, "n", "plus", "n", "e")
         await finish_work(app)
         await pilot.pause()
         (notice,) = [n.message for n in app._notifications if "Exported" in n.message]
-        assert "without the changes made mid-run: lr 0.01 -> 0.02 at 2" in notice
-        assert "replays" not in notice
+        assert "the change made mid-run (lr 0.02 at epoch 2)" in notice
+        assert "replays the run, changes and all" in notice
 
 
 async def test_debug_pane_flags_the_tutorial_gradient_with_n():

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from gdtui.app.app import GdtuiApp
     from gdtui.core.lessons.lesson import Lesson
     from gdtui.core.process.parent import TrainerProcess
+    from gdtui.core.settings.changes import MidRunChange
 
 VIEW_PANES: dict[str, tuple[str, type[LossChart | DataChart | LandscapeChart | CodePane]]] = {
     "loss": ("Loss", LossChart),
@@ -99,6 +100,7 @@ class MainScreen(RunLayout):
         lesson: Lesson | None = None,
         record: Path | None = None,
         present: bool = False,
+        script: tuple[MidRunChange, ...] = (),
     ) -> None:
         super().__init__(present=present, playing=lesson is not None)
         self.fps = fps
@@ -106,7 +108,7 @@ class MainScreen(RunLayout):
         self.files_root = files_root
         """Where CSV files may be loaded from (a served tab), or None: anywhere."""
         self.link = TrainerLink(self)
-        self.session = TrainingSession(config)
+        self.session = TrainingSession(config, script=script)
         self.supervisor = Supervisor(self.link, self.session, self)
         self.session.trainer = self.supervisor
         self.session.listeners.append(_Panes(self))

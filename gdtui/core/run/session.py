@@ -1,17 +1,18 @@
 """The run being watched: its settings, history and state, the view in sight, and the one
 call that changes it (:meth:`TrainingSession.change`).
 
-A session tells its training process what to do through a :class:`TrainerPort` (in the app,
-the supervisor, which keeps a usable process), and tells its :class:`Listener` objects what
-was done to it (the recorder, a lesson's player). Stretches of epochs come back from the
-training process to :meth:`TrainingSession.accept`.
+A session tells its training process what to do through a
+:class:`~gdtui.core.run.ports.TrainerPort` (in the app, the supervisor, which keeps a usable
+process), and tells its :class:`~gdtui.core.run.ports.Listener` objects what was done to it
+(the recorder, a lesson's player). Stretches of epochs come back from the training process to
+:meth:`TrainingSession.accept`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from gdtui.core.engine.divergence import divergence_hint
 from gdtui.core.engine.model import predict_at
@@ -20,6 +21,9 @@ from gdtui.core.engine.runner import ReplayPlan, Stretch
 from gdtui.core.engine.stops import ENDED, RunState, Stop, stop_reason
 from gdtui.core.run.deltas import Delta, deltas
 from gdtui.core.run.history import RunHistory
+from gdtui.core.run.ports import Listener as Listener  # where the app and lessons import it
+from gdtui.core.run.ports import TrainerPort, Unattached
+from gdtui.core.settings.changes import MidRunChange
 from gdtui.core.settings.config import ConfigError, RunConfig, changed_fields, config_from_options
 from gdtui.core.settings.fields import LIVE_FIELDS, setting_words, shown_value
 
@@ -68,100 +72,35 @@ class Change:
         return "; ".join(describe_changes(self.old, self.new))
 
 
-class TrainerPort(Protocol):
-    """What a session asks of its training process. The asks that need a process answer
-    False when none can be had (the port has said why)."""
-
-    @property
-    def sent(self) -> int:
-        """How many commands the process has been sent that it counts as it obeys them."""
-        ...
-
-    def reset(self, run_id: int, config: RunConfig) -> None: ...
-
-    def apply(self, config: RunConfig) -> None: ...
-
-    def pause(self) -> None: ...
-
-    def run(self) -> bool: ...
-
-    def run_epochs(self, epochs: int) -> bool: ...
-
-    def run_line(self) -> bool: ...
-
-
-class Unattached:
-    """The port of a session with no training process (the core's own tests, a run whose
-    stretches come from elsewhere): it is told everything and does nothing."""
-
-    sent = 0
-
-    def reset(self, run_id: int, config: RunConfig) -> None:
-        """Nothing to reset."""
-
-    def apply(self, config: RunConfig) -> None:
-        """Nothing to tell."""
-
-    def pause(self) -> None:
-        """Nothing runs."""
-
-    def run(self) -> bool:
-        """Nothing will run."""
-        return True
-
-    def run_epochs(self, epochs: int) -> bool:
-        """Nothing will run."""
-        return True
-
-    def run_line(self) -> bool:
-        """Nothing will run."""
-        return True
-
-
-class Listener:
-    """Hears what is done to a session, each act with ``at``: how many commands its training
-    process had been sent once the act was done (so that a stretch run flat out, which says
-    how many it had obeyed, can be placed among them). Every method does nothing here."""
-
-    def restarted(self, at: int) -> None:
-        """The run was started again from epoch 0 (``r``), its settings as they stand."""
-
-    def changed(self, change: Change, at: int) -> None:
-        """Settings were changed (and applied)."""
-
-    def ran_epochs(self, epochs: int, at: int) -> None:
-        """``epochs`` epochs were asked for (``n``; a partial epoch's rest counts as one)."""
-
-    def ran_line(self, at: int) -> None:
-        """The next line of the loop was asked for (``.``)."""
-
-    def ran_on(self, at: int) -> None:
-        """The run was set going flat out (``space``)."""
-
-    def viewed(self, view: str, at: int) -> None:
-        """Another view came into sight."""
-
-    def landed(self, stretch: Stretch) -> None:
-        """A stretch of the run going flat out arrived."""
-
-
 class TrainingSession:
     """One run at a time: settings, history and state. Each reset starts a new ``run_id``, and
     stretches tagged with an older one are ignored, so nothing from an old run shows."""
 
-    def __init__(self, config: RunConfig, trainer: TrainerPort | None = None) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        trainer: TrainerPort | None = None,
+        script: Sequence[MidRunChange] = (),
+    ) -> None:
         self.run_id = 0
         self.config = config
         self.trainer: TrainerPort = trainer if trainer is not None else Unattached()
         self.listeners: list[Listener] = []
         self.view = VIEWS[0]
         """The view in sight (one of :data:`VIEWS`)."""
-        self._reset(config)
+        self._reset(config, tuple(script))
 
-    def _reset(self, config: RunConfig) -> None:
+    def _reset(self, config: RunConfig, script: tuple[MidRunChange, ...] = ()) -> None:
         """Start again from epoch 0 with ``config`` (the training process is not told)."""
         self.run_id += 1
         self.config = config
+        self.start = config
+        """The settings the run started with (what changed mid-run is in :attr:`applied`)."""
+        self.applied: list[MidRunChange] = []
+        """The live settings the run took on mid-run, each where the training process did."""
+        self.script = script
+        """A settings file's changes mid-run that this run replays, which the training
+        process applies where they came; dropped once a setting is changed here."""
         self.history = RunHistory(has_bias=config.has_bias, batched=config.batched)
         self.state = RunState.READY
         self.message = ""
@@ -211,6 +150,7 @@ class TrainingSession:
         if not restarted and new.epochs < self.epoch:
             why = f"the run is at epoch {self.epoch}: give {self.epoch} or more, or reset it (r)"
             return Change(old, old, {"epochs": f"{why} first"})
+        self.script = ()  # the run is no longer the one a file's changes replay
         if restarted:
             self._reset(new)
             self.trainer.reset(self.run_id, new)
@@ -243,8 +183,12 @@ class TrainingSession:
 
     def restart(self, config: RunConfig | None = None) -> None:
         """Start the run again from epoch 0, with its settings as they stand (``r``) or with
-        ``config`` (a lesson's own, valid already)."""
-        self._reset(config or self.config)
+        ``config`` (a lesson's own, valid already). A run replaying a file's changes starts
+        again as the file has it."""
+        if config is None and self.script:
+            self._reset(self.start, self.script)
+        else:
+            self._reset(config or self.config)
         self.trainer.reset(self.run_id, self.config)
         for listener in self.listeners:
             listener.restarted(self.trainer.sent)
@@ -343,12 +287,23 @@ class TrainingSession:
         if stretch.updates:
             self.history.extend_updates(stretch.updates)
         self.changes += stretch.changes
+        self.applied += stretch.applied
+        if self.script:  # the file's changes, applied by the training process
+            self._replayed(stretch.applied)
         self.optimizer_state = stretch.optimizer_state
         if stretch.initial is not None:
             self.initial = stretch.initial
         if stretch.stop is not None:
             self._stopped(stretch.stop)
         return True
+
+    def _replayed(self, applied: tuple[MidRunChange, ...]) -> None:
+        for change in applied:
+            old, self.config = self.config, self.config.replace(**change.values)
+            if (old.lr, old.schedule) != (self.config.lr, self.config.schedule):
+                self.diverging_since = None
+            for listener in self.listeners:
+                listener.changed(Change(old, self.config), self.trainer.sent)
 
     def _stopped(self, stop: Stop) -> None:
         self.state = stop.state
