@@ -96,9 +96,7 @@ def _within(name: str, packages: tuple[str, ...]) -> bool:
 def test_a_module_imports_only_from_its_layer_and_below(module: str) -> None:
     own = _layer(module)
     above = sorted(
-        name
-        for name, _ in _imports(module)
-        if name.startswith("gdtui") and _layer(name) > own
+        name for name, _ in _imports(module) if name.startswith("gdtui") and _layer(name) > own
     )
     assert above == [], f"{module} (layer {own}) imports from above it"
 

@@ -41,20 +41,22 @@ def make_app(
     remembered: RunConfig | None = None,
     greeting: str | None = None,
     lesson: Lesson | None = None,
+    lesson_step: int = 0,
     record: Path | None = None,
     present: bool = False,
     script: tuple[MidRunChange, ...] = (),
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
-        exports go to ``output_dir`` (:data:`OUTPUT_DIR` in the working directory when None),
-        made when first needed. With ``settings`` the app saves its theme and settings there
-        when it exits: ``remembered`` (what was saved before; ``config`` when None) with the
-        changes made in the app. ``greeting`` (what was restored) and ``notice`` (a warning) are
-        said once the app is on screen. With ``files_root`` (a served tab) a CSV file is loaded
-        from inside that folder only. With ``lesson`` the app plays it (enter, backspace) from
-        its settings, which are then ``config``. With ``record`` what the user does is written
-        there as a lesson file, after each key that acts on the run and at exit. With ``present``
-    the app starts in presenter mode."""
+    exports go to ``output_dir`` (:data:`OUTPUT_DIR` in the working directory when None),
+    made when first needed. With ``settings`` the app saves its theme and settings there
+    when it exits: ``remembered`` (what was saved before; ``config`` when None) with the
+    changes made in the app. ``greeting`` (what was restored) and ``notice`` (a warning) are
+    said once the app is on screen. With ``files_root`` (a served tab) a CSV file is loaded
+    from inside that folder only. With ``lesson`` the app plays it (enter, backspace) from
+    its settings, which are then ``config``, and goes to its step ``lesson_step``. With
+    ``record`` what the user does is written there as a lesson file, after each key that
+    acts on the run and at exit. With ``present`` the app starts in presenter mode. The
+    run replays ``script``'s changes mid-run (a ``--config`` file's)."""
     set_frame_rate()
     from gdtui.app.app import GdtuiApp
     from gdtui.core.settings.config import RunConfig
@@ -69,6 +71,7 @@ def make_app(
         remembered=remembered,
         greeting=greeting,
         lesson=lesson,
+        lesson_step=lesson_step,
         record=record,
         present=present,
         script=script,

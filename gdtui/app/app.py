@@ -30,7 +30,8 @@ from gdtui.app.lifecycle import QUIT_SIGNALS, Watchdog
 from gdtui.app.screens.main import MainScreen
 from gdtui.core.files import write_atomic
 from gdtui.core.settings import remembered as remembered_settings
-from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.commands import commands
+from gdtui.core.settings.config import RunConfig, acceptable
 from gdtui.core.settings.fields import FIELDS
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class GdtuiApp(App[None]):
         remembered: RunConfig | None = None,
         greeting: str | None = None,
         lesson: Lesson | None = None,
+        lesson_step: int = 0,
         record: Path | None = None,
         present: bool = False,
         script: tuple[MidRunChange, ...] = (),
@@ -81,6 +83,7 @@ class GdtuiApp(App[None]):
         self._script = script
         self._config = lesson.config if lesson is not None else config
         self._lesson = lesson
+        self._lesson_step = lesson_step
         self._record = record
         self._present = present
         self._notice = notice
@@ -125,6 +128,7 @@ class GdtuiApp(App[None]):
                 output_dir=self.output_dir,
                 files_root=self.files_root,
                 lesson=self._lesson,
+                lesson_step=self._lesson_step,
                 record=self._record,
                 present=self._present,
                 script=self._script,
@@ -229,6 +233,7 @@ class GdtuiApp(App[None]):
         if screen is main:
             for keys, action, description in described(MainScreen.BINDINGS):
                 yield SystemCommand(description, f"key {keys}", partial(main.run_action, action))
+            yield from self._lesson_commands(main)
             yield SystemCommand(
                 "Reset settings to defaults",
                 "The seeds' setup: torch-autograd on line4, lr 0.01, 100 epochs, zero_grad on",
@@ -236,14 +241,39 @@ class GdtuiApp(App[None]):
             )
             config = main.session.config
             for field in FIELDS:
-                if field.applies(config):
-                    for title, help_text, change in field.commands():
+                applies = field.applies(config)
+                for title, help_text, change in commands(field, config):
+                    # Where it needs another setting, only if that one can be had here.
+                    if applies or change is None or acceptable(change, config):
                         yield SystemCommand(title, help_text, partial(main.edit, field.key, change))
         for keys, action, description in described(self.BINDINGS):
             yield SystemCommand(description, f"key {keys}", partial(self.run_action, action))
         for command in super().get_system_commands(screen):
             if command.title not in TEXTUAL_COMMANDS_REPLACED:
                 yield command
+
+    def _lesson_commands(self, main: MainScreen) -> Iterable[SystemCommand]:
+        """Every built-in lesson, each teaching topic, and with a lesson played its steps."""
+        from gdtui.core.lessons.lesson import builtin_lessons, lesson_number
+        from gdtui.core.lessons.topics import TOPICS
+
+        player = main.player
+        if player is not None:
+            for step in range(len(player.lesson.steps) + 1):
+                note = player.lesson.steps[step - 1].note if step else "the lesson's start"
+                title = f"Lesson step {step}: {note}"
+                yield SystemCommand(title, "Played from its start", partial(main.go_to, step))
+            yield SystemCommand(
+                "Leave the lesson", "Back to your own run, as it was", main.leave_lesson
+            )
+        for lesson in builtin_lessons():
+            number = lesson_number(lesson.name)
+            title = f"Lesson {number}: {lesson.title} ({lesson.name[4:]})"
+            about = f"{len(lesson.steps)} steps: {lesson.about}"
+            yield SystemCommand(title, about, partial(main.open_lesson, lesson))
+        for topic in TOPICS:
+            words = f"{topic.about}. Lesson {topic.lesson} teaches it"
+            yield SystemCommand(topic.title, words, partial(main.change, topic.settings, True))
 
     async def action_quit(self) -> None:
         """Stop any run and quit."""
@@ -267,7 +297,7 @@ class GdtuiApp(App[None]):
         if self.main.recording is not None:
             self.main.recording.save()
         if self.settings is not None:
-            final = self.main.session.config
+            final = self.main.before_lesson or self.main.session.config
             kept = remembered_settings.to_remember(self._remembered, self._config, final)
             self.settings_problem = remembered_settings.save(self.settings, self.theme, kept)
 

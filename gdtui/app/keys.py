@@ -75,14 +75,28 @@ RUN_KEYS: list[BindingType] = [
         "lesson_step(1)",
         "Next step",
         priority=True,
-        tooltip="With --lesson: its next step",
+        tooltip="In a lesson: its next step",
     ),
     Binding(
         "backspace",
         "lesson_step(-1)",
         "Step back",
         priority=True,
-        tooltip="With --lesson: back one step (played again from the start)",
+        tooltip="In a lesson: back one step (played again from the start)",
+    ),
+    *(
+        Binding(
+            str(step),
+            f"lesson_go({step})",
+            f"Step {step}",
+            show=False,
+            key_display="0-9",
+            # One line in help and the palette for the ten keys: the first one's.
+            tooltip="In a lesson: go to that step (played from the start); 0: the start"
+            if step == 0
+            else "",
+        )
+        for step in range(10)
     ),
 ]
 """The run's keys, on the run's screen: the key bar, the help screen and the command

@@ -22,7 +22,8 @@ class TrainerReplied(Message):
 
 @dataclass
 class SettingsEdited(Message):
-    """The user edited settings in the form; the run's session validates them."""
+    """The user edited settings in the form; the run's session validates them. Entered with
+    Enter (not ``left``), a field that applies is done with: single keys act again."""
 
     options: dict[str, Any]
     left: bool = False

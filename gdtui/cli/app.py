@@ -116,6 +116,8 @@ class Start:
 
     config: RunConfig
     lesson: Lesson | None = None
+    lesson_step: int = 0
+    """With ``lesson``: the step to start at (``--step``)."""
     settings: Path | None = None
     """Where the settings are remembered at exit; None: nothing is (a lesson, a served tab)."""
     remembered: RunConfig | None = None
@@ -144,7 +146,12 @@ def start_up(namespace: argparse.Namespace, served: str | None, settings: Path) 
     if lesson is not None:
         theme = None if root else remembered_settings.load(settings).theme
         return Start(
-            lesson.config, lesson, theme=theme, files_root=root, output_dir=root or output_dir
+            lesson.config,
+            lesson,
+            namespace.step or 0,
+            theme=theme,
+            files_root=root,
+            output_dir=root or output_dir,
         )
     if root is not None:
         config, script = parse_run(namespace)

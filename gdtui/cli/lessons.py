@@ -21,8 +21,14 @@ def main(args: list[str]) -> int:
     for lesson in builtin_lessons():
         number = lesson_number(lesson.name)
         lines.append(f"{number}  {lesson.title}")
-        lines.append(f"     {len(lesson.steps)} steps from {lesson.config.variant}: {lesson.name}")
-    lines.append("Play one with gdtui --lesson NUMBER (or a lesson .toml file of your own).")
+        steps, variant = len(lesson.steps), lesson.config.variant
+        lines.append(f"     {steps} steps, starting on {variant}: gdtui --lesson {number}")
+    lines += [
+        "",
+        "--step N starts at step N; in the app, 0-9 go to a step, and the command palette",
+        "(ctrl+p, 'lesson') opens any of them. A lesson of your own: gdtui --lesson FILE.toml",
+        "(gdtui --record FILE.toml writes one as you go).",
+    ]
     with writing():
         sys.stdout.write("\n".join(lines) + "\n")
         sys.stdout.flush()

@@ -153,15 +153,24 @@ def add_lesson_option(group: argparse._ArgumentGroup) -> None:
         help="play a lesson: a built-in one by number or name (gdtui lessons lists them) or "
         "a lesson .toml file; enter does its next step, backspace goes back one",
     )
+    group.add_argument(
+        "--step",
+        metavar="N",
+        help="with --lesson: start at its step N, played from its start to there "
+        "(0-9 go to a step in the app)",
+    )
 
 
 def load_lesson(namespace: argparse.Namespace) -> Lesson | None:
     """The lesson asked for with ``--lesson``, or None; a lesson sets the whole run, so it
     takes no settings beside it (raises UsageError)."""
     if namespace.lesson is None:
+        if namespace.step is not None:
+            raise UsageError("--step: goes with --lesson, to start at one of its steps")
         return None
     from gdtui.core.lessons.lesson import LessonError
     from gdtui.core.lessons.lesson import load_lesson as load
+    from gdtui.core.settings.parse import parse_int
 
     given = sorted(given_settings(namespace)) + (["config"] if namespace.config else [])
     if given:
@@ -170,9 +179,15 @@ def load_lesson(namespace: argparse.Namespace) -> Lesson | None:
             "[settings] table, or leave it out"
         )
     try:
-        return load(namespace.lesson)
+        lesson = load(namespace.lesson)
     except LessonError as error:
         raise UsageError(str(error)) from None
+    if namespace.step is not None:
+        count = len(lesson.steps)
+        namespace.step = bounded(
+            "--step", namespace.step, 0, count, parse_int, f"a step of {lesson.name}"
+        )
+    return lesson
 
 
 def add_display_options(parser: argparse.ArgumentParser) -> None:

@@ -10,14 +10,14 @@ from .conftest import press_and_settle
 
 BRACKETS = "optim.SGD([w], lr=0.01), state[w], X[0], [red]red[/red], [link=x]linked[/link], [b]"
 
-LESSON = f'''
+LESSON = f"""
 title = "A title with [bold]markup[/bold]"
 about = "About: {BRACKETS}"
 
 [[steps]]
 note = "Step one: {BRACKETS}"
 epochs = 1
-'''
+"""
 
 
 def _flat(widget: object) -> str:

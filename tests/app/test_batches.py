@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from gdtui.app import make_app
 from gdtui.core.engine.trainer import Trainer
@@ -98,3 +99,27 @@ async def test_the_export_has_a_record_per_update(tmp_path) -> None:
         ]
         np.testing.assert_array_equal([r["w"] for r in rows], [u.w for u in updates])
         assert [r["full_loss"] is None for r in rows] == [u.full_loss is None for u in updates]
+
+
+async def test_with_batches_a_wrong_formula_stays_flagged_against_the_true_gradient() -> None:
+    """The tutorial's np.dot(2x, ŷ−y).mean(): each update's whole-data gradient by that
+    formula is N times the loss's own, which the numerical column gives; both in red."""
+    x, y = np.array([1.0, 2, 3, 4]), np.array([2.0, 4, 6, 8])
+    for formula, wrong in (("tutorial", True), ("mean", False)):
+        config = RunConfig(variant="numpy-manual", grad_formula=formula, batch_size=2)
+        app = make_app(config)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await press_and_settle(app, pilot, "n")
+            table = app.query_one("#debug-table")
+            header = table.header
+            full, numerical = header.index("full ∇w"), header.index("numerical")
+            rows = app.main.session.viewed_deltas(2)
+            for row, delta in zip(reversed(table.rows), rows, strict=True):
+                true = float(np.mean(2 * x * (delta.w_before * x - y)))  # by hand, at w before
+                assert float(str(row[numerical])) == pytest.approx(true, rel=1e-6)
+                assert float(str(row[full])) == pytest.approx(true * (4 if wrong else 1), rel=1e-6)
+                assert (getattr(row[full], "style", "") == "bold red") is wrong
+            note = str(app.query_one("#grad-note").render())
+            assert (
+                "full ∇w = -108 is 4× the numerical gradient -27: N = 4 points" in note
+            ) is wrong

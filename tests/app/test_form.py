@@ -92,12 +92,17 @@ async def test_initial_value_change_resets_and_says_so():
 
 
 async def test_cuda_without_a_gpu_is_refused_beside_the_device_field(monkeypatch):
-    monkeypatch.setattr("gdtui.core.settings.config.cuda_available", lambda: False)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     app = make_app(RunConfig())
     async with app.run_test(size=(120, 40)) as pilot:
         app.query_one("#field-device", Select).value = "cuda"
         await pilot.pause()
-        assert "no CUDA GPU" in str(app.query_one("#error-device").render())
+        error = str(app.query_one("#error-device").render())
+        import torch
+
+        # This machine's torch is a CPU-only build: said so, not "no GPU".
+        words = "a CPU-only build" if torch.version.cuda is None else "finds no CUDA GPU"
+        assert "cuda was asked for, but" in error and words in error
         assert app.main.session.config.device == "auto"
 
 
@@ -120,6 +125,8 @@ async def test_optimizer_and_dataset_selects_apply():
 async def test_every_setting_is_on_the_form_and_in_the_palette(variant):
     from textual.widgets import OptionList
 
+    from gdtui.core.settings.commands import commands
+    from gdtui.core.settings.config import acceptable
     from gdtui.core.settings.fields import FIELDS
 
     config = RunConfig(variant=variant)
@@ -134,8 +141,12 @@ async def test_every_setting_is_on_the_form_and_in_the_palette(variant):
             elif field.widget is not None:
                 assert app.query_one(f"#row-{field.key}").display is field.applies(config)
                 app.query_one(f"#field-{field.key}")
-            for title, _, _ in field.commands():
+            for title, _, _ in commands(field):
                 assert (title in titles) is field.applies(config), title
+            if not field.applies(config):  # its choices set what it needs: found from here
+                for title, _, change in commands(field, config):
+                    assert title.endswith(")") and "(with " in title
+                    assert (title in titles) is acceptable(change or {}, config), title
 
 
 async def test_palette_sets_a_choice_goes_to_a_field_and_resets_to_defaults():
@@ -198,3 +209,37 @@ async def test_the_knobs_show_for_their_optimizer_and_apply_from_the_form():
         main.change({"bias": True})
         await pilot.pause()
         assert main.session.config.has_bias and main.query_one("#row-b0").display
+
+
+async def test_narrowing_to_a_drawer_closes_it_as_a_fresh_start_has_it_but_not_mid_typing():
+    app = make_app(RunConfig())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "n")
+        main = app.main
+        assert main.query_one("#variants").has_focus  # a wide screen gives them the focus
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not main.has_class("-open") and not main.query_one("#left").display
+        assert main.focused is None
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        main.query_one("#field-lr").focus()
+        await pilot.press("backspace")  # typing in a field: the drawer keeps it in sight
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert main.has_class("-open") and main.query_one("#field-lr").has_focus
+
+
+async def test_enter_on_a_value_that_applies_gives_the_keys_back_to_the_run():
+    app = make_app(RunConfig())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_into(app, pilot, "epochs", "50")
+        assert app.main.session.config.epochs == 50
+        assert not app.main.in_field
+        await press_and_settle(app, pilot, "n")  # a key of the run's again, not typed
+        assert len(app.main.session.history) == 1
+        assert app.query_one("#field-epochs").value == "50"
+        await type_into(app, pilot, "epochs", "50")  # the run's own value: done too
+        assert not app.main.in_field
+        await type_into(app, pilot, "epochs", "5x")  # refused: stays, to be corrected
+        assert app.main.in_field and app.main.session.config.epochs == 50

@@ -16,6 +16,7 @@ from tests.core.references import (
     record_row,
     torch_loop,
 )
+from tests.showcase import settle
 
 from .conftest import press_and_settle
 
@@ -95,6 +96,8 @@ async def test_a_builtin_lesson_plays_to_its_end_with_the_plain_loops_numbers(
             assert lesson.steps[number - 1].note in " ".join(str(note.render()).split())
             view = lesson.view_at(number)
             assert app.query_one("#views").active == view
+            if lesson.steps[number - 1].note.startswith("The rest"):  # of the run: all of it
+                assert main.session.epoch == main.session.config.epochs
         # Back one step: played again from the start, the same records exactly.
         await press_and_settle(app, pilot, "backspace")
         assert list(main.session.history) == seen[-2]
@@ -146,3 +149,59 @@ async def test_keys_of_ones_own_between_steps_are_off_script_and_enter_gets_back
         assert main.player.at == 2
         assert_rows_close([record_row(r) for r in main.session.history], expected[1])
         assert main.session.config.lr == lesson.config.lr
+
+
+async def test_at_80x24_a_lessons_chart_keeps_the_larger_part_of_the_screen() -> None:
+    app = make_app(lesson=LESSONS[2])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_and_settle(app, pilot, "enter", "enter", "enter", "enter")
+        chart = app.query_one("#loss-pane")
+        debug = app.query_one("#debug")
+        assert chart.size.height > debug.size.height
+        assert chart.size.height >= 9  # was 5 rows, 1 of them the plot's
+        assert not app.query_one("#views ContentTabs").display
+
+
+async def test_a_lessons_end_off_script_says_what_enter_does_and_enter_does_it() -> None:
+    lesson = LESSONS[3]
+    expected = _expected(lesson)
+    app = make_app(lesson=lesson)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        head = app.query_one("#lesson-head")
+        await press_and_settle(app, pilot, *["enter"] * len(lesson.steps))
+        assert "the end · backspace: back" in str(head.render())
+        await press_and_settle(app, pilot, "n")
+        words = str(head.render())
+        assert "off script: enter replays to the end" in words and "the end ·" not in words
+        await press_and_settle(app, pilot, "enter")
+        assert not app.main.player.off_script and "the end · backspace" in str(head.render())
+        assert_rows_close([record_row(r) for r in app.main.session.history], expected[-1])
+
+
+async def test_a_step_is_reached_by_number_from_the_start_or_with_a_key() -> None:
+    lesson = LESSONS[0]
+    expected = _expected(lesson)
+    app = make_app(lesson=lesson, lesson_step=3)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        await settle(app, pilot)
+        main, head = app.main, app.query_one("#lesson-head")
+        assert main.player.at == 3 and "step 3/" in str(head.render())
+        assert main.player.note == lesson.steps[2].note
+        await press_and_settle(app, pilot, "6")
+        assert main.player.at == 6
+        assert_rows_close([record_row(r) for r in main.session.history], expected[5])
+        await press_and_settle(app, pilot, "0")
+        assert main.player.at == 0 and len(main.session.history) == 0
+        await press_and_settle(app, pilot, "n", "9")  # a key of one's own, then the end
+        assert main.player.at == 9 and not main.player.off_script
+        await press_and_settle(app, pilot, "8")
+        assert main.player.at == 8
+        assert_rows_close([record_row(r) for r in main.session.history], expected[7])
+
+
+async def test_keys_0_to_9_are_the_runs_own_without_a_lesson() -> None:
+    app = make_app(RunConfig())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, "3")
+        assert len(app.main.session.history) == 0 and app.main.player is None

@@ -4,6 +4,7 @@ the Code view; ``n`` finishes the epoch; ``space`` runs on; ``r`` discards a par
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Static
 
 from gdtui.app import make_app
 from gdtui.core.engine.program import build_program
@@ -112,3 +113,16 @@ async def test_the_code_view_shows_accumulation_the_arithmetic_and_the_graph() -
         assert "# w.grad.zero_()  ← skipped: zero_grad is off" in text
         await press_and_settle(app, pilot, LINE)
         assert "w ← w − lr × grad = 0.29999998 − 0.01 × (-55.5) = 0.855" in _code_text(app)
+
+
+async def test_the_code_view_says_when_its_graph_is_old_and_when_the_run_has_ended():
+    app = make_app(RunConfig(variant="torch-autograd", epochs=3))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press_and_settle(app, pilot, *["full_stop"] * 4)  # epoch 1 through backward()
+        graph = app.main.query_one("#code-graph", Static)
+        assert "went through, epoch 1\n" in str(graph.render()) + "\n"
+        await press_and_settle(app, pilot, "n", "n")  # the rest of epoch 1, then epoch 2
+        assert "epoch 1 (the last run line by line)" in str(graph.render())
+        await press_and_settle(app, pilot, "n")
+        values = str(app.main.query_one("#code-values", Static).render())
+        assert "the run has ended after epoch 3" in values and ".: run the next line" not in values

@@ -166,13 +166,16 @@ async def test_after_a_line_the_big_digits_are_the_code_views_values_under_its_n
                 continue
             cells, code = _cells(app), _code_values(app)
             gradient = next(name for name in cells if name in ("dw", "grad", "w.grad"))
-            seen.append((gradient, cells[gradient][0]))
+            seen.append((gradient, cells[gradient][0], _under(app, gradient)[0]))
             for name in ("w", gradient):
                 value = code[name]
                 want = "" if value == "None" else big_number(float(value))
                 assert cells[name][0] == want, (name, cells, code)
-    assert ("dw", "-120") in seen and ("grad", "0") in seen  # numpy: computed, then reset
-    assert ("w.grad", "-30") in seen and ("w.grad", "0") in seen  # autograd: then zeroed
+    # numpy: computed, then reset; autograd: then zeroed. What the update used is said.
+    assert ("dw", "-120", "numerical -30: 4×") in seen
+    assert ("grad", "0", "cleared; was -120") in seen
+    assert ("w.grad", "-30", "numerical -30") in seen
+    assert ("w.grad", "0", "cleared; was -30") in seen
 
 
 def _true_gradient(w: float) -> float:
@@ -203,5 +206,5 @@ async def test_with_zero_grad_off_the_numerical_gradient_is_this_epochs_part():
         await press_and_settle(app, pilot, "n", "n")
         w1 = 0.3  # after epoch 1, from the true gradient -30 at lr 0.01
         under, red = _under(app, "w.grad")
-        assert under == f"numerical {number(_true_gradient(w1))}, this epoch's part"
+        assert under == f"numerical {number(_true_gradient(w1))} (own)"
         assert not red

@@ -420,6 +420,31 @@ async def test_compare_mode_shows_the_cores_comparison_and_switches_to_optimizer
         assert app.main.session.epoch == 1  # the run under compare mode is untouched
 
 
+async def test_compare_mode_says_which_lane_stopped_early_and_why():
+    from gdtui.core.compare.comparison import compare
+    from tests.showcase import play
+
+    config = RunConfig(variant="torch-optim", lr=0.2, epochs=200)  # sgd's limit: 1/7.5
+    expected = compare(config, "optimizers")
+    diverged = [n for n, state in expected.stops.items() if state and "diverg" in state.value]
+    assert "sgd" in diverged
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await play(app, pilot, ("c", "o"))
+        for _ in range(200):
+            if (
+                app.screen.comparison is not None
+                and next(iter(app.screen.comparison.histories)) == "sgd"
+            ):
+                break
+            await pilot.pause(0.05)
+        spread = " ".join(str(app.screen.query_one("#compare-spread").render()).split())
+        for name in diverged:
+            kept = len(expected.histories[name])
+            assert f"{name} was diverging: stopped after epoch {kept}" in spread
+        assert f"cover the {expected.epochs} epochs every run completed" in spread
+
+
 async def test_autograd_tour_steps_through_the_lessons_with_their_output():
     from gdtui.core.lessons.tour import CELLS
     from tests.showcase import play

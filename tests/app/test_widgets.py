@@ -188,6 +188,11 @@ async def test_text_table_leaves_out_optional_columns_in_order_until_the_rest_fi
         await pilot.resize_terminal(60, 6)
         await pilot.pause()
         assert table.hidden == []
+        await pilot.resize_terminal(16, 6)  # too narrow for the columns that stay too
+        await pilot.pause()
+        assert table.hidden == ["update", "numerical", ".grad after"]  # whole, from the end
+        lines = ["".join(s.text for s in table.render_line(y)).split() for y in range(2)]
+        assert lines == [["epoch"], ["12"]]  # no number cut short
 
 
 async def test_debug_pane_says_which_columns_a_narrow_terminal_hides() -> None:

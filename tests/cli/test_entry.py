@@ -111,7 +111,11 @@ def test_a_full_disk_is_one_line_and_status_74(command: tuple[str, ...]) -> None
             [sys.executable, "-m", "gdtui", *command, "--variant", "numpy-manual"]
             if command[0] == "run"
             else [sys.executable, "-m", "gdtui", *command, "--epochs", "5"],
-            cwd=ROOT, env=cli_env(), stdout=full, stderr=subprocess.PIPE, timeout=120,
+            cwd=ROOT,
+            env=cli_env(),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=120,
         )
     name = f"gdtui {command[0]}"
     assert result.stderr.decode() == f"{name}: cannot write the output: No space left on device\n"
@@ -126,7 +130,11 @@ def test_a_terminal_gone_under_the_output_is_one_line_and_status_74() -> None:
     try:
         result = subprocess.run(
             [sys.executable, "-m", "gdtui", "run", "--variant", "numpy-manual"],
-            cwd=ROOT, env=cli_env(), stdout=terminal, stderr=subprocess.PIPE, timeout=120,
+            cwd=ROOT,
+            env=cli_env(),
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            timeout=120,
         )
     finally:
         os.close(terminal)

@@ -12,10 +12,36 @@ from tests.cli.terminal_support import TerminalApp
 def test_gdtui_lessons_lists_every_builtin_lesson_with_how_to_play_it() -> None:
     result = run_gdtui("lessons")
     assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
     for lesson in builtin_lessons():
-        assert lesson.title in result.stdout
-        assert "gdtui --lesson NUMBER" in result.stdout
-        assert lesson.name in result.stdout
+        number = lesson.name[:3]
+        title = lines.index(f"{number}  {lesson.title}")
+        # Under each title: how many steps, its variant, and the command that plays it.
+        assert lines[title + 1].split() == [
+            str(len(lesson.steps)),
+            "steps,",
+            "starting",
+            "on",
+            f"{lesson.config.variant}:",
+            "gdtui",
+            "--lesson",
+            number,
+        ]
+        assert load_lesson(number).name == lesson.name  # the number given plays it
+    assert "--step N" in result.stdout
+
+
+def test_step_goes_with_a_lesson_and_one_of_its_steps() -> None:
+    result = run_gdtui("--step", "2")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "gdtui: error: --step: goes with --lesson, to start at one of its steps"
+    )
+    result = run_gdtui("--lesson", "003", "--step", "5")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "gdtui: error: --step: expects a step of 003-tutorial-gradient from 0 to 4, got '5'"
+    )
 
 
 def test_a_bad_lesson_is_one_line_naming_the_step_and_key(tmp_path) -> None:

@@ -152,9 +152,14 @@ def test_without_a_usable_terminal_one_line_and_status_2(tmp_path, stdin, env, w
     controller, terminal = pty.openpty()
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "gdtui"], cwd=ROOT, env=environment,
-            stdin=terminal if stdin == "pty" else stdin, stdout=terminal,
-            stderr=subprocess.PIPE, timeout=30, check=False,
+            [sys.executable, "-m", "gdtui"],
+            cwd=ROOT,
+            env=environment,
+            stdin=terminal if stdin == "pty" else stdin,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            timeout=30,
+            check=False,
         )
         drawn = read_available(controller)
     finally:
@@ -185,8 +190,13 @@ def test_with_no_tty_at_all_the_files_get_one_line(tmp_path):
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"
     with open(os.devnull) as stdin, out.open("wb") as stdout, err.open("wb") as stderr:
         status = subprocess.run(
-            [sys.executable, "-m", "gdtui"], cwd=ROOT, stdin=stdin, stdout=stdout,
-            stderr=stderr, env={**cli_env(), "XDG_CONFIG_HOME": str(tmp_path)}, timeout=30,
+            [sys.executable, "-m", "gdtui"],
+            cwd=ROOT,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            env={**cli_env(), "XDG_CONFIG_HOME": str(tmp_path)},
+            timeout=30,
         ).returncode
     assert status == 2
     assert out.read_bytes() == b""
@@ -256,7 +266,11 @@ def test_tmux_killed_takes_the_app_with_it(tmp_path, when):
 
     def tmux(*args: str) -> str:
         return subprocess.run(
-            ["tmux", "-L", socket, *args], env=env, cwd=ROOT, capture_output=True, text=True,
+            ["tmux", "-L", socket, *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
             timeout=20,
         ).stdout
 

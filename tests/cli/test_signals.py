@@ -24,7 +24,11 @@ def test_a_signal_mid_run_quits_promptly_and_restores_the_terminal(tmp_path, sig
     env = {**cli_env(), "TERM": "xterm-256color", "XDG_CONFIG_HOME": str(tmp_path)}
     process = subprocess.Popen(
         [sys.executable, "-m", "gdtui", "--variant", "numpy-manual", "--epochs", "1000000000"],
-        cwd=ROOT, stdin=terminal, stdout=terminal, stderr=terminal, env=env,
+        cwd=ROOT,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
         start_new_session=True,
     )
     os.close(terminal)

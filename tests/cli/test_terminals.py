@@ -30,7 +30,11 @@ def _drive(env_changes: dict[str, str | None], tmp_path: Path) -> bytes:
     env = cli_env({"XDG_CONFIG_HOME": str(tmp_path), **env_changes})
     process = subprocess.Popen(
         [sys.executable, "-m", "gdtui", "--variant", "numpy-manual"],
-        cwd=ROOT, stdin=terminal, stdout=terminal, stderr=terminal, env=env,
+        cwd=ROOT,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
     )
     os.close(terminal)
     seen = b""
@@ -162,6 +166,10 @@ def test_the_app_paints_up_to_120_frames_a_second_unless_told_otherwise(given, e
         env["TEXTUAL_FPS"] = given
     result = subprocess.run(
         [sys.executable, "-c", APP_THEN_FRAME_RATE],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.stdout.strip() == expected, result.stderr

@@ -21,11 +21,11 @@ def test_jsonl_code_executed_afresh_gives_every_value_and_the_runs_numbers() -> 
     objects = traced.jsonl()
     assert [o["epoch"] for o in objects if o["epoch"] == 0] and objects[0]["line"] == 1
     lines = [
-        TracedLine(o["epoch"], o["line"], o["code"], o.get("skipped", False), o["values"])
-        for o in objects
+        TracedLine(o["epoch"], o["line"], o["code"], o["skipped"], o["values"]) for o in objects
     ]
     assert first_mismatch(lines, [line.code for line in lines]) is None
-    assert all(o["code"] == "# optimizer.zero_grad()" for o in objects if o.get("skipped"))
+    assert all(o["code"] == "# optimizer.zero_grad()" for o in objects if o["skipped"])
+    assert {o["skipped"] for o in objects} == {True, False}  # a field of every line
     run = run_gdtui("run", *OPTIONS, "--epochs", "3", "--format", "jsonl")
     last_of_epoch = {o["epoch"]: o["values"] for o in objects if o["epoch"]}
     assert [np.float64(v["w"]) for v in last_of_epoch.values()] == [r["w"] for r in run.jsonl()]

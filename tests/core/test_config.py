@@ -24,12 +24,12 @@ def _error(options: dict, base: RunConfig | None = None) -> ConfigError:
 
 @pytest.fixture
 def no_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(config_module, "cuda_available", lambda: False)
+    monkeypatch.setattr(config_module, "cuda_problem", lambda: "no GPU here")
 
 
 @pytest.fixture
 def with_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(config_module, "cuda_available", lambda: True)
+    monkeypatch.setattr(config_module, "cuda_problem", lambda: None)
 
 
 # -- defaults --------------------------------------------------------------------------------
@@ -78,8 +78,19 @@ def test_has_bias(variant: str, bias: bool, has_bias: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("0.01", 0.01), ("1e-3", 1e-3), ("2E-2", 0.02), (".5", 0.5), ("5.", 5.0), ("+0.1", 0.1),
-     (" 0.25 ", 0.25), ("\t3\n", 3.0), (0.01, 0.01), (1, 1.0), ("3.4e38", 3.4e38)],
+    [
+        ("0.01", 0.01),
+        ("1e-3", 1e-3),
+        ("2E-2", 0.02),
+        (".5", 0.5),
+        ("5.", 5.0),
+        ("+0.1", 0.1),
+        (" 0.25 ", 0.25),
+        ("\t3\n", 3.0),
+        (0.01, 0.01),
+        (1, 1.0),
+        ("3.4e38", 3.4e38),
+    ],
 )
 def test_lr_accepted(text: object, value: float) -> None:
     assert config_from_options({"lr": text}).lr == value
@@ -87,9 +98,37 @@ def test_lr_accepted(text: object, value: float) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["0", "0.0", "-0.1", "-1e-3", "nan", "NaN", "inf", "-inf", "Infinity", "1e999", "3.5e38",
-     "1e-400", "abc", "", "   ", "0x10", "1_0", "1,5", "١", "１", "0.1.2", "1e", "e5",
-     float("nan"), float("inf"), 0, -1.0, True, 10**400],
+    [
+        "0",
+        "0.0",
+        "-0.1",
+        "-1e-3",
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "Infinity",
+        "1e999",
+        "3.5e38",
+        "1e-400",
+        "abc",
+        "",
+        "   ",
+        "0x10",
+        "1_0",
+        "1,5",
+        "١",
+        "１",
+        "0.1.2",
+        "1e",
+        "e5",
+        float("nan"),
+        float("inf"),
+        0,
+        -1.0,
+        True,
+        10**400,
+    ],
 )
 def test_lr_rejected(text: object) -> None:
     error = _error({"lr": text})
@@ -105,8 +144,7 @@ def test_lr_rejected(text: object) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1", 1), ("100", 100), (" 7 ", 7), ("1000000000", 10**9), ("0001", 1), (25, 25),
-     (30.0, 30)],
+    [("1", 1), ("100", 100), (" 7 ", 7), ("1000000000", 10**9), ("0001", 1), (25, 25), (30.0, 30)],
 )
 def test_epochs_accepted(text: object, value: int) -> None:
     assert config_from_options({"epochs": text}).epochs == value
@@ -114,8 +152,32 @@ def test_epochs_accepted(text: object, value: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["1_000", "١٢", "１２", "1e3", "1.5", "1.0", "0", "-1", "1000000001", "9" * 30, "9" * 5000,
-     "", " ", "ten", "0x10", "12a", "½", "²", 0, -5, 1.5, 10**10, True, float("inf")],
+    [
+        "1_000",
+        "١٢",
+        "１２",
+        "1e3",
+        "1.5",
+        "1.0",
+        "0",
+        "-1",
+        "1000000001",
+        "9" * 30,
+        "9" * 5000,
+        "",
+        " ",
+        "ten",
+        "0x10",
+        "12a",
+        "½",
+        "²",
+        0,
+        -5,
+        1.5,
+        10**10,
+        True,
+        float("inf"),
+    ],
 )
 def test_epochs_rejected(text: object) -> None:
     error = _error({"epochs": text})
@@ -130,8 +192,16 @@ def test_epochs_rejected(text: object) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("0", 0.0), ("-1.5", -1.5), (" 2e3 ", 2000.0), ("", None), ("  ", None), (0.5, 0.5),
-     ("3.4e38", 3.4e38), ("-3.4e38", -3.4e38)],
+    [
+        ("0", 0.0),
+        ("-1.5", -1.5),
+        (" 2e3 ", 2000.0),
+        ("", None),
+        ("  ", None),
+        (0.5, 0.5),
+        ("3.4e38", 3.4e38),
+        ("-3.4e38", -3.4e38),
+    ],
 )
 def test_w0_accepted(text: object, value: float | None) -> None:
     assert config_from_options({"w0": text}, RunConfig(w0=7.0)).w0 == value
@@ -139,8 +209,22 @@ def test_w0_accepted(text: object, value: float | None) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["nan", "inf", "-inf", "1e999", "-1e999", "3.5e38", "-3.5e38", "1e39", "x", "1..2",
-     float("nan"), float("-inf"), 1e300, False],
+    [
+        "nan",
+        "inf",
+        "-inf",
+        "1e999",
+        "-1e999",
+        "3.5e38",
+        "-3.5e38",
+        "1e39",
+        "x",
+        "1..2",
+        float("nan"),
+        float("-inf"),
+        1e300,
+        False,
+    ],
 )
 @pytest.mark.parametrize("field", ["w0", "b0"])
 def test_w0_b0_rejected(field: str, text: object) -> None:
@@ -281,20 +365,29 @@ def test_cuda_with_a_gpu_accepted_for_torch_only() -> None:
 
 
 def test_cuda_availability_is_only_asked_for_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail() -> bool:
-        raise AssertionError("cuda_available called")
+    def fail() -> str | None:
+        raise AssertionError("cuda_problem called")
 
-    monkeypatch.setattr(config_module, "cuda_available", fail)
+    monkeypatch.setattr(config_module, "cuda_problem", fail)
     assert config_from_options({"device": "auto", "variant": "torch-module"}).device == "auto"
 
 
 # -- eps, seed, predict, booleans ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "ok"), [
-    ("0", True), ("1e-9", True), (" 0.5 ", True), ("-1e-3", False), ("nan", False),
-    ("inf", False), ("1e999", False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("0", True),
+        ("1e-9", True),
+        (" 0.5 ", True),
+        ("-1e-3", False),
+        ("nan", False),
+        ("inf", False),
+        ("1e999", False),
+        ("", False),
+    ],
+)
 def test_eps(text: str, ok: bool) -> None:
     if ok:
         assert config_from_options({"eps": text}).eps == float(text)
@@ -304,10 +397,20 @@ def test_eps(text: str, ok: bool) -> None:
         assert ">= 0" in error.errors["eps"]
 
 
-@pytest.mark.parametrize(("text", "ok"), [
-    ("0", True), ("42", True), (str(2**63 - 1), True), (str(2**63), False), ("-1", False),
-    ("1.5", False), ("1e3", False), ("", False), (-3, False),
-])
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("0", True),
+        ("42", True),
+        (str(2**63 - 1), True),
+        (str(2**63), False),
+        ("-1", False),
+        ("1.5", False),
+        ("1e3", False),
+        ("", False),
+        (-3, False),
+    ],
+)
 def test_seed(text: object, ok: bool) -> None:
     if ok:
         assert config_from_options({"seed": text}).seed == int(text)
@@ -319,8 +422,18 @@ def test_seed(text: object, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("true", True), ("False", False), (" on ", True), ("off", False), ("yes", True),
-     ("no", False), ("1", True), ("0", False), (True, True), (False, False)],
+    [
+        ("true", True),
+        ("False", False),
+        (" on ", True),
+        ("off", False),
+        ("yes", True),
+        ("no", False),
+        ("1", True),
+        ("0", False),
+        (True, True),
+        (False, False),
+    ],
 )
 def test_zero_grad_booleans(text: object, value: bool) -> None:
     assert config_from_options({"zero_grad": text}).zero_grad is value
@@ -353,61 +466,87 @@ def test_none_means_not_given() -> None:
 
 
 def test_errors_name_every_bad_field_at_once() -> None:
-    error = _error({
-        "lr": "0",
-        "epochs": "1e3",
-        "w0": "nan",
-        "eps": "-1",
-        "seed": "-1",
-        "device": "gpu",
-        "grad_formula": "bad",
-        "zero_grad": "perhaps",
-        "predict": "inf",
-        "x": "1,2",
-        "y": "1",
-    })
+    error = _error(
+        {
+            "lr": "0",
+            "epochs": "1e3",
+            "w0": "nan",
+            "eps": "-1",
+            "seed": "-1",
+            "device": "gpu",
+            "grad_formula": "bad",
+            "zero_grad": "perhaps",
+            "predict": "inf",
+            "x": "1,2",
+            "y": "1",
+        }
+    )
     assert set(error.errors) == {
-        "lr", "epochs", "w0", "eps", "seed", "device", "grad_formula", "zero_grad", "predict", "y"
+        "lr",
+        "epochs",
+        "w0",
+        "eps",
+        "seed",
+        "device",
+        "grad_formula",
+        "zero_grad",
+        "predict",
+        "y",
     }
     assert str(error) == f"--{error.field.replace('_', '-')}: {error.errors[error.field]}"
 
 
 def test_errors_also_name_rules_between_fields() -> None:
     # a value that does not parse (lr) and values that parse but break a rule between fields
-    error = _error({
-        "lr": "abc",
-        "variant": "numpy-manual",
-        "optimizer": "adam",
-        "w0": "1e39",
-        "device": "cuda",
-    })
+    error = _error(
+        {
+            "lr": "abc",
+            "variant": "numpy-manual",
+            "optimizer": "adam",
+            "w0": "1e39",
+            "device": "cuda",
+        }
+    )
     assert set(error.errors) == {"lr", "optimizer", "w0", "device"}
     error = _error({"variant": "nope", "optimizer": "nope", "epochs": "0"})
     assert set(error.errors) == {"variant", "optimizer", "epochs"}
 
 
 def test_surrounding_spaces_accepted() -> None:
-    config = config_from_options({
-        "variant": " torch-module ",
-        "lr": " 0.05 ",
-        "epochs": " 20 ",
-        "w0": " -1 ",
-        "b0": " 0.5 ",
-        "optimizer": " adam ",
-        "eps": " 1e-6 ",
-        "seed": " 3 ",
-        "device": " cpu ",
-        "grad_formula": " mean ",
-        "zero_grad": " off ",
-        "bias": " on ",
-        "x": " 1 , 2 ",
-        "y": " 3 , 4 ",
-        "predict": " 7 ",
-    })
+    config = config_from_options(
+        {
+            "variant": " torch-module ",
+            "lr": " 0.05 ",
+            "epochs": " 20 ",
+            "w0": " -1 ",
+            "b0": " 0.5 ",
+            "optimizer": " adam ",
+            "eps": " 1e-6 ",
+            "seed": " 3 ",
+            "device": " cpu ",
+            "grad_formula": " mean ",
+            "zero_grad": " off ",
+            "bias": " on ",
+            "x": " 1 , 2 ",
+            "y": " 3 , 4 ",
+            "predict": " 7 ",
+        }
+    )
     assert config == RunConfig(
-        variant="torch-module", lr=0.05, epochs=20, w0=-1.0, b0=0.5, optimizer="adam",
-        eps=1e-6, seed=3, device="cpu", grad_formula="mean", zero_grad=False, bias=True,
-        dataset=Dataset("custom", (1.0, 2.0), (3.0, 4.0)), predict=7.0,
+        variant="torch-module",
+        lr=0.05,
+        epochs=20,
+        w0=-1.0,
+        b0=0.5,
+        optimizer="adam",
+        eps=1e-6,
+        seed=3,
+        device="cpu",
+        grad_formula="mean",
+        zero_grad=False,
+        bias=True,
+        dataset=Dataset("custom", (1.0, 2.0), (3.0, 4.0)),
+        predict=7.0,
     )
 
 
@@ -431,7 +570,7 @@ def test_switching_variant_drops_what_it_lacks(monkeypatch: pytest.MonkeyPatch) 
     base = RunConfig(variant="torch-module", b0=0.5, optimizer="rmsprop")
     config = config_from_options({"variant": "torch-optim"}, base)
     assert (config.b0, config.optimizer) == (None, "rmsprop")
-    monkeypatch.setattr(config_module, "cuda_available", lambda: True)
+    monkeypatch.setattr(config_module, "cuda_problem", lambda: None)
     base = RunConfig(variant="torch-autograd", device="cuda")
     assert config_from_options({"variant": "numpy-manual"}, base).device == "auto"
 
@@ -479,3 +618,17 @@ def test_an_unknown_setting_suggests_the_nearest_one() -> None:
     assert "(did you mean lr?)" in _error({"lrr": 0.1}).errors["lrr"]
     assert "(did you mean zero_grad?)" in _error({"zero-grad": False}).errors["zero-grad"]
     assert "did you mean" not in _error({"zzzz": 1}).errors["zzzz"]
+
+
+def test_cuda_refused_says_whether_torch_is_a_cpu_build_or_finds_no_gpu(monkeypatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.version, "cuda", None)
+    problem = config_module.cuda_problem()
+    assert problem is not None and "CPU-only build" in problem and torch.__version__ in problem
+    monkeypatch.setattr(torch.version, "cuda", "12.4")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    problem = config_module.cuda_problem()
+    assert problem is not None and "built for CUDA 12.4, finds no CUDA GPU" in problem
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert config_module.cuda_problem() is None

@@ -12,10 +12,25 @@ from gdtui.core.settings.files import config_text, load_options, merge_options
 
 CONFIGS = [
     RunConfig(),
-    RunConfig(variant="torch-module", lr=0.05, epochs=7, w0=-1.5, b0=0.25, optimizer="adam",
-              zero_grad=False, eps=1e-9, seed=42, predict=17.0, dataset=PRESETS["line5"]),
-    RunConfig(variant="numpy-manual", grad_formula="tutorial", w0=1e-7,
-              dataset=Dataset("custom", (-1.0, 0.5, 3.25), (2.0, -1e-3, 1e30))),
+    RunConfig(
+        variant="torch-module",
+        lr=0.05,
+        epochs=7,
+        w0=-1.5,
+        b0=0.25,
+        optimizer="adam",
+        zero_grad=False,
+        eps=1e-9,
+        seed=42,
+        predict=17.0,
+        dataset=PRESETS["line5"],
+    ),
+    RunConfig(
+        variant="numpy-manual",
+        grad_formula="tutorial",
+        w0=1e-7,
+        dataset=Dataset("custom", (-1.0, 0.5, 3.25), (2.0, -1e-3, 1e30)),
+    ),
     RunConfig(variant="torch-module", bias=False, device="cpu"),
 ]
 
@@ -32,11 +47,17 @@ def test_a_saved_config_loads_back_equal(tmp_path, suffix, config):
 
 def test_hand_written_toml_with_the_option_names(tmp_path):
     path = tmp_path / "lesson.toml"
-    path.write_text('variant = "torch-optim"\nlr = 0.05\nepochs = 30\nzero_grad = false\n'
-                    'x = [1, 2, 3]\ny = [2, 4, 6]\n')
+    path.write_text(
+        'variant = "torch-optim"\nlr = 0.05\nepochs = 30\nzero_grad = false\n'
+        "x = [1, 2, 3]\ny = [2, 4, 6]\n"
+    )
     config = config_from_options(load_options(path))
     assert (config.variant, config.lr, config.epochs, config.zero_grad) == (
-        "torch-optim", 0.05, 30, False)
+        "torch-optim",
+        0.05,
+        30,
+        False,
+    )
     assert config.dataset.x == (1.0, 2.0, 3.0)
 
 
@@ -58,7 +79,7 @@ def test_the_command_line_overrides_the_file_and_its_data(tmp_path):
         ("list.json", "[1, 2]", "must hold a table"),
         ("nested.toml", "[run]\nlr = 1\n", "not tables: run"),
         ("binary.toml", b"\xff\xfe\x00", "binary file"),
-        ("latin1.json", b"{\"lr\": \"\xe9\"}", "not UTF-8"),
+        ("latin1.json", b'{"lr": "\xe9"}', "not UTF-8"),
     ],
 )
 def test_bad_files_say_what_is_wrong(tmp_path, name, content, words):
@@ -75,8 +96,14 @@ def test_bad_files_say_what_is_wrong(tmp_path, name, content, words):
 
 @pytest.mark.parametrize(
     ("content", "field"),
-    [('lr = "fast"', "lr"), ("lr = -1", "lr"), ("epochs = 1.5", "epochs"),
-     ("speed = 3", "speed"), ('x = [1, "a"]\ny = [1, 2]', "x"), ("zero_grad = 3", "zero_grad")],
+    [
+        ('lr = "fast"', "lr"),
+        ("lr = -1", "lr"),
+        ("epochs = 1.5", "epochs"),
+        ("speed = 3", "speed"),
+        ('x = [1, "a"]\ny = [1, 2]', "x"),
+        ("zero_grad = 3", "zero_grad"),
+    ],
 )
 def test_bad_values_in_a_file_name_the_setting(tmp_path, content, field):
     path = tmp_path / "run.toml"

@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,8 +27,12 @@ def test_presets_are_the_seeds_data() -> None:
 
 @pytest.mark.parametrize(
     ("x", "y", "match"),
-    [((), (), "no points"), ((1.0, 2.0), (1.0,), "must match"),
-     ((1.0, float("nan")), (1.0, 2.0), "finite"), ((1.0,), (float("inf"),), "finite")],
+    [
+        ((), (), "no points"),
+        ((1.0, 2.0), (1.0,), "must match"),
+        ((1.0, float("nan")), (1.0, 2.0), "finite"),
+        ((1.0,), (float("inf"),), "finite"),
+    ],
 )
 def test_dataset_rejects(x: tuple, y: tuple, match: str) -> None:
     with pytest.raises(ParseError, match=match):
@@ -55,8 +60,16 @@ def _write(tmp_path: Path, content: str | bytes, name: str = "data.csv") -> Path
         "x,y\r\n1,2\r\n2,4.5\r\n-3,1e2\r\n",
         'x,y\n"1","2"\n2,4.5\n-3,1e2\n',
     ],
-    ids=["plain", "swapped", "extra-columns", "spaces-crlf", "bom", "blank-lines", "crlf",
-         "quoted"],
+    ids=[
+        "plain",
+        "swapped",
+        "extra-columns",
+        "spaces-crlf",
+        "bom",
+        "blank-lines",
+        "crlf",
+        "quoted",
+    ],
 )
 def test_load_csv_accepts(tmp_path: Path, content: str) -> None:
     dataset = load_csv(_write(tmp_path, content))
@@ -147,8 +160,10 @@ def test_parse_csv_text() -> None:
 @given(
     st.text(max_size=80)
     | st.lists(
-        st.lists(st.sampled_from(["x", "y", "X", "", " ", "1", "-2.5", "1e3", "nan", "a", '"']),
-                 max_size=4).map(",".join),
+        st.lists(
+            st.sampled_from(["x", "y", "X", "", " ", "1", "-2.5", "1e3", "nan", "a", '"']),
+            max_size=4,
+        ).map(",".join),
         max_size=6,
     ).map("\n".join)
 )
@@ -203,3 +218,24 @@ def test_an_error_never_quotes_more_of_the_file_than_finds_the_problem(tmp_path:
         assert "20228:0" not in str(error.value), str(error.value)
     with pytest.raises(ParseError, match=r"line 1\) has no column 'x' or 'y'.*\(it has 1 column\)"):
         parse_csv(f"{secret}\n")
+
+
+@pytest.mark.parametrize("preset", ["line4", "line5", "noisy"])
+@pytest.mark.parametrize("variant", ["numpy-manual", "torch-autograd", "torch-optim"])
+def test_every_preset_fits_with_the_default_settings(preset, variant):
+    """Chosen with nothing else changed, a preset's run converges: its rate is under the
+    stable limit, and w reaches the least-squares slope through the origin, Σxy / Σx²,
+    computed here."""
+    from gdtui.core.engine.divergence import stable_lr
+    from gdtui.core.engine.trainer import Trainer
+    from gdtui.core.settings.config import config_from_options
+
+    config = config_from_options({"dataset": preset, "variant": variant})
+    limit = stable_lr(config)
+    assert limit is None or config.lr < limit.lr
+    x, y = np.asarray(config.dataset.x), np.asarray(config.dataset.y)
+    best = float(x @ y / (x @ x))
+    trainer = Trainer(config)
+    records = [trainer.run_epoch() for _ in range(config.epochs)]
+    assert records[-1].w == pytest.approx(best, rel=1e-3)
+    assert records[-1].loss <= records[0].loss

@@ -34,6 +34,9 @@ def test_the_largest_stable_rate_is_the_closed_form():
     assert with_bias.lr == pytest.approx(1 / _largest_eigenvalue_2x2(mean_x2, mean_x, 1.0))
     tutorial = stable_lr(RunConfig(variant="numpy-manual", grad_formula="tutorial"))
     assert tutorial is not None and tutorial.lr == pytest.approx(1 / (len(X) * mean_x2))
+    assert tutorial.why == "1/(N·mean(x²))"  # not 1/N·mean(x²), which reads as mean(x²)/N
+    batched = stable_lr(RunConfig(variant="numpy-manual", grad_formula="tutorial", batch_size=2))
+    assert batched is not None and batched.why == "1/(N·mean(x²)) of the worst batch"
     momentum = stable_lr(RunConfig(variant="torch-optim", optimizer="momentum"))
     assert momentum is not None and momentum.lr == pytest.approx(1.9 / mean_x2)
     accumulating = stable_lr(RunConfig(variant="torch-autograd", zero_grad=False))

@@ -11,6 +11,7 @@ from gdtui.cli.app import build_parser
 from gdtui.cli.options import parse_config
 from gdtui.cli.run import build_parser as build_run_parser
 from gdtui.core.run.session import needs_reset
+from gdtui.core.settings.commands import commands
 from gdtui.core.settings.config import RunConfig, config_from_options
 from gdtui.core.settings.fields import BY_KEY, FIELDS, LIVE_FIELDS
 from gdtui.core.settings.files import config_options, config_text, load_options
@@ -57,7 +58,7 @@ def test_every_setting_has_what_each_place_needs():
         assert field.accepts and field.help, field.key
         if field.key in EXAMPLES:  # a setting of the run, not another way to give the data
             assert field.label and field.widget, f"{field.key} is not on the form"
-            assert field.commands(), f"{field.key} is not in the command palette"
+            assert commands(field), f"{field.key} is not in the command palette"
 
 
 def _command_line(key: str) -> list[str]:

@@ -29,8 +29,13 @@ def run(config: RunConfig, epochs: int) -> tuple[RunHistory, tuple[float, float 
 
 def test_losses_are_the_mean_squared_error():
     w, b = np.array([[0.5, -1.0], [2.0, 3.0]]), np.array([[0.0, 1.0], [-2.0, 0.5]])
-    expected = [[np.mean((wi * np.array(DATA.x) + bi - np.array(DATA.y)) ** 2)
-                 for wi, bi in zip(rw, rb, strict=True)] for rw, rb in zip(w, b, strict=True)]
+    expected = [
+        [
+            np.mean((wi * np.array(DATA.x) + bi - np.array(DATA.y)) ** 2)
+            for wi, bi in zip(rw, rb, strict=True)
+        ]
+        for rw, rb in zip(w, b, strict=True)
+    ]
     assert losses(DATA, w, b) == pytest.approx(np.array(expected))
 
 

@@ -19,8 +19,20 @@ from gdtui.core.settings.parse import (
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1", 1.0), ("-2.5", -2.5), ("+.5", 0.5), ("7.", 7.0), ("1e3", 1000.0), ("1E-3", 0.001),
-     (" 4 ", 4.0), ("0", 0.0), ("-0", -0.0), (3, 3.0), (2.5, 2.5), ("0.0e-400", 0.0)],
+    [
+        ("1", 1.0),
+        ("-2.5", -2.5),
+        ("+.5", 0.5),
+        ("7.", 7.0),
+        ("1e3", 1000.0),
+        ("1E-3", 0.001),
+        (" 4 ", 4.0),
+        ("0", 0.0),
+        ("-0", -0.0),
+        (3, 3.0),
+        (2.5, 2.5),
+        ("0.0e-400", 0.0),
+    ],
 )
 def test_parse_float_accepts(text: object, value: float) -> None:
     assert parse_float(text) == value
@@ -28,9 +40,35 @@ def test_parse_float_accepts(text: object, value: float) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", " ", "nan", "inf", "-Infinity", "1e999", "1_0", "0x1", "١", "１", "1,0", "1.2.3", ".",
-     "e3", "1e", "--1", "1 2", "∞", float("nan"), float("inf"), 10**400, True, None, [1.0], {},
-     "1e-400", "-2.5e-330"],
+    [
+        "",
+        " ",
+        "nan",
+        "inf",
+        "-Infinity",
+        "1e999",
+        "1_0",
+        "0x1",
+        "١",
+        "１",
+        "1,0",
+        "1.2.3",
+        ".",
+        "e3",
+        "1e",
+        "--1",
+        "1 2",
+        "∞",
+        float("nan"),
+        float("inf"),
+        10**400,
+        True,
+        None,
+        [1.0],
+        {},
+        "1e-400",
+        "-2.5e-330",
+    ],
 )
 def test_parse_float_rejects(text: object) -> None:
     with pytest.raises(ParseError):
@@ -48,8 +86,16 @@ def test_parse_float_says_why() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("0", 0), ("42", 42), (" 7 ", 7), ("-3", -3), ("007", 7), (5, 5), (6.0, 6),
-     ("9" * 40, int("9" * 40))],
+    [
+        ("0", 0),
+        ("42", 42),
+        (" 7 ", 7),
+        ("-3", -3),
+        ("007", 7),
+        (5, 5),
+        (6.0, 6),
+        ("9" * 40, int("9" * 40)),
+    ],
 )
 def test_parse_int_accepts(text: object, value: int) -> None:
     assert parse_int(text) == value
@@ -57,8 +103,24 @@ def test_parse_int_accepts(text: object, value: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "1_000", "١٢", "1e3", "1.5", "1.0", "0x10", "²", "12a", "9" * 5000, 1.5, float("nan"),
-     float("inf"), True, None, ["1"]],
+    [
+        "",
+        "1_000",
+        "١٢",
+        "1e3",
+        "1.5",
+        "1.0",
+        "0x10",
+        "²",
+        "12a",
+        "9" * 5000,
+        1.5,
+        float("nan"),
+        float("inf"),
+        True,
+        None,
+        ["1"],
+    ],
 )
 def test_parse_int_rejects(text: object) -> None:
     with pytest.raises(ParseError):
@@ -82,8 +144,19 @@ def test_parse_float_list() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("true", True), ("TRUE", True), ("on", True), ("yes", True), ("1", True), (True, True),
-     ("false", False), (" Off ", False), ("no", False), ("0", False), (False, False)],
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("on", True),
+        ("yes", True),
+        ("1", True),
+        (True, True),
+        ("false", False),
+        (" Off ", False),
+        ("no", False),
+        ("0", False),
+        (False, False),
+    ],
 )
 def test_parse_bool(text: object, value: bool) -> None:
     assert parse_bool(text) is value

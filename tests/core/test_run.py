@@ -44,8 +44,9 @@ def test_converged_when_loss_below_eps() -> None:
 @pytest.mark.parametrize("bad", [NAN, INF, -INF])
 def test_diverged_on_any_non_finite_field(field: str, bad: float) -> None:
     values = {"loss": 1.0, "w": 0.5, "grad_w": -1.0, "b": 0.25, "grad_b": 2.0, field: bad}
-    record = EpochRecord(3, values["loss"], values["w"], values["grad_w"], values["b"],
-                         values["grad_b"])
+    record = EpochRecord(
+        3, values["loss"], values["w"], values["grad_w"], values["b"], values["grad_b"]
+    )
     # diverged even at the last epoch, and even with a loss below eps
     assert stop_reason(record, epochs=3, eps=10.0) is RunState.DIVERGED
     assert stop_reason(record, epochs=100, eps=0.0) is RunState.DIVERGED
@@ -88,8 +89,9 @@ def _first_non_finite_loss_float32(lr: float, epochs: int) -> int:
 def test_lr_1_diverges_at_the_first_non_finite_loss(variant: str, extra: dict) -> None:
     expected = _first_non_finite_loss_float32(1.0, 1000)
     assert 5 < expected < 100  # |w| grows ×14 per epoch: the loss overflows after a while
-    config = RunConfig(variant=variant, dataset=PRESETS["line4"], lr=1.0, w0=0.0, epochs=1000,
-                       **extra)
+    config = RunConfig(
+        variant=variant, dataset=PRESETS["line4"], lr=1.0, w0=0.0, epochs=1000, **extra
+    )
     trainer = Trainer(config)
     with np.errstate(all="ignore"):
         for _ in range(config.epochs):

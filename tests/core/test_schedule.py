@@ -41,8 +41,9 @@ def torch_reference(schedule: str, lr: float) -> list[tuple[float, float]]:
 def test_every_variant_follows_torchs_scheduler(schedule):
     expected = torch_reference(schedule, 0.02)
     for variant in ("numpy-manual", "torch-autograd", "torch-optim", "torch-module"):
-        config = RunConfig(variant=variant, lr=0.02, epochs=EPOCHS, schedule=schedule, w0=0.0,
-                           bias=False)
+        config = RunConfig(
+            variant=variant, lr=0.02, epochs=EPOCHS, schedule=schedule, w0=0.0, bias=False
+        )
         batch = Runner(config).run(EPOCHS)
         assert [r.lr for r in batch.records] == pytest.approx([e[0] for e in expected], rel=1e-9)
         assert [r.w for r in batch.records] == pytest.approx([e[1] for e in expected], rel=1e-5)

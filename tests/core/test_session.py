@@ -111,6 +111,10 @@ def test_a_live_setting_carries_the_run_on_and_any_other_starts_it_again() -> No
         ("changed", "learning rate 0.02 (was 0.01); zero_grad off (was on)", False),
         ("changed", "seed 7 (was 0)", True),
     ]
+    batches = session.change({"batch_size": "2"})
+    assert batches.restarted and heard.acts[-1][1] == "batch size 2 (was all)"
+    back = session.change({"batch_size": "all"})
+    assert heard.acts[-1][1] == "batch size all (was 2)" and back.restarted
 
 
 def test_fewer_epochs_than_run_are_refused_and_the_same_settings_do_nothing() -> None:

@@ -321,8 +321,10 @@ def test_torch_module_default_start_is_seeded_nn_linear(seed: int) -> None:
 
 def test_torch_module_different_seeds_start_differently() -> None:
     starts = {
-        (Trainer(RunConfig(variant="torch-module", seed=s)).w,
-         Trainer(RunConfig(variant="torch-module", seed=s)).b)
+        (
+            Trainer(RunConfig(variant="torch-module", seed=s)).w,
+            Trainer(RunConfig(variant="torch-module", seed=s)).b,
+        )
         for s in range(5)
     }
     assert len(starts) == 5

@@ -137,8 +137,21 @@ class CompareScreen(AskingScreen):
             for name in COMPARED
             for value, epoch in [comparison.largest_difference(name)]
         )
+        ended = comparison.ended_early()
         self.query_one("#compare-spread", Static).update(
-            Text.assemble(("largest difference between runs  ", "bold"), spread)
+            Text.assemble(
+                ("largest difference between runs  ", "bold"),
+                spread,
+                *(
+                    [("\nstopped early: ", "bold yellow"), ("; ".join(ended), "yellow")]
+                    if ended
+                    else []
+                ),
+                f"\nthe table and the differences cover the {comparison.epochs:,} epochs "
+                "every run completed"
+                if ended
+                else "",
+            )
         )
         self._fill_table(comparison)
 

@@ -20,6 +20,7 @@ from gdtui.app.export_worker import start_export
 from gdtui.app.keys import RUN_KEYS
 from gdtui.app.messages import SettingsEdited, TrainerReplied, VariantChosen
 from gdtui.app.recording import Recording
+from gdtui.app.screens.lesson_keys import LessonKeys
 from gdtui.app.screens.run_layout import MIN_HEIGHT, MIN_WIDTH, RunLayout
 from gdtui.app.training.link import READER_GROUP, TrainerLink, reader_name
 from gdtui.app.training.supervisor import CHECK_SECONDS, Supervisor
@@ -83,7 +84,7 @@ class _Panes(Listener):
         self.screen.query_one(TabbedContent).active = view
 
 
-class MainScreen(RunLayout):
+class MainScreen(RunLayout, LessonKeys):
     """The run: the variant, the settings, the charts and the debug table, run by a training
     process of its own. Its keys act here only: another screen on top (compare, the tour,
     help) never steps the run hidden behind it."""
@@ -98,6 +99,7 @@ class MainScreen(RunLayout):
         output_dir: Path,
         files_root: Path | None = None,
         lesson: Lesson | None = None,
+        lesson_step: int = 0,
         record: Path | None = None,
         present: bool = False,
         script: tuple[MidRunChange, ...] = (),
@@ -112,15 +114,15 @@ class MainScreen(RunLayout):
         self.supervisor = Supervisor(self.link, self.session, self)
         self.session.trainer = self.supervisor
         self.session.listeners.append(_Panes(self))
-        self.player = LessonPlayer(lesson, self.session) if lesson is not None else None
-        """The lesson being played, or None."""
+        if lesson is not None:
+            self.player = LessonPlayer(lesson, self.session)
+        self._lesson_step = lesson_step
         self.recording: Recording | None = None
         """Where what the user does is written as a lesson file (``--record``), or None."""
         if record is not None:
             self.recording = Recording(record, config, self._tell_error)
             self.session.listeners.append(self.recording)
         self._dirty = True
-        self._shown_lesson: tuple[int, bool, bool] | None = None
         self._shown_config: RunConfig | None = None
 
     @property
@@ -161,8 +163,9 @@ class MainScreen(RunLayout):
             f"{MIN_WIDTH}×{MIN_HEIGHT}. Keys still work; the status line below stays live.",
             id="too-small",
         )
-        if self.player is not None:
-            yield LessonBanner(id="lesson-banner")
+        banner = LessonBanner(id="lesson-banner")
+        banner.display = self.player is not None
+        yield banner
         yield StatusLine(id="status")
         yield KeyBar()
 
@@ -176,6 +179,8 @@ class MainScreen(RunLayout):
         self.set_interval(CHECK_SECONDS, self.supervisor.check)
         # Only once the first frame is on screen: starting the process takes a moment.
         self.call_after_refresh(self.supervisor.ready)
+        if self.player is not None and self._lesson_step:  # --step N
+            self.call_after_refresh(self.action_lesson_go, self._lesson_step)
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -197,17 +202,6 @@ class MainScreen(RunLayout):
         for pane in panes:
             pane.show(session)
         self.show_lesson()
-
-    def show_lesson(self) -> None:
-        """Redraw the lesson's banner, if what it says has changed: the step, off script, or
-        "running…" while a step's numbers are on their way."""
-        player = self.player
-        if player is None:
-            return
-        shown = (player.at, player.off_script, self.link.waiting)
-        if shown != self._shown_lesson:
-            self._shown_lesson = shown
-            self.query_one(LessonBanner).show(player, self.link.waiting)
 
     def show_settings(self) -> None:
         """The form and the variant pane show the run's settings, if they are new to them."""
@@ -315,19 +309,10 @@ class MainScreen(RunLayout):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A lesson's keys act only while one is played (and not in a field)."""
-        if action == "lesson_step":
+        if action in ("lesson_step", "lesson_go"):
             return self.player is not None and not self.in_field
         allowed: bool | None = super().check_action(action, parameters)
         return allowed
-
-    def action_lesson_step(self, direction: int) -> None:
-        """Do the lesson's next step, or go back one."""
-        if self.player is None:
-            return
-        said = self.player.forward() if direction > 0 else self.player.back()
-        if said is not None:
-            self.notify(said)
-        self.redraw()
 
     def action_toggle_present(self) -> None:
         """Presenter mode on or off: the numbers that matter in big digits, high contrast,
@@ -408,9 +393,12 @@ class MainScreen(RunLayout):
 
     @on(SettingsEdited)
     def _settings_edited(self, event: SettingsEdited) -> None:
-        if not self.change(event.options) and event.left:
+        applied = self.change(event.options) if event.options else True
+        if not applied and event.left:
             (name,) = event.options
             self.query_one(SettingsForm).revert(name)
+        elif applied and not event.left:
+            self.action_leave_field()
 
     def edit(self, key: str, change: dict[str, Any] | None) -> None:
         """A setting from the command palette: make ``change``, or (None) go to its field.

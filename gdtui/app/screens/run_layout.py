@@ -60,6 +60,8 @@ class RunLayout(Screen[Any]):
         classes = _breakpoint_classes(self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS)
         if present:
             classes.append("-present")
+        if playing:
+            classes.append("-playing")
         if classes and "-narrow" not in classes and not playing and not present:
             classes.append("-open")  # the variants get the focus (in a closed drawer, not)
         super().__init__(id="_default", classes=" ".join(classes))
@@ -69,8 +71,16 @@ class RunLayout(Screen[Any]):
         """Whether the settings drawer was open when another screen went on top."""
         self._resumed = False
         """Back on top, and the focus not yet settled (see on_descendant_focus)."""
+        self._was_narrow = "-narrow" in classes
 
     def on_resize(self) -> None:
+        narrow = self.has_class("-narrow")
+        if narrow and not self._was_narrow and not self.in_field and self._focus_in_settings():
+            # Narrowed to a drawer: closed, as a fresh start at this size has it (the variants
+            # had the focus only because a wide screen gives it to them; a field being typed
+            # in keeps it).
+            self.action_close_settings()
+        self._was_narrow = narrow
         self.adapt_layout()
         self.refresh_bindings()  # the drawer's keys come and go with the breakpoints
 

@@ -69,7 +69,10 @@ class TourScreen(AskingScreen):
         """Show cell ``index``: its code, what it printed, and what to notice."""
         cell = CELLS[index]
         code = self.query_one("#tour-code", Static)
-        code.update(Syntax(cell.code, "python", theme="ansi_dark", background_color="default"))
+        # Highlighted as text, so that a line too long for the pane ends in "…" (see the CSS).
+        highlighted = Syntax(cell.code, "python", theme="ansi_dark").highlight(cell.code)
+        highlighted.rstrip()
+        code.update(highlighted)
         code.border_title = f"In [{index + 1}]: {cell.title}"
         if self.outputs is not None:
             output = self.outputs[index]

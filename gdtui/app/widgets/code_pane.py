@@ -75,16 +75,32 @@ def gradient_text(key: str, value: Any, step: ExplainedLine) -> str:
 
 
 def variables(program: Program, step: ExplainedLine) -> Text:
-    """The values after the line, one per row; those it changed in bold with ``◀``."""
-    text = Text(no_wrap=True, overflow="ellipsis")
+    """The values after the line, one per row; those it changed in bold with ``◀``. Entries
+    of one container (``optimizer.state[w]['exp_avg']``, ``…['exp_avg_sq']``) go under it,
+    each by its own key, so a narrow pane never cuts the part that tells them apart."""
+    text = Text()
     gradients = set(program.gradients)
+    under = None
     for key, value in step.values.items():
         changed = key in step.changed
         shown_value = gradient_text(key, value, step) if key in gradients else shown(value)
-        text.append(f"{key} = ", style="bold" if changed else "")
+        container, item = _entry(key)
+        if container is not None and container != under:
+            text.append(f"{container}:\n")
+        under = container
+        text.append(f"  {item} = " if container else f"{key} = ", style="bold" if changed else "")
         text.append(shown_value, style="bold reverse" if changed else "")
         text.append(" ◀\n" if changed else "\n")
     return text
+
+
+def _entry(key: str) -> tuple[str | None, str]:
+    """``optimizer.state[w]['exp_avg']`` → (``optimizer.state[w]``, ``['exp_avg']``); a
+    plain name → (None, the name)."""
+    if key.endswith("']") and "['" in key:
+        container, _, item = key.rpartition("['")
+        return container, f"['{item}"
+    return None, key
 
 
 def _lines(content: Text | str) -> int:
@@ -92,7 +108,7 @@ def _lines(content: Text | str) -> int:
 
 
 def _titled(title: str, body: Text) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
+    text = Text()
     text.append(title, style="bold")
     text.append("\n")
     text.append_text(body)
@@ -139,9 +155,14 @@ class CodePane(VerticalScroll):
         if drawn != self._drawn:
             self._drawn = drawn
             self.query_one("#code-listing", Static).update(listing(*drawn))
-        if step is None:
-            epoch = session.epoch + 1
+        if step is None and session.finished:
             values: Text | str = Text.assemble(
+                (f"the run has ended after epoch {session.epoch}\n", "bold"),
+                f"{session.message}\nr: reset, or raise the epochs",
+            )
+        elif step is None:
+            epoch = session.epoch + 1
+            values = Text.assemble(
                 (f"at the start of epoch {epoch}\n", "bold"),
                 ".: run the next line\nn: the rest of the epoch\nspace: run on",
             )
@@ -152,12 +173,13 @@ class CodePane(VerticalScroll):
         self._put("#code-values", values)
         self._put(
             "#code-arithmetic",
-            Text("\n".join(arithmetic), no_wrap=True, overflow="ellipsis") if arithmetic else "",
+            Text("\n".join(arithmetic)) if arithmetic else "",
         )
         self._put(
             "#code-graph",
             _titled(
-                f"the graph l.backward() went through, epoch {session.graph_epoch}",
+                f"the graph l.backward() went through, epoch {session.graph_epoch}"
+                + (" (the last run line by line)" if session.graph_epoch < session.epoch else ""),
                 Text("\n".join(draw(graph, shown)), no_wrap=True, overflow="ellipsis"),
             )
             if graph is not None

@@ -96,12 +96,17 @@ def _applied(parameter: str, double: bool) -> Callable[[Delta, Checks], Cell]:
 
 
 def _full(name: str, double: bool) -> Callable[[Delta, Checks], Cell]:
-    """A mini-batch update's whole-data value: the gradient at the same parameters, or the
-    loss at the epoch's end (blank on the epoch's other updates)."""
+    """A mini-batch update's whole-data value: the gradient at the same parameters (in red
+    when the gradient check finds it wrong), or the loss at the epoch's end (blank on the
+    epoch's other updates)."""
 
     def cell(delta: Delta, checks: Checks) -> Cell:
         value = getattr(delta.record, name)
-        return "" if value is None else exact(value, double)
+        if value is None:
+            return ""
+        check = checks.get(name[-1]) if name.startswith("full_grad") else None
+        text = exact(value, double)
+        return Text(text, style="bold red") if check is not None and check.failed else text
 
     return cell
 
@@ -130,6 +135,7 @@ def table_columns(double: bool = False) -> tuple[Column, ...]:
         Column("w.grad", None, _grad("w", double)),
         Column("numerical", 5, _numerical("w"), batches=False),
         Column("full ∇w", None, _full("full_grad_w", double), batches=True),
+        Column("numerical", 5, _numerical("w"), batches=True),
         Column("Δw applied", 7, _applied("w", double)),
         Column("−lr·w.grad", 2, lambda s, c: _minus(s.record.update_w, double), plain_sgd=True),
         Column("b.grad", None, _grad("b", double), bias=True, batches=False),
@@ -137,6 +143,7 @@ def table_columns(double: bool = False) -> tuple[Column, ...]:
         Column("b.grad", 8, _grad("b", double), bias=True, batches=True),
         Column("numerical", 4, _numerical("b"), bias=True, batches=False),
         Column("full ∇b", 9, _full("full_grad_b", double), bias=True, batches=True),
+        Column("numerical", 4, _numerical("b"), bias=True, batches=True),
         Column("Δb applied", 6, _applied("b", double), bias=True),
         Column(
             "−lr·b.grad",
@@ -183,9 +190,8 @@ class DebugPane(Vertical):
         table = self.query_one(TextTable)
         rows = table.size.height - 1 if table.size.height > 1 else ROWS
         shown = session.viewed_deltas(rows)  # with mini-batches, a row per update
-        # The gradient check takes the whole data's gradient: with mini-batches the table
-        # shows it beside each batch's instead.
-        checked = session.viewed_checks(rows) if not config.batched else [[] for _ in shown]
+        # With mini-batches the check is of each update's whole-data gradient.
+        checked = session.viewed_checks(rows)
         table.show(
             [column.header for column in columns],
             [
@@ -199,8 +205,9 @@ class DebugPane(Vertical):
         note = self._grad_note(session, [delta.record for delta in shown])
         failed = next((c for cs in reversed(checked) for c in cs if c.failed), None)
         if failed is not None:
+            name = f"full ∇{failed.parameter}" if config.batched else ""
             note = Text("gradient check: ", style="bold red") + Text(
-                failed.describe(len(config.dataset)), style="red"
+                failed.describe(len(config.dataset), name), style="red"
             )
         elif shown and shown[-1].rounded_away():
             note = _rounding_note(shown[-1])
@@ -259,9 +266,11 @@ def _batch_note(session: TrainingSession) -> Text:
     if not config.batched:
         return Text()
     order = "shuffled" if config.shuffle else "in order"
+    formula = " (the tutorial's: N times the true one)" if config.grad_formula == "tutorial" else ""
     text = Text(
         f"\nbatches of {config.batch} ({config.batches} updates an epoch, {order}): w.grad is "
-        "the batch's; full ∇w is all points' gradient at the same w",
+        f"the batch's; full ∇w is all points' gradient at the same w by the run's own "
+        f"formula{formula}; numerical, the loss's own",
         style="dim",
     )
     if updates is not None and updates.kept_from:

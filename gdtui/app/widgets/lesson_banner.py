@@ -23,10 +23,14 @@ class LessonBanner(Vertical):
         """Redraw from ``player``; ``waiting``: a step's numbers are on their way."""
         lesson = player.lesson
         count = len(lesson.steps)
-        keys = "the end · backspace: back" if player.at_end else "enter: next · backspace: back"
+        keys = "enter: next · backspace: back"
         marks: list[tuple[str, str]] = []
+        if player.at_end:
+            keys = "the end · backspace: back"
         if player.off_script:
-            marks.append((" off script: enter replays to here first ", "bold black on yellow"))
+            first = "to the end" if player.at_end else "to here first"
+            marks.append((f" off script: enter replays {first} ", "bold black on yellow"))
+            keys = "backspace: back" if player.at_end else keys
         elif waiting:
             marks.append((" running… ", "bold"))
         head = Text.assemble(

@@ -64,8 +64,8 @@ class LossChart(Plot):
         plt.xlabel("epoch")
         plt.ylabel("log10(loss)" if self.log_scale else "loss")
         width = max(self.size.width, 10)
-        labels = [f"{label} at {epoch}" for epoch, label in self._changes[-3:]]
-        title = _fit("; ".join([subtitle, *labels] if subtitle else labels), width - 8)
+        labels = [f"{label} at {epoch}" for epoch, label in self._changes]
+        title = _fit(subtitle, labels, width - 8)
         rows = self.size.height - FRAME_ROWS - (1 if title else 0)
         points, ticks = width * POINTS_PER_COLUMN, ticks_for_rows(rows)
         if history.batched:
@@ -115,7 +115,17 @@ class LossChart(Plot):
             self.draw(self._history, self._subtitle, self._changes, self._cursor)
 
 
-def _fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` cells with ``...``: plotext leaves out a title too long for
-    the chart, row and all."""
+def _fit(subtitle: str, labels: list[str], width: int) -> str:
+    """The title: ``subtitle``, then as many of the latest change ``labels`` as fit whole in
+    ``width`` cells, saying how many earlier ones are left out (the latest alone, if those
+    words do not fit too); cut with ``...`` only when nothing else fits (plotext leaves out
+    a title too long for the chart, row and all)."""
+    head = [subtitle] if subtitle else []
+    candidates = []
+    for kept in range(len(labels), 0, -1):
+        earlier = len(labels) - kept
+        note = [f"{earlier} earlier change{'s' if earlier > 1 else ''}"] if earlier else []
+        candidates.append("; ".join(head + note + labels[earlier:]))
+    candidates.append("; ".join(head + labels[-1:]))
+    text = next((text for text in candidates if len(text) <= width), candidates[-1])
     return text if len(text) <= width else text[: max(0, width - 3)].rstrip() + "..."

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from functools import partial
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -91,7 +91,7 @@ def _checked(figure: Figure, check: GradCheck | None, shown: float | None) -> Fi
     if wrong and check.ratio is not None:
         label.append(f": {check.ratio:.4g}×", "bold red")
     elif shown is not None and shown != check.used:  # zero_grad off: .grad holds more
-        label.append(", this epoch's part", "dim")
+        label.append(" (own)", "dim")  # this epoch's part of the sum
     return Figure(figure.big, label, wrong)
 
 
@@ -109,10 +109,16 @@ def _at_line(session: TrainingSession, seen: dict[str, object]) -> list[Figure] 
     if seen.get("epoch") != (session.run_id, epoch):
         seen.clear()
         seen["epoch"] = (session.run_id, epoch)
-    seen.update({key: line.values[key] for key in LIVE["loss"] if key in line.values})
-    changed = [key for key in GRADIENTS if key in line.changed]
-    if changed:
-        seen["gradient"], seen["zeroed"] = changed[0], line.role == ZERO
+    if seen.get("line") is not line:  # each line once, however often it is drawn
+        seen["line"] = line
+        seen.update({key: line.values[key] for key in LIVE["loss"] if key in line.values})
+        changed = [key for key in GRADIENTS if key in line.changed]
+        held = cast("dict[str, object]", seen.setdefault("held", {}))
+        if changed:
+            zeroed = line.role == ZERO
+            seen["gradient"] = changed[0]
+            seen["zeroed"] = held.get(changed[0]) if zeroed else None
+        held.update({key: _scalar(line.values[key]) for key in GRADIENTS if key in line.values})
     out = [Figure(str(epoch), Text.assemble(("epoch", "bold"), f"  after line {line.number}"))]
     values = {**seen, **line.values}
 
@@ -131,10 +137,15 @@ def _at_line(session: TrainingSession, seen: dict[str, object]) -> list[Figure] 
 
     out += [figure("loss", LIVE["loss"]), figure("w", LIVE["w"])]
     gradient = (str(seen.get("gradient", "")), *GRADIENTS)
-    check = None if seen.get("zeroed") else session.line_check  # once zeroed, it is gone
     at = found(gradient)
     shown = at[1] if at is not None and isinstance(at[1], float) else None
-    out.append(_checked(figure("w.grad", gradient), check, shown))
+    if "zeroed" in seen and seen["zeroed"] is not None:  # what the update used is gone
+        grad = figure("w.grad", gradient)
+        label = grad.label.copy()
+        label.append(f"\ncleared; was {exact(cast(float, seen['zeroed']))}", "dim")
+        out.append(Figure(grad.big, label))
+    else:
+        out.append(_checked(figure("w.grad", gradient), session.line_check, shown))
     out.append(cell("update Δw", session.line_step))
     out.append(figure("b", LIVE["b"]) if config.has_bias else cell("lr", config.lr))
     return out

@@ -212,9 +212,11 @@ class SettingsForm(VerticalScroll):
             if isinstance(event, Input.Submitted) and event.value.strip():
                 self._load(event.value.strip())  # on Enter only
             return
+        left = isinstance(event, Input.Blurred)
         if event.value != _text(self._config, BY_KEY[name]):
-            left = isinstance(event, Input.Blurred)
             self.post_message(SettingsEdited({name: event.value}, left=left))
+        elif not left:  # Enter on the run's own value: nothing to change, the field is done
+            self.post_message(SettingsEdited({}))
 
     def _load(self, path: str) -> None:
         """Read a CSV file on a thread: a large one takes a moment, and the keys, the screen

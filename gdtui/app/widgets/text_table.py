@@ -58,7 +58,8 @@ class TextTable(Static):
     ) -> None:
         """Replace the table's contents (columns are as wide as their widest cell, so no
         number is ever cut). When the table is too narrow for every column, the ``optional``
-        ones are left out, in that order, until the rest fit; ``titles`` name the columns
+        ones are left out, in that order, until the rest fit (then the last ones, whole, but
+        the first); ``titles`` name the columns
         when their headers alone do not (two columns headed "grad")."""
         self.header = list(header)
         self.titles = list(titles) if titles is not None else self.header
@@ -80,8 +81,11 @@ class TextTable(Static):
         # Tighter gaps before any column gives way.
         self._gap = self.GAP if self._width(widths, self.GAP) <= self.size.width else 1
         left_out: list[int] = []
-        while optional and self._width([widths[i] for i in shown], self._gap) > self.size.width:
-            left_out.append(optional.pop(0))
+        while (
+            len(shown) > 1 and self._width([widths[i] for i in shown], self._gap) > self.size.width
+        ):
+            # The optional columns first; then, rather than cut a number, the last ones.
+            left_out.append(optional.pop(0) if optional else shown[-1])
             shown.remove(left_out[-1])
         hidden = [self.titles[i] for i in left_out]
         if hidden != self.hidden:

@@ -125,6 +125,20 @@ class Comparison:
         """Epochs that every run completed (the lockstep's common length)."""
         return min(len(h) for h in self.histories.values())
 
+    def ended_early(self) -> list[str]:
+        """``sgd diverged after epoch 12``, for each run that stopped on its own: diverged or
+        diverging (its last kept epoch named), or converged."""
+        how = {
+            RunState.DIVERGED: "diverged after epoch",
+            RunState.DIVERGING: "was diverging: stopped after epoch",
+            RunState.CONVERGED: "converged at epoch",
+        }
+        return [
+            f"{name} {how[state]} {len(self.histories[name]):,}"
+            for name, state in self.stops.items()
+            if state in how
+        ]
+
     def spread(self, name: str) -> np.ndarray:
         """Per common epoch, the largest minus the smallest value of ``name`` across runs."""
         n = self.epochs

@@ -138,22 +138,22 @@ def stable_lr(config: RunConfig) -> StableRate | None:
     batches = _batches(config, x)
     largest = max(curvature(x[b], config.has_bias) for b in batches)
     what = "λmax of [[mean x², mean x], [mean x, 1]]" if config.has_bias else "mean(x²)"
-    if config.batched:
-        what = f"{what} of the worst batch"
     if config.grad_formula == "tutorial":
         largest *= max(len(b) for b in batches)  # a batch's sum is its size times its mean
         what = f"N·{what}"
     if config.weight_decay:  # the penalty L·w adds L/2 to M's eigenvalues
         largest += config.weight_decay / 2
-        what = f"({what} + weight_decay/2)"
+        what = f"{what} + weight_decay/2"
+    over = what if what == "mean(x²)" else f"({what})"  # 1/(N·mean(x²)), not 1/N·mean(x²)
+    worst = " of the worst batch" if config.batched else ""
     if config.optimizer == "momentum":
         if not config.zero_grad:
             return None  # momentum over an accumulating .grad: no closed form worth telling
         beta = config.momentum
-        return StableRate((1 + beta) / largest, f"(1 + momentum {beta:g})/{what}")
+        return StableRate((1 + beta) / largest, f"(1 + momentum {beta:g})/{over}{worst}")
     if not config.zero_grad:
-        return StableRate(2 / largest, f"2/{what}, while .grad accumulates")
-    return StableRate(1 / largest, f"1/{what}")
+        return StableRate(2 / largest, f"2/{over}{worst}, while .grad accumulates")
+    return StableRate(1 / largest, f"1/{over}{worst}")
 
 
 def _batches(config: RunConfig, x: np.ndarray) -> list[np.ndarray]:

@@ -51,8 +51,7 @@ class TracedLine:
             found["batch"] = self.batch
         if self.runs is not None:
             found["runs"] = self.runs
-        if self.skipped:
-            found["skipped"] = True
+        found["skipped"] = self.skipped  # always there, as the README lists it
         found["values"] = self.values
         return found
 

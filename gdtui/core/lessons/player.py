@@ -38,6 +38,9 @@ class LessonPlayer(Listener):
     def forward(self) -> str | None:
         """Do the next step; returns what to tell the person when it cannot be done."""
         if self.at_end:
+            if self.off_script:  # back to the lesson's end, its numbers as the notes say
+                self._replay_here()
+                return None
             return "That was the lesson's last step: backspace goes back one."
         self._playing = True
         try:
@@ -55,13 +58,27 @@ class LessonPlayer(Listener):
         if self.at == 0:
             return "This is the lesson's start: enter does its first step."
         self.at -= 1
+        self._replay_here()
+        return None
+
+    def go_to(self, step: int) -> str | None:
+        """Play the lesson from its start to step ``step`` (0: its start); returns what to
+        tell the person when there is no such step."""
+        count = len(self.lesson.steps)
+        if not 0 <= step <= count:
+            return f"This lesson has steps 0 to {count}: there is no step {step}."
+        self.at = step
+        self._replay_here()
+        return None
+
+    def _replay_here(self) -> None:
+        """The lesson played again to where it stands: back on script."""
         self._playing = True
         try:
             self._replay(self.at)
         finally:
             self._playing = False
         self.off_script = False
-        return None
 
     def _replay(self, count: int) -> None:
         """The lesson played again from its start to its first ``count`` steps."""

@@ -16,6 +16,7 @@ import numpy as np
 from gdtui.core.engine.model import mse
 from gdtui.core.engine.program import BACKWARD, GRADIENT
 from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
+from gdtui.core.run.deltas import Delta
 from gdtui.core.run.history import RunHistory
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import Dataset
@@ -85,15 +86,14 @@ class GradCheck:
         """used / numerical, when both are non-zero: N for the seeds' tutorial formula."""
         return None if self.numerical == 0 or self.used == 0 else self.used / self.numerical
 
-    def describe(self, points: int) -> str:
-        """A sentence for a failed check, naming the ratio, and N when the ratio is N."""
+    def describe(self, points: int, name: str = "") -> str:
+        """A sentence for a failed check, naming the ratio, and N when the ratio is N;
+        ``name``: what the checked gradient is called (``w.grad`` when empty)."""
         ratio = self.ratio
+        name = name or f"{self.parameter}.grad"
         if ratio is None:
-            return (
-                f"{self.parameter}.grad = {self.used:.6g} but the numerical gradient is "
-                f"{self.numerical:.6g}"
-            )
-        text = f"{self.parameter}.grad = {self.used:.6g} is {ratio:.4g}× the numerical gradient "
+            return f"{name} = {self.used:.6g} but the numerical gradient is {self.numerical:.6g}"
+        text = f"{name} = {self.used:.6g} is {ratio:.4g}× the numerical gradient "
         text += f"{self.numerical:.6g}"
         if abs(ratio - points) < 1e-3 * points:
             return text + f": N = {points} points, the tutorial formula's bug"
@@ -190,6 +190,19 @@ def check_record(
         check(name, own_gradient(grad, before, kept), dataset, w, b, grad if kept else 0.0, decay)
         for name, grad, before in used
     ]
+
+
+def check_full(delta: Delta, dataset: Dataset, decay: float = 0.0) -> list[GradCheck]:
+    """With mini-batches: the whole data's gradient an update records (``full_grad_w``, by
+    the run's own formula, at the parameters before the update), checked against the
+    numerical one there; none where those parameters are unknown."""
+    record, w, b = delta.record, delta.w_before, delta.b_before
+    if w is None or record.full_grad_w is None:
+        return []
+    checks = [check("w", record.full_grad_w, dataset, w, b, decay=decay)]
+    if record.full_grad_b is not None and b is not None:
+        checks.append(check("b", record.full_grad_b, dataset, w, b, decay=decay))
+    return checks
 
 
 def check_history(

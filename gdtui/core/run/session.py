@@ -25,7 +25,7 @@ from gdtui.core.run.ports import Listener as Listener  # where the app and lesso
 from gdtui.core.run.ports import TrainerPort, Unattached
 from gdtui.core.settings.changes import MidRunChange
 from gdtui.core.settings.config import ConfigError, RunConfig, changed_fields, config_from_options
-from gdtui.core.settings.fields import LIVE_FIELDS, setting_words, shown_value
+from gdtui.core.settings.fields import LIVE_FIELDS, setting_value, setting_words
 
 if TYPE_CHECKING:
     from gdtui.core.engine.graph import GraphNode
@@ -40,7 +40,7 @@ the data and the fit, the loss landscape, the code."""
 def describe_changes(old: RunConfig, new: RunConfig) -> list[str]:
     """``gradient tutorial (was mean)`` for each setting that differs, in the form's words."""
     return [
-        f"{setting_words(name, getattr(new, name))} (was {shown_value(getattr(old, name))})"
+        f"{setting_words(name, getattr(new, name))} (was {setting_value(name, getattr(old, name))})"
         for name in changed_fields(old, new)
     ]
 
@@ -372,12 +372,18 @@ class TrainingSession:
 
     def viewed_checks(self, count: int) -> list[list[GradCheck]]:
         """The gradient checks of the last ``count`` epochs up to the one in view, oldest
-        first (none before the first stretch has told the starting parameters)."""
-        if self.initial is None:
-            return [[] for _ in self.history.last(count, self.viewed_epoch)]
-        from gdtui.core.run.gradcheck import check_history, penalty  # not needed at start-up
+        first (none before the first stretch has told the starting parameters); with
+        mini-batches, of each update's whole-data gradient (see
+        :func:`~gdtui.core.run.gradcheck.check_full`), a list per row of
+        :meth:`viewed_deltas`."""
+        from gdtui.core.run.gradcheck import check_full, check_history, penalty  # (start-up: no)
 
         config = self.config
+        if config.batched:  # each update's whole-data gradient, by the run's formula
+            decay = penalty(config)
+            return [check_full(d, config.dataset, decay) for d in self.viewed_deltas(count)]
+        if self.initial is None:
+            return [[] for _ in self.history.last(count, self.viewed_epoch)]
         checked = check_history(
             self.history, config.dataset, self.initial, count, self.viewed_epoch, penalty(config)
         )

@@ -175,8 +175,10 @@ def _check(config: RunConfig) -> dict[str, str]:
     if "device" not in errors and config.device == "cuda":
         if not variant.uses_torch:
             errors["device"] = "numpy-manual runs on the CPU only; use a torch variant for cuda"
-        elif not errors and not cuda_available():  # imports torch: only for otherwise good input
-            errors["device"] = "cuda was asked for but no CUDA GPU is available; use cpu or auto"
+        elif not errors:  # imports torch: only for otherwise good input
+            problem = cuda_problem()
+            if problem is not None:
+                errors["device"] = f"cuda was asked for, but {problem}; use cpu or auto"
     return errors
 
 
@@ -189,11 +191,23 @@ def changed_fields(old: RunConfig, new: RunConfig) -> list[str]:
     ]
 
 
-def cuda_available() -> bool:
-    """Whether torch sees a CUDA GPU (imports torch: only called when cuda is asked for)."""
+def cuda_problem() -> str | None:
+    """Why torch cannot run on a CUDA GPU here, telling a CPU-only build of torch (on a GPU
+    box too) from a CUDA build that finds no GPU; None if it can. Imports torch: called only
+    when cuda is asked for."""
     import torch
 
-    return bool(torch.cuda.is_available())
+    if torch.version.cuda is None:
+        return (
+            f"this torch ({torch.__version__}) is a CPU-only build: install a CUDA build "
+            "(pytorch.org/get-started) to use a GPU"
+        )
+    if not torch.cuda.is_available():
+        return (
+            f"torch {torch.__version__}, built for CUDA {torch.version.cuda}, finds no CUDA GPU "
+            "(none here, or its driver does not load: nvidia-smi tells)"
+        )
+    return None
 
 
 def config_from_options(options: Mapping[str, Any], base: RunConfig | None = None) -> RunConfig:
@@ -310,3 +324,12 @@ def dataset_from_options(options: Mapping[str, Any]) -> Dataset | None:
             raise ConfigError({"dataset": _expects("dataset", name)})
         return PRESETS[name.strip()]
     return None
+
+
+def acceptable(options: Mapping[str, Any], base: RunConfig) -> bool:
+    """Whether ``options`` on top of ``base`` make a valid run."""
+    try:
+        config_from_options(options, base=base)
+    except ConfigError:
+        return False
+    return True

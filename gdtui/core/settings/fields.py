@@ -31,7 +31,6 @@ from gdtui.core.settings.variants import (
     GRAD_FORMULAS,
     OPTIMIZERS,
     VARIANT_NAMES,
-    VARIANTS,
 )
 
 if TYPE_CHECKING:
@@ -87,6 +86,11 @@ class Field:
     only: str = ""
     """Where :attr:`applies` is narrower than every run, whom it is for (``the momentum
     optimizer (--optimizer momentum)``): the command line refuses it elsewhere."""
+    unset: str = "default"
+    """How a setting left unset (None) is said: ``batch size all``."""
+    enables: tuple[tuple[str, Any], ...] = ()
+    """Where :attr:`applies` is narrower: the settings that make it apply (the palette's
+    entries for it set them too, so ``tutorial`` is found from any variant)."""
     current: Callable[[RunConfig], Any] | None = None
     """What the form shows for it, when that is not the attribute as it stands (``bias``
     unset shows the variant's own way)."""
@@ -105,29 +109,6 @@ class Field:
     def flag(self) -> str:
         """The command-line spelling: ``grad_formula`` → ``--grad-formula``."""
         return option_name(self.key)
-
-    def commands(self) -> list[tuple[str, str, dict[str, Any] | None]]:
-        """The command palette's entries for this setting: (title, help, the change it
-        makes, or None to go to its field on the form)."""
-        if self.widget is None or self.label is None:
-            return []
-        if self.widget == "switch":
-            return [
-                (f"{self.label}: {name}", self.help, {self.key: value})
-                for name, value in (("on", True), ("off", False))
-            ]
-        if self.widget in ("select", "variants"):
-            return [
-                (f"{self.label}: {choice}", _choice_help(self, choice), {self.key: choice})
-                for choice in self.choices
-            ]
-        return [(f"Edit {self.label}", self.help, None)]
-
-
-def _choice_help(field: Field, choice: str) -> str:
-    if field.key == "variant":
-        return VARIANTS[choice].description
-    return field.help
 
 
 def shown_value(value: object) -> str:
@@ -153,7 +134,13 @@ def setting_label(name: str) -> str:
 
 def setting_words(name: str, value: object) -> str:
     """``learning rate 0.02``: a setting in the form's words, with its value."""
-    return f"{setting_label(name).lower()} {shown_value(value)}"
+    return f"{setting_label(name).lower()} {setting_value(name, value)}"
+
+
+def setting_value(name: str, value: object) -> str:
+    """A setting's value in the form's words (unset: what that means for it, ``all``)."""
+    field = BY_KEY.get(name)
+    return field.unset if value is None and field is not None else shown_value(value)
 
 
 def option_name(key: str) -> str:
@@ -215,6 +202,7 @@ FIELDS: tuple[Field, ...] = (
         widget="input",
         placeholder="seeded init",
         applies=rules.has_bias,
+        enables=(("bias", True),),
         check=rules.start,
     ),
     Field(
@@ -229,9 +217,9 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "dataset",
-        f"one of {', '.join(PRESETS)}, or a generated line noisy:slope=2,intercept=1,"
-        "noise=0.5,n=20,seed=0 (any of them)",
-        f"a preset: {', '.join(PRESETS)}, or noisy:slope=2,intercept=1,noise=0.5,n=20,seed=0",
+        f"one of {', '.join(PRESETS)}, or a generated line noisy:slope=2,intercept=0,"
+        "noise=0.5,n=10,seed=0 (any of them; an intercept needs --bias)",
+        f"a preset: {', '.join(PRESETS)}, or noisy:slope=2,intercept=0,noise=0.5,n=10,seed=0",
         metavar="NAME",
         label="data",
         widget="select",
@@ -292,6 +280,7 @@ FIELDS: tuple[Field, ...] = (
         widget="input",
         check=rules.fraction,
         applies=rules.momentum_optimizer,
+        enables=(("optimizer", "momentum"),),
         only="the momentum optimizer (--optimizer momentum)",
     ),
     Field(
@@ -303,6 +292,7 @@ FIELDS: tuple[Field, ...] = (
         widget="switch",
         check=rules.boolean,
         applies=rules.momentum_optimizer,
+        enables=(("optimizer", "momentum"),),
         only="the momentum optimizer (--optimizer momentum)",
     ),
     Field(
@@ -315,6 +305,7 @@ FIELDS: tuple[Field, ...] = (
         widget="input",
         check=rules.betas,
         applies=rules.adam_optimizer,
+        enables=(("optimizer", "adam"),),
         only="Adam (--optimizer adam)",
     ),
     Field(
@@ -347,6 +338,7 @@ FIELDS: tuple[Field, ...] = (
         label="batch size",
         widget="input",
         placeholder="all",
+        unset="all",
         check=rules.batch_size,
     ),
     Field(
@@ -378,6 +370,7 @@ FIELDS: tuple[Field, ...] = (
         widget="select",
         choices=GRAD_FORMULAS,
         applies=rules.has_formulas,
+        enables=(("variant", "numpy-manual"),),
     ),
     Field(
         "eps",
