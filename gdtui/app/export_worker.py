@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from textual.worker import get_current_worker
 
 from gdtui.app.delivery import offer
-from gdtui.core.files import Cancelled, PartlyWritten, write_all_atomic
+from gdtui.core.files import MAX_NUMBER, Cancelled, free_stem, write_new
 from gdtui.core.run.export import csv_chunks, export_bytes, jsonl_chunks, replayed_settings
 from gdtui.core.run.history import RunHistory
 from gdtui.core.run.session import TrainingSession
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 LONG_EXPORT = 100_000
 """Exports of this many epochs or more say how big they will be before they are written
 (they take a second or more)."""
+SUFFIXES = (".csv", ".jsonl", ".toml")
+"""An export's files: ``stem`` and each of these."""
 Notify = Callable[..., None]
 """``notify(message, severity=...)``, safe to call from the worker's thread."""
 
@@ -51,7 +53,8 @@ class Export:
     def files(self) -> list[tuple[str, str | Iterable[str]]]:
         """Each file's suffix and text (the records as pieces, written one by one)."""
         note = (
-            f"gdtui export: {self.epochs:,} epochs of this run ({self.stem.name}.csv, .jsonl);\n"
+            f"gdtui export: {self.epochs:,} epoch{'' if self.epochs == 1 else 's'} of this run "
+            f"({self.stem.name}.csv, .jsonl);\n"
             f"gdtui run --config {self.stem.name}.toml --format jsonl replays them, changes "
             "and all"
         )
@@ -116,9 +119,13 @@ def export_run(
 ) -> None:
     """Write the first ``epochs`` records to ``stem``.csv and .jsonl and the settings that
     replay them (``start`` and the ``changes`` made mid-run) to ``stem``.toml, then say what
-    was written. A long export says its size first; one that cannot fit writes nothing."""
+    was written. A long export says its size first; one that cannot fit writes nothing.
+    Nothing is written over: where any of the three names is taken (an earlier export of as
+    many epochs), the three go under the first free ``stem-2``, ``stem-3`` …, claimed
+    together, and the notice says so."""
     export = Export(history, epochs, start, changes, stem)
     size = export.size()
+    asked = stem
     if epochs >= LONG_EXPORT:
         notify(f"Exporting {export.words()}: about {megabytes(size)}…", timeout=4)
     try:
@@ -131,17 +138,18 @@ def export_run(
                 severity="error",
             )
             return
-        write_all_atomic(
-            [(stem.with_suffix(suffix), text) for suffix, text in export.files()], cancelled
-        )
+        for _ in range(MAX_NUMBER):
+            stem = free_stem(asked, SUFFIXES)
+            export = Export(history, epochs, start, changes, stem)  # its TOML names its files
+            files = [(Path(f"{stem}{suffix}"), text) for suffix, text in export.files()]
+            try:
+                write_new(files, cancelled)
+                break
+            except FileExistsError:  # taken since free_stem looked: the next free one
+                continue
+        else:
+            raise FileExistsError(0, "every name tried was taken", str(asked))
     except Cancelled:
-        return
-    except PartlyWritten as error:
-        written = ", ".join(path.name for path in error.written)
-        notify(
-            f"Could not export all of it ({error.strerror}): only {written} were written",
-            severity="error",
-        )
         return
     except OSError as error:
         notify(
@@ -149,8 +157,9 @@ def export_run(
             severity="error",
         )
         return
+    renamed = "" if stem == asked else f"; a new name, as {asked.name}.* are kept from before"
     notify(
-        f"Exported {export.words()} to {stem}.csv and .jsonl ({megabytes(size)}); "
+        f"Exported {export.words()} to {stem}.csv and .jsonl ({megabytes(size)}{renamed}); "
         f"{export.replay_words(stem.name + '.toml')}"
     )
 

@@ -3,6 +3,7 @@ and files written so that they are either whole or absent, never half-written.""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
@@ -31,45 +32,129 @@ def write_atomic(
     """Write ``text`` (a string, or pieces of one) to a temporary file beside ``path``, then
     rename it into place. If ``cancelled()`` turns true between pieces, the temporary file is
     removed and :class:`Cancelled` raised: ``path`` is never seen half-written."""
-    write_all_atomic([(path, text)], cancelled)
+    temporary = _write_temporary(path, text, cancelled)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
-class PartlyWritten(OSError):
-    """Renaming finished files into place failed part way: ``written`` lists those that
-    are there (the rest are as they were)."""
-
-    def __init__(self, error: OSError, written: list[Path]) -> None:
-        super().__init__(error.errno, error.strerror, error.filename)
-        self.written = written
+FileId = tuple[int, int]
+"""A file itself, whatever its name: its device and inode."""
+MAX_NUMBER = 10_000
+"""The most numbered names tried for a new file (``run-2.toml`` … ``run-10000.toml``)."""
 
 
-def write_all_atomic(
+def file_id(path: Path) -> FileId | None:
+    """The file ``path`` names (not a link's target), or None if there is none."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def numbered(path: Path, number: int) -> Path:
+    """``path`` itself for 1, else ``path`` with ``-number`` before its suffix
+    (``run-2.toml``)."""
+    return path if number == 1 else path.with_name(f"{path.stem}-{number}{path.suffix}")
+
+
+def free_stem(stem: Path, suffixes: Sequence[str]) -> Path:
+    """The first of ``stem``, ``stem-2``, ``stem-3`` … with no file (nor link) there under any
+    of ``suffixes`` (only a hint: :func:`write_new` is what claims the names)."""
+    for number in range(1, MAX_NUMBER + 1):
+        candidate = numbered(stem, number)
+        if not any(os.path.lexists(f"{candidate}{suffix}") for suffix in suffixes):
+            return candidate
+    raise FileExistsError(errno.EEXIST, f"{MAX_NUMBER:,} names are taken", str(stem))
+
+
+def write_new(
     files: Sequence[tuple[Path, str | Iterable[str]]],
     cancelled: Callable[[], bool] = lambda: False,
-) -> None:
-    """Write several files, all or none: each is written whole to a temporary file beside
-    it, and only once every one is complete are they renamed into place. Any failure (a full
-    disk, a read-only folder) or a cancel removes the temporary files and leaves the targets
-    as they were; if a rename fails after others succeeded, :class:`PartlyWritten` says which."""
+) -> list[FileId]:
+    """Write new files, all or none, never replacing one: each is written whole to a
+    temporary file beside it and only then given its name, which fails if anything has that
+    name (a hard link is made, which cannot replace, or where links are not to be had the
+    name is created exclusively first). If any name is taken (FileExistsError) or anything
+    else fails, the files already named are removed again and nothing is left behind.
+    Returns each file's :data:`FileId`, for :func:`replace_own`."""
     temporaries: list[Path] = []
+    placed: list[tuple[Path, FileId]] = []
     try:
         for path, text in files:
             temporaries.append(_write_temporary(path, text, cancelled))
+        for (path, _), temporary in zip(files, temporaries, strict=True):
+            status = os.stat(temporary)
+            own = status.st_dev, status.st_ino
+            add_name(temporary, path)
+            placed.append((path, own))
     except BaseException:
+        for path, own in placed:
+            if file_id(path) == own:  # a name we gave: not one someone put there since
+                path.unlink(missing_ok=True)
+        raise
+    finally:
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
+    return [own for _, own in placed]
+
+
+_NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP}
+"""What ``link()`` says on a file system that has no hard links."""
+
+
+def add_name(source: Path, path: Path) -> None:
+    """Give the file at ``source`` the name ``path`` too (or instead, on a file system
+    without hard links), unless something has that name: FileExistsError, and nothing is
+    replaced."""
+    try:
+        os.link(source, path, follow_symlinks=False)
+    except FileExistsError:
         raise
-    written: list[Path] = []
-    for (path, _), temporary in zip(files, temporaries, strict=True):
+    except OSError as error:
+        if error.errno not in _NO_LINKS:
+            raise
+        # No hard links here (FAT, some network shares; or a folder): hold the name, then
+        # move in. Making a file or a folder is exclusive, as a rename is not.
+        folder = source.is_dir() and not source.is_symlink()
+        if folder:
+            path.mkdir()
+        else:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         try:
-            os.replace(temporary, path)
-        except OSError as error:
-            for left in temporaries[len(written) :]:
-                left.unlink(missing_ok=True)
-            if not written:
-                raise
-            raise PartlyWritten(error, written) from error
-        written.append(path)
+            os.replace(source, path)
+        except BaseException:
+            if folder:
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
+            raise
+
+
+class NotOurs(OSError):
+    """The name no longer holds the file written there last: something else took its
+    place, or it was removed."""
+
+
+def replace_own(path: Path, text: str, own: FileId) -> FileId:
+    """Replace the file ``own`` at ``path`` with ``text``, atomically, as
+    :func:`write_atomic` does, but only while ``path`` is still that file: a file put there
+    since (or none) is left alone and :class:`NotOurs` raised. Returns the new file's
+    :data:`FileId`. (The check and the rename are two steps: the one thing that can still be
+    replaced is a file put there within the microseconds between them.)"""
+    temporary = _write_temporary(path, text, lambda: False)
+    try:
+        status = os.stat(temporary)
+        if file_id(path) != own:
+            raise NotOurs(errno.EEXIST, "not the file written there", str(path))
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return status.st_dev, status.st_ino
 
 
 def _write_temporary(path: Path, text: str | Iterable[str], cancelled: Callable[[], bool]) -> Path:

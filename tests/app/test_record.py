@@ -100,6 +100,7 @@ async def test_a_recording_that_cannot_be_written_is_said_and_the_app_goes_on(tm
     path = folder / "demo.toml"
     app = make_app(RunConfig(variant="numpy-manual", epochs=10), record=path)
     async with app.run_test(size=(120, 40)) as pilot:
+        path.unlink()  # made at the start
         folder.rmdir()
         await press_and_settle(app, pilot, "n", "n")
         notices = [n.message for n in app._notifications]

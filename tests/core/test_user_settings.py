@@ -31,7 +31,8 @@ def test_broken_files_are_ignored_saying_why_and_kept_aside_when_saving(tmp_path
         return
     assert remembered.problem
     assert remembered_settings.save(path, "nord", RunConfig()) is None
-    assert remembered_settings.set_aside(path).read_text(encoding="latin-1") == content  # not lost
+    kept = tmp_path / "settings.json.invalid"
+    assert kept.read_text(encoding="latin-1") == content  # not lost
     assert remembered_settings.load(path) == remembered_settings.Remembered("nord", RunConfig())
 
 

@@ -47,6 +47,8 @@ BUILTIN = resources.files("gdtui.core.lessons") / "builtin"
 """The built-in lessons' folder, inside the package."""
 MAX_COUNT = 10**6
 """The most epochs or lines one step may run."""
+MAX_TITLE = 80
+"""A lesson's title is a line."""
 
 
 class LessonError(ValueError):
@@ -137,7 +139,7 @@ def parse_lesson(data: object, name: str = "") -> Lesson:
     if not isinstance(data, Mapping):
         raise LessonError("a lesson is a table: title, about, [settings] and [[steps]]")
     _unknown(data, LESSON_KEYS, None)
-    title = _text(data.get("title"), "title", 80)
+    title = _text(data.get("title"), "title", MAX_TITLE)
     about = _text(data["about"], "about", MAX_NOTE) if "about" in data else ""
     settings = data.get("settings", {})
     start = config = _settings(settings, "settings", RunConfig())

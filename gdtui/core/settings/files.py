@@ -4,6 +4,7 @@ for ``-`` (``variant``, ``lr``, ``epochs``, ``w0``, ``zero_grad``, ``x``, ``y``,
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -146,7 +147,20 @@ def toml_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value)  # JSON's string escapes are valid in a TOML basic string
+        return toml_string(value)
     if isinstance(value, (list, tuple)):  # (Adam's betas are a pair)
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
     raise TypeError(f"no TOML form for {value!r}")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string that reads back as ``text``: characters as they are,
+    with JSON's escapes for quotes, backslashes and control characters (valid in TOML too),
+    and DEL escaped, which JSON leaves alone and TOML refuses bare. Not ASCII-only: JSON's
+    ``\\ud83d\\ude00`` for a character beyond the BMP is no TOML escape. A lone surrogate (a
+    file name's undecodable byte) has no TOML form at all: it is written as U+FFFD."""
+    text = _SURROGATE.sub("\ufffd", text)
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")

@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gdtui.core.files import Unreadable, read_text, write_atomic
+from gdtui.core.files import MAX_NUMBER, Unreadable, add_name, numbered, read_text, write_atomic
 from gdtui.core.settings.config import ConfigError, RunConfig, changed_fields, config_from_options
 from gdtui.core.settings.fields import DATA_OPTIONS, setting_words
 from gdtui.core.settings.files import config_options, parse_settings_text
@@ -74,25 +75,53 @@ def load(path: Path) -> Remembered:
     return Remembered(theme, config, problem)
 
 
+def _target(path: Path) -> Path:
+    """The file ``path`` stands for: itself, or, for a link (settings kept with one's
+    dotfiles), the file it leads to, which is what gets written."""
+    return Path(os.path.realpath(path))
+
+
+def _asides(path: Path) -> Iterator[Path]:
+    aside = _target(path)
+    aside = aside.with_name(aside.name + ".invalid")
+    return (numbered(aside, number) for number in range(1, MAX_NUMBER + 1))
+
+
 def set_aside(path: Path) -> Path:
-    """Where :func:`save` moves a file it could not read, rather than overwrite it."""
-    return path.with_name(path.name + ".invalid")
+    """Where :func:`save` would keep a file it could not read, rather than overwrite it:
+    beside the file (a link's target), ``settings.json.invalid``, or where an earlier one has
+    that name, ``settings.json-2.invalid`` and on."""
+    return next((aside for aside in _asides(path) if not os.path.lexists(aside)), path)
 
 
 def save(path: Path, theme: str, config: RunConfig) -> str | None:
     """Remember ``theme`` and ``config``, whole or not at all; None, or why it could not be
     done (the file as it was is left in place). A file there that held no settings is kept,
-    renamed (:func:`set_aside`), for its owner to look at."""
+    under a name of its own (:func:`set_aside`), for its owner to look at. Where ``path`` is
+    a link, the file it leads to is written (atomically): the link stays."""
     run = config_options(config, data_by_path=True)
     text = json.dumps({"theme": theme, "run": run}, indent=2) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if load(path).unusable:  # read again: it may have changed since the start
-            os.replace(path, set_aside(path))
-        write_atomic(path, text)
+        target = _target(path)
+        if load(target).unusable:  # read again: it may have changed since the start
+            _keep(target)
+        write_atomic(target, text)
     except OSError as error:
         return f"could not remember the settings in {path}: {error.strerror or error}"
     return None
+
+
+def _keep(path: Path) -> None:
+    """Give the unusable file at ``path`` a name of its own (:func:`set_aside`), never one
+    an earlier such file has (claimed, not just looked at: two sessions may save at once)."""
+    for aside in _asides(path):
+        try:
+            add_name(path, aside)
+            return
+        except FileExistsError:
+            continue
+    raise FileExistsError(0, "every name tried was taken", str(path))
 
 
 def to_remember(base: RunConfig, launched: RunConfig, final: RunConfig) -> RunConfig:
