@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from gdtui import exits
 from gdtui.cli.options import UsageError
-from gdtui.cli.output import OutputError, abandon, flush_or_abandon
+from gdtui.cli.output import OutputError, abandon, claim_standard_streams, flush_or_abandon
 
 COMMANDS: dict[str, str] = {
     "run": "gdtui.cli.run",
@@ -27,22 +27,36 @@ COMMANDS: dict[str, str] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gdtui`` console script; returns the exit status."""
+    claim_standard_streams()
     args = list(sys.argv[1:] if argv is None else argv)
     name = args[0] if args and args[0] in COMMANDS else None
     command = f"gdtui {name}" if name else "gdtui"
+    status: int = exits.OK
     try:
         module = importlib.import_module(COMMANDS[name] if name else "gdtui.cli.app")
-        status: int = module.main(args[1:] if name else args)
-        return status
+        status = module.main(args[1:] if name else args)
+    except SystemExit as stop:  # argparse's --help, after writing it unchecked
+        if stop.code not in (None, exits.OK):
+            raise
     except UsageError as error:
-        print(f"{command}: error: {error}", file=sys.stderr)
-        return exits.BAD_INPUT
+        _say(f"{command}: error: {error}")
+        status = exits.BAD_INPUT
     except OutputError as error:
         abandon(sys.stdout)
-        with contextlib.suppress(OSError):
-            print(f"{command}: {error}", file=sys.stderr)
-        return error.status
+        _say(f"{command}: {error}")
+        status = error.status
     except KeyboardInterrupt:
-        return exits.INTERRUPTED
+        status = exits.INTERRUPTED
     finally:
-        flush_or_abandon()
+        lost = flush_or_abandon()
+    if lost is not None and status == exits.OK:  # all went well but what was written is lost
+        failure = OutputError(lost)
+        _say(f"{command}: {failure}")
+        status = failure.status
+    return status
+
+
+def _say(message: str) -> None:
+    """One line on standard error, which may have gone too."""
+    with contextlib.suppress(OSError):
+        print(message, file=sys.stderr, flush=True)
