@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from gdtui import exits
@@ -65,40 +66,45 @@ def handout_line(traced: TracedLine, before: dict[str, Any], indent: str) -> lis
     return lines
 
 
-def handout(config: RunConfig) -> str:
-    """The whole trace as readable text."""
+def handout(config: RunConfig) -> Iterator[str]:
+    """The whole trace as readable text, line by line as the run makes them (a billion
+    epochs start printing at once, in memory that does not grow)."""
     program = build_program(config)
     zero = "on" if config.zero_grad else "off"
-    lines = [
+    yield (
         f"# gdtui trace: {config.variant}, lr = {config.lr!r}, data {config.dataset.name}, "
-        f"{config.epochs} epochs, zero_grad {zero}",
-        "# np, torch and nn are imported; after each line, the values it changed.",
-        "",
-    ]
+        f"{config.epochs} epochs, zero_grad {zero}"
+    )
+    yield "# np, torch and nn are imported; after each line, the values it changed."
+    yield ""
     before: dict[str, Any] = {}
     epoch = 0
     for traced in trace(config):
         if traced.epoch != epoch:
             if epoch == 0:
-                lines += ["", f"{program.header_number:>4}  {program.header}"]
+                yield from ("", f"{program.header_number:>4}  {program.header}")
             epoch = traced.epoch
-            lines += ["", f"      # epoch {epoch}"]
+            yield from ("", f"      # epoch {epoch}")
         if traced.runs is not None:  # the batch loop's header: which batch it takes
             traced = dataclasses.replace(traced, code=f"{traced.code}   # batch {traced.batch}")
         indent = "    " * (bool(traced.epoch) + (traced.batch > 0 and traced.runs is None))
-        lines += handout_line(traced, before, indent)
+        yield from handout_line(traced, before, indent)
         before = traced.values
-    return "\n".join(lines) + "\n"
 
 
 def run_trace(config: RunConfig, fmt: str = "text", out: TextIO | None = None) -> int:
-    """Trace ``config``'s run and print it as ``fmt`` (``text`` or ``jsonl``); status 0."""
+    """Trace ``config``'s run and print it as ``fmt`` (``text`` or ``jsonl``); status 0.
+    Each line goes out as it is made, so that ``| head`` shows the first at once and ends
+    the trace when it has read enough."""
     out = out or sys.stdout
+    lines = handout(config) if fmt == "text" else _jsonl(config)
     with writing():
-        if fmt == "text":
-            out.write(handout(config))
-        else:
-            for traced in trace(config):
-                out.write(json.dumps(traced.as_json()) + "\n")
-        out.flush()
+        for line in lines:
+            out.write(line + "\n")
+            out.flush()
     return exits.OK
+
+
+def _jsonl(config: RunConfig) -> Iterator[str]:
+    for traced in trace(config):
+        yield json.dumps(traced.as_json())
