@@ -16,12 +16,15 @@ DIVERGED = 3
 """``gdtui run``: a loss, parameter or gradient went inf or nan, or the loss grew
 geometrically (unless ``--keep-going``); the records up to then are printed."""
 ENVIRONMENT = 4
-"""The app cannot draw with the installed plotext (textual-plotext needs 5.x)."""
+"""What gdtui needs is not there to take: the app cannot draw with the installed plotext
+(textual-plotext needs 5.x); ``gdtui serve`` cannot have its port (in use, or below 1024
+without privileges)."""
 WRONG_GRADIENT = 5
 """``gdtui run --check-grad``: the gradient disagreed with the numerical one (unless the run
 diverged: 3), so that a script can stop on it."""
 OUTPUT_FAILED = 74
-"""The output could not be written: a full disk, an I/O error (sysexits' EX_IOERR)."""
+"""The output could not be written: a full disk, an I/O error, standard output closed
+(sysexits' EX_IOERR)."""
 
 
 def by_signal(signal_number: int) -> int:

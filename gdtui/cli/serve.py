@@ -17,16 +17,13 @@ import asyncio
 import contextlib
 import hmac
 import html
-import ipaddress
 import json
 import logging
 import os
-import secrets
 import shlex
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
@@ -48,6 +45,14 @@ from gdtui.cli.options import (
     parse_fps,
 )
 from gdtui.cli.serve_console import ServerConsole, access_logger, start_logging
+from gdtui.cli.serve_options import (
+    CannotListen,
+    ServeOptions,
+    cannot_listen,
+    host_name,
+    is_loopback,
+    token_cookie,
+)
 from gdtui.core.settings.parse import parse_float, parse_int
 
 TEMPLATES = Path(__file__).parent / "serve_templates"
@@ -59,61 +64,9 @@ HEARTBEAT_SECONDS = 5.0
 """The server pings each browser this often; one that does not answer is dropped."""
 MAX_MESSAGE_BYTES = 64 * 1024
 """A browser's messages are keys and sizes: anything larger is not one."""
-TOKEN_COOKIE = "gdtui-token"
 
 log = logging.getLogger("gdtui.cli.serve")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    """How ``gdtui serve`` listens and whom it lets in."""
-
-    host: str = "127.0.0.1"
-    port: int = 8000
-    token: str | None = field(default_factory=lambda: secrets.token_urlsafe(24))
-    """None: no token (allowed on a loopback address only)."""
-    allowed_hosts: frozenset[str] = frozenset()
-    """Host names besides the loopback's that the Host header may carry."""
-    max_sessions: int = 10
-    idle_timeout: float | None = 30 * 60.0
-    """Seconds without input after which a session ends; None: never."""
-    root: Path = field(default_factory=Path.cwd)
-    """The folder a session's files (CSV to load, exports, screenshots) stay inside."""
-    public_url: str | None = None
-    """The address to print, when the browser reaches the server under another name."""
-
-    @property
-    def url(self) -> str:
-        """The address a browser opens, token included."""
-        base = self.public_url or f"http://{_url_host(self.host)}:{self.port}/"
-        base = base if base.endswith("/") else base + "/"
-        return f"{base}?token={self.token}" if self.token else base
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this
-    machine's loopback."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _url_host(host: str) -> str:
-    if host in ("0.0.0.0", "::", ""):
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host
-
-
-def _host_name(host_header: str) -> str:
-    """The name in a Host header, without its port."""
-    if host_header.startswith("["):
-        return host_header[1 : host_header.find("]")] if "]" in host_header else host_header
-    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
 
 
 def _page(status: int, title: str, text: str) -> web.Response:
@@ -151,7 +104,7 @@ class GdtuiServer(Server):
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Every request: a Host that is allowed; the page and the websocket: the token."""
-        name = _host_name(request.host)
+        name = host_name(request.host)
         if not (is_loopback(name) or name.lower() in self.options.allowed_hosts):
             return _page(
                 403,
@@ -162,7 +115,7 @@ class GdtuiServer(Server):
         if request.path.startswith("/static/"):
             return await handler(request)  # the page's script and styles hold no secret
         given = request.match_info.get("token") or request.query.get("token")
-        given = given or request.cookies.get(TOKEN_COOKIE)
+        given = given or request.cookies.get(token_cookie(request.host))
         if not self._token_ok(given):
             return _page(
                 403,
@@ -172,7 +125,8 @@ class GdtuiServer(Server):
             )
         response: web.StreamResponse = await handler(request)
         if request.path == "/" and self.options.token and not response.prepared:
-            response.set_cookie(TOKEN_COOKIE, self.options.token, httponly=True, samesite="Strict")
+            cookie = token_cookie(request.host)
+            response.set_cookie(cookie, self.options.token, httponly=True, samesite="Strict")
         return response
 
     def _token_ok(self, given: str | None) -> bool:
@@ -183,7 +137,8 @@ class GdtuiServer(Server):
 
     def serve(self, debug: bool = False) -> None:
         """Serve until SIGINT or SIGTERM; the address is printed once the port listens, and
-        again on demand (see :mod:`gdtui.cli.serve_console`)."""
+        again on demand (see :mod:`gdtui.cli.serve_console`). Raises :class:`UsageError` or
+        :class:`CannotListen` when it cannot listen where it was told."""
         start_logging()
         loop = asyncio.new_event_loop()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -191,15 +146,20 @@ class GdtuiServer(Server):
                 loop.add_signal_handler(signal_number, self.request_exit)
         console = ServerConsole(self.options, lambda: len(self.sessions))
         console.reprint_on_demand(loop)
-        web.run_app(
-            self._make_app(),
-            host=self.host,
-            port=self.port,
-            handle_signals=False,
-            loop=loop,
-            print=lambda *_: console.announce(),
-            access_log_class=access_logger(self.options.token),
-        )
+        try:
+            web.run_app(
+                self._make_app(),
+                host=self.host,
+                port=self.port,
+                handle_signals=False,
+                loop=loop,
+                print=lambda *_: console.announce(),
+                access_log_class=access_logger(self.options.token),
+            )
+        except OSError as error:
+            if console.announced:  # it listened: this is no error of its options
+                raise
+            raise cannot_listen(error, self.host, self.port) from None
 
     async def on_startup(self, app: web.Application) -> None:
         """Nothing to say before the port listens (see :meth:`ServerConsole.announce`)."""
@@ -348,7 +308,11 @@ def _clamp(value: object, default: int, high: int) -> int:
 def serve(args: list[str], options: ServeOptions) -> int:
     """Serve the app until interrupted."""
     os.environ[SERVE_ROOT_VARIABLE] = str(options.root)
-    GdtuiServer(args, options).serve()
+    try:
+        GdtuiServer(args, options).serve()
+    except CannotListen as error:
+        print(f"gdtui serve: {error}", file=sys.stderr)
+        return error.status
     return exits.OK
 
 

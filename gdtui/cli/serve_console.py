@@ -18,7 +18,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
 if TYPE_CHECKING:
-    from gdtui.cli.serve import ServeOptions
+    from gdtui.cli.serve_options import ServeOptions
 
 SECRET = "[secret]"
 """What the log shows in place of a token, right or wrong."""
@@ -92,9 +92,12 @@ class ServerConsole:
     def __init__(self, options: ServeOptions, sessions_in_use: Callable[[], int]) -> None:
         self.options = options
         self.sessions_in_use = sessions_in_use
+        self.announced = False
+        """Whether the server listens (and has said where)."""
 
     def announce(self) -> None:
         """The address, the limits, and how to see the address again."""
+        self.announced = True
         options = self.options
         idle = (
             f"{options.idle_timeout / 60:g} min" if options.idle_timeout is not None else "no limit"
