@@ -190,10 +190,10 @@ def test_a_device_is_refused() -> None:
         load_csv("/dev/zero")  # would never end
 
 
-def test_a_duplicated_column_is_refused_naming_it() -> None:
-    with pytest.raises(ParseError, match="names column 'x' more than once"):
+def test_a_duplicated_column_is_refused_by_its_numbers() -> None:
+    with pytest.raises(ParseError, match=r"gives columns 1 and 3 the same name \(x\);"):
         parse_csv("x,y,x\n1,2,3\n")
-    with pytest.raises(ParseError, match="'x' and 'y' more than once"):
+    with pytest.raises(ParseError, match=r"1 and 3 the same name \(x\); columns 2 and 4 .*\(y\)"):
         parse_csv("x,Y,X ,y\n1,2,3,4\n")
 
 

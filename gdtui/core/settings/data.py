@@ -80,16 +80,24 @@ def parse_csv(text: str, name: str = "csv") -> Dataset:
                 if len(numbered) > MAX_POINTS + 1:  # a header and more rows than allowed
                     raise ParseError(f"the CSV file has more than {MAX_POINTS:,} data rows")
     except csv.Error as error:
-        raise ParseError(f"not a valid CSV file: {error}") from None
+        raise ParseError(
+            f"not a valid CSV file: line {reader.line_num} has {_csv_problem(error)}"
+        ) from None
     if not numbered:
         raise ParseError("the CSV file is empty; it needs a header row x,y and data rows")
     rows = [row for _, row in numbered]
     header = [cell.strip().lower() for cell in rows[0]]
-    twice = sorted({cell for cell in header if cell and header.count(cell) > 1})
+    positions: dict[str, list[int]] = {}
+    for index, cell in enumerate(header, start=1):
+        if cell:
+            positions.setdefault(cell, []).append(index)
+    twice = [(cell, columns) for cell, columns in positions.items() if len(columns) > 1]
     if twice:
+        # By number, not by name: whatever file this is, its content stays unquoted.
         raise ParseError(
-            f"the CSV header names column {' and '.join(_brief(c) for c in twice)} more than "
-            "once; each column needs a name of its own"
+            f"the CSV header (line {numbered[0][0]}) gives "
+            f"{'; '.join(_same_name(cell, columns) for cell, columns in twice)}; "
+            "each column needs a name of its own"
         )
     missing = [column for column in ("x", "y") if column not in header]
     if missing:
@@ -119,10 +127,22 @@ def parse_csv(text: str, name: str = "csv") -> Dataset:
     return Dataset(name, tuple(xs), tuple(ys))
 
 
-def _brief(text: str, most: int = 12) -> str:
-    """``text`` quoted, escaped and cut to ``most`` characters: enough to find it by, not
-    enough to read a file through an error message."""
-    return repr(text[:most] + ("…" if len(text) > most else ""))
+def _csv_problem(error: csv.Error) -> str:
+    """What the csv module found wrong, in a user's words (its messages quote no content)."""
+    text = str(error)
+    if text.startswith("field larger than field limit"):
+        return f"a value longer than {csv.field_size_limit():,} characters"
+    if text.startswith("new-line character seen in unquoted field"):
+        return "a line break (a lone carriage return) inside a value that is not in quotes"
+    return f"what a CSV reader cannot take ({text})"
+
+
+def _same_name(name: str, columns: list[int]) -> str:
+    """``columns 1 and 3 the same name``, and which of ours it is (``x`` or ``y``) where it is
+    one: never a name from the file."""
+    *first, last = columns
+    ours = f" ({name})" if name in ("x", "y") else ""
+    return f"columns {', '.join(map(str, first))} and {last} the same name{ours}"
 
 
 NOISY_DEFAULTS: dict[str, float] = {
@@ -149,7 +169,14 @@ def noisy_line(
         raise ParseError(f"seed must be >= 0, got {seed}")
     rng = np.random.default_rng(seed)
     x = np.arange(1, n + 1, dtype=np.float64)
-    y = slope * x + intercept + noise * rng.standard_normal(n)
+    with np.errstate(over="ignore", invalid="ignore"):  # said below, in a line of our own
+        y = slope * x + intercept + noise * rng.standard_normal(n)
+    beyond = np.flatnonzero(~(np.abs(y) <= FLOAT32_MAX))
+    if beyond.size:
+        raise ParseError(
+            f"y = slope·x + intercept + noise·N(0, 1) goes beyond ±3.4e38 (float32) at x = "
+            f"{beyond[0] + 1}: give a smaller slope, intercept or noise"
+        )
     name = f"noisy:slope={slope:g},intercept={intercept:g},noise={noise:g},n={n},seed={seed}"
     return Dataset(name, tuple(x.tolist()), tuple(float(v) for v in y))
 

@@ -29,7 +29,7 @@ says it all)."""
 
 
 def is_number(value: object) -> bool:
-    """A finite float within float32's range (the dtype of every variant)."""
+    """A finite float within float32's range (every number's, whichever the dtype)."""
     return isinstance(value, float) and math.isfinite(value) and abs(value) <= FLOAT32_MAX
 
 
@@ -37,7 +37,10 @@ def _not_a_number(value: object) -> str:
     """Why ``value`` is not a number a variant can compute with: "" when what the setting
     accepts says it all, or that it is finite but beyond float32."""
     if isinstance(value, float) and math.isfinite(value) and abs(value) > FLOAT32_MAX:
-        return "beyond ±3.4e38, the largest float32 (every variant computes in float32)"
+        return (
+            "beyond ±3.4e38, the largest float32: every number stays within it, "
+            "with dtype float64 too"
+        )
     return ""
 
 
