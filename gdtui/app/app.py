@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -27,12 +28,14 @@ from gdtui.app import DEFAULT_FPS, OUTPUT_DIR
 from gdtui.app.delivery import delivery_failed, offer_text
 from gdtui.app.keys import described
 from gdtui.app.lifecycle import QUIT_SIGNALS, Watchdog
+from gdtui.app.palette import open_palette
 from gdtui.app.screens.main import MainScreen
 from gdtui.core.files import write_atomic
 from gdtui.core.settings import remembered as remembered_settings
 from gdtui.core.settings.commands import commands
 from gdtui.core.settings.config import RunConfig, acceptable
 from gdtui.core.settings.fields import FIELDS
+from gdtui.core.text import visible
 
 if TYPE_CHECKING:
     from gdtui.core.lessons.lesson import Lesson
@@ -114,9 +117,15 @@ class GdtuiApp(App[None]):
     ) -> None:
         """A notification, shown as written: gdtui's notices quote what was typed or read
         from files (``[w]``, ``state[w]``), which Textual would otherwise take as markup and
-        drop or choke on. Widgets' ``notify`` passes ``markup=True`` for every call, so it is
-        not asked here."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        drop or choke on, and control characters in them are shown, not obeyed. Widgets'
+        ``notify`` passes ``markup=True`` for every call, so it is not asked here."""
+        super().notify(
+            visible(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     @property
     def main(self) -> MainScreen:
@@ -218,9 +227,13 @@ class GdtuiApp(App[None]):
         delivery_failed(self, event)
 
     def action_help(self) -> None:
-        """Show every key."""
+        """Show every key; ``?`` again closes them (never two help screens on each other)."""
         from gdtui.app.screens.help import HelpScreen
 
+        if any(isinstance(screen, HelpScreen) for screen in self.screen_stack):
+            if isinstance(self.screen, HelpScreen):
+                self.pop_screen()
+            return
         keys = described([*MainScreen.BINDINGS, *self.BINDINGS])
         rows = [(key, description) for key, _, description in keys]
         rows.append(("ctrl+p", "Command palette"))
@@ -261,19 +274,23 @@ class GdtuiApp(App[None]):
         if player is not None:
             for step in range(len(player.lesson.steps) + 1):
                 note = player.lesson.steps[step - 1].note if step else "the lesson's start"
-                title = f"Lesson step {step}: {note}"
+                title = as_written(f"Lesson step {step}: {note}")
                 yield SystemCommand(title, "Played from its start", partial(main.go_to, step))
             yield SystemCommand(
                 "Leave the lesson", "Back to your own run, as it was", main.leave_lesson
             )
         for lesson in builtin_lessons():
             number = lesson_number(lesson.name)
-            title = f"Lesson {number}: {lesson.title} ({lesson.name[4:]})"
-            about = f"{len(lesson.steps)} steps: {lesson.about}"
+            title = as_written(f"Lesson {number}: {lesson.title} ({lesson.name[4:]})")
+            about = as_written(f"{len(lesson.steps)} steps: {lesson.about}")
             yield SystemCommand(title, about, partial(main.open_lesson, lesson))
         for topic in TOPICS:
             words = f"{topic.about}. Lesson {topic.lesson} teaches it"
             yield SystemCommand(topic.title, words, partial(main.change, topic.settings, True))
+
+    def action_command_palette(self) -> None:
+        """Open the command palette (see :mod:`gdtui.app.palette`)."""
+        open_palette(self)
 
     async def action_quit(self) -> None:
         """Stop any run and quit."""
@@ -300,6 +317,12 @@ class GdtuiApp(App[None]):
             final = self.main.before_lesson or self.main.session.config
             kept = remembered_settings.to_remember(self._remembered, self._config, final)
             self.settings_problem = remembered_settings.save(self.settings, self.theme, kept)
+
+
+def as_written(text: str) -> str:
+    """A palette entry's words from a file, as written: the palette reads its titles as
+    markup (``optim.SGD([w], …)`` lost its ``[w]``; ``[/]`` ends the app)."""
+    return escape(visible(text))
 
 
 def _driver_class() -> type[Any] | None:

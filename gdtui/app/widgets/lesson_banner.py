@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from gdtui.core.lessons.player import LessonPlayer
+from gdtui.core.text import visible
 
 
 class LessonBanner(Vertical):
@@ -37,8 +38,8 @@ class LessonBanner(Vertical):
             (f" step {player.at}/{count} ", "bold reverse"),
             *marks,
             f"  {keys}  ",
-            (lesson.title, "dim"),
+            (visible(lesson.title), "dim"),
         )
         head.no_wrap, head.overflow = True, "ellipsis"
         self.query_one("#lesson-head", Static).update(head)
-        self.query_one("#lesson-note", Static).update(player.note)
+        self.query_one("#lesson-note", Static).update(visible(player.note))
