@@ -276,9 +276,8 @@ class GdtuiApp(App[None]):
                 note = player.lesson.steps[step - 1].note if step else "the lesson's start"
                 title = as_written(f"Lesson step {step}: {note}")
                 yield SystemCommand(title, "Played from its start", partial(main.go_to, step))
-            yield SystemCommand(
-                "Leave the lesson", "Back to your own run, as it was", main.leave_lesson
-            )
+            back = "Back to your settings from before it, at epoch 0"
+            yield SystemCommand("Leave the lesson", back, main.leave_lesson)
         for lesson in builtin_lessons():
             number = lesson_number(lesson.name)
             title = as_written(f"Lesson {number}: {lesson.title} ({lesson.name[4:]})")

@@ -100,12 +100,14 @@ class Export:
 
 
 def megabytes(size: int) -> str:
-    """``91 MB``, ``2.4 MB``, ``310 kB``."""
+    """``91 MB``, ``2.4 MB``, ``310 kB``, ``424 bytes``."""
     if size >= 10**7:
         return f"{size / 1e6:,.0f} MB"
     if size >= 10**6:
         return f"{size / 1e6:.1f} MB"
-    return f"{max(1, round(size / 1e3))} kB"
+    if size >= 10**4:
+        return f"{round(size / 1e3)} kB"
+    return f"{size:,} bytes"
 
 
 def export_run(
@@ -158,8 +160,9 @@ def export_run(
         )
         return
     renamed = "" if stem == asked else f"; a new name, as {asked.name}.* are kept from before"
+    written = sum(path.stat().st_size for path, _ in files if path.suffix != ".toml")
     notify(
-        f"Exported {export.words()} to {stem}.csv and .jsonl ({megabytes(size)}{renamed}); "
+        f"Exported {export.words()} to {stem}.csv and .jsonl ({megabytes(written)}{renamed}); "
         f"{export.replay_words(stem.name + '.toml')}"
     )
 

@@ -67,7 +67,7 @@ RUN_KEYS: list[BindingType] = [
         "e",
         "export",
         "Export",
-        tooltip="Export the history (CSV, JSONL) and the settings (TOML)",
+        tooltip="Export the history (CSV, JSONL) and the settings with their changes (TOML)",
     ),
     Binding("escape", "leave_field", "Leave field", tooltip="Leave a field"),
     Binding(

@@ -368,7 +368,7 @@ async def test_a_value_shows_every_digit_float32_has_and_a_rounded_away_update_i
         assert str(table.rows[0][header.index("Δw applied")]) == "0 rounded"
         note = str(app.query_one("#grad-note").render())
         assert "float32 resolution: w stayed 1.9999996 at epoch 1" in note
-        assert "spacing there, 1.19e-07" in note
+        assert "below half of the float32 spacing there (1.19e-07)" in note
 
 
 async def test_debug_pane_shows_adams_moments():

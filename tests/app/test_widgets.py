@@ -206,6 +206,10 @@ async def test_debug_pane_says_which_columns_a_narrow_terminal_hides() -> None:
         subtitle = str(app.query_one("#debug").border_subtitle)
         assert subtitle.endswith(": wider terminal") and ".grad after" in subtitle
         assert "zero_grad on: .grad set to None" in str(app.query_one("#grad-note").render())
+        await pilot.resize_terminal(64, 24)  # too many names for the border: how many
+        await press_and_settle(app, pilot, "n")
+        subtitle = str(app.query_one("#debug").border_subtitle)
+        assert subtitle == f"{len(set(table.hidden))} more columns at a wider terminal", subtitle
         await pilot.resize_terminal(240, 40)
         await pilot.pause()
         await press_and_settle(app, pilot, "n")

@@ -9,13 +9,13 @@ from textual.screen import Screen
 
 from gdtui.app.widgets.lesson_banner import LessonBanner
 from gdtui.core.lessons.player import LessonPlayer
+from gdtui.core.settings.config import RunConfig
 
 if TYPE_CHECKING:
     from gdtui.app.recording import Recording
     from gdtui.app.training.link import TrainerLink
     from gdtui.core.lessons.lesson import Lesson
     from gdtui.core.run.session import TrainingSession
-    from gdtui.core.settings.config import RunConfig
 
 
 class LessonKeys(Screen[None]):
@@ -92,7 +92,8 @@ class LessonKeys(Screen[None]):
         self.redraw()
 
     def leave_lesson(self) -> None:
-        """Stop playing the lesson: the run starts again from the settings it had before."""
+        """Stop playing the lesson: the run starts again from the settings it had before (the
+        seeds' setup after ``--lesson``), at epoch 0, in the loss view."""
         if self.player is None:
             return
         self.session.listeners.remove(self.player)
@@ -100,7 +101,12 @@ class LessonKeys(Screen[None]):
         self.remove_class("-playing")
         self.query_one(LessonBanner).display = False
         if self.before_lesson is not None:
+            words = "your settings from before it, from epoch 0"
             self.session.restart(self.before_lesson)
             self.before_lesson = None
-        self.notify("Left the lesson: your own run again, from epoch 0.")
+        else:  # started with --lesson: no settings of one's own came before it
+            words = "the seeds' setup, from epoch 0"
+            self.session.restart(RunConfig())
+        self.session.show("loss")
+        self.notify(f"Left the lesson: {words}.")
         self.redraw()

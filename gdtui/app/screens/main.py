@@ -383,6 +383,8 @@ class MainScreen(RunLayout, LessonKeys):
             return False
         if change.restarted:
             self.notify(f"Started again from epoch 0: {change.words}.", title="Run reset")
+        elif change.words and self.session.epoch:  # nothing on screen says it until then
+            self.notify(f"From epoch {self.session.epoch + 1:,}: {change.words}.", timeout=4)
         self.redraw()
         return True
 

@@ -133,6 +133,11 @@ class CodePane(VerticalScroll):
         changes, so a run flat out in this view costs one line of text a frame."""
         self._shown: dict[str, Text | str] = {}
         """What each of the other Statics shows (see :meth:`_put`)."""
+        self._session: TrainingSession | None = None
+
+    def on_resize(self) -> None:
+        if self._session is not None:  # the listing is cut to the rows there are now
+            self.call_after_refresh(self.show, self._session)
 
     def program(self, session: TrainingSession) -> Program:
         """The session's program (built again only when its settings change)."""
@@ -152,9 +157,11 @@ class CodePane(VerticalScroll):
         below += len(graph.walk()) + 1 if graph is not None else 0
         rows = max(self.size.height - below, MIN_LISTING)  # the graph gives way below
         drawn = (program, session.config.zero_grad, current, max(rows, 0))
+        self._session = session
         if drawn != self._drawn:
             self._drawn = drawn
             self.query_one("#code-listing", Static).update(listing(*drawn))
+            self.scroll_home(animate=False)  # the listing is cut to show the line just run
         if step is None and session.finished:
             values: Text | str = Text.assemble(
                 (f"the run has ended after epoch {session.epoch}\n", "bold"),
@@ -170,11 +177,8 @@ class CodePane(VerticalScroll):
             epoch = session.epoch + (step.record is None)
             batch = f" batch {step.batch}," if step.batch else ""
             values = _titled(f"epoch {epoch},{batch} after ▶", variables(program, step))
-        self._put("#code-values", values)
-        self._put(
-            "#code-arithmetic",
-            Text("\n".join(arithmetic)) if arithmetic else "",
-        )
+        self._put("#code-values", values, wraps=step is not None)
+        self._put("#code-arithmetic", Text("\n".join(arithmetic)) if arithmetic else "", wraps=True)
         self._put(
             "#code-graph",
             _titled(
@@ -186,13 +190,15 @@ class CodePane(VerticalScroll):
             else "",
         )
 
-    def _put(self, selector: str, content: Text | str) -> None:
+    def _put(self, selector: str, content: Text | str, wraps: bool = False) -> None:
         """Show ``content`` in the Static at ``selector`` if it differs from what is there;
         the layout is redone only when its number of lines changes (a run flat out in this
-        view changes one number a frame)."""
+        view changes one number a frame), or, for text that ``wraps`` (a line step's, at the
+        pace of keys), whenever it changes."""
         static = self.query_one(selector, Static)
         before = self._shown.get(selector)
         if before == content:
             return
         self._shown[selector] = content
-        static.update(content, layout=before is None or _lines(before) != _lines(content))
+        lines_changed = before is None or _lines(before) != _lines(content)
+        static.update(content, layout=wraps or lines_changed)

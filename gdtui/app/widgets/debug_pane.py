@@ -230,8 +230,13 @@ class DebugPane(Vertical):
         self._say_hidden(event.hidden)
 
     def _say_hidden(self, hidden: list[str]) -> None:
-        names = ", ".join(dict.fromkeys(hidden))
-        self.border_subtitle = f"{names}: wider terminal" if names else ""
+        """Name the columns a narrow pane leaves out, on its border; where the names do not
+        fit there whole, how many."""
+        names = list(dict.fromkeys(hidden))
+        said = f"{', '.join(names)}: wider terminal"
+        if len(said) > self.size.width - 4:  # the border's corners and a space each side
+            said = f"{len(names)} more columns at a wider terminal"
+        self.border_subtitle = said if names else ""
 
     @staticmethod
     def _grad_note(session: TrainingSession, records: list[EpochRecord]) -> Text:
@@ -299,8 +304,8 @@ def _rounding_note(delta: Delta) -> Text:
         update = record.update_w if name == "w" else record.update_b
         parts.append(
             f"{name} stayed {exact(value)} at epoch {record.epoch}: lr·{name}.grad = "
-            f"{number(update, 3)} is below half the float32 spacing there, "
-            f"{number(float32_spacing(value), 3)}"
+            f"{number(update, 3)} is below half of the float32 spacing there "
+            f"({number(float32_spacing(value), 3)})"
         )
     return Text("float32 resolution: " + "; ".join(parts), style="yellow")
 

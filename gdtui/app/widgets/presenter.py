@@ -95,6 +95,20 @@ def _checked(figure: Figure, check: GradCheck | None, shown: float | None) -> Fi
     return Figure(figure.big, label, wrong)
 
 
+def _next_rate(figure: Figure, ran: float, session: TrainingSession) -> Figure:
+    """The rate ``figure`` (the one the epoch in view ran with), saying the one the next
+    epoch takes when a key has just changed it (``+``) and no epoch has run with it yet."""
+    if (
+        session.cursor is not None
+        or session.config.lr == ran
+        or session.config.schedule != "constant"
+    ):
+        return figure
+    label = figure.label.copy()
+    label.append(f"\nnext epoch: {exact(session.config.lr)}", "bold")
+    return Figure(figure.big, label)
+
+
 def _at_line(session: TrainingSession, seen: dict[str, object]) -> list[Figure] | None:
     """While the Code view stands after a line (``.``), the values the code shows there,
     under the code's own names (numpy's ``dw`` once computed, then ``grad``; ``.grad`` None,
@@ -147,7 +161,7 @@ def _at_line(session: TrainingSession, seen: dict[str, object]) -> list[Figure] 
     else:
         out.append(_checked(figure("w.grad", gradient), session.line_check, shown))
     out.append(cell("update Δw", session.line_step))
-    out.append(figure("b", LIVE["b"]) if config.has_bias else cell("lr", config.lr))
+    out.append(figure("b", LIVE["b"]) if config.has_bias else figure("lr", ("lr",)))
     return out
 
 
@@ -180,7 +194,10 @@ def figures(session: TrainingSession, seen: dict[str, object] | None = None) -> 
     check = next((c for c in (checks[-1] if checks else []) if c.parameter == "w"), None)
     out += [cell("w", record.w), _checked(cell("w.grad", record.grad_w), check, record.grad_w)]
     out.append(cell("update Δw", step.dw))
-    out.append(cell("b", record.b) if config.has_bias else cell("lr", record.lr))
+    if config.has_bias:
+        out.append(cell("b", record.b))
+    else:
+        out.append(_next_rate(cell("lr", record.lr), record.lr, session))
     return out
 
 
@@ -188,6 +205,8 @@ class Presenter(Grid):
     """The big numbers, three cells a row (six on a wide screen)."""
 
     CELLS = 6
+    EXTRA = (0, 4, 5)
+    """The cells a short screen leaves out: the epoch, the update, b or the rate."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -196,7 +215,10 @@ class Presenter(Grid):
 
     def compose(self) -> ComposeResult:
         for index in range(self.CELLS):
-            with Vertical(classes="present-cell"):
+            # On a short screen only loss, w and w.grad (what the lessons' notes quote): the
+            # epoch and the rate are in the status line, and the chart keeps its rows.
+            extra = " -extra" if index in self.EXTRA else ""
+            with Vertical(classes="present-cell" + extra):
                 yield Static(id=f"present-label-{index}", classes="present-label", markup=False)
                 yield Digits(id=f"present-{index}", classes="present-digits")
 

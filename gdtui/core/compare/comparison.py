@@ -35,7 +35,8 @@ PARALLEL_EPOCHS = 20_000
 
 
 def describe(config: RunConfig, across: str) -> str:
-    """What the lanes share: ``lr = 0.01, 100 epochs, data line4, zero_grad on``."""
+    """What the lanes share: ``lr = 0.01, 100 epochs, data line4, zero_grad on`` (and what
+    only one lane takes, the tutorial's gradient in numpy-manual's, and mini-batches)."""
     parts = [f"lr = {config.lr:g}", f"{config.epochs:,} epochs", f"data {config.dataset.name}"]
     if across == "zero-grad":
         parts.append(config.variant)
@@ -43,6 +44,10 @@ def describe(config: RunConfig, across: str) -> str:
         parts.append(f"zero_grad {'on' if config.zero_grad else 'off'}")
     if across == "formula":
         parts.append(NUMPY_MANUAL)
+    elif across == "variants" and config.grad_formula != "mean":  # numpy-manual's lane only
+        parts.append(f"{NUMPY_MANUAL}'s gradient {config.grad_formula}")
+    if config.batched:
+        parts.append(f"batches of {config.batch}" + (", shuffled" if config.shuffle else ""))
     return ", ".join(parts)
 
 

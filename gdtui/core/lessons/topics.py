@@ -21,9 +21,9 @@ class Topic:
 TOPICS = (
     Topic(
         "Show the tutorial's gradient bug: np.dot(...).mean(), N times too large",
-        "numpy-manual with the seeds' formula; the gradient check marks .grad in red beside "
-        "the numerical gradient (lesson 003 steps through it)",
-        {"variant": "numpy-manual", "grad_formula": "tutorial"},
+        "numpy-manual with the seeds' formula, on their data; the gradient check marks .grad "
+        "in red beside the numerical gradient (lesson 003 steps through it)",
+        {"variant": "numpy-manual", "grad_formula": "tutorial", "dataset": "line4"},
         "003",
     ),
     Topic(
