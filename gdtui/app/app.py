@@ -152,6 +152,14 @@ class GdtuiApp(App[None]):
             self.notify(self._greeting, timeout=10)
         if self._notice is not None:
             self.notify(self._notice, severity="warning", timeout=15)
+        if self._script:
+            listed = "; ".join(change.words() for change in self._script[:3])
+            more = f"; and {len(self._script) - 3} more" if len(self._script) > 3 else ""
+            self.notify(
+                f"The settings file changes settings mid-run, and this run replays them: "
+                f"{listed}{more}. A change of your own ends the replay.",
+                timeout=12,
+            )
         # The widgets, styles and modules made so far live as long as the app: leave them out
         # of the garbage collector's full passes, which otherwise scan them all and stalled
         # a flat-out run's frames for up to 90 ms (measured: benchmarks/app.py).

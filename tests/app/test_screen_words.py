@@ -93,3 +93,20 @@ def test_compare_says_what_only_one_lane_takes():
     config = RunConfig(variant="numpy-manual", grad_formula="tutorial", batch_size=3, lr=0.03)
     words = describe(config, "variants")
     assert "numpy-manual's gradient tutorial" in words and "batches of 3" in words
+
+
+async def test_a_replayed_files_changes_are_said_and_so_is_their_end():
+    from gdtui.core.settings.changes import MidRunChange
+
+    script = (MidRunChange(3, {"zero_grad": False}),)
+    app = make_app(RunConfig(variant="numpy-manual"), script=script)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await press_and_settle(app, pilot, "n")
+        notices = [n.message for n in app._notifications]
+        assert any("zero_grad off at epoch 3" in n and "ends the replay" in n for n in notices)
+        await press_and_settle(app, pilot, "plus")
+        notices = [n.message for n in app._notifications]
+        assert any(
+            "ends the replay" in n and "1 still to come" in n and "zero_grad off at epoch 3" in n
+            for n in notices
+        ), notices

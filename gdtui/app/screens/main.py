@@ -381,6 +381,14 @@ class MainScreen(RunLayout, LessonKeys):
                 field, why = next(iter(change.errors.items()))
                 self.notify(f"{setting_label(field)}: {why}", severity="warning")
             return False
+        if change.dropped:
+            first = change.dropped[0].words()
+            self.notify(
+                f"Your change ends the replay of the settings file's changes: "
+                f"{len(change.dropped)} still to come are not made (the next: {first}).",
+                severity="warning",
+                timeout=10,
+            )
         if change.restarted:
             self.notify(f"Started again from epoch 0: {change.words}.", title="Run reset")
         elif change.words and self.session.epoch:  # nothing on screen says it until then

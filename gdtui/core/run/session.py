@@ -60,6 +60,8 @@ class Change:
     new: RunConfig
     errors: Mapping[str, str] = field(default_factory=dict)
     restarted: bool = False
+    dropped: tuple[MidRunChange, ...] = ()
+    """A settings file's changes that were still to come: this change ended their replay."""
 
     @property
     def applied(self) -> bool:
@@ -150,6 +152,8 @@ class TrainingSession:
         if not restarted and new.epochs < self.epoch:
             why = f"the run is at epoch {self.epoch}: give {self.epoch} or more, or reset it (r)"
             return Change(old, old, {"epochs": f"{why} first"})
+        to_come = self.script if restarted else [c for c in self.script if c.epoch > self.epoch]
+        dropped = tuple(to_come)
         self.script = ()  # the run is no longer the one a file's changes replay
         if restarted:
             self._reset(new)
@@ -159,7 +163,7 @@ class TrainingSession:
             self.trainer.apply(new)
             if self.finished:
                 self.trainer.pause()  # the new epochs or eps end the run here
-        change = Change(old, new, restarted=restarted)
+        change = Change(old, new, restarted=restarted, dropped=dropped)
         for listener in self.listeners:
             listener.changed(change, self.trainer.sent)
         return change
