@@ -128,6 +128,11 @@ class GdtuiApp(App[None]):
         )
 
     @property
+    def main_exists(self) -> bool:
+        """Whether the run's screen was made (not if the app failed before its first frame)."""
+        return self._main is not None
+
+    @property
     def main(self) -> MainScreen:
         """The run's screen, at the bottom of the stack."""
         if self._main is None:

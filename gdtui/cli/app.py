@@ -254,7 +254,12 @@ def main(args: list[str]) -> int:
     if app.settings_problem is not None:
         with contextlib.suppress(OSError):  # the terminal may have gone with the session
             print(f"gdtui: {app.settings_problem}", file=sys.stderr)
-    if record is not None and record.exists():
+    recording = app.main.recording if app.main_exists else None
+    if recording is not None and recording.problem is not None:
         with contextlib.suppress(OSError):
-            print(f"gdtui: recorded {record}; play it with gdtui --lesson {record}")
+            print(f"gdtui: {recording.problem}", file=sys.stderr)
+    elif recording is not None and recording.path.exists():  # (a new name if the asked was taken)
+        with contextlib.suppress(OSError):
+            path = recording.path
+            print(f"gdtui: recorded {path}; play it with gdtui --lesson {path}")
     return app.return_code or exits.OK

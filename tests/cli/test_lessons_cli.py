@@ -101,3 +101,29 @@ def test_a_recording_is_written_however_the_session_ends(tmp_path, ending) -> No
     assert lesson.config.variant == "numpy-manual" and lesson.config.epochs == 9
     if ending == "q":  # said on the terminal once the app has gone
         assert f"gdtui:recorded{path};playitwithgdtui--lesson{path}" in app.text()
+
+
+def test_at_exit_the_recording_is_named_where_it_went(tmp_path) -> None:
+    """A file put in the recording's place while it runs is left alone: the recording goes on
+    under a new name, and that is the name said at exit."""
+    path = tmp_path / "demo.toml"
+    app = TerminalApp(
+        tmp_path, "--defaults", "--variant", "numpy-manual", "--epochs", "9", "--record",
+        str(path), controlling=True,
+    )  # fmt: skip
+    try:
+        app.started()
+        app.press(b"n")
+        assert app.wait_for_text("epoch 1/9")
+        path.unlink()
+        path.write_text("title = 'not yours'\n")
+        app.press(b"n")
+        assert app.wait_for_text("epoch 2/9")
+        app.press(b"q")
+        assert app.wait(5) is not None
+    finally:
+        app.cleanup()
+    assert path.read_text() == "title = 'not yours'\n"
+    (moved,) = [p for p in tmp_path.glob("demo*.toml") if p != path]
+    assert load_lesson(str(moved)).config.epochs == 9
+    assert f"gdtui:recorded{moved};playitwithgdtui--lesson{moved}" in app.text()
