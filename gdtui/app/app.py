@@ -30,7 +30,7 @@ from gdtui.app.keys import described
 from gdtui.app.lifecycle import QUIT_SIGNALS, Watchdog
 from gdtui.app.palette import open_palette
 from gdtui.app.screens.main import MainScreen
-from gdtui.core.files import write_atomic
+from gdtui.core.files import numbered, write_new
 from gdtui.core.settings import remembered as remembered_settings
 from gdtui.core.settings.commands import commands
 from gdtui.core.settings.config import RunConfig, acceptable
@@ -217,7 +217,7 @@ class GdtuiApp(App[None]):
         return self._quitting
 
     def action_save_svg(self) -> None:
-        """Save the screen as an SVG file, whole or not at all."""
+        """Save the screen as an SVG file, whole or not at all, and never over another."""
         stamp = time.strftime("%Y-%m-%dT%H_%M_%S")
         path = self.output_dir / f"gdtui_{stamp}_{time.time_ns() % 10**9:09d}.svg"
         if self.is_web:  # a served tab: the server's folders are out of the browser's reach
@@ -227,7 +227,16 @@ class GdtuiApp(App[None]):
             return
         try:
             self.output_dir.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, self.export_screenshot())
+            svg = self.export_screenshot()
+            for number in range(1, 100):  # never over a file that is there
+                try:
+                    write_new([(numbered(path, number), svg)])
+                except FileExistsError:
+                    continue
+                path = numbered(path, number)
+                break
+            else:
+                raise FileExistsError(17, "every name tried is taken")
         except OSError as error:
             self.notify(
                 f"Could not save the screenshot in {self.output_dir}: {error.strerror or error}",

@@ -110,3 +110,18 @@ async def test_a_replayed_files_changes_are_said_and_so_is_their_end():
             "ends the replay" in n and "1 still to come" in n and "zero_grad off at epoch 3" in n
             for n in notices
         ), notices
+
+
+async def test_a_screenshot_never_replaces_a_file(tmp_path: Path, monkeypatch):
+    import time
+
+    monkeypatch.setattr(time, "strftime", lambda _format: "2026-12-07T07_00_00")
+    monkeypatch.setattr(time, "time_ns", lambda: 123456789)
+    taken = tmp_path / "gdtui_2026-12-07T07_00_00_123456789.svg"
+    taken.write_text("mine")
+    app = make_app(RunConfig(variant="numpy-manual"), output_dir=tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await press_and_settle(app, pilot, "s")
+        saved = tmp_path / "gdtui_2026-12-07T07_00_00_123456789-2.svg"
+        assert taken.read_text() == "mine" and saved.read_text().startswith("<svg")
+        assert f"Saved {saved}" in [n.message for n in app._notifications]
