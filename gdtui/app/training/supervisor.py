@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from textual.notifications import SeverityLevel
 
+from gdtui.core.engine.record import GRAD_STATE_NAMES, EpochRecord
 from gdtui.core.engine.stops import RunState
 from gdtui.core.process.protocol import Pause, Restore, Run, RunEpochs, RunLine, WarmUp
 from gdtui.core.settings.variants import VARIANTS
@@ -228,7 +229,8 @@ class Supervisor:
             return
         self.replaying = None
         expected = session.last_record
-        if restored.record == expected:
+        difference = replay_difference(restored.record, expected)
+        if difference is None:
             session.optimizer_state = restored.optimizer_state
             self.watcher.notify(
                 f"Replayed {session.epoch:,} epochs: the same numbers; the run carries on.",
@@ -238,9 +240,53 @@ class Supervisor:
             self.process.send(Pause())
             session.state = RunState.PAUSED
             self.mismatch = (
-                f"A new training process replayed the run but did not reach the same epoch "
-                f"{session.epoch:,} (it got {restored.record}, the history has {expected}). "
-                "The history is kept (e exports it); r starts the run again."
+                f"A new training process replayed the run but did not reach the same numbers: "
+                f"{difference}. The history is kept (e exports it); r starts the run again."
             )
             self.watcher.notify(self.mismatch, severity="error", timeout=15)
         self.watcher.redraw()
+
+
+FIELD_WORDS = {
+    "epoch": "epoch",
+    "loss": "loss",
+    "w": "w",
+    "grad_w": "w.grad",
+    "b": "b",
+    "grad_b": "b.grad",
+    "lr": "learning rate",
+    "grad_state": ".grad after the update",
+    "step": "update count",
+    "batch": "batch",
+    "full_loss": "whole data's loss",
+    "full_grad_w": "whole data's gradient of w",
+    "full_grad_b": "whole data's gradient of b",
+}
+"""What each of an epoch's numbers is called when a replay differs."""
+
+
+def replay_difference(got: EpochRecord | None, expected: EpochRecord | None) -> str | None:
+    """How a replay's last epoch differs from the history's, in words (the first two numbers
+    that differ), or None when they are the same (nan where the history has nan)."""
+    if got is None or expected is None:
+        if got is None and expected is None:
+            return None
+        reached = "no epoch" if got is None else f"epoch {got.epoch:,}"
+        kept = "none" if expected is None else f"epoch {expected.epoch:,}"
+        return f"it reached {reached} where the history has {kept}"
+    if got.epoch != expected.epoch:
+        return f"it reached epoch {got.epoch:,} where the history has epoch {expected.epoch:,}"
+    differing = [
+        f"{FIELD_WORDS[name]} {_shown(name, mine)} where the history has {_shown(name, kept)}"
+        for name, mine, kept in zip(EpochRecord._fields, got, expected, strict=True)
+        if not (mine == kept or (mine != mine and kept != kept))  # nan is nan here
+    ]
+    if not differing:
+        return None
+    return f"at epoch {got.epoch:,} it got " + "; ".join(differing[:2])
+
+
+def _shown(name: str, value: object) -> str:
+    if name == "grad_state" and isinstance(value, int):
+        return GRAD_STATE_NAMES.get(value, str(value))
+    return "none" if value is None else str(value)

@@ -14,6 +14,11 @@ from gdtui.core.settings.data import Dataset
 if TYPE_CHECKING:
     from gdtui.core.settings.config import RunConfig
 
+CHUNK = 1 << 17
+"""The most numbers (1 MiB of float64) a function here computes at once for several
+parameters over the whole data; a single row of more points is taken whole (linear in the
+data, as the data itself is)."""
+
 
 def points(dataset: Dataset, dtype: str = "float64") -> tuple[np.ndarray, np.ndarray]:
     """The data as a model in ``dtype`` holds it, in float64."""
@@ -30,12 +35,17 @@ def mse(dataset: Dataset, w: float, b: float = 0.0) -> float:
 
 
 def losses(dataset: Dataset, w: np.ndarray, b: np.ndarray | float = 0.0) -> np.ndarray:
-    """The mean squared error at every (w, b) given (broadcast), in float64."""
+    """The mean squared error at every (w, b) given (broadcast), in float64: at most
+    :data:`CHUNK` numbers at a time beyond the data (a landscape's grid is thousands of
+    points, each over the whole data)."""
     x, y = points(dataset)
-    w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    residual = w[..., None] * x + b[..., None] - y
-    result: np.ndarray = np.mean(residual**2, axis=-1)
-    return result
+    w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    flat_w, flat_b = w.ravel(), b.ravel()
+    result = np.empty(flat_w.shape)
+    for start, stop in _chunks(len(flat_w), len(x)):
+        residual = flat_w[start:stop, None] * x + flat_b[start:stop, None] - y
+        result[start:stop] = np.mean(residual**2, axis=-1)
+    return result.reshape(w.shape)
 
 
 def initial_loss(config: RunConfig) -> float:
@@ -85,15 +95,43 @@ def full_gradients(
     scale: float = 1.0,
     decay: float = 0.0,
 ) -> tuple[list[float], list[float] | None]:
-    """:func:`full_gradient` at each of several parameters at once, the same numbers."""
-    w = np.asarray(ws, dtype=np.float64)[:, None]
-    b = 0.0 if bs is None else np.asarray(bs, dtype=np.float64)[:, None]
-    residual = w * x + b - y
-    grad_w = np.mean(2 * x * residual, axis=1) * scale + decay * w[:, 0]
-    if bs is None:
+    """:func:`full_gradient` at each of several parameters at once, the same numbers.
+
+    Every update of a mini-batch epoch needs one (a batch of one: as many as there are
+    points), so they are taken :data:`CHUNK` numbers at a time, in two buffers: memory
+    linear in the points and the updates, not their product."""
+    w_all = np.asarray(ws, dtype=np.float64)
+    b_all = None if bs is None else np.asarray(bs, dtype=np.float64)
+    sums_w = np.empty(len(w_all))
+    sums_b = None if b_all is None else np.empty(len(w_all))
+    twice_x = 2 * x  # 2 * x * residual multiplies left to right: (2·x)·residual
+    spans = _chunks(len(w_all), len(x))
+    rows = spans[0][1] if spans else 0
+    residuals, terms = np.empty((rows, len(x))), np.empty((rows, len(x)))
+    for start, stop in spans:
+        residual, term = residuals[: stop - start], terms[: stop - start]
+        # w·x + b − y, as full_gradient forms it (b = 0.0 without a bias).
+        np.multiply(w_all[start:stop, None], x, out=residual)
+        np.add(residual, 0.0 if b_all is None else b_all[start:stop, None], out=residual)
+        np.subtract(residual, y, out=residual)
+        np.multiply(twice_x, residual, out=term)
+        sums_w[start:stop] = np.add.reduce(term, axis=1)
+        if sums_b is not None:
+            np.multiply(2, residual, out=term)
+            sums_b[start:stop] = np.add.reduce(term, axis=1)
+    # np.mean is the sum divided by the count, as here.
+    grad_w = sums_w / len(x) * scale + decay * w_all
+    if sums_b is None or b_all is None:
         return grad_w.tolist(), None
-    grad_b = np.mean(2 * residual, axis=1) + decay * np.asarray(bs, dtype=np.float64)
+    grad_b = sums_b / len(x) + decay * b_all
     return grad_w.tolist(), grad_b.tolist()
+
+
+def _chunks(count: int, width: int) -> list[tuple[int, int]]:
+    """(start, stop) of the rows, ``count`` of ``width`` numbers each, taken at a time: as
+    many as make :data:`CHUNK` numbers, one at least."""
+    rows = max(1, CHUNK // max(1, width))
+    return [(start, min(start + rows, count)) for start in range(0, count, rows)]
 
 
 def predict_at(w: float, b: float | None, x: float, dtype: str = "float32") -> float:

@@ -55,6 +55,9 @@ class Stretch:
     """The live settings the run took on since the last stretch, each with the place in the
     run where it did (where the training process was when it applied them), so that an
     export can say exactly what ran with what."""
+    more: bool = False
+    """More stretches answer the same request (a request for more epochs than a stretch
+    holds: see :data:`MAX_STRETCH_UPDATES`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +82,11 @@ class ReplayPlan:
 
 MAX_TIMED_BLOCK = 4096
 """The most epochs a timed stretch runs as one compiled block between looks at the clock."""
+MAX_STRETCH_UPDATES = 1 << 16
+"""The most update records a stretch holds (about 20 MB; one epoch's, when an epoch has more):
+a stretch asked for more epochs than that ends early, and its caller asks for the rest, so
+that no run holds a record per update of all its epochs at once (a thousand epochs of a batch
+of one over 100,000 points are 10⁸)."""
 
 
 def _marker(key: str, old: object, new: object) -> str:
@@ -226,7 +234,9 @@ class Runner:
         )
 
     def run(self, max_epochs: int, max_seconds: float = float("inf")) -> Stretch:
-        """Run up to ``max_epochs`` epochs or for ``max_seconds``, stopping when the run ends."""
+        """Run up to ``max_epochs`` epochs or for ``max_seconds``, stopping when the run ends,
+        or once the stretch holds :data:`MAX_STRETCH_UPDATES` updates (then with fewer epochs
+        than asked, and no stop)."""
         trainer = self.trainer
         initial = (trainer.w, trainer.b) if trainer.epoch == 0 else None
         changes = self._take_changes(trainer)
@@ -241,6 +251,8 @@ class Runner:
         # Blocks of epochs run as compiled loops; each ends early at an epoch that may end
         # the run, which is judged here as every epoch would be one by one.
         block = 1 if timed else left
+        per_epoch = trainer.config.batches if trainer.program.batched else 1
+        most = max(1, MAX_STRETCH_UPDATES // per_epoch)  # epochs, one at least
         while left > 0:
             changes += self._scripted(trainer)
             if trainer.position or self._mid_epoch_change(trainer):  # mid-epoch: by lines
@@ -250,6 +262,7 @@ class Runner:
             else:
                 epochs, eps, ceiling = self.config.epochs, self.config.eps, watch.ceiling
                 size = 1 if ceiling is None else min(block, left, max(1, epochs - trainer.epoch))
+                size = min(size, max(1, most - len(records)))
                 if self._script:  # the block ends before the next change
                     size = max(1, min(size, self._script[0].epoch - 1 - trainer.epoch))
                 ran, more = trainer.run(size, eps, math.inf if ceiling is None else ceiling)
@@ -265,7 +278,7 @@ class Runner:
             updates += more
             if stop is not None:
                 stop = self._carry_on(stop, last, trainer)
-            if stop is not None:
+            if stop is not None or len(records) >= most:
                 break
             if timed:
                 now = time.perf_counter()

@@ -275,7 +275,8 @@ class Trainer:
         return "full_l.item()" if self.program.uses_torch else "float(full_l)"
 
     def _with_full_gradients(self, updates: list[EpochRecord]) -> list[EpochRecord]:
-        """``updates`` with the whole data's gradient at each one's parameters before it."""
+        """``updates`` with the whole data's gradient at each one's parameters before it,
+        each record replaced in place (one list of them at a time, not two)."""
         ws = [self._before[0], *(update.w for update in updates[:-1])]
         b = self._before[1]
         bs = None if b is None else [b, *(float(u.b or 0.0) for u in updates[:-1])]
@@ -284,11 +285,10 @@ class Trainer:
         last = updates[-1]
         self._before = (last.w, last.b)
         new = tuple.__new__
-        biases: list[float | None] = [None] * len(updates) if grad_b is None else list(grad_b)
-        return [
-            new(EpochRecord, (*u[:11], g, gb))
-            for u, g, gb in zip(updates, grad_w, biases, strict=True)
-        ]
+        biases = [None] * len(updates) if grad_b is None else grad_b
+        for i, (u, g, gb) in enumerate(zip(updates, grad_w, biases, strict=True)):
+            updates[i] = new(EpochRecord, (*u[:11], g, gb))
+        return updates
 
     def _bind(self, batch: int) -> CodeType:
         code = self._binds.get(batch)

@@ -3,7 +3,9 @@ goes flat out, sends a stretch of epochs every slice.
 
 A thread reads the commands into a queue, so the child notices at once that its parent has
 gone (and ends), and a :class:`~gdtui.core.process.protocol.Cancel` reaches a comparison
-while the loop is busy with it. It says something at least every :data:`HEARTBEAT_SECONDS`.
+while the loop is busy with it. It says something at least every :data:`HEARTBEAT_SECONDS`,
+whatever the loop is busy with: a stretch of epochs, a backlog of thousands of commands, a
+reply being pickled.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import traceback
 from collections.abc import Callable
 from functools import partial
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gdtui.core import spawn
@@ -91,17 +94,21 @@ class _Channel:
         threading.Thread(target=self._read, name="gdtui-commands", daemon=True).start()
 
     def send(self, message: object) -> None:
-        """Send a reply (raises OSError once the parent has gone)."""
+        """Send a reply (raises OSError once the parent has gone). It is pickled before the
+        lock is taken: a large stretch must not hold back the reading thread's heartbeat."""
+        data = ForkingPickler.dumps(message)
         with self._lock:
-            self._replies.send(message)
+            self._replies.send_bytes(data)
             self._last_sent = time.monotonic()
 
     def _read(self) -> None:
         try:
             while True:
+                # Due whether or not commands are coming: a stream of them (a held key)
+                # while the loop works on something long is no reason to fall silent.
+                if time.monotonic() - self._last_sent >= HEARTBEAT_SECONDS:
+                    self.send(Heartbeat())
                 if not self._commands.poll(HEARTBEAT_SECONDS / 2):
-                    if time.monotonic() - self._last_sent >= HEARTBEAT_SECONDS:
-                        self.send(Heartbeat())
                     continue
                 command = self._commands.recv()
                 if isinstance(command, Cancel):
@@ -157,7 +164,7 @@ def serve(
                     if runner is None or runner.finished:
                         channel.send(Stretch(runner.run_id if runner else 0, [], request=request))
                     else:
-                        run = partial(_run_epochs, runner, epochs, request)
+                        run = partial(_run_epochs, channel, runner, epochs, request)
                         _answer(channel, run, runner, request)
                 case RunLine(request):
                     if runner is None or runner.finished:
@@ -181,8 +188,15 @@ def _slice(runner: Runner, seconds: float, obeyed: int) -> Stretch:
     return dataclasses.replace(runner.run(10**9, seconds), after=obeyed)
 
 
-def _run_epochs(runner: Runner, epochs: int, request: int) -> Stretch:
-    return dataclasses.replace(runner.run(epochs), request=request)
+def _run_epochs(channel: _Channel, runner: Runner, epochs: int, request: int) -> Stretch:
+    """Run ``epochs`` epochs; many, as stretches of a bounded size sent as they are made
+    (each but the last marked ``more``), which returns the last."""
+    while True:
+        stretch = dataclasses.replace(runner.run(epochs), request=request)
+        epochs -= len(stretch.records)
+        if stretch.stop is not None or epochs <= 0 or not stretch.records:
+            return stretch
+        channel.send(dataclasses.replace(stretch, more=True))
 
 
 def _run_line(runner: Runner, request: int) -> LineRan:

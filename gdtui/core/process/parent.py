@@ -21,6 +21,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.reduction import ForkingPickler
 from typing import TypeVar
 
 from gdtui.core import spawn
@@ -46,7 +47,12 @@ R = TypeVar("R", bound=Request)
 NOT_RESPONDING_SECONDS = 4.0
 """A child silent for this long is not responding (torch's import is ~1–3 s, and talks)."""
 MAX_PENDING = 1000
-"""Commands that may wait for a child that does not read them; one more and it is given up."""
+"""Commands that may wait for a child that has stopped reading them; one more and it is given
+up. A child that reads takes a burst of any size (a lesson's step of 3,000 lines): its
+reading thread empties the pipe as fast as the commands come, however busy it is."""
+STUCK_SECONDS = 1.0
+"""How long one command may wait to go down a full pipe before the child counts as not
+reading its commands (a reading child empties it within milliseconds)."""
 
 StartReader = Callable[[Callable[[], None], int], None]
 """Runs ``read`` (which returns once the child with this pid has gone) on a thread: the
@@ -69,10 +75,12 @@ class _Child:
     ) -> None:
         self.process, self._commands, self._replies = spawn.start(COMMAND, str(slice_seconds))
         self._on_reply = on_reply
-        self._outbox: queue.Queue[Command | Cancel | Quit | None] = queue.Queue(MAX_PENDING)
+        self._outbox: queue.SimpleQueue[Command | Cancel | Quit | None] = queue.SimpleQueue()
+        self._writing_since: float | None = None
+        """When the command being written started to wait for room in the pipe, or None."""
         self.closing = False
         self.given_up = False
-        """True once a command could not be queued: the child is not reading them."""
+        """True once the child has stopped reading its commands and too many wait for it."""
         self.config: RunConfig | None = None
         """The settings the child has, as of the commands sent so far."""
         self.sent = 0
@@ -82,31 +90,41 @@ class _Child:
         start_reader(self._read, self.process.pid)
 
     def send(self, command: Command | Cancel | Quit) -> None:
-        """Queue ``command`` without waiting; a full queue gives the child up."""
+        """Queue ``command`` without waiting. A child that has stopped reading (its pipe full
+        for :data:`STUCK_SECONDS`) with :data:`MAX_PENDING` commands waiting is given up."""
         if self.given_up or self.closing:
+            return
+        if self._outbox.qsize() >= MAX_PENDING and self._stuck():
+            self.given_up = True
             return
         if not isinstance(command, Cancel):
             self.sent += 1
-        try:
-            self._outbox.put_nowait(command)
-        except queue.Full:
-            self.given_up = True
+        self._outbox.put_nowait(command)
+
+    def _stuck(self) -> bool:
+        """Whether a command has waited :data:`STUCK_SECONDS` for room in the pipe."""
+        since = self._writing_since
+        return since is not None and time.monotonic() - since >= STUCK_SECONDS
 
     def _write(self) -> None:
         while (command := self._outbox.get()) is not None:
+            self._writing_since = time.monotonic()
             try:
                 self._commands.send(command)
             except OSError:
                 return  # the child has gone; the reader reports it
+            self._writing_since = None
 
     def _read(self) -> None:
         while True:
             try:
-                reply = self._replies.recv()
+                data = self._replies.recv_bytes()
             except (EOFError, OSError):
                 break
+            # Heard as it arrives: a large stretch may take a while to unpickle.
             self.last_heard = time.monotonic()
-            if not isinstance(reply, Heartbeat):
+            reply = ForkingPickler.loads(data)
+            if not isinstance(reply, Heartbeat) and not self.closing:  # not a replaced one's
                 self._on_reply(reply)
         if not self.closing:
             self._on_reply(Died(self._why(), self.process.pid))
@@ -126,8 +144,7 @@ class _Child:
         """Ask the child to quit, wait up to ``timeout`` seconds, then kill it."""
         self.send(Quit())
         self.closing = True
-        with contextlib.suppress(queue.Full):
-            self._outbox.put_nowait(None)
+        self._outbox.put_nowait(None)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -188,7 +205,9 @@ class TrainerProcess:
     @property
     def responding(self) -> bool:
         """False once a live child has been silent for :attr:`not_responding` seconds, or has
-        left so many commands unread that one could not be queued."""
+        stopped reading its commands with :data:`MAX_PENDING` waiting. Any reply is life, a
+        heartbeat too: a child working through a backlog says so (see
+        :mod:`gdtui.core.process.child`)."""
         child = self._child
         if child is None or not self.alive:
             return True  # not started, or dead: the reader reports that

@@ -57,7 +57,8 @@ class Pause:
 @dataclass(frozen=True)
 class RunEpochs:
     """Run exactly ``epochs`` epochs (fewer if the run ends) and answer them as one stretch
-    (an empty one if the run has ended)."""
+    (an empty one if the run has ended); as several, each but the last ``more``, when they
+    hold more updates than one may (see :data:`~gdtui.core.engine.runner.MAX_STRETCH_UPDATES`)."""
 
     epochs: int
     request: int = 0
@@ -229,5 +230,8 @@ Reply = (
 
 
 def is_final(reply: Reply) -> bool:
-    """Whether ``reply`` ends the wait for its request (progress does not)."""
+    """Whether ``reply`` ends the wait for its request (progress does not, nor a stretch that
+    more follow)."""
+    if isinstance(reply, Stretch):
+        return not reply.more
     return not isinstance(reply, (CompareProgress, Restoring))
