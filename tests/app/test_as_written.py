@@ -83,7 +83,11 @@ FIELDS_TYPED = ("lr", "epochs", "w0", "seed", "eps", "data", "predict", "batch_s
 
 
 @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(FIELDS_TYPED), st.text(max_size=20)), min_size=20, max_size=30))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(FIELDS_TYPED), st.text(max_size=20)), min_size=20, max_size=30
+    )
+)
 def test_any_text_typed_into_any_field_leaves_the_app_running(typed) -> None:
     """Each text entered with enter, then left with escape: a refusal or a value, a notice
     quoting it, never the app's end; the screen draws."""
