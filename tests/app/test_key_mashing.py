@@ -39,7 +39,7 @@ async def test_random_keys_never_end_the_app_and_q_still_quits(seed, lesson, tmp
     played = load_lesson(lesson) if lesson else None
     app = make_app(config, lesson=played, output_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(300):
+        for _ in range(200):
             gesture = rng.random()
             if gesture < 0.15:  # a palette command chosen, and enter pressed again meanwhile
                 typed = rng.choice(("zero", "lesson", "help", "tour", "log", "", "x"))
