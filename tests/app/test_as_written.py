@@ -85,7 +85,7 @@ FIELDS_TYPED = ("lr", "epochs", "w0", "seed", "eps", "data", "predict", "batch_s
 @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
-        st.tuples(st.sampled_from(FIELDS_TYPED), st.text(max_size=20)), min_size=20, max_size=30
+        st.tuples(st.sampled_from(FIELDS_TYPED), st.text(max_size=20)), min_size=10, max_size=15
     )
 )
 def test_any_text_typed_into_any_field_leaves_the_app_running(typed) -> None:
