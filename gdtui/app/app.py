@@ -313,6 +313,12 @@ class GdtuiApp(App[None]):
         """Open the command palette (see :mod:`gdtui.app.palette`)."""
         open_palette(self)
 
+    def search_themes(self) -> None:
+        """The palette's "Change theme": its own palette of themes, as safe as the commands'."""
+        from textual.theme import ThemeProvider
+
+        open_palette(self, providers=[ThemeProvider], placeholder="Search for themes…")
+
     async def action_quit(self) -> None:
         """Stop any run and quit."""
         self.end_session(exits.OK)

@@ -42,7 +42,7 @@ async def test_random_keys_never_end_the_app_and_q_still_quits(seed, lesson, tmp
         for _ in range(200):
             gesture = rng.random()
             if gesture < 0.15:  # a palette command chosen, and enter pressed again meanwhile
-                typed = rng.choice(("zero", "lesson", "help", "tour", "log", "", "x"))
+                typed = rng.choice(("zero", "lesson", "help", "tour", "log", "theme", "", "x"))
                 _burst(app, ["ctrl+p", *typed, *["enter"] * rng.randint(1, 3)])
                 await pilot.pause(0.01)
             elif gesture < 0.35:
