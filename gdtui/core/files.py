@@ -8,6 +8,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import cast
 
 
 def _new_file_mode() -> int:
@@ -40,8 +41,9 @@ def write_atomic(
         raise
 
 
-FileId = tuple[int, int]
-"""A file itself, whatever its name: its device and inode."""
+FileId = tuple[int, int, int]
+"""A file itself, whatever its name: its device, inode and change time (a file deleted and
+made again may get the same inode number, never the same change time)."""
 MAX_NUMBER = 10_000
 """The most numbered names tried for a new file (``run-2.toml`` … ``run-10000.toml``)."""
 
@@ -52,7 +54,7 @@ def file_id(path: Path) -> FileId | None:
         status = os.lstat(path)
     except FileNotFoundError:
         return None
-    return status.st_dev, status.st_ino
+    return status.st_dev, status.st_ino, status.st_ctime_ns
 
 
 def numbered(path: Path, number: int) -> Path:
@@ -82,24 +84,26 @@ def write_new(
     else fails, the files already named are removed again and nothing is left behind.
     Returns each file's :data:`FileId`, for :func:`replace_own`."""
     temporaries: list[Path] = []
-    placed: list[tuple[Path, FileId]] = []
+    placed: list[tuple[Path, tuple[int, int]]] = []
     try:
         for path, text in files:
             temporaries.append(_write_temporary(path, text, cancelled))
         for (path, _), temporary in zip(files, temporaries, strict=True):
             status = os.stat(temporary)
-            own = status.st_dev, status.st_ino
+            inode = status.st_dev, status.st_ino
             add_name(temporary, path)
-            placed.append((path, own))
+            placed.append((path, inode))
     except BaseException:
-        for path, own in placed:
-            if file_id(path) == own:  # a name we gave: not one someone put there since
+        for path, inode in placed:
+            given = file_id(path)
+            if given is not None and given[:2] == inode:  # a name we gave, not one put since
                 path.unlink(missing_ok=True)
         raise
     finally:
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
-    return [own for _, own in placed]
+    # Taken once the temporary names are gone: removing a link changes the change time.
+    return [cast(FileId, file_id(path)) for path, _ in placed]
 
 
 _NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP}
@@ -147,14 +151,13 @@ def replace_own(path: Path, text: str, own: FileId) -> FileId:
     replaced is a file put there within the microseconds between them.)"""
     temporary = _write_temporary(path, text, lambda: False)
     try:
-        status = os.stat(temporary)
         if file_id(path) != own:
             raise NotOurs(errno.EEXIST, "not the file written there", str(path))
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return status.st_dev, status.st_ino
+    return cast(FileId, file_id(path))
 
 
 def _write_temporary(path: Path, text: str | Iterable[str], cancelled: Callable[[], bool]) -> Path:

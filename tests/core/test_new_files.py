@@ -84,3 +84,25 @@ def test_numbered_names() -> None:
         "d/gdtui-numpy-manual-3-epochs-3"
     )
     assert numbered(Path("settings.json.invalid"), 2) == Path("settings.json-2.invalid")
+
+
+def test_a_file_made_again_under_the_same_inode_number_is_not_ours(tmp_path):
+    """Deleted and made again, a file often gets its old inode number back (the hostile
+    trial saw it every time): its change time tells it apart, and it is left alone."""
+    import time
+
+    path = tmp_path / "r.toml"
+    (own,) = write_new([(path, "ours = 1\n")])
+    path.unlink()
+    time.sleep(0.05)  # past the file system's clock tick
+    path.write_text("mine = 1\n")
+    recreated = file_id(path)
+    assert recreated is not None
+    reused = (*recreated[:2], *own[2:])  # the new file under the old one's number
+    with pytest.raises(NotOurs):
+        replace_own(path, "ours = 2\n", reused)
+    assert path.read_text() == "mine = 1\n"
+    (own,) = write_new([(tmp_path / "s.toml", "ours = 1\n")])
+    again = replace_own(tmp_path / "s.toml", "ours = 2\n", own)  # still ours: replaced
+    replace_own(tmp_path / "s.toml", "ours = 3\n", again)
+    assert (tmp_path / "s.toml").read_text() == "ours = 3\n"
