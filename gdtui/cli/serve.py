@@ -386,6 +386,11 @@ def main(args: list[str]) -> int:
     fps = parse_fps(namespace.fps)
     if load_lesson(namespace) is None:  # bad settings or lessons are reported now, not in a tab
         parse_config(namespace)
+    if not namespace.host.strip():  # aiohttp would take "" for every interface, unsaid
+        raise UsageError(
+            "--host: expects an address of this machine (127.0.0.1, ::1, or 0.0.0.0 for all) "
+            f"or its name, got {namespace.host!r}"
+        )
     if namespace.no_token and not is_loopback(namespace.host):
         raise UsageError(
             f"--no-token: only on a loopback --host (127.0.0.1, ::1), not {namespace.host!r}; "

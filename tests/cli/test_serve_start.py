@@ -51,6 +51,17 @@ def test_a_host_that_is_not_this_machines_is_bad_input(host, why):
     assert errors[0].endswith(f"got {host!r}: {why}")
 
 
+def test_an_empty_host_is_bad_input_not_every_interface():
+    """aiohttp takes "" for every interface, while the address printed said 127.0.0.1."""
+    for host in ("", "  "):
+        status, errors, _ = serve_once("--host", host, "--port", str(free_port()))
+        assert status == exits.BAD_INPUT, errors
+        assert errors == [
+            "gdtui serve: error: --host: expects an address of this machine (127.0.0.1, ::1, "
+            "or 0.0.0.0 for all) or its name, got ''"
+        ], errors
+
+
 def fetch(url: str, cookie: str | None = None) -> tuple[int, str | None]:
     """The status, and the cookie the answer sets (``name=value``)."""
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
