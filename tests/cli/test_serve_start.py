@@ -58,7 +58,7 @@ def test_an_empty_host_is_bad_input_not_every_interface():
         assert status == exits.BAD_INPUT, errors
         assert errors == [
             "gdtui serve: error: --host: expects an address of this machine (127.0.0.1, ::1, "
-            "or 0.0.0.0 for all) or its name, got ''"
+            f"or 0.0.0.0 for all) or its name, got {host!r}"
         ], errors
 
 
