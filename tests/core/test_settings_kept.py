@@ -53,3 +53,20 @@ def test_an_unreadable_linked_file_is_kept_beside_its_target(tmp_path: Path) -> 
     assert remembered_settings.save(path, "nord", RunConfig()) is None
     assert target.with_name("gdtui.json.invalid").read_text() == "not json"
     assert path.is_symlink() and remembered_settings.load(path).theme == "nord"
+
+
+def test_a_link_to_no_file_yet_is_no_problem_and_the_first_save_makes_its_target(tmp_path):
+    """Dotfiles often link settings.json to a file not made yet: nothing to say about it at
+    start (it was "not used … kept as …invalid", and nothing was kept), and the save writes
+    the target through the link."""
+    from gdtui.core.settings import remembered
+    from gdtui.core.settings.config import RunConfig
+
+    target = tmp_path / "dotfiles" / "gdtui.json"
+    target.parent.mkdir()
+    link = tmp_path / "settings.json"
+    link.symlink_to(target)
+    loaded = remembered.load(link)
+    assert loaded.problem is None and loaded.config is None
+    assert remembered.save(link, "textual-dark", RunConfig(lr=0.02)) is None
+    assert link.is_symlink() and remembered.load(link).config == RunConfig(lr=0.02)

@@ -49,8 +49,8 @@ def load(path: Path) -> Remembered:
     """What was saved at ``path``; what is unreadable or invalid is left out, and said in
     ``problem``. Only a regular file of modest size is read (a FIFO there would block the
     start for good)."""
-    if not os.path.lexists(path):
-        return Remembered()
+    if not os.path.exists(path):  # nothing there, or a link to nothing yet (dotfiles): the
+        return Remembered()  # first save makes its target
     try:
         data: Any = parse_settings_text(read_text(path, "a settings file", SETTINGS_LIMIT), "JSON")
     except Unreadable as error:
