@@ -125,3 +125,25 @@ async def test_a_screenshot_never_replaces_a_file(tmp_path: Path, monkeypatch):
         saved = tmp_path / "gdtui_2026-12-07T07_00_00_123456789-2.svg"
         assert taken.read_text() == "mine" and saved.read_text().startswith("<svg")
         assert f"Saved {saved}" in [n.message for n in app._notifications]
+
+
+async def test_keys_typed_together_export_the_epochs_asked_for_before(tmp_path: Path):
+    """``n e`` in one burst (as a terminal delivers typed-ahead keys): the export waits for
+    the epoch asked for before it (it exported one epoch short; ``r n e`` said there was
+    nothing to export)."""
+    from textual import events
+
+    app = make_app(RunConfig(variant="numpy-manual"), output_dir=tmp_path)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await press_and_settle(app, pilot, "n")
+        for key in ("n", "e"):  # the README's own: an epoch, then its export
+            app.post_message(events.Key(key, key))
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if list(tmp_path.glob("*.jsonl")):
+                break
+        await finish_work(app)
+        notices = [n.message for n in app._notifications]
+        assert not any("Nothing to export" in n for n in notices), notices
+        (jsonl,) = tmp_path.glob("*.jsonl")
+        assert len(jsonl.read_text().splitlines()) == 2

@@ -123,6 +123,8 @@ class MainScreen(RunLayout, LessonKeys):
             self.recording = Recording(record, config, self._tell_error)
             self.session.listeners.append(self.recording)
         self._dirty = True
+        self._export_when_answered = False
+        """``e`` came while epochs asked for were on their way: it exports once they land."""
         self._shown_config: RunConfig | None = None
 
     @property
@@ -240,6 +242,9 @@ class MainScreen(RunLayout, LessonKeys):
                     session.state = RunState.PAUSED
                 self.notify(message, title="Training stopped", severity="error", timeout=10)
                 self.redraw()
+        if self._export_when_answered and not self.link.waiting:
+            self._export_when_answered = False
+            start_export(self, self.session, self.output_dir)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -362,8 +367,12 @@ class MainScreen(RunLayout, LessonKeys):
             self.app.push_screen(TourScreen(self.link))
 
     def action_export(self) -> None:
-        """Write the history as CSV and JSON lines, and the run's settings as TOML."""
-        start_export(self, self.session, self.output_dir)
+        """Write the history as CSV and JSON lines, and the run's settings as TOML; after the
+        epochs or lines asked for just before (``n e`` typed together) have landed."""
+        if self.link.waiting:
+            self._export_when_answered = True
+        else:
+            start_export(self, self.session, self.output_dir)
 
     def _tell_error(self, message: str) -> None:
         if not self.quitting:
