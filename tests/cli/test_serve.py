@@ -21,6 +21,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.cli.browser_support import chromium
 from tests.cli.cli_support import cli_env, run_gdtui
 from tests.cli.terminal_support import descendants, wait_gone
 
@@ -470,32 +471,13 @@ def test_root_needs_allow_root():
 
 def test_a_headless_browser_reaches_the_first_frame(serve):
     """A real browser: Chromium, driven by Playwright, runs the page's own script."""
-    candidates = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-    chromium = next((path for path in candidates if os.path.exists(path)), None)
-    if chromium is None:
-        pytest.skip("no chromium here (.ci/run installs Debian's)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     served = serve()
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(served.printed)
+        page.wait_for_selector("body.-first-byte", timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelector('.xterm-rows, canvas') !== null", timeout=30_000
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(served.printed)
-            page.wait_for_selector("body.-first-byte", timeout=30_000)
-            page.wait_for_function(
-                "() => document.querySelector('.xterm-rows, canvas') !== null", timeout=30_000
-            )
-            assert served.apps()
-        finally:
-            browser.close()
+        assert served.apps()
     assert not wait_gone(served.apps(), 3)

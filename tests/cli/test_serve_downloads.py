@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import zipfile
 
 import pytest
 
+from tests.cli.browser_support import chromium
 from tests.cli.terminal_support import wait_gone
 from tests.cli.test_serve import Served
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -33,23 +24,10 @@ def served(tmp_path):
 
 @pytest.fixture
 def browser():
-    candidates = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-    chromium = next((path for path in candidates if os.path.exists(path)), None)
-    if chromium is None:
-        pytest.skip("no chromium here (.ci/run installs Debian's)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with playwright.sync_playwright() as driver:
-        # Playwright lets pages open pop-ups freely; a person's browser blocks those not
-        # opened by a key or a click, as the page's download is: so does this one.
-        launched = driver.chromium.launch(
-            executable_path=chromium,
-            args=CHROMIUM_ARGS,
-            ignore_default_args=["--disable-popup-blocking"],
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    # Playwright lets pages open pop-ups freely; a person's browser blocks those not
+    # opened by a key or a click, as the page's download is: so does this one.
+    with chromium(ignore_default_args=["--disable-popup-blocking"]) as launched:
+        yield launched
 
 
 def _next(page, downloads: list):

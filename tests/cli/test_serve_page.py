@@ -3,23 +3,14 @@ its title, and keys that reach the app as soon as it shows, with no click first.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
 import pytest
 
+from tests.cli.browser_support import chromium
 from tests.cli.terminal_support import wait_gone
 from tests.cli.test_serve import Served
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -31,17 +22,8 @@ def served(tmp_path):
 
 @pytest.fixture
 def browser():
-    candidates = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-    chromium = next((path for path in candidates if os.path.exists(path)), None)
-    if chromium is None:
-        pytest.skip("no chromium here (.ci/run installs Debian's)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _words(frames: list[bytes]) -> str:
