@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from gdtui.app.export_worker import export_run
-from gdtui.core.engine.runner import Runner
 from gdtui.core.run.export import replayed_settings
 from gdtui.core.run.session import TrainingSession
 from gdtui.core.settings.config import RunConfig
@@ -22,35 +21,7 @@ from gdtui.core.settings.files import config_text
 from tests.cli.cli_support import ROOT, cli_env, read_until, run_gdtui
 from tests.cli.terminal_support import wait_gone
 from tests.core.references import assert_rows_close, torch_loop
-
-
-class InProcess:
-    """A session's training process, run in this process: what the app's child does with
-    the same commands."""
-
-    sent = 0
-
-    def __init__(self) -> None:
-        self.runner: Runner | None = None
-
-    def reset(self, run_id: int, config: RunConfig) -> None:
-        self.runner = Runner(config, run_id)
-
-    def apply(self, config: RunConfig) -> None:
-        assert self.runner is not None
-        self.runner.apply(config)
-
-    def pause(self) -> None:
-        """Nothing runs on its own."""
-
-    def run(self) -> bool:
-        return True
-
-    def run_epochs(self, epochs: int) -> bool:
-        return True
-
-    def run_line(self) -> bool:
-        return True
+from tests.core.stepping import InProcess
 
 
 def _first_lines(count: int, *args: str) -> list[str]:

@@ -4,6 +4,7 @@ the app shows, are checked against it."""
 from __future__ import annotations
 
 from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.runner import Runner
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.settings.config import RunConfig
 
@@ -17,3 +18,32 @@ def one_by_one(config: RunConfig, epochs: int) -> tuple[list[EpochRecord], list[
         records.append(trainer.run_epoch())
         updates += trainer.updates
     return records, updates
+
+
+class InProcess:
+    """A session's training process, run in this process: what the app's child does with
+    the same commands."""
+
+    sent = 0
+
+    def __init__(self) -> None:
+        self.runner: Runner | None = None
+
+    def reset(self, run_id: int, config: RunConfig) -> None:
+        self.runner = Runner(config, run_id)
+
+    def apply(self, config: RunConfig) -> None:
+        assert self.runner is not None
+        self.runner.apply(config)
+
+    def pause(self) -> None:
+        """Nothing runs on its own."""
+
+    def run(self) -> bool:
+        return True
+
+    def run_epochs(self, epochs: int) -> bool:
+        return True
+
+    def run_line(self) -> bool:
+        return True

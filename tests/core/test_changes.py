@@ -19,6 +19,7 @@ from gdtui.core.run.session import TrainingSession
 from gdtui.core.settings.changes import MidRunChange, normalise, parse_changes
 from gdtui.core.settings.config import ConfigError, RunConfig
 from gdtui.core.settings.files import config_text, read_settings
+from tests.core.stepping import InProcess
 
 
 class Played:
@@ -213,36 +214,9 @@ def test_a_settings_file_keeps_its_changes_apart_from_its_settings(tmp_path) -> 
     assert path.read_text().startswith("# a note\n")
 
 
-class _Port:
-    """The session's training process, in this process."""
-
-    sent = 0
-
-    def __init__(self) -> None:
-        self.runner: Runner | None = None
-
-    def reset(self, run_id: int, config: RunConfig) -> None:
-        self.runner = Runner(config, run_id)
-
-    def apply(self, config: RunConfig) -> None:
-        assert self.runner is not None
-        self.runner.apply(config)
-
-    def pause(self) -> None: ...
-
-    def run(self) -> bool:
-        return True
-
-    def run_epochs(self, epochs: int) -> bool:
-        return True
-
-    def run_line(self) -> bool:
-        return True
-
-
 def test_a_change_made_since_the_last_epoch_is_in_the_settings_to_replay() -> None:
     """``n n z e``: zero_grad is off from epoch 3, which no epoch has run with yet."""
-    port = _Port()
+    port = InProcess()
     session = TrainingSession(RunConfig(variant="numpy-manual"), port)
     port.reset(session.run_id, session.config)
     assert port.runner is not None
