@@ -32,3 +32,16 @@ def core_records(config: RunConfig, epochs: int) -> list[EpochRecord]:
     """What the core's trainer produces on its own for ``config``."""
     trainer = Trainer(config)
     return [trainer.run_epoch() for _ in range(epochs)]
+
+
+def recorded_notices(app, monkeypatch) -> list[str]:
+    """Every notice the app gives from now on, as ``title: message`` (as well as showing it)."""
+    notices: list[str] = []
+    notify = app.notify
+
+    def record(message, *args, **kwargs):
+        notices.append(f"{kwargs.get('title', '')}: {message}")
+        return notify(message, *args, **kwargs)
+
+    monkeypatch.setattr(app, "notify", record)
+    return notices

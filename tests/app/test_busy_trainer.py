@@ -15,19 +15,9 @@ from gdtui.core.lessons.lesson import parse_lesson
 from gdtui.core.process.protocol import Restored
 from gdtui.core.settings.config import RunConfig
 
+from .conftest import recorded_notices
+
 LINES = 3000
-
-
-def _notices(app, monkeypatch) -> list[str]:
-    notices: list[str] = []
-    notify = app.notify
-
-    def record(message, *args, **kwargs):
-        notices.append(f"{kwargs.get('title', '')}: {message}")
-        return notify(message, *args, **kwargs)
-
-    monkeypatch.setattr(app, "notify", record)
-    return notices
 
 
 async def test_a_lesson_step_of_many_lines_runs_every_line_and_nobody_is_called_hung(monkeypatch):
@@ -43,7 +33,7 @@ async def test_a_lesson_step_of_many_lines_runs_every_line_and_nobody_is_called_
     app = make_app(lesson=lesson)
     async with app.run_test(size=(120, 40)) as pilot:
         app.main.trainer.not_responding = 1.0
-        notices = _notices(app, monkeypatch)
+        notices = recorded_notices(app, monkeypatch)
         await pilot.press("enter")
         session, epochs = app.main.session, LINES // 7  # numpy-manual's loop: 7 lines
         moved, seen = time.monotonic(), -1

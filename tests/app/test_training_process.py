@@ -14,20 +14,7 @@ from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.variants import VARIANT_NAMES
 from tests.showcase import settle
 
-from .conftest import press_and_settle
-
-
-def _notices(app, monkeypatch) -> list[str]:
-    """Every notice the app gives from now on (as well as showing it)."""
-    notices: list[str] = []
-    notify = app.notify
-
-    def record(message, *args, **kwargs):
-        notices.append(f"{kwargs.get('title', '')}: {message}")
-        return notify(message, *args, **kwargs)
-
-    monkeypatch.setattr(app, "notify", record)
-    return notices
+from .conftest import press_and_settle, recorded_notices
 
 
 async def _wait(pilot, condition, timeout: float = 30) -> None:
@@ -43,7 +30,7 @@ async def test_a_killed_training_process_is_told_once_and_the_run_carries_on(mon
     config = RunConfig(variant="numpy-manual")
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
-        notices = _notices(app, monkeypatch)
+        notices = recorded_notices(app, monkeypatch)
         await press_and_settle(app, pilot, *"nnnn", "z", *"nnn", "plus", "n")
         kept = list(app.main.session.history)
         assert len(kept) == 8
@@ -78,7 +65,7 @@ async def test_a_stopped_training_process_is_told_and_q_still_quits_at_once(monk
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40)) as pilot:
         app.main.trainer.not_responding = 1.0
-        notices = _notices(app, monkeypatch)
+        notices = recorded_notices(app, monkeypatch)
         await press_and_settle(app, pilot, "n")
         pid = app.main.trainer.pid
         os.kill(pid, signal.SIGSTOP)
@@ -100,7 +87,7 @@ async def test_a_stopped_training_process_is_replaced_by_n_and_the_run_goes_on(m
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
         app.main.trainer.not_responding = 1.0
-        notices = _notices(app, monkeypatch)
+        notices = recorded_notices(app, monkeypatch)
         await press_and_settle(app, pilot, *"nnn")
         old = app.main.trainer.pid
         os.kill(old, signal.SIGSTOP)
@@ -165,7 +152,7 @@ async def test_a_reader_that_fails_is_a_lost_process_and_the_run_carries_on(monk
     config = RunConfig(variant="numpy-manual")
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
-        notices = _notices(app, monkeypatch)
+        notices = recorded_notices(app, monkeypatch)
         await settle(app, pilot)
         first = app.main.trainer.pid
         await pilot.press("n")
@@ -184,7 +171,7 @@ async def test_a_comparison_that_fails_is_told_to_its_screen_and_the_run_is_unto
 
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40)) as pilot:
-        notices = _notices(app, monkeypatch)
+        notices = recorded_notices(app, monkeypatch)
         await press_and_settle(app, pilot, "n")
         screen = CompareScreen(app.main.link, RunConfig(variant="numpy-manual"))
         object.__setattr__(screen.config, "lr", -1.0)  # past the checks: the lanes refuse it

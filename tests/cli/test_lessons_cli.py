@@ -76,13 +76,18 @@ def test_record_refuses_what_would_lose_work_before_the_app_opens(tmp_path) -> N
     assert kept.read_text() == "title = 'mine'\n"
 
 
-@pytest.mark.parametrize("ending", ["q", "terminal gone"])
-def test_a_recording_is_written_however_the_session_ends(tmp_path, ending) -> None:
-    path = tmp_path / "demo.toml"
-    app = TerminalApp(
+def _recording(tmp_path, path) -> TerminalApp:
+    """The app on a pty, recording a 9-epoch numpy run to ``path``."""
+    return TerminalApp(
         tmp_path, "--defaults", "--variant", "numpy-manual", "--epochs", "9", "--record",
         str(path), controlling=True,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("ending", ["q", "terminal gone"])
+def test_a_recording_is_written_however_the_session_ends(tmp_path, ending) -> None:
+    path = tmp_path / "demo.toml"
+    app = _recording(tmp_path, path)
     try:
         app.started()
         app.press(b"n")
@@ -107,10 +112,7 @@ def test_at_exit_the_recording_is_named_where_it_went(tmp_path) -> None:
     """A file put in the recording's place while it runs is left alone: the recording goes on
     under a new name, and that is the name said at exit."""
     path = tmp_path / "demo.toml"
-    app = TerminalApp(
-        tmp_path, "--defaults", "--variant", "numpy-manual", "--epochs", "9", "--record",
-        str(path), controlling=True,
-    )  # fmt: skip
+    app = _recording(tmp_path, path)
     try:
         app.started()
         app.press(b"n")
