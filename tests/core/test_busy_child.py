@@ -10,8 +10,6 @@ import threading
 import time
 from multiprocessing import Pipe
 
-import pytest
-
 from gdtui.core.engine.runner import Runner, Stretch
 from gdtui.core.process.child import HEARTBEAT_SECONDS, _Channel
 from gdtui.core.process.parent import MAX_PENDING, STUCK_SECONDS, TrainerProcess, _Child
@@ -19,24 +17,7 @@ from gdtui.core.process.protocol import Apply, Heartbeat, LineRan, RunEpochs, Ru
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import parse_noisy
 
-from .test_trainer_process import Listener
-
 NUMPY = RunConfig(variant="numpy-manual", epochs=10**9)
-
-
-@pytest.fixture
-def trainer():
-    processes: list[TrainerProcess] = []
-
-    def make(**kwargs) -> tuple[TrainerProcess, Listener]:
-        listener = Listener()
-        process = TrainerProcess(listener, **kwargs)
-        processes.append(process)
-        return process, listener
-
-    yield make
-    for process in processes:
-        process.close(timeout=0)
 
 
 def _watch(process: TrainerProcess, done, timeout: float = 60) -> list[float]:

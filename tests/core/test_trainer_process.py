@@ -4,10 +4,8 @@ and replaced. Nothing the parent does may wait on it."""
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import time
-from typing import Any
 
 import pytest
 
@@ -30,52 +28,8 @@ from gdtui.core.run.session import TrainingSession
 from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import Dataset
 
+from .conftest import Listener
 from .processes import descendants, wait_gone
-
-
-class Listener:
-    """Collects what the child says, on the reader thread, for the test to wait on."""
-
-    def __init__(self) -> None:
-        self.messages: queue.Queue[Any] = queue.Queue()
-
-    def __call__(self, message: Any) -> None:
-        self.messages.put(message)
-
-    def wait_for(self, kind: type, timeout: float = 30, where=lambda m: True) -> Any:
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                message = self.messages.get(timeout=left)
-            except queue.Empty:
-                break
-            if isinstance(message, kind) and where(message):
-                return message
-        raise AssertionError(f"no {kind.__name__} within {timeout} s")
-
-    def all_now(self) -> list[Any]:
-        found = []
-        while True:
-            try:
-                found.append(self.messages.get_nowait())
-            except queue.Empty:
-                return found
-
-
-@pytest.fixture
-def trainer():
-    processes: list[TrainerProcess] = []
-
-    def make(**kwargs) -> tuple[TrainerProcess, Listener]:
-        listener = Listener()
-        process = TrainerProcess(listener, **kwargs)
-        processes.append(process)
-        return process, listener
-
-    yield make
-    for process in processes:
-        process.close(timeout=0)
-
 
 NUMPY = RunConfig(variant="numpy-manual", epochs=10**9)
 
