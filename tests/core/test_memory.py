@@ -24,7 +24,7 @@ from gdtui.core.settings.config import RunConfig
 from gdtui.core.settings.data import Dataset
 from tests.cli.cli_support import ROOT, cli_env
 
-from .test_trainer_process import Listener
+from .conftest import Listener
 
 MiB = 1 << 20
 
