@@ -27,6 +27,7 @@ is the one the lesson gives played forward.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -251,7 +252,13 @@ def load_lesson(source: str) -> Lesson:
 
 def builtin_lessons() -> list[Lesson]:
     """Every built-in lesson, checked."""
-    return [read_lesson(_builtin_text(name), name) for name in builtin_names()]
+    return list(_builtin_lessons())
+
+
+@functools.cache
+def _builtin_lessons() -> tuple[Lesson, ...]:
+    # Read once: the command palette lists them on each key typed into its search.
+    return tuple(read_lesson(_builtin_text(name), name) for name in builtin_names())
 
 
 # -- writing one (gdtui --record) -----------------------------------------------------------
