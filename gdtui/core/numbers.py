@@ -57,3 +57,11 @@ def shown(value: Any, items: int = LIST_ITEMS) -> str:
     if isinstance(value, float):
         return exact(value)
     return str(value)
+
+
+def single(value: Any) -> float | None:
+    """A value the training loop holds as one number, as a float: ``model.weight``'s
+    ``[[w]]`` unwrapped; None (``.grad`` before any ``backward()``) stays None."""
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return None if value is None else float(value)

@@ -14,7 +14,7 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Digits, Static
 
 from gdtui.core.engine.program import ZERO
-from gdtui.core.numbers import exact, number
+from gdtui.core.numbers import exact, number, single
 from gdtui.core.run.gradcheck import GradCheck
 from gdtui.core.run.session import TrainingSession
 
@@ -66,12 +66,6 @@ LIVE: dict[str, tuple[str, ...]] = {
 GRADIENTS = ("dw", "grad", "w.grad", "model.weight.grad")
 """The names the variants' code gives the gradient of w: numpy's ``dw`` (this epoch's) and
 ``grad`` (what its update uses), torch's ``.grad``."""
-
-
-def _scalar(value: object) -> object:
-    while isinstance(value, list) and len(value) == 1:  # model.weight is [[w]]
-        value = value[0]
-    return value
 
 
 def _cell(name: str, value: float | None, double: bool = False) -> Figure:
@@ -132,13 +126,13 @@ def _at_line(session: TrainingSession, seen: dict[str, object]) -> list[Figure] 
             zeroed = line.role == ZERO
             seen["gradient"] = changed[0]
             seen["zeroed"] = held.get(changed[0]) if zeroed else None
-        held.update({key: _scalar(line.values[key]) for key in GRADIENTS if key in line.values})
+        held.update({key: single(line.values[key]) for key in GRADIENTS if key in line.values})
     out = [Figure(str(epoch), Text.assemble(("epoch", "bold"), f"  after line {line.number}"))]
     values = {**seen, **line.values}
 
-    def found(keys: tuple[str, ...]) -> tuple[str, object] | None:
+    def found(keys: tuple[str, ...]) -> tuple[str, float | None] | None:
         key = next((key for key in keys if key in values), None)
-        return None if key is None else (key, _scalar(values[key]))
+        return None if key is None else (key, single(values[key]))
 
     def figure(name: str, keys: tuple[str, ...]) -> Figure:
         at = found(keys)
@@ -147,12 +141,12 @@ def _at_line(session: TrainingSession, seen: dict[str, object]) -> list[Figure] 
         key, value = at
         if value is None:
             return Figure("", Text.assemble((key, "bold"), "  = None"))
-        return cell(key if name == "w.grad" else name, float(value))  # type: ignore[arg-type]
+        return cell(key if name == "w.grad" else name, value)
 
     out += [figure("loss", LIVE["loss"]), figure("w", LIVE["w"])]
     gradient = (str(seen.get("gradient", "")), *GRADIENTS)
     at = found(gradient)
-    shown = at[1] if at is not None and isinstance(at[1], float) else None
+    shown = at[1] if at is not None else None
     if "zeroed" in seen and seen["zeroed"] is not None:  # what the update used is gone
         grad = figure("w.grad", gradient)
         label = grad.label.copy()

@@ -16,6 +16,7 @@ import numpy as np
 from gdtui.core.engine.model import mse
 from gdtui.core.engine.program import BACKWARD, GRADIENT
 from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
+from gdtui.core.numbers import single
 from gdtui.core.run.deltas import Delta
 from gdtui.core.run.history import RunHistory
 from gdtui.core.settings.config import RunConfig
@@ -234,15 +235,9 @@ numpy's ``dw = …``, or what ``backward()`` adds to ``.grad``."""
 LINE_PARAMETERS = {"w": "w", "model.weight": "w", "b": "b", "model.bias": "b"}
 
 
-def _scalar(value: Any) -> float | None:
-    while isinstance(value, list) and len(value) == 1:  # model.weight is [[w]]
-        value = value[0]
-    return None if value is None else float(value)
-
-
 def parameters(values: dict[str, Any]) -> dict[str, float | None]:
     """w and b among a line's values, whatever the variant names them."""
-    return {LINE_PARAMETERS[k]: _scalar(v) for k, v in values.items() if k in LINE_PARAMETERS}
+    return {LINE_PARAMETERS[k]: single(v) for k, v in values.items() if k in LINE_PARAMETERS}
 
 
 def check_line(line: ExplainedLine, dataset: Dataset, decay: float = 0.0) -> GradCheck | None:
@@ -253,13 +248,13 @@ def check_line(line: ExplainedLine, dataset: Dataset, decay: float = 0.0) -> Gra
     key = next(computed, None)
     if key is None or line.skipped:
         return None
-    value = _scalar(line.values[key])
+    value = single(line.values[key])
     if value is None:
         return None
     at = parameters(line.values)
     w, b = at.get("w"), at.get("b")
     if w is None:
         return None
-    was = _scalar(line.was.get(key))
+    was = single(line.was.get(key))
     accumulated = value if was is not None else 0.0
     return check("w", value - (was or 0.0), dataset, w, b, accumulated, decay)
