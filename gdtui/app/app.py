@@ -297,7 +297,8 @@ class GdtuiApp(App[None]):
             for step in range(len(player.lesson.steps) + 1):
                 note = player.lesson.steps[step - 1].note if step else "the lesson's start"
                 title = as_written(f"Lesson step {step}: {note}")
-                yield SystemCommand(title, "Played from its start", partial(main.go_to, step))
+                go = partial(main.action_lesson_go, step)
+                yield SystemCommand(title, "Played from its start", go)
             back = "Back to your settings from before it, at epoch 0"
             yield SystemCommand("Leave the lesson", back, main.leave_lesson)
         for lesson in builtin_lessons():

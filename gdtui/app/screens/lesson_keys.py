@@ -61,10 +61,6 @@ class LessonKeys(Screen[None]):
 
     def action_lesson_go(self, step: int) -> None:
         """Go to the lesson's step ``step``, played from its start."""
-        self.go_to(step)
-
-    def go_to(self, step: int) -> None:
-        """Go to the lesson's step ``step``, played from its start."""
         if self.player is None:
             return
         said = self.player.go_to(step)
@@ -72,8 +68,8 @@ class LessonKeys(Screen[None]):
             self.notify(said, severity="warning")
         self.redraw()
 
-    def open_lesson(self, lesson: Lesson, step: int = 0) -> None:
-        """Play ``lesson`` from its start (then to ``step``), in place of the run on screen
+    def open_lesson(self, lesson: Lesson) -> None:
+        """Play ``lesson`` from its start, in place of the run on screen
         or of the lesson being played."""
         if self.recording is not None:
             self.notify(
@@ -88,7 +84,7 @@ class LessonKeys(Screen[None]):
         self.player = LessonPlayer(lesson, self.session)
         self.add_class("-playing")
         self.query_one(LessonBanner).display = True
-        self.player.go_to(step)
+        self.player.go_to(0)  # the lesson's own settings, from epoch 0
         self.redraw()
 
     def leave_lesson(self) -> None:
