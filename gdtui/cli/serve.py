@@ -7,7 +7,9 @@ or a host given with ``--allow-host`` (against DNS rebinding); a websocket that 
 the page's own origin (against cross-site websockets); at most ``--max-sessions`` sessions,
 each ended after ``--idle-timeout`` without input, its terminal no larger than
 :data:`MAX_COLUMNS` × :data:`MAX_ROWS`, and its app and training process gone within
-:data:`STOP_SECONDS` of its websocket closing, stalling or misbehaving.
+:data:`STOP_SECONDS` of its websocket closing, stalling or misbehaving. A program of the
+user's own (``gdtui serve PROGRAM``) is served only with ``--allow-code``: every tab runs its
+code, as the server's user, for anyone with the link.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from gdtui.cli.options import (
     add_display_options,
     add_lesson_option,
     add_settings,
-    app_args,
     bounded,
     load_lesson,
     parse_config,
@@ -48,9 +49,12 @@ from gdtui.cli.serve_console import ServerConsole, access_logger, start_logging
 from gdtui.cli.serve_options import (
     CannotListen,
     ServeOptions,
+    add_program_options,
     cannot_listen,
     host_name,
     is_loopback,
+    parse_program,
+    tab_args,
     token_cookie,
 )
 from gdtui.core.settings.parse import parse_float, parse_int
@@ -153,13 +157,18 @@ class GdtuiServer(Server):
                 port=self.port,
                 handle_signals=False,
                 loop=loop,
-                print=lambda *_: console.announce(),
+                print=lambda *_: self._announce(console),
                 access_log_class=access_logger(self.options.token),
             )
         except OSError as error:
             if console.announced:  # it listened: this is no error of its options
                 raise
             raise cannot_listen(error, self.host, self.port) from None
+
+    def _announce(self, console: ServerConsole) -> None:
+        console.announce()
+        if self.options.program is not None:  # said every start: the tabs run the user's code
+            log.warning("%s", self.options.program.banner())
 
     async def on_startup(self, app: web.Application) -> None:
         """Nothing to say before the port listens (see :meth:`ServerConsole.announce`)."""
@@ -321,12 +330,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="gdtui serve",
         description="Serve the app to a browser (each tab runs its own gdtui with these "
-        "settings), behind a token. For a remote machine, tunnel the port over SSH rather "
-        "than listening widely; for a classroom, see --host and --allow-host.",
+        "settings, or on your own PROGRAM with --allow-code), behind a token. For a remote "
+        "machine, tunnel the port over SSH rather than listening widely; for a classroom, see "
+        "--host and --allow-host.",
         epilog="While it runs, Enter on its terminal (or SIGUSR1: kill -USR1 PID, the PID it "
         "prints) prints the address again, with the sessions in use. Its log is one line a "
         "request, the token shown as ?token=[secret].",
     )
+    add_program_options(parser)
     server = parser.add_argument_group("server")
     server.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
@@ -376,8 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(args: list[str]) -> int:
-    """``gdtui serve [OPTIONS]``: serve until interrupted; returns the exit status."""
+    """``gdtui serve [PROGRAM] [OPTIONS]``: serve until interrupted; returns the exit status."""
     namespace = build_parser().parse_args(args)
+    program = parse_program(namespace)  # first: a program is refused before anything runs
     port = bounded("--port", namespace.port, 1, 65535, parse_int, "a whole number")
     sessions = bounded(
         "--max-sessions", namespace.max_sessions, 1, 1000, parse_int, "a whole number"
@@ -412,6 +424,7 @@ def main(args: list[str]) -> int:
         idle_timeout=idle * 60 if idle else None,
         root=root.resolve(),
         public_url=namespace.public_url,
+        program=program,
         **({"token": None} if namespace.no_token else {}),
     )
-    return serve(app_args(namespace, fps), options)
+    return serve(tab_args(namespace, fps, program), options)
