@@ -10,6 +10,9 @@ import signal
 
 OK = 0
 """Done."""
+PROGRAM_FAILED = 1
+"""``gdtui run|trace FILE``: the learner's program raised an error, exited with a status
+other than 0, or hung; stderr names its line."""
 BAD_INPUT = 2
 """Bad input: one line on stderr names the option or setting and what it accepts."""
 DIVERGED = 3
@@ -21,7 +24,9 @@ ENVIRONMENT = 4
 without privileges)."""
 WRONG_GRADIENT = 5
 """``gdtui run --check-grad``: the gradient disagreed with the numerical one (unless the run
-diverged: 3), so that a script can stop on it."""
+diverged: 3), so that a script can stop on it. ``gdtui check``: a mistake was found."""
+FINDINGS = WRONG_GRADIENT
+"""``gdtui check``: at least one finding (a gradient that disagrees is one of them)."""
 OUTPUT_FAILED = 74
 """The output could not be written: a full disk, an I/O error, standard output closed
 (sysexits' EX_IOERR)."""

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "trace": "gdtui.cli.trace",
     "serve": "gdtui.cli.serve",
     "lessons": "gdtui.cli.lessons",
+    "check": "gdtui.cli.check",
 }
 """Each subcommand and its module; with none, ``gdtui`` opens the app (:mod:`gdtui.cli.app`)."""
 
@@ -33,8 +34,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = f"gdtui {name}" if name else "gdtui"
     status: int = exits.OK
     try:
-        module = importlib.import_module(COMMANDS[name] if name else "gdtui.cli.app")
-        status = module.main(args[1:] if name else args)
+        if name in ("run", "trace") and _names_program(args[1:]):
+            from gdtui.cli import own
+
+            status = own.main(name, args[1:])
+        else:
+            module = importlib.import_module(COMMANDS[name] if name else "gdtui.cli.app")
+            status = module.main(args[1:] if name else args)
     except SystemExit as stop:  # argparse's --help, after writing it unchecked
         if stop.code not in (None, exits.OK):
             raise
@@ -54,6 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"{command}: {failure}")
         status = failure.status
     return status
+
+
+def _names_program(args: list[str]) -> bool:
+    """Whether ``gdtui run``/``trace`` is given a program (a file first, or a .py or .ipynb)."""
+    return bool(args) and (
+        not args[0].startswith("-") or any(a.endswith((".py", ".ipynb")) for a in args)
+    )
 
 
 def _say(message: str) -> None:

@@ -1,0 +1,419 @@
+"""``gdtui check``'s work on one program: run it a few epochs, statement by statement, with
+torch watched, and name each classic mistake at its line (:mod:`.findings`).
+
+What each kind needs to be seen: ``backward()`` with the gradients before and after
+(accumulating, and the gradient to compare with finite differences), the clearings and the
+steps (cleared before the step), each statement's bindings (a parameter rebound), the
+epoch's losses (diverging), broadcasting inside the statement that computes the loss.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from gdtui.core.engine.divergence import DivergenceWatch
+from gdtui.core.own import findings as kinds
+from gdtui.core.own.findings import Finding, error_kind, explain_error
+from gdtui.core.own.hooks import Broadcast, TorchHooks
+from gdtui.core.own.numeric import LossProbe, agrees, nearly_whole
+from gdtui.core.own.program import OwnProgram, ProgramStopped
+from gdtui.core.own.statements import Flow, Statement
+from gdtui.core.own.values import Parameter, find_parameters, gradient_of, is_tensor, number
+from gdtui.core.own.watchdog import Watchdog
+from gdtui.core.own.wording import Wording
+
+CHECK_EPOCHS = 20
+"""Epochs ``gdtui check`` runs by default."""
+CHECK_SECONDS = 10.0
+"""Seconds of epochs ``gdtui check`` runs at most (a slow program is checked for fewer)."""
+
+
+@dataclass(frozen=True)
+class _Record:
+    """What :class:`DivergenceWatch` reads of an epoch."""
+
+    epoch: int
+    epoch_loss: float
+
+
+@dataclass
+class CheckResult:
+    """The findings, and what could not be checked (notes), after ``epochs`` epochs."""
+
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    epochs: int = 0
+    stopped: ProgramStopped | None = None
+
+
+class Checker:
+    """Runs ``program`` for at most ``epochs`` epochs (and :data:`CHECK_SECONDS`), finding
+    its mistakes; a :class:`~gdtui.core.own.hooks.Listener` of its torch calls."""
+
+    def __init__(
+        self, program: OwnProgram, epochs: int, watchdog: Watchdog, loss: str | None = None
+    ) -> None:
+        self.program = program
+        self.epochs = epochs
+        self.watchdog = watchdog
+        self.given_loss = loss
+        self.result = CheckResult()
+        self.parameters: list[Parameter] = []
+        self.hooks: TorchHooks | None = None
+        self.words = Wording(program)
+        self._kinds: set[str] = set()
+        self._events: list[tuple[str, int]] = []
+        """This epoch's backward(), clearing and step events in order: (what, line)."""
+        self._moved_since: dict[int, Any] = {}
+        self._contributions: dict[int, list[Any]] = {}
+        self._start_values: list[Any] = []
+        self._probe: LossProbe | None = None
+        self._numerical: dict[tuple[int, int], float] = {}
+        self._rebound: set[str] = set()
+        self._losses: list[float] = []
+        self._backwards_before = 0
+
+    def run(self) -> CheckResult:
+        """Check the program; what was found."""
+        program = self.program
+        began = time.monotonic()
+        try:
+            program.start()
+            for statement in program.setup:
+                program.run(statement)
+                self.watchdog.advance()
+            self.parameters = find_parameters(program.namespace, program.facts)
+            self._install()
+            watch = DivergenceWatch()
+            while self.result.epochs < self.epochs and program.begin_epoch():
+                if self.result.epochs and time.monotonic() - began > CHECK_SECONDS:
+                    self.result.notes.append(
+                        f"checked {self.result.epochs} epochs (the first {CHECK_SECONDS:g} s)"
+                    )
+                    break
+                broke = self._epoch()
+                self.result.epochs += 1
+                self._after_epoch(watch)
+                if broke:
+                    break
+        except ProgramStopped as stopped:
+            self.result.stopped = stopped
+            self._explain(stopped)
+        finally:
+            if self.hooks is not None:
+                self.hooks.remove()
+        return self.result
+
+    def _install(self) -> None:
+        if not self.program.uses_torch:
+            return
+        self.hooks = TorchHooks(
+            self.program.filename, lambda: [p.read() for p in self.parameters], self
+        )
+        self.hooks.install()
+
+    def _epoch(self) -> bool:
+        """One epoch, statement by statement; whether it broke out of the loop."""
+        program = self.program
+        program.bind()
+        self._events.clear()
+        self._contributions = {}
+        self._start_values = [_copy(p.read()) for p in self.parameters]
+        if program.epoch == 1:
+            self._probe_gradient()
+        broadcasts = self.hooks.watch_broadcasts() if self.hooks and program.epoch == 1 else None
+        try:
+            if broadcasts is not None:
+                broadcasts.__enter__()
+            for statement in program.body:
+                self._backwards_before = sum(what == "backward" for what, _ in self._events)
+                grads = [_copy(gradient_of(p, program.namespace)) for p in self.parameters]
+                bound = {name: program.namespace.get(name) for name in self._direct()}
+                flow = program.run(statement)
+                self.watchdog.advance()
+                self._after_statement(statement, grads, bound)
+                if flow is Flow.BREAK:
+                    return True
+                if flow is Flow.CONTINUE:
+                    break
+        finally:
+            if broadcasts is not None:
+                broadcasts.__exit__(None, None, None)
+        return False
+
+    def _direct(self) -> list[str]:
+        """Parameters that are variables of the namespace (``w``, not ``model.weight``)."""
+        return [p.name for p in self.parameters if p.name.isidentifier() and p.autograd]
+
+    # What the hooks hear.
+
+    def backward(self, tensor: Any, line: int, before: list[Any]) -> None:
+        self._events.append(("backward", line))
+        for index, parameter in enumerate(self.parameters):
+            value = parameter.read()
+            after = getattr(value, "grad", None) if is_tensor(value) else None
+            previous = before[index] if index < len(before) else None
+            added = after if previous is None or after is None else after - previous
+            self._contributions.setdefault(index, []).append(added)
+            moved = self._moved_since.get(index)
+            if previous is not None and _nonzero(previous) and moved is not None:
+                if not _same(moved, value):
+                    self._found(
+                        kinds.ACCUMULATING_GRAD,
+                        line,
+                        self.words.accumulating(parameter.name, previous, after),
+                    )
+            self._moved_since[index] = _copy(value)
+            self._compare_gradient(index, added, line, f"{parameter.name}.grad")
+
+    def cleared(self, line: int) -> None:
+        self._events.append(("clear", line))
+
+    def stepped(self, line: int) -> None:
+        self._events.append(("step", line))
+
+    def broadcast(self, found: Broadcast) -> None:
+        if self.program.loop.lineno <= found.line <= (self.program.loop.end_lineno or 0):
+            self._found(kinds.BROADCAST, found.line, self.words.broadcast(found))
+
+    # After each statement and each epoch.
+
+    def _after_statement(
+        self, statement: Statement, grads: list[Any], bound: dict[str, Any]
+    ) -> None:
+        namespace = self.program.namespace
+        for name, was in bound.items():
+            now = namespace.get(name)
+            if now is not was and is_tensor(was) and name not in self._rebound:
+                self._rebound.add(name)
+                line = _assignment_line(statement.node, name)
+                self._found(kinds.NOT_A_LEAF, line, self.words.rebound(name, now))
+        if any(_nonzero(g) for g in grads):
+            after = [gradient_of(p, namespace) for p in self.parameters]
+            autograd = [p.autograd for p in self.parameters]
+            if any(a and _nonzero(g) and not _nonzero(n) for a, g, n in zip(autograd, grads, after)):
+                if not self._events or self._events[-1][0] != "clear":
+                    self._events.append(("clear", statement.line))
+        backwards = sum(what == "backward" for what, _ in self._events)
+        for index, parameter in enumerate(self.parameters):
+            if parameter.autograd:
+                now = gradient_of(parameter, namespace)
+                fresh = _nonzero(now) and not _same(now, grads[index])
+                if backwards == self._backwards_before and fresh:
+                    self._compare_gradient(index, now, statement.line, f"{parameter.name}.grad")
+                continue
+            if parameter.gradient.split(".")[0].split("[")[0] in statement.assigns:
+                value = gradient_of(parameter, namespace)
+                self._compare_gradient(index, value, statement.line, parameter.gradient)
+
+    def _after_epoch(self, watch: DivergenceWatch) -> None:
+        program = self.program
+        loss = self._loss()
+        if loss is not None:
+            self._losses.append(loss)
+            diverging = watch.observe(_Record(program.epoch, loss))  # type: ignore[arg-type]
+            if diverging is not None or not _finite(loss):
+                line, message = self.words.diverging(self._losses, self._curvature())
+                self._found(kinds.DIVERGING, line, message)
+        self._cleared_before_step()
+        if program.epoch >= 2:
+            self._graph_kept()
+
+    def _loss(self) -> float | None:
+        if self.hooks is not None and self.hooks.last_backward:
+            return number(self.hooks.last_backward[-1])
+        name = self._loss_name()
+        return None if name is None else number(self.program.namespace.get(name))
+
+    def _loss_name(self) -> str | None:
+        from gdtui.core.own.statements import loss_name
+
+        return loss_name(self.program.facts, self.program.loop, self.given_loss)
+
+    def _cleared_before_step(self) -> None:
+        events = self._events
+        backwards = [i for i, (what, _) in enumerate(events) if what == "backward"]
+        if not backwards:
+            return
+        clears = [i for i, (what, _) in enumerate(events) if what == "clear" and i > backwards[-1]]
+        if not clears:
+            return
+        stuck = [
+            p.name
+            for index, p in enumerate(self.parameters)
+            if p.autograd
+            and any(_nonzero(c) for c in self._contributions.get(index, []))
+            and _same(self._start_values[index], p.read())
+        ]
+        if stuck:
+            steps = [line for what, line in events if what == "step"]
+            backward_line = events[backwards[-1]][1]
+            message = self.words.cleared(stuck, backward_line, steps, self.parameters)
+            self._found(kinds.CLEARED_BEFORE_STEP, events[clears[0]][1], message)
+
+    def _graph_kept(self) -> None:
+        namespace = self.program.namespace
+        facts = self.program.facts
+        candidates = [(name, line, "sum") for name, line in facts.sums]
+        candidates += [(name, line, "append") for name, line in facts.appends]
+        for name, line, how in candidates:
+            value = namespace.get(name)
+            if how == "append":
+                value = value[-1] if isinstance(value, list) and value else None
+            if is_tensor(value) and value.grad_fn is not None:
+                self._found(
+                    kinds.GRAPH_KEPT, line, self.words.graph_kept(name, value, how, self.program.epoch)
+                )
+
+    def _probe_gradient(self) -> None:
+        """At epoch 1, the loss's finite differences at the parameters it starts from."""
+        name = self._loss_name()
+        if not self.parameters or name is None:
+            return
+        statements = self._up_to_loss(name)
+        if statements is None:
+            return
+        probe = LossProbe(self.program, self.parameters, statements, name)
+        base = probe.loss_at({})
+        if base is None:
+            self.result.notes.append("the gradient was not checked: the loss could not be recomputed")
+            return
+        self._probe = probe
+        self._base_loss = base
+        self._numerical = probe.gradient()
+
+    def _up_to_loss(self, name: str) -> list[Statement] | None:
+        """The body's statements up to the one that assigns the loss, where running them
+        again moves nothing (no backward() or step among them); else a note and None."""
+        body = self.program.body
+        for index, statement in enumerate(body):
+            if name in statement.assigns:
+                chosen = body[: index + 1]
+                for node in (n for s in chosen for n in ast.walk(s.node)):
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                        if node.func.attr in ("backward", "step"):
+                            self.result.notes.append(
+                                f"the gradient was not checked: {name} is computed where "
+                                f"{node.func.attr}() runs too (line {node.lineno})"
+                            )
+                            return None
+                return chosen
+        self.result.notes.append(
+            f"the gradient was not checked: no statement of the loop's body assigns {name}"
+        )
+        return None
+
+    def _compare_gradient(self, index: int, analytic: Any, line: int, what: str) -> None:
+        probe = self._probe
+        if probe is None or self.program.epoch != 1 or analytic is None:
+            return
+        flat = _flat(analytic)
+        for (i, j), numerical in self._numerical.items():
+            if i != index or j >= len(flat):
+                continue
+            value = float(flat[j])
+            h = 3e-3 * max(1.0, abs(probe.start[i][j]))
+            verdict = agrees(value, numerical, self._base_loss, h)
+            if verdict is False:
+                ratio = value / numerical if numerical else float("inf")
+                message = self.words.wrong_gradient(
+                    what, self.parameters[i].name, probe.start[i][j], value, numerical,
+                    ratio, nearly_whole(ratio),
+                )  # fmt: skip
+                self._found(kinds.WRONG_GRADIENT, line, message)
+                return
+
+    def _curvature(self) -> float | None:
+        if self._probe is None:
+            return None
+        try:
+            return self._probe.curvature()
+        except ProgramStopped:
+            return None
+
+    def _explain(self, stopped: ProgramStopped) -> None:
+        code = self.program.source.line_text(stopped.line)
+        kind = error_kind(stopped.message)
+        if kind == kinds.NO_REQUIRES_GRAD and kinds.NOT_A_LEAF in self._kinds:
+            kind = kinds.NOT_A_LEAF
+        if kind is None and kinds.NOT_A_LEAF in self._kinds and "NoneType" in stopped.message:
+            kind = kinds.NOT_A_LEAF
+        if kind is not None and kind in self._kinds:  # the error is the mistake already named
+            self.result.findings = [
+                f if f.kind != kind else Finding(f.kind, f.line, f"{f.message}; {self.words.then(stopped)}")
+                for f in self.result.findings
+            ]
+            return
+        if kind == kinds.IN_PLACE_ON_LEAF:
+            self._found(kind, stopped.line, self.words.in_place(stopped, code))
+        elif kind == kinds.NO_REQUIRES_GRAD:
+            line, message = self.words.no_requires_grad(stopped, self.parameters)
+            self._found(kind, line, message)
+        else:
+            self._found(kinds.ERROR, stopped.line, explain_error(stopped.message, code))
+
+    def _found(self, kind: str, line: int, message: str) -> None:
+        if kind in self._kinds:
+            return
+        self._kinds.add(kind)
+        self.result.findings.append(Finding(kind, line, message))
+
+
+def _assignment_line(node: ast.stmt, name: str) -> int:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in child.targets
+        ):
+            return child.lineno
+    return node.lineno
+
+
+def _copy(value: Any) -> Any:
+    if is_tensor(value):
+        return value.detach().clone()
+    if hasattr(value, "copy"):
+        return value.copy()
+    return value
+
+
+def _flat(value: Any) -> list[float]:
+    import numpy as np
+
+    if is_tensor(value):
+        return value.detach().cpu().double().reshape(-1).tolist()
+    return np.asarray(value, dtype=np.float64).reshape(-1).tolist()
+
+
+def _nonzero(value: Any) -> bool:
+    if value is None:
+        return False
+    if is_tensor(value):
+        return bool(value.detach().abs().sum() > 0)
+    try:
+        import numpy as np
+
+        return bool(np.any(np.asarray(value) != 0))
+    except (TypeError, ValueError):
+        return False
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    if is_tensor(a) or is_tensor(b):
+        if not (is_tensor(a) and is_tensor(b)):
+            return False
+        return a.shape == b.shape and bool((a.detach() == b.detach()).all())
+    try:
+        import numpy as np
+
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):
+        return a is b
+
+
+def _finite(loss: float) -> bool:
+    return loss == loss and abs(loss) != float("inf")

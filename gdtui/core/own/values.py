@@ -1,0 +1,190 @@
+"""A program's parameters, their gradients and its loss, found in its namespace, and any
+value written as JSON can hold it.
+
+**Parameters** are the leaf tensors with ``requires_grad`` that the program holds (directly,
+in a module, or in an optimizer), named as the program reaches them: ``w``,
+``model.weight``, ``net.lin.bias``. In a loop without autograd, they are the variables the
+loop updates with ``-=``/``+=``, and a parameter's gradient is what its update multiplies
+by the learning rate (``w -= learning_rate * dw`` → ``dw``).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import sys
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gdtui.core.own.statements import LoopFacts
+
+WHOLE_UP_TO = 10_000
+"""Elements a tensor or array is written out whole up to; a larger one as its shape and
+norm."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter of the program and how to read it now."""
+
+    name: str
+    read: Callable[[], Any]
+    gradient: str | None = None
+    """In a loop without autograd: the expression its update multiplies by the rate."""
+
+    @property
+    def autograd(self) -> bool:
+        """Whether its gradient is its ``.grad``."""
+        return self.gradient is None
+
+
+def is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a torch tensor (without importing torch)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def _visible(name: str, value: Any) -> bool:
+    return not name.startswith("__") and not isinstance(
+        value, types.ModuleType | types.FunctionType | type | types.BuiltinFunctionType
+    )
+
+
+def find_parameters(namespace: dict[str, Any], facts: LoopFacts) -> list[Parameter]:
+    """The program's parameters, in the order the namespace has them."""
+    found: list[Parameter] = []
+    seen: set[int] = set()
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        for name, value in list(namespace.items()):
+            if not _visible(name, value):
+                continue
+            for reached, tensor, direct in _leaves(torch, name, value):
+                if id(tensor) in seen:
+                    continue
+                seen.add(id(tensor))
+                read = (lambda n=reached: namespace.get(n)) if direct else (lambda t=tensor: t)
+                found.append(Parameter(reached, read))
+    for update in facts.updates:
+        name = update.name
+        value = namespace.get(name)
+        if name in {p.name for p in found} or (is_tensor(value) and value.requires_grad):
+            continue
+        if isinstance(value, int | float) or hasattr(value, "shape"):
+            gradient = update.gradient if update.gradient and _plain(update.gradient) else None
+            found.append(Parameter(name, lambda n=name: namespace.get(n), gradient or "?"))
+    return found
+
+
+def _leaves(torch: Any, name: str, value: Any) -> list[tuple[str, Any, bool]]:
+    """(the name, the tensor, whether the name is a variable) of each leaf tensor that
+    requires grad reachable from the variable ``name``."""
+    if isinstance(value, torch.Tensor):
+        return [(name, value, True)] if value.requires_grad and value.is_leaf else []
+    if isinstance(value, torch.nn.Module):
+        return [(f"{name}.{part}", p, False) for part, p in value.named_parameters()]
+    if isinstance(value, torch.optim.Optimizer):
+        return [
+            (f"{name}.param_groups[{g}]['params'][{i}]", p, False)
+            for g, group in enumerate(value.param_groups)
+            for i, p in enumerate(group["params"])
+        ]
+    return []
+
+
+def _plain(expression: str) -> bool:
+    """Whether reading ``expression`` calls nothing (so reading it changes nothing)."""
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return False
+    return not any(isinstance(node, ast.Call) for node in ast.walk(tree))
+
+
+def gradient_of(parameter: Parameter, namespace: dict[str, Any]) -> Any:
+    """The parameter's gradient now: its ``.grad``, or its update's gradient expression."""
+    if parameter.gradient is None:
+        value = parameter.read()
+        return getattr(value, "grad", None)
+    if parameter.gradient == "?":
+        return None
+    try:
+        return eval(parameter.gradient, {"__builtins__": {}}, namespace)  # names only: _plain
+    except Exception:
+        return None
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON holds it: a number, nested lists of numbers, None; a tensor or array
+    of more than :data:`WHOLE_UP_TO` elements as ``{"shape": […], "norm": x}``; anything
+    else as its one-line repr."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if is_tensor(value):
+        value = value.detach()
+        if value.numel() > WHOLE_UP_TO:
+            return {"shape": list(value.shape), "norm": float(value.double().norm())}
+        return value.cpu().tolist()
+    if hasattr(value, "tolist") and hasattr(value, "shape"):  # numpy
+        if getattr(value, "size", 0) > WHOLE_UP_TO:
+            import numpy as np
+
+            norm = float(np.linalg.norm(np.asarray(value, dtype=np.float64)))
+            return {"shape": list(value.shape), "norm": norm}
+        return value.tolist()
+    if hasattr(value, "item") and callable(value.item):  # a numpy scalar
+        return value.item()
+    if isinstance(value, list | tuple) and len(value) <= WHOLE_UP_TO:
+        return [json_value(item) for item in value]
+    text = repr(value)
+    if "\n" in text or len(text) > 200:
+        return f"<{type(value).__name__}>"
+    return text.split(" at 0x")[0]
+
+
+def number(value: Any) -> float | None:
+    """A one-element value as a float (a loss), else None."""
+    try:
+        if is_tensor(value):
+            return float(value.detach()) if value.numel() == 1 else None
+        result = float(value)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    return result if isinstance(result, float) else None
+
+
+@dataclass
+class Recorder:
+    """Each epoch's record of a program: its loss, parameters and gradients."""
+
+    namespace: dict[str, Any]
+    parameters: list[Parameter]
+    loss_name: str | None
+    last_backward: list[Any]
+    """The tensor the last ``backward()`` was called on, where the hooks saw one."""
+
+    def loss(self) -> float | None:
+        """This epoch's loss: the last ``backward()``'s tensor, else the loss's variable."""
+        if self.last_backward:
+            return number(self.last_backward[-1])
+        if self.loss_name is None:
+            return None
+        return number(self.namespace.get(self.loss_name))
+
+    def record(self, epoch: int) -> dict[str, Any]:
+        """``{"epoch", "loss", "params", "grads"}`` as JSON holds them."""
+        return {
+            "epoch": epoch,
+            "loss": self.loss(),
+            "params": {p.name: json_value(p.read()) for p in self.parameters},
+            "grads": {
+                p.name: json_value(gradient_of(p, self.namespace)) for p in self.parameters
+            },
+        }
+
+
+def finite(value: float | None) -> bool:
+    """Whether a loss is a finite number (None counts as finite: there is none)."""
+    return value is None or math.isfinite(value)
