@@ -196,11 +196,12 @@ def _trace(
         if traced.line == 0:
             continue
         first = traced.line
+        indent = "    " if traced.part == "loop" and first != program.header_line else ""
         for offset, text in enumerate(traced.code.splitlines()):
             number = program.source.where(first + offset)[1]
-            out.write(f"{number:>4}  {text}\n")
+            out.write(f"{number:>4}  {indent}{text}\n")
         for name, value in traced.values.items():
-            out.write(f"          {name} = {_number_text(value)}\n")
+            out.write(f"      {indent}    {name} = {_number_text(value)}\n")
         out.flush()
 
 
@@ -219,7 +220,7 @@ def text_record(record: dict[str, Any]) -> str:
 
 
 def flat_record(record: dict[str, Any]) -> dict[str, Any]:
-    """A record as CSV columns: each element of a tensor its own (``model.weight[0,0]``)."""
+    """A record as CSV columns: each element of a tensor its own (``model.weight[0][0]``)."""
     flat: dict[str, Any] = {"epoch": record["epoch"], "loss": record["loss"]}
     for name, value in record["params"].items():
         _flatten(flat, name, value)
@@ -232,7 +233,7 @@ def _flatten(into: dict[str, Any], name: str, value: Any, index: tuple[int, ...]
         for i, item in enumerate(value):
             _flatten(into, name, item, (*index, i))
         return
-    key = f"{name}[{','.join(map(str, index))}]" if index else name
+    key = name + "".join(f"[{i}]" for i in index)
     into[key] = value
 
 

@@ -99,8 +99,14 @@ def read_source(path: Path, cell: int | None = None) -> Source:
 
 
 def training_loop(source: Source) -> ast.For | ast.While:
-    """The program's training loop (see the module's docstring); raises ProgramError."""
-    loops = [node for node in source.tree.body if isinstance(node, ast.For | ast.While)]
+    """The program's training loop (see the module's docstring), in a notebook's last
+    cell; raises ProgramError."""
+    last = source.cells[-1].first_line  # a notebook's loop is in the cell trained
+    loops = [
+        node
+        for node in source.tree.body
+        if isinstance(node, ast.For | ast.While) and node.lineno >= last
+    ]
     marked = [loop for loop in loops if LOOP_MARK.search(source.line_text(loop.lineno))]
     if marked:
         return marked[0]

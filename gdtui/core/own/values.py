@@ -84,7 +84,7 @@ def _leaves(torch: Any, name: str, value: Any) -> list[tuple[str, Any, bool]]:
     if isinstance(value, torch.Tensor):
         return [(name, value, True)] if value.requires_grad and value.is_leaf else []
     if isinstance(value, torch.nn.Module):
-        return [(f"{name}.{part}", p, False) for part, p in value.named_parameters()]
+        return [(f"{name}{_reached(part)}", p, False) for part, p in value.named_parameters()]
     if isinstance(value, torch.optim.Optimizer):
         return [
             (f"{name}.param_groups[{g}]['params'][{i}]", p, False)
@@ -92,6 +92,11 @@ def _leaves(torch: Any, name: str, value: Any) -> list[tuple[str, Any, bool]]:
             for i, p in enumerate(group["params"])
         ]
     return []
+
+
+def _reached(path: str) -> str:
+    """A module's parameter path as Python reaches it: ``0.weight`` → ``[0].weight``."""
+    return "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in path.split("."))
 
 
 def _plain(expression: str) -> bool:
