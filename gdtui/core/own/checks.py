@@ -10,6 +10,7 @@ epoch's losses (diverging), broadcasting inside the statement that computes the 
 from __future__ import annotations
 
 import ast
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,7 +68,8 @@ class Checker:
         self._kinds: set[str] = set()
         self._events: list[tuple[str, int]] = []
         """This epoch's backward(), clearing and step events in order: (what, line)."""
-        self._moved_since: dict[int, Any] = {}
+        self._grad_epoch: dict[int, int] = {}
+        """The epoch of each parameter's last backward()."""
         self._contributions: dict[int, list[Any]] = {}
         self._start_values: list[Any] = []
         self._probe: LossProbe | None = None
@@ -158,15 +160,16 @@ class Checker:
             previous = before[index] if index < len(before) else None
             added = after if previous is None or after is None else after - previous
             self._contributions.setdefault(index, []).append(added)
-            moved = self._moved_since.get(index)
-            if previous is not None and _nonzero(previous) and moved is not None:
-                if not _same(moved, value):
-                    self._found(
-                        kinds.ACCUMULATING_GRAD,
-                        line,
-                        self.words.accumulating(parameter.name, previous, after),
-                    )
-            self._moved_since[index] = _copy(value)
+            if not _nonzero(added):
+                continue  # this backward() did not reach the parameter
+            written = self._grad_epoch.get(index)
+            if _nonzero(previous) and written is not None and written < self.program.epoch:
+                self._found(
+                    kinds.ACCUMULATING_GRAD,
+                    line,
+                    self.words.accumulating(parameter.name, previous, after),
+                )
+            self._grad_epoch[index] = self.program.epoch
             self._compare_gradient(index, added, line, f"{parameter.name}.grad")
 
     def cleared(self, line: int) -> None:
@@ -185,6 +188,8 @@ class Checker:
         self, statement: Statement, grads: list[Any], bound: dict[str, Any]
     ) -> None:
         namespace = self.program.namespace
+        if self.program.epoch == 1 and self._loss_name() in statement.assigns:
+            self._arrays_broadcast(statement)
         for name, was in bound.items():
             now = namespace.get(name)
             if now is not was and is_tensor(was) and name not in self._rebound:
@@ -208,6 +213,32 @@ class Checker:
             if parameter.gradient.split(".")[0].split("[")[0] in statement.assigns:
                 value = gradient_of(parameter, namespace)
                 self._compare_gradient(index, value, statement.line, parameter.gradient)
+
+    def _arrays_broadcast(self, statement: Statement) -> None:
+        """Arrays the loss's statement names whose shapes broadcast to more elements than
+        either (numpy, which torch's hooks do not see)."""
+        import numpy as np
+
+        names = [
+            node.id
+            for node in ast.walk(statement.node)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+        ]
+        namespace = self.program.namespace
+        held = {id(namespace[n]): namespace[n] for n in names if n in namespace}
+        arrays = [v for v in held.values() if isinstance(v, np.ndarray) and v.ndim]
+        for i, first in enumerate(arrays):
+            for second in arrays[i + 1 :]:
+                try:
+                    result = np.broadcast_shapes(first.shape, second.shape)
+                except ValueError:
+                    continue
+                if math.prod(result) > max(first.size, second.size):
+                    found = Broadcast(
+                        statement.line, "the loss", (first.shape, second.shape), result, (first, second)
+                    )
+                    self._found(kinds.BROADCAST, statement.line, self.words.broadcast(found))
+                    return
 
     def _after_epoch(self, watch: DivergenceWatch) -> None:
         program = self.program
@@ -248,7 +279,8 @@ class Checker:
             and any(_nonzero(c) for c in self._contributions.get(index, []))
             and _same(self._start_values[index], p.read())
         ]
-        if stuck:
+        steps_at_all = self.program.facts.updates or any(w == "step" for w, _ in events)
+        if stuck and steps_at_all:
             steps = [line for what, line in events if what == "step"]
             backward_line = events[backwards[-1]][1]
             message = self.words.cleared(stuck, backward_line, steps, self.parameters)

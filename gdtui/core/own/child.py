@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
 def _serve(request: dict[str, Any], reports: Reports) -> dict[str, Any]:
     path = Path(request["path"]).resolve()
     try:
-        source = read_source(path, request.get("cell"))
+        source = read_source(path, request.get("cell"), request["path"])
         program = OwnProgram(source, request.get("seed", 0))
     except ProgramError as error:
         return {"bad": str(error).replace(str(path), request["path"])}

@@ -114,7 +114,7 @@ class OwnProgram:
     @property
     def filename(self) -> str:
         """The name the program's code is compiled under (its tracebacks' frames have it)."""
-        return self.source.name
+        return str(self.source.path)
 
     @property
     def header_line(self) -> int:

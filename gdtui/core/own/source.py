@@ -10,6 +10,7 @@ it is the setup, what comes after it runs when the loop ends.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,11 +47,13 @@ class Source:
     text: str
     cells: tuple[Cell, ...]
     tree: ast.Module
+    label: str = ""
+    """The file as the learner named it (on the command line); its path by default."""
 
     @property
     def name(self) -> str:
-        """The file as the learner named it on the command line (its path)."""
-        return str(self.path)
+        """The file as the learner named it."""
+        return self.label or str(self.path)
 
     @property
     def notebook(self) -> bool:
@@ -81,9 +84,15 @@ class Source:
         return "\n".join(line[indent:] if line[:indent].isspace() else line for line in lines)
 
 
-def read_source(path: Path, cell: int | None = None) -> Source:
+def read_source(path: Path, cell: int | None = None, label: str = "") -> Source:
     """The program in ``path``: a notebook (``.ipynb``) up to its ``cell``-th code cell (by
-    default the last with a training loop), or a Python file. Raises ProgramError."""
+    default the last with a training loop), or a Python file; ``label`` is how the learner
+    named it. Raises ProgramError."""
+    source = _read(path, cell)
+    return dataclasses.replace(source, label=label) if label else source
+
+
+def _read(path: Path, cell: int | None) -> Source:
     if not path.exists():
         raise ProgramError(f"{path}: no such file")
     if path.is_dir():

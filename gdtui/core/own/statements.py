@@ -161,7 +161,7 @@ def compile_statement(source: Source, node: ast.stmt, in_loop: bool = False) -> 
     """``node`` compiled to run alone; inside the loop's body, wrapped where it jumps."""
     jumps = in_loop and holds_jump(node)
     module = one_pass([node], None, node) if jumps else ast.Module(body=[node], type_ignores=[])
-    code = compile(module, source.name, "exec")
+    code = compile(module, str(source.path), "exec")
     return Statement(node, code, source.segment(node), jumps)
 
 
@@ -169,7 +169,7 @@ def compile_epoch(source: Source, loop: ast.For | ast.While) -> CodeType:
     """The loop's whole body as one epoch: the ``for`` loop's target takes
     ``__gdtui__.item[0]``; ``__gdtui__.flow`` says how the epoch ended."""
     target = loop.target if isinstance(loop, ast.For) else None
-    return compile(one_pass(list(loop.body), target, loop), source.name, "exec")
+    return compile(one_pass(list(loop.body), target, loop), str(source.path), "exec")
 
 
 def compile_bind(source: Source, loop: ast.For) -> CodeType:
@@ -181,12 +181,12 @@ def compile_bind(source: Source, loop: ast.For) -> CodeType:
         if hasattr(node, "lineno") or isinstance(node, ast.expr | ast.stmt):
             ast.copy_location(node, loop)
     ast.fix_missing_locations(module)
-    return compile(module, source.name, "exec")
+    return compile(module, str(source.path), "exec")
 
 
 def compile_expression(source: Source, node: ast.expr) -> CodeType:
     """An expression of the program (the ``for`` loop's iterable, the ``while``'s test)."""
-    return compile(ast.Expression(node), source.name, "eval")
+    return compile(ast.Expression(node), str(source.path), "eval")
 
 
 @dataclass(frozen=True)
