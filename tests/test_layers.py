@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("gdtui.core.settings",),
     ("gdtui.core.engine",),
     ("gdtui.core.run",),
+    ("gdtui.core.own",),
     ("gdtui.core.compare",),
     ("gdtui.core.lessons",),
     ("gdtui.core.process",),
@@ -42,6 +43,7 @@ def _modules() -> list[str]:
     return sorted(
         ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
         for path in PACKAGE.rglob("*.py")
+        if "gallery" not in path.parts  # learners' programs (the mistakes), not modules
     )
 
 

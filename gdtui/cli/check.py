@@ -10,13 +10,12 @@ import sys
 from typing import Any
 
 from gdtui import exits
-from gdtui.cli.own import add_program_options, program_request, report
-from gdtui.cli.options import Parser, bounded
+from gdtui.cli.options import Parser
 from gdtui.cli.output import writing
+from gdtui.cli.own import add_program_options, program_request, report
 from gdtui.core.own.checks import CHECK_EPOCHS, CHECK_SECONDS
 from gdtui.core.own.findings import KINDS
 from gdtui.core.own.launch import run_program
-from gdtui.core.settings.parse import parse_int
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from gdtui.cli.options import FORMATS, Parser, UsageError, bounded
 from gdtui.core.own.launch import run_program
 from gdtui.core.settings.parse import parse_float, parse_int
 
+
 def add_program_options(parser: argparse.ArgumentParser, epochs_help: str) -> None:
     """What every command on a program takes: the file, the cell, the seed, the epochs,
     the loss's name and the timeout."""

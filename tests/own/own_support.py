@@ -16,9 +16,10 @@ from tests.cli.cli_support import ROOT, Result, cli_env
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 GALLERY = ROOT / "gdtui" / "core" / "own" / "gallery"
 
-_PLAIN = r'''
+_PLAIN = r"""
 import io, json, random, runpy, sys
-path, first, last, names, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5])
+path, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+names, epochs = json.loads(sys.argv[4]), int(sys.argv[5])
 random.seed(0)
 import numpy
 numpy.random.seed(0)
@@ -75,14 +76,25 @@ finally:
     sys.settrace(None)
     sys.stdout = out
 print(json.dumps(found))
-'''
+"""
 
 
-def plain_epochs(path: Path, names: list[str], loop: tuple[int, int], epochs: int) -> list[dict[str, Any]]:
+def plain_epochs(
+    path: Path, names: list[str], loop: tuple[int, int], epochs: int
+) -> list[dict[str, Any]]:
     """The values of ``names`` (expressions) at the end of each of the first ``epochs``
     epochs of ``path`` run plainly; ``loop`` is the training loop's (first, last) line."""
     completed = subprocess.run(
-        [sys.executable, "-c", _PLAIN, str(path), str(loop[0]), str(loop[1]), json.dumps(names), str(epochs)],
+        [
+            sys.executable,
+            "-c",
+            _PLAIN,
+            str(path),
+            str(loop[0]),
+            str(loop[1]),
+            json.dumps(names),
+            str(epochs),
+        ],
         cwd=path.parent,
         env=cli_env(),
         capture_output=True,

@@ -120,7 +120,8 @@ for epoch in range(30):
 @pytest.mark.parametrize(
     ("middle", "total", "lr", "kind", "line"),
     [
-        ("    optimizer.zero_grad()\n    optimizer.step()", "+= loss.item()", 0.01, "cleared-before-step", 12),
+        ("    optimizer.zero_grad()\n    optimizer.step()", "+= loss.item()", 0.01,
+         "cleared-before-step", 12),
         ("    optimizer.step()\n    optimizer.zero_grad()", "+= loss", 0.01, "graph-kept", 14),
         ("    optimizer.step()", "+= loss.item()", 0.01, "accumulating-grad", 11),
         ("    optimizer.step()\n    optimizer.zero_grad()", "+= loss.item()", 0.5, "diverging", 5),
@@ -157,7 +158,10 @@ def test_not_a_leaf_outside_no_grad(tmp_path: Path) -> None:
 def test_numpy_broadcast_in_the_loss(tmp_path: Path) -> None:
     """Without torch: the loss's arrays (4,) and (4, 1) broadcast to (4, 4)."""
     seed = (PROGRAMS / "seeds" / "001_numpy.py").read_text(encoding="utf-8")
-    text = seed.replace("Y = np.array([2, 4, 6, 8], dtype=np.float32)", "Y = np.array([[2], [4], [6], [8]], dtype=np.float32)")
+    text = seed.replace(
+        "Y = np.array([2, 4, 6, 8], dtype=np.float32)",
+        "Y = np.array([[2], [4], [6], [8]], dtype=np.float32)",
+    )
     assert text != seed
     _write(tmp_path, text)
     result = gdtui_in(tmp_path, "check", "mine.py", "--format", "jsonl")
@@ -168,7 +172,9 @@ def test_a_course_checks_every_submission(tmp_path: Path) -> None:
     for kind in ("diverging", "correct"):
         shutil.copy(GALLERY / f"{kind}.py", tmp_path / f"{kind}.py")
     (tmp_path / "broken.py").write_text("for epoch in range(3)\n    w -= 1\n", encoding="utf-8")
-    result = gdtui_in(tmp_path, "check", "diverging.py", "broken.py", "correct.py", "--format", "jsonl")
+    result = gdtui_in(
+        tmp_path, "check", "diverging.py", "broken.py", "correct.py", "--format", "jsonl"
+    )
     assert result.returncode == 2, result  # a file that cannot be used wins
     assert [json.loads(line)["file"] for line in result.lines] == ["diverging.py"]
     assert "broken.py:1: syntax error" in result.stderr

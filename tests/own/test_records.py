@@ -41,7 +41,9 @@ def _same(ours: Any, plain: Any) -> bool:
         return list(array.shape) == ours["shape"] and np.isclose(
             np.linalg.norm(array), ours["norm"], rtol=1e-9
         )
-    return np.array_equal(np.asarray(ours, dtype=np.float64), np.asarray(plain, dtype=np.float64), equal_nan=True)
+    return np.array_equal(
+        np.asarray(ours, dtype=np.float64), np.asarray(plain, dtype=np.float64), equal_nan=True
+    )
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -105,12 +107,35 @@ def test_a_notebook_cell_runs_as_its_file(tmp_path: Path) -> None:
     are the same file's."""
     notebook = PROGRAMS / "seeds" / "001.ipynb"
     expected = (PROGRAMS / "seeds" / "expected.toml").read_text(encoding="utf-8")
-    cells = [int(n) for n in re.findall(r"\d+", re.search(r"training_cells = \[([^\]]*)\]", expected).group(1))]  # type: ignore[union-attr]
+    cells = [
+        int(n)
+        for n in re.findall(r"\d+", re.search(r"training_cells = \[([^\]]*)\]", expected).group(1))
+    ]  # type: ignore[union-attr]
     last = gdtui_in(notebook.parent, "run", notebook.name, "--format", "jsonl", "--epochs", "5")
-    chosen = gdtui_in(notebook.parent, "run", notebook.name, "--cell", str(cells[-1]), "--format", "jsonl", "--epochs", "5")
+    chosen = gdtui_in(
+        notebook.parent,
+        "run",
+        notebook.name,
+        "--cell",
+        str(cells[-1]),
+        "--format",
+        "jsonl",
+        "--epochs",
+        "5",
+    )
     assert last.returncode == 0 and chosen.returncode == 0, (last, chosen)
     assert last.jsonl() == chosen.jsonl()
-    first = gdtui_in(notebook.parent, "run", notebook.name, "--cell", str(cells[0]), "--format", "jsonl", "--epochs", "5")
+    first = gdtui_in(
+        notebook.parent,
+        "run",
+        notebook.name,
+        "--cell",
+        str(cells[0]),
+        "--format",
+        "jsonl",
+        "--epochs",
+        "5",
+    )
     assert first.returncode == 0, first
     assert first.jsonl() != last.jsonl()  # another loop: another idiom's numbers
     assert json.dumps(first.jsonl()[0]["epoch"]) == "1"

@@ -199,9 +199,12 @@ class Checker:
         if any(_nonzero(g) for g in grads):
             after = [gradient_of(p, namespace) for p in self.parameters]
             autograd = [p.autograd for p in self.parameters]
-            if any(a and _nonzero(g) and not _nonzero(n) for a, g, n in zip(autograd, grads, after)):
-                if not self._events or self._events[-1][0] != "clear":
-                    self._events.append(("clear", statement.line))
+            emptied = any(
+                a and _nonzero(g) and not _nonzero(n)
+                for a, g, n in zip(autograd, grads, after, strict=True)
+            )
+            if emptied and (not self._events or self._events[-1][0] != "clear"):
+                self._events.append(("clear", statement.line))  # w.grad = None, say
         backwards = sum(what == "backward" for what, _ in self._events)
         for index, parameter in enumerate(self.parameters):
             if parameter.autograd:
@@ -210,9 +213,10 @@ class Checker:
                 if backwards == self._backwards_before and fresh:
                     self._compare_gradient(index, now, statement.line, f"{parameter.name}.grad")
                 continue
-            if parameter.gradient.split(".")[0].split("[")[0] in statement.assigns:
+            gradient = parameter.gradient or "?"
+            if gradient.split(".")[0].split("[")[0] in statement.assigns:
                 value = gradient_of(parameter, namespace)
-                self._compare_gradient(index, value, statement.line, parameter.gradient)
+                self._compare_gradient(index, value, statement.line, gradient)
 
     def _arrays_broadcast(self, statement: Statement) -> None:
         """Arrays the loss's statement names whose shapes broadcast to more elements than
@@ -235,7 +239,11 @@ class Checker:
                     continue
                 if math.prod(result) > max(first.size, second.size):
                     found = Broadcast(
-                        statement.line, "the loss", (first.shape, second.shape), result, (first, second)
+                        statement.line,
+                        "the loss",
+                        (first.shape, second.shape),
+                        result,
+                        (first, second),
                     )
                     self._found(kinds.BROADCAST, statement.line, self.words.broadcast(found))
                     return
@@ -292,12 +300,14 @@ class Checker:
         candidates = [(name, line, "sum") for name, line in facts.sums]
         candidates += [(name, line, "append") for name, line in facts.appends]
         for name, line, how in candidates:
-            value = namespace.get(name)
+            value: Any = namespace.get(name)
             if how == "append":
                 value = value[-1] if isinstance(value, list) and value else None
             if is_tensor(value) and value.grad_fn is not None:
                 self._found(
-                    kinds.GRAPH_KEPT, line, self.words.graph_kept(name, value, how, self.program.epoch)
+                    kinds.GRAPH_KEPT,
+                    line,
+                    self.words.graph_kept(name, value, how, self.program.epoch),
                 )
 
     def _probe_gradient(self) -> None:
@@ -311,7 +321,9 @@ class Checker:
         probe = LossProbe(self.program, self.parameters, statements, name)
         base = probe.loss_at({})
         if base is None:
-            self.result.notes.append("the gradient was not checked: the loss could not be recomputed")
+            self.result.notes.append(
+                "the gradient was not checked: the loss could not be recomputed"
+            )
             return
         self._probe = probe
         self._base_loss = base
@@ -325,13 +337,17 @@ class Checker:
             if name in statement.assigns:
                 chosen = body[: index + 1]
                 for node in (n for s in chosen for n in ast.walk(s.node)):
-                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                        if node.func.attr in ("backward", "step"):
-                            self.result.notes.append(
-                                f"the gradient was not checked: {name} is computed where "
-                                f"{node.func.attr}() runs too (line {node.lineno})"
-                            )
-                            return None
+                    called = (
+                        node.func.attr
+                        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        else None
+                    )
+                    if called in ("backward", "step"):
+                        self.result.notes.append(
+                            f"the gradient was not checked: {name} is computed where "
+                            f"{called}() runs too (line {getattr(node, 'lineno', 0)})"
+                        )
+                        return None
                 return chosen
         self.result.notes.append(
             f"the gradient was not checked: no statement of the loop's body assigns {name}"
@@ -375,7 +391,9 @@ class Checker:
             kind = kinds.NOT_A_LEAF
         if kind is not None and kind in self._kinds:  # the error is the mistake already named
             self.result.findings = [
-                f if f.kind != kind else Finding(f.kind, f.line, f"{f.message}; {self.words.then(stopped)}")
+                f
+                if f.kind != kind
+                else Finding(f.kind, f.line, f"{f.message}; {self.words.then(stopped)}")
                 for f in self.result.findings
             ]
             return
@@ -415,8 +433,8 @@ def _flat(value: Any) -> list[float]:
     import numpy as np
 
     if is_tensor(value):
-        return value.detach().cpu().double().reshape(-1).tolist()
-    return np.asarray(value, dtype=np.float64).reshape(-1).tolist()
+        value = value.detach().cpu().double().numpy()
+    return [float(x) for x in np.asarray(value, dtype=np.float64).reshape(-1)]
 
 
 def _nonzero(value: Any) -> bool:

@@ -21,16 +21,14 @@ ERROR = "error"
 """An error the program raised that is none of the kinds above."""
 
 KINDS: dict[str, str] = {
-    ACCUMULATING_GRAD: "a backward() added to a .grad left from the last epoch: nothing "
-    "clears it",
+    ACCUMULATING_GRAD: "a backward() added to a .grad left from the last epoch: nothing clears it",
     WRONG_GRADIENT: "a gradient disagrees with central finite differences of the loss at the "
     "same parameters",
     BROADCAST: "the loss combines tensors of different shapes that broadcast to more elements "
     "than either, e.g. (4, 1) and (4,) to (4, 4)",
     NOT_A_LEAF: "a parameter was rebound to a computed tensor (w = w - …), so its .grad is "
     "None from then on",
-    IN_PLACE_ON_LEAF: "an in-place update of a leaf that requires grad outside "
-    "torch.no_grad()",
+    IN_PLACE_ON_LEAF: "an in-place update of a leaf that requires grad outside torch.no_grad()",
     NO_REQUIRES_GRAD: "backward() on a loss that no parameter requires grad for",
     CLEARED_BEFORE_STEP: "the gradients are cleared between backward() and the step that "
     "should use them, so nothing moves",

@@ -185,7 +185,7 @@ class TorchHooks:
         if first == second:
             return
         try:
-            result = tuple(self.torch.broadcast_shapes(first, second))
+            result = tuple(self.torch.broadcast_shapes(first, second))  # type: ignore[no-untyped-call]
         except RuntimeError:
             return
         if math.prod(result) > max(math.prod(first), math.prod(second)):

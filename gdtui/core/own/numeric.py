@@ -157,9 +157,10 @@ class LossProbe:
 
 
 def _flat(value: Any) -> np.ndarray:
+    """A parameter's elements, flat, as float64 (a copy)."""
     if is_tensor(value):
-        return value.detach().cpu().double().numpy().reshape(-1).copy()
-    return np.asarray(value, dtype=np.float64).reshape(-1).copy()
+        value = value.detach().cpu().double().numpy()
+    return np.array(value, dtype=np.float64).reshape(-1)
 
 
 def _copy_grad(value: Any) -> Any:
@@ -177,7 +178,9 @@ def _put(namespace: dict[str, Any], parameter: Parameter, value: Any, flat: np.n
             value.copy_(torch.as_tensor(flat.reshape(value.shape), dtype=value.dtype))
         return
     if isinstance(value, int | float):
-        namespace[parameter.name] = type(value)(flat[0]) if isinstance(value, float) else float(flat[0])
+        namespace[parameter.name] = (
+            type(value)(flat[0]) if isinstance(value, float) else float(flat[0])
+        )
     elif hasattr(value, "shape"):
         namespace[parameter.name] = np.asarray(flat.reshape(value.shape), dtype=value.dtype)
 

@@ -75,9 +75,7 @@ class ProgramHung(ProgramStopped):
     """A statement of the program ran past its time and was stopped."""
 
     def __init__(self, line: int, seconds: float) -> None:
-        super().__init__(
-            line, f"stopped after {seconds:g} s: this line did not finish (--timeout)"
-        )
+        super().__init__(line, f"stopped after {seconds:g} s: this line did not finish (--timeout)")
 
 
 class OwnProgram:
@@ -205,7 +203,8 @@ class OwnProgram:
         except StopIteration:
             raise
         except Exception as error:
-            raise ProgramRaised(self._line_of(error.__traceback__, self.loop.lineno), error)
+            line = self._line_of(error.__traceback__, self.loop.lineno)
+            raise ProgramRaised(line, error) from None
 
     def _eval(self, code: CodeType) -> Any:
         try:

@@ -187,7 +187,8 @@ class Tracer:
     def _traced(self, statement: Statement, epoch: int, part: str) -> TracedStatement:
         self.program.run(statement)
         self.watchdog.advance()
-        return self._changed(epoch, statement.line, statement.text, part, statement.assigns)
+        runs = without_jumps(statement.node) if statement.jumps else None
+        return self._changed(epoch, statement.line, statement.text, part, statement.assigns, runs)
 
     def _changed(
         self,
@@ -227,6 +228,34 @@ class Tracer:
 
 
 _UNSET = object()
+
+
+def without_jumps(node: ast.stmt) -> str:
+    """A statement of the loop's body as it can run alone: its ``break`` and ``continue``
+    of the training loop as ``pass`` (the trace itself shows where the loop went next)."""
+
+    class Passes(ast.NodeTransformer):
+        def visit_Break(self, node: ast.Break) -> ast.AST:
+            return ast.copy_location(ast.Pass(), node)
+
+        def visit_Continue(self, node: ast.Continue) -> ast.AST:
+            return ast.copy_location(ast.Pass(), node)
+
+        def visit_For(self, node: ast.For) -> ast.AST:
+            return node  # its own jumps stay its own
+
+        def visit_While(self, node: ast.While) -> ast.AST:
+            return node
+
+        def visit_AsyncFor(self, node: ast.AsyncFor) -> ast.AST:
+            return node
+
+        def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+            return node
+
+    import copy
+
+    return ast.unparse(Passes().visit(copy.deepcopy(node)))
 
 
 def _shown(name: str, value: Any) -> bool:

@@ -133,9 +133,9 @@ def trains(loop: ast.For | ast.While) -> bool:
     """Whether a loop's body calls ``.backward()`` or updates a variable by ``-=``, ``+=``,
     ``x = x - …`` or ``x = x + …``."""
     for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr == "backward":
-                return True
+        called = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        if called and node.func.attr == "backward":  # type: ignore[attr-defined]
+            return True
         if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub | ast.Add):
             return True
         if isinstance(node, ast.Assign) and stepped_name(node) is not None:
@@ -148,9 +148,10 @@ def stepped_name(node: ast.Assign) -> str | None:
     if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
         return None
     value = node.value
-    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Sub | ast.Add):
-        if isinstance(value.left, ast.Name) and value.left.id == node.targets[0].id:
-            return value.left.id
+    steps = isinstance(value, ast.BinOp) and isinstance(value.op, ast.Sub | ast.Add)
+    left = value.left if isinstance(value, ast.BinOp) else None
+    if steps and isinstance(left, ast.Name) and left.id == node.targets[0].id:
+        return left.id
     return None
 
 
@@ -158,7 +159,8 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise ProgramError(f"{path}: not UTF-8 text (byte {error.start}): not a Python file")
+        reason = f"{path}: not UTF-8 text (byte {error.start}): not a Python file"
+        raise ProgramError(reason) from None
     except OSError as error:
         raise ProgramError(f"{path}: cannot be read: {error.strerror or error}") from None
 
@@ -181,7 +183,7 @@ def _notebook(path: Path, cell: int | None) -> Source:
     import nbformat
 
     try:
-        notebook = nbformat.read(str(path), as_version=4)
+        notebook = nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call]
     except OSError as error:
         raise ProgramError(f"{path}: cannot be read: {error.strerror or error}") from None
     except Exception as error:  # nbformat raises several kinds for what is not a notebook
@@ -191,9 +193,7 @@ def _notebook(path: Path, cell: int | None) -> Source:
     if not codes:
         raise ProgramError(f"{path}: the notebook has no code cells")
     if cell is not None and not 1 <= cell <= len(codes):
-        raise ProgramError(
-            f"{path}: --cell {cell}: the notebook has code cells 1 to {len(codes)}"
-        )
+        raise ProgramError(f"{path}: --cell {cell}: the notebook has code cells 1 to {len(codes)}")
     source = read_cells(path, codes, cell or len(codes))
     if cell is not None:
         _cell_loop(source, cell)

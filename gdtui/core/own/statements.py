@@ -93,18 +93,17 @@ def assigned_names(node: ast.AST) -> tuple[str, ...]:
                 if bound != "*" and bound not in names:
                     names.append(bound)
         elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            if child.name not in names:
-                names.append(child.name)
+            names.extend([child.name] if child.name not in names else [])
     return tuple(names)
 
 
 def _walk_here(node: ast.AST) -> Iterator[ast.AST]:
     """``ast.walk``, not entering the bodies of functions, classes and lambdas."""
     yield node
+    closed = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda)
     for child in ast.iter_child_nodes(node):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            if child in getattr(node, "body", ()) or isinstance(node, ast.Lambda):
-                continue
+        if closed and (isinstance(node, ast.Lambda) or child in getattr(node, "body", ())):
+            continue
         yield from _walk_here(child)
 
 
@@ -117,7 +116,9 @@ def holds_jump(node: ast.stmt) -> bool:
         return any(holds_jump(child) for child in node.orelse)
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return False
-    return any(holds_jump(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
+    return any(
+        holds_jump(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)
+    )
 
 
 def _flow_attribute(name: str, store: bool = False) -> ast.Attribute:
@@ -132,15 +133,15 @@ def one_pass(body: list[ast.stmt], target: ast.expr | None, at: ast.AST) -> ast.
     flow = _flow_attribute("flow", store=True)
     set_break = ast.Assign([flow], ast.Constant(Flow.BREAK.value))
     set_next = ast.Assign([_flow_attribute("flow", store=True)], ast.Constant(Flow.NEXT.value))
-    was_break = ast.Compare(
-        _flow_attribute("flow"), [ast.Eq()], [ast.Constant(Flow.BREAK.value)]
-    )
+    was_break = ast.Compare(_flow_attribute("flow"), [ast.Eq()], [ast.Constant(Flow.BREAK.value)])
     set_continue = ast.Assign(
         [_flow_attribute("flow", store=True)], ast.Constant(Flow.CONTINUE.value)
     )
     loop = ast.For(
         target=target if target is not None else _flow_attribute("once", store=True),
-        iter=_flow_attribute("item") if target is not None else ast.Tuple([ast.Constant(0)], ast.Load()),
+        iter=_flow_attribute("item")
+        if target is not None
+        else ast.Tuple([ast.Constant(0)], ast.Load()),
         body=[*body, set_next],
         orelse=[ast.If(was_break, [set_continue], [])],
     )
@@ -174,9 +175,7 @@ def compile_epoch(source: Source, loop: ast.For | ast.While) -> CodeType:
 
 def compile_bind(source: Source, loop: ast.For) -> CodeType:
     """``target = __gdtui__.value``: the loop's header taking its item, alone."""
-    module = ast.Module(
-        body=[ast.Assign([loop.target], _flow_attribute("value"))], type_ignores=[]
-    )
+    module = ast.Module(body=[ast.Assign([loop.target], _flow_attribute("value"))], type_ignores=[])
     for node in ast.walk(module):
         if hasattr(node, "lineno") or isinstance(node, ast.expr | ast.stmt):
             ast.copy_location(node, loop)
@@ -234,9 +233,9 @@ def loop_facts(tree: ast.Module, loop: ast.For | ast.While) -> LoopFacts:
             name, value = change
             rate, gradient = _factors(value)
             if gradient is not None:
-                updates.append(Update(name, node.lineno, rate, gradient))
+                updates.append(Update(name, getattr(node, "lineno", 0), rate, gradient))
             else:
-                sums.append((name, node.lineno))
+                sums.append((name, getattr(node, "lineno", 0)))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             receiver = node.func.value
             named = receiver.id if isinstance(receiver, ast.Name) else None
@@ -262,9 +261,10 @@ def _change(node: ast.AST) -> tuple[str, ast.expr] | None:
     """(the name, what is added or taken away) of ``x -= v``, ``x += v``, ``x = x - v``,
     ``x = x + v``; subtraction as ``-v``."""
     if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub | ast.Add):
-        if isinstance(node.target, ast.Name):
-            value = node.value
-            return node.target.id, value if isinstance(node.op, ast.Add) else _negated(value)
+        if not isinstance(node.target, ast.Name):
+            return None
+        value = node.value
+        return node.target.id, value if isinstance(node.op, ast.Add) else _negated(value)
     if isinstance(node, ast.Assign) and (name := stepped_name(node)) is not None:
         assert isinstance(node.value, ast.BinOp)
         value = node.value.right

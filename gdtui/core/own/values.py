@@ -65,17 +65,23 @@ def find_parameters(namespace: dict[str, Any], facts: LoopFacts) -> list[Paramet
                 if id(tensor) in seen:
                     continue
                 seen.add(id(tensor))
-                read = (lambda n=reached: namespace.get(n)) if direct else (lambda t=tensor: t)
-                found.append(Parameter(reached, read))
+                found.append(Parameter(reached, _reader(namespace, reached, tensor, direct)))
     for update in facts.updates:
         name = update.name
-        value = namespace.get(name)
-        if name in {p.name for p in found} or (is_tensor(value) and value.requires_grad):
+        held: Any = namespace.get(name)
+        if name in {p.name for p in found} or (is_tensor(held) and held.requires_grad):
             continue
-        if isinstance(value, int | float) or hasattr(value, "shape"):
+        if isinstance(held, int | float) or hasattr(held, "shape"):
             gradient = update.gradient if update.gradient and _plain(update.gradient) else None
-            found.append(Parameter(name, lambda n=name: namespace.get(n), gradient or "?"))
+            found.append(Parameter(name, _reader(namespace, name, None, True), gradient or "?"))
     return found
+
+
+def _reader(namespace: dict[str, Any], name: str, tensor: Any, direct: bool) -> Callable[[], Any]:
+    """How to read a parameter: a variable's value now (it may be rebound), or the tensor."""
+    if direct:
+        return lambda: namespace.get(name)
+    return lambda: tensor
 
 
 def _leaves(torch: Any, name: str, value: Any) -> list[tuple[str, Any, bool]]:
@@ -184,9 +190,7 @@ class Recorder:
             "epoch": epoch,
             "loss": self.loss(),
             "params": {p.name: json_value(p.read()) for p in self.parameters},
-            "grads": {
-                p.name: json_value(gradient_of(p, self.namespace)) for p in self.parameters
-            },
+            "grads": {p.name: json_value(gradient_of(p, self.namespace)) for p in self.parameters},
         }
 
 

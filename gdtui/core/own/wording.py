@@ -104,7 +104,8 @@ class Wording:
     def broadcast(self, found: Broadcast) -> str:
         names = [self._name_of(t) for t in found.tensors]
         parts = [
-            f"{name or 'a tensor'} {_shape(shape)}" for name, shape in zip(names, found.shapes)
+            f"{name or 'a tensor'} {_shape(shape)}"
+            for name, shape in zip(names, found.shapes, strict=True)
         ]
         terms = math.prod(found.result)
         fewer = max(math.prod(found.shapes[0]), math.prod(found.shapes[1]))
@@ -131,8 +132,8 @@ class Wording:
 
     def in_place(self, stopped: ProgramStopped, code: str) -> str:
         return (
-            f"{stopped.message.rstrip('.')}: this line changes a tensor that requires grad in place while "
-            f"autograd records, which it cannot undo. Put the update inside "
+            f"{stopped.message.rstrip('.')}: this line changes a tensor that requires grad in "
+            f"place while autograd records, which it cannot undo. Put the update inside "
             f"`with torch.no_grad():`"
         )
 
@@ -141,7 +142,7 @@ class Wording:
     ) -> tuple[int, str]:
         facts = self.program.facts
         for update in facts.updates:
-            value = self.namespace.get(update.name)
+            value: Any = self.namespace.get(update.name)
             if is_tensor(value) and not value.requires_grad:
                 line = facts.first_assignment(update.name, before=self.program.loop.lineno)
                 if line is not None:
@@ -159,9 +160,7 @@ class Wording:
     def cleared(
         self, stuck: list[str], backward: int, steps: list[int], parameters: list[Parameter]
     ) -> str:
-        values = ", ".join(
-            f"{p.name} = {shown(p.read())}" for p in parameters if p.name in stuck
-        )
+        values = ", ".join(f"{p.name} = {shown(p.read())}" for p in parameters if p.name in stuck)
         step = f"the step at line {steps[-1]}" if steps else "the update"
         return (
             f"this clears the gradients that backward() at line {backward} just computed, "
