@@ -155,6 +155,7 @@ def _run(
     every = request.get("log_every", 10)
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     columns: list[str] | None = None
+    encode = json.JSONEncoder(check_circular=False).encode
     logged = 0
     for epoch in run.epochs():
         if fmt == "text":
@@ -164,7 +165,7 @@ def _run(
             continue
         record = run.record()
         if writer is None:
-            out.write(json.dumps(record) + "\n")
+            out.write(encode(record) + "\n")
             continue
         flat = flat_record(record)
         if columns is None:

@@ -82,9 +82,9 @@ class EpochRun:
     def _gradients(self) -> list[Any]:
         """Each autograd parameter's .grad as JSON, right after a backward()."""
         return [
-            (p.name, json_value(gradient_of(p, self.program.namespace)))
+            (p.name, json_value(getattr(p.read(), "grad", None)))
             for p in self.parameters
-            if p.autograd
+            if p.gradient is None
         ]
 
     def record(self) -> dict[str, Any]:

@@ -40,10 +40,18 @@ class Parameter:
         return self.gradient is None
 
 
+_TENSOR: list[type] = []
+"""torch.Tensor, once the program has imported torch."""
+
+
 def is_tensor(value: Any) -> bool:
     """Whether ``value`` is a torch tensor (without importing torch)."""
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(value, torch.Tensor)
+    if not _TENSOR:
+        torch = sys.modules.get("torch")
+        if torch is None:
+            return False
+        _TENSOR.append(torch.Tensor)
+    return isinstance(value, _TENSOR[0])
 
 
 def _visible(name: str, value: Any) -> bool:
@@ -134,6 +142,8 @@ def json_value(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if is_tensor(value):
+        if not value.dim():  # a number: .item() is the quick way to it
+            return value.item()
         value = value.detach()
         if value.numel() > WHOLE_UP_TO:
             return {"shape": list(value.shape), "norm": float(value.double().norm())}
@@ -159,7 +169,7 @@ def number(value: Any) -> float | None:
     """A one-element value as a float (a loss), else None."""
     try:
         if is_tensor(value):
-            return float(value.detach()) if value.numel() == 1 else None
+            return float(value.item()) if value.numel() == 1 else None
         result = float(value)
     except (TypeError, ValueError, RuntimeError):
         return None
@@ -186,14 +196,14 @@ class Recorder:
 
     def record(self, epoch: int) -> dict[str, Any]:
         """``{"epoch", "loss", "params", "grads"}`` as JSON holds them."""
-        return {
-            "epoch": epoch,
-            "loss": self.loss(),
-            "params": {p.name: json_value(p.read()) for p in self.parameters},
-            "grads": {p.name: json_value(gradient_of(p, self.namespace)) for p in self.parameters},
-        }
+        params: dict[str, Any] = {}
+        grads: dict[str, Any] = {}
+        for parameter in self.parameters:
+            value = parameter.read()
+            params[parameter.name] = json_value(value)
+            if parameter.gradient is None:
+                grads[parameter.name] = json_value(getattr(value, "grad", None))
+            else:
+                grads[parameter.name] = json_value(gradient_of(parameter, self.namespace))
+        return {"epoch": epoch, "loss": self.loss(), "params": params, "grads": grads}
 
-
-def finite(value: float | None) -> bool:
-    """Whether a loss is a finite number (None counts as finite: there is none)."""
-    return value is None or math.isfinite(value)
