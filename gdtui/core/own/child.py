@@ -181,28 +181,28 @@ def _run(
 def _trace(
     program: OwnProgram, watchdog: Watchdog, request: dict[str, Any], out: TextIO, fmt: str
 ) -> None:
-    tracer = Tracer(program, watchdog, request.get("epochs") or 2)
-    if fmt == "text":
-        out.write(f"# gdtui trace: {request['path']}, seeded {program.seed}\n")
-        out.write("# after each statement, the values it changed\n")
-    epoch = 0
-    for traced in tracer.lines():
-        if fmt != "text":
+    if fmt != "text":
+        for traced in Tracer(program, watchdog, request.get("epochs") or 2).lines():
             out.write(json.dumps(traced.as_json()) + "\n")
             out.flush()
-            continue
-        if traced.epoch != epoch and traced.part == "loop":
-            epoch = traced.epoch
+        return
+    out.write(f"# gdtui trace: {request['path']}, seeded {program.seed}\n")
+    out.write("# each statement, what it printed, then the values it changed\n")
+    shown = {"epoch": 0, "indent": ""}
+
+    def before(epoch: int, line: int, code: str, part: str) -> None:
+        if epoch != shown["epoch"] and part == "loop":
+            shown["epoch"] = epoch
             out.write(f"\n      # epoch {epoch}\n")
-        if traced.line == 0:
-            continue
-        first = traced.line
-        indent = "    " if traced.part == "loop" and first != program.header_line else ""
-        for offset, text in enumerate(traced.code.splitlines()):
-            number = program.source.where(first + offset)[1]
-            out.write(f"{number:>4}  {indent}{text}\n")
+        indent = "    " if part == "loop" and line != program.header_line else ""
+        shown["indent"] = indent
+        for offset, text in enumerate(code.splitlines()):
+            out.write(f"{program.source.where(line + offset)[1]:>4}  {indent}{text}\n")
+        out.flush()
+
+    for traced in Tracer(program, watchdog, request.get("epochs") or 2, before).lines():
         for name, value in traced.values.items():
-            out.write(f"      {indent}    {name} = {_number_text(value)}\n")
+            out.write(f"      {shown['indent']}    {name} = {_number_text(value)}\n")
         out.flush()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,8 +132,17 @@ def seeding(program: OwnProgram) -> str:
 class Tracer:
     """A program run statement by statement, each with the values it changed."""
 
-    def __init__(self, program: OwnProgram, watchdog: Watchdog, epochs: int) -> None:
+    def __init__(
+        self,
+        program: OwnProgram,
+        watchdog: Watchdog,
+        epochs: int,
+        before: Callable[[int, int, str, str], None] | None = None,
+    ) -> None:
         self.program = program
+        self.before = before
+        """Told (epoch, line, code, part) just before a statement runs (a handout shows the
+        line above what the program prints)."""
         self.watchdog = watchdog
         self.limit = epochs
         self.parameters: list[Parameter] = []
@@ -155,6 +164,7 @@ class Tracer:
         header = program.source.segment(program.loop).splitlines()[0]
         while program.epoch < self.limit and program.begin_epoch():
             runs = self._header_runs()
+            self._announce(program.epoch, program.loop.lineno, header, "loop")
             program.bind()
             yield self._changed(program.epoch, program.loop.lineno, header, "loop", (), runs)
             for statement in program.body:
@@ -184,11 +194,17 @@ class Tracer:
             start = f"{LOOP_ITERATOR} = iter({ast.unparse(loop.iter)}); "
         return f"{start}{ast.unparse(loop.target)} = next({LOOP_ITERATOR})"
 
+    def _announce(self, epoch: int, line: int, code: str, part: str) -> None:
+        if self.before is not None:
+            self.before(epoch, line, code, part)
+
     def _traced(self, statement: Statement, epoch: int, part: str) -> TracedStatement:
+        self._announce(epoch, statement.line, statement.text, part)
         self.program.run(statement)
         self.watchdog.advance()
         runs = without_jumps(statement.node) if statement.jumps else None
-        return self._changed(epoch, statement.line, statement.text, part, statement.assigns, runs)
+        names = statement.assigns + _filled(statement.node, self.program.namespace)
+        return self._changed(epoch, statement.line, statement.text, part, names, runs)
 
     def _changed(
         self,
@@ -256,6 +272,20 @@ def without_jumps(node: ast.stmt) -> str:
     import copy
 
     return ast.unparse(Passes().visit(copy.deepcopy(node)))
+
+
+def _filled(node: ast.stmt, namespace: dict[str, Any]) -> tuple[str, ...]:
+    """Lists, dicts and sets the statement calls a method of (``losses.append(…)``): they
+    may have changed in place."""
+    found = [
+        call.func.value.id
+        for call in ast.walk(node)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Name)
+        and isinstance(namespace.get(call.func.value.id), list | dict | set)
+    ]
+    return tuple(dict.fromkeys(found))
 
 
 def _shown(name: str, value: Any) -> bool:

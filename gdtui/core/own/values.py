@@ -206,4 +206,3 @@ class Recorder:
             else:
                 grads[parameter.name] = json_value(gradient_of(parameter, self.namespace))
         return {"epoch": epoch, "loss": self.loss(), "params": params, "grads": grads}
-

@@ -88,8 +88,8 @@ class Wording:
                     "the points where the loss takes their mean; divide by N"
                 )
         return (
-            f"{what} is {value:.6g} at {parameter} = {at:.6g}, where central differences of the "
-            f"loss give {numerical:.6g}: {said}. Check its formula against the loss's"
+            f"{what} is {value:.4g} at {parameter} = {at:.4g}, where central differences of the "
+            f"loss give {numerical:.4g}: {said}. Check its formula against the loss's"
         )
 
     def _points(self, n: int) -> str | None:
