@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gdtui.core.own.findings import KINDS
-from tests.own.own_support import GALLERY, PROGRAMS, gdtui_in
+from tests.own.own_support import GALLERY, PROGRAMS, check_here, gdtui_in
 
 CORRECT = GALLERY / "correct.py"
 LINE_OF_KIND = {
@@ -41,12 +41,18 @@ def _expected_line(path: Path, kind: str) -> int:
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_each_mistake_is_named_at_its_line_and_nothing_else(kind: str) -> None:
     path = GALLERY / f"{kind}.py"
-    result = gdtui_in(GALLERY, "check", path.name, "--format", "jsonl")
+    findings, result = check_here(path)
+    assert [f.kind for f in findings] == [kind], result
+    assert findings[0].line == _expected_line(path, kind), result
+
+
+def test_jsonl_names_the_file_as_given() -> None:
+    result = gdtui_in(GALLERY, "check", "broadcast.py", "--format", "jsonl")
     assert result.returncode == 5, result
-    findings = result.jsonl()
-    assert [f["kind"] for f in findings] == [kind], result
-    assert findings[0]["file"] == path.name
-    assert findings[0]["line"] == _expected_line(path, kind), result
+    (finding,) = result.jsonl()
+    assert finding["file"] == "broadcast.py" and finding["line"] == 24
+    assert finding["kind"] == "broadcast"
+    assert finding["message"].startswith("Y (4, 1) and y_pred (4,) broadcast to (4, 4)")
 
 
 def test_the_text_names_file_line_numbers_and_the_fix() -> None:
@@ -75,9 +81,9 @@ CORRECT_PROGRAMS = sorted(
 
 @pytest.mark.parametrize("path", CORRECT_PROGRAMS, ids=lambda p: p.name)
 def test_correct_programs_have_no_finding(path: Path) -> None:
-    result = gdtui_in(path.parent, "check", path.name, "--epochs", "6", "--format", "jsonl")
-    assert result.returncode == 0, result
-    assert result.stdout == ""
+    findings, result = check_here(path, epochs=6)
+    assert findings == [], result
+    assert result.stopped is None
 
 
 @pytest.mark.parametrize(
@@ -89,10 +95,8 @@ def test_correct_programs_have_no_finding(path: Path) -> None:
     ],
 )
 def test_the_seeds_own_bugs_are_named(name: str, kind: str) -> None:
-    path = PROGRAMS / "seeds" / name
-    result = gdtui_in(path.parent, "check", name, "--format", "jsonl")
-    assert [f["kind"] for f in result.jsonl()] == [kind], result
-    assert result.returncode == 5
+    findings, result = check_here(PROGRAMS / "seeds" / name)
+    assert [f.kind for f in findings] == [kind], result
 
 
 def _write(folder: Path, text: str) -> Path:
@@ -131,12 +135,11 @@ for epoch in range(30):
 def test_the_optimizer_idiom(
     tmp_path: Path, middle: str, total: str, lr: float, kind: str | None, line: int
 ) -> None:
-    _write(tmp_path, OPTIMIZER.format(middle=middle, total=total, lr=lr))
-    result = gdtui_in(tmp_path, "check", "mine.py", "--format", "jsonl")
-    found = [(f["kind"], f["line"]) for f in result.jsonl()]
-    assert found == ([(kind, line)] if kind else []), result
+    path = _write(tmp_path, OPTIMIZER.format(middle=middle, total=total, lr=lr))
+    findings, result = check_here(path)
+    assert [(f.kind, f.line) for f in findings] == ([(kind, line)] if kind else []), result
     if kind == "diverging":
-        message = result.jsonl()[0]["message"]
+        message = findings[0].message
         # Hessian of mean((w x + b - y)^2): 2 [[mean x², mean x], [mean x, 1]]
         assert "learning_rate = 0.5 is above 0.1" in message and "λ = 1" in message
 
@@ -148,11 +151,9 @@ def test_not_a_leaf_outside_no_grad(tmp_path: Path) -> None:
         "    with torch.no_grad():\n        w -= learning_rate * w.grad\n",
         "    w = w - learning_rate * w.grad\n",
     )
-    _write(tmp_path, text)
-    result = gdtui_in(tmp_path, "check", "mine.py", "--format", "jsonl")
-    (finding,) = result.jsonl()
-    assert finding["kind"] == "not-a-leaf" and finding["line"] == 26, result
-    assert "grad_fn=SubBackward0" in finding["message"] and "then line" in finding["message"]
+    (finding,), result = check_here(_write(tmp_path, text))
+    assert finding.kind == "not-a-leaf" and finding.line == 26, result
+    assert "grad_fn=SubBackward0" in finding.message and "then line" in finding.message
 
 
 def test_numpy_broadcast_in_the_loss(tmp_path: Path) -> None:
@@ -163,9 +164,8 @@ def test_numpy_broadcast_in_the_loss(tmp_path: Path) -> None:
         "Y = np.array([[2], [4], [6], [8]], dtype=np.float32)",
     )
     assert text != seed
-    _write(tmp_path, text)
-    result = gdtui_in(tmp_path, "check", "mine.py", "--format", "jsonl")
-    assert "broadcast" in [f["kind"] for f in result.jsonl()], result
+    findings, result = check_here(_write(tmp_path, text))
+    assert "broadcast" in [f.kind for f in findings], result
 
 
 def test_a_course_checks_every_submission(tmp_path: Path) -> None:

@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.own.own_support import GALLERY, PROGRAMS, gdtui_in, loop_lines, plain_epochs
+from tests.own.own_support import (
+    GALLERY,
+    PROGRAMS,
+    gdtui_in,
+    loop_lines,
+    plain_epochs,
+    records_here,
+)
 
 EPOCHS = 12
 FILES = sorted(
@@ -48,9 +55,7 @@ def _same(ours: Any, plain: Any) -> bool:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_records_are_what_the_file_computes(path: Path) -> None:
-    result = gdtui_in(path.parent, "run", path.name, "--format", "jsonl", "--epochs", str(EPOCHS))
-    assert result.returncode == 0, result
-    records = result.jsonl()
+    records = records_here(path, EPOCHS)
     assert records and [r["epoch"] for r in records] == list(range(1, len(records) + 1))
     names = list(records[0]["params"])
     assert names, f"{path.name}: no parameters found"
