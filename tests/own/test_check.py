@@ -178,3 +178,40 @@ def test_a_course_checks_every_submission(tmp_path: Path) -> None:
     assert result.returncode == 2, result  # a file that cannot be used wins
     assert [json.loads(line)["file"] for line in result.lines] == ["diverging.py"]
     assert "broken.py:1: syntax error" in result.stderr
+
+
+def test_a_notebooks_finding_names_its_cell(tmp_path: Path) -> None:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    setup, loop = CORRECT.read_text(encoding="utf-8").replace(
+        "learning_rate = 0.01", "learning_rate = 0.2"
+    ).split("for epoch in range(n_iters):")
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# y = 2x"),
+        nbformat.v4.new_code_cell("%matplotlib inline\n" + setup.strip()),
+        nbformat.v4.new_code_cell("for epoch in range(n_iters):" + loop),
+    ]
+    nbformat.write(notebook, tmp_path / "mine.ipynb")
+    result = gdtui_in(tmp_path, "check", "mine.ipynb", "--format", "jsonl")
+    (finding,) = result.jsonl()
+    assert finding["kind"] == "diverging" and finding["cell"] == 1, result
+    cell = notebook.cells[1].source.splitlines()
+    assert cell[finding["line"] - 1] == "learning_rate = 0.2"
+    text = gdtui_in(tmp_path, "check", "mine.ipynb")
+    assert text.lines[0].startswith(f"mine.ipynb:cell 1:{finding['line']}: the loss grows")
+
+
+def test_a_loss_that_does_not_repeat_is_not_checked(tmp_path: Path) -> None:
+    """Recomputing the loss moves a counter the loss reads: the finite differences would
+    be of another loss, so the gradient is not checked, and a note says so."""
+    path = _write(
+        tmp_path,
+        "import torch\nw = torch.tensor(0.0, requires_grad=True)\ncalls = []\n"
+        "def target():\n    calls.append(1)\n    return float(len(calls))\n"
+        "for epoch in range(3):\n    loss = (w - target()) ** 2\n    loss.backward()\n"
+        "    with torch.no_grad():\n        w -= 0.1 * w.grad\n    w.grad.zero_()\n",
+    )
+    findings, result = check_here(path)
+    assert findings == []
+    assert any("not repeatable" in note for note in result.notes), result.notes

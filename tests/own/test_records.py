@@ -144,3 +144,20 @@ def test_a_notebook_cell_runs_as_its_file(tmp_path: Path) -> None:
     assert first.returncode == 0, first
     assert first.jsonl() != last.jsonl()  # another loop: another idiom's numbers
     assert json.dumps(first.jsonl()[0]["epoch"]) == "1"
+
+
+def test_a_loss_by_another_name(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text(
+        "w = 0.0\nfor step in range(3):\n    objective = (w - 1) ** 2\n    w -= 0.1 * 2 * (w - 1)\n",
+        encoding="utf-8",
+    )
+    plain = gdtui_in(tmp_path, "run", "mine.py", "--format", "jsonl").jsonl()
+    assert [r["loss"] for r in plain] == [None, None, None]
+    named = gdtui_in(tmp_path, "run", "mine.py", "--format", "jsonl", "--loss", "objective")
+    w, losses, ws = 0.0, [], []
+    for _ in range(3):  # the same loop, plainly
+        losses.append((w - 1) ** 2)
+        w -= 0.1 * 2 * (w - 1)
+        ws.append(w)
+    assert [r["loss"] for r in named.jsonl()] == losses
+    assert [r["params"]["w"] for r in named.jsonl()] == ws
