@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "serve": "gdtui.cli.serve",
     "lessons": "gdtui.cli.lessons",
     "check": "gdtui.cli.check",
+    "mistakes": "gdtui.cli.mistakes",
 }
 """Each subcommand and its module; with none, ``gdtui`` opens the app (:mod:`gdtui.cli.app`)."""
 
