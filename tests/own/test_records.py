@@ -148,7 +148,8 @@ def test_a_notebook_cell_runs_as_its_file(tmp_path: Path) -> None:
 
 def test_a_loss_by_another_name(tmp_path: Path) -> None:
     (tmp_path / "mine.py").write_text(
-        "w = 0.0\nfor step in range(3):\n    objective = (w - 1) ** 2\n    w -= 0.1 * 2 * (w - 1)\n",
+        "w = 0.0\nfor step in range(3):\n"
+        "    objective = (w - 1) ** 2\n    w -= 0.1 * 2 * (w - 1)\n",
         encoding="utf-8",
     )
     plain = gdtui_in(tmp_path, "run", "mine.py", "--format", "jsonl").jsonl()

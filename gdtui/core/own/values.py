@@ -11,7 +11,6 @@ by the learning rate (``w -= learning_rate * dw`` → ``dw``).
 from __future__ import annotations
 
 import ast
-import math
 import sys
 import types
 from collections.abc import Callable
