@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from gdtui import exits
-from gdtui.cli.options import Parser
+from gdtui.cli.options import Parser, UsageError
 from gdtui.cli.output import writing
 from gdtui.cli.own import add_program_options, program_request, report
 from gdtui.core.own.checks import CHECK_EPOCHS, CHECK_SECONDS
@@ -30,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_program_options(
         parser,
         f"check N epochs (default {CHECK_EPOCHS}, at most {CHECK_SECONDS:g} s of them)",
+        many=True,
     )
-    parser.add_argument("more", metavar="FILE", nargs="*", help="more programs to check")
     parser.add_argument("--format", choices=("text", "jsonl"), default="text")
     return parser
 
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(args: list[str]) -> int:
     """``gdtui check FILE… [OPTIONS]``; the exit status."""
     namespace = build_parser().parse_args(args)
-    files = [namespace.file, *namespace.more]
+    files = [str(path) for given in namespace.files for path in _programs(given)]
     statuses: list[int] = []
     found = 0
     with writing():
@@ -53,16 +54,29 @@ def main(args: list[str]) -> int:
             found += count
         sys.stdout.flush()
     if namespace.format == "text" and len(files) > 1:
-        clean = statuses.count(exits.OK)
+        clean, unusable = statuses.count(exits.OK), statuses.count(exits.BAD_INPUT)
+        with_findings = len(files) - clean - unusable
         print(
-            f"gdtui check: {found} finding{'s' * (found != 1)} in {len(files)} files "
-            f"({clean} clean)",
+            f"gdtui check: {found} finding{'s' * (found != 1)} in {len(files)} files: "
+            f"{with_findings} with findings, {clean} clean"
+            + (f", {unusable} that could not be used" if unusable else ""),
             file=sys.stderr,
         )
     for status in (exits.BAD_INPUT, exits.FINDINGS):
         if status in statuses:
             return status
     return exits.OK
+
+
+def _programs(given: str) -> list[Path]:
+    """A file as given; a folder as its Python files and notebooks, by name."""
+    path = Path(given)
+    if not path.is_dir():
+        return [path]
+    found = sorted(p for p in path.iterdir() if p.suffix in (".py", ".ipynb") and p.is_file())
+    if not found:
+        raise UsageError(f"{given}: a folder with no .py or .ipynb file in it")
+    return found
 
 
 def _print(path: str, outcome: dict[str, Any], fmt: str) -> tuple[int, int]:

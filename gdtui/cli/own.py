@@ -20,10 +20,17 @@ from gdtui.core.own.launch import run_program
 from gdtui.core.settings.parse import parse_float, parse_int
 
 
-def add_program_options(parser: argparse.ArgumentParser, epochs_help: str) -> None:
+def add_program_options(
+    parser: argparse.ArgumentParser, epochs_help: str, many: bool = False
+) -> None:
     """What every command on a program takes: the file, the cell, the seed, the epochs,
     the loss's name and the timeout."""
-    parser.add_argument("file", metavar="FILE", help="a Python file or a Jupyter notebook")
+    if many:
+        parser.add_argument(
+            "files", metavar="FILE", nargs="+", help="Python files, notebooks, or folders of them"
+        )
+    else:
+        parser.add_argument("file", metavar="FILE", help="a Python file or a Jupyter notebook")
     parser.add_argument(
         "--cell",
         metavar="N",
@@ -73,7 +80,7 @@ def program_request(command: str, namespace: argparse.Namespace) -> dict[str, An
 def run_parser() -> argparse.ArgumentParser:
     """``gdtui run FILE``'s parser."""
     parser = Parser(
-        prog="gdtui run FILE",
+        prog="gdtui run",
         description="Run your own training loop (a Python file or a notebook) and print every "
         "epoch's loss, parameters and gradients.",
     )
@@ -89,7 +96,7 @@ def run_parser() -> argparse.ArgumentParser:
 def trace_parser() -> argparse.ArgumentParser:
     """``gdtui trace FILE``'s parser."""
     parser = Parser(
-        prog="gdtui trace FILE",
+        prog="gdtui trace",
         description="Print your own training loop statement by statement as it runs, each "
         "with the values it changed: the setup, then every statement of each epoch.",
     )

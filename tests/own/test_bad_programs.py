@@ -47,6 +47,8 @@ def test_a_file_that_cannot_be_used_exits_2_with_one_line(
             (tmp_path / name).mkdir()
         else:
             (tmp_path / name).write_text(text, encoding="utf-8")
+    if command == "check" and name == "folder":  # check takes a folder of programs
+        said = "folder: a folder with no .py or .ipynb file in it"
     result = gdtui_in(tmp_path, command, name, *args)
     assert result.returncode == 2, result
     assert len(result.err_lines) == 1 and said in result.stderr, result

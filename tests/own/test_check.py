@@ -65,7 +65,7 @@ def test_the_text_names_file_line_numbers_and_the_fix() -> None:
     assert second.startswith("diverging.py:18: the loss grows 4× every epoch")
     assert "learning_rate = 0.2 is above 0.1333, the largest stable rate" in second
     assert code2.strip() == "learning_rate = 0.2"
-    assert "2 findings in 3 files (1 clean)" in result.stderr
+    assert "2 findings in 3 files: 2 with findings, 1 clean" in result.stderr
 
 
 CORRECT_PROGRAMS = sorted(
@@ -178,15 +178,23 @@ def test_a_course_checks_every_submission(tmp_path: Path) -> None:
     assert result.returncode == 2, result  # a file that cannot be used wins
     assert [json.loads(line)["file"] for line in result.lines] == ["diverging.py"]
     assert "broken.py:1: syntax error" in result.stderr
+    folder = gdtui_in(tmp_path, "check", ".")  # a folder: its programs, by name
+    assert folder.returncode == 2
+    assert folder.lines[0].startswith("diverging.py:18: the loss grows")
+    assert folder.err_lines[-1] == (
+        "gdtui check: 1 finding in 3 files: 1 with findings, 1 clean, 1 that could not be used"
+    )
 
 
 def test_a_notebooks_finding_names_its_cell(tmp_path: Path) -> None:
     import nbformat
 
     notebook = nbformat.v4.new_notebook()
-    setup, loop = CORRECT.read_text(encoding="utf-8").replace(
-        "learning_rate = 0.01", "learning_rate = 0.2"
-    ).split("for epoch in range(n_iters):")
+    setup, loop = (
+        CORRECT.read_text(encoding="utf-8")
+        .replace("learning_rate = 0.01", "learning_rate = 0.2")
+        .split("for epoch in range(n_iters):")
+    )
     notebook.cells = [
         nbformat.v4.new_markdown_cell("# y = 2x"),
         nbformat.v4.new_code_cell("%matplotlib inline\n" + setup.strip()),

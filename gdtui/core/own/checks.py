@@ -134,9 +134,10 @@ class Checker:
                 self._backwards_before = sum(what == "backward" for what, _ in self._events)
                 grads = [_copy(gradient_of(p, program.namespace)) for p in self.parameters]
                 bound = {name: program.namespace.get(name) for name in self._direct()}
+                values = [_copy(p.read()) for p in self.parameters] if program.epoch == 1 else []
                 flow = program.run(statement)
                 self.watchdog.advance()
-                self._after_statement(statement, grads, bound)
+                self._after_statement(statement, grads, bound, values)
                 if flow is Flow.BREAK:
                     return True
                 if flow is Flow.CONTINUE:
@@ -167,7 +168,7 @@ class Checker:
                 self._found(
                     kinds.ACCUMULATING_GRAD,
                     line,
-                    self.words.accumulating(parameter.name, previous, after),
+                    self.words.accumulating(parameter.name, previous, after, value),
                 )
             self._grad_epoch[index] = self.program.epoch
             self._compare_gradient(index, added, line, f"{parameter.name}.grad")
@@ -185,10 +186,18 @@ class Checker:
     # After each statement and each epoch.
 
     def _after_statement(
-        self, statement: Statement, grads: list[Any], bound: dict[str, Any]
+        self,
+        statement: Statement,
+        grads: list[Any],
+        bound: dict[str, Any],
+        values_before: list[Any],
     ) -> None:
         namespace = self.program.namespace
-        if self.program.epoch == 1 and self._loss_name() in statement.assigns:
+        first, end = statement.line, statement.node.end_lineno or statement.line
+        if any(first <= update.line <= end for update in self.program.facts.updates):
+            self._events.append(("step", statement.line))  # a hand-written update
+        simple = not isinstance(statement.node, ast.For | ast.While | ast.AsyncFor)
+        if self.program.epoch == 1 and self._loss_name() in statement.assigns and simple:
             self._arrays_broadcast(statement)
             self._faithful(number(namespace.get(self._loss_name() or "")))
         for name, was in bound.items():
@@ -206,18 +215,51 @@ class Checker:
             )
             if emptied and (not self._events or self._events[-1][0] != "clear"):
                 self._events.append(("clear", statement.line))  # w.grad = None, say
+        if not simple:
+            return  # a loop of batches: its last batch's gradient is no epoch's
         backwards = sum(what == "backward" for what, _ in self._events)
+        sets_grad = any(
+            isinstance(node, ast.Attribute)
+            and node.attr == "grad"
+            and isinstance(node.ctx, ast.Store)
+            for node in ast.walk(statement.node)
+        )
         for index, parameter in enumerate(self.parameters):
             if parameter.autograd:
                 now = gradient_of(parameter, namespace)
                 fresh = _nonzero(now) and not _same(now, grads[index])
-                if backwards == self._backwards_before and fresh:
+                if backwards == self._backwards_before and fresh and sets_grad:
                     self._compare_gradient(index, now, statement.line, f"{parameter.name}.grad")
                 continue
             gradient = parameter.gradient or "?"
             if gradient.split(".")[0].split("[")[0] in statement.assigns:
                 value = gradient_of(parameter, namespace)
                 self._compare_gradient(index, value, statement.line, gradient)
+            elif gradient == "?":
+                self._implied_gradient(index, parameter, statement, values_before)
+
+    def _implied_gradient(
+        self, index: int, parameter: Parameter, statement: Statement, before: list[Any]
+    ) -> None:
+        """An update whose gradient is written inline (``w -= lr * (2 * x * r).mean()``):
+        its gradient is how far it moved the parameter, over the rate."""
+        if not before:
+            return
+        facts = self.program.facts
+        first, last = statement.line, statement.node.end_lineno or statement.line
+        for update in facts.updates:
+            if update.name != parameter.name or not first <= update.line <= last:
+                continue
+            rate = self.program.namespace.get(update.rate or "")
+            if not isinstance(rate, int | float) or not rate:
+                return
+            import numpy as np
+
+            moved = np.asarray(before[index], dtype=np.float64) - np.asarray(
+                parameter.read(), dtype=np.float64
+            )
+            what = f"the gradient in {parameter.name}'s update ({update.gradient})"
+            self._compare_gradient(index, moved / rate, update.line, what)
 
     def _faithful(self, loss: float | None) -> None:
         """Keep the finite differences only where recomputing the loss at the epoch's own
@@ -272,6 +314,8 @@ class Checker:
                 line, message = self.words.diverging(self._losses, self._curvature())
                 self._found(kinds.DIVERGING, line, message)
         self._cleared_before_step()
+        if program.epoch == 1:
+            self._nothing_moved()
         if program.epoch >= 2:
             self._graph_kept()
 
@@ -291,9 +335,12 @@ class Checker:
         backwards = [i for i, (what, _) in enumerate(events) if what == "backward"]
         if not backwards:
             return
-        clears = [i for i, (what, _) in enumerate(events) if what == "clear" and i > backwards[-1]]
+        last = backwards[-1]
+        after = [i for i, (what, _) in enumerate(events) if what == "step" and i > last]
+        until = after[0] if after else len(events)
+        clears = [i for i, (what, _) in enumerate(events) if what == "clear" and last < i < until]
         if not clears:
-            return
+            return  # cleared after the step (or the update), as it should be
         stuck = [
             p.name
             for index, p in enumerate(self.parameters)
@@ -307,6 +354,21 @@ class Checker:
             backward_line = events[backwards[-1]][1]
             message = self.words.cleared(stuck, backward_line, steps, self.parameters)
             self._found(kinds.CLEARED_BEFORE_STEP, events[clears[0]][1], message)
+
+    def _nothing_moved(self) -> None:
+        """Gradients computed, not cleared, and no parameter moved, where the loop takes
+        ``p = p - …`` over its parameters: the update went to the loop's variable."""
+        from gdtui.core.own.statements import rebound_loop_variables
+
+        computed = any(_nonzero(c) for cs in self._contributions.values() for c in cs)
+        moved = any(
+            not _same(s, p.read()) for s, p in zip(self._start_values, self.parameters, strict=True)
+        )
+        if not computed or moved:
+            return
+        for name, line in rebound_loop_variables(self.program.loop):
+            self._found(kinds.NOT_A_LEAF, line, self.words.loop_variable(name))
+            return
 
     def _graph_kept(self) -> None:
         namespace = self.program.namespace
@@ -335,8 +397,9 @@ class Checker:
         probe = LossProbe(self.program, self.parameters, statements, name)
         base = probe.loss_at({})
         if base is None:
+            why = probe.failure or f"{name} is not one number"
             self.result.notes.append(
-                "the gradient was not checked: the loss could not be recomputed"
+                f"the gradient was not checked: computing {name} again failed ({why})"
             )
             return
         self._probe = probe
@@ -347,9 +410,18 @@ class Checker:
         """The body's statements up to the one that assigns the loss, where running them
         again moves nothing (no backward() or step among them); else a note and None."""
         body = self.program.body
+        updated = {update.line for update in self.program.facts.updates}
         for index, statement in enumerate(body):
             if name in statement.assigns:
                 chosen = body[: index + 1]
+                last = statement.node.end_lineno or statement.line
+                if any(chosen[0].line <= line <= last for line in updated):
+                    self.result.notes.append(
+                        f"the gradient was not checked: {name} is computed in the same "
+                        f"statement (line {statement.line}) as an update of the parameters, "
+                        "a loop of batches say, so it cannot be computed again alone"
+                    )
+                    return None
                 for node in (n for s in chosen for n in ast.walk(s.node)):
                     called = (
                         node.func.attr
@@ -358,8 +430,9 @@ class Checker:
                     )
                     if called in ("backward", "step"):
                         self.result.notes.append(
-                            f"the gradient was not checked: {name} is computed where "
-                            f"{called}() runs too (line {getattr(node, 'lineno', 0)})"
+                            f"the gradient was not checked: {name} is computed in the same "
+                            f"statement as {called}() (line {getattr(node, 'lineno', 0)}), so "
+                            f"it cannot be computed again without running {called}() again"
                         )
                         return None
                 return chosen
@@ -413,6 +486,8 @@ class Checker:
             return
         if kind == kinds.IN_PLACE_ON_LEAF:
             self._found(kind, stopped.line, self.words.in_place(stopped, code))
+        elif kind == kinds.NOT_A_LEAF:
+            self._found(kind, stopped.line, self.words.module_rebound(stopped, code))
         elif kind == kinds.NO_REQUIRES_GRAD:
             line, message = self.words.no_requires_grad(stopped, self.parameters)
             self._found(kind, line, message)

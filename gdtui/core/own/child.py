@@ -158,6 +158,8 @@ def _run(
     encode = json.JSONEncoder(check_circular=False).encode
     logged = 0
     for epoch in run.epochs():
+        if epoch == 1:
+            _missing_loss(program, request.get("loss"))
         if fmt == "text":
             if (epoch - 1) % every == 0:
                 out.write(text_record(run.record()) + "\n")
@@ -176,6 +178,18 @@ def _run(
         out.write(text_record(run.record()) + "\n")
     out.flush()
     run.finish()
+
+
+def _missing_loss(program: OwnProgram, name: str | None) -> None:
+    """Say once, on stderr, that ``--loss NAME`` names no variable of the program."""
+    if name is not None and name not in program.namespace:
+        sys.stdout.flush()
+        print(
+            f"gdtui run: --loss {name}: the program has no variable {name} after epoch 1, "
+            "so the records' loss is null",
+            file=sys.__stderr__,
+            flush=True,
+        )
 
 
 def _trace(

@@ -68,6 +68,8 @@ def error_kind(message: str) -> str | None:
         return IN_PLACE_ON_LEAF
     if "does not require grad and does not have a grad_fn" in message:
         return NO_REQUIRES_GRAD
+    if "cannot assign" in message and "as parameter" in message:
+        return NOT_A_LEAF  # model.weight = model.weight - …: a module refuses the tensor
     return None
 
 

@@ -47,6 +47,8 @@ class LossProbe:
         self.statements = list(statements)
         self.loss_name = loss_name
         self._random = (random.getstate(), np.random.get_state(), _torch_state())
+        self.failure = ""
+        """Why the loss could not be computed again, where it could not."""
         self.start = [_flat(p.read()) for p in parameters]
         """Each parameter's elements as the epoch starts (float64)."""
 
@@ -67,7 +69,8 @@ class LossProbe:
             for statement in self.statements:
                 try:
                     exec(statement.code, scratch)
-                except Exception:
+                except Exception as error:
+                    self.failure = f"line {statement.line}: {type(error).__name__}: {error}"
                     return None
                 if statement.jumps and self.program.jumps.flow != Flow.NEXT.value:
                     return None
@@ -95,7 +98,7 @@ class LossProbe:
             return None
         small, large = hessians
         assert small is not None and large is not None
-        if not np.allclose(small, large, rtol=0.02, atol=1e-6 * max(1.0, np.abs(large).max())):
+        if not np.allclose(small, large, rtol=0.02, atol=1e-3 * max(1e-12, np.abs(large).max())):
             return None
         return float(np.linalg.eigvalsh((large + large.T) / 2)[-1])
 

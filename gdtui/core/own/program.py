@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from types import CodeType, TracebackType
 from typing import Any
 
-from gdtui.core.own.source import Source, training_loop
+from gdtui.core.own.source import Source, top_level, training_loop
 from gdtui.core.own.statements import (
     FLOW,
     Flow,
@@ -87,7 +87,7 @@ class OwnProgram:
         self.source = source
         self.seed = seed
         self.loop = training_loop(source)
-        top = source.tree.body
+        top = top_level(source.tree)
         index = top.index(self.loop)
         self.setup = [compile_statement(source, node) for node in top[:index]]
         self.body = [compile_statement(source, node, in_loop=True) for node in self.loop.body]

@@ -78,10 +78,17 @@ class Source:
         return lines[line - 1] if 1 <= line <= len(lines) else ""
 
     def segment(self, node: ast.stmt) -> str:
-        """A statement's own lines, comments included, dedented to column 0."""
+        """A statement's own text, dedented to column 0: from where it starts to where it
+        ends (a line of several statements, ``a = 1; b = 2``, gives each its own), the
+        comments on its inner lines included."""
         lines = self.text.splitlines()[node.lineno - 1 : node.end_lineno]
         indent = node.col_offset
-        return "\n".join(line[indent:] if line[:indent].isspace() else line for line in lines)
+        end = node.end_col_offset
+        if end is not None and lines:
+            lines[-1] = lines[-1].encode()[:end].decode(errors="ignore")
+        first = lines[0].encode()[indent:].decode(errors="ignore") if lines else ""
+        rest = [line[indent:] if line[:indent].isspace() else line for line in lines[1:]]
+        return "\n".join([first, *rest])
 
 
 def read_source(path: Path, cell: int | None = None, label: str = "") -> Source:
@@ -113,20 +120,76 @@ def training_loop(source: Source) -> ast.For | ast.While:
     last = source.cells[-1].first_line  # a notebook's loop is in the cell trained
     loops = [
         node
-        for node in source.tree.body
+        for node in top_level(source.tree)
         if isinstance(node, ast.For | ast.While) and node.lineno >= last
     ]
     marked = [loop for loop in loops if LOOP_MARK.search(source.line_text(loop.lineno))]
     if marked:
         return marked[0]
-    for loop in loops:
-        if trains(loop):
-            return loop
-    where = "its cells" if source.notebook else "it"
+    # The first that calls backward(), else the first that steps a variable down a product
+    # (w -= lr * dw), else the first with any -= or +=: a loop summing the data comes first.
+    for test in (_calls_backward, _steps, trains):
+        for loop in loops:
+            if test(loop):
+                return loop
+    inner = [
+        node
+        for node in ast.walk(source.tree)
+        if isinstance(node, ast.For | ast.While) and node not in loops and trains(node)
+    ]
+    if inner:
+        raise ProgramError(
+            f"{source.place(inner[0].lineno)}: the training loop is inside a function or a "
+            "block; gdtui steps a loop at the top level of the file (or of its "
+            "if __name__ == '__main__': block): move it there"
+        )
+    where = "its cells" if source.notebook else "its"
     raise ProgramError(
-        f"{source.name}: no training loop: none of {where}'s top-level for or while loops calls "
+        f"{source.name}: no training loop: none of {where} top-level for or while loops calls "
         ".backward() or updates a variable with -= or +=; mark one with # gdtui: loop"
     )
+
+
+def top_level(tree: ast.Module) -> list[ast.stmt]:
+    """The module's statements, those of its ``if __name__ == "__main__":`` block in its
+    place (the block always runs: the program is the main module)."""
+    found: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and not node.orelse and _is_main_test(node.test):
+            found.extend(node.body)
+        else:
+            found.append(node)
+    return found
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    return ast.unparse(test).replace("'", '"') in (
+        '__name__ == "__main__"',
+        '"__main__" == __name__',
+    )
+
+
+def _calls_backward(loop: ast.For | ast.While) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "backward"
+        for node in ast.walk(ast.Module(body=loop.body, type_ignores=[]))
+    )
+
+
+def _steps(loop: ast.For | ast.While) -> bool:
+    """Whether the loop takes a variable down a product (``w -= lr * dw``)."""
+    for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
+        if isinstance(node, ast.AugAssign):
+            value = node.value
+            product = isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult | ast.Div)
+            if isinstance(node.op, ast.Sub) and product:
+                return True
+        named = isinstance(node, ast.Assign) and stepped_name(node) is not None
+        if named and isinstance(getattr(node.value, "right", None), ast.BinOp):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def trains(loop: ast.For | ast.While) -> bool:

@@ -19,7 +19,7 @@ from gdtui.core.own.source import Source, stepped_name
 
 FLOW = "__gdtui__"
 """The name, in the program's namespace, of what the loop's jumps are told through."""
-LOSS_NAMES = ("loss", "l", "cost", "mse", "J", "error", "err")
+LOSS_NAMES = ("loss", "l", "cost", "mse", "J")
 """Names a loop without autograd gives its loss (``--loss`` names another)."""
 
 
@@ -303,6 +303,18 @@ def _rate_like(node: ast.expr) -> bool:
 
 def _named(node: ast.expr) -> str | None:
     return ast.unparse(node) if isinstance(node, ast.Name | ast.Attribute) else None
+
+
+def rebound_loop_variables(loop: ast.For | ast.While) -> list[tuple[str, int]]:
+    """``p = p - …`` inside ``for p in …:`` in the loop's body: (the name, the line). It
+    rebinds the loop's variable and leaves what it was taken from as it was."""
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+            for inner in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+                if isinstance(inner, ast.Assign) and stepped_name(inner) == node.target.id:
+                    found.append((node.target.id, inner.lineno))
+    return found
 
 
 def loss_name(facts: LoopFacts, loop: ast.For | ast.While, given: str | None) -> str | None:

@@ -138,8 +138,12 @@ def json_value(value: Any) -> Any:
     """A value as JSON holds it: a number, nested lists of numbers, None; a tensor or array
     of more than :data:`WHOLE_UP_TO` elements as ``{"shape": […], "norm": x}``; anything
     else as its one-line repr."""
-    if value is None or isinstance(value, bool | int | float | str):
+    if value is None or isinstance(value, bool | str):
         return value
+    if isinstance(value, float):
+        return float(value)  # numpy's float64 is a float: written as one, not np.float64(…)
+    if isinstance(value, int):
+        return int(value)
     if is_tensor(value):
         if not value.dim():  # a number: .item() is the quick way to it
             return value.item()

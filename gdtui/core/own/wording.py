@@ -20,7 +20,7 @@ def shown(value: Any) -> str:
     plain = json_value(value)
     if isinstance(plain, float):
         return f"{plain:.4g}"
-    if isinstance(plain, list) and len(str(plain)) <= 40:
+    if isinstance(plain, list) and len(str(_rounded(plain))) <= 60:
         return str(_rounded(plain))
     shape = getattr(value, "shape", None)
     return f"a tensor of shape {tuple(shape)}" if shape is not None else str(plain)[:40]
@@ -42,14 +42,18 @@ class Wording:
     def namespace(self) -> dict[str, Any]:
         return self.program.namespace
 
-    def _optimizer(self) -> str | None:
+    def _optimizer(self, holding: Any = None) -> str | None:
+        """The optimizer's variable (the one that holds ``holding``, where given)."""
         import sys
 
         torch = sys.modules.get("torch")
         if torch is None:
             return None
         for name, value in self.namespace.items():
-            if isinstance(value, torch.optim.Optimizer):
+            if not isinstance(value, torch.optim.Optimizer):
+                continue
+            held = [p for group in value.param_groups for p in group["params"]]
+            if holding is None or any(p is holding for p in held):
                 return name
         return None
 
@@ -59,8 +63,8 @@ class Wording:
                 return name
         return None
 
-    def accumulating(self, name: str, before: Any, after: Any) -> str:
-        optimizer = self._optimizer()
+    def accumulating(self, name: str, before: Any, after: Any, tensor: Any = None) -> str:
+        optimizer = self._optimizer(holding=tensor)
         fix = f"{optimizer}.zero_grad()" if optimizer else f"{name}.grad.zero_()"
         return (
             f"{name}.grad was {shown(before)} before this backward() and {shown(after)} after "
@@ -109,14 +113,14 @@ class Wording:
         ]
         terms = math.prod(found.result)
         fewer = max(math.prod(found.shapes[0]), math.prod(found.shapes[1]))
-        a, b = (name or "it" for name in names)
         return (
             f"{parts[0]} and {parts[1]} broadcast to {_shape(found.result)}: the loss takes "
             f"{terms} terms where there are {fewer}, and trains to a wrong answer without an "
-            f"error. Give both the same shape, e.g. {b}.view({a}.shape)"
+            f"error. Give both the same shape: {_reshaped(names, found.shapes)}"
         )
 
     def rebound(self, name: str, now: Any) -> str:
+        rate = next((u.rate for u in self.program.facts.updates if u.name == name and u.rate), "lr")
         detail = (
             f"grad_fn={type(now.grad_fn).__name__}"
             if is_tensor(now) and now.grad_fn is not None
@@ -127,7 +131,22 @@ class Wording:
         return (
             f"{name} = … makes {name} a new tensor computed from the old one ({detail}): it "
             f"is no longer the leaf that backward() fills, so {name}.grad is None from now on. "
-            f"Update it in place: with torch.no_grad(): {name} -= learning_rate * {name}.grad"
+            f"Update it in place: with torch.no_grad(): {name} -= {rate} * {name}.grad"
+        )
+
+    def loop_variable(self, name: str) -> str:
+        return (
+            f"{name} = {name} - … makes {name} a new tensor and leaves the parameter it was "
+            f"taken from as it was: nothing moves epoch after epoch. Update the parameter in "
+            f"place: with torch.no_grad(): {name} -= lr * {name}.grad"
+        )
+
+    def module_rebound(self, stopped: ProgramStopped, code: str) -> str:
+        target = code.split("=")[0].strip() or "the parameter"
+        return (
+            f"{stopped.message}: {target} = … would make a module's parameter a tensor "
+            f"computed from it, which the module refuses. Update it in place: with "
+            f"torch.no_grad(): {target} -= lr * {target}.grad"
         )
 
     def in_place(self, stopped: ProgramStopped, code: str) -> str:
@@ -141,17 +160,22 @@ class Wording:
         self, stopped: ProgramStopped, parameters: list[Parameter]
     ) -> tuple[int, str]:
         facts = self.program.facts
+        lacking: list[tuple[int, str]] = []
         for update in facts.updates:
             value: Any = self.namespace.get(update.name)
             if is_tensor(value) and not value.requires_grad:
                 line = facts.first_assignment(update.name, before=self.program.loop.lineno)
-                if line is not None:
-                    return line, (
-                        f"{update.name} is created without requires_grad=True, so the loss "
-                        f"does not depend on any tensor autograd follows and backward() at line "
-                        f"{stopped.line} fails ({stopped.message}). Create it with "
-                        f"requires_grad=True"
-                    )
+                if line is not None and update.name not in [n for _, n in lacking]:
+                    lacking.append((line, update.name))
+        if lacking:
+            names = " and ".join(name for _, name in lacking)
+            verb = "is" if len(lacking) == 1 else "are"
+            return lacking[0][0], (
+                f"{names} {verb} created without requires_grad=True, so the loss does not "
+                f"depend on any tensor autograd follows and backward() at line "
+                f"{stopped.line} fails ({stopped.message}). Create "
+                f"{'it' if len(lacking) == 1 else 'them'} with requires_grad=True"
+            )
         return stopped.line, (
             f"{stopped.message}: no tensor the loss is computed from requires grad; create the "
             "parameters with requires_grad=True"
@@ -232,6 +256,24 @@ def _keyword_name(program: OwnProgram, line: int, keyword: str) -> str | None:
                 if given.arg == keyword and isinstance(given.value, ast.Name):
                     return given.value.id
     return None
+
+
+def _reshaped(names: list[str | None], shapes: tuple[tuple[int, ...], ...]) -> str:
+    """How to give two shapes one: the lower-dimensional one as a column, or the other
+    squeezed, in the program's names where it has them."""
+    low = 0 if len(shapes[0]) < len(shapes[1]) else 1
+    high = 1 - low
+    column = (
+        f"{names[low]}.view(-1, 1)"
+        if names[low]
+        else f"the {_shape(shapes[low])} one as a column (.view(-1, 1))"
+    )
+    squeezed = (
+        f"{names[high]}.squeeze(1)"
+        if names[high]
+        else f".squeeze(1) on the {_shape(shapes[high])} one"
+    )
+    return f"{column}, or {squeezed}"
 
 
 def _shape(shape: tuple[int, ...]) -> str:
