@@ -18,11 +18,20 @@ from typing import Any
 from gdtui.core.engine.divergence import DivergenceWatch
 from gdtui.core.own import findings as kinds
 from gdtui.core.own.findings import Finding, error_kind, explain_error
+from gdtui.core.own.gradient_checks import GradientChecks
 from gdtui.core.own.hooks import Broadcast, TorchHooks
-from gdtui.core.own.numeric import LossProbe, agrees, nearly_whole
 from gdtui.core.own.program import OwnProgram, ProgramStopped
 from gdtui.core.own.statements import Flow, Statement
-from gdtui.core.own.values import Parameter, find_parameters, gradient_of, is_tensor, number
+from gdtui.core.own.values import (
+    Parameter,
+    copied,
+    find_parameters,
+    gradient_of,
+    is_tensor,
+    nonzero,
+    number,
+    same,
+)
 from gdtui.core.own.watchdog import Watchdog
 from gdtui.core.own.wording import Wording
 
@@ -50,7 +59,7 @@ class CheckResult:
     stopped: ProgramStopped | None = None
 
 
-class Checker:
+class Checker(GradientChecks):
     """Runs ``program`` for at most ``epochs`` epochs (and :data:`CHECK_SECONDS`), finding
     its mistakes; a :class:`~gdtui.core.own.hooks.Listener` of its torch calls."""
 
@@ -72,80 +81,108 @@ class Checker:
         """The epoch of each parameter's last backward()."""
         self._contributions: dict[int, list[Any]] = {}
         self._start_values: list[Any] = []
-        self._probe: LossProbe | None = None
+        self._probe = None
         self._numerical: dict[tuple[int, int], float] = {}
         self._rebound: set[str] = set()
         self._losses: list[float] = []
         self._backwards_before = 0
+        self._watch = DivergenceWatch()
+        self._broadcasts: Any = None
 
     def run(self) -> CheckResult:
         """Check the program; what was found."""
         program = self.program
         began = time.monotonic()
         try:
-            program.start()
-            for statement in program.setup:
-                program.run(statement)
-                self.watchdog.advance()
-            self.parameters = find_parameters(program.namespace, program.facts)
-            self._install()
-            watch = DivergenceWatch()
-            while self.result.epochs < self.epochs and program.begin_epoch():
-                if self.result.epochs and time.monotonic() - began > CHECK_SECONDS:
+            self.begin()
+            while self.result.epochs < self.epochs and self.begin_epoch():
+                broke = False
+                for statement in program.body:
+                    flow = self.statement(statement)
+                    broke = flow is Flow.BREAK
+                    if flow is not Flow.NEXT:
+                        break
+                self.end_epoch()
+                if broke:
+                    break
+                if time.monotonic() - began > CHECK_SECONDS:
                     self.result.notes.append(
                         f"checked {self.result.epochs} epochs (the first {CHECK_SECONDS:g} s)"
                     )
                     break
-                broke = self._epoch()
-                self.result.epochs += 1
-                self._after_epoch(watch)
-                if broke:
-                    break
         except ProgramStopped as stopped:
-            self.result.stopped = stopped
-            self._explain(stopped)
+            self.stopped(stopped)
         finally:
-            if self.hooks is not None:
-                self.hooks.remove()
+            self.close()
         return self.result
 
-    def _install(self) -> None:
-        if not self.program.uses_torch:
-            return
-        self.hooks = TorchHooks(
-            self.program.filename, lambda: [p.read() for p in self.parameters], self
-        )
-        self.hooks.install()
-
-    def _epoch(self) -> bool:
-        """One epoch, statement by statement; whether it broke out of the loop."""
+    def begin(self) -> None:
+        """Start the program afresh and run its setup; find its parameters; watch torch."""
         program = self.program
+        program.start()
+        for statement in program.setup:
+            program.run(statement)
+            self.watchdog.advance()
+        self.parameters = find_parameters(program.namespace, program.facts)
+        if program.uses_torch:
+            self.hooks = TorchHooks(
+                program.filename, lambda: [p.read() for p in self.parameters], self
+            )
+            self.hooks.install()
+
+    def begin_epoch(self) -> bool:
+        """Start the next epoch (its item taken); False when the loop has ended."""
+        program = self.program
+        if not program.begin_epoch():
+            return False
         program.bind()
         self._events.clear()
         self._contributions = {}
-        self._start_values = [_copy(p.read()) for p in self.parameters]
+        self._start_values = [copied(p.read()) for p in self.parameters]
         if program.epoch == 1:
             self._probe_gradient()
-        broadcasts = self.hooks.watch_broadcasts() if self.hooks and program.epoch == 1 else None
-        try:
-            if broadcasts is not None:
-                broadcasts.__enter__()
-            for statement in program.body:
-                self._backwards_before = sum(what == "backward" for what, _ in self._events)
-                grads = [_copy(gradient_of(p, program.namespace)) for p in self.parameters]
-                bound = {name: program.namespace.get(name) for name in self._direct()}
-                values = [_copy(p.read()) for p in self.parameters] if program.epoch == 1 else []
-                flow = program.run(statement)
-                self.watchdog.advance()
-                self._after_statement(statement, grads, bound, values)
-                if flow is Flow.BREAK:
-                    return True
-                if flow is Flow.CONTINUE:
-                    break
-        finally:
-            if broadcasts is not None:
-                broadcasts.__exit__(None, None, None)
-        return False
+            if self.hooks is not None:
+                self._broadcasts = self.hooks.watch_broadcasts()
+                self._broadcasts.__enter__()
+        return True
+
+    def statement(self, statement: Statement) -> Flow:
+        """Run one statement of the epoch, checking what it did; where it left the loop."""
+        program = self.program
+        self._backwards_before = sum(what == "backward" for what, _ in self._events)
+        grads = [copied(gradient_of(p, program.namespace)) for p in self.parameters]
+        bound = {name: program.namespace.get(name) for name in self._direct()}
+        values = [copied(p.read()) for p in self.parameters] if program.epoch == 1 else []
+        flow = program.run(statement)
+        self.watchdog.advance()
+        self._after_statement(statement, grads, bound, values)
+        if flow is Flow.BREAK:
+            program.ended = True
+        return flow
+
+    def end_epoch(self) -> None:
+        """The epoch's statements have run: what it shows as a whole."""
+        self._stop_broadcasts()
+        self.result.epochs += 1
+        self._after_epoch(self._watch)
+
+    def stopped(self, stopped: ProgramStopped) -> None:
+        """The program stopped at a line: that is the result, explained."""
+        self._stop_broadcasts()
+        self.result.stopped = stopped
+        self._explain(stopped)
+
+    def close(self) -> None:
+        """Stop watching torch."""
+        self._stop_broadcasts()
+        if self.hooks is not None:
+            self.hooks.remove()
+            self.hooks = None
+
+    def _stop_broadcasts(self) -> None:
+        if self._broadcasts is not None:
+            self._broadcasts.__exit__(None, None, None)
+            self._broadcasts = None
 
     def _direct(self) -> list[str]:
         """Parameters that are variables of the namespace (``w``, not ``model.weight``)."""
@@ -161,10 +198,10 @@ class Checker:
             previous = before[index] if index < len(before) else None
             added = after if previous is None or after is None else after - previous
             self._contributions.setdefault(index, []).append(added)
-            if not _nonzero(added):
+            if not nonzero(added):
                 continue  # this backward() did not reach the parameter
             written = self._grad_epoch.get(index)
-            if _nonzero(previous) and written is not None and written < self.program.epoch:
+            if nonzero(previous) and written is not None and written < self.program.epoch:
                 self._found(
                     kinds.ACCUMULATING_GRAD,
                     line,
@@ -206,11 +243,11 @@ class Checker:
                 self._rebound.add(name)
                 line = _assignment_line(statement.node, name)
                 self._found(kinds.NOT_A_LEAF, line, self.words.rebound(name, now))
-        if any(_nonzero(g) for g in grads):
+        if any(nonzero(g) for g in grads):
             after = [gradient_of(p, namespace) for p in self.parameters]
             autograd = [p.autograd for p in self.parameters]
             emptied = any(
-                a and _nonzero(g) and not _nonzero(n)
+                a and nonzero(g) and not nonzero(n)
                 for a, g, n in zip(autograd, grads, after, strict=True)
             )
             if emptied and (not self._events or self._events[-1][0] != "clear"):
@@ -227,7 +264,7 @@ class Checker:
         for index, parameter in enumerate(self.parameters):
             if parameter.autograd:
                 now = gradient_of(parameter, namespace)
-                fresh = _nonzero(now) and not _same(now, grads[index])
+                fresh = nonzero(now) and not same(now, grads[index])
                 if backwards == self._backwards_before and fresh and sets_grad:
                     self._compare_gradient(index, now, statement.line, f"{parameter.name}.grad")
                 continue
@@ -237,42 +274,6 @@ class Checker:
                 self._compare_gradient(index, value, statement.line, gradient)
             elif gradient == "?":
                 self._implied_gradient(index, parameter, statement, values_before)
-
-    def _implied_gradient(
-        self, index: int, parameter: Parameter, statement: Statement, before: list[Any]
-    ) -> None:
-        """An update whose gradient is written inline (``w -= lr * (2 * x * r).mean()``):
-        its gradient is how far it moved the parameter, over the rate."""
-        if not before:
-            return
-        facts = self.program.facts
-        first, last = statement.line, statement.node.end_lineno or statement.line
-        for update in facts.updates:
-            if update.name != parameter.name or not first <= update.line <= last:
-                continue
-            rate = self.program.namespace.get(update.rate or "")
-            if not isinstance(rate, int | float) or not rate:
-                return
-            import numpy as np
-
-            moved = np.asarray(before[index], dtype=np.float64) - np.asarray(
-                parameter.read(), dtype=np.float64
-            )
-            what = f"the gradient in {parameter.name}'s update ({update.gradient})"
-            self._compare_gradient(index, moved / rate, update.line, what)
-
-    def _faithful(self, loss: float | None) -> None:
-        """Keep the finite differences only where recomputing the loss at the epoch's own
-        parameters gave the loss the program computed."""
-        if self._probe is None:
-            return
-        base = self._base_loss
-        if loss is None or not math.isclose(loss, base, rel_tol=1e-6, abs_tol=1e-30):
-            self.result.notes.append(
-                f"the gradient was not checked: the loss recomputed at the same parameters is "
-                f"{base:.6g}, the program's {loss}: something between them is not repeatable"
-            )
-            self._probe = None
 
     def _arrays_broadcast(self, statement: Statement) -> None:
         """Arrays the loss's statement names whose shapes broadcast to more elements than
@@ -345,8 +346,8 @@ class Checker:
             p.name
             for index, p in enumerate(self.parameters)
             if p.autograd
-            and any(_nonzero(c) for c in self._contributions.get(index, []))
-            and _same(self._start_values[index], p.read())
+            and any(nonzero(c) for c in self._contributions.get(index, []))
+            and same(self._start_values[index], p.read())
         ]
         steps_at_all = self.program.facts.updates or any(w == "step" for w, _ in events)
         if stuck and steps_at_all:
@@ -360,9 +361,9 @@ class Checker:
         ``p = p - …`` over its parameters: the update went to the loop's variable."""
         from gdtui.core.own.statements import rebound_loop_variables
 
-        computed = any(_nonzero(c) for cs in self._contributions.values() for c in cs)
+        computed = any(nonzero(c) for cs in self._contributions.values() for c in cs)
         moved = any(
-            not _same(s, p.read()) for s, p in zip(self._start_values, self.parameters, strict=True)
+            not same(s, p.read()) for s, p in zip(self._start_values, self.parameters, strict=True)
         )
         if not computed or moved:
             return
@@ -385,89 +386,6 @@ class Checker:
                     line,
                     self.words.graph_kept(name, value, how, self.program.epoch),
                 )
-
-    def _probe_gradient(self) -> None:
-        """At epoch 1, the loss's finite differences at the parameters it starts from."""
-        name = self._loss_name()
-        if not self.parameters or name is None:
-            return
-        statements = self._up_to_loss(name)
-        if statements is None:
-            return
-        probe = LossProbe(self.program, self.parameters, statements, name)
-        base = probe.loss_at({})
-        if base is None:
-            why = probe.failure or f"{name} is not one number"
-            self.result.notes.append(
-                f"the gradient was not checked: computing {name} again failed ({why})"
-            )
-            return
-        self._probe = probe
-        self._base_loss = base
-        self._numerical = probe.gradient()
-
-    def _up_to_loss(self, name: str) -> list[Statement] | None:
-        """The body's statements up to the one that assigns the loss, where running them
-        again moves nothing (no backward() or step among them); else a note and None."""
-        body = self.program.body
-        updated = {update.line for update in self.program.facts.updates}
-        for index, statement in enumerate(body):
-            if name in statement.assigns:
-                chosen = body[: index + 1]
-                last = statement.node.end_lineno or statement.line
-                if any(chosen[0].line <= line <= last for line in updated):
-                    self.result.notes.append(
-                        f"the gradient was not checked: {name} is computed in the same "
-                        f"statement (line {statement.line}) as an update of the parameters, "
-                        "a loop of batches say, so it cannot be computed again alone"
-                    )
-                    return None
-                for node in (n for s in chosen for n in ast.walk(s.node)):
-                    called = (
-                        node.func.attr
-                        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        else None
-                    )
-                    if called in ("backward", "step"):
-                        self.result.notes.append(
-                            f"the gradient was not checked: {name} is computed in the same "
-                            f"statement as {called}() (line {getattr(node, 'lineno', 0)}), so "
-                            f"it cannot be computed again without running {called}() again"
-                        )
-                        return None
-                return chosen
-        self.result.notes.append(
-            f"the gradient was not checked: no statement of the loop's body assigns {name}"
-        )
-        return None
-
-    def _compare_gradient(self, index: int, analytic: Any, line: int, what: str) -> None:
-        probe = self._probe
-        if probe is None or self.program.epoch != 1 or analytic is None:
-            return
-        flat = _flat(analytic)
-        for (i, j), numerical in self._numerical.items():
-            if i != index or j >= len(flat):
-                continue
-            value = float(flat[j])
-            h = 3e-3 * max(1.0, abs(probe.start[i][j]))
-            verdict = agrees(value, numerical, self._base_loss, h)
-            if verdict is False:
-                ratio = value / numerical if numerical else float("inf")
-                message = self.words.wrong_gradient(
-                    what, self.parameters[i].name, probe.start[i][j], value, numerical,
-                    ratio, nearly_whole(ratio),
-                )  # fmt: skip
-                self._found(kinds.WRONG_GRADIENT, line, message)
-                return
-
-    def _curvature(self) -> float | None:
-        if self._probe is None:
-            return None
-        try:
-            return self._probe.curvature()
-        except ProgramStopped:
-            return None
 
     def _explain(self, stopped: ProgramStopped) -> None:
         code = self.program.source.line_text(stopped.line)
@@ -508,50 +426,6 @@ def _assignment_line(node: ast.stmt, name: str) -> int:
         ):
             return child.lineno
     return node.lineno
-
-
-def _copy(value: Any) -> Any:
-    if is_tensor(value):
-        return value.detach().clone()
-    if hasattr(value, "copy"):
-        return value.copy()
-    return value
-
-
-def _flat(value: Any) -> list[float]:
-    import numpy as np
-
-    if is_tensor(value):
-        value = value.detach().cpu().double().numpy()
-    return [float(x) for x in np.asarray(value, dtype=np.float64).reshape(-1)]
-
-
-def _nonzero(value: Any) -> bool:
-    if value is None:
-        return False
-    if is_tensor(value):
-        return bool(value.detach().abs().sum() > 0)
-    try:
-        import numpy as np
-
-        return bool(np.any(np.asarray(value) != 0))
-    except (TypeError, ValueError):
-        return False
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is b
-    if is_tensor(a) or is_tensor(b):
-        if not (is_tensor(a) and is_tensor(b)):
-            return False
-        return a.shape == b.shape and bool((a.detach() == b.detach()).all())
-    try:
-        import numpy as np
-
-        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
-    except (TypeError, ValueError):
-        return a is b
 
 
 def _finite(loss: float) -> bool:

@@ -145,9 +145,7 @@ class Tracer:
         line above what the program prints)."""
         self.watchdog = watchdog
         self.limit = epochs
-        self.parameters: list[Parameter] = []
-        self._ids: dict[str, int] = {}
-        self._params: dict[str, Any] = {}
+        self.changes = Changes(program)
 
     def lines(self) -> Iterator[TracedStatement]:
         """Every statement as it runs: the seeding, the setup, each epoch's header and body,
@@ -155,11 +153,11 @@ class Tracer:
         program = self.program
         program.start()
         yield TracedStatement(0, 0, f"# seeded {program.seed}", {}, "setup", seeding(program))
-        self._snapshot()
+        self.changes.snapshot()
         for statement in program.setup:
             yield self._traced(statement, 0, "setup")
-        self.parameters = find_parameters(program.namespace, program.facts)
-        self._snapshot()
+        self.changes.parameters = find_parameters(program.namespace, program.facts)
+        self.changes.snapshot()
         broke = False
         header = program.source.segment(program.loop).splitlines()[0]
         while program.epoch < self.limit and program.begin_epoch():
@@ -203,8 +201,9 @@ class Tracer:
         self.program.run(statement)
         self.watchdog.advance()
         runs = without_jumps(statement.node) if statement.jumps else None
-        names = statement.assigns + _filled(statement.node, self.program.namespace)
-        return self._changed(epoch, statement.line, statement.text, part, names, runs)
+        return self._changed(
+            epoch, statement.line, statement.text, part, touched(statement, self.program), runs
+        )
 
     def _changed(
         self,
@@ -215,6 +214,28 @@ class Tracer:
         assigns: tuple[str, ...],
         runs: str | None = None,
     ) -> TracedStatement:
+        values = self.changes.since(assigns)
+        return TracedStatement(epoch, line, code, values, part, runs)
+
+
+class Changes:
+    """What a statement changed: the names it binds, names bound anew by other means
+    (``global`` in a function it calls), lists it fills, and each parameter and gradient
+    whose value moved; as JSON holds them."""
+
+    def __init__(self, program: OwnProgram) -> None:
+        self.program = program
+        self.parameters: list[Parameter] = []
+        self._ids: dict[str, int] = {}
+        self._params: dict[str, Any] = {}
+
+    def snapshot(self) -> None:
+        """Remember the values now (the next :meth:`since` is measured from here)."""
+        self._ids = {n: id(v) for n, v in self.program.namespace.items()}
+        self._params = self.parameter_values()
+
+    def since(self, assigns: tuple[str, ...]) -> dict[str, Any]:
+        """The values changed since the last snapshot (which this one then replaces)."""
         namespace = self.program.namespace
         names = [n for n in assigns if n in namespace]
         names += [
@@ -223,13 +244,14 @@ class Tracer:
             if _shown(n, value) and self._ids.get(n) != id(value) and n not in names
         ]
         values = {n: json_value(namespace[n]) for n in names if _shown(n, namespace[n])}
-        for name, value in self._parameter_values().items():
+        for name, value in self.parameter_values().items():
             if name not in values and self._params.get(name, _UNSET) != value:
                 values[name] = value
-        self._snapshot()
-        return TracedStatement(epoch, line, code, values, part, runs)
+        self.snapshot()
+        return values
 
-    def _parameter_values(self) -> dict[str, Any]:
+    def parameter_values(self) -> dict[str, Any]:
+        """Each parameter's value and (with autograd) its ``.grad``, as JSON holds them."""
         found: dict[str, Any] = {}
         namespace = self.program.namespace
         for parameter in self.parameters:
@@ -237,10 +259,6 @@ class Tracer:
             if parameter.autograd:
                 found[f"{parameter.name}.grad"] = json_value(gradient_of(parameter, namespace))
         return found
-
-    def _snapshot(self) -> None:
-        self._ids = {n: id(v) for n, v in self.program.namespace.items()}
-        self._params = self._parameter_values()
 
 
 _UNSET = object()
@@ -272,6 +290,12 @@ def without_jumps(node: ast.stmt) -> str:
     import copy
 
     return ast.unparse(Passes().visit(copy.deepcopy(node)))
+
+
+def touched(statement: Statement, program: OwnProgram) -> tuple[str, ...]:
+    """The names a statement binds, then the lists, dicts and sets it calls a method of
+    (``losses.append(…)``), which may have changed in place."""
+    return statement.assigns + _filled(statement.node, program.namespace)
 
 
 def _filled(node: ast.stmt, namespace: dict[str, Any]) -> tuple[str, ...]:

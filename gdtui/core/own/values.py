@@ -209,3 +209,51 @@ class Recorder:
             else:
                 grads[parameter.name] = json_value(gradient_of(parameter, self.namespace))
         return {"epoch": epoch, "loss": self.loss(), "params": params, "grads": grads}
+
+
+def copied(value: Any) -> Any:
+    """A copy of a value that may change in place (a tensor, an array)."""
+    if is_tensor(value):
+        return value.detach().clone()
+    if hasattr(value, "copy"):
+        return value.copy()
+    return value
+
+
+def flat(value: Any) -> list[float]:
+    """A value's elements, flat, as floats."""
+    import numpy as np
+
+    if is_tensor(value):
+        value = value.detach().cpu().double().numpy()
+    return [float(x) for x in np.asarray(value, dtype=np.float64).reshape(-1)]
+
+
+def nonzero(value: Any) -> bool:
+    """Whether a gradient holds anything but zeros (None holds nothing)."""
+    if value is None:
+        return False
+    if is_tensor(value):
+        return bool(value.detach().abs().sum() > 0)
+    try:
+        import numpy as np
+
+        return bool(np.any(np.asarray(value) != 0))
+    except (TypeError, ValueError):
+        return False
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two values are equal, element by element."""
+    if a is None or b is None:
+        return a is b
+    if is_tensor(a) or is_tensor(b):
+        if not (is_tensor(a) and is_tensor(b)):
+            return False
+        return a.shape == b.shape and bool((a.detach() == b.detach()).all())
+    try:
+        import numpy as np
+
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):
+        return a is b
