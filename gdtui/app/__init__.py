@@ -45,6 +45,8 @@ def make_app(
     record: Path | None = None,
     present: bool = False,
     script: tuple[MidRunChange, ...] = (),
+    program: Path | None = None,
+    cell: int | None = None,
 ) -> GdtuiApp:
     """The app, preset with ``config`` (the seeds' defaults when None); screenshots and
     exports go to ``output_dir`` (:data:`OUTPUT_DIR` in the working directory when None),
@@ -75,6 +77,8 @@ def make_app(
         record=record,
         present=present,
         script=script,
+        program=program,
+        cell=cell,
     )
     if theme is not None and theme in app.available_themes:
         app.theme = theme

@@ -81,8 +81,12 @@ class GdtuiApp(App[None]):
         record: Path | None = None,
         present: bool = False,
         script: tuple[MidRunChange, ...] = (),
+        program: Path | None = None,
+        cell: int | None = None,
     ):
         super().__init__(driver_class=_driver_class())
+        self._program = program
+        self._cell = cell
         self._script = script
         self._config = lesson.config if lesson is not None else config
         self._lesson = lesson
@@ -170,6 +174,26 @@ class GdtuiApp(App[None]):
         # a flat-out run's frames for up to 90 ms (measured: benchmarks/app.py).
         self.call_after_refresh(gc.freeze)
         self._catch_signals()
+        if self._program is not None:
+            self.open_program(self._program, self._cell)
+
+    def open_program(self, path: Path, cell: int | None = None) -> None:
+        """Your own loop (a file or a notebook's cell), over the built-in variants' screen."""
+        from gdtui.app.screens.own import OwnScreen
+
+        self.push_screen(OwnScreen(path, cell))
+
+    def _programs(self) -> list[Any]:
+        """The links to learners' programs now open (each in a process of its own)."""
+        from gdtui.app.screens.own import OwnScreen
+
+        return [screen.link for screen in self.screen_stack if isinstance(screen, OwnScreen)]
+
+    def _kill_processes(self) -> None:
+        """End every process of this session now (from the watchdog, whatever blocks)."""
+        self.main.trainer.kill()
+        for link in self._programs():
+            link.kill()
 
     def _catch_signals(self) -> None:
         """SIGTERM, SIGHUP (an SSH connection dropping) and SIGINT end the session as q does,
@@ -178,7 +202,7 @@ class GdtuiApp(App[None]):
         on a dead terminal would never run them. In tests (headless) the runner keeps its own."""
         if self.is_headless or threading.current_thread() is not threading.main_thread():
             return
-        self._watchdog = Watchdog(self.main.trainer.kill)
+        self._watchdog = Watchdog(self._kill_processes)
         for signal_number in QUIT_SIGNALS:
             signal.signal(signal_number, self._on_signal)
         self.app_resume_signal.subscribe(self, self._resumed)
@@ -204,6 +228,8 @@ class GdtuiApp(App[None]):
     def _quit(self, status: int) -> None:
         self._quitting = True
         self.main.trainer.close(timeout=0)
+        for link in self._programs():
+            link.kill()
         self.exit(return_code=status)
 
     def _resumed(self, _app: object) -> None:
@@ -334,11 +360,17 @@ class GdtuiApp(App[None]):
         screen = self.screen
         if action in ("save_svg", "help", "quit") and isinstance(screen, MainScreen):
             return not screen.in_field
+        if action in ("save_svg", "help", "quit"):
+            from gdtui.app.screens.own_editor import EditorScreen
+
+            return not isinstance(screen, EditorScreen)  # keys type in the editor
         return True
 
     def on_unmount(self) -> None:
         self._quitting = True
         self.main.trainer.close(timeout=0)
+        for link in self._programs():
+            link.kill()
         if self.main.recording is not None:
             self.main.recording.save()
         if self.settings is not None:

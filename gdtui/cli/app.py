@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass
@@ -23,12 +24,14 @@ from gdtui.cli.options import (
     add_display_options,
     add_lesson_option,
     add_settings,
+    bounded,
     load_lesson,
     parse_fps,
     parse_run,
 )
 from gdtui.core.settings import remembered as remembered_settings
 from gdtui.core.settings.config import RunConfig
+from gdtui.core.settings.parse import parse_int
 
 if TYPE_CHECKING:
     from gdtui.core.lessons.lesson import Lesson
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
 SERVE_ROOT_VARIABLE = "GDTUI_SERVE_ROOT"
 """Set by ``gdtui serve`` for each tab's app: its files stay inside this folder, and it
 neither reads nor writes the user's remembered settings (each tab is someone else's)."""
-COMMANDS = "run, compare, trace, serve, lessons"
+COMMANDS = "run, trace, check, compare, serve, lessons, mistakes"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the app preset with the options. "
         "Commands: run (train headless), compare (variants or optimizers side by side), "
         "trace (the loop's code line by line, with its values), "
-        "serve (the app in a browser), lessons (the built-in lessons, for --lesson).",
+        "serve (the app in a browser), lessons (the built-in lessons, for --lesson), "
+        "check (name the mistakes in your own loop), mistakes (the gallery of them). "
+        "gdtui FILE opens the app on your own loop.",
     )
     parser.add_argument("--version", action="version", version=f"gdtui {__version__}")
     add_settings(parser)
@@ -63,6 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
         "(which the app otherwise restores, with these options on top for this time only)",
     )
     add_lesson_option(files)
+    own = parser.add_argument_group("your own loop")
+    own.add_argument(
+        "program",
+        metavar="FILE",
+        nargs="?",
+        help="open the app on your own training loop: a Python file or a Jupyter notebook "
+        "(the rules of gdtui run FILE)",
+    )
+    own.add_argument("--cell", metavar="N", help="a notebook's code cell to train (from 1)")
+    own.add_argument(
+        "--mistake",
+        metavar="NAME",
+        help="open one of the gallery's classic mistakes (gdtui mistakes lists them)",
+    )
     files.add_argument(
         "--record",
         metavar="FILE",
@@ -133,6 +152,9 @@ class Start:
     output_dir: Path | None = None
     script: tuple[MidRunChange, ...] = ()
     """The changes the ``--config`` file makes mid-run (an export's), which the run replays."""
+    program: Path | None = None
+    """A learner's own loop to open over the built-in variants (``gdtui FILE``)."""
+    cell: int | None = None
 
 
 def start_up(namespace: argparse.Namespace, served: str | None, settings: Path) -> Start:
@@ -177,6 +199,45 @@ def start_up(namespace: argparse.Namespace, served: str | None, settings: Path) 
         output_dir=output_dir,
         script=script,
     )
+
+
+def parse_program(namespace: argparse.Namespace) -> tuple[Path | None, int | None]:
+    """The program to open (``FILE`` or ``--mistake NAME``) and its cell, checked here so
+    that a bad one is one line and status 2, before the app takes the terminal."""
+    from gdtui.core.own import gallery
+    from gdtui.core.own.source import ProgramError, read_source
+
+    if namespace.program is not None and namespace.mistake is not None:
+        raise UsageError("--mistake: opens a program of the gallery; FILE one of yours: give one")
+    if namespace.mistake is not None:
+        try:
+            path = gallery.program_path(namespace.mistake)
+        except KeyError:
+            names = ", ".join(gallery.names())
+            raise UsageError(
+                f"--mistake: no mistake {namespace.mistake!r}; the gallery has {names}"
+            ) from None
+    elif namespace.program is not None:
+        path = Path(namespace.program)
+        if not path.exists() and path.suffix not in (".py", ".ipynb"):
+            raise UsageError(
+                f"{namespace.program}: no such file, and no command of that name "
+                f"(the commands: {COMMANDS})"
+            )
+    else:
+        if namespace.cell is not None:
+            raise UsageError("--cell: picks a notebook's cell; give the notebook (FILE)")
+        return None, None
+    if namespace.lesson is not None:
+        raise UsageError("--lesson: a lesson plays its own run; FILE opens yours: give one")
+    cell = None
+    if namespace.cell is not None:
+        cell = bounded("--cell", namespace.cell, 1, 10**6, parse_int, "a cell number from 1")
+    try:
+        read_source(path.resolve(), cell, str(path))
+    except ProgramError as error:
+        raise UsageError(str(error).replace(str(path.resolve()), str(path))) from None
+    return path.resolve(), cell
 
 
 def plotext_problem() -> str | None:
@@ -229,6 +290,9 @@ def main(args: list[str]) -> int:
     start = start_up(
         namespace, os.environ.get(SERVE_ROOT_VARIABLE), remembered_settings.settings_path()
     )
+    program, cell = parse_program(namespace)
+    if program is not None:
+        start = dataclasses.replace(start, program=program, cell=cell)
     fps = parse_fps(namespace.fps)
     record = parse_record(namespace.record, namespace.lesson)
     if record is not None and start.script:

@@ -28,6 +28,7 @@ from gdtui.core.own.values import (
     find_parameters,
     gradient_of,
     is_tensor,
+    json_value,
     nonzero,
     number,
     same,
@@ -87,6 +88,8 @@ class Checker(GradientChecks):
         self._losses: list[float] = []
         self._backwards_before = 0
         self._watch = DivergenceWatch()
+        self.after_backward: dict[str, Any] = {}
+        """Each .grad as the last backward() left it (a record's ``backward``)."""
         self._broadcasts: Any = None
 
     def run(self) -> CheckResult:
@@ -192,6 +195,11 @@ class Checker(GradientChecks):
 
     def backward(self, tensor: Any, line: int, before: list[Any]) -> None:
         self._events.append(("backward", line))
+        self.after_backward = {
+            p.name: json_value(getattr(p.read(), "grad", None))
+            for p in self.parameters
+            if p.autograd
+        }
         for index, parameter in enumerate(self.parameters):
             value = parameter.read()
             after = getattr(value, "grad", None) if is_tensor(value) else None

@@ -1,0 +1,386 @@
+"""Your own loop in the app: the file's code with its line numbers, stepped a statement
+(``.``), an epoch (``n``) or flat out (``space``) in a process of its own; the values each
+statement changed, each epoch's record (``←``/``→`` walk them), the loss chart, the
+program's own output, and its mistakes marked at their lines. ``e`` edits the file, ``r``
+starts it again from its first line, ``v`` goes back to the built-in variants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Log, Static
+
+from gdtui.app.widgets.plot import Plot
+from gdtui.core.numbers import shown
+from gdtui.core.own.link import OwnLink
+from gdtui.core.text import visible
+
+POLL_SECONDS = 0.05
+"""How often the program's replies are taken."""
+RUN_SLICE = 0.1
+"""Seconds of epochs each command asks for while running flat out."""
+NOT_RESPONDING = 2.0
+"""Seconds after which a command still running is said not to respond."""
+OUTPUT_LINES = 500
+"""Lines of the program's output the pane keeps (the newest)."""
+
+
+class OwnScreen(Screen[None]):
+    """A learner's program, stepped."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("full_stop", "step", "Line", key_display="."),
+        Binding("n", "epoch", "Epoch"),
+        Binding("space", "run", "Run/pause", key_display="space"),
+        Binding("r", "restart", "Restart"),
+        Binding("e", "edit", "Edit"),
+        Binding("left", "walk(-1)", "Epoch -", show=False),
+        Binding("right", "walk(1)", "Epoch +", show=False),
+        Binding("v", "leave", "Variants"),
+    ]
+
+    DEFAULT_CSS = """
+    OwnScreen #own-top { height: 1fr; }
+    OwnScreen #own-code { width: 3fr; border: round $primary; }
+    OwnScreen #own-listing { text-wrap: nowrap; text-overflow: ellipsis; }
+    OwnScreen #own-side { width: 2fr; }
+    OwnScreen #own-values { height: 1fr; border: round $secondary; }
+    OwnScreen #own-findings { height: auto; max-height: 12; border: round $error; }
+    OwnScreen #own-bottom { height: 12; }
+    OwnScreen #own-chart { width: 1fr; }
+    OwnScreen #own-output { width: 1fr; border: round $secondary; }
+    OwnScreen #own-status { height: 1; background: $boost; }
+    OwnScreen.-short #own-bottom { height: 7; }
+    """
+
+    def __init__(self, path: Path, cell: int | None = None, seed: int = 0) -> None:
+        super().__init__()
+        self.path = path
+        self.link = OwnLink(path, cell, seed)
+        self.text = ""
+        self.cells: list[dict[str, Any]] = []
+        self.loop = (0, 0)
+        self.state: dict[str, Any] = {}
+        self.records: list[dict[str, Any]] = []
+        self.values: dict[str, Any] = {}
+        self.last_line: int | None = None
+        self.viewed: int | None = None
+        """The epoch whose record is shown (``←``/``→``); None: the latest."""
+        self.running = False
+        self.announced: set[tuple[str, int]] = set()
+        self.problem: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="own-top"):
+            with VerticalScroll(id="own-code"):
+                yield Static(id="own-listing")
+            with Vertical(id="own-side"):
+                yield Static(id="own-values")
+                yield Static(id="own-findings")
+        with Horizontal(id="own-bottom"):
+            yield Plot(id="own-chart")
+            yield Log(id="own-output", max_lines=OUTPUT_LINES, highlight=False)
+        yield Static(id="own-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#own-code").border_title = visible(self.path.name)
+        self.query_one("#own-values").border_title = "values"
+        self.query_one("#own-findings").border_title = "mistakes"
+        self.query_one("#own-output").border_title = "the program's output"
+        self.query_one("#own-findings").display = False
+        self.set_class(self.app.size.height < 30, "-short")
+        self.link.open()
+        self.set_interval(POLL_SECONDS, self.poll)
+        self.redraw()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 30, "-short")
+
+    def on_unmount(self) -> None:
+        self.link.close()
+
+    # Keys.
+
+    def action_step(self) -> None:
+        """``.``: the next statement."""
+        self._ask("step")
+
+    def action_epoch(self) -> None:
+        """``n``: to the end of this epoch."""
+        self._ask("epoch")
+
+    def action_run(self) -> None:
+        """``space``: run flat out, or pause."""
+        self.running = not self.running
+        if self.running and not self.link.busy:
+            self.link.send("run", RUN_SLICE)
+        self.redraw()
+
+    def action_restart(self) -> None:
+        """``r``: the program from its first line, in a fresh process (one that does not
+        respond is ended)."""
+        self.running = False
+        self.records, self.values, self.last_line, self.viewed = [], {}, None, None
+        self.announced.clear()
+        self.query_one("#own-output", Log).clear()
+        self.link.open()
+        self.redraw()
+
+    def action_walk(self, by: int) -> None:
+        """``←``/``→``: the record of an epoch before or after the one shown."""
+        if not self.records:
+            return
+        last = len(self.records)
+        now = self.viewed if self.viewed is not None else last
+        self.viewed = min(max(1, now + by), last)
+        if self.viewed == last:
+            self.viewed = None
+        self.redraw()
+
+    def action_edit(self) -> None:
+        """``e``: edit the file; a save starts it again."""
+        from gdtui.app.screens.own_editor import EditorScreen
+
+        self.running = False
+        self.push_screen_editor(EditorScreen(self.path))
+
+    def push_screen_editor(self, editor: Screen[bool]) -> None:
+        def saved(changed: bool | None) -> None:
+            if changed:
+                self.action_restart()
+
+        self.app.push_screen(editor, saved)
+
+    def action_leave(self) -> None:
+        """``v``: back to the built-in variants (the program's process ends)."""
+        self.link.close()
+        self.dismiss()
+
+    def _ask(self, *command: Any) -> None:
+        if self.link.busy or self.state.get("stopped") or self.state.get("ended"):
+            if self.state.get("stopped") or self.state.get("ended"):
+                self.notify("The program has ended: r starts it again.", timeout=4)
+            return
+        self.running = False
+        self.viewed = None
+        self.link.send(*command)
+        self.redraw()
+
+    # Replies.
+
+    def poll(self) -> None:
+        """Take the program's replies; keep a run going."""
+        replies = self.link.replies()
+        for reply in replies:
+            self._take(reply)
+        if self.running and not self.link.busy:
+            if self.state.get("stopped") or self.state.get("ended"):
+                self.running = False
+            else:
+                self.link.send("run", RUN_SLICE)
+        if replies or self.link.waited() > NOT_RESPONDING:
+            self.redraw()
+
+    def _take(self, reply: dict[str, Any]) -> None:
+        kind = reply["kind"]
+        output = reply.get("output")
+        if output:
+            self.query_one("#own-output", Log).write(visible(output))
+        if kind == "opened":
+            self.text, self.cells = reply["text"], reply["cells"]
+            self.loop = (reply["loop"][0], reply["loop"][1])
+            self.problem = None
+        elif kind == "bad":
+            self.problem = reply["message"]
+            self.notify(self.problem, severity="error", timeout=10)
+        elif kind == "failed":
+            self.notify(f"gdtui failed on this program: {reply['message']}", severity="error")
+        elif kind == "died":
+            self.running = False
+            self.problem = (
+                f"the program's process ended (status {reply.get('status')}): r starts it again"
+            )
+        elif kind == "stepped" and reply.get("step"):
+            step = reply["step"]
+            self.values = step["values"]
+            self.last_line = step["line"]
+            if step.get("record") is not None:
+                self.records.append(step["record"])
+        elif kind == "records":
+            self.records.extend(reply["records"])
+            if reply["records"]:
+                self.last_line = None
+        if "state" in reply:
+            self.state = reply["state"]
+            self._announce()
+
+    def _announce(self) -> None:
+        for finding in self.state.get("findings", []):
+            key = (finding["kind"], finding["at"])
+            if key not in self.announced:
+                self.announced.add(key)
+                self.notify(
+                    f"line {finding['line']}: {finding['message']} ({finding['kind']})",
+                    severity="warning",
+                    timeout=12,
+                )
+        stopped = self.state.get("stopped")
+        if stopped and ("stopped", stopped["line"]) not in self.announced:
+            self.announced.add(("stopped", stopped["line"]))
+            if not stopped.get("exit"):
+                self.notify(
+                    f"line {self._line_in_cell(stopped['line'])}: {stopped['message']}",
+                    severity="error",
+                    timeout=12,
+                )
+
+    # Drawing.
+
+    def redraw(self) -> None:
+        """Draw everything from what the program last said."""
+        self.query_one("#own-listing", Static).update(self._listing())
+        self._follow()
+        self.query_one("#own-values", Static).update(self._values())
+        findings = self.query_one("#own-findings", Static)
+        found = self.state.get("findings", [])
+        findings.display = bool(found)
+        findings.update(
+            Text("\n".join(f"line {f['line']} {f['kind']}: {f['message']}" for f in found))
+        )
+        self.query_one("#own-status", Static).update(self._status())
+        self._chart()
+
+    def _follow(self) -> None:
+        """Keep the line just run (or the next, or where the program stopped) in sight."""
+        stopped = (self.state.get("stopped") or {}).get("line")
+        line = stopped or self.last_line or self.state.get("next_line")
+        if not line:
+            return
+        row = (
+            line
+            - 1
+            + sum(1 for c in self.cells if c["number"] is not None and c["first_line"] <= line)
+        )
+        code = self.query_one("#own-code", VerticalScroll)
+        height = code.scrollable_content_region.height
+        if not code.scroll_y <= row < code.scroll_y + height - 1:
+            code.scroll_to(y=max(0, row - height // 3), animate=False)
+
+    def _line_in_cell(self, line: int) -> str:
+        for cell in reversed(self.cells):
+            if line >= cell["first_line"]:
+                if cell["number"] is None:
+                    return str(line)
+                return f"{line - cell['first_line'] + 1} (cell {cell['number']})"
+        return str(line)
+
+    def _listing(self) -> Text:
+        if not self.text:
+            return Text(self.problem or "starting the program…", style="dim")
+        lines = self.text.splitlines()
+        marked = {f["at"]: f["kind"] for f in self.state.get("findings", [])}
+        stopped = (self.state.get("stopped") or {}).get("line")
+        nxt = self.state.get("next_line")
+        highlighted = Syntax(self.text, "python", theme="ansi_dark").highlight(self.text)
+        rows = highlighted.split("\n", allow_blank=True)
+        width = len(str(len(lines)))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        starts = {c["first_line"]: c["number"] for c in self.cells if c["number"] is not None}
+        for number, row in enumerate(rows[: len(lines)], start=1):
+            if number in starts:
+                text.append(f"# cell {starts[number]}\n", style="dim italic")
+            if number == stopped:
+                gutter, style = "✗ ", "bold red"
+            elif number in marked:
+                gutter, style = "! ", "bold yellow"
+            elif number == self.last_line:
+                gutter, style = "▶ ", "bold"
+            elif number == nxt:
+                gutter, style = "› ", "dim"
+            else:
+                gutter, style = "  ", ""
+            text.append(gutter, style=style)
+            text.append(f"{self._line_in_cell(number).split()[0]:>{width}} ", style="dim")
+            if number == self.last_line:
+                row.stylize("reverse")
+            text.append_text(row)
+            if number in marked:
+                text.append(f"  ← {marked[number]}", style="bold yellow")
+            if number == stopped:
+                text.append("  ← stopped here", style="bold red")
+            text.append("\n")
+        text.rstrip()
+        return text
+
+    def _values(self) -> Text:
+        text = Text()
+        record = None
+        if self.records:
+            index = (self.viewed or len(self.records)) - 1
+            record = self.records[index]
+        if self.values and self.viewed is None:
+            text.append("after the line:\n", style="dim")
+            for name, value in self.values.items():
+                text.append(f"{name} = ", style="bold")
+                text.append(f"{_short(value)}\n")
+        if record is not None:
+            text.append(f"epoch {record['epoch']}'s record:\n", style="dim")
+            text.append(f"loss = {_short(record['loss'])}\n")
+            for name, value in record["params"].items():
+                text.append(f"{name} = {_short(value)}\n")
+                grad = record["grads"].get(name)
+                text.append(f"{name}.grad = {_short(grad)}\n")
+        if not text:
+            text.append(". runs a line, n an epoch, space runs on", style="dim")
+        return text
+
+    def _status(self) -> Text:
+        epoch = self.state.get("epoch", 0)
+        parts = [f"{self.path.name}  epoch {epoch}"]
+        if self.viewed is not None:
+            parts.append(f"viewing epoch {self.viewed} (→ returns)")
+        stopped = self.state.get("stopped")
+        if self.link.waited() > NOT_RESPONDING and not self.running:
+            line = self.state.get("next_line")
+            where = f" at line {self._line_in_cell(line)}" if line else ""
+            parts.append(
+                f"not responding{where} for {self.link.waited():.0f} s: r starts over, q quits"
+            )
+        elif self.problem:
+            parts.append(self.problem)
+        elif stopped:
+            line = self._line_in_cell(stopped["line"])
+            parts.append(f"stopped at line {line}: {stopped['message']}; r starts over")
+        elif self.state.get("ended"):
+            parts.append("the loop has ended; r starts over")
+        elif self.running:
+            parts.append("running (space pauses)")
+        return Text("  ".join(visible(p) for p in parts), no_wrap=True, overflow="ellipsis")
+
+    def _chart(self) -> None:
+        chart = self.query_one("#own-chart", Plot)
+        plt = chart.plt
+        plt.clear_data()
+        points = [(r["epoch"], r["loss"]) for r in self.records if isinstance(r.get("loss"), float)]
+        if len(points) > 2000:
+            step = len(points) // 1000
+            points = [*points[::step], points[-1]]
+        if points:
+            plt.plot([p[0] for p in points], [p[1] for p in points], marker="braille")
+        plt.title("loss" if points else "loss (no epochs yet)")
+        chart.refresh()
+
+
+def _short(value: Any) -> str:
+    """A value in a line: a number's shortest digits, a small list, else a shape."""
+    if isinstance(value, dict) and "shape" in value:
+        return f"shape {tuple(value['shape'])}, norm {shown(value['norm'])}"
+    return shown(value)

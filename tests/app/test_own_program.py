@@ -1,0 +1,124 @@
+"""Your own loop in the app: a learner's file stepped by line and by epoch to the numbers
+``gdtui run FILE`` gives, its mistake marked at its line, an error that stops it at its
+line, an edit that fixes it and runs again, a syntax error kept out."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from textual.widgets import Log, Static, TextArea
+
+from gdtui.app import make_app
+from gdtui.app.screens.own import OwnScreen
+from gdtui.app.screens.own_editor import EditorScreen
+from gdtui.core.own import gallery
+from tests.own.own_support import records_here
+
+
+async def _until(pilot, test, seconds: float = 30.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if test():
+            break
+        await pilot.pause(0.05)
+    assert test()
+
+
+async def _press(pilot, screen: OwnScreen, *keys: str) -> None:
+    """Press each key and wait until the program has answered it."""
+    for key in keys:
+        await pilot.press(key)
+        await _until(pilot, lambda: not screen.link.busy)
+        await pilot.pause(0.1)
+
+
+async def _opened(pilot, app) -> OwnScreen:
+    screen = app.screen
+    assert isinstance(screen, OwnScreen)
+    await _until(pilot, lambda: bool(screen.text) and not screen.link.busy)
+    return screen
+
+
+async def test_stepping_gives_the_files_numbers() -> None:
+    path = gallery.program_path("correct")
+    expected = records_here(path, 3)
+    app = make_app(program=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        assert screen.state["next_line"] == 22  # the loop's header, in the file's numbers
+        await _press(pilot, screen, "full_stop", "full_stop", "full_stop", "full_stop")
+        assert screen.last_line == 25 and screen.values == {"w.grad": -30.0}
+        listing = str(screen.query_one("#own-listing", Static).render())
+        assert "▶ 25     l.backward()" in listing
+        await _press(pilot, screen, "n")
+        assert screen.records == expected[:1]
+        await _press(pilot, screen, "n", "n")
+        assert screen.records == expected
+        output = screen.query_one("#own-output", Log)
+        assert "epoch 1: w = 0.300, loss = 30.00000000" in "\n".join(output.lines)
+        await _press(pilot, screen, "left")
+        assert screen.viewed == 2 and "epoch 2's record" in str(
+            screen.query_one("#own-values", Static).render()
+        )
+
+
+async def test_a_mistake_is_marked_and_an_error_stops_at_its_line() -> None:
+    app = make_app(program=gallery.program_path("not-a-leaf"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _opened(pilot, app)
+        await _press(pilot, screen, "n", "n")
+        assert screen.state["stopped"]["line"] == 28
+        assert [f["kind"] for f in screen.state["findings"]] == ["not-a-leaf"]
+        listing = str(screen.query_one("#own-listing", Static).render())
+        assert "w = w - learning_rate * w.grad  ← not-a-leaf" in listing
+        assert "← stopped here" in listing
+        status = str(screen.query_one("#own-status", Static).render())
+        assert "stopped at line 28: AttributeError" in status
+        await _press(pilot, screen, "r")  # the app is still there: r starts over
+        await _until(pilot, lambda: screen.state.get("stopped") is None)
+        assert screen.state["next_line"] == 22
+
+
+async def test_an_edit_fixes_the_mistake_and_runs_again(tmp_path: Path) -> None:
+    path = tmp_path / "mine.py"
+    shutil.copy(gallery.program_path("diverging"), path)
+    app = make_app(program=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        await pilot.press("space")
+        await _until(pilot, lambda: screen.state.get("ended"))
+        assert [f["kind"] for f in screen.state["findings"]] == ["diverging"]
+        await pilot.press("e")
+        await _until(pilot, lambda: isinstance(app.screen, EditorScreen))
+        area = app.screen.query_one(TextArea)
+        area.text = area.text.replace("for epoch in", "for epoch in in")
+        await pilot.press("ctrl+s")  # a syntax error: not saved, still editing
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, EditorScreen)
+        problem = str(app.screen.query_one("#editor-problem", Static).render())
+        assert problem.startswith("line 22: syntax error") and "not saved" in problem
+        assert "learning_rate = 0.2" in path.read_text()
+        area.text = area.text.replace("for epoch in in", "for epoch in").replace(
+            "learning_rate = 0.2", "learning_rate = 0.05"
+        )
+        await pilot.press("ctrl+s")
+        await _until(pilot, lambda: app.screen is screen)
+        assert "learning_rate = 0.05" in path.read_text()
+        await _until(pilot, lambda: bool(screen.text) and not screen.link.busy)
+        assert screen.records == [] and screen.state["findings"] == []
+        await pilot.press("space")
+        await _until(pilot, lambda: screen.state.get("ended"))
+        assert screen.state["findings"] == [] and len(screen.records) == 20
+        assert screen.records == records_here(path, 20)
+
+
+async def test_v_goes_back_to_the_variants_and_ends_the_programs_process() -> None:
+    app = make_app(program=gallery.program_path("correct"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        process = screen.link.process
+        assert process is not None
+        await pilot.press("v")
+        await pilot.pause(0.2)
+        assert app.screen is app.main
+        assert process.poll() is not None
