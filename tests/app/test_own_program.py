@@ -122,3 +122,29 @@ async def test_v_goes_back_to_the_variants_and_ends_the_programs_process() -> No
         await pilot.pause(0.2)
         assert app.screen is app.main
         assert process.poll() is not None
+
+
+async def test_a_statement_that_hangs_is_said_and_r_still_acts(tmp_path: Path) -> None:
+    path = tmp_path / "mine.py"
+    path.write_text(
+        "import time\nw = 0.0\nfor epoch in range(3):\n    w -= 0.1 * (w - 1)\n"
+        "    time.sleep(60)\n",
+        encoding="utf-8",
+    )
+    app = make_app(program=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        await _press(pilot, screen, "full_stop", "full_stop")
+        await pilot.press("full_stop")  # the sleep: no answer comes
+        await _until(
+            pilot,
+            lambda: "not responding" in str(screen.query_one("#own-status", Static).render()),
+            10,
+        )
+        status = str(screen.query_one("#own-status", Static).render())
+        assert "not responding at line 5" in status and "r starts over" in status
+        stuck = screen.link.process
+        await pilot.press("r")
+        await _until(pilot, lambda: bool(screen.text) and not screen.link.busy)
+        assert stuck is not None and stuck.poll() is not None  # the stuck process is gone
+        assert screen.state["next_line"] == 3 and screen.state["epoch"] == 0

@@ -48,14 +48,18 @@ class OwnScreen(Screen[None]):
 
     DEFAULT_CSS = """
     OwnScreen #own-top { height: 1fr; }
-    OwnScreen #own-code { width: 3fr; border: round $primary; }
-    OwnScreen #own-listing { text-wrap: nowrap; text-overflow: ellipsis; }
+    OwnScreen #own-code {
+        width: 3fr; border: round $primary; overflow-x: auto; scrollbar-size: 1 1;
+    }
+    OwnScreen #own-listing { width: auto; }
     OwnScreen #own-side { width: 2fr; }
     OwnScreen #own-values { height: 1fr; border: round $secondary; }
     OwnScreen #own-findings { height: auto; max-height: 12; border: round $error; }
     OwnScreen #own-bottom { height: 12; }
     OwnScreen #own-chart { width: 1fr; }
-    OwnScreen #own-output { width: 1fr; border: round $secondary; }
+    OwnScreen #own-output {
+        width: 1fr; border: round $secondary; overflow-x: hidden; scrollbar-size-vertical: 1;
+    }
     OwnScreen #own-status { height: 1; background: $boost; }
     OwnScreen.-short #own-bottom { height: 7; }
     """
@@ -292,7 +296,7 @@ class OwnScreen(Screen[None]):
         highlighted = Syntax(self.text, "python", theme="ansi_dark").highlight(self.text)
         rows = highlighted.split("\n", allow_blank=True)
         width = len(str(len(lines)))
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text(no_wrap=True)
         starts = {c["first_line"]: c["number"] for c in self.cells if c["number"] is not None}
         for number, row in enumerate(rows[: len(lines)], start=1):
             if number in starts:
