@@ -198,7 +198,13 @@ STATES: tuple[State, ...] = (
 
 
 async def settle(app: GdtuiApp, pilot: Pilot[None]) -> None:
-    """Wait until the training process has answered and the panes are redrawn."""
+    """Wait until the training process (and a learner's program's) has answered and the
+    panes are redrawn."""
+    from gdtui.app.screens.own import OwnScreen
+
+    screen = app.screen
+    while isinstance(screen, OwnScreen) and (not screen.text or screen.link.busy):
+        await pilot.pause(0.02)
     while app.main.busy:
         await pilot.pause(0.01)
     await finish_work(app)
@@ -243,7 +249,39 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(SAME_ON_EVERY_MACHINE)
     for state in STATES:
         print(asyncio.run(save(state, directory)))
+    for name, program, keys, size in OWN_STATES:
+        print(asyncio.run(save_own(name, program, keys, size, directory)))
     return 0
+
+
+OWN_STATES: tuple[tuple[str, str, tuple[str, ...], tuple[int, int]], ...] = (
+    (
+        "own",
+        "correct",
+        ("n", "n", "n", "full_stop", "full_stop", "full_stop", "full_stop"),
+        (120, 40),
+    ),
+    ("own-mistake", "not-a-leaf", ("n", "n"), (80, 24)),
+)
+"""Your own loop in the app (gdtui --mistake NAME): name, gallery program, keys, size."""
+
+
+async def save_own(
+    name: str, program: str, keys: tuple[str, ...], size: tuple[int, int], directory: Path
+) -> Path:
+    """The app on a gallery program, after ``keys``; its SVG saved into ``directory``."""
+    from gdtui.core.own import gallery
+
+    app = make_app(program=gallery.program_path(program))
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(app, pilot)
+        app.clear_notifications()
+        await pilot.pause(0.1)
+        path = app.save_screenshot(filename=f"{name}.svg", path=str(directory))
+    return Path(path)
 
 
 if __name__ == "__main__":
