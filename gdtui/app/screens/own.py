@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Log, Static
 
 from gdtui.app.widgets.plot import Plot
+from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.numbers import shown
 from gdtui.core.own.link import OwnLink
 from gdtui.core.text import visible
@@ -41,19 +42,20 @@ class OwnScreen(Screen[None]):
         Binding("space", "run", "Run/pause", key_display="space"),
         Binding("r", "restart", "Restart"),
         Binding("e", "edit", "Edit"),
-        Binding("left", "walk(-1)", "Epoch -", show=False),
-        Binding("right", "walk(1)", "Epoch +", show=False),
+        Binding("left", "walk(-1)", "Epoch -", show=False, priority=True),
+        Binding("right", "walk(1)", "Epoch +", show=False, priority=True),
         Binding("v", "leave", "Variants"),
     ]
 
     DEFAULT_CSS = """
     OwnScreen #own-top { height: 1fr; }
     OwnScreen #own-code {
-        width: 3fr; border: round $primary; overflow-x: auto; scrollbar-size: 1 1;
+        width: 1fr; border: round $primary; overflow-x: auto; scrollbar-size: 1 1;
     }
     OwnScreen #own-listing { width: auto; }
-    OwnScreen #own-side { width: 2fr; }
-    OwnScreen #own-values { height: 1fr; border: round $secondary; }
+    OwnScreen #own-side { width: 1fr; }
+    OwnScreen #own-values { height: auto; max-height: 10; border: round $secondary; }
+    OwnScreen #own-records { height: 1fr; border: round $secondary; }
     OwnScreen #own-findings { height: auto; max-height: 12; border: round $error; }
     OwnScreen #own-bottom { height: 12; }
     OwnScreen #own-chart { width: 1fr; }
@@ -87,6 +89,7 @@ class OwnScreen(Screen[None]):
                 yield Static(id="own-listing")
             with Vertical(id="own-side"):
                 yield Static(id="own-values")
+                yield TextTable(id="own-records")
                 yield Static(id="own-findings")
         with Horizontal(id="own-bottom"):
             yield Plot(id="own-chart")
@@ -97,6 +100,7 @@ class OwnScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#own-code").border_title = visible(self.path.name)
         self.query_one("#own-values").border_title = "values"
+        self.query_one("#own-records").border_title = "epochs"
         self.query_one("#own-findings").border_title = "mistakes"
         self.query_one("#own-output").border_title = "the program's output"
         self.query_one("#own-findings").display = False
@@ -253,6 +257,7 @@ class OwnScreen(Screen[None]):
         self.query_one("#own-listing", Static).update(self._listing())
         self._follow()
         self.query_one("#own-values", Static).update(self._values())
+        self._table()
         findings = self.query_one("#own-findings", Static)
         found = self.state.get("findings", [])
         findings.display = bool(found)
@@ -324,6 +329,35 @@ class OwnScreen(Screen[None]):
         text.rstrip()
         return text
 
+    def _table(self) -> None:
+        """A row per epoch (the last that fit): its loss, then each parameter after it, the
+        gradient its backward() gave (or its hand-derived one), the update it applied (Δ)
+        and the finite-difference gradient at the epoch's start."""
+        table = self.query_one("#own-records", TextTable)
+        rows_fit = max(1, table.size.height - 1)
+        last = self.viewed or len(self.records)
+        shown = self.records[max(0, last - rows_fit) : last]
+        names = list(self.records[0]["params"]) if self.records else []
+        header = ["epoch", "loss"]
+        for name in names:
+            header += [name, f"{name}.grad", f"Δ{name}", "numerical"]
+        rows = []
+        for record in shown:
+            row = [str(record["epoch"]), _short(record["loss"])]
+            gave = record.get("backward", {})
+            for name in names:
+                grad = gave[name] if name in gave else record["grads"].get(name)
+                row += [
+                    _short(record["params"].get(name)),
+                    _short(grad),
+                    _short(record.get("update", {}).get(name)),
+                    _short(record.get("numerical", {}).get(name)),
+                ]
+            rows.append(row)
+        optional = [i for i in range(2, len(header)) if header[i] == "numerical"]
+        optional += [i for i in range(2, len(header)) if header[i].startswith("Δ")]
+        table.show(header, rows, optional=optional)
+
     def _values(self) -> Text:
         text = Text()
         record = None
@@ -335,7 +369,7 @@ class OwnScreen(Screen[None]):
             for name, value in self.values.items():
                 text.append(f"{name} = ", style="bold")
                 text.append(f"{_short(value)}\n")
-        if record is not None:
+        if record is not None and (self.viewed is not None or not self.values):
             text.append(f"epoch {record['epoch']}'s record:\n", style="dim")
             text.append(f"loss = {_short(record['loss'])}\n")
             for name, value in record["params"].items():

@@ -182,6 +182,18 @@ class Checker(GradientChecks):
             self.hooks.remove()
             self.hooks = None
 
+    @property
+    def start_values(self) -> list[Any]:
+        """Each parameter's value as this epoch began (copies)."""
+        return self._start_values
+
+    def statements_to_loss(self, name: str) -> list[Statement] | None:
+        """The body's statements up to the loss's, where they can run again alone."""
+        notes = list(self.result.notes)
+        found = self._up_to_loss(name)
+        self.result.notes = notes  # said once already, by the gradient check
+        return found
+
     def _stop_broadcasts(self) -> None:
         if self._broadcasts is not None:
             self._broadcasts.__exit__(None, None, None)

@@ -10,15 +10,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gdtui.core.own.checks import Checker
+from gdtui.core.own.numeric import LossProbe
 from gdtui.core.own.program import OwnProgram, ProgramExited, ProgramStopped
 from gdtui.core.own.running import Changes, touched
 from gdtui.core.own.source import Source
-from gdtui.core.own.statements import Flow, loss_name
-from gdtui.core.own.values import Recorder
+from gdtui.core.own.statements import Flow, Statement, loss_name
+from gdtui.core.own.values import Recorder, difference, json_value, shaped
 from gdtui.core.own.watchdog import Watchdog
 
 RUN_EPOCHS = 100_000
 """Epochs one stretch runs at most (a stretch also ends after its seconds)."""
+FINITE_ELEMENTS = 8
+"""Parameter elements up to which each epoch's record has the numerical gradient."""
 
 
 @dataclass
@@ -59,6 +62,8 @@ class OwnSession:
         self.changes = Changes(self.program)
         self.recorder: Recorder | None = None
         self._index: int | None = None
+        self._numerical: dict[str, Any] = {}
+        self._statements: tuple[str, list[Statement]] | None = None
         """The body's statement that runs next, within an epoch begun; None between epochs."""
         self.stopped: ProgramStopped | None = None
 
@@ -69,6 +74,7 @@ class OwnSession:
         self.checker = Checker(self.program, 0, self.watchdog)
         self.changes = Changes(self.program)
         self.stopped, self._index = None, None
+        self._numerical, self._statements = {}, None
         with self._guarded():
             self.checker.begin()
             self.changes.parameters = self.checker.parameters
@@ -125,6 +131,7 @@ class OwnSession:
                     self._finish(broke=False)
                     return None
                 self._index = 0
+                self._numerical = self._finite_differences()
                 header = self.source.segment(program.loop).splitlines()[0]
                 target = getattr(program.loop, "target", None)
                 names = tuple(_names(target)) if target is not None else ()
@@ -162,8 +169,15 @@ class OwnSession:
 
     def _end_epoch(self, broke: bool) -> dict[str, Any]:
         assert self.recorder is not None
+        start = self.checker.start_values
         self.checker.end_epoch()
         record = self.recorder.record(self.program.epoch)
+        record["update"] = {
+            p.name: json_value(difference(p.read(), before))
+            for p, before in zip(self.checker.parameters, start, strict=True)
+        }
+        if self._numerical:
+            record["numerical"] = self._numerical
         if self.checker.after_backward:
             record["backward"] = self.checker.after_backward
             self.checker.after_backward = {}
@@ -171,6 +185,30 @@ class OwnSession:
         if broke:
             self._finish(broke=True)
         return record
+
+    def _finite_differences(self) -> dict[str, Any]:
+        """Central differences of the loss at the parameters this epoch starts from, each
+        parameter's as its shape (where the program has few elements and the loss can be
+        computed again alone: see :class:`~gdtui.core.own.numeric.LossProbe`)."""
+        parameters = self.checker.parameters
+        if self._statements is None:
+            named = loss_name(self.program.facts, self.program.loop, None) or ""
+            chosen = self.checker.statements_to_loss(named) if named else None
+            self._statements = (named, chosen or [])
+        name, statements = self._statements
+        if not statements or not parameters:
+            return {}
+        probe = LossProbe(self.program, parameters, statements, name)
+        if sum(len(s) for s in probe.start) > FINITE_ELEMENTS:
+            return {}
+        gradient = probe.gradient()
+        found: dict[str, Any] = {}
+        for index, parameter in enumerate(parameters):
+            elements = [gradient.get((index, j)) for j in range(len(probe.start[index]))]
+            if any(e is None for e in elements):
+                continue
+            found[parameter.name] = shaped(elements, parameter.read())
+        return found
 
     def _finish(self, broke: bool) -> None:
         """The loop has ended: its ``else`` and what follows it run."""

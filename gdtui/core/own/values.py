@@ -257,3 +257,27 @@ def same(a: Any, b: Any) -> bool:
         return bool(np.array_equal(np.asarray(a), np.asarray(b)))
     except (TypeError, ValueError):
         return a is b
+
+
+def difference(after: Any, before: Any) -> Any:
+    """``after - before`` of a parameter (the update an epoch applied); None where the two
+    cannot be taken apart (a parameter rebound to something else)."""
+    import numpy as np
+
+    try:
+        if is_tensor(after):
+            after = after.detach().cpu().double().numpy()
+        if is_tensor(before):
+            before = before.detach().cpu().double().numpy()
+        return np.asarray(after, dtype=np.float64) - np.asarray(before, dtype=np.float64)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def shaped(elements: list[Any], like: Any) -> Any:
+    """Numbers given flat, in the shape of ``like`` (a number for a number), as JSON."""
+    import numpy as np
+
+    shape = getattr(like, "shape", ())
+    array = np.asarray(elements, dtype=np.float64).reshape(tuple(shape))
+    return array.tolist()
