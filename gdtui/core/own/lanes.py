@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from gdtui.core.own import gallery
 from gdtui.core.own.findings import KINDS
-from gdtui.core.own.launch import CHILD, _end, _wait
+from gdtui.core.own.launch import run_program
 
 PARAMETER = "w"
 """The parameter every program of the gallery learns."""
@@ -113,7 +111,7 @@ def run_lane(name: str, epochs: int | None, seed: int = 0, timeout: float = 10.0
     if epochs is not None:
         request["epochs"] = epochs
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        outcome = _run_child(request, out, err)
+        outcome = run_program(request, out, err)
         out.seek(0)
         records = [json.loads(line) for line in out.read().decode("utf-8").splitlines() if line]
         err.seek(0)
@@ -121,33 +119,6 @@ def run_lane(name: str, epochs: int | None, seed: int = 0, timeout: float = 10.0
     lane = Lane(name, records)
     _read_outcome(lane, path, outcome, said[-1] if said else "")
     return lane
-
-
-def _run_child(request: dict[str, Any], out: IO[bytes], err: IO[bytes]) -> dict[str, Any]:
-    """:func:`gdtui.core.own.launch.run_program`, with the child's standard output (the
-    records) and error (the program's own output) into ``out`` and ``err``."""
-    package_root = str(Path(__file__).resolve().parents[3])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    read_end, write_end = os.pipe()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-c", CHILD, json.dumps(request), str(write_end)],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            pass_fds=(write_end,),
-            env=env,
-        )
-    finally:
-        os.close(write_end)
-    try:
-        return _wait(process, read_end, float(request["timeout"]))
-    except BaseException:
-        _end(process)
-        raise
-    finally:
-        os.close(read_end)
 
 
 def _read_outcome(lane: Lane, path: Path, outcome: dict[str, Any], said: str) -> None:

@@ -17,28 +17,35 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 CHILD = "from gdtui.core.own.child import main; main()"
 MARGIN = 5.0
 """Seconds past the timeout a silent child is given before it is ended."""
 
 
-def run_program(request: dict[str, Any]) -> dict[str, Any]:
-    """Run ``request`` (command, path, …) in a child process; its outcome: ``bad`` (the
-    file cannot be used), ``stopped`` (the program stopped at a line), ``findings``,
-    ``broken_pipe``, ``output_failed``, or ``ended`` (the process ended without one)."""
+def run_program(
+    request: dict[str, Any], stdout: IO[bytes] | None = None, stderr: IO[bytes] | None = None
+) -> dict[str, Any]:
+    """Run ``request`` (command, path, …) in a child process, its output on gdtui's own
+    stdout and stderr (or those given); its outcome: ``bad`` (the file cannot be used),
+    ``stopped`` (the program stopped at a line), ``findings``, ``broken_pipe``,
+    ``output_failed``, or ``ended`` (the process ended without one)."""
     package_root = str(Path(__file__).resolve().parents[3])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     read_end, write_end = os.pipe()
-    process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, json.dumps(request), str(write_end)],
-        stdin=subprocess.DEVNULL,
-        pass_fds=(write_end,),
-        env=env,
-    )
-    os.close(write_end)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-c", CHILD, json.dumps(request), str(write_end)],
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=(write_end,),
+            env=env,
+        )
+    finally:
+        os.close(write_end)
     try:
         return _wait(process, read_end, float(request.get("timeout", 10.0)))
     except BaseException:
