@@ -156,3 +156,28 @@ async def test_a_statement_that_hangs_is_said_and_r_still_acts(tmp_path: Path) -
         await _until(pilot, lambda: bool(screen.text) and not screen.link.busy)
         assert stuck is not None and stuck.poll() is not None  # the stuck process is gone
         assert screen.state["next_line"] == 3 and screen.state["epoch"] == 0
+
+
+async def test_the_learning_rate_field_edits_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "mine.py"
+    shutil.copy(gallery.program_path("diverging"), path)
+    app = make_app(program=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        await pilot.press("f")
+        field = screen.query_one("#knob-learning-rate")
+        assert screen.focused is field and field.value == "0.2"
+        await pilot.press(*["backspace"] * 3, *"abc", "enter")  # refused, file untouched
+        await pilot.pause(0.2)
+        assert "learning_rate = 0.2\n" in path.read_text()
+        await pilot.press(*["backspace"] * 3, *"0.05", "enter")
+        await _until(pilot, lambda: "learning_rate = 0.05\n" in path.read_text())
+        await _until(pilot, lambda: bool(screen.text) and not screen.link.busy)
+        assert screen.query_one("#knob-learning-rate").value == "0.05"
+        epochs = screen.query_one("#knob-epochs")
+        assert epochs.value == "20" and "n_iters" in str(
+            screen.query("#own-knobs Label")[1].render()
+        )
+        await pilot.press("space")
+        await _until(pilot, lambda: screen.state.get("ended"))
+        assert screen.state["findings"] == []

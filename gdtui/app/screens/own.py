@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Footer, Input, Label, Log, Static
 
 from gdtui.app.widgets.plot import Plot
 from gdtui.app.widgets.text_table import TextTable
@@ -42,6 +42,7 @@ class OwnScreen(Screen[None]):
         Binding("space", "run", "Run/pause", key_display="space"),
         Binding("r", "restart", "Restart"),
         Binding("e", "edit", "Edit"),
+        Binding("f", "fields", "Rate/epochs"),
         Binding("left", "walk(-1)", "Epoch -", show=False, priority=True),
         Binding("right", "walk(1)", "Epoch +", show=False, priority=True),
         Binding("v", "leave", "Variants"),
@@ -63,6 +64,9 @@ class OwnScreen(Screen[None]):
         width: 1fr; border: round $secondary; overflow-x: hidden; scrollbar-size-vertical: 1;
     }
     OwnScreen #own-status { height: 1; background: $boost; }
+    OwnScreen #own-knobs { height: auto; }
+    OwnScreen #own-knobs Label { padding: 0 1; }
+    OwnScreen #own-knobs Input { width: 16; height: 1; border: none; padding: 0 1; }
     OwnScreen.-short #own-bottom { height: 7; }
     """
 
@@ -94,6 +98,7 @@ class OwnScreen(Screen[None]):
         with Horizontal(id="own-bottom"):
             yield Plot(id="own-chart")
             yield Log(id="own-output", max_lines=OUTPUT_LINES, highlight=False)
+        yield Horizontal(id="own-knobs")
         yield Static(id="own-status")
         yield Footer()
 
@@ -154,11 +159,65 @@ class OwnScreen(Screen[None]):
         self.redraw()
 
     def action_edit(self) -> None:
-        """``e``: edit the file; a save starts it again."""
+        """``e``: edit the file (a notebook's trained cell); a save starts it again."""
         from gdtui.app.screens.own_editor import EditorScreen
 
         self.running = False
-        self.push_screen_editor(EditorScreen(self.path))
+        self.push_screen_editor(EditorScreen(self.path, self._cell()))
+
+    def action_fields(self) -> None:
+        """``f``: to the learning rate's field (tab to the epochs', escape back)."""
+        fields = self.query("#own-knobs Input")
+        if fields:
+            fields.first().focus()
+        else:
+            self.notify(
+                "No learning rate or epoch count assigned as a number in the file "
+                "(lr = 0.01, range(100) or n_iters = 100): e edits it",
+                timeout=6,
+            )
+
+    def on_key(self, event: Any) -> None:
+        if event.key == "escape" and isinstance(self.focused, Input):
+            self.set_focus(None)
+            event.stop()
+
+    def _cell(self) -> int | None:
+        """The notebook's trained cell (None for a file)."""
+        return self.cells[-1]["number"] if self.cells else self.link.cell
+
+    async def _show_knobs(self, knobs: list[list[Any]]) -> None:
+        """The program's learning rate and epoch count as fields: Enter writes the number
+        into the file and starts it again."""
+        row = self.query_one("#own-knobs", Horizontal)
+        await row.remove_children()
+        widgets: list[Any] = []
+        for kind, name, line, text in knobs:
+            widgets.append(Label(visible(f"{kind} ({name}, line {self._line_in_cell(line)})")))
+            field = Input(text, id=f"knob-{kind.replace(' ', '-')}", compact=True)
+            field.tooltip = "Enter writes it into the file and starts the program again"
+            widgets.append(field)
+        if widgets:
+            await row.mount_all(widgets)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """A knob's new value: into the file, then the program from its first line."""
+        from gdtui.core.own.knobs import KnobError, find_knobs, set_knob
+        from gdtui.core.own.source import ProgramError, read_source
+
+        kind = (event.input.id or "").removeprefix("knob-").replace("-", " ")
+        try:
+            source = read_source(self.path, self.link.cell, self.path.name)
+            knob = next(k for k in find_knobs(source) if k.kind == kind)
+            if event.value.strip() == knob.text:
+                return
+            set_knob(self.path, source, knob, event.value)
+        except (KnobError, ProgramError, StopIteration, OSError, ValueError) as error:
+            self.notify(str(error) or f"{kind}: not found in the file", severity="error")
+            return
+        self.set_focus(None)
+        self.notify(f"{kind} = {event.value.strip()} written into {self.path.name}", timeout=4)
+        self.action_restart()
 
     def push_screen_editor(self, editor: Screen[bool]) -> None:
         def saved(changed: bool | None) -> None:
@@ -204,6 +263,7 @@ class OwnScreen(Screen[None]):
             self.query_one("#own-output", Log).write(visible(output))
         if kind == "opened":
             self.text, self.cells = reply["text"], reply["cells"]
+            self.call_later(self._show_knobs, reply.get("knobs", []))
             self.loop = (reply["loop"][0], reply["loop"][1])
             self.problem = None
         elif kind == "bad":

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
 
-from gdtui.core.files import write_atomic
+from gdtui.core.own.knobs import editable_text, write_program
 from gdtui.core.text import visible
 
 
@@ -32,9 +32,11 @@ class EditorScreen(ModalScreen[bool]):
     EditorScreen #editor-problem { height: auto; color: $error; }
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cell: int | None = None) -> None:
         super().__init__()
         self.path = path
+        self.cell = cell
+        """The notebook's code cell being edited (its trained cell); None for a file."""
         self.original = ""
 
     def compose(self) -> ComposeResult:
@@ -45,15 +47,16 @@ class EditorScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         area = self.query_one("#editor", TextArea)
         try:
-            self.original = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            self.notify(f"{self.path.name} cannot be read: {error}", severity="error")
+            self.original = editable_text(self.path, self.cell)
+        except (OSError, ValueError) as error:
+            self.notify(f"{self.path.name} cannot be read ({error})", severity="error")
             self.dismiss(False)
             return
         area.text = self.original
         if "python" in area.available_languages:
             area.language = "python"
-        area.border_title = visible(f"{self.path.name}: ctrl+s saves and runs, escape leaves")
+        what = self.path.name if self.cell is None else f"{self.path.name}, cell {self.cell}"
+        area.border_title = visible(f"{what}: ctrl+s saves and runs, escape leaves")
         area.focus()
 
     def action_save(self) -> None:
@@ -72,9 +75,10 @@ class EditorScreen(ModalScreen[bool]):
             area.cursor_location = (max(line - 1, 0), max((error.offset or 1) - 1, 0))
             return
         try:
-            write_atomic(self.path, text)
-        except OSError as error:
-            problem.update(visible(f"{self.path.name} not saved: {error.strerror or error}"))
+            write_program(self.path, text, self.cell)
+        except (OSError, ValueError) as error:
+            why = getattr(error, "strerror", None) or error
+            problem.update(visible(f"{self.path.name} not saved: {why}"))
             return
         self.dismiss(text != self.original)
 

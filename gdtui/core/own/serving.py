@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gdtui.core import spawn
+from gdtui.core.own.knobs import find_knobs
 from gdtui.core.own.session import OwnSession
 from gdtui.core.own.source import ProgramError, read_source
 
@@ -130,4 +131,5 @@ def _opened(session: OwnSession) -> dict[str, Any]:
         "cells": [dataclasses.asdict(cell) for cell in source.cells],
         "loop": [program.loop.lineno, program.loop.end_lineno or program.loop.lineno],
         "parameters": session.parameters,
+        "knobs": [[k.kind, k.name, k.line, k.text] for k in find_knobs(source)],
     }
