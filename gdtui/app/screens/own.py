@@ -66,7 +66,7 @@ class OwnScreen(Screen[None]):
     OwnScreen #own-status { height: 1; background: $boost; }
     OwnScreen #own-knobs { height: auto; }
     OwnScreen #own-knobs Label { padding: 0 1; }
-    OwnScreen #own-knobs Input { width: 16; height: 1; border: none; padding: 0 1; }
+    OwnScreen #own-knobs Input { width: 14; height: 1; border: none; padding: 0 1; }
     OwnScreen.-short #own-bottom { height: 7; }
     """
 
@@ -193,9 +193,12 @@ class OwnScreen(Screen[None]):
         await row.remove_children()
         widgets: list[Any] = []
         for kind, name, line, text in knobs:
-            widgets.append(Label(visible(f"{kind} ({name}, line {self._line_in_cell(line)})")))
+            widgets.append(Label(visible(f"{name} =")))
             field = Input(text, id=f"knob-{kind.replace(' ', '-')}", compact=True)
-            field.tooltip = "Enter writes it into the file and starts the program again"
+            field.tooltip = (
+                f"The {kind}, line {self._line_in_cell(line)}: Enter writes it into the file "
+                "and starts the program again"
+            )
             widgets.append(field)
         if widgets:
             await row.mount_all(widgets)
