@@ -55,6 +55,8 @@ async def test_stepping_gives_the_files_numbers() -> None:
         assert screen.last_line == 25 and screen.values == {"w.grad": -30.0}
         listing = str(screen.query_one("#own-listing", Static).render())
         assert "▶ 25     l.backward()" in listing
+        values = str(screen.query_one("#own-values", Static).render())
+        assert "MeanBackward0  ← 1" in values and "AccumulateGrad(w)  ← -30" in values
         await _press(pilot, screen, "n")
         assert _as_run(screen.records) == expected[:1]
         await _press(pilot, screen, "n", "n")

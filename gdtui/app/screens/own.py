@@ -55,7 +55,7 @@ class OwnScreen(Screen[None]):
     }
     OwnScreen #own-listing { width: auto; }
     OwnScreen #own-side { width: 1fr; }
-    OwnScreen #own-values { height: auto; max-height: 10; border: round $secondary; }
+    OwnScreen #own-values { height: auto; max-height: 60%; border: round $secondary; }
     OwnScreen #own-records { height: 1fr; border: round $secondary; }
     OwnScreen #own-findings { height: auto; max-height: 12; border: round $error; }
     OwnScreen #own-bottom { height: 12; }
@@ -80,6 +80,8 @@ class OwnScreen(Screen[None]):
         self.state: dict[str, Any] = {}
         self.records: list[dict[str, Any]] = []
         self.values: dict[str, Any] = {}
+        self.graph: list[str] | None = None
+        """The autograd graph of the backward() the last step ran, drawn as text."""
         self.last_line: int | None = None
         self.viewed: int | None = None
         """The epoch whose record is shown (``←``/``→``); None: the latest."""
@@ -142,6 +144,7 @@ class OwnScreen(Screen[None]):
         respond is ended)."""
         self.running = False
         self.records, self.values, self.last_line, self.viewed = [], {}, None, None
+        self.graph = None
         self.announced.clear()
         self.query_one("#own-output", Log).clear()
         self.link.open()
@@ -282,6 +285,7 @@ class OwnScreen(Screen[None]):
         elif kind == "stepped" and reply.get("step"):
             step = reply["step"]
             self.values = step["values"]
+            self.graph = step.get("graph")
             self.last_line = step["line"]
             if step.get("record") is not None:
                 self.records.append(step["record"])
@@ -432,6 +436,12 @@ class OwnScreen(Screen[None]):
             for name, value in self.values.items():
                 text.append(f"{name} = ", style="bold")
                 text.append(f"{_short(value)}\n")
+        if self.graph and self.viewed is None:
+            text.append(
+                "the graph backward() went down (← the gradient that reached each node):\n",
+                style="dim",
+            )
+            text.append("\n".join(self.graph) + "\n")
         if record is not None and (self.viewed is not None or not self.values):
             text.append(f"epoch {record['epoch']}'s record:\n", style="dim")
             text.append(f"loss = {_short(record['loss'])}\n")

@@ -82,6 +82,10 @@ class TorchHooks:
         self.parameters = parameters
         self.listener = listener
         self.last_backward: list[Any] = []
+        self.graph_names: dict[str, Any] | None = None
+        """While set (the namespace), each backward() draws its autograd graph into
+        :attr:`graph`, with the gradient that flowed along each edge."""
+        self.graph: list[str] | None = None
         self.after_backward: list[Any] = []
         """Without a listener: what ``parameters`` gave right after the last backward()."""
         self._undo: list[Callable[[], None]] = []
@@ -142,7 +146,17 @@ class TorchHooks:
                 return result
             line = program_line(hooks.filename)
             before = [_copy(getattr(p, "grad", None)) for p in hooks.parameters()]
+            watch = None
+            if hooks.graph_names is not None and tensor.grad_fn is not None:
+                from gdtui.core.engine.graph import GraphWatch
+
+                watch = GraphWatch(tensor.grad_fn)
             result = original(tensor, *args, **kwargs)
+            if watch is not None and hooks.graph_names is not None:
+                from gdtui.core.engine.graph import draw
+                from gdtui.core.numbers import shown
+
+                hooks.graph = draw(watch.read(hooks.graph_names), shown)
             hooks.last_backward[:] = [tensor]
             listener.backward(tensor, line, before)
             return result

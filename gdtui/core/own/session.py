@@ -34,6 +34,9 @@ class Step:
     code: str
     values: dict[str, Any]
     record: dict[str, Any] | None = None
+    graph: list[str] | None = None
+    """The autograd graph of a ``backward()`` the statement ran, as text lines, each node
+    with the gradient that reached it."""
 
 
 @dataclass
@@ -137,10 +140,18 @@ class OwnSession:
                 names = tuple(_names(target)) if target is not None else ()
                 return Step(program.epoch, program.loop.lineno, header, self.changes.since(names))
             statement = program.body[self._index]
-            flow = self.checker.statement(statement)
+            hooks = self.checker.hooks
+            if hooks is not None:
+                hooks.graph_names, hooks.graph = program.namespace, None
+            try:
+                flow = self.checker.statement(statement)
+            finally:
+                if hooks is not None:
+                    hooks.graph_names = None
             values = self.changes.since(touched(statement, program))
             self._index += 1
-            step = Step(program.epoch, statement.line, statement.text, values)
+            graph = hooks.graph if hooks is not None else None
+            step = Step(program.epoch, statement.line, statement.text, values, graph=graph)
             if flow is not Flow.NEXT or self._index == len(program.body):
                 step.record = self._end_epoch(broke=flow is Flow.BREAK)
             return step
