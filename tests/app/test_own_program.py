@@ -175,6 +175,7 @@ async def test_the_learning_rate_field_edits_the_file(tmp_path: Path) -> None:
         await pilot.press(*["backspace"] * 3, *"0.05", "enter")
         await _until(pilot, lambda: "learning_rate = 0.05\n" in path.read_text())
         await _until(pilot, lambda: bool(screen.text) and not screen.link.busy)
+        await _until(pilot, lambda: len(screen.query("#own-knobs Label")) == 2)
         assert screen.query_one("#knob-learning-rate").value == "0.05"
         epochs = screen.query_one("#knob-epochs")
         assert epochs.value == "20" and "n_iters" in str(
@@ -183,3 +184,27 @@ async def test_the_learning_rate_field_edits_the_file(tmp_path: Path) -> None:
         await pilot.press("space")
         await _until(pilot, lambda: screen.state.get("ended"))
         assert screen.state["findings"] == []
+
+
+async def test_g_shows_the_landscape_or_why_not() -> None:
+    app = make_app(program=gallery.program_path("correct"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        await _press(pilot, screen, "n", "n", "n", "g")
+        await _until(pilot, lambda: screen.landscape is not None)
+        assert screen.query_one("#own-landscape").display
+        assert not screen.query_one("#own-chart").display
+        view = screen.landscape["view"]
+        ws = [r["params"]["w"] for r in screen.records]
+        assert view["path"][0] == [0.0, *ws]  # from the start, each epoch's w
+        # On the curve the program computes again, loss(w) = mean((w·x - 2x)²) = 7.5 (w - 2)²
+        for w, loss in zip(*view["curve"], strict=True):
+            assert abs(loss - 7.5 * (w - 2) ** 2) <= 1e-5 * max(1.0, loss)
+    path = Path(__file__).resolve().parents[1] / "own/programs/public/polynomial_numpy.py"
+    app = make_app(program=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        await _press(pilot, screen, "g")
+        await _until(pilot, lambda: screen.landscape is not None)
+        assert screen.landscape["why"].startswith("a landscape needs one or two numbers")
+        assert "hold 4 (a, b, c, d)" in screen.landscape["why"]

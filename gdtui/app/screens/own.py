@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,16 +16,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Log, Static
 
+from gdtui.app.screens.own_view import epoch_table, line_in_cell, listing, values_text
+from gdtui.app.widgets.landscape_chart import LandscapeChart
 from gdtui.app.widgets.plot import Plot
 from gdtui.app.widgets.text_table import TextTable
-from gdtui.core.numbers import shown
 from gdtui.core.own.link import OwnLink
+from gdtui.core.run.landscape import Landscape
 from gdtui.core.text import visible
 
 POLL_SECONDS = 0.05
 """How often the program's replies are taken."""
 RUN_SLICE = 0.1
 """Seconds of epochs each command asks for while running flat out."""
+QUEUED_KEYS = 8
+"""Steps and epochs asked for at most while the program has not answered yet."""
 NOT_RESPONDING = 2.0
 """Seconds after which a command still running is said not to respond."""
 OUTPUT_LINES = 500
@@ -43,6 +46,7 @@ class OwnScreen(Screen[None]):
         Binding("r", "restart", "Restart"),
         Binding("e", "edit", "Edit"),
         Binding("f", "fields", "Rate/epochs"),
+        Binding("g", "view", "Loss/landscape"),
         Binding("left", "walk(-1)", "Epoch -", show=False, priority=True),
         Binding("right", "walk(1)", "Epoch +", show=False, priority=True),
         Binding("v", "leave", "Variants"),
@@ -59,7 +63,7 @@ class OwnScreen(Screen[None]):
     OwnScreen #own-records { height: 1fr; border: round $secondary; }
     OwnScreen #own-findings { height: auto; max-height: 12; border: round $error; }
     OwnScreen #own-bottom { height: 12; }
-    OwnScreen #own-chart { width: 1fr; }
+    OwnScreen #own-chart, OwnScreen #own-landscape { width: 1fr; }
     OwnScreen #own-output {
         width: 1fr; border: round $secondary; overflow-x: hidden; scrollbar-size-vertical: 1;
     }
@@ -86,6 +90,10 @@ class OwnScreen(Screen[None]):
         self.viewed: int | None = None
         """The epoch whose record is shown (``←``/``→``); None: the latest."""
         self.running = False
+        self.show_landscape = False
+        self.landscape_stale = True
+        self.landscape: dict[str, Any] | None = None
+        """The program's last landscape: ``view`` (curve or levels, path), or ``why`` not."""
         self.announced: set[tuple[str, int]] = set()
         self.problem: str | None = None
 
@@ -99,6 +107,7 @@ class OwnScreen(Screen[None]):
                 yield Static(id="own-findings")
         with Horizontal(id="own-bottom"):
             yield Plot(id="own-chart")
+            yield LandscapeChart(id="own-landscape")
             yield Log(id="own-output", max_lines=OUTPUT_LINES, highlight=False)
         yield Horizontal(id="own-knobs")
         yield Static(id="own-status")
@@ -111,6 +120,7 @@ class OwnScreen(Screen[None]):
         self.query_one("#own-findings").border_title = "mistakes"
         self.query_one("#own-output").border_title = "the program's output"
         self.query_one("#own-findings").display = False
+        self.query_one("#own-landscape").display = False
         self.set_class(self.app.size.height < 30, "-short")
         self.link.open()
         self.set_interval(POLL_SECONDS, self.poll)
@@ -167,6 +177,22 @@ class OwnScreen(Screen[None]):
 
         self.running = False
         self.push_screen_editor(EditorScreen(self.path, self._cell()))
+
+    def action_view(self) -> None:
+        """``g``: the loss chart, or the loss landscape around the path (one or two numbers
+        to move), computed again by the program at each point."""
+        self.show_landscape = not self.show_landscape
+        self.query_one("#own-chart").display = not self.show_landscape
+        self.query_one("#own-landscape").display = self.show_landscape
+        self.landscape_stale = True
+        self._ask_landscape()
+
+    def _ask_landscape(self) -> None:
+        """Ask for the landscape when it is shown, out of date, and the program is idle."""
+        wanted = self.show_landscape and self.landscape_stale
+        if wanted and not (self.link.busy or self.running or self.state.get("stopped")):
+            self.landscape_stale = False
+            self.link.send("landscape")
 
     def action_fields(self) -> None:
         """``f``: to the learning rate's field (tab to the epochs', escape back)."""
@@ -238,9 +264,12 @@ class OwnScreen(Screen[None]):
         self.dismiss()
 
     def _ask(self, *command: Any) -> None:
-        if self.link.busy or self.state.get("stopped") or self.state.get("ended"):
-            if self.state.get("stopped") or self.state.get("ended"):
-                self.notify("The program has ended: r starts it again.", timeout=4)
+        """Send a step or an epoch; keys pressed while the program works queue up (a few:
+        a key held down does not pile up minutes of work)."""
+        if self.state.get("stopped") or self.state.get("ended"):
+            self.notify("The program has ended: r starts it again.", timeout=4)
+            return
+        if self.link.pending >= QUEUED_KEYS or (self.running and self.link.busy):
             return
         self.running = False
         self.viewed = None
@@ -261,6 +290,7 @@ class OwnScreen(Screen[None]):
                 self.link.send("run", RUN_SLICE)
         if replies or self.link.waited() > NOT_RESPONDING:
             self.redraw()
+        self._ask_landscape()
 
     def _take(self, reply: dict[str, Any]) -> None:
         kind = reply["kind"]
@@ -293,9 +323,13 @@ class OwnScreen(Screen[None]):
             self.records.extend(reply["records"])
             if reply["records"]:
                 self.last_line = None
+        elif kind == "landscape":
+            self._draw_landscape(reply)
         if "state" in reply:
             self.state = reply["state"]
             self._announce()
+        if kind in ("stepped", "records", "opened"):
+            self.landscape_stale = True
 
     def _announce(self) -> None:
         for finding in self.state.get("findings", []):
@@ -351,107 +385,24 @@ class OwnScreen(Screen[None]):
             code.scroll_to(y=max(0, row - height // 3), animate=False)
 
     def _line_in_cell(self, line: int) -> str:
-        for cell in reversed(self.cells):
-            if line >= cell["first_line"]:
-                if cell["number"] is None:
-                    return str(line)
-                return f"{line - cell['first_line'] + 1} (cell {cell['number']})"
-        return str(line)
+        return line_in_cell(self.cells, line)
 
     def _listing(self) -> Text:
         if not self.text:
             return Text(self.problem or "starting the program…", style="dim")
-        lines = self.text.splitlines()
-        marked = {f["at"]: f["kind"] for f in self.state.get("findings", [])}
-        stopped = (self.state.get("stopped") or {}).get("line")
-        nxt = self.state.get("next_line")
-        highlighted = Syntax(self.text, "python", theme="ansi_dark").highlight(self.text)
-        rows = highlighted.split("\n", allow_blank=True)
-        width = len(str(len(lines)))
-        text = Text(no_wrap=True)
-        starts = {c["first_line"]: c["number"] for c in self.cells if c["number"] is not None}
-        for number, row in enumerate(rows[: len(lines)], start=1):
-            if number in starts:
-                text.append(f"# cell {starts[number]}\n", style="dim italic")
-            if number == stopped:
-                gutter, style = "✗ ", "bold red"
-            elif number in marked:
-                gutter, style = "! ", "bold yellow"
-            elif number == self.last_line:
-                gutter, style = "▶ ", "bold"
-            elif number == nxt:
-                gutter, style = "› ", "dim"
-            else:
-                gutter, style = "  ", ""
-            text.append(gutter, style=style)
-            text.append(f"{self._line_in_cell(number).split()[0]:>{width}} ", style="dim")
-            if number == self.last_line:
-                row.stylize("reverse")
-            text.append_text(row)
-            if number in marked:
-                text.append(f"  ← {marked[number]}", style="bold yellow")
-            if number == stopped:
-                text.append("  ← stopped here", style="bold red")
-            text.append("\n")
-        text.rstrip()
-        return text
+        return listing(self.text, self.cells, self.state, self.last_line)
 
     def _table(self) -> None:
-        """A row per epoch (the last that fit): its loss, then each parameter after it, the
-        gradient its backward() gave (or its hand-derived one), the update it applied (Δ)
-        and the finite-difference gradient at the epoch's start."""
         table = self.query_one("#own-records", TextTable)
-        rows_fit = max(1, table.size.height - 1)
         last = self.viewed or len(self.records)
-        shown = self.records[max(0, last - rows_fit) : last]
-        names = list(self.records[0]["params"]) if self.records else []
-        header = ["epoch", "loss"]
-        for name in names:
-            header += [name, f"{name}.grad", f"Δ{name}", "numerical"]
-        rows = []
-        for record in shown:
-            row = [str(record["epoch"]), _short(record["loss"])]
-            gave = record.get("backward", {})
-            for name in names:
-                grad = gave[name] if name in gave else record["grads"].get(name)
-                row += [
-                    _short(record["params"].get(name)),
-                    _short(grad),
-                    _short(record.get("update", {}).get(name)),
-                    _short(record.get("numerical", {}).get(name)),
-                ]
-            rows.append(row)
-        optional = [i for i in range(2, len(header)) if header[i] == "numerical"]
-        optional += [i for i in range(2, len(header)) if header[i].startswith("Δ")]
-        table.show(header, rows, optional=optional)
+        shown = self.records[max(0, last - max(1, table.size.height - 1)) : last]
+        table.show(*epoch_table(shown))
 
     def _values(self) -> Text:
-        text = Text()
-        record = None
-        if self.records:
-            index = (self.viewed or len(self.records)) - 1
-            record = self.records[index]
-        if self.values and self.viewed is None:
-            text.append("after the line:\n", style="dim")
-            for name, value in self.values.items():
-                text.append(f"{name} = ", style="bold")
-                text.append(f"{_short(value)}\n")
-        if self.graph and self.viewed is None:
-            text.append(
-                "the graph backward() went down (← the gradient that reached each node):\n",
-                style="dim",
-            )
-            text.append("\n".join(self.graph) + "\n")
-        if record is not None and (self.viewed is not None or not self.values):
-            text.append(f"epoch {record['epoch']}'s record:\n", style="dim")
-            text.append(f"loss = {_short(record['loss'])}\n")
-            for name, value in record["params"].items():
-                text.append(f"{name} = {_short(value)}\n")
-                grad = record["grads"].get(name)
-                text.append(f"{name}.grad = {_short(grad)}\n")
-        if not text:
-            text.append(". runs a line, n an epoch, space runs on", style="dim")
-        return text
+        record = self.records[(self.viewed or len(self.records)) - 1] if self.records else None
+        if self.viewed is not None:
+            return values_text({}, None, record)
+        return values_text(self.values, self.graph, None if self.values else record)
 
     def _status(self) -> Text:
         epoch = self.state.get("epoch", 0)
@@ -476,6 +427,19 @@ class OwnScreen(Screen[None]):
             parts.append("running (space pauses)")
         return Text("  ".join(visible(p) for p in parts), no_wrap=True, overflow="ellipsis")
 
+    def _draw_landscape(self, reply: dict[str, Any]) -> None:
+        self.landscape = reply
+        chart = self.query_one("#own-landscape", LandscapeChart)
+        view = reply.get("view")
+        if view is None:
+            plt = chart.plt
+            plt.clear_data()
+            plt.clear_figure()
+            plt.title(visible(reply.get("why", "no landscape")))
+            chart.refresh()
+            return
+        chart.draw(Landscape(**view))
+
     def _chart(self) -> None:
         chart = self.query_one("#own-chart", Plot)
         plt = chart.plt
@@ -488,10 +452,3 @@ class OwnScreen(Screen[None]):
             plt.plot([p[0] for p in points], [p[1] for p in points], marker="braille")
         plt.title("loss" if points else "loss (no epochs yet)")
         chart.refresh()
-
-
-def _short(value: Any) -> str:
-    """A value in a line: a number's shortest digits, a small list, else a shape."""
-    if isinstance(value, dict) and "shape" in value:
-        return f"shape {tuple(value['shape'])}, norm {shown(value['norm'])}"
-    return shown(value)

@@ -16,13 +16,16 @@ import random
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gdtui.core.own.program import OwnProgram
 from gdtui.core.own.statements import Flow, Statement
 from gdtui.core.own.values import Parameter, is_tensor, number
+
+if TYPE_CHECKING:
+    from gdtui.core.run.landscape import Landscape
 
 MAX_ELEMENTS = 24
 """Parameter elements checked by finite differences (the first of each, in order)."""
@@ -216,3 +219,55 @@ def nearly_whole(ratio: float) -> int | None:
         return None
     whole = round(ratio)
     return whole if abs(ratio - whole) <= 0.01 * abs(whole) else None
+
+
+def own_landscape(
+    probe: LossProbe, path: list[list[float]], points: int = 120, grid: int = 30
+) -> Landscape:
+    """The loss of a program with one or two scalar parameters around ``path`` (each
+    epoch's parameters, the start first), computed again at each point by ``probe``: a
+    curve over w, or level lines over (w, b)."""
+    from gdtui.core.run.landscape import LEVELS, Landscape, window
+
+    track = np.asarray(path, dtype=np.float64)
+    here = [float(s[0]) for s in probe.start]
+    early = track[: min(len(track), 21)]
+
+    def at(values: list[float]) -> float:
+        loss = probe.loss_at({(i, 0): v - here[i] for i, v in enumerate(values)})
+        return float("nan") if loss is None else loss
+
+    w_range = window(float(track[-1, 0]), early[:, 0])
+    if track.shape[1] == 1:
+        ws = np.linspace(*w_range, points)
+        curve = [at([w]) for w in ws]
+        in_window = np.clip(track[:, 0], *w_range)
+        path_loss = [at([w]) for w in in_window]
+        best = int(np.nanargmin(curve)) if np.any(np.isfinite(curve)) else 0
+        return Landscape(
+            w_range, None, (ws.tolist(), curve), [], (in_window.tolist(), path_loss),
+            (float(ws[best]), float(curve[best])), bool(np.any(in_window != track[:, 0])),
+        )  # fmt: skip
+    b_range = window(float(track[-1, 1]), early[:, 1])
+    grid_w, grid_b = np.meshgrid(np.linspace(*w_range, grid), np.linspace(*b_range, grid))
+    values = np.array(
+        [
+            [at([w, b]) for w, b in zip(rw, rb, strict=True)]
+            for rw, rb in zip(grid_w, grid_b, strict=True)
+        ]
+    )
+    logs = np.log10(np.maximum(values, 1e-300))
+    finite = logs[np.isfinite(logs)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    step = (high - low) / (LEVELS + 1) or 1.0
+    levels = []
+    for level in np.linspace(low + step, high - step, LEVELS):
+        near = np.abs(logs - level) < step * 0.25
+        levels.append((grid_w[near].tolist(), grid_b[near].tolist()))
+    lowest = np.unravel_index(int(np.nanargmin(values)), values.shape) if finite.size else (0, 0)
+    clipped_w, clipped_b = np.clip(track[:, 0], *w_range), np.clip(track[:, 1], *b_range)
+    left = bool(np.any(clipped_w != track[:, 0]) or np.any(clipped_b != track[:, 1]))
+    return Landscape(
+        w_range, b_range, None, levels, (clipped_w.tolist(), clipped_b.tolist()),
+        (float(grid_w[lowest]), float(grid_b[lowest])), left,
+    )  # fmt: skip

@@ -115,6 +115,8 @@ def _obey(
     if name == "epoch":
         record = session.epoch()
         return {"kind": "records", "records": [] if record is None else [record]}, session
+    if name == "landscape":
+        return {"kind": "landscape", **session.landscape()}, session
     if name == "run":
         return {"kind": "records", "records": session.run(float(command[1]))}, session
     return {"kind": "failed", "message": f"unknown command {name!r}"}, session

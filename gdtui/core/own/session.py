@@ -5,21 +5,24 @@ the values it changed and each epoch with its record. It runs in the program's o
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from gdtui.core.own.checks import Checker
-from gdtui.core.own.numeric import LossProbe
+from gdtui.core.own.numeric import LossProbe, own_landscape
 from gdtui.core.own.program import OwnProgram, ProgramExited, ProgramStopped
 from gdtui.core.own.running import Changes, touched
 from gdtui.core.own.source import Source
 from gdtui.core.own.statements import Flow, Statement, loss_name
-from gdtui.core.own.values import Recorder, difference, json_value, shaped
+from gdtui.core.own.values import Recorder, difference, flat, json_value, shaped
 from gdtui.core.own.watchdog import Watchdog
 
 RUN_EPOCHS = 100_000
 """Epochs one stretch runs at most (a stretch also ends after its seconds)."""
+PATH_POINTS = 10_000
+"""Epochs of the path the landscape draws (the first)."""
 FINITE_ELEMENTS = 8
 """Parameter elements up to which each epoch's record has the numerical gradient."""
 
@@ -66,6 +69,8 @@ class OwnSession:
         self.recorder: Recorder | None = None
         self._index: int | None = None
         self._numerical: dict[str, Any] = {}
+        self.path: list[list[float]] = []
+        """Each epoch's parameters, where there are one or two numbers (the landscape's)."""
         self._statements: tuple[str, list[Statement]] | None = None
         """The body's statement that runs next, within an epoch begun; None between epochs."""
         self.stopped: ProgramStopped | None = None
@@ -78,10 +83,13 @@ class OwnSession:
         self.changes = Changes(self.program)
         self.stopped, self._index = None, None
         self._numerical, self._statements = {}, None
+        self.path = []
         with self._guarded():
             self.checker.begin()
             self.changes.parameters = self.checker.parameters
             self.changes.snapshot()
+            if all(len(flat(p.read())) == 1 for p in self.checker.parameters):
+                self.path = [[float(flat(p.read())[0]) for p in self.checker.parameters]]
             hooks = self.checker.hooks
             name = loss_name(self.program.facts, self.program.loop, None)
             self.recorder = Recorder(
@@ -189,6 +197,8 @@ class OwnSession:
         }
         if self._numerical:
             record["numerical"] = self._numerical
+        if len(self.path) < PATH_POINTS:
+            self.path.append([float(flat(p.read())[0]) for p in self.checker.parameters])
         if self.checker.after_backward:
             record["backward"] = self.checker.after_backward
             self.checker.after_backward = {}
@@ -220,6 +230,26 @@ class OwnSession:
                 continue
             found[parameter.name] = shaped(elements, parameter.read())
         return found
+
+    def landscape(self) -> dict[str, Any]:
+        """The loss around the path the parameters took, where the program has one or two
+        numbers to move: ``{"view": Landscape as a dict}``, else ``{"why": …}``."""
+        parameters = self.checker.parameters
+        if self.stopped is not None or self.recorder is None:
+            return {"why": "the program has stopped: r starts it again"}
+        sizes = [len(flat(p.read())) for p in parameters]
+        if not parameters or len(parameters) > 2 or any(size != 1 for size in sizes):
+            count = sum(sizes)
+            return {
+                "why": f"a landscape needs one or two numbers to move; this program's "
+                f"parameters hold {count} ({', '.join(p.name for p in parameters) or 'none'})"
+            }
+        name = loss_name(self.program.facts, self.program.loop, None) or ""
+        statements = self.checker.statements_to_loss(name) if name else None
+        if not statements:
+            return {"why": "its loss cannot be computed again alone (see gdtui check's notes)"}
+        probe = LossProbe(self.program, parameters, statements, name)
+        return {"view": dataclasses.asdict(own_landscape(probe, self.path))}
 
     def _finish(self, broke: bool) -> None:
         """The loop has ended: its ``else`` and what follows it run."""

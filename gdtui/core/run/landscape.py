@@ -32,7 +32,8 @@ class Landscape:
     """True when the path runs out of the window: a run that leaves the valley."""
 
 
-def _window(centre: float, values: np.ndarray) -> tuple[float, float]:
+def window(centre: float, values: np.ndarray) -> tuple[float, float]:
+    """A window around ``centre`` wide enough for ``values`` (at least ±1)."""
     finite = values[np.isfinite(values)]
     reach = float(np.max(np.abs(finite - centre))) if len(finite) else 0.0
     half = max(1.0, 1.25 * min(reach, 1e6))
@@ -53,7 +54,7 @@ def landscape(
     _, ws = history.downsample("w", points)
     w_path = np.concatenate([[initial[0]], ws])
     early = np.concatenate([[initial[0]], history.head("w", 20)])
-    w_range = _window(w_star, early)
+    w_range = window(w_star, early)
     if not has_bias:
         curve_w = np.linspace(*w_range, 4 * points)
         in_window = np.clip(w_path, *w_range)
@@ -72,7 +73,7 @@ def landscape(
     _, bs = history.downsample("b", points)
     b0 = initial[1] if initial[1] is not None else 0.0
     b_path = np.concatenate([[b0], bs])[: len(w_path)]
-    b_range = _window(b_star, np.concatenate([[b0], history.head("b", 20)]))
+    b_range = window(b_star, np.concatenate([[b0], history.head("b", 20)]))
     grid_w, grid_b = np.meshgrid(np.linspace(*w_range, grid), np.linspace(*b_range, grid))
     loss_grid = np.log10(np.maximum(losses(dataset, grid_w, grid_b), 1e-300))
     low, high = float(loss_grid.min()), float(loss_grid.max())
