@@ -208,3 +208,25 @@ async def test_g_shows_the_landscape_or_why_not() -> None:
         await _until(pilot, lambda: screen.landscape is not None)
         assert screen.landscape["why"].startswith("a landscape needs one or two numbers")
         assert "hold 4 (a, b, c, d)" in screen.landscape["why"]
+
+
+async def test_c_sets_the_mistakes_beside_the_correct_loop() -> None:
+    from gdtui.app.screens.own_compare import MistakesScreen
+    from gdtui.core.own.lanes import names
+
+    app = make_app(program=gallery.program_path("correct"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        await pilot.press("c")
+        await _until(pilot, lambda: isinstance(app.screen, MistakesScreen))
+        mistakes = app.screen
+        await _until(pilot, lambda: mistakes.lanes is not None, 120)
+        assert [lane.name for lane in mistakes.lanes] == names()
+        table = mistakes.query_one("#lanes")
+        assert [row[0] for row in table.rows] == names()
+        correct = mistakes.lanes[0]
+        assert _as_run(correct.records) == records_here(gallery.program_path("correct"), 20)
+        errors = str(mistakes.query_one("#lanes-errors", Static).render())
+        assert "not-a-leaf: not-a-leaf.py:28: AttributeError" in errors
+        await pilot.press("escape")
+        assert app.screen is screen

@@ -47,6 +47,7 @@ class OwnScreen(Screen[None]):
         Binding("e", "edit", "Edit"),
         Binding("f", "fields", "Rate/epochs"),
         Binding("g", "view", "Loss/landscape"),
+        Binding("c", "mistakes", "Mistakes side by side"),
         Binding("left", "walk(-1)", "Epoch -", show=False, priority=True),
         Binding("right", "walk(1)", "Epoch +", show=False, priority=True),
         Binding("v", "leave", "Variants"),
@@ -177,6 +178,13 @@ class OwnScreen(Screen[None]):
 
         self.running = False
         self.push_screen_editor(EditorScreen(self.path, self._cell()))
+
+    def action_mistakes(self) -> None:
+        """``c``: the gallery's correct loop beside each classic mistake."""
+        from gdtui.app.screens.own_compare import MistakesScreen
+
+        self.running = False
+        self.app.push_screen(MistakesScreen())
 
     def action_view(self) -> None:
         """``g``: the loss chart, or the loss landscape around the path (one or two numbers
