@@ -87,6 +87,9 @@ class GdtuiApp(App[None]):
         super().__init__(driver_class=_driver_class())
         self._program = program
         self._cell = cell
+        self._own_lesson: Lesson | None = None
+        if lesson is not None and lesson.program is not None:  # the lesson steps a program
+            self._own_lesson, lesson = lesson, None
         self._script = script
         self._config = lesson.config if lesson is not None else config
         self._lesson = lesson
@@ -178,10 +181,11 @@ class GdtuiApp(App[None]):
             self.open_program(self._program, self._cell)
 
     def open_program(self, path: Path, cell: int | None = None) -> None:
-        """Your own loop (a file or a notebook's cell), over the built-in variants' screen."""
+        """Your own loop (a file or a notebook's cell), over the built-in variants' screen
+        (with the lesson that steps it, where there is one)."""
         from gdtui.app.screens.own import OwnScreen
 
-        self.push_screen(OwnScreen(path, cell))
+        self.push_screen(OwnScreen(path, cell, lesson=self._own_lesson))
 
     def _programs(self) -> list[Any]:
         """The links to learners' programs now open (each in a process of its own)."""

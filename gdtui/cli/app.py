@@ -205,7 +205,6 @@ def parse_program(namespace: argparse.Namespace) -> tuple[Path | None, int | Non
     """The program to open (``FILE`` or ``--mistake NAME``) and its cell, checked here so
     that a bad one is one line and status 2, before the app takes the terminal."""
     from gdtui.core.own import gallery
-    from gdtui.core.own.source import ProgramError, read_source
 
     if namespace.program is not None and namespace.mistake is not None:
         raise UsageError("--mistake: opens a program of the gallery; FILE one of yours: give one")
@@ -233,11 +232,19 @@ def parse_program(namespace: argparse.Namespace) -> tuple[Path | None, int | Non
     cell = None
     if namespace.cell is not None:
         cell = bounded("--cell", namespace.cell, 1, 10**6, parse_int, "a cell number from 1")
+    checked_program(path, cell)
+    return path.resolve(), cell
+
+
+def checked_program(path: Path, cell: int | None, where: str = "") -> None:
+    """Raise UsageError, one line, where ``path`` cannot be opened as a program."""
+    from gdtui.core.own.source import ProgramError, read_source
+
     try:
         read_source(path.resolve(), cell, str(path))
     except ProgramError as error:
-        raise UsageError(str(error).replace(str(path.resolve()), str(path))) from None
-    return path.resolve(), cell
+        said = str(error).replace(str(path.resolve()), str(path))
+        raise UsageError(f"{where}: {said}" if where else said) from None
 
 
 def plotext_problem() -> str | None:
@@ -293,6 +300,11 @@ def main(args: list[str]) -> int:
     program, cell = parse_program(namespace)
     if program is not None:
         start = dataclasses.replace(start, program=program, cell=cell)
+    elif start.lesson is not None and start.lesson.program is not None:
+        lesson = start.lesson
+        assert lesson.program is not None
+        checked_program(lesson.program, lesson.cell, f"{lesson.name}: settings.program")
+        start = dataclasses.replace(start, program=lesson.program, cell=lesson.cell)
     fps = parse_fps(namespace.fps)
     record = parse_record(namespace.record, namespace.lesson)
     if record is not None and start.script:

@@ -230,3 +230,50 @@ async def test_c_sets_the_mistakes_beside_the_correct_loop() -> None:
         assert "not-a-leaf: not-a-leaf.py:28: AttributeError" in errors
         await pilot.press("escape")
         assert app.screen is screen
+
+
+LESSON = """title = "The gradient that piles up"
+about = "This loop forgets to clear w.grad."
+
+[settings]
+program = "mine.py"
+
+[[steps]]
+note = "The forward pass, the loss, backward(): w.grad = -30."
+lines = 4
+
+[[steps]]
+note = "Two epochs: the second's backward() adds to the first's."
+epochs = 2
+
+[[steps]]
+note = "The loss landscape."
+view = "landscape"
+"""
+
+
+async def test_a_lesson_steps_a_program_and_goes_back(tmp_path: Path) -> None:
+    from gdtui.core.lessons.lesson import load_lesson
+
+    shutil.copy(gallery.program_path("accumulating-grad"), tmp_path / "mine.py")
+    (tmp_path / "bug.toml").write_text(LESSON, encoding="utf-8")
+    lesson = load_lesson(str(tmp_path / "bug.toml"))
+    assert lesson.program == tmp_path / "mine.py"
+    app = make_app(lesson=lesson, program=lesson.program)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        banner = str(screen.query_one("#own-lesson", Static).render())
+        assert "step 0 of 3" in banner and "forgets to clear" in banner
+        await _press(pilot, screen, "enter")
+        await _until(pilot, lambda: screen.last_line == 25 and not screen.link.busy)
+        assert screen.values == {"w.grad": -30.0}
+        await _press(pilot, screen, "enter")
+        await _until(pilot, lambda: len(screen.records) == 2 and not screen.link.busy)
+        assert [r["backward"]["w"] for r in screen.records] == [-30.0, -55.5]
+        assert [f["kind"] for f in screen.state["findings"]] == ["accumulating-grad"]
+        await _press(pilot, screen, "enter")
+        assert screen.show_landscape
+        await _press(pilot, screen, "backspace", "backspace")  # back to step 1: replayed
+        await _until(pilot, lambda: screen.last_line == 25 and not screen.link.busy, 30)
+        assert screen.records == [] and screen.values == {"w.grad": -30.0}
+        assert "step 1 of 3" in str(screen.query_one("#own-lesson", Static).render())

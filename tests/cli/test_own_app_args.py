@@ -24,3 +24,22 @@ def test_a_program_that_cannot_be_opened(args: tuple[str, ...], said: str) -> No
     result = run_gdtui(*args)
     assert result.returncode == 2, result
     assert len(result.err_lines) == 1 and said in result.stderr, result
+
+
+def test_a_lessons_program_that_cannot_be_opened(tmp_path) -> None:
+    lesson = tmp_path / "bug.toml"
+    lesson.write_text(
+        'title = "t"\n[settings]\nprogram = "gone.py"\n[[steps]]\nnote = "n"\nlines = 1\n',
+        encoding="utf-8",
+    )
+    result = run_gdtui("--lesson", str(lesson))
+    assert result.returncode == 2, result
+    assert result.stderr.strip().endswith(
+        "settings.program: " + str(tmp_path / "gone.py") + ": no such file"
+    )
+    lesson.write_text(
+        'title = "t"\n[settings]\nprogram = "gone.py"\n[[steps]]\nnote = "n"\nset = { lr = 1 }\n',
+        encoding="utf-8",
+    )
+    refused = run_gdtui("--lesson", str(lesson))
+    assert refused.returncode == 2 and "step 1: set: unknown key" in refused.stderr, refused

@@ -7,15 +7,17 @@ starts it again from its first line, ``v`` goes back to the built-in variants.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Log, Static
+from textual.widgets import Footer, Log, Static
 
+from gdtui.app.screens.own_fields import OwnFields
+from gdtui.app.screens.own_lesson import OwnLesson
 from gdtui.app.screens.own_view import epoch_table, line_in_cell, listing, values_text
 from gdtui.app.widgets.landscape_chart import LandscapeChart
 from gdtui.app.widgets.plot import Plot
@@ -23,6 +25,9 @@ from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.own.link import OwnLink
 from gdtui.core.run.landscape import Landscape
 from gdtui.core.text import visible
+
+if TYPE_CHECKING:
+    from gdtui.core.lessons.lesson import Lesson
 
 POLL_SECONDS = 0.05
 """How often the program's replies are taken."""
@@ -36,7 +41,7 @@ OUTPUT_LINES = 500
 """Lines of the program's output the pane keeps (the newest)."""
 
 
-class OwnScreen(Screen[None]):
+class OwnScreen(OwnFields, OwnLesson, Screen[None]):
     """A learner's program, stepped."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -51,10 +56,13 @@ class OwnScreen(Screen[None]):
         Binding("left", "walk(-1)", "Epoch -", show=False, priority=True),
         Binding("right", "walk(1)", "Epoch +", show=False, priority=True),
         Binding("v", "leave", "Variants"),
+        Binding("enter", "lesson_next", "Next step"),
+        Binding("backspace", "lesson_back", "Step back"),
     ]
 
     DEFAULT_CSS = """
     OwnScreen #own-top { height: 1fr; }
+    OwnScreen #own-lesson { height: auto; max-height: 6; background: $boost; padding: 0 1; }
     OwnScreen #own-code {
         width: 1fr; border: round $primary; overflow-x: auto; scrollbar-size: 1 1;
     }
@@ -75,8 +83,12 @@ class OwnScreen(Screen[None]):
     OwnScreen.-short #own-bottom { height: 7; }
     """
 
-    def __init__(self, path: Path, cell: int | None = None, seed: int = 0) -> None:
+    def __init__(
+        self, path: Path, cell: int | None = None, seed: int = 0, lesson: Lesson | None = None
+    ) -> None:
         super().__init__()
+        self.lesson = lesson
+        self.lesson_at = 0
         self.path = path
         self.link = OwnLink(path, cell, seed)
         self.text = ""
@@ -99,6 +111,7 @@ class OwnScreen(Screen[None]):
         self.problem: str | None = None
 
     def compose(self) -> ComposeResult:
+        yield Static(id="own-lesson")
         with Horizontal(id="own-top"):
             with VerticalScroll(id="own-code"):
                 yield Static(id="own-listing")
@@ -122,10 +135,17 @@ class OwnScreen(Screen[None]):
         self.query_one("#own-output").border_title = "the program's output"
         self.query_one("#own-findings").display = False
         self.query_one("#own-landscape").display = False
+        self.show_lesson()
         self.set_class(self.app.size.height < 30, "-short")
         self.link.open()
         self.set_interval(POLL_SECONDS, self.poll)
         self.redraw()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The lesson's keys only while a lesson plays."""
+        if action in ("lesson_next", "lesson_back"):
+            return self.lesson is not None
+        return True
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < 30, "-short")
@@ -152,7 +172,13 @@ class OwnScreen(Screen[None]):
 
     def action_restart(self) -> None:
         """``r``: the program from its first line, in a fresh process (one that does not
-        respond is ended)."""
+        respond is ended); a lesson starts again too."""
+        self.lesson_at = 0
+        self.start_over()
+        self.show_lesson()
+
+    def start_over(self) -> None:
+        """The program from its first line, in a fresh process."""
         self.running = False
         self.records, self.values, self.last_line, self.viewed = [], {}, None, None
         self.graph = None
@@ -202,62 +228,9 @@ class OwnScreen(Screen[None]):
             self.landscape_stale = False
             self.link.send("landscape")
 
-    def action_fields(self) -> None:
-        """``f``: to the learning rate's field (tab to the epochs', escape back)."""
-        fields = self.query("#own-knobs Input")
-        if fields:
-            fields.first().focus()
-        else:
-            self.notify(
-                "No learning rate or epoch count assigned as a number in the file "
-                "(lr = 0.01, range(100) or n_iters = 100): e edits it",
-                timeout=6,
-            )
-
-    def on_key(self, event: Any) -> None:
-        if event.key == "escape" and isinstance(self.focused, Input):
-            self.set_focus(None)
-            event.stop()
-
     def _cell(self) -> int | None:
         """The notebook's trained cell (None for a file)."""
         return self.cells[-1]["number"] if self.cells else self.link.cell
-
-    async def _show_knobs(self, knobs: list[list[Any]]) -> None:
-        """The program's learning rate and epoch count as fields: Enter writes the number
-        into the file and starts it again."""
-        row = self.query_one("#own-knobs", Horizontal)
-        await row.remove_children()
-        widgets: list[Any] = []
-        for kind, name, line, text in knobs:
-            widgets.append(Label(visible(f"{name} =")))
-            field = Input(text, id=f"knob-{kind.replace(' ', '-')}", compact=True)
-            field.tooltip = (
-                f"The {kind}, line {self._line_in_cell(line)}: Enter writes it into the file "
-                "and starts the program again"
-            )
-            widgets.append(field)
-        if widgets:
-            await row.mount_all(widgets)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """A knob's new value: into the file, then the program from its first line."""
-        from gdtui.core.own.knobs import KnobError, find_knobs, set_knob
-        from gdtui.core.own.source import ProgramError, read_source
-
-        kind = (event.input.id or "").removeprefix("knob-").replace("-", " ")
-        try:
-            source = read_source(self.path, self.link.cell, self.path.name)
-            knob = next(k for k in find_knobs(source) if k.kind == kind)
-            if event.value.strip() == knob.text:
-                return
-            set_knob(self.path, source, knob, event.value)
-        except (KnobError, ProgramError, StopIteration, OSError, ValueError) as error:
-            self.notify(str(error) or f"{kind}: not found in the file", severity="error")
-            return
-        self.set_focus(None)
-        self.notify(f"{kind} = {event.value.strip()} written into {self.path.name}", timeout=4)
-        self.action_restart()
 
     def push_screen_editor(self, editor: Screen[bool]) -> None:
         def saved(changed: bool | None) -> None:

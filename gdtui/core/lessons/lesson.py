@@ -81,6 +81,11 @@ class Lesson:
     settings: Mapping[str, Any] = field(default_factory=dict)
     name: str = ""
     """The built-in lesson's name, or the file it was read from."""
+    program: Path | None = None
+    """A learner's own loop the lesson steps (``program = "mine.py"`` in its settings,
+    beside the lesson's file), instead of a built-in variant."""
+    cell: int | None = None
+    """With a notebook ``program``: the code cell to train."""
 
     def view_at(self, count: int) -> str:
         """The view in sight after the first ``count`` steps."""
@@ -132,7 +137,52 @@ def _settings(value: object, where: str, base: RunConfig) -> RunConfig:
         raise LessonError(f"{where}.{error.field}: {error.errors[error.field]}") from None
 
 
-def parse_lesson(data: object, name: str = "") -> Lesson:
+PROGRAM_KEYS: tuple[str, ...] = ("program", "cell")
+"""The settings of a lesson on a learner's own loop (its other settings are the file's own)."""
+PROGRAM_VIEWS: tuple[str, ...] = ("loss", "landscape")
+
+
+def _program_lesson(data: Mapping[str, Any], name: str, base: Path | None) -> Lesson:
+    """A lesson that steps a learner's program: its steps run lines and epochs of it and
+    show the loss or the landscape; settings other than the program's are the file's."""
+    settings = data.get("settings", {})
+    _unknown(settings, PROGRAM_KEYS, None)
+    program = settings["program"]
+    if not isinstance(program, str) or not program.strip():
+        raise LessonError('settings.program: expects a file\'s path, like "mine.py"')
+    path = Path(program)
+    if not path.is_absolute():
+        path = (base or Path.cwd()) / path
+    cell = settings.get("cell")
+    if cell is not None:
+        cell = _count(cell, "settings.cell")
+    title = _text(data.get("title"), "title", MAX_TITLE)
+    about = _text(data["about"], "about", MAX_NOTE) if "about" in data else ""
+    raw = data.get("steps")
+    if not isinstance(raw, list) or not raw:
+        raise LessonError("steps: expects one [[steps]] table or more, each with a note")
+    steps: list[LessonStep] = []
+    for number, table in enumerate(raw, start=1):
+        if not isinstance(table, Mapping):
+            raise LessonError(f"step {number}: expects a table, like {{ note = '…', epochs = 1 }}")
+        _unknown(table, ("note", "reset", "view", "epochs", "lines"), number)
+        note = _text(table.get("note"), f"step {number}: note", MAX_NOTE)
+        reset = table.get("reset", False)
+        if not isinstance(reset, bool):
+            raise LessonError(f"step {number}: reset: expects true or false, got {reset!r}")
+        view = table.get("view")
+        if view is not None and view not in PROGRAM_VIEWS:
+            raise LessonError(
+                f"step {number}: view: a program's lesson shows {' or '.join(PROGRAM_VIEWS)}, "
+                f"got {view!r}"
+            )
+        epochs = _count(table["epochs"], f"step {number}: epochs") if "epochs" in table else 0
+        lines = _count(table["lines"], f"step {number}: lines") if "lines" in table else 0
+        steps.append(LessonStep(note, {}, view, epochs, lines, reset))
+    return Lesson(title, about, RunConfig(), tuple(steps), dict(settings), name, path, cell)
+
+
+def parse_lesson(data: object, name: str = "", base: Path | None = None) -> Lesson:
     """A lesson from a TOML document's values. Raises LessonError naming the step and key:
     unknown keys, wrong types, bad settings, and a step that would go beyond the run's
     epochs (judged as the app plays it: a setting that starts the run again starts the
@@ -140,6 +190,9 @@ def parse_lesson(data: object, name: str = "") -> Lesson:
     if not isinstance(data, Mapping):
         raise LessonError("a lesson is a table: title, about, [settings] and [[steps]]")
     _unknown(data, LESSON_KEYS, None)
+    settings_given = data.get("settings", {})
+    if isinstance(settings_given, Mapping) and "program" in settings_given:
+        return _program_lesson(data, name, base)
     title = _text(data.get("title"), "title", MAX_TITLE)
     about = _text(data["about"], "about", MAX_NOTE) if "about" in data else ""
     settings = data.get("settings", {})
@@ -218,14 +271,15 @@ def _builtin_text(name: str) -> str:
     return (BUILTIN / f"{name}.toml").read_text(encoding="utf-8")
 
 
-def read_lesson(text: str, name: str) -> Lesson:
-    """A lesson from TOML text. Raises LessonError (invalid TOML too), prefixed by ``name``."""
+def read_lesson(text: str, name: str, base: Path | None = None) -> Lesson:
+    """A lesson from TOML text (a program it names is beside ``base``). Raises LessonError
+    (invalid TOML too), prefixed by ``name``."""
     try:
         data = parse_settings_text(text, "TOML")
     except ValueError as error:
         raise LessonError(f"{name}: not valid TOML: {error}") from None
     try:
-        return parse_lesson(data, name)
+        return parse_lesson(data, name, base)
     except LessonError as error:
         raise LessonError(f"{name}: {error}") from None
 
@@ -247,7 +301,7 @@ def load_lesson(source: str) -> Lesson:
         text = read_text(path, "a lesson file")
     except Unreadable as error:
         raise LessonError(f"--lesson: {error}") from None
-    return read_lesson(text, str(path))
+    return read_lesson(text, str(path), path.resolve().parent)
 
 
 def builtin_lessons() -> list[Lesson]:
