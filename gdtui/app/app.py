@@ -88,6 +88,7 @@ class GdtuiApp(App[None]):
         self._program = program
         self._cell = cell
         self._own_lesson: Lesson | None = None
+        self._last_program: tuple[Path, int | None] | None = None
         if lesson is not None and lesson.program is not None:  # the lesson steps a program
             self._own_lesson, lesson = lesson, None
         self._script = script
@@ -185,6 +186,7 @@ class GdtuiApp(App[None]):
         (with the lesson that steps it, where there is one)."""
         from gdtui.app.screens.own import OwnScreen
 
+        self._last_program = (path, cell)
         self.push_screen(OwnScreen(path, cell, lesson=self._own_lesson))
 
     def _programs(self) -> list[Any]:
@@ -286,15 +288,28 @@ class GdtuiApp(App[None]):
             if isinstance(self.screen, HelpScreen):
                 self.pop_screen()
             return
-        keys = described([*MainScreen.BINDINGS, *self.BINDINGS])
+        from gdtui.app.screens.own import OwnScreen
+
+        own = isinstance(self.screen, OwnScreen)
+        keys = described([*(OwnScreen.BINDINGS if own else MainScreen.BINDINGS), *self.BINDINGS])
         rows = [(key, description) for key, _, description in keys]
+        if own:
+            rows += [("ctrl+s", "Editor: check, save and run"), ("escape", "Editor: leave")]
         rows.append(("ctrl+p", "Command palette"))
         self.push_screen(HelpScreen(rows))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: on the run's screen its keys and every setting (from the
-        settings table), then the app's keys and Textual's theme, keys and maximize."""
+        settings table), then the app's keys and Textual's theme, keys and maximize; your
+        own loop again after ``v`` left it."""
         main = self.main
+        if screen is main and self._last_program is not None:
+            path, cell = self._last_program
+            yield SystemCommand(
+                f"Your own loop: {path.name}",
+                "Open it again, from its first line",
+                partial(self.open_program, path, cell),
+            )
         if screen is main:
             for keys, action, description in described(MainScreen.BINDINGS):
                 yield SystemCommand(description, f"key {keys}", partial(main.run_action, action))

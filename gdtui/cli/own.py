@@ -151,6 +151,8 @@ def report(command: str, outcome: dict[str, Any]) -> int:
     if stopped.get("exit") == 0:
         return exits.OK
     kind = f" ({stopped['kind']}: gdtui check says more)" if stopped.get("kind") else ""
+    if "did not finish" in stopped["message"]:
+        kind = " (--timeout S gives a statement longer)"
     _say(f"{command}: {stopped['place']}: {stopped['message']}{kind}\n    {stopped['code']}")
     return exits.PROGRAM_FAILED
 

@@ -12,7 +12,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 
-def start(code: str, *args: str) -> tuple[subprocess.Popen[bytes], Connection, Connection]:
+def start(
+    code: str, *args: str, pass_fds: tuple[int, ...] = ()
+) -> tuple[subprocess.Popen[bytes], Connection, Connection]:
     """Run ``python -c code args…`` with this package importable, in a session of its own
     (the terminal's ctrl+c and hang-up are the parent's); returns the process, the end to
     send commands on and the end its replies come from."""
@@ -28,6 +30,7 @@ def start(code: str, *args: str) -> tuple[subprocess.Popen[bytes], Connection, C
         stderr=subprocess.DEVNULL,
         env=env,
         start_new_session=True,
+        pass_fds=pass_fds,
     )
     assert process.stdin is not None and process.stdout is not None
     commands = Connection(os.dup(process.stdin.fileno()), readable=False)

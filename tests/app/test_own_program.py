@@ -277,3 +277,44 @@ async def test_a_lesson_steps_a_program_and_goes_back(tmp_path: Path) -> None:
         await _until(pilot, lambda: screen.last_line == 25 and not screen.link.busy, 30)
         assert screen.records == [] and screen.values == {"w.grad": -30.0}
         assert "step 1 of 3" in str(screen.query_one("#own-lesson", Static).render())
+
+
+async def test_programs_as_learners_write_them(tmp_path: Path) -> None:
+    """A module class in the namespace, 600 lines printed in an epoch, input()."""
+    seeds = Path(__file__).resolve().parents[1] / "own/programs/seeds"
+    app = make_app(program=seeds / "001_nn_module.py")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        await _press(pilot, screen, "n")
+        assert screen.state["stopped"] is None and len(screen.records) == 1
+    path = tmp_path / "chatty.py"
+    path.write_text(
+        "w = 0.0\nfor epoch in range(2):\n    for i in range(600):\n        print('line', i)\n"
+        "    w -= 0.1 * (w - 1)\n    x = input()\n",
+        encoding="utf-8",
+    )
+    app = make_app(program=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        await _press(pilot, screen, "n")
+        log = screen.query_one("#own-output", Log)
+        assert log.lines[-1] == "line 599" and len(log.lines) == 500
+        assert screen.state["stopped"]["message"].startswith("EOFError")
+        (finding,) = screen.state["findings"]
+        assert "input() reads from a keyboard" in finding["message"]
+
+
+async def test_a_hang_while_running_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "mine.py"
+    path.write_text(
+        "import time\nw = 0.0\nfor epoch in range(9):\n    w -= 0.1 * (w - 1)\n"
+        "    if epoch == 2:\n        time.sleep(60)\n",
+        encoding="utf-8",
+    )
+    app = make_app(program=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _opened(pilot, app)
+        await pilot.press("space")
+        status = screen.query_one("#own-status", Static)
+        await _until(pilot, lambda: "not responding" in str(status.render()), 15)
+        assert "not responding at line 6" in str(status.render())

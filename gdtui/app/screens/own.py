@@ -6,6 +6,7 @@ starts it again from its first line, ``v`` goes back to the built-in variants.""
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -45,17 +46,17 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
     """A learner's program, stepped."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("full_stop", "step", "Line", key_display="."),
-        Binding("n", "epoch", "Epoch"),
-        Binding("space", "run", "Run/pause", key_display="space"),
-        Binding("r", "restart", "Restart"),
-        Binding("e", "edit", "Edit"),
-        Binding("f", "fields", "Rate/epochs"),
-        Binding("g", "view", "Loss/landscape"),
-        Binding("c", "mistakes", "Mistakes side by side"),
-        Binding("left", "walk(-1)", "Epoch -", show=False, priority=True),
-        Binding("right", "walk(1)", "Epoch +", show=False, priority=True),
-        Binding("v", "leave", "Variants"),
+        Binding("full_stop", "step", "Line", key_display=".", tooltip="Run the next statement"),
+        Binding("n", "epoch", "Epoch", tooltip="Run to the end of the epoch"),
+        Binding("space", "run", "Run", key_display="space", tooltip="Run on / pause"),
+        Binding("r", "restart", "Restart", tooltip="The program again from its first line"),
+        Binding("e", "edit", "Edit", tooltip="Edit the file (ctrl+s saves and runs)"),
+        Binding("f", "fields", "Fields", tooltip="The file's learning rate and epoch count"),
+        Binding("g", "view", "View", tooltip="The loss chart / the loss landscape"),
+        Binding("c", "mistakes", "Gallery", tooltip="The classic mistakes side by side"),
+        Binding("left", "walk(-1)", "Epoch before", show=False, priority=True),
+        Binding("right", "walk(1)", "Epoch after", show=False, priority=True),
+        Binding("v", "leave", "Back", tooltip="Back to the built-in variants"),
         Binding("enter", "lesson_next", "Next step"),
         Binding("backspace", "lesson_back", "Step back"),
     ]
@@ -76,7 +77,12 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
     OwnScreen #own-output {
         width: 1fr; border: round $secondary; overflow-x: hidden; scrollbar-size-vertical: 1;
     }
-    OwnScreen #own-status { height: 1; background: $boost; }
+    OwnScreen #own-status {
+        height: 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    OwnScreen.-short #own-values { max-height: 7; }
+    OwnScreen.-short #own-findings { max-height: 4; }
+    OwnScreen #own-records { min-height: 4; }
     OwnScreen #own-knobs { height: auto; }
     OwnScreen #own-knobs Label { padding: 0 1; }
     OwnScreen #own-knobs Input { width: 14; height: 1; border: none; padding: 0 1; }
@@ -97,6 +103,10 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
         self.state: dict[str, Any] = {}
         self.records: list[dict[str, Any]] = []
         self.values: dict[str, Any] = {}
+        self.output: deque[str] = deque(maxlen=OUTPUT_LINES)
+        self.output_ended = True
+        self.gradients: dict[str, str] = {}
+        """Each parameter's gradient as the program names it (``w.grad``, ``dw``)."""
         self.graph: list[str] | None = None
         """The autograd graph of the backward() the last step ran, drawn as text."""
         self.last_line: int | None = None
@@ -122,15 +132,15 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
         with Horizontal(id="own-bottom"):
             yield Plot(id="own-chart")
             yield LandscapeChart(id="own-landscape")
-            yield Log(id="own-output", max_lines=OUTPUT_LINES, highlight=False)
+            yield Log(id="own-output", highlight=False)
         yield Horizontal(id="own-knobs")
         yield Static(id="own-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#own-code").border_title = visible(self.path.name)
         self.query_one("#own-values").border_title = "values"
-        self.query_one("#own-records").border_title = "epochs"
+        self.query_one("#own-records").border_title = "epochs (.grad as backward() left it)"
         self.query_one("#own-findings").border_title = "mistakes"
         self.query_one("#own-output").border_title = "the program's output"
         self.query_one("#own-findings").display = False
@@ -141,6 +151,11 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
         self.set_interval(POLL_SECONDS, self.poll)
         self.redraw()
 
+    def on_text_table_columns_hidden(self, event: TextTable.ColumnsHidden) -> None:
+        """Say which columns a narrow pane leaves out (a wider terminal shows them)."""
+        hidden = ", ".join(event.hidden)
+        event.table.border_subtitle = visible(f"{hidden}: no room") if hidden else ""
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The lesson's keys only while a lesson plays."""
         if action in ("lesson_next", "lesson_back"):
@@ -149,6 +164,11 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < 30, "-short")
+        self.call_after_refresh(self._after_resize)
+
+    def _after_resize(self) -> None:
+        self.redraw()
+        self.query_one("#own-output", Log).scroll_end(animate=False)
 
     def on_unmount(self) -> None:
         self.link.close()
@@ -183,6 +203,7 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
         self.records, self.values, self.last_line, self.viewed = [], {}, None, None
         self.graph = None
         self.announced.clear()
+        self.output.clear()
         self.query_one("#own-output", Log).clear()
         self.link.open()
         self.redraw()
@@ -277,9 +298,10 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
         kind = reply["kind"]
         output = reply.get("output")
         if output:
-            self.query_one("#own-output", Log).write(visible(output))
+            self._write_output(visible(output))
         if kind == "opened":
             self.text, self.cells = reply["text"], reply["cells"]
+            self.gradients = reply.get("gradients", {})
             self.call_later(self._show_knobs, reply.get("knobs", []))
             self.loop = (reply["loop"][0], reply["loop"][1])
             self.problem = None
@@ -311,6 +333,21 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
             self._announce()
         if kind in ("stepped", "records", "opened"):
             self.landscape_stale = True
+
+    def _write_output(self, text: str) -> None:
+        """The program's output, its newest :data:`OUTPUT_LINES` lines, newest last (kept
+        here and written again whole when old ones go: the Log's own bound left it blank)."""
+        log = self.query_one("#own-output", Log)
+        lines = text.split("\n")
+        if self.output and not self.output_ended:
+            lines[0] = self.output.pop() + lines[0]
+        self.output_ended = text.endswith("\n")
+        if self.output_ended:
+            lines.pop()
+        self.output.extend(lines)
+        log.clear()
+        log.write_lines(self.output)
+        log.scroll_end(animate=False)
 
     def _announce(self) -> None:
         for finding in self.state.get("findings", []):
@@ -377,7 +414,7 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
         table = self.query_one("#own-records", TextTable)
         last = self.viewed or len(self.records)
         shown = self.records[max(0, last - max(1, table.size.height - 1)) : last]
-        table.show(*epoch_table(shown))
+        table.show(*epoch_table(shown, self.gradients))
 
     def _values(self) -> Text:
         record = self.records[(self.viewed or len(self.records)) - 1] if self.records else None
@@ -391,8 +428,8 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
         if self.viewed is not None:
             parts.append(f"viewing epoch {self.viewed} (→ returns)")
         stopped = self.state.get("stopped")
-        if self.link.waited() > NOT_RESPONDING and not self.running:
-            line = self.state.get("next_line")
+        if self.link.waited() > NOT_RESPONDING:
+            line = self.link.current_line() or self.state.get("next_line")
             where = f" at line {self._line_in_cell(line)}" if line else ""
             parts.append(
                 f"not responding{where} for {self.link.waited():.0f} s: r starts over, q quits"

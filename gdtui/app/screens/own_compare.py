@@ -37,6 +37,7 @@ class MistakesScreen(Screen[None]):
     MistakesScreen #lanes { height: 13; border: round $primary; }
     MistakesScreen #lanes-chart { height: 1fr; }
     MistakesScreen #lanes-errors { height: auto; color: $error; }
+    MistakesScreen.-short #lanes-errors { display: none; }
     """
 
     def __init__(self) -> None:
@@ -50,7 +51,11 @@ class MistakesScreen(Screen[None]):
         yield Plot(id="lanes-chart")
         yield Footer()
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 32, "-short")
+
     def on_mount(self) -> None:
+        self.set_class(self.app.size.height < 32, "-short")
         table = self.query_one("#lanes", TextTable)
         table.border_title = "the correct loop beside each mistake (running the gallery…)"
         self.run_lanes()
@@ -75,7 +80,9 @@ class MistakesScreen(Screen[None]):
         for lane in lanes:
             record = lane.records[-1] if lane.records else None
             if record is None:
-                rows.append([lane.name, "0", "—", "—", "—"])
+                where = (lane.error or lane.failed or "").split(":")
+                said = f"stopped at line {where[1]}" if len(where) > 2 else "—"
+                rows.append([lane.name, "0", said, "—", "—"])
                 continue
             gave = record.get("backward", {}).get("w", record["grads"].get("w"))
             rows.append(

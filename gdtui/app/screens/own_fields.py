@@ -22,6 +22,7 @@ class OwnFields(Screen[None]):
 
     path: Path
     link: OwnLink
+    knob_values: dict[str, str] = {}  # noqa: RUF012 (set per instance when shown)
 
     if TYPE_CHECKING:  # the screen's own, which this mixin uses
 
@@ -52,6 +53,7 @@ class OwnFields(Screen[None]):
         row = self.query_one("#own-knobs", Horizontal)
         await row.remove_children()
         widgets: list[Any] = []
+        self.knob_values = {kind: text for kind, _, _, text in knobs}
         for kind, name, line, text in knobs:
             widgets.append(Label(visible(f"{name} =")))
             field = Input(text, id=f"knob-{kind.replace(' ', '-')}", compact=True)
@@ -77,6 +79,7 @@ class OwnFields(Screen[None]):
             set_knob(self.path, source, knob, event.value)
         except (KnobError, ProgramError, StopIteration, OSError, ValueError) as error:
             self.notify(str(error) or f"{kind}: not found in the file", severity="error")
+            event.input.value = self.knob_values.get(kind, event.input.value)  # as in the file
             return
         self.set_focus(None)
         self.notify(f"{kind} = {event.value.strip()} written into {self.path.name}", timeout=4)

@@ -66,15 +66,19 @@ def listing(
     return text
 
 
-def epoch_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str]], list[int]]:
+def epoch_table(
+    records: list[dict[str, Any]], gradients: dict[str, str] | None = None
+) -> tuple[list[str], list[list[str]], list[int]]:
     """(header, rows, optional columns) of a row per epoch: its loss, then each parameter
     after it, the gradient its backward() gave (or its hand-derived one), the update it
     applied (Δ) and the finite-difference gradient at the epoch's start; the numerical and
-    the update columns give way first on a narrow pane."""
+    the update columns give way first on a narrow pane. ``gradients`` names each
+    parameter's gradient as the program does (``w.grad``, ``dw``)."""
     names = list(records[0]["params"]) if records else []
     header = ["epoch", "loss"]
     for name in names:
-        header += [name, f"{name}.grad", f"Δ{name}", "numerical"]
+        gradient = (gradients or {}).get(name, f"{name}.grad")
+        header += [name, gradient, f"Δ{name}", "numerical"]
     rows = []
     for record in records:
         row = [str(record["epoch"]), short(record["loss"])]

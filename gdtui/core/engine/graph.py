@@ -83,7 +83,7 @@ def leaf_names(names: dict[str, Any]) -> dict[int, str]:
     for key, value in names.items():
         if getattr(value, "requires_grad", False) and getattr(value, "is_leaf", False):
             found[id(value)] = key
-        if hasattr(value, "named_parameters"):  # a module
+        if hasattr(value, "named_parameters") and not isinstance(value, type):  # a module
             for name, parameter in value.named_parameters():
                 found[id(parameter)] = f"{key}.{name}"
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
@@ -116,7 +117,15 @@ class TorchHooks:
                 name = getattr(func, "__name__", "")
                 if name in BROADCASTING and hooks.listener is not None:
                     hooks._check_broadcast(name, args)
-                return func(*args, **(kwargs or {}))
+                # torch's own warnings (a target size unlike the input's) point at the
+                # program's line, not at this mode's frame.
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    result = func(*args, **(kwargs or {}))
+                for warned in caught:
+                    line = program_line(hooks.filename)
+                    warnings.warn_explicit(warned.message, warned.category, hooks.filename, line)
+                return result
 
         return _Mode()
 

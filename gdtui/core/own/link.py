@@ -4,6 +4,8 @@ command, take the replies that have come, end it. Nothing here waits on the proc
 from __future__ import annotations
 
 import contextlib
+import os
+import struct
 import subprocess
 import time
 from multiprocessing.connection import Connection
@@ -29,13 +31,24 @@ class OwnLink:
         self._commands: Connection | None = None
         self._replies: Connection | None = None
         self.waiting_since: float | None = None
+        self._ticks: int | None = None
+        self.line = 0
         """When the command now running was sent (None: the process is idle)."""
         self.pending = 0
 
     def open(self) -> None:
         """A new process (the old one ended) with the program open from its first line."""
         self.close()
-        self.process, self._commands, self._replies = spawn.start(COMMAND)
+        ticks, write_end = os.pipe()
+        os.set_blocking(ticks, False)
+        try:
+            self.process, self._commands, self._replies = spawn.start(
+                COMMAND, str(write_end), pass_fds=(write_end,)
+            )
+        finally:
+            os.close(write_end)
+        self._ticks = ticks
+        self.line = 0
         self.pending = 0
         self.send("open", str(self.path), self.cell, self.seed, self.timeout)
 
@@ -72,6 +85,16 @@ class OwnLink:
             self.pending, self.waiting_since = 0, None
         return found
 
+    def current_line(self) -> int:
+        """The program's line at its process's last look (a few times a second while a
+        command runs; 0 before any), in the program's joined text."""
+        if self._ticks is not None:
+            with contextlib.suppress(OSError):
+                data = os.read(self._ticks, 4096)
+                if len(data) >= 4:  # each look is 4 bytes, written whole
+                    self.line = struct.unpack("<I", data[-4:])[0]
+        return self.line
+
     def waited(self) -> float:
         """Seconds the command now running has taken so far (0 when idle)."""
         return 0.0 if self.waiting_since is None else time.monotonic() - self.waiting_since
@@ -94,6 +117,10 @@ class OwnLink:
                     end.close()
         self.process = self._commands = self._replies = None
         self.pending, self.waiting_since = 0, None
+        if self._ticks is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._ticks)
+            self._ticks = None
 
     def kill(self) -> None:
         """End the process now (safe from a signal handler and any thread)."""

@@ -75,7 +75,7 @@ class ProgramHung(ProgramStopped):
     """A statement of the program ran past its time and was stopped."""
 
     def __init__(self, line: int, seconds: float) -> None:
-        super().__init__(line, f"stopped after {seconds:g} s: this line did not finish (--timeout)")
+        super().__init__(line, f"stopped after {seconds:g} s: this line did not finish")
 
 
 class OwnProgram:

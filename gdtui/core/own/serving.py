@@ -9,9 +9,11 @@ The program's output is caught here, never written to the terminal the app draws
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
+import struct
 import sys
 import traceback
 from pathlib import Path
@@ -54,9 +56,11 @@ class Output(io.TextIOBase):
 
 def main() -> None:
     """The child's loop: a reply for every command, until ``quit`` or the parent goes."""
+    ticks = int(sys.argv[1]) if len(sys.argv) > 1 else None
     commands, replies = spawn.attach()
     output = Output()
     sys.stdout = sys.stderr = output
+    sys.stdin = io.StringIO("")  # input() meets end-of-file, as under gdtui run
     session: OwnSession | None = None
     while True:
         try:
@@ -66,7 +70,7 @@ def main() -> None:
         if command[0] == "quit":
             break
         try:
-            reply, session = _obey(command, session)
+            reply, session = _obey(command, session, ticks)
         except Exception as error:  # gdtui's own failure: said, and the process goes on
             where = traceback.extract_tb(error.__traceback__)[-1]
             reply = {"kind": "failed", "message": f"{type(error).__name__}: {error} "
@@ -81,8 +85,22 @@ def main() -> None:
     os._exit(0)
 
 
+def _tick(fd: int | None) -> Any:
+    """What the watchdog does at each look: the program's line, four bytes, to the app
+    (dropped when the pipe is full: the app reads the latest)."""
+    if fd is None:
+        return None
+    os.set_blocking(fd, False)
+
+    def tell(line: int) -> None:
+        with contextlib.suppress(OSError):
+            os.write(fd, struct.pack("<I", line))
+
+    return tell
+
+
 def _obey(
-    command: tuple[Any, ...], session: OwnSession | None
+    command: tuple[Any, ...], session: OwnSession | None, ticks: int | None = None
 ) -> tuple[dict[str, Any], OwnSession | None]:
     name = command[0]
     if name == "open":
@@ -98,7 +116,7 @@ def _obey(
             sys.path.insert(0, str(Path(path).parent))
         sys.argv = [str(path)]
         os.environ.setdefault("MPLBACKEND", "Agg")
-        session = OwnSession(source, seed, timeout)
+        session = OwnSession(source, seed, timeout, on_tick=_tick(ticks))
         session.restart()
         return _opened(session), session
     if session is None:
@@ -133,5 +151,13 @@ def _opened(session: OwnSession) -> dict[str, Any]:
         "cells": [dataclasses.asdict(cell) for cell in source.cells],
         "loop": [program.loop.lineno, program.loop.end_lineno or program.loop.lineno],
         "parameters": session.parameters,
+        "gradients": {
+            p.name: p.gradient
+            if p.gradient not in (None, "?")
+            else f"{p.name}.grad"
+            if p.gradient is None
+            else "the update's gradient"
+            for p in session.checker.parameters
+        },
         "knobs": [[k.kind, k.name, k.line, k.text] for k in find_knobs(source)],
     }

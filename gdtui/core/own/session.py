@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,12 +59,18 @@ class OwnSession:
     """A program run by statements and epochs (:meth:`step`, :meth:`epoch`, :meth:`run`)
     from its first line (:meth:`restart`)."""
 
-    def __init__(self, source: Source, seed: int = 0, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        source: Source,
+        seed: int = 0,
+        timeout: float = 10.0,
+        on_tick: Callable[[int], None] | None = None,
+    ) -> None:
         self.source = source
         self.seed = seed
         self.timeout = timeout
         self.program = OwnProgram(source, seed)
-        self.watchdog = Watchdog(self.program.filename, timeout)
+        self.watchdog = Watchdog(self.program.filename, timeout, on_tick)
         self.checker = Checker(self.program, 0, self.watchdog)
         self.changes = Changes(self.program)
         self.recorder: Recorder | None = None
