@@ -101,6 +101,7 @@ async def test_an_edit_fixes_the_mistake_and_runs_again(tmp_path: Path) -> None:
         await pilot.press("e")
         await _until(pilot, lambda: isinstance(app.screen, EditorScreen))
         area = app.screen.query_one(TextArea)
+        assert area.language == "python"  # highlighted
         area.text = area.text.replace("for epoch in", "for epoch in in")
         await pilot.press("ctrl+s")  # a syntax error: not saved, still editing
         await pilot.pause(0.2)

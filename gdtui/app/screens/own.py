@@ -57,6 +57,7 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
         Binding("left", "walk(-1)", "Epoch before", show=False, priority=True),
         Binding("right", "walk(1)", "Epoch after", show=False, priority=True),
         Binding("v", "leave", "Back", tooltip="Back to the built-in variants"),
+        Binding("z,plus,minus,p,o,t", "not_here", "", show=False),
         Binding("enter", "lesson_next", "Next step"),
         Binding("backspace", "lesson_back", "Step back"),
     ]
@@ -225,6 +226,16 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
 
         self.running = False
         self.push_screen_editor(EditorScreen(self.path, self._cell()))
+
+    def action_not_here(self) -> None:
+        """The built-in variants' keys (zero_grad, the rate's +/-, presenter mode, the
+        optimizers, the tour): here the file says how it trains."""
+        self.notify(
+            "Here the file says how it trains: f changes its learning rate and epochs, e edits "
+            "it; zero_grad, +/-, presenter mode, the optimizers and the tour are the built-in "
+            "variants' (v)",
+            timeout=6,
+        )
 
     def action_mistakes(self) -> None:
         """``c``: the gallery's correct loop beside each classic mistake."""
