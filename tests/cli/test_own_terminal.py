@@ -34,7 +34,7 @@ def program_app(tmp_path):
 
 
 def _running(app: TerminalApp) -> set[int]:
-    assert app.wait_for_output(b"Run/pause", 30), app.seen[-2000:]
+    assert app.wait_for_output(b"Restart", 30), app.seen[-2000:]
     deadline = time.monotonic() + 30
     while len(descendants(app.pid)) < 2 and time.monotonic() < deadline:
         app.drain(0.05)
