@@ -24,6 +24,20 @@ MARGIN = 5.0
 """Seconds past the timeout a silent child is given before it is ended."""
 
 
+def usable(request: dict[str, Any]) -> str | None:
+    """Why the request's file cannot be used (one line naming it), read here first so that
+    a bad file costs no process; None when it can."""
+    from gdtui.core.own.source import ProgramError, read_source
+
+    given = request["path"]
+    path = Path(given).resolve()
+    try:
+        read_source(path, request.get("cell"), given)
+    except ProgramError as error:
+        return str(error).replace(str(path), given)
+    return None
+
+
 def run_program(
     request: dict[str, Any], stdout: IO[bytes] | None = None, stderr: IO[bytes] | None = None
 ) -> dict[str, Any]:
@@ -31,6 +45,9 @@ def run_program(
     stdout and stderr (or those given); its outcome: ``bad`` (the file cannot be used),
     ``stopped`` (the program stopped at a line), ``findings``, ``broken_pipe``,
     ``output_failed``, or ``ended`` (the process ended without one)."""
+    problem = usable(request)
+    if problem is not None:
+        return {"bad": problem}
     package_root = str(Path(__file__).resolve().parents[3])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
