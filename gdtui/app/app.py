@@ -293,10 +293,18 @@ class GdtuiApp(App[None]):
         own = isinstance(self.screen, OwnScreen)
         keys = described([*(OwnScreen.BINDINGS if own else MainScreen.BINDINGS), *self.BINDINGS])
         rows = [(key, description) for key, _, description in keys]
+        intro = None
         if own:
             rows += [("ctrl+s", "Editor: check, save and run"), ("escape", "Editor: leave")]
+            intro = (
+                "Your own loop, as the file writes it, in a process of its own: . runs a "
+                "statement, n an epoch, space runs on. The values each statement changed, the "
+                "graph of a backward(), a row per epoch and the program's output are shown; "
+                "mistakes are marked at their lines. e edits the file, f its learning rate and "
+                "epochs; r starts it again from its first line."
+            )
         rows.append(("ctrl+p", "Command palette"))
-        self.push_screen(HelpScreen(rows))
+        self.push_screen(HelpScreen(rows, intro))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: on the run's screen its keys and every setting (from the

@@ -101,6 +101,10 @@ for epoch in range(3):
         w -= 0.1 * w.grad
 """
 
+INLINE_NUMBER = INLINE.replace(
+    "    w -= lr * (2 * (pred - Y) * X).sum()", "    w -= 0.01 * (2 * (pred - Y) * X).sum()"
+)
+
 MODULE_REBOUND = """import torch
 model = torch.nn.Linear(1, 1)
 X = torch.tensor([[1.0], [2.0]])
@@ -133,11 +137,19 @@ def test_numpy_batches_say_why_the_gradient_was_not_checked(tmp_path: Path) -> N
     [
         (MATRIX, "wrong-gradient", 10, "50× the numerical gradient: N = 50"),
         (INLINE, "wrong-gradient", 9, "4× the numerical gradient: N = 4"),
+        (INLINE_NUMBER, "wrong-gradient", 9, "4× the numerical gradient: N = 4"),
         (LOOP_VARIABLE, "not-a-leaf", 10, "nothing moves"),
         (TWO_MODELS, "accumulating-grad", 7, "Clear it after each update: w.grad.zero_()"),
         (MODULE_REBOUND, "not-a-leaf", 7, "update it in place".capitalize()),
     ],
-    ids=["residual-named-err", "inline-gradient", "loop-variable", "two-models", "module"],
+    ids=[
+        "residual-named-err",
+        "inline-gradient",
+        "inline-rate",
+        "loop-variable",
+        "two-models",
+        "module",
+    ],
 )
 def test_mistakes_in_other_idioms(
     tmp_path: Path, text: str, kind: str, line: int, said: str

@@ -45,9 +45,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close help"),
     ]
 
-    def __init__(self, bindings: list[tuple[str, str]]) -> None:
+    def __init__(self, bindings: list[tuple[str, str]], intro: str | None = None) -> None:
         super().__init__()
         self._rows = bindings
+        self._intro = intro
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
@@ -57,7 +58,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(key, description)
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Keys"
-            yield Static(Text(about()), id="help-about")
+            yield Static(Text(self._intro or about()), id="help-about")
             yield Static(table)
             yield Static(Text("escape: close", style="dim"))
         yield KeyBar()

@@ -373,7 +373,8 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
         stopped = self.state.get("stopped")
         if stopped and ("stopped", stopped["line"]) not in self.announced:
             self.announced.add(("stopped", stopped["line"]))
-            if not stopped.get("exit"):
+            said = any(f["at"] == stopped["line"] for f in self.state.get("findings", []))
+            if not stopped.get("exit") and not said:  # a finding there says it already
                 self.notify(
                     f"line {self._line_in_cell(stopped['line'])}: {stopped['message']}",
                     severity="error",

@@ -51,6 +51,11 @@ class GradientChecks:
             if update.name != parameter.name or not first <= update.line <= last:
                 continue
             rate = self.program.namespace.get(update.rate or "")
+            if rate is None and update.rate is not None:
+                try:
+                    rate = float(update.rate)  # a number written in the update
+                except ValueError:
+                    return
             if not isinstance(rate, int | float) or not rate:
                 return
             import numpy as np

@@ -302,6 +302,9 @@ def _rate_like(node: ast.expr) -> bool:
 
 
 def _named(node: ast.expr) -> str | None:
+    """A rate as written: a name (``lr``, ``self.lr``) or a number (``0.01``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return repr(node.value)
     return ast.unparse(node) if isinstance(node, ast.Name | ast.Attribute) else None
 
 
