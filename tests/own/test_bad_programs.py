@@ -168,3 +168,13 @@ def test_the_gallery_raises_nothing_of_gdtuis() -> None:
         "gdtui run: in-place-on-leaf.py:26: RuntimeError: a leaf Variable that requires grad"
     )
     assert "(in-place-on-leaf: gdtui check says more)" in result.stderr
+
+
+def test_an_error_in_the_loops_header_is_named_at_it(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text(
+        "w = 0.0\nitems = [(1, 2), (3,)]\nfor a, b in items:\n    w -= 0.1 * (w - a)\n",
+        encoding="utf-8",
+    )
+    result = gdtui_in(tmp_path, "run", "mine.py")
+    assert result.returncode == 1, result
+    assert "mine.py:3: ValueError: not enough values to unpack" in result.stderr

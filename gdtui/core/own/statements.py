@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import CodeType
@@ -146,12 +146,17 @@ def one_pass(body: list[ast.stmt], target: ast.expr | None, at: ast.AST) -> ast.
         orelse=[ast.If(was_break, [set_continue], [])],
     )
     module = ast.Module(body=[set_break, loop], type_ignores=[])
-    for node in ast.walk(module):
-        if not hasattr(node, "lineno") or node in _nodes(body):
-            continue
-        ast.copy_location(node, at)
-    ast.fix_missing_locations(module)
+    _locate(module, at, keep=_nodes(body))
     return module
+
+
+def _locate(module: ast.Module, at: ast.AST, keep: Collection[ast.AST] = ()) -> None:
+    """Give the nodes gdtui made the place of ``at`` (the loop's header): an error in them
+    is the loop's; the program's own nodes (``keep``) keep theirs."""
+    for node in ast.walk(module):
+        if node not in keep and isinstance(node, ast.expr | ast.stmt):
+            ast.copy_location(node, at)
+    ast.fix_missing_locations(module)
 
 
 def _nodes(body: list[ast.stmt]) -> set[ast.AST]:
@@ -176,10 +181,7 @@ def compile_epoch(source: Source, loop: ast.For | ast.While) -> CodeType:
 def compile_bind(source: Source, loop: ast.For) -> CodeType:
     """``target = __gdtui__.value``: the loop's header taking its item, alone."""
     module = ast.Module(body=[ast.Assign([loop.target], _flow_attribute("value"))], type_ignores=[])
-    for node in ast.walk(module):
-        if hasattr(node, "lineno") or isinstance(node, ast.expr | ast.stmt):
-            ast.copy_location(node, loop)
-    ast.fix_missing_locations(module)
+    _locate(module, loop)
     return compile(module, str(source.path), "exec")
 
 
