@@ -23,6 +23,8 @@ def test_a_file_stepped(snap_compare):
     async def run_before(pilot):
         screen = await _opened(pilot, pilot.app)
         await _press(pilot, screen, "n", "n", "n", *["full_stop"] * 4)
+        screen.redraw()
+        await pilot.pause(0.2)
 
     app = make_app(program=gallery.program_path("correct"))
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
@@ -33,7 +35,8 @@ def test_a_mistake_at_80_by_24(snap_compare):
         screen = await _opened(pilot, pilot.app)
         await _press(pilot, screen, "n", "n")
         pilot.app.clear_notifications()
-        await pilot.pause(0.1)
+        screen.redraw()
+        await pilot.pause(0.2)
 
     app = make_app(program=gallery.program_path("not-a-leaf"))
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))

@@ -386,7 +386,7 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
     def redraw(self) -> None:
         """Draw everything from what the program last said."""
         self.query_one("#own-listing", Static).update(self._listing())
-        self._follow()
+        self.call_after_refresh(self._follow)  # once the listing has its new size
         self.query_one("#own-values", Static).update(self._values())
         self._table()
         findings = self.query_one("#own-findings", Static)
