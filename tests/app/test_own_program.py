@@ -211,10 +211,13 @@ async def test_g_shows_the_landscape_or_why_not() -> None:
         assert "hold 4 (a, b, c, d)" in screen.landscape["why"]
 
 
-async def test_c_sets_the_mistakes_beside_the_correct_loop() -> None:
+async def test_c_sets_the_mistakes_beside_the_correct_loop(monkeypatch) -> None:
     from gdtui.app.screens.own_compare import MistakesScreen
-    from gdtui.core.own.lanes import names
+    from gdtui.core.own import lanes
 
+    # Three lanes of the ten (gdtui compare --across mistakes's tests run them all).
+    monkeypatch.setattr(lanes, "names", lambda: ["correct", "not-a-leaf", "diverging"])
+    names = lanes.names
     app = make_app(program=gallery.program_path("correct"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _opened(pilot, app)
