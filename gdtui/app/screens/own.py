@@ -474,10 +474,10 @@ class OwnScreen(OwnFields, OwnLesson, Screen[None]):
         chart = self.query_one("#own-chart", Plot)
         plt = chart.plt
         plt.clear_data()
-        points = [(r["epoch"], r["loss"]) for r in self.records if isinstance(r.get("loss"), float)]
-        if len(points) > 2000:
-            step = len(points) // 1000
-            points = [*points[::step], points[-1]]
+        records = self.records  # every 1000th-odd record of a long run: not all of them
+        if len(records) > 2000:
+            records = [*records[:: len(records) // 1000], records[-1]]
+        points = [(r["epoch"], r["loss"]) for r in records if isinstance(r.get("loss"), float)]
         if points:
             plt.plot([p[0] for p in points], [p[1] for p in points], marker="braille")
         plt.title("loss" if points else "loss (no epochs yet)")

@@ -21,7 +21,7 @@ from gdtui.core.own.findings import Finding, error_kind, explain_error
 from gdtui.core.own.gradient_checks import GradientChecks
 from gdtui.core.own.hooks import Broadcast, TorchHooks
 from gdtui.core.own.program import OwnProgram, ProgramStopped
-from gdtui.core.own.statements import Flow, Statement
+from gdtui.core.own.statements import Flow, Statement, loss_name
 from gdtui.core.own.values import (
     Parameter,
     copied,
@@ -71,6 +71,8 @@ class Checker(GradientChecks):
         self.epochs = epochs
         self.watchdog = watchdog
         self.given_loss = loss
+        self.loss = loss_name(program.facts, program.loop, loss)
+        """The loss's name (read off the loop once: it is asked after every statement)."""
         self.result = CheckResult()
         self.parameters: list[Parameter] = []
         self.hooks: TorchHooks | None = None
@@ -186,13 +188,6 @@ class Checker(GradientChecks):
     def start_values(self) -> list[Any]:
         """Each parameter's value as this epoch began (copies)."""
         return self._start_values
-
-    def statements_to_loss(self, name: str) -> list[Statement] | None:
-        """The body's statements up to the loss's, where they can run again alone."""
-        notes = list(self.result.notes)
-        found = self._up_to_loss(name)
-        self.result.notes = notes  # said once already, by the gradient check
-        return found
 
     def _stop_broadcasts(self) -> None:
         if self._broadcasts is not None:
@@ -347,9 +342,7 @@ class Checker(GradientChecks):
         return None if name is None else number(self.program.namespace.get(name))
 
     def _loss_name(self) -> str | None:
-        from gdtui.core.own.statements import loss_name
-
-        return loss_name(self.program.facts, self.program.loop, self.given_loss)
+        return self.loss
 
     def _cleared_before_step(self) -> None:
         events = self._events

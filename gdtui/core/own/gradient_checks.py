@@ -100,39 +100,12 @@ class GradientChecks:
         self._numerical = probe.gradient()
 
     def _up_to_loss(self, name: str) -> list[Statement] | None:
-        """The body's statements up to the one that assigns the loss, where running them
-        again moves nothing (no backward() or step among them); else a note and None."""
-        body = self.program.body
-        updated = {update.line for update in self.program.facts.updates}
-        for index, statement in enumerate(body):
-            if name in statement.assigns:
-                chosen = body[: index + 1]
-                last = statement.node.end_lineno or statement.line
-                if any(chosen[0].line <= line <= last for line in updated):
-                    self.result.notes.append(
-                        f"the gradient was not checked: {name} is computed in the same "
-                        f"statement (line {statement.line}) as an update of the parameters, "
-                        "a loop of batches say, so it cannot be computed again alone"
-                    )
-                    return None
-                for node in (n for s in chosen for n in ast.walk(s.node)):
-                    called = (
-                        node.func.attr
-                        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        else None
-                    )
-                    if called in ("backward", "step"):
-                        self.result.notes.append(
-                            f"the gradient was not checked: {name} is computed in the same "
-                            f"statement as {called}() (line {getattr(node, 'lineno', 0)}), so "
-                            f"it cannot be computed again without running {called}() again"
-                        )
-                        return None
-                return chosen
-        self.result.notes.append(
-            f"the gradient was not checked: no statement of the loop's body assigns {name}"
-        )
-        return None
+        """The body's statements up to the one that assigns the loss (see
+        :func:`statements_to_loss`); else a note why not, and None."""
+        chosen, why = statements_to_loss(self.program, name)
+        if why is not None:
+            self.result.notes.append(f"the gradient was not checked: {why}")
+        return chosen
 
     def _compare_gradient(self, index: int, analytic: Any, line: int, what: str) -> None:
         probe = self._probe
@@ -161,3 +134,36 @@ class GradientChecks:
             return self._probe.curvature()
         except ProgramStopped:
             return None
+
+
+def statements_to_loss(program: OwnProgram, name: str) -> tuple[list[Statement] | None, str | None]:
+    """(the body's statements up to the one that assigns the loss ``name``, None) where
+    running them again moves nothing (no update, backward() or step among them); else
+    (None, why not)."""
+    body = program.body
+    updated = {update.line for update in program.facts.updates}
+    for index, statement in enumerate(body):
+        if name not in statement.assigns:
+            continue
+        chosen = body[: index + 1]
+        last = statement.node.end_lineno or statement.line
+        if any(chosen[0].line <= line <= last for line in updated):
+            return None, (
+                f"{name} is computed in the same statement (line {statement.line}) as an "
+                "update of the parameters, a loop of batches say, so it cannot be computed "
+                "again alone"
+            )
+        for node in (n for s in chosen for n in ast.walk(s.node)):
+            called = (
+                node.func.attr
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                else None
+            )
+            if called in ("backward", "step"):
+                return None, (
+                    f"{name} is computed in the same statement as {called}() (line "
+                    f"{getattr(node, 'lineno', 0)}), so it cannot be computed again without "
+                    f"running {called}() again"
+                )
+        return chosen, None
+    return None, f"no statement of the loop's body assigns {name}"

@@ -5,6 +5,7 @@ the values it changed and each epoch with its record. It runs in the program's o
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gdtui.core.own.checks import Checker
+from gdtui.core.own.gradient_checks import statements_to_loss
 from gdtui.core.own.numeric import LossProbe, own_landscape
 from gdtui.core.own.program import OwnProgram, ProgramExited, ProgramStopped
 from gdtui.core.own.running import Changes, touched
@@ -221,7 +223,7 @@ class OwnSession:
         parameters = self.checker.parameters
         if self._statements is None:
             named = loss_name(self.program.facts, self.program.loop, None) or ""
-            chosen = self.checker.statements_to_loss(named) if named else None
+            chosen = statements_to_loss(self.program, named)[0] if named else None
             self._statements = (named, chosen or [])
         name, statements = self._statements
         if not statements or not parameters:
@@ -252,7 +254,7 @@ class OwnSession:
                 f"parameters hold {count} ({', '.join(p.name for p in parameters) or 'none'})"
             }
         name = loss_name(self.program.facts, self.program.loop, None) or ""
-        statements = self.checker.statements_to_loss(name) if name else None
+        statements = statements_to_loss(self.program, name)[0] if name else None
         if not statements:
             return {"why": "its loss cannot be computed again alone (see gdtui check's notes)"}
         probe = LossProbe(self.program, parameters, statements, name)
@@ -294,6 +296,4 @@ class _Guard:
 
 
 def _names(target: Any) -> list[str]:
-    import ast
-
     return [node.id for node in ast.walk(target) if isinstance(node, ast.Name)]
