@@ -202,6 +202,7 @@ async def settle(app: GdtuiApp, pilot: Pilot[None]) -> None:
     panes are redrawn."""
     from gdtui.app.screens.own import OwnScreen
 
+    await started(app, pilot)
     screen = app.screen
     while isinstance(screen, OwnScreen) and (not screen.text or screen.link.busy):
         await pilot.pause(0.02)
@@ -211,6 +212,15 @@ async def settle(app: GdtuiApp, pilot: Pilot[None]) -> None:
     await pilot.pause()
     app.main.redraw()
     await pilot.pause()
+
+
+async def started(app: GdtuiApp, pilot: Pilot[None]) -> None:
+    """Wait until the run has started after the app's first frame, its panes drawn."""
+    for _ in range(1000):
+        if app.main.panes_ready:
+            return
+        await pilot.pause(0.005)
+    raise TimeoutError("the run's panes did not come within 5 s of the first frame")
 
 
 async def finish_work(app: GdtuiApp) -> None:

@@ -197,7 +197,7 @@ class GdtuiApp(App[None]):
 
     def _kill_processes(self) -> None:
         """End every process of this session now (from the watchdog, whatever blocks)."""
-        self.main.trainer.kill()
+        self.main.end_training(kill=True)
         for link in self._programs():
             link.kill()
 
@@ -233,7 +233,7 @@ class GdtuiApp(App[None]):
 
     def _quit(self, status: int) -> None:
         self._quitting = True
-        self.main.trainer.close(timeout=0)
+        self.main.end_training()
         for link in self._programs():
             link.kill()
         self.exit(return_code=status)
@@ -395,13 +395,13 @@ class GdtuiApp(App[None]):
 
     def on_unmount(self) -> None:
         self._quitting = True
-        self.main.trainer.close(timeout=0)
+        self.main.end_training()
         for link in self._programs():
             link.kill()
-        if self.main.recording is not None:
+        if self.main.started and self.main.recording is not None:
             self.main.recording.save()
         if self.settings is not None:
-            final = self.main.before_lesson or self.main.session.config
+            final = self.main.before_lesson or self.main.config
             kept = remembered_settings.to_remember(self._remembered, self._config, final)
             self.settings_problem = remembered_settings.save(self.settings, self.theme, kept)
 

@@ -250,14 +250,24 @@ def checked_program(path: Path, cell: int | None, where: str = "") -> None:
 def plotext_problem() -> str | None:
     """Why the installed plotext cannot draw the app's charts, or None if it can.
 
-    Reads plotext's own ``__version__``: the app imports plotext anyway, while
-    ``importlib.metadata`` would add ~50 ms before the first frame.
+    Reads the version from the name of plotext's ``.dist-info`` folder beside it: importing
+    plotext (~20 ms) waits until the charts are drawn, after the first frame, and
+    ``importlib.metadata`` would add ~50 ms before it. Where there is no such folder, asks
+    plotext itself.
     """
-    try:
-        import plotext
-    except ImportError:
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotext")
+    if spec is None or spec.origin is None:
         return "plotext is not installed: pip install 'plotext>=5.2,<6'"
-    version = str(getattr(plotext, "__version__", "unknown"))
+    installed = Path(spec.origin).parent.parent
+    found = [path.name for path in installed.glob("plotext-*.dist-info")]
+    if len(found) == 1:
+        version = found[0].removeprefix("plotext-").removesuffix(".dist-info")
+    else:
+        import plotext
+
+        version = str(getattr(plotext, "__version__", "unknown"))
     major = version.split(".", 1)[0]
     if not major.isdigit() or int(major) != 5:
         return (

@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 FLOAT32_MAX = 3.4028234663852886e38
 """The largest finite float32: every variant computes in float32 unless told otherwise."""
 LIST_ITEMS = 6
@@ -34,6 +32,8 @@ def exact(value: float | None, double: bool = False) -> str:
     run (``double``), as the shortest text that reads back as that float64, up to 17."""
     if value is None or value == 0 or not math.isfinite(value):
         return number(value)
+    import numpy as np  # here, not above: the app's first frame shows no number of a run
+
     scalar: np.floating[Any] | None = np.float32(value) if abs(value) <= FLOAT32_MAX else None
     if scalar is None or float(scalar) != value:
         if not double:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -85,21 +86,28 @@ def test_reader_closing_early_is_one_line_and_status_141(args: tuple[str, ...]) 
     ],
 )
 def test_a_plotext_the_charts_cannot_use_is_reported_before_the_app_starts(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], version, words
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    version,
+    words,
 ) -> None:
-    import plotext
-
     from gdtui import exits
     from gdtui.cli.app import plotext_problem
     from gdtui.cli.main import main
 
     if version is None:
         monkeypatch.setitem(sys.modules, "plotext", None)  # import plotext raises ImportError
-    else:
-        monkeypatch.setattr(plotext, "__version__", version)
+    else:  # a plotext of that version, installed where Python finds it first
+        (tmp_path / "plotext").mkdir()
+        (tmp_path / "plotext" / "__init__.py").write_text(f"__version__ = {version!r}\n")
+        (tmp_path / f"plotext-{version}.dist-info").mkdir()
+        monkeypatch.syspath_prepend(str(tmp_path))
+        monkeypatch.delitem(sys.modules, "plotext", raising=False)
     assert main(["--variant", "numpy-manual"]) == exits.ENVIRONMENT
     err = capsys.readouterr().err
     assert words in err and "plotext>=5.2,<6" in err and len(err.splitlines()) == 1
+    assert sys.modules.get("plotext") is None  # read from its folder's name, not imported
     monkeypatch.undo()
     assert plotext_problem() is None  # the one installed here is 5.x
 

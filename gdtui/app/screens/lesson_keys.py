@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 from textual.screen import Screen
 
 from gdtui.app.widgets.lesson_banner import LessonBanner
-from gdtui.core.lessons.player import LessonPlayer
 from gdtui.core.settings.config import RunConfig
 
 if TYPE_CHECKING:
     from gdtui.app.recording import Recording
     from gdtui.app.training.link import TrainerLink
     from gdtui.core.lessons.lesson import Lesson
+    from gdtui.core.lessons.player import LessonPlayer
     from gdtui.core.run.session import TrainingSession
 
 
@@ -22,9 +22,6 @@ class LessonKeys(Screen[None]):
     """What the run's screen does for a lesson (a part of
     :class:`~gdtui.app.screens.main.MainScreen`)."""
 
-    session: TrainingSession
-    link: TrainerLink
-    recording: Recording | None
     player: LessonPlayer | None = None
     """The lesson being played, or None."""
     before_lesson: RunConfig | None = None
@@ -33,6 +30,15 @@ class LessonKeys(Screen[None]):
     _shown_lesson: tuple[object, ...] | None = None
 
     if TYPE_CHECKING:  # the screen's own
+
+        @property
+        def session(self) -> TrainingSession: ...
+
+        @property
+        def link(self) -> TrainerLink: ...
+
+        @property
+        def recording(self) -> Recording | None: ...
 
         def redraw(self) -> None: ...
 
@@ -77,6 +83,8 @@ class LessonKeys(Screen[None]):
                 severity="warning",
             )
             return
+        from gdtui.core.lessons.player import LessonPlayer
+
         if self.player is None:
             self.before_lesson = self.session.config
         else:

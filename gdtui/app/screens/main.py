@@ -5,6 +5,7 @@ from it."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
@@ -12,76 +13,44 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Vertical
-from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from gdtui.app.export_worker import start_export
 from gdtui.app.keys import RUN_KEYS
 from gdtui.app.messages import SettingsEdited, TrainerReplied, VariantChosen
-from gdtui.app.recording import Recording
 from gdtui.app.screens.lesson_keys import LessonKeys
 from gdtui.app.screens.run_layout import MIN_HEIGHT, MIN_WIDTH, RunLayout
-from gdtui.app.training.link import READER_GROUP, TrainerLink, reader_name
-from gdtui.app.training.supervisor import CHECK_SECONDS, Supervisor
-from gdtui.app.widgets.code_pane import CodePane
-from gdtui.app.widgets.data_chart import DataChart
 from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.key_bar import KeyBar
-from gdtui.app.widgets.landscape_chart import LandscapeChart
 from gdtui.app.widgets.lesson_banner import LessonBanner
-from gdtui.app.widgets.loss_chart import LossChart
-from gdtui.app.widgets.presenter import Presenter
 from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.app.widgets.status_line import StatusLine
 from gdtui.app.widgets.variant_pane import VariantPane
-from gdtui.core.engine.runner import Stretch
 from gdtui.core.engine.stops import RunState
-from gdtui.core.lessons.player import LessonPlayer
-from gdtui.core.process.protocol import Died, Failed, LineRan, Restored, Restoring, TorchReady
-from gdtui.core.run.session import VIEWS, Change, Listener, TrainingSession
 from gdtui.core.settings.config import ConfigError, RunConfig, scale_lr
 from gdtui.core.settings.fields import setting_label
 from gdtui.core.settings.variants import VARIANT_NAMES
 
 if TYPE_CHECKING:
     from gdtui.app.app import GdtuiApp
+    from gdtui.app.recording import Recording
+    from gdtui.app.screens.main_run import RunParts
+    from gdtui.app.training.link import TrainerLink
+    from gdtui.app.training.supervisor import Supervisor
     from gdtui.core.lessons.lesson import Lesson
     from gdtui.core.process.parent import TrainerProcess
+    from gdtui.core.run.session import TrainingSession
     from gdtui.core.settings.changes import MidRunChange
 
-VIEW_PANES: dict[str, tuple[str, type[LossChart | DataChart | LandscapeChart | CodePane]]] = {
-    "loss": ("Loss", LossChart),
-    "data": ("Data", DataChart),
-    "landscape": ("Landscape", LandscapeChart),
-    "code": ("Code", CodePane),
-}
-"""Each of the session's views (:data:`~gdtui.core.run.session.VIEWS`, in their order): its
-tab's title and the pane it shows. The tab's id is the view's name."""
-assert tuple(VIEW_PANES) == VIEWS
+VIEW_TITLES = {"loss": "Loss", "data": "Data", "landscape": "Landscape", "code": "Code"}
+"""Each of the session's views (:data:`~gdtui.core.run.session.VIEWS`, in their order) and
+its tab's title. The tab's id is the view's name."""
 
 
 class Pane(Protocol):
     """A part of the screen drawn from the session."""
 
     def show(self, session: TrainingSession) -> None: ...
-
-
-class _Panes(Listener):
-    """The screen's widgets follow the session: the form and the variant pane its settings,
-    the tabs its view."""
-
-    def __init__(self, screen: MainScreen) -> None:
-        self.screen = screen
-
-    def restarted(self, at: int) -> None:
-        self.screen.show_settings()
-
-    def changed(self, change: Change, at: int) -> None:
-        self.screen.show_settings()
-
-    def viewed(self, view: str, at: int) -> None:
-        self.screen.query_one(TabbedContent).active = view
 
 
 class MainScreen(RunLayout, LessonKeys):
@@ -109,28 +78,76 @@ class MainScreen(RunLayout, LessonKeys):
         self.output_dir = output_dir
         self.files_root = files_root
         """Where CSV files may be loaded from (a served tab), or None: anywhere."""
-        self.link = TrainerLink(self)
-        self.session = TrainingSession(config, script=script)
-        self.supervisor = Supervisor(self.link, self.session, self)
-        self.session.trainer = self.supervisor
-        self.session.listeners.append(_Panes(self))
-        if lesson is not None:
-            self.player = LessonPlayer(lesson, self.session)
+        self._config = config
+        self._lesson = lesson
         self._lesson_step = lesson_step
-        self.recording: Recording | None = None
-        """Where what the user does is written as a lesson file (``--record``), or None."""
-        if record is not None:
-            self.recording = Recording(record, config, self._tell_error)
-            self.session.listeners.append(self.recording)
+        self._record = record
+        self._script = script
+        self._run: RunParts | None = None
+        self._panes_mounted = False
         self._dirty = True
         self._export_when_answered = False
         """``e`` came while epochs asked for were on their way: it exports once they land."""
         self._shown_config: RunConfig | None = None
 
+    def _parts(self) -> RunParts:
+        """The run, started on first use: right after the first frame, or by a key that came
+        before it. Its modules (numpy, the engine) are imported here, not with the screen's."""
+        if self._run is None:
+            from gdtui.app.screens.main_run import RunParts
+
+            self._run = RunParts(
+                self, self._config, lesson=self._lesson, record=self._record, script=self._script
+            )
+            self.player = self._run.player
+        return self._run
+
+    @property
+    def session(self) -> TrainingSession:
+        """The run being watched."""
+        return self._parts().session
+
+    @property
+    def link(self) -> TrainerLink:
+        """The link to the training process: what is asked of it, what it replies."""
+        return self._parts().link
+
+    @property
+    def supervisor(self) -> Supervisor:
+        """What keeps the training process usable."""
+        return self._parts().supervisor
+
+    @property
+    def recording(self) -> Recording | None:
+        """Where what the user does is written as a lesson file (``--record``), or None."""
+        return self._parts().recording
+
     @property
     def trainer(self) -> TrainerProcess:
         """The training process."""
         return self.link.process
+
+    @property
+    def config(self) -> RunConfig:
+        """The run's settings now (those it starts with, before it has started)."""
+        return self._config if self._run is None else self._run.session.config
+
+    @property
+    def started(self) -> bool:
+        """Whether the run has started (see :meth:`_parts`)."""
+        return self._run is not None
+
+    @property
+    def panes_ready(self) -> bool:
+        """Whether the panes drawn from the run are in, and drawn (see :meth:`_start`)."""
+        return self._panes_mounted
+
+    def end_training(self, *, kill: bool = False) -> None:
+        """Close the training process, if the run started one; ``kill``: at once (safe from
+        any thread)."""
+        if self._run is not None:
+            process = self._run.link.process
+            process.kill() if kill else process.close(timeout=0)
 
     @property
     def busy(self) -> bool:
@@ -146,19 +163,18 @@ class MainScreen(RunLayout, LessonKeys):
     # -- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        config = self.session.config
+        config = self._config
         # A grid, laid out by the screen's breakpoints (see gdtui.tcss): the settings beside
         # the chart and the debug table; on a wide screen the table runs under both; on a
-        # narrow one the settings are a drawer that opens while they have the focus.
-        yield Presenter(id="present")
+        # narrow one the settings are a drawer that opens while they have the focus. The
+        # views' panes and presenter mode's digits come once the run starts (main_run).
         with Container(id="main"):
             with Vertical(id="left"):
                 yield VariantPane(config.variant, id="variants")
                 yield SettingsForm(config, files_root=self.files_root, id="settings")
             with TabbedContent(id="views"):
-                for view, (title, pane) in VIEW_PANES.items():
-                    with TabPane(title, id=view):
-                        yield pane(id=f"{view}-pane")
+                for view, title in VIEW_TITLES.items():
+                    yield TabPane(title, id=view)
             yield DebugPane(id="debug")
         yield Static(
             f"The terminal is too small for gdtui's panes: make it at least "
@@ -166,23 +182,40 @@ class MainScreen(RunLayout, LessonKeys):
             id="too-small",
         )
         banner = LessonBanner(id="lesson-banner")
-        banner.display = self.player is not None
+        banner.display = self._lesson is not None
         yield banner
         yield StatusLine(id="status")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.show_settings()
-        if self.player is None and not self.present:
+        self.query_one(SettingsForm).show_config(self._config)
+        self._shown_config = self._config
+        if self._lesson is None and not self.present:
             self.query_one(VariantPane).focus()
         self.adapt_layout()
+        # The first frame shows the panes, the settings and the keys; the run comes next.
+        self.call_after_refresh(self._start)
+
+    async def _start(self) -> None:
+        """Start the run (unless a key did), and put in the panes drawn from it."""
+        from gdtui.app.screens.main_run import mount_panes
+        from gdtui.app.training.supervisor import CHECK_SECONDS
+
+        supervisor = self.supervisor
+        await mount_panes(self)
+        if self.quitting or not self.is_running:
+            return  # the session ended meanwhile (a test's, say)
+        self._panes_mounted = True
+        self.show_settings()
         self.redraw()
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
-        self.set_interval(CHECK_SECONDS, self.supervisor.check)
-        # Only once the first frame is on screen: starting the process takes a moment.
-        self.call_after_refresh(self.supervisor.ready)
+        self.set_interval(CHECK_SECONDS, supervisor.check)
+        # Only once the panes are on screen: starting the process takes a moment.
+        self.call_after_refresh(supervisor.ready)
         if self.player is not None and self._lesson_step:  # --step N
             self.call_after_refresh(self.action_lesson_go, self._lesson_step)
+        # What the run made lives as long as the screen: out of the collector's full passes.
+        self.call_after_refresh(gc.freeze)
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -192,14 +225,21 @@ class MainScreen(RunLayout, LessonKeys):
 
     def redraw(self) -> None:
         """Draw every pane from the session (on the UI thread, at most ``fps`` times a second):
-        the view in sight, the debug table (or presenter mode's digits) and the status line."""
+        the view in sight, the debug table (or presenter mode's digits) and the status line.
+        Nothing before the panes are in (see :meth:`_start`)."""
+        from gdtui.app.screens.main_run import view_pane
+
+        if not self._panes_mounted:
+            return
         self._dirty = False
         session, supervisor = self.session, self.supervisor
         status = self.query_one(StatusLine)
         status.measure(session, supervisor.replaying is not None)
         status.note, status.alert = supervisor.note, supervisor.alert
-        chart = self.query_one(VIEW_PANES[session.view][1])
-        numbers: Pane = self.query_one(Presenter) if self.present else self.query_one(DebugPane)
+        chart = view_pane(self, session.view)
+        numbers = (
+            cast(Pane, self.query_one("#present")) if self.present else self.query_one(DebugPane)
+        )
         panes: tuple[Pane, ...] = (chart, numbers, status)
         for pane in panes:
             pane.show(session)
@@ -217,6 +257,17 @@ class MainScreen(RunLayout, LessonKeys):
 
     @on(TrainerReplied)
     def _replied(self, event: TrainerReplied) -> None:
+        from gdtui.app.export_worker import start_export
+        from gdtui.core.engine.runner import Stretch
+        from gdtui.core.process.protocol import (
+            Died,
+            Failed,
+            LineRan,
+            Restored,
+            Restoring,
+            TorchReady,
+        )
+
         session, supervisor = self.session, self.supervisor
         match event.reply:
             case Stretch() as stretch:
@@ -250,6 +301,8 @@ class MainScreen(RunLayout, LessonKeys):
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         """A reader that fails is a lost training process: the supervisor tells and replaces
         it. An export or a file read that fails says so."""
+        from gdtui.app.training.link import READER_GROUP, reader_name
+
         worker = event.worker
         if event.state is not WorkerState.ERROR or self.quitting:
             return
@@ -330,6 +383,8 @@ class MainScreen(RunLayout, LessonKeys):
 
     def action_toggle_log(self) -> None:
         """Plot the loss on a log10 or a linear axis."""
+        from gdtui.app.widgets.loss_chart import LossChart
+
         chart = self.query_one(LossChart)
         chart.log_scale = not chart.log_scale
 
@@ -341,14 +396,16 @@ class MainScreen(RunLayout, LessonKeys):
 
     def action_next_view(self) -> None:
         """Show the next view: loss, data and fit, loss landscape, code."""
-        self.session.show(VIEWS[(VIEWS.index(self.session.view) + 1) % len(VIEWS)])
+        views = tuple(VIEW_TITLES)
+        self.session.show(views[(views.index(self.session.view) + 1) % len(views)])
 
     @on(TabbedContent.TabActivated)
     def _view_changed(self) -> None:
         view = self.query_one(TabbedContent).active
         self.set_class(view == "code", "-code")
-        self.session.show(view)  # a tab clicked; or the session's own view, already in sight
-        self.redraw()
+        if self._run is not None:  # not the tabs' first activation, before the run starts
+            self.session.show(view)  # a tab clicked; or the session's own view, in sight
+            self.redraw()
 
     def action_compare(self) -> None:
         """Run the four variants in lockstep on the current settings and compare them."""
@@ -369,12 +426,15 @@ class MainScreen(RunLayout, LessonKeys):
     def action_export(self) -> None:
         """Write the history as CSV and JSON lines, and the run's settings as TOML; after the
         epochs or lines asked for just before (``n e`` typed together) have landed."""
+        from gdtui.app.export_worker import start_export
+
         if self.link.waiting:
             self._export_when_answered = True
         else:
             start_export(self, self.session, self.output_dir)
 
-    def _tell_error(self, message: str) -> None:
+    def tell_error(self, message: str) -> None:
+        """Say what went wrong (unless the session is ending)."""
         if not self.quitting:
             self.notify(message, severity="error", timeout=10)
 
@@ -426,7 +486,7 @@ class MainScreen(RunLayout, LessonKeys):
         if change is None:
             if self.drawer:  # the palette goes to a field: open the drawer first
                 self.set_class(True, "-open")
-            self.query_one(f"#field-{key}", Widget).focus()
+            self.query_one(SettingsForm).focus_field(key)
         else:
             self.change(change, notify=True)
 

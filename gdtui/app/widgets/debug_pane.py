@@ -17,13 +17,13 @@ from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.engine.record import GRAD_NONE, GRAD_STATE_NAMES, GRAD_VALUE, EpochRecord
 from gdtui.core.engine.stops import RunState
 from gdtui.core.numbers import exact, number
-from gdtui.core.run.deltas import Delta, float32_spacing
-from gdtui.core.run.session import TrainingSession
 
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
 
+    from gdtui.core.run.deltas import Delta
     from gdtui.core.run.gradcheck import GradCheck
+    from gdtui.core.run.session import TrainingSession
 
 DIGITS = 6
 """Significant digits in the table: enough to see float32 noise, narrow enough for 80 columns."""
@@ -297,6 +297,8 @@ def _divergence_note(session: TrainingSession) -> Text:
 
 def _rounding_note(delta: Delta) -> Text:
     """Why a parameter did not move although lr·grad is not zero."""
+    from gdtui.core.run.deltas import float32_spacing  # numpy: after the first frame
+
     record = delta.record
     parts = []
     for name in delta.rounded_away():

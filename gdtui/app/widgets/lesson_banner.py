@@ -3,13 +3,17 @@ step just done."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from gdtui.core.lessons.player import LessonPlayer
 from gdtui.core.text import visible
+
+if TYPE_CHECKING:
+    from gdtui.core.lessons.player import LessonPlayer
 
 
 class LessonBanner(Vertical):

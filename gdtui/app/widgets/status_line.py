@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
 from gdtui.core.engine.stops import RunState
 from gdtui.core.numbers import exact, number
-from gdtui.core.run.session import TrainingSession
+
+if TYPE_CHECKING:
+    from gdtui.core.run.session import TrainingSession
 
 STATE_STYLES = {
     RunState.READY: "bold",

@@ -8,8 +8,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from gdtui.core.files import Unreadable, read_text
 from gdtui.core.numbers import FLOAT32_MAX
 from gdtui.core.settings.parse import ParseError, parse_float, parse_int
@@ -167,6 +165,8 @@ def noisy_line(
         raise ParseError(f"noise must be >= 0, got {noise:g}")
     if seed < 0:
         raise ParseError(f"seed must be >= 0, got {seed}")
+    import numpy as np  # here, not above: settings are read without numpy (the app's first frame)
+
     rng = np.random.default_rng(seed)
     x = np.arange(1, n + 1, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):  # said below, in a line of our own
