@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gdtui.app import make_app
+from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.core.lessons.lesson import read_lesson
 
 from .conftest import press_and_settle
@@ -41,13 +42,14 @@ async def test_a_typed_value_is_quoted_as_written_in_the_error_and_the_notice() 
     app = make_app()
     async with app.run_test(size=(200, 50), notifications=True) as pilot:
         typed = "[red]2[/red]"
-        field = app.query_one("#field-lr")
-        field.focus()
-        field.value = ""
+        form = app.query_one(SettingsForm)
+        form.focus_field("lr")
+        form.editor.value = ""
         await pilot.press(*typed, "enter")
         await pilot.pause()
-        error = app.query_one("#error-lr")
-        assert typed in _flat(error), _flat(error)
+        lines = form.lines
+        error = " ".join(lines.render_line(y).text for y in range(lines.size.height))
+        assert typed in form.error("lr") and typed in error, error
         await pilot.press("escape")
         await pilot.pause()
         assert any(typed in n.message for n in app._notifications)
@@ -97,9 +99,9 @@ def test_any_text_typed_into_any_field_leaves_the_app_running(typed) -> None:
         app = make_app()
         async with app.run_test(size=(160, 50), notifications=True) as pilot:
             for name, text in typed:
-                field = app.query_one(f"#field-{name}")
-                field.focus()
-                field.value = text
+                form = app.query_one(SettingsForm)
+                form.focus_field(name)
+                form.editor.value = text
                 await pilot.press("enter")
                 await pilot.press("escape")
                 assert app.is_running, (name, text)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gdtui.app import make_app
 from gdtui.app.app import GdtuiApp
+from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.core.engine.runner import Runner
 from gdtui.core.settings.changes import MidRunChange, parse_changes
 from gdtui.core.settings.config import RunConfig, config_from_options
@@ -206,7 +207,7 @@ async def test_the_app_replays_a_files_changes_where_they_came(tmp_path):
         session = app.main.session
         assert session.epoch == 400 and session.config.epochs == 400
         assert session.config.lr == 0.002 and session.config.zero_grad
-        assert app.query_one("#field-lr").value == "0.002"
+        assert app.query_one(SettingsForm).rows["lr"].text == "0.002"
         assert list(session.history) == _replayed(config, script, 400)
         assert sorted({epoch for epoch, _ in session.changes}) == [50, 120, 121]
         # r starts the file's run again, from its own start.

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gdtui.app import make_app
+from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.core.settings import remembered
 from gdtui.core.settings.config import RunConfig
 from tests.showcase import finish_work, settle
@@ -83,14 +84,14 @@ async def test_a_fifo_typed_as_the_csv_file_is_refused_at_once(tmp_path):
     os.mkfifo(fifo)
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40)) as pilot:
-        field = app.query_one("#field-data")
-        field.focus()
-        field.value = str(fifo)
+        form = app.query_one(SettingsForm)
+        form.focus_field("data")
+        form.editor.value = str(fifo)
         start = time.monotonic()
         await pilot.press("enter")
         await settle(app, pilot)
         assert time.monotonic() - start < 10  # not blocked waiting for a writer that never comes
-        assert "is a FIFO, not a CSV file" in str(app.query_one("#error-data").render())
+        assert "is a FIFO, not a CSV file" in form.error("data")
         await press_and_settle(app, pilot, "escape", "n")
         assert app.main.session.epoch == 1
 
@@ -101,9 +102,9 @@ async def test_a_large_csv_loads_on_a_thread_and_is_remembered_by_its_path(tmp_p
     settings = tmp_path / "settings.json"
     app = make_app(RunConfig(variant="numpy-manual"), settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        field = app.query_one("#field-data")
-        field.focus()
-        field.value = str(data)
+        form = app.query_one(SettingsForm)
+        form.focus_field("data")
+        form.editor.value = str(data)
         await pilot.press("enter")
         await settle(app, pilot)
         assert len(app.main.session.config.dataset) == 100_000
@@ -125,8 +126,7 @@ async def test_reading_a_csv_that_fails_unexpectedly_says_so_and_keeps_the_run(m
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await press_and_settle(app, pilot, "n")
-        field = app.screen.query_one("#field-data")
-        field.focus()
+        app.screen.query_one(SettingsForm).focus_field("data")
         await pilot.press(*"points.csv", "enter")
         await finish_work(app)
         await pilot.pause()

@@ -4,9 +4,9 @@ invalid value never reaching the run."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Select, Static
 
 from gdtui.app import make_app
+from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.core.settings.config import RunConfig
 
 from .conftest import press_and_settle
@@ -25,11 +25,28 @@ BAD_VALUES = [
 (tests/core/test_parse.py, test_config.py)."""
 
 
+def form_of(app) -> SettingsForm:
+    return app.main.query_one(SettingsForm)
+
+
+def drawn(form: SettingsForm) -> str:
+    """The form's text as it is drawn, its spaces one (an error wraps)."""
+    lines = form.lines
+    return " ".join(" ".join(lines.render_line(y).text for y in range(lines.size.height)).split())
+
+
+def shown(form: SettingsForm, name: str) -> bool:
+    """Whether setting ``name`` has a row on the form (and it is drawn so)."""
+    assert form.rows[name].shown is (form.lines.line_of(name) >= 0)
+    return form.rows[name].shown
+
+
 async def type_into(app, pilot, name: str, text: str) -> None:
-    field = app.query_one(f"#field-{name}")
-    field.focus()
+    form = form_of(app)
+    form.focus_field(name)
     await pilot.pause()
-    field.value = ""
+    assert app.focused is form.editor and form.focused_field == name
+    form.editor.value = ""
     await pilot.press(*text) if text else None
     await pilot.press("enter")
     await pilot.pause()
@@ -47,8 +64,7 @@ async def test_bad_values_show_an_error_and_keep_the_run(variant, bad_values):
         for name, text in bad_values:
             before_config, before = app.main.session.config, list(app.main.session.history)
             await type_into(app, pilot, name, text)
-            error = app.query_one(f"#error-{name}", Static)
-            assert error.display and "expects" in str(error.render()), (name, text)
+            assert "expects" in form_of(app).error(name), (name, text)
             assert app.main.session.config == before_config, (name, text)
             assert list(app.main.session.history) == before, (name, text)
             await pilot.press("escape")
@@ -60,9 +76,10 @@ async def test_good_value_clears_the_error_and_applies():
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40)) as pilot:
         await type_into(app, pilot, "epochs", "abc")
-        assert app.query_one("#error-epochs").display
+        form = form_of(app)
+        assert form.error("epochs") and " ".join(form.error("epochs").split()) in drawn(form)
         await type_into(app, pilot, "epochs", "250")
-        assert not app.query_one("#error-epochs").display
+        assert not form.error("epochs")
         assert app.main.session.config.epochs == 250
 
 
@@ -71,7 +88,7 @@ async def test_fewer_epochs_than_run_so_far_is_refused_and_as_many_ends_the_run(
     async with app.run_test(size=(120, 40)) as pilot:
         await press_and_settle(app, pilot, "n", "n", "n", "n")
         await type_into(app, pilot, "epochs", "2")
-        assert "the run is at epoch 4" in str(app.query_one("#error-epochs").render())
+        assert "the run is at epoch 4" in form_of(app).error("epochs")
         assert app.main.session.config.epochs == 100 and app.main.session.epoch == 4
         await press_and_settle(app, pilot, "escape")
         await type_into(app, pilot, "epochs", "4")
@@ -95,9 +112,9 @@ async def test_cuda_without_a_gpu_is_refused_beside_the_device_field(monkeypatch
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     app = make_app(RunConfig())
     async with app.run_test(size=(120, 40)) as pilot:
-        app.query_one("#field-device", Select).value = "cuda"
+        form_of(app).choose("device", "cuda")
         await pilot.pause()
-        error = str(app.query_one("#error-device").render())
+        error = form_of(app).error("device")
         import torch
 
         # This machine's torch is a CPU-only build: said so, not "no GPU".
@@ -109,16 +126,17 @@ async def test_cuda_without_a_gpu_is_refused_beside_the_device_field(monkeypatch
 async def test_optimizer_and_dataset_selects_apply():
     app = make_app(RunConfig(variant="torch-optim"))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.query_one("#field-optimizer", Select).value = "adam"
-        app.query_one("#field-dataset", Select).value = "line5"
+        form = form_of(app)
+        form.choose("optimizer", "adam")
+        form.choose("dataset", "line5")
         await pilot.pause()
         assert app.main.session.config.optimizer == "adam"
         assert app.main.session.config.dataset.name == "line5"
-        assert app.query_one("#field-optimizer").disabled is False
+        assert form.rows["optimizer"].disabled is False
         await press_and_settle(app, pilot, "v")  # torch-module
         await press_and_settle(app, pilot, "v")  # numpy-manual: sgd only
         assert app.main.session.config.optimizer == "sgd"
-        assert app.query_one("#field-optimizer").disabled is True
+        assert form.rows["optimizer"].disabled is True
 
 
 @pytest.mark.parametrize("variant", ["torch-module", "numpy-manual"])
@@ -139,8 +157,7 @@ async def test_every_setting_is_on_the_form_and_in_the_palette(variant):
                 ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
                 assert ids == list(field.choices)
             elif field.widget is not None:
-                assert app.query_one(f"#row-{field.key}").display is field.applies(config)
-                app.query_one(f"#field-{field.key}")
+                assert shown(form_of(app), field.key) is field.applies(config)
             for title, _, _ in commands(field):
                 assert (title in titles) is field.applies(config), title
             if not field.applies(config):  # its choices set what it needs: found from here
@@ -160,7 +177,7 @@ async def test_palette_sets_a_choice_goes_to_a_field_and_resets_to_defaults():
             await pilot.press("enter")
             await pilot.pause(0.2)
         assert app.main.session.config.optimizer == "adam"
-        assert app.focused is app.query_one("#field-lr")
+        assert form_of(app).focused_field == "lr" and app.focused is form_of(app).editor
         await pilot.press("escape", "ctrl+p")
         await pilot.pause()
         await pilot.press(*"defaults")
@@ -168,7 +185,7 @@ async def test_palette_sets_a_choice_goes_to_a_field_and_resets_to_defaults():
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert app.main.session.config == RunConfig()
-        assert app.query_one("#field-lr").value == "0.01"
+        assert form_of(app).rows["lr"].text == "0.01"
 
 
 async def test_a_palette_setting_refused_is_told_in_the_forms_words():
@@ -186,29 +203,29 @@ async def test_a_palette_setting_refused_is_told_in_the_forms_words():
 async def test_the_knobs_show_for_their_optimizer_and_apply_from_the_form():
     app = make_app(RunConfig(variant="torch-optim"))
     async with app.run_test(size=(120, 40)) as pilot:
-        main = app.main
-        shown = {key: main.query_one(f"#row-{key}").display for key in ("momentum", "betas")}
-        assert shown == {"momentum": False, "betas": False}
-        assert main.query_one("#row-bias").display and main.query_one("#row-weight_decay").display
+        main, form = app.main, form_of(app)
+        rows = {key: shown(form, key) for key in ("momentum", "betas")}
+        assert rows == {"momentum": False, "betas": False}
+        assert shown(form, "bias") and shown(form, "weight_decay")
         main.change({"optimizer": "momentum"})
         await pilot.pause()
-        assert main.query_one("#row-momentum").display and main.query_one("#row-nesterov").display
+        assert shown(form, "momentum") and shown(form, "nesterov")
         await type_into(app, pilot, "momentum", "0.5")
         assert main.session.config.momentum == 0.5
         main.change({"optimizer": "adam"})
         await pilot.pause()
-        assert main.query_one("#field-betas").value == "0.9,0.999"
+        assert form.rows["betas"].text == "0.9,0.999"
         await type_into(app, pilot, "betas", "0.8,0.99")
         await type_into(app, pilot, "weight_decay", "0.01")
         config = main.session.config
         assert (config.betas, config.weight_decay, config.momentum) == ((0.8, 0.99), 0.01, 0.5)
         await type_into(app, pilot, "betas", "0.8")
         assert main.session.config.betas == (0.8, 0.99)  # refused, beside the field
-        assert "1 number, not 2" in str(main.query_one("#error-betas").render())
+        assert "1 number, not 2" in form.error("betas")
         await pilot.press("escape")
         main.change({"bias": True})
         await pilot.pause()
-        assert main.session.config.has_bias and main.query_one("#row-b0").display
+        assert main.session.config.has_bias and shown(form, "b0")
 
 
 async def test_narrowing_to_a_drawer_closes_it_as_a_fresh_start_has_it_but_not_mid_typing():
@@ -223,11 +240,12 @@ async def test_narrowing_to_a_drawer_closes_it_as_a_fresh_start_has_it_but_not_m
         assert main.focused is None
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
-        main.query_one("#field-lr").focus()
+        form_of(app).focus_field("lr")
         await pilot.press("backspace")  # typing in a field: the drawer keeps it in sight
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        assert main.has_class("-open") and main.query_one("#field-lr").has_focus
+        assert main.has_class("-open") and form_of(app).focused_field == "lr"
+        assert form_of(app).editor.has_focus
 
 
 async def test_enter_on_a_value_that_applies_gives_the_keys_back_to_the_run():
@@ -238,7 +256,7 @@ async def test_enter_on_a_value_that_applies_gives_the_keys_back_to_the_run():
         assert not app.main.in_field
         await press_and_settle(app, pilot, "n")  # a key of the run's again, not typed
         assert len(app.main.session.history) == 1
-        assert app.query_one("#field-epochs").value == "50"
+        assert form_of(app).rows["epochs"].text == "50"
         await type_into(app, pilot, "epochs", "50")  # the run's own value: done too
         assert not app.main.in_field
         await type_into(app, pilot, "epochs", "5x")  # refused: stays, to be corrected

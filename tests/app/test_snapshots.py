@@ -17,6 +17,7 @@ from gdtui.app import make_app
 from gdtui.app.app import GdtuiApp
 from gdtui.app.screens.compare import CompareScreen
 from gdtui.app.screens.tour import TourScreen
+from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.core.engine.runner import Stretch
 from gdtui.core.process.parent import TrainerProcess
 from gdtui.core.process.protocol import Compare, Compared, RunEpochs, Tour, TourRan
@@ -105,9 +106,9 @@ def test_help_screen(snap_compare):
 def test_invalid_field(snap_compare):
     async def run_before(pilot):
         await play(pilot.app, pilot, ())
-        field = pilot.app.query_one("#field-lr")
-        field.cursor_blink = False  # else a slow machine may take the picture mid-blink
-        field.focus()
+        form = pilot.app.query_one(SettingsForm)
+        form.editor.cursor_blink = False  # else a slow machine may take the picture mid-blink
+        form.focus_field("lr")
         await pilot.press(*"-0.5", "enter")
         await pilot.pause()
 

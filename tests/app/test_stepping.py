@@ -11,6 +11,7 @@ import pytest
 from rich.text import Text
 
 from gdtui.app import make_app
+from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.core.engine.stops import RunState
 from gdtui.core.engine.trainer import Trainer
 from gdtui.core.numbers import exact
@@ -84,7 +85,7 @@ async def test_learning_rate_changed_mid_run_from_the_form_and_keys():
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test() as pilot:
         await press_and_settle(app, pilot, "n", "n")
-        app.query_one("#field-lr").focus()
+        app.query_one(SettingsForm).focus_field("lr")
         await pilot.press(*"0.02", "enter", "escape")
         await press_and_settle(app, pilot, "n", "plus", "n", "minus", "minus", "n")
         reference = Trainer(RunConfig(variant="numpy-manual"))
@@ -492,18 +493,18 @@ async def test_loading_a_csv_and_choosing_a_noisy_line(tmp_path):
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40)) as pilot:
         await play(app, pilot, ("n",))
-        field = app.query_one("#field-data")
-        field.focus()
-        field.value = str(bad)  # typing a long path key by key would prove nothing more
+        form = app.query_one(SettingsForm)
+        form.focus_field("data")
+        form.editor.value = str(bad)  # typing a long path key by key would prove nothing more
         await pilot.press("enter")
         await settle(app, pilot)  # the file is read on a worker thread
-        assert "no column 'y'" in str(app.query_one("#error-data").render())
+        assert "no column 'y'" in form.error("data")
         assert app.main.session.config.dataset.name == "line4" and app.main.session.epoch == 1
-        field.value = str(good)
+        form.editor.value = str(good)
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.main.session.config.dataset.y == (3.0, 5.0, 7.0) and app.main.session.epoch == 0
-        app.query_one("#field-dataset").value = "noisy"
+        form.choose("dataset", "noisy")
         await pilot.pause()
         assert app.main.session.config.dataset.name.startswith("noisy:")
 

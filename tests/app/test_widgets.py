@@ -14,6 +14,7 @@ from textual.widgets import Static
 from gdtui.app import make_app
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.plot import Plot, ansi_lines
+from gdtui.app.widgets.settings_form import SettingsForm
 from gdtui.app.widgets.text_table import TextTable
 from gdtui.core.settings.config import RunConfig
 from tests.showcase import finish_work
@@ -271,9 +272,9 @@ async def test_compare_never_cuts_a_number_it_drops_whole_columns_and_says_which
 
 
 FIELD_BARS = {
-    "#field-lr": " ⏎ Apply  esc Leave field  ^p Palette",
-    "#field-schedule": " ⏎ Choose  esc Leave field  ^p Palette",
-    "#field-zero_grad": " space Toggle  esc Leave field  ^p Palette",
+    "lr": " ⏎ Apply  esc Leave field  ^p Palette",
+    "schedule": " ⏎ Choose  esc Leave field  ^p Palette",
+    "zero_grad": " space Toggle  esc Leave field  ^p Palette",
 }
 
 
@@ -283,14 +284,14 @@ async def test_in_a_field_the_bar_shows_only_its_keys_and_the_runs_keys_rest() -
         await pilot.pause()
         for epochs, field in enumerate(FIELD_BARS):  # a text field, a choice, a switch
             before = app.main.session.config
-            app.screen.query_one(field).focus()
+            app.screen.query_one(SettingsForm).focus_field(field)
             await pilot.pause()
             assert _bar_text(app).rstrip() == FIELD_BARS[field]
             await pilot.press(*"nnnnn", "g", "z", "r")  # typed into a text field, or nothing
             await pilot.pause(0.3)
             session = app.main.session
             assert session.epoch == epochs and app.query_one("TabbedContent").active == "loss"
-            if field != "#field-lr":
+            if field != "lr":
                 assert session.config == before  # no letter changed a choice or a switch
             await pilot.press("escape")
             await pilot.pause()
@@ -303,16 +304,16 @@ async def test_in_a_field_the_bar_shows_only_its_keys_and_the_runs_keys_rest() -
 async def test_an_entry_that_cannot_apply_reverts_when_left_saying_why() -> None:
     app = make_app(RunConfig(variant="numpy-manual"))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        field = app.screen.query_one("#field-lr")
-        field.focus()
+        form = app.screen.query_one(SettingsForm)
+        form.focus_field("lr")
         await pilot.press("end", *"abc")
         await pilot.pause()
-        error = app.screen.query_one("#error-lr")
-        assert field.value == "0.01abc" and error.display  # the error shows while typing
+        assert form.editor.value == "0.01abc" and form.error("lr")  # shown while typing
         await pilot.press("tab")  # leave the field
         await pilot.pause()
         await pilot.pause()
-        assert field.value == "0.01" and not error.display
+        assert form.rows["lr"].text == "0.01" and not form.error("lr")
+        assert form.focused_field == "epochs" and form.editor.value == "100"
         assert app.main.session.config.lr == 0.01
         (notice,) = [n.message for n in app._notifications]
         assert notice.startswith("learning rate: '0.01abc' not applied (expects a finite number")
@@ -464,14 +465,16 @@ async def test_the_drawer_comes_back_as_it_was_left() -> None:
             assert main.has_class("-open") and type(main.focused).__name__ == "VariantPane"
             await pilot.press("tab")  # the next stop is the first field, not the form around it
             await pilot.pause()
-            assert main.focused is app.query_one("#field-lr")
+            form = main.query_one(SettingsForm)
+            assert form.focused_field == "lr" and main.focused is form.editor
             await pilot.press("escape", "escape", "ctrl+p")
             await pilot.pause()
             await pilot.press(*"Edit epochs")
             await pilot.pause(0.3)
             await pilot.press("enter")
             await pilot.pause(0.3)
-            assert main.has_class("-open") and main.focused is app.query_one("#field-epochs")
+            assert main.has_class("-open") and form.focused_field == "epochs"
+            assert main.focused is form.editor
             await pilot.press("escape", "escape")  # leave the field, close the drawer
             await pilot.pause()
 

@@ -140,8 +140,8 @@ class RunLayout(Screen[Any]):
 
     @property
     def in_field(self) -> bool:
-        """Whether a form field has the focus (a text field, a choice, a switch, or a
-        choice's open menu): the run's single keys do not act there."""
+        """Whether the settings form has the focus (a text setting's editor, a choice, a
+        switch, or a choice's open list): the run's single keys do not act there."""
         focused = self.focused
         if focused is None:
             return False
