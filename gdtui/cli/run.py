@@ -7,7 +7,7 @@ import contextlib
 import csv
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TextIO
 
 import numpy as np
@@ -16,8 +16,9 @@ from gdtui import exits
 from gdtui.cli.options import FORMATS, Parser, UsageError, add_settings, bounded, parse_run
 from gdtui.cli.output import writing
 from gdtui.cli.progress import Progress
+from gdtui.core.engine.columns import RecordColumns
 from gdtui.core.engine.divergence import divergence_hint
-from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
 from gdtui.core.engine.runner import Runner
 from gdtui.core.engine.stops import RunState
 from gdtui.core.run.gradcheck import GradChecker, penalty
@@ -114,46 +115,24 @@ def run_headless(
     out = out or sys.stdout
     runner = Runner(config, script=script)
     progress = Progress(out, sys.stderr)
-    fields = record_fields(config.has_bias, config.batched)
     checker = GradChecker(config.dataset, config.has_bias, penalty(config)) if check_grad else None
-    if checker is not None:
-        fields = (*fields, *checker.fields)
+    fields = record_fields(config.has_bias, config.batched)
+    writer = RecordWriter(out, fmt, fields, log_every, checker)
     write = out.write
-    csv_writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
-    last_logged = 0
     previous: EpochRecord | None = None
-    before: tuple[float, float | None] = (0.0, None)  # the parameters the record started from
     with writing(), _cleared(progress):
-        if csv_writer is not None:
-            csv_writer.writerow(fields)
+        writer.start()
         while True:
             stretch = runner.run(STRETCH_EPOCHS)
             stop = stretch.stop
             if stretch.initial is not None:
-                before = stretch.initial
+                writer.before = stretch.initial
             going_on = keep_going and stop is not None and stop.state is RunState.DIVERGING
             # The last epoch is printed whatever --log-every says, unless it went inf.
             ends = stop is not None and stop.record is None and not going_on
-            last = stretch.records[-1] if ends else None
             # With mini-batches the records are one per update; text shows epochs.
             rows = stretch.updates if config.batched and fmt != "text" else stretch.records
-            for record in rows:
-                if checker is not None:
-                    extra = checker.observe(*before, record)
-                    before = (record.w, record.b)
-                if fmt == "text":
-                    if (record.epoch - 1) % log_every == 0 or record is last:
-                        write(format_text_line(record) + "\n")
-                        last_logged = record.epoch
-                    continue
-                values = {**record._asdict(), "zero_grad": record.zero_grad}
-                if checker is not None:
-                    values.update(extra)
-                if fmt == "jsonl":
-                    write(json.dumps({name: values[name] for name in fields}) + "\n")
-                else:
-                    assert csv_writer is not None
-                    csv_writer.writerow([_cell(values[name]) for name in fields])
+            writer.write(rows, ends)
             if stretch.records:
                 previous = stretch.records[-1]
                 progress.show(previous.epoch, runner.config.epochs)
@@ -172,7 +151,7 @@ def run_headless(
         if stop is not None and stop.state in (RunState.DIVERGED, RunState.DIVERGING):
             # At inf, the text log ends with the last finite epoch, then the reason.
             at_inf = stop.state is RunState.DIVERGED and fmt == "text"
-            if at_inf and previous is not None and previous.epoch != last_logged:
+            if at_inf and previous is not None and previous.epoch != writer.last_logged:
                 write(format_text_line(previous) + "\n")
             out.flush()
             hint = divergence_hint(config, stop.epoch, "--lr")
@@ -186,6 +165,106 @@ def run_headless(
             )
         out.flush()
     return exits.OK if warning is None else exits.WRONG_GRADIENT
+
+
+class RecordWriter:
+    """Writes a run's records as ``fmt``: text's lines of epoch 1, 1+K, 1+2K, … (and the
+    last), or every record as JSON lines or CSV, a stretch at a time. Without a gradient
+    check it reads the records' columns, and text looks only at the epochs it prints."""
+
+    def __init__(
+        self,
+        out: TextIO,
+        fmt: str,
+        fields: tuple[str, ...],
+        log_every: int,
+        checker: GradChecker | None = None,
+    ) -> None:
+        """``checker``: with ``--check-grad``, each record gains its numerical gradient (the
+        checker's fields)."""
+        self.out = out
+        self.fmt = fmt
+        self.fields = fields
+        self.log_every = log_every
+        self.checker = checker
+        self.before: tuple[float, float | None] = (0.0, None)
+        """The parameters the next record started from (the gradient check's)."""
+        self.last_logged = 0
+        """The epoch of the last text line written."""
+        self._csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+
+    def start(self) -> None:
+        """The CSV header (the gradient check's fields too)."""
+        if self._csv is not None:
+            checked = self.checker.fields if self.checker is not None else ()
+            self._csv.writerow((*self.fields, *checked))
+
+    def write(self, rows: Sequence[EpochRecord], ends: bool) -> None:
+        """Write ``rows``; ``ends``: the run ends with the last (text prints it)."""
+        if self.checker is not None:
+            self._write_checked(rows, ends)
+        elif self.fmt == "text":
+            write = self.out.write
+            for record in logged(rows, self.log_every, ends):
+                write(format_text_line(record) + "\n")
+                self.last_logged = record.epoch
+        elif len(rows):
+            columns = rows if isinstance(rows, RecordColumns) else RecordColumns.of(rows)
+            table = [_column(columns, name) for name in self.fields]
+            self._rows(dict(zip(self.fields, row, strict=True)) for row in zip(*table, strict=True))
+
+    def _write_checked(self, rows: Sequence[EpochRecord], ends: bool) -> None:
+        checker, fields = self.checker, self.fields
+        assert checker is not None
+        fields = (*fields, *checker.fields)
+        final = len(rows) - 1 if ends else -1
+        values: list[dict[str, float | int | bool | None]] = []
+        for index, record in enumerate(rows):
+            extra = checker.observe(*self.before, record)
+            self.before = (record.w, record.b)
+            if self.fmt == "text":
+                if (record.epoch - 1) % self.log_every == 0 or index == final:
+                    self.out.write(format_text_line(record) + "\n")
+                    self.last_logged = record.epoch
+                continue
+            row = {**record._asdict(), "zero_grad": record.zero_grad, **extra}
+            values.append({name: row[name] for name in fields})
+        self._rows(values)
+
+    def _rows(self, rows: Iterable[dict[str, float | int | bool | None]]) -> None:
+        write = self.out.write
+        if self._csv is None:
+            for row in rows:
+                write(json.dumps(row) + "\n")
+            return
+        writerow = self._csv.writerow
+        for row in rows:
+            writerow([_cell(value) for value in row.values()])
+
+
+def logged(records: Sequence[EpochRecord], every: int, ends: bool) -> Iterator[EpochRecord]:
+    """The records a text log prints: those of epochs 1, 1+K, 1+2K, … (``every`` = K), and
+    the last when the run ends with it."""
+    count = len(records)
+    if not count:
+        return
+    epochs = records.epoch if isinstance(records, RecordColumns) else [r.epoch for r in records]
+    indices: Sequence[int]
+    if epochs[-1] - epochs[0] == count - 1:  # one after another, as a stretch's are
+        indices = range((1 - epochs[0]) % every, count, every)
+    else:
+        indices = [i for i, epoch in enumerate(epochs) if (epoch - 1) % every == 0]
+    for index in indices:
+        yield records[index]
+    if ends and (not indices or indices[-1] != count - 1):
+        yield records[count - 1]
+
+
+def _column(records: RecordColumns, name: str) -> list[float | int | bool | None]:
+    """A field's column, ``zero_grad`` too (whether ``.grad`` was cleared after the update)."""
+    if name == "zero_grad":
+        return [state != GRAD_VALUE for state in records.grad_state]
+    return records.column(name)
 
 
 def _cell(value: float | int | bool | None) -> str:

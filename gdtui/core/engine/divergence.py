@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,7 +73,7 @@ class DivergenceWatch:
             return math.inf
         return ABOVE_START * max(self.start, FLOAT32_NORMAL)
 
-    def catch_up(self, records: list[EpochRecord]) -> None:
+    def catch_up(self, records: Sequence[EpochRecord]) -> None:
         """Take epochs known not to be found diverging (each loss below :attr:`ceiling`, with
         a start): as :meth:`observe` would, at a fraction of the cost."""
         if len(records) <= WINDOW:

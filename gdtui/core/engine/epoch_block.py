@@ -4,10 +4,12 @@ shows and little else.
 The epoch's lines become the body of a loop in a function, as a plain training loop is
 written: the program's variables are the function's locals while it runs (fast to read and
 write, where ``exec`` in a namespace looks each up in a dict) and go back to the namespace at
-the end. Each update's record is built as it goes. The loop stops after ``n`` epochs, or
-after the first epoch whose record may end the run — a number not finite, the epoch's loss
-below ``eps``, or at or above ``ceiling`` (where the divergence watch must look) — so that the
-caller judges that epoch as it judges any other.
+the end. Each update's values are appended to their columns as it goes (see
+:mod:`gdtui.core.engine.columns`: a list append a value, not a record an update), and the
+fields that follow from where the block ran are filled in at its end. The loop stops after
+``n`` epochs, or after the first epoch that may end the run — a number not finite, the
+epoch's loss below ``eps``, or at or above ``ceiling`` (where the divergence watch must
+look) — so that the caller judges that epoch as it judges any other.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gdtui.core.engine.record import EpochRecord
+from gdtui.core.engine.columns import RecordColumns
 
-EpochBlock = Callable[..., tuple[list[EpochRecord], list[EpochRecord]]]
-"""``block(names, n, epoch, steps, state, eps, ceiling)`` → (the epochs' records, with
-mini-batches every update's in order, else an empty list)."""
+EpochBlock = Callable[..., None]
+"""``block(names, n, epoch, steps, state, eps, ceiling, out, ends)``: runs up to ``n`` epochs
+from ``epoch`` (``steps`` updates made so far, ``.grad`` left as ``state`` by the zeroing
+line), appending every update's record to the columns ``out``; with mini-batches, each
+epoch's last update's index in ``out`` to ``ends`` too, and every column but the whole
+data's gradients (``full_grad_w``, ``full_grad_b``: the caller's, from the data) filled."""
 
 _SCOPED = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
 _INDENT = "    "
@@ -82,18 +87,20 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
     """``code`` as an :data:`EpochBlock` over the namespace ``names``."""
     if code.deferred:
         return _compile_deferred(code, names)
+    batched = code.bind is not None
     values = "_l, _w, _g, _b, _gb" if code.bias else "_l, _w, _g"
-    fields = "_b, _gb" if code.bias else "None, None"
-    batch = "1" if code.bind is None else "_k + 1"
-    update = [
-        f"{values} = {code.reader}",
-        *code.zero,
-        "_steps += 1",
-        f"_append(_new(_Record, (_epoch, _l, _w, _g, {fields}, lr, _state, _steps, {batch},"
-        " None, None, None)))",
-    ]
+    appends = "_L(_l); _W(_w); _G(_g)" + ("; _B(_b); _GB(_gb)" if code.bias else "")
+    # The rate is a column only where a line of the loop sets it (a schedule); else it is
+    # the same all block long, filled in at the end.
+    per_update_lr = "lr" in scope_names("\n".join([*code.head, *code.body, *code.tail]))[1]
+    if per_update_lr:
+        appends += "; _LR(lr)"
+    if batched:
+        appends += "; _E(_epoch); _K(_k + 1); _FL(None)"
+    update = [f"{values} = {code.reader}", *code.zero, appends]
+    full = "_l" if not batched else "_full"
     if code.bind is None:
-        epoch = [*code.head, *update, "_full = _l"]
+        epoch = [*code.head, *update]
     else:
         epoch = [
             *code.head,
@@ -101,34 +108,53 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
             *(_INDENT + line for line in (code.bind, *code.body, *update)),
             *code.tail,
             f"_full = {code.full_loss}",
-            "_last = _updates[-1] = _new(_Record, (*_updates[-1][:10], _full, None, None))",
-            "_records.append(_last)",
+            "_fl[-1] = _full",
+            "_ends(len(_fl) - 1)",
         ]
     # is_finite's sum, in its order, of the last update's values: one comparison covers
     # every number.
     total = "_l + _w + _g"
-    if code.bind is not None:
+    if batched:
         total += " + _full"
     if code.bias:
         total += " + (_b + _gb)"
     epoch += [
         f"_t = {total}",
-        "if not (_eps <= _full < _ceiling and _t - _t == 0.0):",
+        f"if not (_eps <= {full} < _ceiling and _t - _t == 0.0):",
         "    break",
     ]
     start = [
-        "_records = []",
-        "_updates = []",
-        f"_append = {'_records' if code.bind is None else '_updates'}.append",
+        "_L, _W, _G = _out.loss.append, _out.w.append, _out.grad_w.append",
+        "_B, _GB = _out.b.append, _out.grad_b.append",
+        "_LR = _out.lr.append",
+        "_E, _K, _FL, _fl = _out.epoch.append, _out.batch.append, _out.full_loss.append, "
+        "_out.full_loss",
+        "_ends = _ends.append",
+        "_e0 = _epoch",
     ]
-    return _assemble(code, names, start, epoch, ["return _records, _updates"])
+    constants = {"grad_state": "_state"}
+    if not per_update_lr:
+        constants["lr"] = "lr"
+    if not code.bias:
+        constants |= {"b": "None", "grad_b": "None"}
+    if not batched:
+        constants |= {"batch": "1", "full_loss": "None"}
+        constants |= {"full_grad_w": "None", "full_grad_b": "None"}
+    filled = ", ".join(f"{name}={value}" for name, value in constants.items())
+    end = [
+        "_c = len(_out.loss)",
+        "_out.step.extend(range(_steps + 1, _steps + 1 + _c))",
+        f"_out.fill(_c, {filled})",
+    ]
+    if not batched:
+        end.insert(1, "_out.epoch.extend(range(_e0 + 1, _e0 + 1 + _c))")
+    return _assemble(code, names, start, epoch, end)
 
 
 def _compile_deferred(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
     """The deferred block: each update's values stay on the device, with the Python ones
     (epoch, batch, lr) beside them, until one stack and one ``tolist`` at the end; the
-    records are built and judged from those."""
-    fields = "_r[3], _r[4]" if code.bias else "None, None"
+    columns are written and the epochs judged from those (:func:`_deferred_columns`)."""
     batched = code.bind is not None
     batch = "_k + 1" if batched else "1"
     update = ["_values.append(" + code.reader + ")", f"_keys.append((_epoch, {batch}, lr))"]
@@ -144,30 +170,65 @@ def _compile_deferred(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
             f"_fulls.append({code.full_loss})",
         ]
     start = ["_values = []", "_keys = []", "_fulls = []"]
-    full = "_full = _r[0]" if not batched else "_full = _fulls[_e] if _k == _last_k else None"
+    batches = "len(batches)" if batched else "None"
     end = [
         "_rows = _stack(_values).tolist() if _values else []",
         "_fulls = _stack(_fulls).tolist() if _fulls else []",
-        "_records = []",
-        "_updates = []",
-        "_last_k = len(batches) if _fulls else 1" if batched else "_last_k = 1",
-        "_e = 0",
-        "for (_epoch, _k, _lr), _r in zip(_keys, _rows):",
-        "    _steps += 1",
-        f"    {full}",
-        f"    _u = _new(_Record, (_epoch, _r[0], _r[1], _r[2], {fields}, _lr, _state, _steps,"
-        f" _k, {'_full' if batched else 'None'}, None, None))",
-        "    _updates.append(_u)",
-        "    if _k != _last_k:",
-        "        continue",
-        "    _e += 1",
-        "    _records.append(_u)",
-        "    _t = sum(_r) + (0.0 if _full is None else _full)",
-        "    if not (_eps <= _full < _ceiling and _t - _t == 0.0):",
-        "        break",
-        f"return _records, {'_updates[: _steps - _steps0]' if batched else '[]'}",
+        f"_end(_out, _ends, _rows, _keys, _fulls, _steps, _state, _eps, _ceiling, {batches})",
     ]
-    return _assemble(code, names, [*start, "_steps0 = _steps"], epoch, end)
+    return _assemble(code, names, start, epoch, end)
+
+
+def _deferred_columns(
+    out: RecordColumns,
+    ends: list[int],
+    rows: list[list[float]],
+    keys: list[tuple[int, int, float]],
+    fulls: list[float],
+    steps: int,
+    state: int,
+    eps: float,
+    ceiling: float,
+    batches: int | None,
+) -> None:
+    """The columns of a deferred block's updates (``rows`` of values read, ``keys`` of
+    (epoch, batch, lr)), up to the first epoch that may end the run; ``batches``: an epoch's
+    batches, None with the full batch (where each update is an epoch)."""
+    last_batch = batches if batches is not None and fulls else 1
+    kept = epoch = 0
+    for index, ((_, batch, _), row) in enumerate(zip(keys, rows, strict=False)):
+        if batch != last_batch:
+            continue
+        full = row[0] if batches is None else fulls[epoch]
+        epoch += 1
+        kept = index + 1
+        if batches is not None:
+            ends.append(index)
+        total = sum(row) + full
+        if not (eps <= full < ceiling and total - total == 0.0):
+            break
+    rows, keys = rows[:kept], keys[:kept]
+    if not rows:
+        return
+    values = list(zip(*rows, strict=True))
+    names = ("loss", "w", "grad_w", "b", "grad_b")
+    for name, column in zip(names, values, strict=False):
+        out.column(name).extend(column)
+    epochs, numbers, lrs = zip(*keys, strict=True)
+    out.epoch.extend(epochs)
+    out.batch.extend(numbers)
+    out.lr.extend(lrs)
+    out.step.extend(range(steps + 1, steps + 1 + kept))
+    out.fill(kept, grad_state=state)
+    if len(values) < 5:
+        out.fill(kept, b=None, grad_b=None)
+    if batches is None:
+        out.fill(kept, full_loss=None, full_grad_w=None, full_grad_b=None)
+        return
+    full_loss: list[float | None] = [None] * kept
+    for end, full in zip(ends, fulls, strict=False):
+        full_loss[end] = full
+    out.full_loss.extend(full_loss)
 
 
 def _assemble(
@@ -179,7 +240,7 @@ def _assemble(
     loaded = sorted(name for name in used if name in names and not name.startswith("_"))
     stored = sorted(name for name in assigned if not name.startswith("_"))
     lines = [
-        "def _block(_names, _n, _epoch, _steps, _state, _eps, _ceiling):",
+        "def _block(_names, _n, _epoch, _steps, _state, _eps, _ceiling, _out, _ends):",
         *(f"    {name} = _names[{name!r}]" for name in loaded),
         *(_INDENT + line for line in (*code.prelude, *start)),
         "    for _epoch in range(_epoch + 1, _epoch + 1 + _n):",
@@ -187,11 +248,7 @@ def _assemble(
         f"    _names.update({{{', '.join(f'{name!r}: {name}' for name in stored)}}})",
         *(_INDENT + line for line in end),
     ]
-    scope: dict[str, Any] = {
-        "__builtins__": builtins,
-        "_new": tuple.__new__,
-        "_Record": EpochRecord,
-    }
+    scope: dict[str, Any] = {"__builtins__": builtins, "_end": _deferred_columns}
     if code.deferred:
         import torch  # only a torch program's block is deferred
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gdtui.core.engine.divergence import DivergenceWatch
+from gdtui.core.engine.columns import RecordColumns
+from gdtui.core.engine.divergence import WINDOW, DivergenceWatch
 from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
 from gdtui.core.engine.stops import RunState, Stop, stop_reason
 from gdtui.core.engine.trainer import Trainer
@@ -34,7 +35,9 @@ class Stretch:
     optimizer's own state after the last of them, ``stop`` how the run stopped with them."""
 
     run_id: int
-    records: list[EpochRecord]
+    records: Sequence[EpochRecord]
+    """The epochs' records, in order (as :class:`~gdtui.core.engine.columns.RecordColumns`
+    from :meth:`Runner.run`: the history takes them a column at a time)."""
     optimizer_state: dict[str, float] = dataclasses.field(default_factory=dict)
     stop: Stop | None = None
     initial: tuple[float, float | None] | None = None
@@ -47,7 +50,7 @@ class Stretch:
     after: int = 0
     """How many commands the training process had obeyed when it ran this slice of a run
     (so a recording can place it among the keys: :mod:`gdtui.core.lessons.recorder`)."""
-    updates: list[EpochRecord] = dataclasses.field(default_factory=list)
+    updates: Sequence[EpochRecord] = dataclasses.field(default_factory=list)
     """With mini-batches, the record of every update of ``records``' epochs, in order
     (each epoch's last is its record); empty with the full batch, where they are
     ``records``."""
@@ -243,8 +246,7 @@ class Runner:
         timed = max_seconds != float("inf")
         start = time.perf_counter()
         deadline = start + max_seconds
-        records: list[EpochRecord] = []
-        updates: list[EpochRecord] = []
+        records, updates = RecordColumns(), RecordColumns()
         stop: Stop | None = None
         watch = self._watch
         left = max_epochs
@@ -257,8 +259,8 @@ class Runner:
             changes += self._scripted(trainer)
             if trainer.position or self._mid_epoch_change(trainer):  # mid-epoch: by lines
                 record, marked = self._epoch_by_lines(trainer)
-                ran, changes = [record], changes + marked
-                more = list(trainer.updates) if trainer.program.batched else []
+                ran, changes = RecordColumns.of([record]), changes + marked
+                more = RecordColumns.of(trainer.updates if trainer.program.batched else ())
             else:
                 epochs, eps, ceiling = self.config.epochs, self.config.eps, watch.ceiling
                 size = 1 if ceiling is None else min(block, left, max(1, epochs - trainer.epoch))
@@ -268,14 +270,18 @@ class Runner:
                 ran, more = trainer.run(size, eps, math.inf if ceiling is None else ceiling)
             left -= len(ran)
             last = ran[-1]
-            watch.catch_up(ran[:-1])
-            records += ran[:-1]
+            # The watch looks at no more than the last WINDOW + 1 epochs it catches up on.
+            watch.catch_up(ran[max(0, len(ran) - WINDOW - 2) : -1])
+            if records:
+                records.extend(ran)
+                updates.extend(more)
+            else:  # the first block's columns are the stretch's
+                records, updates = ran, more
             stop = self._judge(last)
             if stop is not None and stop.record is not None:  # diverged: not kept
-                updates += more[: len(more) - last.batch]
+                records.truncate(len(records) - 1)
+                updates.truncate(len(updates) - last.batch if len(updates) else 0)
                 break
-            records.append(last)
-            updates += more
             if stop is not None:
                 stop = self._carry_on(stop, last, trainer)
             if stop is not None or len(records) >= most:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from gdtui.core.engine.columns import RecordColumns
 from gdtui.core.engine.epoch_block import (
     BlockCode,
     EpochBlock,
@@ -202,42 +203,40 @@ class Trainer:
 
     def run(
         self, epochs: int, eps: float, ceiling: float = math.inf
-    ) -> tuple[list[EpochRecord], list[EpochRecord]]:
+    ) -> tuple[RecordColumns, RecordColumns]:
         """Run up to ``epochs`` whole epochs (between epochs only): (their records, with
-        mini-batches every update's, else an empty list). It stops early after the first
+        mini-batches every update's, else none), as columns. It stops early after the first
         epoch whose record may end the run: a number not finite, the epoch's loss below
         ``eps``, or at or above ``ceiling``. The same numbers as :meth:`run_epoch` that many
-        times; with the full batch the epochs run as one compiled loop, so that a run pays
-        no more than the code itself."""
+        times; the epochs run as one compiled loop, so that a run pays no more than the
+        code itself."""
         assert not self.position, "between epochs only"
         key = (self.zero_grad, self.deferred)
         block = self._blocks.get(key)
         if block is None:
             block = self._blocks[key] = compile_block(self._block_code(), self.names)
         state = self.program.cleared if self.zero_grad else GRAD_VALUE
+        batched = self._full_data is not None
         with no_cycle_collection():
             before = snapshot(self.names) if self.deferred else None
-            records, updates = block(
-                self.names, epochs, self.epoch, self.steps, state, eps, ceiling
-            )
-            if before is not None and len(records) < epochs:
+            out, ends = self._run_block(block, epochs, state, eps, ceiling)
+            ran = len(ends) if batched else len(out)
+            if before is not None and ran < epochs:
                 # It ran on past the epoch that may end the run: from where the block
                 # began, the same epochs again, as many as the records keep.
                 self.names.clear()
                 self.names.update(before)
-                records, updates = block(
-                    self.names, len(records), self.epoch, self.steps, state, eps, ceiling
-                )
+                out, ends = self._run_block(block, ran, state, eps, ceiling)
+        self.steps += len(out)
+        if not batched:
+            self.epoch += len(out)
+            self.updates = [out[-1]] if len(out) else []
+            return out, RecordColumns()
+        self._add_full_gradients(out)
+        records = out.take(ends)
         self.epoch += len(records)
-        if not updates:
-            self.steps += len(records)
-            self.updates = records[-1:]
-            return records, []
-        self.steps += len(updates)
-        updates = self._with_full_gradients(updates)
-        records = [update for update in updates if update.full_loss is not None]
-        self.updates = updates[len(updates) - records[-1].batch :]
-        return records, updates
+        self.updates = list(out[len(out) - records.batch[-1] :])
+        return records, out
 
     def _block_code(self) -> BlockCode:
         program, loop = self.program, self.program.loop
@@ -274,21 +273,26 @@ class Trainer:
             return "full_l.detach().reshape(())"
         return "full_l.item()" if self.program.uses_torch else "float(full_l)"
 
-    def _with_full_gradients(self, updates: list[EpochRecord]) -> list[EpochRecord]:
-        """``updates`` with the whole data's gradient at each one's parameters before it,
-        each record replaced in place (one list of them at a time, not two)."""
-        ws = [self._before[0], *(update.w for update in updates[:-1])]
+    def _run_block(
+        self, block: EpochBlock, epochs: int, state: int, eps: float, ceiling: float
+    ) -> tuple[RecordColumns, list[int]]:
+        """``block`` run from here: its updates' records, and each epoch's last's index."""
+        out = RecordColumns()
+        ends: list[int] = []
+        block(self.names, epochs, self.epoch, self.steps, state, eps, ceiling, out, ends)
+        return out, ends
+
+    def _add_full_gradients(self, updates: RecordColumns) -> None:
+        """Fill ``updates``' columns of the whole data's gradient, each at the parameters
+        before its update."""
+        ws = [self._before[0], *updates.w[:-1]]
         b = self._before[1]
-        bs = None if b is None else [b, *(float(u.b or 0.0) for u in updates[:-1])]
+        bs = None if b is None else [b, *(float(v or 0.0) for v in updates.b[:-1])]
         assert self._full_data is not None
         grad_w, grad_b = full_gradients(*self._full_data, ws, bs, *self._gradient_scale())
-        last = updates[-1]
-        self._before = (last.w, last.b)
-        new = tuple.__new__
-        biases = [None] * len(updates) if grad_b is None else grad_b
-        for i, (u, g, gb) in enumerate(zip(updates, grad_w, biases, strict=True)):
-            updates[i] = new(EpochRecord, (*u[:11], g, gb))
-        return updates
+        self._before = (updates.w[-1], updates.b[-1])
+        updates.full_grad_w.extend(grad_w)
+        updates.full_grad_b.extend([None] * len(grad_w) if grad_b is None else grad_b)
 
     def _bind(self, batch: int) -> CodeType:
         code = self._binds.get(batch)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from gdtui.core.engine.columns import RecordColumns
 from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
 from gdtui.core.run.summary import (
     BIAS_COLUMNS,
@@ -196,53 +197,26 @@ class RunHistory:
         self.extend((record,))
 
     def extend(self, records: Sequence[EpochRecord] | Iterable[EpochRecord]) -> None:
-        """Add several epochs at once (one numpy copy per column)."""
-        rows = list(records)
+        """Add several epochs at once (one numpy copy per column; records as
+        :class:`~gdtui.core.engine.columns.RecordColumns` are taken a column at a time)."""
+        rows = records if isinstance(records, RecordColumns) else RecordColumns.of(records)
         if not rows:
             return
         # A windowed history takes many rows in pieces, so it summarises as it goes.
         piece = len(rows) if self.window is None else max(1, self.window // 4)
+        if piece >= len(rows):
+            self._extend(rows)
+            return
         for first in range(0, len(rows), piece):
             self._extend(rows[first : first + piece])
 
-    def _extend(self, rows: list[EpochRecord]) -> None:
+    def _extend(self, rows: RecordColumns) -> None:
         self._reserve(len(rows))
-        nan = math.nan
-        table = np.array(
-            [
-                (
-                    r.epoch,
-                    r.loss,
-                    r.w,
-                    r.grad_w,
-                    nan if r.b is None else r.b,
-                    nan if r.grad_b is None else r.grad_b,
-                    r.lr,
-                    r.grad_state,
-                    *(
-                        (
-                            r.step,
-                            r.batch,
-                            nan if r.full_loss is None else r.full_loss,
-                            nan if r.full_grad_w is None else r.full_grad_w,
-                            nan if r.full_grad_b is None else r.full_grad_b,
-                        )
-                        if self.batched
-                        else ()
-                    ),
-                )
-                for r in rows
-            ],
-            dtype=np.float64,
-        )
         start = self._kept
         end = start + len(rows)
-        names = COLUMNS + BATCH_COLUMNS if self.batched else COLUMNS
-        for index, name in enumerate(names):
-            column = self._columns.get(name)
-            if column is None:
-                continue  # a bias column of a run without a bias
-            values = table[:, index]
+        for name, column in self._columns.items():
+            # A value a record does not have (None) is nan here.
+            values = np.array(rows.column(name), dtype=np.float64)
             if column.dtype in _WIDE and not _fits(values, column.dtype):
                 column = self._columns[name] = column.astype(_WIDE[column.dtype])
             column[start:end] = values
