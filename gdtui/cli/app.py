@@ -204,11 +204,11 @@ def start_up(namespace: argparse.Namespace, served: str | None, settings: Path) 
 def parse_program(namespace: argparse.Namespace) -> tuple[Path | None, int | None]:
     """The program to open (``FILE`` or ``--mistake NAME``) and its cell, checked here so
     that a bad one is one line and status 2, before the app takes the terminal."""
-    from gdtui.core.own import gallery
-
     if namespace.program is not None and namespace.mistake is not None:
         raise UsageError("--mistake: opens a program of the gallery; FILE one of yours: give one")
     if namespace.mistake is not None:
+        from gdtui.core.own import gallery
+
         try:
             path = gallery.program_path(namespace.mistake)
         except KeyError:

@@ -36,6 +36,7 @@ class TerminalApp:
 
     ``controlling``: the terminal is the app's controlling terminal (as in a real session),
     so closing it sends a hang-up; otherwise it is only its stdin, stdout and stderr.
+    ``python``: what Python runs (``-c`` and a program that starts gdtui, say).
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class TerminalApp:
         stdout: int | None = None,
         stderr: int | None = None,
         cwd: Path = ROOT,
+        python: tuple[str, ...] = ("-m", "gdtui"),
     ) -> None:
         self.controller, terminal = pty.openpty()
         fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
@@ -55,7 +57,7 @@ class TerminalApp:
         )
         self.settings = tmp_path / "gdtui" / "settings.json"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gdtui", *args],
+            [sys.executable, *python, *args],
             cwd=cwd,
             stdin=terminal,
             stdout=terminal if stdout is None else stdout,
