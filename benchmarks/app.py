@@ -1,8 +1,8 @@
 """The app running flat out, in a real pseudo-terminal, against headless `gdtui run`.
 
     python benchmarks/app.py [--epochs 100000] [--variant torch-autograd] [--fps 15 [5 ...]]
-                             [--repeats 3] [--scale 1000000] [--scale-batch B] [--smoke]
-                             [--device cuda]
+                             [--repeats 3] [--pauses 7] [--scale 1000000] [--scale-batch B]
+                             [--smoke] [--device cuda]
 
 Two scenarios, each a real ``gdtui`` in a pseudo-terminal of 120×40 whose output this script
 reads (and counts) as a terminal would:
@@ -12,7 +12,9 @@ reads (and counts) as a terminal would:
    same run measured in this process just before, the chart's refresh rate, the time from each
    key press to the frame that shows it (p50/p99), and the bytes written to the terminal per
    second.
-2. **Scale**: ``--scale`` epochs of numpy-manual (the fastest variant, so a million epochs take
+2. **Pause**: ``--pauses`` times, space pressed while the run goes flat out, timed from
+   outside to the word "paused" on the terminal (the figure a person feels).
+3. **Scale**: ``--scale`` epochs of numpy-manual (the fastest variant, so a million epochs take
    seconds). Reports the app's resident memory and the training process's at the end, the
    history's own bytes, and the chart's redraw time (preparing the points plus plotext's
    build) over the first and the last 100 redraws.
@@ -234,6 +236,50 @@ def drive(
         return json.loads(out.read_text()), reads
 
 
+def pauses(variant: str, tries: int, device: str = "auto") -> list[float]:
+    """Scenario 2: while the run goes flat out, press space and time, from outside, how long
+    "paused" takes to reach the terminal; space again to run on, and so ``tries`` times,
+    0.4-0.6 s apart. Seconds, one per try."""
+    args = ["--variant", variant, "--epochs", "100000000", "--device", device]
+    times: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "probe.json"
+        process, controller = launch(
+            [sys.executable, __file__, "--probe", str(out), "--", *args], COLUMNS, ROWS, folder
+        )
+
+        def read_until(word: bytes | None, seconds: float) -> float | None:
+            """Read what the app writes until ``word`` arrives (the time it did), or for
+            ``seconds`` (None)."""
+            seen, deadline = b"", time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([controller], [], [], 0.002)
+                if ready:
+                    seen = seen[-64:] + os.read(controller, 1 << 20)
+                    if word is not None and word in seen:
+                        return time.monotonic()
+            return None
+
+        try:
+            while not Path(f"{out}.ready").exists() and process.poll() is None:
+                read_until(None, 0.05)
+            os.write(controller, b" ")
+            for _ in range(tries):
+                read_until(None, random.uniform(0.4, 0.6))  # running flat out meanwhile
+                pressed = time.monotonic()
+                os.write(controller, b" ")
+                shown = read_until(b"paused", 5)
+                if shown is not None:
+                    times.append(shown - pressed)
+                read_until(None, 0.2)
+                os.write(controller, b" ")
+        finally:
+            process.kill()
+            process.wait()
+            os.close(controller)
+    return times
+
+
 def headless_rate(variant: str, epochs: int, device: str = "auto") -> float:
     """Epochs/s of `gdtui run` (text, logging every 1,000 epochs) in this process."""
     from gdtui.cli.run import run_headless
@@ -299,7 +345,7 @@ def flat_out(
 
 
 def scale(epochs: int, batch: int | None = None) -> dict[str, float]:
-    """Scenario 2 (see the module's docstring); in shuffled mini-batches of ``batch``."""
+    """Scenario 3 (see the module's docstring); in shuffled mini-batches of ``batch``."""
     batches = ["--batch-size", str(batch), "--shuffle"] if batch else []
     report, _ = drive(
         ["--variant", "numpy-manual", "--epochs", str(epochs), *batches],
@@ -352,6 +398,7 @@ def main() -> int:
         "--scale-batch", type=int, help="the scale run in shuffled mini-batches of this size"
     )
     parser.add_argument("--repeats", type=int, default=3, help="flat-out runs per --fps (0: none)")
+    parser.add_argument("--pauses", type=int, default=7, help="space presses timed (0: none)")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: 3,000 epochs each")
     parser.add_argument(
         "--view",
@@ -387,6 +434,14 @@ def main() -> int:
                 f"{r['key_p99']:>7.1f}ms{r['keys']:>6}"
             )
 
+    tries = 2 if args.smoke else args.pauses
+    if tries:
+        ms = sorted(t * 1000 for t in pauses(args.variant, tries, args.device))
+        print(
+            f'\nPause: space while {args.variant} runs flat out, to "paused" on the terminal, '
+            f"{len(ms)} of {tries} tries: median {statistics.median(ms):.1f} ms, max {ms[-1]:.1f} "
+            f"ms ({', '.join(f'{t:.0f}' for t in ms)})"
+        )
     if not scale_epochs:
         return 0  # --scale 0: the flat-out runs only
     s = scale(scale_epochs, args.scale_batch)

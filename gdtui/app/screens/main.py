@@ -232,18 +232,24 @@ class MainScreen(RunLayout, LessonKeys):
         if not self._panes_mounted:
             return
         self._dirty = False
-        session, supervisor = self.session, self.supervisor
-        status = self.query_one(StatusLine)
-        status.measure(session, supervisor.replaying is not None)
-        status.note, status.alert = supervisor.note, supervisor.alert
+        session = self.session
         chart = view_pane(self, session.view)
         numbers = (
             cast(Pane, self.query_one("#present")) if self.present else self.query_one(DebugPane)
         )
-        panes: tuple[Pane, ...] = (chart, numbers, status)
+        panes: tuple[Pane, ...] = (chart, numbers)
         for pane in panes:
             pane.show(session)
+        self.redraw_status()
         self.show_lesson()
+
+    def redraw_status(self) -> None:
+        """Draw the status line alone: the one line a key such as space changes at once."""
+        session, supervisor = self.session, self.supervisor
+        status = self.query_one(StatusLine)
+        status.measure(session, supervisor.replaying is not None)
+        status.note, status.alert = supervisor.note, supervisor.alert
+        status.show(session)
 
     def show_settings(self) -> None:
         """The form and the variant pane show the run's settings, if they are new to them."""
@@ -324,12 +330,16 @@ class MainScreen(RunLayout, LessonKeys):
         return self.session.finished
 
     def action_toggle_run(self) -> None:
-        """Run flat out, or pause."""
+        """Run flat out, or pause. The status line says so in the next frame, alone: a frame
+        that also redrew the chart and the table took twice as long to reach the screen
+        (benchmarks/app.py); they follow at the next redraw."""
         if self.session.state is RunState.RUNNING:
             self.session.pause()
         elif not self._ended():
             self.session.run()
-        self.redraw()
+        if self._panes_mounted:
+            self.redraw_status()
+        self._dirty = True
 
     def action_run_epoch(self) -> None:
         """Run exactly one epoch."""
