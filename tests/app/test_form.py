@@ -261,3 +261,115 @@ async def test_enter_on_a_value_that_applies_gives_the_keys_back_to_the_run():
         assert not app.main.in_field
         await type_into(app, pilot, "epochs", "5x")  # refused: stays, to be corrected
         assert app.main.in_field and app.main.session.config.epochs == 50
+
+
+async def test_up_down_tab_and_shift_tab_go_through_the_settings_then_on_to_the_panes():
+    app = make_app(RunConfig(variant="numpy-manual"))  # one optimizer: its choice is passed
+    async with app.run_test(size=(120, 40)) as pilot:
+        main, form = app.main, form_of(app)
+        stops = [key for key, row in form.rows.items() if row.shown and not row.disabled]
+        assert "optimizer" not in stops and "momentum" not in stops and stops[0] == "lr"
+        await pilot.press("tab")  # from the variants: the first setting
+        await pilot.pause()
+        assert form.focused_field == "lr" and app.focused is form.editor and main.in_field
+        for key in stops[1:]:
+            await pilot.press("down")
+            await pilot.pause()
+            assert form.focused_field == key
+            editing = form.rows[key].kind == "input"
+            assert (app.focused is form.editor) is editing, key
+        await pilot.press("down")  # the last stays the last
+        await pilot.pause()
+        assert form.focused_field == stops[-1]
+        for key in reversed(stops[:-1]):
+            await pilot.press("up")
+            await pilot.pause()
+            assert form.focused_field == key
+        await pilot.press("up")
+        await pilot.pause()
+        assert form.focused_field == "lr"
+        await pilot.press("shift+tab")  # before the first: back to the variants
+        await pilot.pause()
+        assert type(app.focused).__name__ == "VariantPane" and not main.in_field
+        await pilot.press("tab", *["tab"] * (len(stops) - 1))
+        await pilot.pause()
+        assert form.focused_field == stops[-1]
+        await pilot.press("tab")  # past the last: on to the views
+        await pilot.pause()
+        assert form.focused_field is None and not main.in_field
+        await pilot.press("shift+tab")  # and back into the form at its last setting
+        await pilot.pause()
+        assert form.focused_field == stops[-1] and app.focused is form.editor
+
+
+async def test_a_choice_opens_on_enter_or_space_and_a_letter_or_escape_changes_nothing():
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        main, form = app.main, form_of(app)
+        form.focus_field("dtype")
+        await pilot.pause()
+        assert app.focused is form.lines and "▼" in form.lines.render_line(9).text
+        for opening in ("enter", "space"):
+            await pilot.press(opening)
+            await pilot.pause()
+            choices = form.query_one("ChoiceList")
+            assert app.focused is choices and main.in_field
+            assert form.lines.expanded == "dtype"  # its arrow points up while the list is open
+            await pilot.press(*"f64q")  # typed letters pick nothing
+            await pilot.pause()
+            assert main.session.config.dtype == "float32" and app.is_running
+            await pilot.press("escape")  # closes the list; the field keeps the focus
+            await pilot.pause()
+            assert not choices.display and app.focused is form.lines and main.in_field
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause()
+        assert main.session.config.dtype == "float64" and form.rows["dtype"].text == "float64"
+        assert not main.in_field  # applied: the keys are the run's again
+
+
+async def test_space_or_enter_toggles_a_switch_and_its_words_follow():
+    app = make_app(RunConfig(variant="torch-optim"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        main, form = app.main, form_of(app)
+        form.focus_field("zero_grad")
+        await pilot.pause()
+        assert "zero_grad" in drawn(form) and " on " in drawn(form)
+        await pilot.press("space")
+        await pilot.pause()
+        assert main.session.config.zero_grad is False
+        assert "zero_grad OFF: accumulate" in drawn(form) and not main.in_field  # cut at the edge
+        form.focus_field("zero_grad")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert main.session.config.zero_grad is True
+
+
+async def test_a_click_on_a_row_edits_it_and_on_a_value_toggles_or_opens():
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        main, form = app.main, form_of(app)
+        lines = form.lines
+        await pilot.click(lines, offset=(2, lines.line_of("epochs")))
+        await pilot.pause()
+        assert form.focused_field == "epochs" and app.focused is form.editor
+        await pilot.click(lines, offset=(20, lines.line_of("shuffle")))
+        await pilot.pause()
+        assert main.session.config.shuffle is True
+        await pilot.click(lines, offset=(20, lines.line_of("device")))
+        await pilot.pause()
+        assert app.focused is form.query_one("ChoiceList") and form.focused_field == "device"
+
+
+async def test_the_rows_read_as_the_form_always_has():
+    app = make_app(RunConfig(variant="torch-module", lr=0.5))
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = form_of(app)
+        await pilot.pause()
+        text = [form.lines.render_line(y).text for y in range(form.lines.size.height)]
+        assert text[0] == f"{'learning rate':16}{'0.5':20}"
+        assert text[2] == f"{'w0':16}{'seeded init':20}"  # nn.Linear draws its own start
+        assert text[3] == f"{'b0':16}{'seeded init':20}"
+        assert text[4].startswith(f"{'bias':16}") and text[4].endswith(" on".ljust(16))
+        assert text[5] == f"{'data':16}{'line4':17} ▼ "
+        assert not any(line.startswith(("momentum", "adam betas", "gradient")) for line in text)

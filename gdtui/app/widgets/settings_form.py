@@ -412,7 +412,7 @@ class SettingsForm(Vertical):
             self.choose(key, event.option.id)
 
     @on(ChoiceList.Closed)
-    def _closed(self, event: ChoiceList.Closed) -> None:
+    def _list_closed(self, event: ChoiceList.Closed) -> None:
         event.stop()
         self._close_choices()
 

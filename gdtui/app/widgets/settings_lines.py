@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBarRender
 from textual.strip import Strip
+from textual.widget import Widget
 
 from gdtui.core.settings.fields import Field
 
@@ -26,11 +27,12 @@ ERROR_INDENT = 2
 SWITCH_WIDTH = 4
 """A switch's slider, as Textual's ``Switch`` draws it."""
 CHOICE_LOOKS = {
-    "value": ("value", "arrow"),
-    "cursor": ("value-cursor", "arrow-cursor"),
-    "disabled": ("disabled", "disabled-arrow"),
+    "value": ("value", "arrow", "value"),
+    "cursor": ("value-cursor", "arrow-cursor", "value-cursor"),
+    "disabled": ("disabled", "disabled-arrow", "disabled-edge"),
 }
-"""A choice's name and arrow: as it stands, with the focus on it, and with one option."""
+"""A choice's name, arrow and last column: as it stands, with the focus on it, and with one
+option."""
 SWITCH_STATES = {"zero_grad": (" on", " OFF: accumulates")}
 """What the words beside a switch say when on and when off (default: on / off)."""
 
@@ -92,6 +94,7 @@ class SettingLines(ScrollView, can_focus=True, inherit_bindings=False):
         "settings--arrow-cursor",
         "settings--disabled",
         "settings--disabled-arrow",
+        "settings--disabled-edge",
         "settings--slider",
         "settings--slider-on",
         "settings--state",
@@ -100,7 +103,7 @@ class SettingLines(ScrollView, can_focus=True, inherit_bindings=False):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,space", "choose", "Choose"),
-        Binding("space,enter", "toggle", "Toggle", key_display="space"),
+        Binding("space,enter", "toggle_switch", "Toggle", key_display="space"),
     ]
 
     class Activated(Message):
@@ -180,14 +183,14 @@ class SettingLines(ScrollView, can_focus=True, inherit_bindings=False):
         row = self.rows[self.cursor]
         if action == "choose":
             return row.kind == "select" and row.stop
-        if action == "toggle":
+        if action == "toggle_switch":
             return row.kind == "switch" and row.stop
         return True
 
     def action_choose(self) -> None:
         self.post_message(self.Activated(self.cursor))
 
-    def action_toggle(self) -> None:
+    def action_toggle_switch(self) -> None:
         self.post_message(self.Activated(self.cursor))
 
     def focus_on_click(self) -> bool:
@@ -237,7 +240,9 @@ class SettingLines(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _error_line(self, line: Content, width: int) -> Strip:
         style = self._style("settings--error")
-        segments = [Segment(" " * ERROR_INDENT, style), Segment(line.plain, style)]
+        # The indent in the widget's own style, as padding is: SVG renderers such as librsvg
+        # drop a text run's leading spaces.
+        segments = [Segment(" " * ERROR_INDENT, self.rich_style), Segment(line.plain, style)]
         return Strip(segments).adjust_cell_length(width, self.rich_style)
 
     def _row_line(self, row: Row, width: int) -> Strip:
@@ -256,7 +261,7 @@ class SettingLines(ScrollView, can_focus=True, inherit_bindings=False):
     def has_focus_within_form(self) -> bool:
         """Whether the focus is on the form (here or in its editor or list)."""
         parent = self.parent
-        return self.has_focus or (parent is not None and parent.has_focus_within)
+        return self.has_focus or (isinstance(parent, Widget) and parent.has_focus_within)
 
     def _value(self, row: Row, room: int, current: bool) -> Strip:
         if row.kind == "switch":
@@ -272,11 +277,13 @@ class SettingLines(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _choice(self, row: Row, room: int, current: bool) -> Strip:
         look = "disabled" if row.disabled else "cursor" if current else "value"
-        value, arrow = (self._style(f"settings--{name}") for name in CHOICE_LOOKS[look])
-        # As Textual's compact Select: the name, the arrow a column from the right.
-        name = Strip([Segment(row.text, value)]).adjust_cell_length(max(0, room - 3), value)
+        value, arrow, edge = (self._style(f"settings--{name}") for name in CHOICE_LOOKS[look])
+        # As Textual's compact Select: the name, the arrow a column from the right; the space
+        # around them is the background alone, as Select's padding is.
+        pad = Style(bgcolor=value.bgcolor)
+        name = Strip([Segment(row.text, value)]).adjust_cell_length(max(0, room - 3), pad)
         glyph = "▲" if row.key == self.expanded else "▼"
-        tail = Strip([Segment(" ", value), Segment(glyph, arrow), Segment(" ", value)])
+        tail = Strip([Segment(" ", pad), Segment(glyph, arrow), Segment(" ", edge)])
         return Strip.join([name, tail]).crop(0, room)
 
     def _switch(self, row: Row) -> Strip:
