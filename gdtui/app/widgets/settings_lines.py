@@ -3,7 +3,6 @@ htop's setup screen does; the form puts its one editor over the row being typed 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -18,7 +17,7 @@ from textual.scrollbar import ScrollBarRender
 from textual.strip import Strip
 from textual.widget import Widget
 
-from gdtui.core.settings.fields import Field
+from gdtui.app.widgets.settings_rows import Row
 
 LABEL_WIDTH = 16
 """The column of the settings' names; the values start after it."""
@@ -33,50 +32,6 @@ CHOICE_LOOKS = {
 }
 """A choice's name, arrow and last column: as it stands, with the focus on it, and with one
 option."""
-SWITCH_STATES = {"zero_grad": (" on", " OFF: accumulates")}
-"""What the words beside a switch say when on and when off (default: on / off)."""
-
-
-@dataclass
-class Row:
-    """One setting's row as it stands on the form."""
-
-    field: Field
-    text: str = ""
-    """A text setting: what its row shows (what was typed, until it applies or goes back);
-    a choice: the name chosen."""
-    on: bool = False
-    """A switch: on or off."""
-    choices: tuple[str, ...] = ()
-    """A choice: what may be chosen."""
-    shown: bool = True
-    """Whether the setting means anything for the run (``Field.applies``): hidden if not."""
-    disabled: bool = False
-    """A choice with only one option for the run (the optimizer of a variant with one)."""
-    error: str = ""
-    """Why the value typed or chosen cannot apply; "" when none."""
-    placeholder: str = ""
-    """What an empty text setting shows (its default, greyed)."""
-
-    @property
-    def key(self) -> str:
-        return self.field.key
-
-    @property
-    def kind(self) -> str:
-        """``input``, ``select`` or ``switch``: how it is edited."""
-        return self.field.widget or "input"
-
-    @property
-    def stop(self) -> bool:
-        """Whether the cursor stops on it (tab, up and down pass hidden and disabled rows)."""
-        return self.shown and not self.disabled
-
-    @property
-    def state_words(self) -> str:
-        """A switch's words beside its slider."""
-        on, off = SWITCH_STATES.get(self.key, (" on", " off"))
-        return on if self.on else off
 
 
 class SettingLines(ScrollView, can_focus=True, inherit_bindings=False):
@@ -126,8 +81,6 @@ class SettingLines(ScrollView, can_focus=True, inherit_bindings=False):
         self.rows = rows
         self.cursor = next(iter(rows))
         """The setting the form is on (drawn so while the form has the focus)."""
-        self.editing: str | None = None
-        """The text setting the editor covers, or None."""
         self.expanded: str | None = None
         """The choice whose list is open, or None."""
         self._lines: list[tuple[str, int]] = []
@@ -218,6 +171,8 @@ class SettingLines(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_resize(self) -> None:
         self.update_rows()
+        if self.has_focus_within_form:  # the drawer just opened, or the screen changed size
+            self.show_cursor()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
