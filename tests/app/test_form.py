@@ -373,3 +373,22 @@ async def test_the_rows_read_as_the_form_always_has():
         assert text[4].startswith(f"{'bias':16}") and text[4].endswith(" on".ljust(16))
         assert text[5] == f"{'data':16}{'line4':17} ▼ "
         assert not any(line.startswith(("momentum", "adam betas", "gradient")) for line in text)
+
+
+async def test_a_list_left_open_closes_when_the_focus_goes_elsewhere():
+    app = make_app(RunConfig(variant="numpy-manual"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        main, form = app.main, form_of(app)
+        form.focus_field("device")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        choices = form.query_one("ChoiceList")
+        assert app.focused is choices
+        await pilot.click("#variants")
+        await pilot.pause()
+        assert not choices.display and type(app.focused).__name__ == "VariantPane"
+        assert not main.in_field and form.lines.expanded is None
+        await pilot.press("tab")  # back in at the first setting, no list open
+        await pilot.pause()
+        assert form.focused_field == "lr" and app.focused is form.editor

@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.dom import NoScreen
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList
@@ -105,6 +106,14 @@ class SettingsFocus(Vertical):
 
     # -- where the focus is -----------------------------------------------------------------
 
+    def has(self, widget: Widget) -> bool:
+        """Whether ``widget`` has the focus now (its own ``has_focus`` follows a moment
+        later, once its Focus or Blur event is handled)."""
+        try:
+            return self.screen.focused is widget
+        except NoScreen:
+            return False
+
     @property
     def focused_field(self) -> str | None:
         """The setting being edited, while the focus is on the form; else None."""
@@ -129,7 +138,7 @@ class SettingsFocus(Vertical):
                 self.lines.show_cursor()
         if inside:
             self._arriving = False
-            self.call_later(self._settle)
+            self._settle()  # the editor has the focus before another key comes
         else:
             self.close_choices()
         self.lines.refresh()
@@ -158,18 +167,19 @@ class SettingsFocus(Vertical):
         if row.kind != "input":
             self.lines.focus(scroll_visible=False)  # the editor's blur applies what it holds
             return
-        if editor.setting != row.key or not editor.has_focus:
-            if editor.has_focus:  # from one text setting to the next: the last one is left
+        editing = self.has(editor)
+        if editor.setting != row.key or not editing:
+            if editing:  # from one text setting to the next: the last one is left
                 self._apply(left=True)
             editor.setting = row.key
             with self.prevent(Input.Changed):
                 editor.value = row.text
             editor.placeholder = row.placeholder
-            if editor.has_focus:
+            if editing:
                 editor.select_all()  # as a field just focused
         editor.display = True
         self._place()
-        if not editor.has_focus:
+        if not editing:
             editor.focus(scroll_visible=False)
 
     def _place(self) -> None:
@@ -215,7 +225,7 @@ class SettingsFocus(Vertical):
     def _left(self, event: Input.Blurred) -> None:
         event.stop()
         self._apply(left=True)
-        if not self.editor.has_focus:
+        if not self.has(self.editor):
             self.editor.display = False
 
     @on(SettingLines.Activated)
@@ -263,7 +273,7 @@ class SettingsFocus(Vertical):
         choices = self._choices
         if choices is None or not choices.display:
             return
-        refocus = choices.has_focus
+        refocus = self.has(choices)
         choices.display = False
         self.lines.expanded = None
         self.lines.refresh()

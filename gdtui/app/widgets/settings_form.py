@@ -49,7 +49,7 @@ class SettingsForm(SettingsFocus):
     def show_config(self, config: RunConfig) -> None:
         """Show ``config``'s values (after a key press or a reset) without re-announcing them."""
         self._config = config
-        fill_rows(self.rows, config, self.editor.setting if self.editor.has_focus else None)
+        fill_rows(self.rows, config, self.editor.setting if self.has(self.editor) else None)
         self.close_choices()  # its options may be others now
         self.redraw_rows()
 
