@@ -22,6 +22,7 @@ import gc
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from gdtui.core.engine.columns import RecordColumns
@@ -82,6 +83,14 @@ class BlockCode:
     a block, not once an epoch). The block then runs all its epochs and its records end at
     the first that may end the run: what ran after it is the caller's to undo."""
 
+    @cached_property
+    def names(self) -> tuple[set[str], set[str]]:
+        """:func:`scope_names` of the program's lines (and ``lr``, which a record reads):
+        every name of the block but its own (named ``_…``)."""
+        lines = [*self.prelude, *self.head, self.bind or "", *self.body, self.reader]
+        lines += [*self.zero, *self.tail, self.full_loss or "", "lr"]
+        return scope_names("\n".join(lines))
+
 
 def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
     """``code`` as an :data:`EpochBlock` over the namespace ``names``."""
@@ -89,14 +98,19 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
         return _compile_deferred(code, names)
     batched = code.bind is not None
     values = "_l, _w, _g, _b, _gb" if code.bias else "_l, _w, _g"
-    appends = "_L(_l); _W(_w); _G(_g)" + ("; _B(_b); _GB(_gb)" if code.bias else "")
+    # Each update's values, appended to their columns (locals: ``_c_loss.append(_l)`` is
+    # the interpreter's fast path for a list's append, where a bound ``append`` is a call).
+    columns = {"loss": "_l", "w": "_w", "grad_w": "_g"}
+    if code.bias:
+        columns |= {"b": "_b", "grad_b": "_gb"}
     # The rate is a column only where a line of the loop sets it (a schedule); else it is
     # the same all block long, filled in at the end.
-    per_update_lr = "lr" in scope_names("\n".join([*code.head, *code.body, *code.tail]))[1]
+    per_update_lr = "lr" in code.names[1]
     if per_update_lr:
-        appends += "; _LR(lr)"
+        columns["lr"] = "lr"
     if batched:
-        appends += "; _E(_epoch); _K(_k + 1); _FL(None)"
+        columns |= {"epoch": "_epoch", "batch": "_k + 1", "full_loss": "None"}
+    appends = "; ".join(f"_c_{name}.append({value})" for name, value in columns.items())
     update = [f"{values} = {code.reader}", *code.zero, appends]
     full = "_l" if not batched else "_full"
     if code.bind is None:
@@ -108,8 +122,8 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
             *(_INDENT + line for line in (code.bind, *code.body, *update)),
             *code.tail,
             f"_full = {code.full_loss}",
-            "_fl[-1] = _full",
-            "_ends(len(_fl) - 1)",
+            "_c_full_loss[-1] = _full",
+            "_ends.append(len(_c_full_loss) - 1)",
         ]
     # is_finite's sum, in its order, of the last update's values: one comparison covers
     # every number.
@@ -124,12 +138,7 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
         "    break",
     ]
     start = [
-        "_L, _W, _G = _out.loss.append, _out.w.append, _out.grad_w.append",
-        "_B, _GB = _out.b.append, _out.grad_b.append",
-        "_LR = _out.lr.append",
-        "_E, _K, _FL, _fl = _out.epoch.append, _out.batch.append, _out.full_loss.append, "
-        "_out.full_loss",
-        "_ends = _ends.append",
+        *(f"_c_{name} = _out.{name}" for name in columns),
         "_e0 = _epoch",
     ]
     constants = {"grad_state": "_state"}
@@ -236,7 +245,7 @@ def _assemble(
 ) -> EpochBlock:
     """The block's function: the namespace's names it uses as locals, ``start``, the epochs'
     loop of ``epoch``, the names it assigns written back, then ``end``."""
-    used, assigned = scope_names("\n".join([*code.prelude, *epoch, "lr"]))
+    used, assigned = code.names
     loaded = sorted(name for name in used if name in names and not name.startswith("_"))
     stored = sorted(name for name in assigned if not name.startswith("_"))
     lines = [
