@@ -153,3 +153,37 @@ def test_json_lines_from_columns_are_the_records_one_by_one() -> None:
         assert row["zero_grad"] is update.zero_grad
         assert all(row[name] == getattr(update, name) for name in row if name != "zero_grad")
         assert line == json.dumps(row)  # whole numbers as ints, as the record holds them
+
+
+def test_the_whole_data_gradients_taken_when_read_are_those_taken_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mini-batch block leaves each update's whole-data gradient to be taken when read
+    (the text log never reads it): read one record, a slice, every record, joined to the
+    next block's or pickled, the same numbers as the updates stepped one by one."""
+    import gdtui.core.engine.model as model
+
+    taken: list[int] = []
+    gradients = model.full_gradients
+
+    def counted(x, y, ws, bs, scale=1.0, decay=0.0):  # type: ignore[no-untyped-def]
+        taken.append(len(ws))
+        return gradients(x, y, ws, bs, scale, decay)
+
+    monkeypatch.setattr(model, "full_gradients", counted)
+    config = RunConfig(variant="numpy-manual", bias=True, batch_size=3, epochs=40)
+    _, expected = one_by_one(config, 40)
+    trainer = Trainer(config)
+    _, first = trainer.run(20, 0.0)
+    _, second = trainer.run(20, 0.0)
+    assert taken == [2, 2]  # the last epoch's two updates (trainer.updates), each block
+    assert first[5] == expected[5] and second[-1] == expected[-1]
+    assert first[3:9].take([0, 2, 4]) == expected[3:9:2]
+    assert taken == [2, 2, 1, 1, 3]  # one record each, then the three taken
+    joined = first[10:]
+    joined.extend(second)  # both still to be taken, by the same trainer's data: as they are
+    assert taken == [2, 2, 1, 1, 3]
+    assert joined == expected[10:]
+    assert taken[-1] == len(expected) - 10
+    assert pickle.loads(pickle.dumps(second)) == expected[40:]
+    assert list(first) == expected[:40]

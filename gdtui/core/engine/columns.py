@@ -12,7 +12,7 @@ record or two.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
 from operator import itemgetter
 from typing import Any, overload
@@ -21,8 +21,15 @@ from gdtui.core.engine.record import EpochRecord
 
 FIELDS: tuple[str, ...] = EpochRecord._fields
 """The columns, in the record's order."""
+FULL_GRADIENTS = ("full_grad_w", "full_grad_b")
+"""The columns that may be taken only when read (see :meth:`RecordColumns.later`)."""
+
+Gradients = Callable[[list[Any], list[Any]], tuple[list[Any], list[Any]]]
+"""The whole data's gradients (for w, for b: None without a bias) at each of the parameters
+(w, b) given, in order."""
 
 _make = EpochRecord._make
+_W, _B = FIELDS.index("full_grad_w"), FIELDS.index("full_grad_b")
 
 
 class RecordColumns(Sequence[EpochRecord]):
@@ -32,9 +39,10 @@ class RecordColumns(Sequence[EpochRecord]):
 
     It reads as a sequence of records (``columns[-1]`` is an
     :class:`~gdtui.core.engine.record.EpochRecord`, built when asked for) and compares equal
-    to any sequence of the same records."""
+    to any sequence of the same records. Read the columns through :meth:`column` and
+    :meth:`columns`: the whole data's gradients may be taken only then (:meth:`later`)."""
 
-    __slots__ = FIELDS
+    __slots__ = (*FIELDS, "_gradients")
 
     epoch: list[int]
     loss: list[float]
@@ -50,12 +58,14 @@ class RecordColumns(Sequence[EpochRecord]):
     full_grad_w: list[float | None]
     full_grad_b: list[float | None]
 
-    def __init__(self, *columns: list[Any]) -> None:
-        """Empty, or ``columns`` in :data:`FIELDS`' order (taken as they are, not copied)."""
+    def __init__(self, *columns: list[Any], gradients: Gradients | None = None) -> None:
+        """Empty, or ``columns`` in :data:`FIELDS`' order (taken as they are, not copied);
+        ``gradients``: see :meth:`later`."""
         if not columns:
             columns = tuple([] for _ in FIELDS)
         for name, column in zip(FIELDS, columns, strict=True):
             setattr(self, name, column)
+        self._gradients = gradients
 
     @classmethod
     def of(cls, records: Iterable[EpochRecord]) -> RecordColumns:
@@ -65,12 +75,31 @@ class RecordColumns(Sequence[EpochRecord]):
             return cls()
         return cls(*(list(column) for column in zip(*rows, strict=True)))
 
+    def later(self, ws: list[Any], bs: list[Any], gradients: Gradients) -> None:
+        """The whole data's gradients of the records, taken by ``gradients`` at each one's
+        parameters ``ws`` and ``bs`` when first read: a run that never reads them (the text
+        log) never takes them."""
+        self.full_grad_w, self.full_grad_b = ws, bs
+        self._gradients = gradients
+
+    def _taken(self) -> None:
+        if self._gradients is not None:
+            take, self._gradients = self._gradients, None
+            self.full_grad_w, self.full_grad_b = take(self.full_grad_w, self.full_grad_b)
+
+    def _raw(self) -> tuple[list[Any], ...]:
+        """The columns as they are (the whole data's gradients perhaps still parameters)."""
+        return tuple(getattr(self, name) for name in FIELDS)
+
     def columns(self) -> tuple[list[Any], ...]:
         """Every column, in :data:`FIELDS`' order."""
-        return tuple(getattr(self, name) for name in FIELDS)
+        self._taken()
+        return self._raw()
 
     def column(self, name: str) -> list[Any]:
         """The column of one field."""
+        if name in FULL_GRADIENTS:
+            self._taken()
         column: list[Any] = getattr(self, name)
         return column
 
@@ -85,8 +114,12 @@ class RecordColumns(Sequence[EpochRecord]):
 
     def __getitem__(self, index: int | slice) -> EpochRecord | RecordColumns:
         if isinstance(index, slice):
-            return RecordColumns(*(column[index] for column in self.columns()))
-        return _make([column[index] for column in self.columns()])
+            columns = (column[index] for column in self._raw())
+            return RecordColumns(*columns, gradients=self._gradients)
+        values = [column[index] for column in self._raw()]
+        if self._gradients is not None:  # this record's alone
+            (values[_W],), (values[_B],) = self._gradients([values[_W]], [values[_B]])
+        return _make(values)
 
     def __iter__(self) -> Iterator[EpochRecord]:
         return map(_make, zip(*self.columns(), strict=True))
@@ -117,14 +150,18 @@ class RecordColumns(Sequence[EpochRecord]):
         return RecordColumns, self.columns()
 
     def take(self, indices: Sequence[int]) -> RecordColumns:
-        """The records at ``indices``, in their order, as columns."""
-        if len(indices) == 1:
-            (index,) = indices
-            return RecordColumns(*([column[index]] for column in self.columns()))
-        if not indices:
-            return RecordColumns()
-        pick = itemgetter(*indices)
-        return RecordColumns(*(list(pick(column)) for column in self.columns()))
+        """The records at ``indices``, in their order, as columns (a slice where they are
+        evenly spaced: each epoch's last update, when every epoch has as many)."""
+        raw, gradients = self._raw(), self._gradients
+        if len(indices) > 1:
+            first, step = indices[0], indices[1] - indices[0]
+            if step > 0 and list(range(first, indices[-1] + 1, step)) == indices:
+                cut = slice(first, indices[-1] + 1, step)
+                return RecordColumns(*(column[cut] for column in raw), gradients=gradients)
+            pick = itemgetter(*indices)
+            return RecordColumns(*(list(pick(column)) for column in raw), gradients=gradients)
+        columns = ([column[index] for index in indices] for column in raw)
+        return RecordColumns(*columns, gradients=gradients)
 
     def append(self, record: EpochRecord) -> None:
         """Add one record."""
@@ -135,16 +172,21 @@ class RecordColumns(Sequence[EpochRecord]):
         """Add ``records`` (a list at a time when they are columns too)."""
         if not isinstance(records, RecordColumns):
             records = RecordColumns.of(records)
-        for mine, theirs in zip(self.columns(), records.columns(), strict=True):
+        if not len(self):
+            self._gradients = records._gradients
+        elif self._gradients is not records._gradients:
+            self._taken()
+            records._taken()
+        for mine, theirs in zip(self._raw(), records._raw(), strict=True):
             mine += theirs
 
     def truncate(self, size: int) -> None:
         """Keep the first ``size`` records."""
-        for column in self.columns():
+        for column in self._raw():
             del column[size:]
 
     def fill(self, size: int, **values: Any) -> None:
         """Extend each named column with ``size`` copies of its value (a constant field of
         the records a block has just added)."""
         for name, value in values.items():
-            self.column(name).extend(repeat(value, size))
+            getattr(self, name).extend(repeat(value, size))

@@ -23,6 +23,7 @@ import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import repeat
 from typing import Any
 
 from gdtui.core.engine.columns import RecordColumns
@@ -108,8 +109,6 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
     per_update_lr = "lr" in code.names[1]
     if per_update_lr:
         columns["lr"] = "lr"
-    if batched:
-        columns |= {"epoch": "_epoch", "batch": "_k + 1", "full_loss": "None"}
     appends = "; ".join(f"_c_{name}.append({value})" for name, value in columns.items())
     update = [f"{values} = {code.reader}", *code.zero, appends]
     full = "_l" if not batched else "_full"
@@ -122,8 +121,8 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
             *(_INDENT + line for line in (code.bind, *code.body, *update)),
             *code.tail,
             f"_full = {code.full_loss}",
-            "_c_full_loss[-1] = _full",
-            "_ends.append(len(_c_full_loss) - 1)",
+            "_fulls.append(_full)",
+            "_ends.append(len(_c_loss) - 1)",
         ]
     # is_finite's sum, in its order, of the last update's values: one comparison covers
     # every number.
@@ -137,10 +136,7 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
         f"if not (_eps <= {full} < _ceiling and _t - _t == 0.0):",
         "    break",
     ]
-    start = [
-        *(f"_c_{name} = _out.{name}" for name in columns),
-        "_e0 = _epoch",
-    ]
+    start = [*(f"_c_{name} = _out.{name}" for name in columns), "_e0 = _epoch", "_fulls = []"]
     constants = {"grad_state": "_state"}
     if not per_update_lr:
         constants["lr"] = "lr"
@@ -157,7 +153,35 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
     ]
     if not batched:
         end.insert(1, "_out.epoch.extend(range(_e0 + 1, _e0 + 1 + _c))")
+    else:
+        end.append("_batches_end(_out, _ends, _fulls, _e0 + 1)")
     return _assemble(code, names, start, epoch, end)
+
+
+def _batch_columns(out: RecordColumns, ends: list[int], fulls: list[float], first: int) -> None:
+    """A mini-batch block's columns of each update's epoch and batch, and of the whole
+    data's loss (on each epoch's last update), from where its epochs ended (``ends``, the
+    index of each one's last update) and their losses: a slice at a time where every
+    epoch has as many batches."""
+    count = len(ends)
+    size = ends[0] + 1 if ends else 0
+    full: list[float | None] = [None] * (ends[-1] + 1 if ends else 0)
+    if ends == list(range(size - 1, size * count, size)):
+        epochs: list[int] = [0] * len(full)
+        for batch in range(size):
+            epochs[batch::size] = range(first, first + count)
+        out.epoch.extend(epochs)
+        out.batch.extend(list(range(1, size + 1)) * count)
+        full[size - 1 :: size] = fulls
+        out.full_loss.extend(full)
+        return
+    start = 0
+    for epoch, (end, loss) in enumerate(zip(ends, fulls, strict=True), first):
+        out.epoch.extend(repeat(epoch, end + 1 - start))
+        out.batch.extend(range(1, end + 2 - start))
+        full[end] = loss
+        start = end + 1
+    out.full_loss.extend(full)
 
 
 def _compile_deferred(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
@@ -257,7 +281,11 @@ def _assemble(
         f"    _names.update({{{', '.join(f'{name!r}: {name}' for name in stored)}}})",
         *(_INDENT + line for line in end),
     ]
-    scope: dict[str, Any] = {"__builtins__": builtins, "_end": _deferred_columns}
+    scope: dict[str, Any] = {
+        "__builtins__": builtins,
+        "_end": _deferred_columns,
+        "_batches_end": _batch_columns,
+    }
     if code.deferred:
         import torch  # only a torch program's block is deferred
 

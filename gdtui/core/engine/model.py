@@ -5,7 +5,8 @@ the panes, the gradient check, the landscape and the divergence watch measure ag
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -125,6 +126,30 @@ def full_gradients(
         return grad_w.tolist(), None
     grad_b = sums_b / len(x) + decay * b_all
     return grad_w.tolist(), grad_b.tolist()
+
+
+@dataclass(frozen=True, eq=False)
+class WholeData:
+    """The whole data's gradient, as a program's own gradient is formed: ``scale`` the
+    tutorial formula's N, ``decay`` the weight decay where the gradient line adds it (see
+    :func:`full_gradient`)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    scale: float = 1.0
+    decay: float = 0.0
+
+    def gradient(self, w: float, b: float | None) -> tuple[float, float | None]:
+        """The gradient at (w, b)."""
+        return full_gradient(self.x, self.y, w, b, self.scale, self.decay)
+
+    def __call__(self, ws: list[Any], bs: list[Any]) -> tuple[list[Any], list[Any]]:
+        """The gradients at each (w, b) of ``ws`` and ``bs`` (all None without a bias, and
+        then the bias's gradients None too): :func:`full_gradients`, as a
+        :data:`~gdtui.core.engine.columns.Gradients`."""
+        biases = None if not bs or bs[0] is None else bs
+        grad_w, grad_b = full_gradients(self.x, self.y, ws, biases, self.scale, self.decay)
+        return grad_w, [None] * len(grad_w) if grad_b is None else grad_b
 
 
 def _chunks(count: int, width: int) -> list[tuple[int, int]]:

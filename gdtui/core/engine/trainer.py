@@ -23,7 +23,7 @@ from gdtui.core.engine.epoch_block import (
     snapshot,
     stacked,
 )
-from gdtui.core.engine.model import full_gradient, full_gradients, points, predict_at
+from gdtui.core.engine.model import WholeData, points, predict_at
 from gdtui.core.engine.program import BATCH, SCHEDULE, UPDATE, ZERO, Line, Program, build_program
 from gdtui.core.engine.record import GRAD_VALUE, EpochRecord
 from gdtui.core.settings.config import RunConfig
@@ -116,7 +116,9 @@ class Trainer:
                     exec(compile(line.code, f"<setup {index}>", "exec"), self.names)
                     on_setup(index, self.names)
         self._compile_loop()
-        self._full_data = points(config.dataset, config.dtype) if self.program.batched else None
+        self._full_data = self._whole_data() if self.program.batched else None
+        """With mini-batches, the whole data's gradient (one object all along: two blocks'
+        columns whose gradients are still to be taken join as they are)."""
         self._before = (self.w, self.b) if self._full_data is not None else (0.0, None)
         """With mini-batches, the parameters before the next update (its full-data gradient
         is taken there)."""
@@ -283,16 +285,14 @@ class Trainer:
         return out, ends
 
     def _add_full_gradients(self, updates: RecordColumns) -> None:
-        """Fill ``updates``' columns of the whole data's gradient, each at the parameters
-        before its update."""
+        """``updates``' whole data's gradients, each at the parameters before its update,
+        to be taken when read."""
+        assert self._full_data is not None
         ws = [self._before[0], *updates.w[:-1]]
         b = self._before[1]
-        bs = None if b is None else [b, *(float(v or 0.0) for v in updates.b[:-1])]
-        assert self._full_data is not None
-        grad_w, grad_b = full_gradients(*self._full_data, ws, bs, *self._gradient_scale())
+        bs = [None] * len(ws) if b is None else [b, *(float(v or 0.0) for v in updates.b[:-1])]
         self._before = (updates.w[-1], updates.b[-1])
-        updates.full_grad_w.extend(grad_w)
-        updates.full_grad_b.extend([None] * len(grad_w) if grad_b is None else grad_b)
+        updates.later(ws, bs, self._full_data)
 
     def _bind(self, batch: int) -> CodeType:
         code = self._binds.get(batch)
@@ -348,23 +348,19 @@ class Trainer:
         epoch, lr = self.epoch + 1, self.names["lr"]
         if self._full_data is None:
             return EpochRecord(epoch, loss, w, grad_w, b, grad_b, lr, state, self.steps)
-        full_w, full_b = self._full_gradient(*self._before)
+        full_w, full_b = self._full_data.gradient(*self._before)
         self._before = (w, b)
         return EpochRecord(
             epoch, loss, w, grad_w, b, grad_b, lr, state, self.steps, self.batch + 1,
             None, full_w, full_b,
         )  # fmt: skip
 
-    def _full_gradient(self, w: float, b: float | None) -> tuple[float, float | None]:
-        assert self._full_data is not None
-        return full_gradient(*self._full_data, w, b, *self._gradient_scale())
-
-    def _gradient_scale(self) -> tuple[float, float]:
-        """(scale, decay) of the whole data's gradient as the program's own is formed: the
-        tutorial formula's N, and weight decay where the gradient line adds it."""
+    def _whole_data(self) -> WholeData:
+        """The whole data's gradient as the program's own is formed: the tutorial formula's
+        N, and weight decay where the gradient line adds it."""
         scale = len(self.config.dataset.x) if self.config.grad_formula == "tutorial" else 1.0
         decay = 0.0 if self.program.uses_torch else self.config.weight_decay
-        return scale, decay
+        return WholeData(*points(self.config.dataset, self.config.dtype), scale, decay)
 
     def _epoch_record(self) -> EpochRecord:
         """The record of the epoch just run: its last update's, with the full-data loss at
