@@ -166,7 +166,7 @@ def _batch_columns(out: RecordColumns, ends: list[int], fulls: list[float], firs
     count = len(ends)
     size = ends[0] + 1 if ends else 0
     full: list[float | None] = [None] * (ends[-1] + 1 if ends else 0)
-    if ends == list(range(size - 1, size * count, size)):
+    if size and ends == list(range(size - 1, size * count, size)):
         epochs: list[int] = [0] * len(full)
         for batch in range(size):
             epochs[batch::size] = range(first, first + count)
