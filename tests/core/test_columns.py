@@ -163,27 +163,55 @@ def test_the_whole_data_gradients_taken_when_read_are_those_taken_at_once(
     next block's or pickled, the same numbers as the updates stepped one by one."""
     import gdtui.core.engine.model as model
 
-    taken: list[int] = []
-    gradients = model.full_gradients
+    taken: list[int] = []  # how many gradients, each time some are taken
+    gradients, gradient = model.full_gradients, model.full_gradient
 
-    def counted(x, y, ws, bs, scale=1.0, decay=0.0):  # type: ignore[no-untyped-def]
+    def many(x, y, ws, bs, scale=1.0, decay=0.0):  # type: ignore[no-untyped-def]
         taken.append(len(ws))
         return gradients(x, y, ws, bs, scale, decay)
 
-    monkeypatch.setattr(model, "full_gradients", counted)
+    def one(x, y, w, b, scale=1.0, decay=0.0):  # type: ignore[no-untyped-def]
+        taken.append(1)
+        return gradient(x, y, w, b, scale, decay)
+
+    monkeypatch.setattr(model, "full_gradients", many)
+    monkeypatch.setattr(model, "full_gradient", one)
     config = RunConfig(variant="numpy-manual", bias=True, batch_size=3, epochs=40)
     _, expected = one_by_one(config, 40)
+    taken.clear()  # (stepped one by one, each update takes its own)
     trainer = Trainer(config)
     _, first = trainer.run(20, 0.0)
     _, second = trainer.run(20, 0.0)
-    assert taken == [2, 2]  # the last epoch's two updates (trainer.updates), each block
+    assert sum(taken) == 4  # the last epoch's two updates (trainer.updates), each block
     assert first[5] == expected[5] and second[-1] == expected[-1]
     assert first[3:9].take([0, 2, 4]) == expected[3:9:2]
-    assert taken == [2, 2, 1, 1, 3]  # one record each, then the three taken
+    assert sum(taken) == 4 + 1 + 1 + 3  # one record each, then the three taken
     joined = first[10:]
     joined.extend(second)  # both still to be taken, by the same trainer's data: as they are
-    assert taken == [2, 2, 1, 1, 3]
+    assert sum(taken) == 9
     assert joined == expected[10:]
     assert taken[-1] == len(expected) - 10
     assert pickle.loads(pickle.dumps(second)) == expected[40:]
     assert list(first) == expected[:40]
+
+
+def test_a_block_s_batch_columns_with_epochs_of_as_many_batches_or_not() -> None:
+    """Each update's epoch and batch, and the whole data's loss on each epoch's last: a
+    slice at a time where every epoch has as many batches, one by one where not."""
+    from gdtui.core.engine.epoch_block import _batch_columns
+
+    for lasts in ([1, 1, 1], [2, 0, 1], [0]):
+        out = RecordColumns()
+        out.loss = [0.0] * sum(last + 1 for last in lasts)
+        fulls = [10.0 * (i + 1) for i in range(len(lasts))]
+        ends = _batch_columns(out, lasts, fulls, 7)
+        epochs = [7 + i for i, last in enumerate(lasts) for _ in range(last + 1)]
+        batches = [k + 1 for last in lasts for k in range(last + 1)]
+        assert (out.epoch, out.batch) == (epochs, batches)
+        assert list(ends) == [
+            i for i, b in enumerate(batches) if i + 1 == len(batches) or batches[i + 1] == 1
+        ]
+        assert [out.full_loss[i] for i in ends] == fulls
+        assert sum(v is not None for v in out.full_loss) == len(lasts)
+    columns = RecordColumns.of(BATCHED)
+    assert columns.take(range(1, 4, 2)) == [BATCHED[1], BATCHED[3]]

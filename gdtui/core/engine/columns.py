@@ -153,6 +153,9 @@ class RecordColumns(Sequence[EpochRecord]):
         """The records at ``indices``, in their order, as columns (a slice where they are
         evenly spaced: each epoch's last update, when every epoch has as many)."""
         raw, gradients = self._raw(), self._gradients
+        if isinstance(indices, range):
+            cut = slice(indices.start, indices.stop, indices.step)
+            return RecordColumns(*(column[cut] for column in raw), gradients=gradients)
         if len(indices) > 1:
             first, step = indices[0], indices[1] - indices[0]
             if step > 0 and list(range(first, indices[-1] + 1, step)) == indices:

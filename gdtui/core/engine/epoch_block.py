@@ -20,20 +20,21 @@ import contextlib
 import copy
 import gc
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import repeat
+from itertools import accumulate, repeat
 from typing import Any
 
 from gdtui.core.engine.columns import RecordColumns
 
-EpochBlock = Callable[..., None]
-"""``block(names, n, epoch, steps, state, eps, ceiling, out, ends)``: runs up to ``n`` epochs
-from ``epoch`` (``steps`` updates made so far, ``.grad`` left as ``state`` by the zeroing
-line), appending every update's record to the columns ``out``; with mini-batches, each
-epoch's last update's index in ``out`` to ``ends`` too, and every column but the whole
-data's gradients (``full_grad_w``, ``full_grad_b``: the caller's, from the data) filled."""
+EpochBlock = Callable[..., Sequence[int]]
+"""``block(names, n, epoch, steps, state, eps, ceiling, out)``: runs up to ``n`` epochs from
+``epoch`` (``steps`` updates made so far, ``.grad`` left as ``state`` by the zeroing line),
+appending every update's record to the columns ``out``, every column but, with mini-batches,
+the whole data's gradients (``full_grad_w``, ``full_grad_b``: the caller's, from the data);
+returns the index in ``out`` of each epoch's last update (a ``range`` where they are evenly
+spaced)."""
 
 _SCOPED = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
 _INDENT = "    "
@@ -73,6 +74,8 @@ class BlockCode:
     zero: list[str]
     bias: bool
     bind: str | None = None
+    batch_loop: str = "for xb, yb in batches:"
+    """The batch loop's own header, which binds each batch as ``bind`` does."""
     body: tuple[str, ...] = ()
     tail: tuple[str, ...] = ()
     full_loss: str | None = None
@@ -117,18 +120,17 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
     else:
         epoch = [
             *code.head,
-            "for _k in range(len(batches)):",
-            *(_INDENT + line for line in (code.bind, *code.body, *update)),
+            code.batch_loop,
+            *(_INDENT + line for line in (*code.body, *update)),
             *code.tail,
             f"_full = {code.full_loss}",
             "_fulls.append(_full)",
-            "_ends.append(len(_c_loss) - 1)",
+            "_lasts.append(len(batches) - 1)",
         ]
     # is_finite's sum, in its order, of the last update's values: one comparison covers
     # every number.
-    total = "_l + _w + _g"
-    if batched:
-        total += " + _full"
+    # (The epoch's loss is not finite, or at the ceiling, where the range check fails.)
+    total = "_w + _g" if not batched else "_l + _w + _g"
     if code.bias:
         total += " + (_b + _gb)"
     epoch += [
@@ -136,7 +138,8 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
         f"if not (_eps <= {full} < _ceiling and _t - _t == 0.0):",
         "    break",
     ]
-    start = [*(f"_c_{name} = _out.{name}" for name in columns), "_e0 = _epoch", "_fulls = []"]
+    start = [*(f"_c_{name} = _out.{name}" for name in columns), "_e0 = _epoch"]
+    start += ["_fulls = []", "_lasts = []"]
     constants = {"grad_state": "_state"}
     if not per_update_lr:
         constants["lr"] = "lr"
@@ -152,36 +155,38 @@ def compile_block(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
         f"_out.fill(_c, {filled})",
     ]
     if not batched:
-        end.insert(1, "_out.epoch.extend(range(_e0 + 1, _e0 + 1 + _c))")
+        end += ["_out.epoch.extend(range(_e0 + 1, _e0 + 1 + _c))", "return range(_c)"]
     else:
-        end.append("_batches_end(_out, _ends, _fulls, _e0 + 1)")
+        end.append("return _batches_end(_out, _lasts, _fulls, _e0 + 1)")
     return _assemble(code, names, start, epoch, end)
 
 
-def _batch_columns(out: RecordColumns, ends: list[int], fulls: list[float], first: int) -> None:
+def _batch_columns(
+    out: RecordColumns, lasts: list[int], fulls: list[float], first: int
+) -> Sequence[int]:
     """A mini-batch block's columns of each update's epoch and batch, and of the whole
-    data's loss (on each epoch's last update), from where its epochs ended (``ends``, the
-    index of each one's last update) and their losses: a slice at a time where every
-    epoch has as many batches."""
-    count = len(ends)
-    size = ends[0] + 1 if ends else 0
-    full: list[float | None] = [None] * (ends[-1] + 1 if ends else 0)
-    if size and ends == list(range(size - 1, size * count, size)):
-        epochs: list[int] = [0] * len(full)
+    data's loss (on each epoch's last update), from each epoch's last batch (its index in
+    the epoch, ``lasts``) and whole-data loss; returns the index of each epoch's last update.
+    A slice at a time where every epoch has as many batches."""
+    count = len(lasts)
+    size = lasts[0] + 1 if lasts else 1
+    full: list[float | None] = [None] * len(out.loss)
+    if lasts.count(size - 1) == count:
+        out.epoch = [0] * len(full)
         for batch in range(size):
-            epochs[batch::size] = range(first, first + count)
-        out.epoch.extend(epochs)
-        out.batch.extend(list(range(1, size + 1)) * count)
+            out.epoch[batch::size] = range(first, first + count)
+        out.batch = list(range(1, size + 1)) * count
         full[size - 1 :: size] = fulls
-        out.full_loss.extend(full)
-        return
-    start = 0
-    for epoch, (end, loss) in enumerate(zip(ends, fulls, strict=True), first):
-        out.epoch.extend(repeat(epoch, end + 1 - start))
-        out.batch.extend(range(1, end + 2 - start))
+        out.full_loss = full
+        return range(size - 1, size * count, size)
+    ends = [end - 1 for end in accumulate(last + 1 for last in lasts)]
+    for epoch, last in enumerate(lasts, first):
+        out.epoch.extend(repeat(epoch, last + 1))
+        out.batch.extend(range(1, last + 2))
+    for end, loss in zip(ends, fulls, strict=True):
         full[end] = loss
-        start = end + 1
-    out.full_loss.extend(full)
+    out.full_loss = full
+    return ends
 
 
 def _compile_deferred(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
@@ -207,14 +212,13 @@ def _compile_deferred(code: BlockCode, names: dict[str, Any]) -> EpochBlock:
     end = [
         "_rows = _stack(_values).tolist() if _values else []",
         "_fulls = _stack(_fulls).tolist() if _fulls else []",
-        f"_end(_out, _ends, _rows, _keys, _fulls, _steps, _state, _eps, _ceiling, {batches})",
+        f"return _end(_out, _rows, _keys, _fulls, _steps, _state, _eps, _ceiling, {batches})",
     ]
     return _assemble(code, names, start, epoch, end)
 
 
 def _deferred_columns(
     out: RecordColumns,
-    ends: list[int],
     rows: list[list[float]],
     keys: list[tuple[int, int, float]],
     fulls: list[float],
@@ -223,12 +227,14 @@ def _deferred_columns(
     eps: float,
     ceiling: float,
     batches: int | None,
-) -> None:
+) -> Sequence[int]:
     """The columns of a deferred block's updates (``rows`` of values read, ``keys`` of
     (epoch, batch, lr)), up to the first epoch that may end the run; ``batches``: an epoch's
-    batches, None with the full batch (where each update is an epoch)."""
+    batches, None with the full batch (where each update is an epoch). Returns the index of
+    each epoch's last update."""
     last_batch = batches if batches is not None and fulls else 1
     kept = epoch = 0
+    ends: list[int] = []
     for index, ((_, batch, _), row) in enumerate(zip(keys, rows, strict=False)):
         if batch != last_batch:
             continue
@@ -242,7 +248,7 @@ def _deferred_columns(
             break
     rows, keys = rows[:kept], keys[:kept]
     if not rows:
-        return
+        return ends
     values = list(zip(*rows, strict=True))
     names = ("loss", "w", "grad_w", "b", "grad_b")
     for name, column in zip(names, values, strict=False):
@@ -257,11 +263,12 @@ def _deferred_columns(
         out.fill(kept, b=None, grad_b=None)
     if batches is None:
         out.fill(kept, full_loss=None, full_grad_w=None, full_grad_b=None)
-        return
+        return range(kept)
     full_loss: list[float | None] = [None] * kept
     for end, full in zip(ends, fulls, strict=False):
         full_loss[end] = full
     out.full_loss.extend(full_loss)
+    return ends
 
 
 def _assemble(
@@ -273,7 +280,7 @@ def _assemble(
     loaded = sorted(name for name in used if name in names and not name.startswith("_"))
     stored = sorted(name for name in assigned if not name.startswith("_"))
     lines = [
-        "def _block(_names, _n, _epoch, _steps, _state, _eps, _ceiling, _out, _ends):",
+        "def _block(_names, _n, _epoch, _steps, _state, _eps, _ceiling, _out):",
         *(f"    {name} = _names[{name!r}]" for name in loaded),
         *(_INDENT + line for line in (*code.prelude, *start)),
         "    for _epoch in range(_epoch + 1, _epoch + 1 + _n):",

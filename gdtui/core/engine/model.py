@@ -147,6 +147,9 @@ class WholeData:
         """The gradients at each (w, b) of ``ws`` and ``bs`` (all None without a bias, and
         then the bias's gradients None too): :func:`full_gradients`, as a
         :data:`~gdtui.core.engine.columns.Gradients`."""
+        if len(ws) <= 2:  # a record or two (the same numbers, without the arrays of many)
+            pairs = [self.gradient(w, b) for w, b in zip(ws, bs, strict=True)]
+            return [w for w, _ in pairs], [b for _, b in pairs]
         biases = None if not bs or bs[0] is None else bs
         grad_w, grad_b = full_gradients(self.x, self.y, ws, biases, self.scale, self.decay)
         return grad_w, [None] * len(grad_w) if grad_b is None else grad_b

@@ -218,25 +218,24 @@ class Trainer:
         if block is None:
             block = self._blocks[key] = compile_block(self._block_code(), self.names)
         state = self.program.cleared if self.zero_grad else GRAD_VALUE
-        batched = self._full_data is not None
         with no_cycle_collection():
             before = snapshot(self.names) if self.deferred else None
-            out, ends = self._run_block(block, epochs, state, eps, ceiling)
-            ran = len(ends) if batched else len(out)
-            if before is not None and ran < epochs:
+            out = RecordColumns()
+            ends = block(self.names, epochs, self.epoch, self.steps, state, eps, ceiling, out)
+            if before is not None and len(ends) < epochs:
                 # It ran on past the epoch that may end the run: from where the block
                 # began, the same epochs again, as many as the records keep.
                 self.names.clear()
                 self.names.update(before)
-                out, ends = self._run_block(block, ran, state, eps, ceiling)
+                out, epochs = RecordColumns(), len(ends)
+                ends = block(self.names, epochs, self.epoch, self.steps, state, eps, ceiling, out)
         self.steps += len(out)
-        if not batched:
-            self.epoch += len(out)
+        self.epoch += len(ends)
+        if self._full_data is None:
             self.updates = [out[-1]] if len(out) else []
             return out, RecordColumns()
         self._add_full_gradients(out)
         records = out.take(ends)
-        self.epoch += len(records)
         self.updates = list(out[len(out) - records.batch[-1] :])
         return records, out
 
@@ -263,6 +262,7 @@ class Trainer:
             zero=zero,
             bias=bias,
             bind=program.runs(loop[header], "_k"),
+            batch_loop=loop[header].code,
             body=tuple(line.code for line in loop[header + 1 : self._zero]),
             tail=tuple(line.code for line in loop[self._zero + 1 :]),
             full_loss=self._full_loss_reader(),
@@ -274,15 +274,6 @@ class Trainer:
         if self.deferred:
             return "full_l.detach().reshape(())"
         return "full_l.item()" if self.program.uses_torch else "float(full_l)"
-
-    def _run_block(
-        self, block: EpochBlock, epochs: int, state: int, eps: float, ceiling: float
-    ) -> tuple[RecordColumns, list[int]]:
-        """``block`` run from here: its updates' records, and each epoch's last's index."""
-        out = RecordColumns()
-        ends: list[int] = []
-        block(self.names, epochs, self.epoch, self.steps, state, eps, ceiling, out, ends)
-        return out, ends
 
     def _add_full_gradients(self, updates: RecordColumns) -> None:
         """``updates``' whole data's gradients, each at the parameters before its update,
