@@ -14,8 +14,11 @@ from tests.showcase import started
 
 
 @pytest.fixture(autouse=True)
-def _run_started(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``app.run_test()`` hands over the pilot once the run's panes are in."""
+def _run_started(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """``app.run_test()`` hands over the pilot once the run's panes are in (at once for a
+    test marked ``early``)."""
+    if request.node.get_closest_marker("early") is not None:
+        return
     run_test = GdtuiApp.run_test
 
     @contextlib.asynccontextmanager

@@ -5,7 +5,9 @@ from it."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
@@ -13,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Vertical
+from textual.widget import MountError
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -194,18 +197,39 @@ class MainScreen(RunLayout, LessonKeys):
             self.query_one(VariantPane).focus()
         self.adapt_layout()
         # The first frame shows the panes, the settings and the keys; the run comes next.
-        self.call_after_refresh(self._start)
+        self.call_after_refresh(self._load_run)
+
+    def _load_run(self) -> None:
+        """Import the run's modules (numpy, plotext, the engine: a quarter of a second) on a
+        thread, then start it: meanwhile the keys are handled as they come. Keys that waited
+        for the UI thread all went to the widget focused before the first of them, so a tab
+        and a value typed at once lost the value."""
+        app = self.app
+
+        def load() -> None:
+            with contextlib.suppress(Exception):  # an error is raised again by _start
+                import gdtui.app.screens.main_run  # noqa: F401
+            with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
+                app.call_from_thread(self.call_later, self._start)
+
+        threading.Thread(target=load, name="gdtui: loading the run", daemon=True).start()
 
     async def _start(self) -> None:
         """Start the run (unless a key did), and put in the panes drawn from it."""
         from gdtui.app.screens.main_run import mount_panes
         from gdtui.app.training.supervisor import CHECK_SECONDS
 
+        if self.quitting or not self.is_running:
+            return  # q came before the first frame: nothing to start
         supervisor = self.supervisor
-        await mount_panes(self)
+        try:
+            await mount_panes(self)
+        except MountError:  # the screen went while the panes were on their way
+            return
         if self.quitting or not self.is_running:
             return  # the session ended meanwhile (a test's, say)
         self._panes_mounted = True
+        self.query_one(TabbedContent).active = self.session.view  # a key's, before the panes
         self.show_settings()
         self.redraw()
         self.set_interval(1 / self.fps, self._redraw_if_dirty)
@@ -378,9 +402,18 @@ class MainScreen(RunLayout, LessonKeys):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A lesson's keys act only while one is played (and not in a field)."""
         if action in ("lesson_step", "lesson_go"):
-            return self.player is not None and not self.in_field
+            playing = self.player is not None or (self._run is None and self._lesson is not None)
+            return playing and not self.in_field
         allowed: bool | None = super().check_action(action, parameters)
         return allowed
+
+    def action_lesson_step(self, direction: int) -> None:
+        self._parts()  # a key before the run started: the lesson's player comes with it
+        super().action_lesson_step(direction)
+
+    def action_lesson_go(self, step: int) -> None:
+        self._parts()
+        super().action_lesson_go(step)
 
     def action_toggle_present(self) -> None:
         """Presenter mode on or off: the numbers that matter in big digits, high contrast,

@@ -56,7 +56,8 @@ class _Panes(Listener):
         self.screen.show_settings()
 
     def viewed(self, view: str, at: int) -> None:
-        self.screen.query_one(TabbedContent).active = view
+        if self.screen.panes_ready:  # until then the tabs may not be in: _start shows it
+            self.screen.query_one(TabbedContent).active = view
 
 
 class RunParts:

@@ -165,7 +165,7 @@ class SettingsFocus(Vertical):
         row = self.rows[self.lines.cursor]
         editor = self.editor
         if row.kind != "input":
-            self.lines.focus(scroll_visible=False)  # the editor's blur applies what it holds
+            self._focus(self.lines)  # the editor's blur applies what it holds
             return
         editing = self.has(editor)
         if editor.setting != row.key or not editing:
@@ -180,7 +180,13 @@ class SettingsFocus(Vertical):
         editor.display = True
         self._place()
         if not editing:
-            editor.focus(scroll_visible=False)
+            self._focus(editor)
+
+    def _focus(self, widget: Widget) -> None:
+        """Give ``widget`` the focus now, before the next key is handled: ``widget.focus()``
+        waits its turn behind the keys already typed, which then went to the lines and were
+        lost (tab and a value typed at once, as at start, while the app was busy)."""
+        self.screen.set_focus(widget, scroll_visible=False)
 
     def _place(self) -> None:
         """Put the editor over its row's value (and the list under a choice's)."""
@@ -266,7 +272,7 @@ class SettingsFocus(Vertical):
         self.lines.expanded = row.key
         self.lines.refresh()
         self._place()
-        choices.focus(scroll_visible=False)
+        self._focus(choices)
 
     def close_choices(self) -> None:
         """Close a choice's list, if open (the focus back on the lines, if it had it)."""
@@ -278,7 +284,7 @@ class SettingsFocus(Vertical):
         self.lines.expanded = None
         self.lines.refresh()
         if refocus:
-            self.lines.focus(scroll_visible=False)
+            self._focus(self.lines)
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
