@@ -8,21 +8,21 @@ from pathlib import Path
 
 from tests.cli.terminal_support import FIRST_FRAME, TerminalApp
 
-# Run as `gdtui` is, with the modules written down when the run starts, right after the first
-# frame has been drawn (MainScreen._start is called once the screen has been refreshed).
+# Run as `gdtui` is, with the modules written down as the run's start to load, right after the
+# first frame has been drawn (MainScreen._load_run is called once the screen has been refreshed).
 PROGRAM = """
 import json, sys
 from gdtui.app.screens.main import MainScreen
 
-start = MainScreen._start
+load_run = MainScreen._load_run
 listing = sys.argv.pop(1)
 
-async def _start(self):
+def _load_run(self):
     with open(listing, "w") as out:
         json.dump(sorted(sys.modules), out)
-    await start(self)
+    load_run(self)
 
-MainScreen._start = _start
+MainScreen._load_run = _load_run
 from gdtui.cli.main import main
 raise SystemExit(main())
 """
