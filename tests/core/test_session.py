@@ -115,6 +115,9 @@ def test_a_live_setting_carries_the_run_on_and_any_other_starts_it_again() -> No
     assert batches.restarted and heard.acts[-1][1] == "batch size 2 (was all)"
     back = session.change({"batch_size": "all"})
     assert heard.acts[-1][1] == "batch size all (was 2)" and back.restarted
+    # A setting the variant decides while unset is said as the form shows it, not "default".
+    session.change({"bias": "on"})
+    assert heard.acts[-1][1] == "bias on (was off)"
 
 
 def test_fewer_epochs_than_run_are_refused_and_the_same_settings_do_nothing() -> None:

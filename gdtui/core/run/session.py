@@ -25,7 +25,7 @@ from gdtui.core.run.ports import Listener as Listener  # where the app and lesso
 from gdtui.core.run.ports import TrainerPort, Unattached
 from gdtui.core.settings.changes import MidRunChange
 from gdtui.core.settings.config import ConfigError, RunConfig, changed_fields, config_from_options
-from gdtui.core.settings.fields import LIVE_FIELDS, setting_value, setting_words
+from gdtui.core.settings.fields import BY_KEY, LIVE_FIELDS, setting_value, setting_words
 
 if TYPE_CHECKING:
     from gdtui.core.engine.graph import GraphNode
@@ -38,11 +38,18 @@ the data and the fit, the loss landscape, the code."""
 
 
 def describe_changes(old: RunConfig, new: RunConfig) -> list[str]:
-    """``gradient tutorial (was mean)`` for each setting that differs, in the form's words."""
+    """``gradient tutorial (was mean)`` for each setting that differs, in the form's words; a
+    setting left to the variant as the form showed it: ``bias on (was off)``."""
     return [
-        f"{setting_words(name, getattr(new, name))} (was {setting_value(name, getattr(old, name))})"
+        f"{setting_words(name, _shown(name, new))} (was {setting_value(name, _shown(name, old))})"
         for name in changed_fields(old, new)
     ]
+
+
+def _shown(name: str, config: RunConfig) -> object:
+    """Setting ``name``'s value as the form shows it for ``config``."""
+    field = BY_KEY.get(name)
+    return getattr(config, name) if field is None else field.value(config)
 
 
 def needs_reset(old: RunConfig, new: RunConfig) -> bool:
