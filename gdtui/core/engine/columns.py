@@ -149,6 +149,12 @@ class RecordColumns(Sequence[EpochRecord]):
     def __reduce__(self) -> tuple[type[RecordColumns], tuple[list[Any], ...]]:
         return RecordColumns, self.columns()
 
+    def epoch_losses(self, start: int = 0) -> list[float]:
+        """Each record's :attr:`~gdtui.core.engine.record.EpochRecord.epoch_loss` from
+        ``start`` on (no record built)."""
+        losses, fulls = self.loss[start:], self.full_loss[start:]
+        return [loss if full is None else full for loss, full in zip(losses, fulls, strict=True)]
+
     def take(self, indices: Sequence[int]) -> RecordColumns:
         """The records at ``indices``, in their order, as columns (a slice where they are
         evenly spaced: each epoch's last update, when every epoch has as many)."""

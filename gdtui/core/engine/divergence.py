@@ -76,11 +76,16 @@ class DivergenceWatch:
     def catch_up(self, records: Sequence[EpochRecord]) -> None:
         """Take epochs known not to be found diverging (each loss below :attr:`ceiling`, with
         a start): as :meth:`observe` would, at a fraction of the cost."""
-        if len(records) <= WINDOW:
-            for record in records:
-                self.observe(record)
+        self.catch_up_losses([record.epoch_loss for record in records[-WINDOW - 1 :]])
+
+    def catch_up_losses(self, losses: Sequence[float]) -> None:
+        """:meth:`catch_up` of the epochs' losses (:attr:`EpochRecord.epoch_loss`), all of
+        them or the last ``WINDOW + 1`` at least."""
+        if len(losses) <= WINDOW:
+            for loss in losses:
+                self._take(loss)
             return
-        losses = [record.epoch_loss for record in records[-WINDOW - 1 :]]
+        losses = losses[-WINDOW - 1 :]
         self._previous = losses[-1]
         # The growth is the run of rises at the end, the last WINDOW of them.
         rises: list[float] = []
@@ -93,25 +98,31 @@ class DivergenceWatch:
 
     def observe(self, record: EpochRecord) -> Diverging | None:
         """Take the next epoch; returns what was found the first time the run diverges."""
-        loss, previous = record.epoch_loss, self._previous
-        self._previous = loss
-        growth = self._growth
-        if loss > previous:
-            growth.append(loss / previous if previous else math.inf)
-        elif growth:
-            growth.clear()
-        start = self.start
-        if start is None:
-            self.start = loss
+        loss = record.epoch_loss
+        if not self._take(loss) or self.flagged:
             return None
-        if self.flagged:
-            return None
+        start, growth = self.start, self._growth
+        assert start is not None
         steady = len(growth) == WINDOW and growth[-1] >= STEADY * growth[0]
         floor = max(start, FLOAT32_NORMAL)
         if (steady and loss >= ABOVE_START * floor) or loss >= ORDERS_ABOVE_START * floor:
             self.flagged = True
             return Diverging(record.epoch, loss, start, growth[-1] if growth else math.nan)
         return None
+
+    def _take(self, loss: float) -> bool:
+        """Take the next epoch's loss into the growth; whether the run had a start before it
+        (else this loss is its start)."""
+        previous, self._previous = self._previous, loss
+        growth = self._growth
+        if loss > previous:
+            growth.append(loss / previous if previous else math.inf)
+        elif growth:
+            growth.clear()
+        if self.start is None:
+            self.start = loss
+            return False
+        return True
 
 
 @dataclass(frozen=True)

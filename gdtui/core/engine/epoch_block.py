@@ -277,13 +277,20 @@ def _assemble(
     """The block's function: the namespace's names it uses as locals, ``start``, the epochs'
     loop of ``epoch``, the names it assigns written back, then ``end``."""
     used, assigned = code.names
+    # The deferred block keeps each update's epoch; the other fills the column at its end
+    # (and its loop makes no number an epoch: above 256, each would be a new int).
+    loop = (
+        "_epoch in range(_epoch + 1, _epoch + 1 + _n)"
+        if code.deferred
+        else "_e in _repeat(None, _n)"
+    )
     loaded = sorted(name for name in used if name in names and not name.startswith("_"))
     stored = sorted(name for name in assigned if not name.startswith("_"))
     lines = [
         "def _block(_names, _n, _epoch, _steps, _state, _eps, _ceiling, _out):",
         *(f"    {name} = _names[{name!r}]" for name in loaded),
         *(_INDENT + line for line in (*code.prelude, *start)),
-        "    for _epoch in range(_epoch + 1, _epoch + 1 + _n):",
+        f"    for {loop}:",
         *(2 * _INDENT + line for line in epoch),
         f"    _names.update({{{', '.join(f'{name!r}: {name}' for name in stored)}}})",
         *(_INDENT + line for line in end),
@@ -292,6 +299,7 @@ def _assemble(
         "__builtins__": builtins,
         "_end": _deferred_columns,
         "_batches_end": _batch_columns,
+        "_repeat": repeat,
     }
     if code.deferred:
         import torch  # only a torch program's block is deferred

@@ -271,7 +271,7 @@ class Runner:
             left -= len(ran)
             last = ran[-1]
             # The watch looks at no more than the last WINDOW + 1 epochs it catches up on.
-            watch.catch_up(ran[max(0, len(ran) - WINDOW - 2) : -1])
+            watch.catch_up_losses(ran.epoch_losses(max(0, len(ran) - WINDOW - 2))[:-1])
             if records:
                 records.extend(ran)
                 updates.extend(more)
