@@ -1,6 +1,7 @@
 """Headless speed: `gdtui run` against the plain tutorial loop of each variant.
 
-    python benchmarks/headless.py [--epochs 20000] [--repeats 9] [--processes] [--smoke]
+    python benchmarks/headless.py [--epochs 20000] [--repeats 9] [--processes] [--only TEXT]
+                                  [--smoke]
 
 The plain loops are the seeds' loops, reading loss, w and grad as Python floats each epoch
 (each update, in the mini-batch rows, which read the whole data's loss after each epoch).
@@ -227,12 +228,16 @@ def main() -> int:
     parser.add_argument(
         "--processes", action="store_true", help="each run a whole process (N minus 1 epochs)"
     )
+    parser.add_argument(
+        "--only", metavar="TEXT", help="the rows whose name holds TEXT (numpy, batches, …)"
+    )
     parser.add_argument("--smoke", action="store_true", help="a few hundred epochs, once")
     args = parser.parse_args()
     epochs, repeats = (300, 1) if args.smoke else (args.epochs, args.repeats)
+    rows = [name for name in PLAIN if args.only is None or args.only in name]
     where = "whole processes" if args.processes else "in this process"
     print(f"CPU, {where}: {epochs:,} epochs minus 1, {repeats} pairs")
-    compare(list(PLAIN), epochs, repeats, "cpu", args.processes)
+    compare(rows, epochs, repeats, "cpu", args.processes)
     import torch
 
     if not torch.cuda.is_available():
@@ -241,7 +246,7 @@ def main() -> int:
     # On a GPU the plain loop syncs three times an epoch (loss, w and grad each .item());
     # gdtui reads them back in one transfer.
     print(f"\nCUDA: {torch.cuda.get_device_name()}")
-    torch_variants = [v for v in PLAIN if not v.startswith("numpy")]
+    torch_variants = [v for v in rows if not v.startswith("numpy")]
     compare(torch_variants, epochs, repeats, "cuda", args.processes)
     return 0
 
