@@ -48,8 +48,7 @@ ORDER = "order"
 BATCHES = "batches"
 """The epoch's batches: consecutive slices of ``order``."""
 BATCH = "batch"
-"""``for xb, yb in batches:``, the batch loop's header: each time it runs, it takes the
-next batch."""
+"""``for xb, yb in batches:``, the batch loop's header: each run of it takes the next batch."""
 FULL = "full"
 """The full-data loss at the epoch's end, after its batches (``full_l = …``)."""
 
@@ -87,8 +86,7 @@ class Program:
 
     ``parameters`` and ``gradients`` are expressions for the trained values and the
     gradients their update uses (``w`` and ``w.grad``; numpy's stand-in for ``.grad`` is
-    ``grad``); ``cleared`` is what the zeroing line leaves (``GRAD_ZERO`` or ``GRAD_NONE``).
-    """
+    ``grad``); ``cleared`` is what the zeroing line leaves (``GRAD_ZERO`` or ``GRAD_NONE``)."""
 
     setup: tuple[Line, ...]
     header: str
