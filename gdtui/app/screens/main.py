@@ -5,9 +5,6 @@ from it."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
@@ -15,7 +12,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Vertical
-from textual.widget import MountError
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -23,6 +19,7 @@ from gdtui.app.keys import RUN_KEYS
 from gdtui.app.messages import SettingsEdited, TrainerReplied, VariantChosen
 from gdtui.app.screens.lesson_keys import LessonKeys
 from gdtui.app.screens.run_layout import MIN_HEIGHT, MIN_WIDTH, RunLayout
+from gdtui.app.screens.run_start import RunStart
 from gdtui.app.widgets.debug_pane import DebugPane
 from gdtui.app.widgets.key_bar import KeyBar
 from gdtui.app.widgets.lesson_banner import LessonBanner
@@ -36,12 +33,7 @@ from gdtui.core.settings.variants import VARIANT_NAMES
 
 if TYPE_CHECKING:
     from gdtui.app.app import GdtuiApp
-    from gdtui.app.recording import Recording
-    from gdtui.app.screens.main_run import RunParts
-    from gdtui.app.training.link import TrainerLink
-    from gdtui.app.training.supervisor import Supervisor
     from gdtui.core.lessons.lesson import Lesson
-    from gdtui.core.process.parent import TrainerProcess
     from gdtui.core.run.session import TrainingSession
     from gdtui.core.settings.changes import MidRunChange
 
@@ -56,7 +48,7 @@ class Pane(Protocol):
     def show(self, session: TrainingSession) -> None: ...
 
 
-class MainScreen(RunLayout, LessonKeys):
+class MainScreen(RunLayout, LessonKeys, RunStart):
     """The run: the variant, the settings, the charts and the debug table, run by a training
     process of its own. Its keys act here only: another screen on top (compare, the tour,
     help) never steps the run hidden behind it."""
@@ -81,82 +73,13 @@ class MainScreen(RunLayout, LessonKeys):
         self.output_dir = output_dir
         self.files_root = files_root
         """Where CSV files may be loaded from (a served tab), or None: anywhere."""
-        self._config = config
-        self._lesson = lesson
-        self._lesson_step = lesson_step
-        self._record = record
-        self._script = script
-        self._run: RunParts | None = None
-        self._panes_mounted = False
+        self.start_later(
+            config, lesson=lesson, lesson_step=lesson_step, record=record, script=script
+        )
         self._dirty = True
         self._export_when_answered = False
         """``e`` came while epochs asked for were on their way: it exports once they land."""
         self._shown_config: RunConfig | None = None
-
-    def _parts(self) -> RunParts:
-        """The run, started on first use: right after the first frame, or by a key that came
-        before it. Its modules (numpy, the engine) are imported here, not with the screen's."""
-        if self._run is None:
-            from gdtui.app.screens.main_run import RunParts
-
-            self._run = RunParts(
-                self, self._config, lesson=self._lesson, record=self._record, script=self._script
-            )
-            self.player = self._run.player
-        return self._run
-
-    @property
-    def session(self) -> TrainingSession:
-        """The run being watched."""
-        return self._parts().session
-
-    @property
-    def link(self) -> TrainerLink:
-        """The link to the training process: what is asked of it, what it replies."""
-        return self._parts().link
-
-    @property
-    def supervisor(self) -> Supervisor:
-        """What keeps the training process usable."""
-        return self._parts().supervisor
-
-    @property
-    def recording(self) -> Recording | None:
-        """Where what the user does is written as a lesson file (``--record``), or None."""
-        return self._parts().recording
-
-    @property
-    def trainer(self) -> TrainerProcess:
-        """The training process."""
-        return self.link.process
-
-    @property
-    def config(self) -> RunConfig:
-        """The run's settings now (those it starts with, before it has started)."""
-        return self._config if self._run is None else self._run.session.config
-
-    @property
-    def started(self) -> bool:
-        """Whether the run has started (see :meth:`_parts`)."""
-        return self._run is not None
-
-    @property
-    def panes_ready(self) -> bool:
-        """Whether the panes drawn from the run are in, and drawn (see :meth:`_start`)."""
-        return self._panes_mounted
-
-    def end_training(self, *, kill: bool = False) -> None:
-        """Close the training process, if the run started one; ``kill``: at once (safe from
-        any thread)."""
-        if self._run is not None:
-            process = self._run.link.process
-            process.kill() if kill else process.close(timeout=0)
-
-    @property
-    def busy(self) -> bool:
-        """Whether anything waits on the training process: torch loading, a replay, or an
-        answer some screen asked for (a comparison, the tour)."""
-        return self.supervisor.busy
 
     @property
     def quitting(self) -> bool:
@@ -198,48 +121,6 @@ class MainScreen(RunLayout, LessonKeys):
         self.adapt_layout()
         # The first frame shows the panes, the settings and the keys; the run comes next.
         self.call_after_refresh(self._load_run)
-
-    def _load_run(self) -> None:
-        """Import the run's modules (numpy, plotext, the engine: a quarter of a second) on a
-        thread, then start it: meanwhile the keys are handled as they come. Keys that waited
-        for the UI thread all went to the widget focused before the first of them, so a tab
-        and a value typed at once lost the value."""
-        app = self.app
-
-        def load() -> None:
-            with contextlib.suppress(Exception):  # an error is raised again by _start
-                import gdtui.app.screens.main_run  # noqa: F401
-            with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
-                app.call_from_thread(self.call_later, self._start)
-
-        threading.Thread(target=load, name="gdtui: loading the run", daemon=True).start()
-
-    async def _start(self) -> None:
-        """Start the run (unless a key did), and put in the panes drawn from it."""
-        from gdtui.app.screens.main_run import mount_panes
-        from gdtui.app.training.supervisor import CHECK_SECONDS
-
-        if self.quitting or not self.is_running:
-            return  # q came before the first frame: nothing to start
-        supervisor = self.supervisor
-        try:
-            await mount_panes(self)
-        except MountError:  # the screen went while the panes were on their way
-            return
-        if self.quitting or not self.is_running:
-            return  # the session ended meanwhile (a test's, say)
-        self._panes_mounted = True
-        self.query_one(TabbedContent).active = self.session.view  # a key's, before the panes
-        self.show_settings()
-        self.redraw()
-        self.set_interval(1 / self.fps, self._redraw_if_dirty)
-        self.set_interval(CHECK_SECONDS, supervisor.check)
-        # Only once the panes are on screen: starting the process takes a moment.
-        self.call_after_refresh(supervisor.ready)
-        if self.player is not None and self._lesson_step:  # --step N
-            self.call_after_refresh(self.action_lesson_go, self._lesson_step)
-        # What the run made lives as long as the screen: out of the collector's full passes.
-        self.call_after_refresh(gc.freeze)
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -288,40 +169,12 @@ class MainScreen(RunLayout, LessonKeys):
     @on(TrainerReplied)
     def _replied(self, event: TrainerReplied) -> None:
         from gdtui.app.export_worker import start_export
-        from gdtui.core.engine.runner import Stretch
-        from gdtui.core.process.protocol import (
-            Died,
-            Failed,
-            LineRan,
-            Restored,
-            Restoring,
-            TorchReady,
-        )
+        from gdtui.app.screens.main_run import take_reply
 
-        session, supervisor = self.session, self.supervisor
-        match event.reply:
-            case Stretch() as stretch:
-                if session.accept(stretch):
-                    if session.state is RunState.RUNNING:
-                        self._dirty = True  # redrawn at the next frame, not per stretch
-                    else:
-                        self.redraw()
-            case LineRan(run_id, line, stretch):
-                if line is not None and session.accept_line(run_id, line, stretch):
-                    self.redraw()
-            case TorchReady():
-                supervisor.torch_loaded()
-                self._dirty = True
-            case Restoring(run_id, epoch, total):
-                supervisor.progress(run_id, epoch, total)
-            case Restored() as restored:
-                supervisor.restored(restored)
-            case Died(why, pid):
-                supervisor.stopped(why, pid)
-            case Failed(message, run_id) if not self.quitting:
-                if run_id in (0, session.run_id) and not session.finished:
-                    session.state = RunState.PAUSED
-                self.notify(message, title="Training stopped", severity="error", timeout=10)
+        redraw = take_reply(self, event.reply)
+        if redraw is not None:
+            self._dirty = True
+            if redraw:
                 self.redraw()
         if self._export_when_answered and not self.link.waiting:
             self._export_when_answered = False
@@ -331,19 +184,10 @@ class MainScreen(RunLayout, LessonKeys):
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         """A reader that fails is a lost training process: the supervisor tells and replaces
         it. An export or a file read that fails says so."""
-        from gdtui.app.training.link import READER_GROUP, reader_name
+        from gdtui.app.screens.main_run import worker_failed
 
-        worker = event.worker
-        if event.state is not WorkerState.ERROR or self.quitting:
-            return
-        if worker.group == READER_GROUP:
-            process = self.supervisor.process
-            pid = process.pid
-            if pid is not None and worker.name == reader_name(pid):  # not an older process's
-                process.kill()
-                self.supervisor.stopped(f"its reader failed: {worker.error!r}", pid)
-        else:
-            self.notify(f"{worker.name} failed: {worker.error!r}", severity="error", timeout=10)
+        if event.state is WorkerState.ERROR and not self.quitting:
+            worker_failed(self, event.worker)
 
     # -- the run's keys ---------------------------------------------------------------------
 
