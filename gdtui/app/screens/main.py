@@ -114,8 +114,7 @@ class MainScreen(RunLayout, LessonKeys, RunStart):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one(SettingsForm).show_config(self._config)
-        self._shown_config = self._config
+        self.show_settings()
         if self._lesson is None and not self.present:
             self.query_one(VariantPane).focus()
         self.adapt_layout()
@@ -157,8 +156,9 @@ class MainScreen(RunLayout, LessonKeys, RunStart):
         status.show(session)
 
     def show_settings(self) -> None:
-        """The form and the variant pane show the run's settings, if they are new to them."""
-        config = self.session.config
+        """The form and the variant pane show the run's settings (those it starts from, before
+        it has started), if they are new to them."""
+        config = self.config
         if config != self._shown_config:
             self._shown_config = config
             self.query_one(SettingsForm).show_config(config)

@@ -15,6 +15,7 @@ from textual.widgets import TabbedContent, TabPane
 from textual.worker import Worker
 
 from gdtui.app.recording import Recording
+from gdtui.app.screens.main import VIEW_TITLES
 from gdtui.app.training.link import READER_GROUP, TrainerLink, reader_name
 from gdtui.app.training.supervisor import Supervisor
 from gdtui.app.widgets.code_pane import CodePane
@@ -52,7 +53,7 @@ VIEW_PANES: dict[str, type[LossChart | DataChart | LandscapeChart | CodePane]] =
 }
 """The pane each of the session's views (:data:`~gdtui.core.run.session.VIEWS`) shows, in its
 tab (whose id is the view's name)."""
-assert tuple(VIEW_PANES) == VIEWS
+assert tuple(VIEW_PANES) == VIEWS == tuple(VIEW_TITLES)
 
 
 class _Panes(Listener):

@@ -34,10 +34,10 @@ class RunStart(Screen[None]):
 
     _run: RunParts | None = None
     _panes_mounted = False
-    player: LessonPlayer | None = None
 
-    if TYPE_CHECKING:  # the screen's own
+    if TYPE_CHECKING:  # the screen's own (the lesson's player: LessonKeys')
         fps: float
+        player: LessonPlayer | None
 
         @property
         def quitting(self) -> bool: ...
